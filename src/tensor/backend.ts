@@ -1,0 +1,73 @@
+/**
+ * The backend line. Everything above it (Tensor ops, autograd, layers, balancers) calls these
+ * kernels on flat, contiguous, row-major typed arrays; everything below it (js loops,
+ * WebAssembly SIMD, gpu.js) implements them. The set is small on purpose (tinygrad's lesson):
+ * a new backend implements the kernels it can speed up and inherits the js twin for the rest.
+ *
+ * Storage: every tensor's data comes from `alloc` of the active backend, so a backend whose
+ * kernels read their own memory (wasm: views into its linear memory) can hand out views there
+ * and never copy operands. Kernels must still accept arrays from anywhere (a user's
+ * Float32Array) and copy them in when they must.
+ */
+export type DType = 'float32' | 'float64';
+export type Storage = Float32Array | Float64Array;
+
+export type UnaryOp =
+  | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sigmoid' | 'relu' | 'tanh' | 'square' | 'recip';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'min';
+
+export type BackendName = 'js' | 'wasm' | 'gpu';
+
+export interface Kernels {
+  /**
+   * C = op(A) · op(B), or C += op(A) · op(B) when `accumulate`.
+   * op(A) is m x k: A is stored m x k, or k x m when `transA`.
+   * op(B) is k x n: B is stored k x n, or n x k when `transB`.
+   * Transposed forms are read in place: backward never materialises a transpose.
+   */
+  matmul(
+    a: Storage, b: Storage, c: Storage,
+    m: number, k: number, n: number,
+    transA: boolean, transB: boolean, accumulate: boolean,
+  ): void;
+
+  /**
+   * Reduce x viewed as [outer, len, inner] over the middle axis into out [outer, inner].
+   * `sum` adds, `max` keeps the maximum (and its index into len in `argmax` when given).
+   */
+  sumAxis(x: Storage, out: Storage, outer: number, len: number, inner: number): void;
+  maxAxis(x: Storage, out: Storage, argmax: Int32Array | null, outer: number, len: number, inner: number): void;
+
+  /** out[T x T] = G G^T for G stored T x d; the balancers' Gram matrix. out may be float64. */
+  gram(g: Storage, out: Float64Array, t: number, d: number): void;
+  /** sum_i a[i] b[i], accumulated in float64. */
+  dot(a: Storage, b: Storage, n: number): number;
+
+  /** out[i] = op(x[i]) over n elements. */
+  unary(op: UnaryOp, x: Storage, out: Storage, n: number): void;
+  /**
+   * out = op(a, b) with broadcasting. `shape` is the output shape; aStrides / bStrides are
+   * element strides of a and b over the output shape (0 on broadcast axes).
+   */
+  binary(
+    op: BinaryOp, a: Storage, aStrides: readonly number[], b: Storage, bStrides: readonly number[],
+    out: Storage, shape: readonly number[],
+  ): void;
+
+  /** out[r, :] = table[idx[r], :] for r < rows; width columns. Indices are checked by the caller. */
+  gatherRows(table: Storage, idx: Int32Array, out: Storage, rows: number, width: number): void;
+  /** table[idx[r], :] += src[r, :]; duplicate indices accumulate. */
+  scatterAddRows(table: Storage, idx: Int32Array, src: Storage, rows: number, width: number): void;
+}
+
+export interface Backend extends Kernels {
+  readonly name: BackendName;
+  /** Zero-filled storage of n elements. */
+  alloc(dtype: DType, n: number): Storage;
+  /** A one-line description for `mtlkit doctor` (threads, SIMD, mode). */
+  describe(): string;
+}
+
+export function isFloat64(s: Storage): s is Float64Array {
+  return s instanceof Float64Array;
+}
