@@ -1,0 +1,15 @@
+import type { Command } from 'commander';
+
+/**
+ * `mtlkit bench <what>`: a parent command whose subcommands are registered from their own
+ * files. To add one, write `src/cli/commands/bench-<what>.ts` exporting
+ * `(bench: Command) => void` and append it to `benchCommands` below (one import, one entry).
+ */
+export type RegisterBenchCommand = (bench: Command) => void;
+
+export const benchCommands: RegisterBenchCommand[] = [];
+
+export function registerBench(program: Command): void {
+  const bench = program.command('bench').description('time kernels and training steps (see bench/ for the full scripts)');
+  for (const register of benchCommands) register(bench);
+}
