@@ -1,0 +1,82 @@
+import type { BinaryOp, Storage, UnaryOp } from '../backend.ts';
+
+/** out[i] = op(x[i]). One loop per op so that each loop body is monomorphic and closure-free. */
+export function unaryJs(op: UnaryOp, x: Storage, out: Storage, n: number): void {
+  switch (op) {
+    case 'neg': for (let i = 0; i < n; i++) out[i] = -x[i]; return;
+    case 'exp': for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]); return;
+    case 'log': for (let i = 0; i < n; i++) out[i] = Math.log(x[i]); return;
+    case 'sqrt': for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]); return;
+    case 'abs': for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]); return;
+    case 'relu': for (let i = 0; i < n; i++) { const v = x[i]; out[i] = v > 0 ? v : 0; } return;
+    case 'tanh': for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]); return;
+    case 'square': for (let i = 0; i < n; i++) { const v = x[i]; out[i] = v * v; } return;
+    case 'recip': for (let i = 0; i < n; i++) out[i] = 1 / x[i]; return;
+    case 'sigmoid':
+      // Split by sign so exp never overflows: both branches are the same function.
+      for (let i = 0; i < n; i++) {
+        const v = x[i];
+        if (v >= 0) out[i] = 1 / (1 + Math.exp(-v));
+        else { const e = Math.exp(v); out[i] = e / (1 + e); }
+      }
+      return;
+    default: {
+      const never: never = op;
+      throw new Error(`js backend: unknown unary op ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * out = op(a, b) over `shape` with element strides (0 on broadcast axes). The last axis is the
+ * inner loop; an odometer walks the others, so any rank costs one counter update per row.
+ */
+export function binaryJs(
+  op: BinaryOp, a: Storage, aStrides: readonly number[], b: Storage, bStrides: readonly number[],
+  out: Storage, shape: readonly number[],
+): void {
+  const rank = shape.length;
+  let total = 1;
+  for (let d = 0; d < rank; d++) total *= shape[d];
+  if (total === 0) return;
+  if (rank === 0) {
+    binaryRow(op, a, 0, 0, b, 0, 0, out, 0, 1);
+    return;
+  }
+  const last = shape[rank - 1];
+  const as = aStrides[rank - 1], bs = bStrides[rank - 1];
+  const idx = new Array<number>(rank).fill(0);
+  let ao = 0, bo = 0;
+  for (let o = 0; o < total; o += last) {
+    binaryRow(op, a, ao, as, b, bo, bs, out, o, last);
+    // Advance the odometer over axes rank-2 .. 0.
+    for (let d = rank - 2; d >= 0; d--) {
+      idx[d]++;
+      ao += aStrides[d];
+      bo += bStrides[d];
+      if (idx[d] < shape[d]) break;
+      ao -= aStrides[d] * shape[d];
+      bo -= bStrides[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+function binaryRow(
+  op: BinaryOp, a: Storage, ao: number, as: number, b: Storage, bo: number, bs: number,
+  out: Storage, oo: number, len: number,
+): void {
+  switch (op) {
+    case 'add': for (let j = 0; j < len; j++) out[oo + j] = a[ao + j * as] + b[bo + j * bs]; return;
+    case 'sub': for (let j = 0; j < len; j++) out[oo + j] = a[ao + j * as] - b[bo + j * bs]; return;
+    case 'mul': for (let j = 0; j < len; j++) out[oo + j] = a[ao + j * as] * b[bo + j * bs]; return;
+    case 'div': for (let j = 0; j < len; j++) out[oo + j] = a[ao + j * as] / b[bo + j * bs]; return;
+    case 'pow': for (let j = 0; j < len; j++) out[oo + j] = Math.pow(a[ao + j * as], b[bo + j * bs]); return;
+    case 'max': for (let j = 0; j < len; j++) { const x = a[ao + j * as], y = b[bo + j * bs]; out[oo + j] = x >= y ? x : y; } return;
+    case 'min': for (let j = 0; j < len; j++) { const x = a[ao + j * as], y = b[bo + j * bs]; out[oo + j] = x <= y ? x : y; } return;
+    default: {
+      const never: never = op;
+      throw new Error(`js backend: unknown binary op ${String(never)}`);
+    }
+  }
+}

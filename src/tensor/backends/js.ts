@@ -1,0 +1,28 @@
+import type { Backend, DType, Storage } from '../backend.ts';
+import { binaryJs, unaryJs } from './elementwise_js.ts';
+import { matmulJs } from './matmul_js.ts';
+import { dotJs, gatherRowsJs, gramJs, maxAxisJs, scatterAddRowsJs, sumAxisJs } from './reduce_js.ts';
+
+/**
+ * The reference backend: plain TypeScript loops over ordinary typed arrays. Every other
+ * backend is tested against it, and inherits from it whatever it does not speed up
+ * (spread `createJsBackend()` and override the kernels you have).
+ */
+export function createJsBackend(): Backend {
+  return {
+    name: 'js',
+    alloc(dtype: DType, n: number): Storage {
+      return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+    },
+    describe: () => 'js: plain TypeScript loops, single thread (the reference backend)',
+    matmul: matmulJs,
+    sumAxis: sumAxisJs,
+    maxAxis: maxAxisJs,
+    gram: gramJs,
+    dot: dotJs,
+    unary: unaryJs,
+    binary: binaryJs,
+    gatherRows: gatherRowsJs,
+    scatterAddRows: scatterAddRowsJs,
+  };
+}

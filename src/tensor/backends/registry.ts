@@ -1,0 +1,66 @@
+import type { Backend } from '../backend.ts';
+import { createJsBackend } from './js.ts';
+
+/**
+ * Backends are registered by name, not switched on in an `if` (TensorFlow.js's lesson).
+ * `MTLKIT_BACKEND` (js | wasm | gpu | auto) picks one on first use; a name that is not
+ * registered, or whose factory throws, falls back to js with ONE warning saying why, so a
+ * slow fallback is never silent.
+ */
+export type BackendFactory = () => Backend;
+
+const factories = new Map<string, BackendFactory>();
+let active: Backend | null = null;
+let warned = false;
+
+export function registerBackend(name: string, factory: BackendFactory): void {
+  factories.set(name, factory);
+}
+
+export function registeredBackends(): string[] {
+  return [...factories.keys()];
+}
+
+/** The active backend; the first call reads MTLKIT_BACKEND (default js). */
+export function getBackend(): Backend {
+  if (active === null) active = resolve(envBackendName(), false);
+  return active;
+}
+
+/**
+ * Make `name` the active backend and return the backend actually active. Unknown or failing
+ * names fall back to js with one warning, or throw when `strict` (for callers that must know).
+ * Tensors made earlier keep their storage; every kernel accepts arrays from anywhere.
+ */
+export function setBackend(name: string, opts: { strict?: boolean } = {}): Backend {
+  active = resolve(name, opts.strict ?? false);
+  return active;
+}
+
+function envBackendName(): string {
+  const v = typeof process !== 'undefined' ? process.env.MTLKIT_BACKEND : undefined;
+  return v && v.trim() !== '' ? v.trim().toLowerCase() : 'js';
+}
+
+function resolve(name: string, strict: boolean): Backend {
+  const factory = factories.get(name);
+  let reason: string;
+  if (factory) {
+    try {
+      return factory();
+    } catch (e) {
+      reason = `backend "${name}" failed to start: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  } else {
+    reason = `backend "${name}" is not registered (registered: ${registeredBackends().join(', ')})`;
+  }
+  if (strict) throw new Error(`mtlkit: ${reason}`);
+  if (!warned) {
+    warned = true;
+    console.warn(`mtlkit: ${reason}; falling back to the js backend (set MTLKIT_BACKEND=js to silence this)`);
+  }
+  return factories.get('js')!();
+}
+
+// Built-in registrations. The js backend is always there; wasm / gpu / auto add one line each.
+registerBackend('js', createJsBackend);
