@@ -1,0 +1,16 @@
+export { Tensor, type NestedArray, type OpNode, type TensorOptions } from './tensor.ts';
+export {
+  arange, fromArray, full, ones, onesLike, rand, randint, randn, scalar, tensor, zeros, zerosLike,
+  type RandomOptions,
+} from './create.ts';
+export {
+  broadcastShapes, broadcastStrides, formatShape, normAxes, normAxis, shapesEqual, sizeOf, splitAt, stridesOf,
+  type Shape,
+} from './shape.ts';
+export { concatAlong, inferShape, reshapeTo, sliceAlong, stackAlong, transposeTo } from './layout.ts';
+export { expandInto, reduceInto, sumAxes } from './reduce.ts';
+export { Rng } from './rng.ts';
+export type { Backend, BackendName, BinaryOp, DType, Kernels, Storage, UnaryOp } from './backend.ts';
+export { isFloat64 } from './backend.ts';
+export { getBackend, registerBackend, registeredBackends, setBackend, type BackendFactory } from './backends/registry.ts';
+export { createJsBackend } from './backends/js.ts';
