@@ -1,0 +1,593 @@
+// mtlkit's WebAssembly SIMD kernels (AssemblyScript). Built by scripts/build-wasm.mjs into
+// build/wasm/kernels.wasm; loaded by src/tensor/backends/wasm.ts.
+//
+// Conventions: every pointer is a byte address into the one imported shared memory; every
+// matrix is row-major and contiguous. The module holds no state and allocates nothing (the
+// JS side owns the allocator), so one compiled module can be instantiated on the main thread
+// and in every worker over the same memory, and any of them may run any row range.
+//
+// Matmul follows the GotoBLAS layout: for a KC-deep slab of op(B) (NC columns at a time),
+// pack it into 8-column panels; for an MC-row block of op(A), pack it into 4-row panels;
+// then a 4x8 register tile (eight f32x4 accumulators) walks the panels. Packing is where the
+// three transpose forms differ, so A·B, A·Bᵀ and Aᵀ·B all run the same inner loop at the
+// same speed, and no transpose is ever materialised.
+
+const KC: i32 = 256;
+const MC: i32 = 96;
+const NC: i32 = 512;
+
+const MR: i32 = 4;
+const NR: i32 = 8;
+const NR64: i32 = 4;
+
+/** Scratch bytes one thread needs for sgemm/dgemm (pack buffers + one edge tile). */
+export function gemmScratchBytes(): i32 {
+  return (MC + MR) * KC * 8 + KC * (NC + NR) * 8 + 64 * 8;
+}
+
+@inline function imin(a: i32, b: i32): i32 { return a < b ? a : b; }
+
+// ---------------------------------------------------------------- float32 matmul
+
+// Pack op(B)[pc..pc+kb, jc..jc+nb] into panels of NR columns: panel q holds, for each p, the
+// NR values op(B)[pc+p, jc+q*NR .. +NR] (zero beyond nb).
+function packB32(b: usize, transB: bool, k: i32, n: i32, pc: i32, jc: i32, kb: i32, nb: i32, dst: usize): void {
+  for (let q = 0; q < nb; q += NR) {
+    const w = imin(NR, nb - q);
+    const panel = dst + <usize>(q * kb) * 4;
+    if (!transB) {
+      // B stored k x n: row pc+p, columns jc+q ..
+      let src = b + (<usize>(pc) * <usize>n + <usize>(jc + q)) * 4;
+      const ld = <usize>n * 4;
+      if (w == NR) {
+        for (let p = 0; p < kb; p++) {
+          v128.store(panel + <usize>(p * NR) * 4, v128.load(src));
+          v128.store(panel + <usize>(p * NR) * 4, v128.load(src, 16), 16);
+          src += ld;
+        }
+      } else {
+        for (let p = 0; p < kb; p++) {
+          const row = panel + <usize>(p * NR) * 4;
+          for (let j = 0; j < NR; j++) store<f32>(row + (<usize>j << 2), j < w ? load<f32>(src + (<usize>j << 2)) : 0);
+          src += ld;
+        }
+      }
+    } else {
+      // B stored n x k: op(B)[p, j] = B[j, p]; read each of the NR rows contiguously.
+      for (let j = 0; j < NR; j++) {
+        if (j < w) {
+          let src = b + (<usize>(jc + q + j) * <usize>k + <usize>pc) * 4;
+          let d = panel + (<usize>j << 2);
+          for (let p = 0; p < kb; p++) {
+            store<f32>(d, load<f32>(src));
+            src += 4; d += NR * 4;
+          }
+        } else {
+          let d = panel + (<usize>j << 2);
+          for (let p = 0; p < kb; p++) { store<f32>(d, 0); d += NR * 4; }
+        }
+      }
+    }
+  }
+}
+
+// Pack op(A)[ic..ic+mb, pc..pc+kb] into panels of MR rows: panel q holds, for each p, the MR
+// values op(A)[ic+q*MR .. +MR, pc+p] (zero beyond mb).
+function packA32(a: usize, transA: bool, m: i32, k: i32, ic: i32, pc: i32, mb: i32, kb: i32, dst: usize): void {
+  for (let q = 0; q < mb; q += MR) {
+    const h = imin(MR, mb - q);
+    const panel = dst + <usize>(q * kb) * 4;
+    if (transA) {
+      // A stored k x m: op(A)[i, p] = A[p, i]; the MR values for one p are contiguous.
+      let src = a + (<usize>pc * <usize>m + <usize>(ic + q)) * 4;
+      const ld = <usize>m * 4;
+      if (h == MR) {
+        for (let p = 0; p < kb; p++) {
+          v128.store(panel + <usize>(p * MR) * 4, v128.load(src));
+          src += ld;
+        }
+      } else {
+        for (let p = 0; p < kb; p++) {
+          const d = panel + <usize>(p * MR) * 4;
+          for (let r = 0; r < MR; r++) store<f32>(d + (<usize>r << 2), r < h ? load<f32>(src + (<usize>r << 2)) : 0);
+          src += ld;
+        }
+      }
+    } else {
+      // A stored m x k: each of the MR rows is contiguous over p.
+      for (let r = 0; r < MR; r++) {
+        let d = panel + (<usize>r << 2);
+        if (r < h) {
+          let src = a + (<usize>(ic + q + r) * <usize>k + <usize>pc) * 4;
+          for (let p = 0; p < kb; p++) { store<f32>(d, load<f32>(src)); src += 4; d += MR * 4; }
+        } else {
+          for (let p = 0; p < kb; p++) { store<f32>(d, 0); d += MR * 4; }
+        }
+      }
+    }
+  }
+}
+
+// The 4x8 register tile: C[4x8] (=|+=) Apanel[kb x 4]ᵀ · Bpanel[kb x 8].
+// c is the tile's top-left address, ldc the row stride of C in bytes.
+@inline function kernel4x8(kb: i32, pa: usize, pb: usize, c: usize, ldc: usize, add: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let p = 0; p < kb; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    pa += 16; pb += 32;
+  }
+  if (add) {
+    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16)); c += ldc;
+    c10 = f32x4.add(c10, v128.load(c)); c11 = f32x4.add(c11, v128.load(c, 16)); c += ldc;
+    c20 = f32x4.add(c20, v128.load(c)); c21 = f32x4.add(c21, v128.load(c, 16)); c += ldc;
+    c30 = f32x4.add(c30, v128.load(c)); c31 = f32x4.add(c31, v128.load(c, 16));
+    c -= ldc * 3;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16); c += ldc;
+  v128.store(c, c10); v128.store(c, c11, 16); c += ldc;
+  v128.store(c, c20); v128.store(c, c21, 16); c += ldc;
+  v128.store(c, c30); v128.store(c, c31, 16);
+}
+
+/**
+ * Rows [r0, r1) of C[m x n] (=|+=) op(A)·op(B). A is m x k (k x m when transA); B is k x n
+ * (n x k when transB). `scratch` holds gemmScratchBytes() bytes private to the caller.
+ */
+export function sgemm(
+  a: usize, b: usize, c: usize, m: i32, k: i32, n: i32,
+  transA: bool, transB: bool, accumulate: bool, r0: i32, r1: i32, scratch: usize,
+): void {
+  if (r1 <= r0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate) memory.fill(c + <usize>r0 * <usize>n * 4, 0, <usize>(r1 - r0) * <usize>n * 4);
+    return;
+  }
+  const packA = scratch;
+  const packB = packA + <usize>((MC + MR) * KC) * 4;
+  const tile = packB + <usize>(KC * (NC + NR)) * 4;
+  const ldc = <usize>n * 4;
+  // Equal k-slabs (k = 320 runs as 2 x 160, not 256 + 64): a thin last slab would pay a
+  // full read-modify-write of C for little work.
+  const kstep = (k + ((k + KC - 1) / KC) - 1) / ((k + KC - 1) / KC);
+  for (let jc = 0; jc < n; jc += NC) {
+    const nb = imin(NC, n - jc);
+    for (let pc = 0; pc < k; pc += kstep) {
+      const kb = imin(kstep, k - pc);
+      packB32(b, transB, k, n, pc, jc, kb, nb, packB);
+      const add = accumulate || pc > 0;
+      for (let ic = r0; ic < r1; ic += MC) {
+        const mb = imin(MC, r1 - ic);
+        packA32(a, transA, m, k, ic, pc, mb, kb, packA);
+        for (let jr = 0; jr < nb; jr += NR) {
+          const w = imin(NR, nb - jr);
+          const pb = packB + <usize>(jr * kb) * 4;
+          for (let ir = 0; ir < mb; ir += MR) {
+            const h = imin(MR, mb - ir);
+            const pa = packA + <usize>(ir * kb) * 4;
+            const cp = c + (<usize>(ic + ir) * <usize>n + <usize>(jc + jr)) * 4;
+            if (h == MR && w == NR) {
+              kernel4x8(kb, pa, pb, cp, ldc, add);
+            } else {
+              kernel4x8(kb, pa, pb, tile, NR * 4, false);
+              for (let r = 0; r < h; r++) {
+                for (let j = 0; j < w; j++) {
+                  const dst = cp + <usize>r * ldc + (<usize>j << 2);
+                  const v = load<f32>(tile + <usize>(r * NR + j) * 4);
+                  store<f32>(dst, add ? load<f32>(dst) + v : v);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- float64 matmul
+// Same layout with a 4x4 tile of f64x2 accumulators (eight registers).
+
+function packB64(b: usize, transB: bool, k: i32, n: i32, pc: i32, jc: i32, kb: i32, nb: i32, dst: usize): void {
+  for (let q = 0; q < nb; q += NR64) {
+    const w = imin(NR64, nb - q);
+    const panel = dst + <usize>(q * kb) * 8;
+    for (let j = 0; j < NR64; j++) {
+      let d = panel + (<usize>j << 3);
+      if (j >= w) { for (let p = 0; p < kb; p++) { store<f64>(d, 0); d += NR64 * 8; } continue; }
+      if (!transB) {
+        let src = b + (<usize>pc * <usize>n + <usize>(jc + q + j)) * 8;
+        const ld = <usize>n * 8;
+        for (let p = 0; p < kb; p++) { store<f64>(d, load<f64>(src)); src += ld; d += NR64 * 8; }
+      } else {
+        let src = b + (<usize>(jc + q + j) * <usize>k + <usize>pc) * 8;
+        for (let p = 0; p < kb; p++) { store<f64>(d, load<f64>(src)); src += 8; d += NR64 * 8; }
+      }
+    }
+  }
+}
+
+function packA64(a: usize, transA: bool, m: i32, k: i32, ic: i32, pc: i32, mb: i32, kb: i32, dst: usize): void {
+  for (let q = 0; q < mb; q += MR) {
+    const h = imin(MR, mb - q);
+    const panel = dst + <usize>(q * kb) * 8;
+    for (let r = 0; r < MR; r++) {
+      let d = panel + (<usize>r << 3);
+      if (r >= h) { for (let p = 0; p < kb; p++) { store<f64>(d, 0); d += MR * 8; } continue; }
+      if (transA) {
+        let src = a + (<usize>pc * <usize>m + <usize>(ic + q + r)) * 8;
+        const ld = <usize>m * 8;
+        for (let p = 0; p < kb; p++) { store<f64>(d, load<f64>(src)); src += ld; d += MR * 8; }
+      } else {
+        let src = a + (<usize>(ic + q + r) * <usize>k + <usize>pc) * 8;
+        for (let p = 0; p < kb; p++) { store<f64>(d, load<f64>(src)); src += 8; d += MR * 8; }
+      }
+    }
+  }
+}
+
+@inline function kernel4x4d(kb: i32, pa: usize, pb: usize, c: usize, ldc: usize, add: bool): void {
+  let c00 = f64x2.splat(0), c01 = f64x2.splat(0);
+  let c10 = f64x2.splat(0), c11 = f64x2.splat(0);
+  let c20 = f64x2.splat(0), c21 = f64x2.splat(0);
+  let c30 = f64x2.splat(0), c31 = f64x2.splat(0);
+  for (let p = 0; p < kb; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load64_splat(pa);
+    c00 = f64x2.add(c00, f64x2.mul(a, b0)); c01 = f64x2.add(c01, f64x2.mul(a, b1));
+    a = v128.load64_splat(pa, 8);
+    c10 = f64x2.add(c10, f64x2.mul(a, b0)); c11 = f64x2.add(c11, f64x2.mul(a, b1));
+    a = v128.load64_splat(pa, 16);
+    c20 = f64x2.add(c20, f64x2.mul(a, b0)); c21 = f64x2.add(c21, f64x2.mul(a, b1));
+    a = v128.load64_splat(pa, 24);
+    c30 = f64x2.add(c30, f64x2.mul(a, b0)); c31 = f64x2.add(c31, f64x2.mul(a, b1));
+    pa += 32; pb += 32;
+  }
+  if (add) {
+    c00 = f64x2.add(c00, v128.load(c)); c01 = f64x2.add(c01, v128.load(c, 16)); c += ldc;
+    c10 = f64x2.add(c10, v128.load(c)); c11 = f64x2.add(c11, v128.load(c, 16)); c += ldc;
+    c20 = f64x2.add(c20, v128.load(c)); c21 = f64x2.add(c21, v128.load(c, 16)); c += ldc;
+    c30 = f64x2.add(c30, v128.load(c)); c31 = f64x2.add(c31, v128.load(c, 16));
+    c -= ldc * 3;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16); c += ldc;
+  v128.store(c, c10); v128.store(c, c11, 16); c += ldc;
+  v128.store(c, c20); v128.store(c, c21, 16); c += ldc;
+  v128.store(c, c30); v128.store(c, c31, 16);
+}
+
+/** dgemm: sgemm's float64 twin, same arguments. */
+export function dgemm(
+  a: usize, b: usize, c: usize, m: i32, k: i32, n: i32,
+  transA: bool, transB: bool, accumulate: bool, r0: i32, r1: i32, scratch: usize,
+): void {
+  if (r1 <= r0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate) memory.fill(c + <usize>r0 * <usize>n * 8, 0, <usize>(r1 - r0) * <usize>n * 8);
+    return;
+  }
+  const packA = scratch;
+  const packB = packA + <usize>((MC + MR) * KC) * 8;
+  const tile = packB + <usize>(KC * (NC + NR)) * 8;
+  const ldc = <usize>n * 8;
+  // Equal k-slabs (k = 320 runs as 2 x 160, not 256 + 64): a thin last slab would pay a
+  // full read-modify-write of C for little work.
+  const kstep = (k + ((k + KC - 1) / KC) - 1) / ((k + KC - 1) / KC);
+  for (let jc = 0; jc < n; jc += NC) {
+    const nb = imin(NC, n - jc);
+    for (let pc = 0; pc < k; pc += kstep) {
+      const kb = imin(kstep, k - pc);
+      packB64(b, transB, k, n, pc, jc, kb, nb, packB);
+      const add = accumulate || pc > 0;
+      for (let ic = r0; ic < r1; ic += MC) {
+        const mb = imin(MC, r1 - ic);
+        packA64(a, transA, m, k, ic, pc, mb, kb, packA);
+        for (let jr = 0; jr < nb; jr += NR64) {
+          const w = imin(NR64, nb - jr);
+          const pb = packB + <usize>(jr * kb) * 8;
+          for (let ir = 0; ir < mb; ir += MR) {
+            const h = imin(MR, mb - ir);
+            const pa = packA + <usize>(ir * kb) * 8;
+            const cp = c + (<usize>(ic + ir) * <usize>n + <usize>(jc + jr)) * 8;
+            if (h == MR && w == NR64) {
+              kernel4x4d(kb, pa, pb, cp, ldc, add);
+            } else {
+              kernel4x4d(kb, pa, pb, tile, NR64 * 8, false);
+              for (let r = 0; r < h; r++) {
+                for (let j = 0; j < w; j++) {
+                  const dst = cp + <usize>r * ldc + (<usize>j << 3);
+                  const v = load<f64>(tile + <usize>(r * NR64 + j) * 8);
+                  store<f64>(dst, add ? load<f64>(dst) + v : v);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- dot products and Gram
+
+// Sums of float32 products are kept in f32x4 lanes for at most BLOCK elements, then moved to
+// f64: the error of a long f32 sum grows with its length, so d = 3e6 would otherwise lose
+// about three digits; a 1024-long f32 partial keeps the relative error near 1e-5.
+const BLOCK: i32 = 1024;
+
+@inline function dot32Block(a: usize, b: usize, len: i32): f64 {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+  let i = 0;
+  for (; i + 8 <= len; i += 8) {
+    const o = <usize>i << 2;
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+    s1 = f32x4.add(s1, f32x4.mul(v128.load(a + o, 16), v128.load(b + o, 16)));
+  }
+  s0 = f32x4.add(s0, s1);
+  let s: f64 = <f64>f32x4.extract_lane(s0, 0) + <f64>f32x4.extract_lane(s0, 1)
+    + <f64>f32x4.extract_lane(s0, 2) + <f64>f32x4.extract_lane(s0, 3);
+  for (; i < len; i++) s += <f64>(load<f32>(a + (<usize>i << 2)) * load<f32>(b + (<usize>i << 2)));
+  return s;
+}
+
+/** sum_i a[i] b[i] over float32 inputs, in f64 across blocks. */
+export function dot32(a: usize, b: usize, n: i32): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i += BLOCK) {
+    s += dot32Block(a + (<usize>i << 2), b + (<usize>i << 2), imin(BLOCK, n - i));
+  }
+  return s;
+}
+
+export function dot64(a: usize, b: usize, n: i32): f64 {
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 3;
+    s0 = f64x2.add(s0, f64x2.mul(v128.load(a + o), v128.load(b + o)));
+    s1 = f64x2.add(s1, f64x2.mul(v128.load(a + o, 16), v128.load(b + o, 16)));
+  }
+  s0 = f64x2.add(s0, s1);
+  let s = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
+  for (; i < n; i++) s += load<f64>(a + (<usize>i << 3)) * load<f64>(b + (<usize>i << 3));
+  return s;
+}
+
+/**
+ * Partial Gram over columns [c0, c1) of G (T x d, float32 or float64 by `f64`):
+ * out[i*T + j] (f64, upper and lower filled) = sum over those columns of G[i,c] G[j,c].
+ * Walks the columns in L1-sized chunks so each row chunk is read from memory once and the
+ * T(T+1)/2 products run out of cache: the kernel is bound by reading G once.
+ */
+export function gramRange(g: usize, out: usize, t: i32, d: i32, c0: i32, c1: i32, f64in: bool): void {
+  for (let x = 0; x < t * t; x++) store<f64>(out + (<usize>x << 3), 0);
+  const chunk = f64in ? BLOCK / 2 : BLOCK;
+  const es: usize = f64in ? 8 : 4;
+  for (let c = c0; c < c1; c += chunk) {
+    const len = imin(chunk, c1 - c);
+    for (let i = 0; i < t; i++) {
+      const ri = g + (<usize>i * <usize>d + <usize>c) * es;
+      for (let j = i; j < t; j++) {
+        const rj = g + (<usize>j * <usize>d + <usize>c) * es;
+        const v = f64in ? dot64(ri, rj, len) : dot32Block(ri, rj, len);
+        const o = out + (<usize>(i * t + j) << 3);
+        store<f64>(o, load<f64>(o) + v);
+      }
+    }
+  }
+  for (let i = 0; i < t; i++) {
+    for (let j = 0; j < i; j++) {
+      store<f64>(out + (<usize>(i * t + j) << 3), load<f64>(out + (<usize>(j * t + i) << 3)));
+    }
+  }
+}
+
+// ---------------------------------------------------------------- axis reductions
+
+/** out[o, j] = sum_l x[o, l, j] for rows-of-the-output [o0, o1); float32. */
+export function sumAxis32(x: usize, out: usize, outer: i32, len: i32, inner: i32, o0: i32, o1: i32): void {
+  if (inner == 1) {
+    for (let o = o0; o < o1; o++) {
+      const src = x + <usize>o * <usize>len * 4;
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+      let l = 0;
+      for (; l + 8 <= len; l += 8) {
+        s0 = f32x4.add(s0, v128.load(src + (<usize>l << 2)));
+        s1 = f32x4.add(s1, v128.load(src + (<usize>l << 2), 16));
+      }
+      s0 = f32x4.add(s0, s1);
+      let s = f32x4.extract_lane(s0, 0) + f32x4.extract_lane(s0, 1) + f32x4.extract_lane(s0, 2) + f32x4.extract_lane(s0, 3);
+      for (; l < len; l++) s += load<f32>(src + (<usize>l << 2));
+      store<f32>(out + (<usize>o << 2), s);
+    }
+    return;
+  }
+  for (let o = o0; o < o1; o++) {
+    const dst = out + <usize>o * <usize>inner * 4;
+    const base = x + <usize>o * <usize>len * <usize>inner * 4;
+    memory.fill(dst, 0, <usize>inner * 4);
+    for (let l = 0; l < len; l++) {
+      const src = base + <usize>l * <usize>inner * 4;
+      let j = 0;
+      for (; j + 4 <= inner; j += 4) {
+        const o4 = <usize>j << 2;
+        v128.store(dst + o4, f32x4.add(v128.load(dst + o4), v128.load(src + o4)));
+      }
+      for (; j < inner; j++) {
+        const o1b = <usize>j << 2;
+        store<f32>(dst + o1b, load<f32>(dst + o1b) + load<f32>(src + o1b));
+      }
+    }
+  }
+}
+
+export function sumAxis64(x: usize, out: usize, outer: i32, len: i32, inner: i32, o0: i32, o1: i32): void {
+  for (let o = o0; o < o1; o++) {
+    const dst = out + <usize>o * <usize>inner * 8;
+    const base = x + <usize>o * <usize>len * <usize>inner * 8;
+    if (inner == 1) {
+      let s0 = f64x2.splat(0);
+      let l = 0;
+      for (; l + 2 <= len; l += 2) s0 = f64x2.add(s0, v128.load(base + (<usize>l << 3)));
+      let s = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
+      for (; l < len; l++) s += load<f64>(base + (<usize>l << 3));
+      store<f64>(dst, s);
+      continue;
+    }
+    memory.fill(dst, 0, <usize>inner * 8);
+    for (let l = 0; l < len; l++) {
+      const src = base + <usize>l * <usize>inner * 8;
+      let j = 0;
+      for (; j + 2 <= inner; j += 2) {
+        const o2 = <usize>j << 3;
+        v128.store(dst + o2, f64x2.add(v128.load(dst + o2), v128.load(src + o2)));
+      }
+      for (; j < inner; j++) {
+        const o1b = <usize>j << 3;
+        store<f64>(dst + o1b, load<f64>(dst + o1b) + load<f64>(src + o1b));
+      }
+    }
+  }
+}
+
+/**
+ * out[o, j] = max_l x[o, l, j] (and argmax[o, j] = the first l attaining it, when argmax != 0).
+ * Comparisons are the js twin's (`!(v <= best)`), so results agree bit for bit, NaNs included.
+ */
+export function maxAxis32(x: usize, out: usize, argmax: usize, outer: i32, len: i32, inner: i32, o0: i32, o1: i32): void {
+  for (let o = o0; o < o1; o++) {
+    const base = x + <usize>o * <usize>len * <usize>inner * 4;
+    for (let j = 0; j < inner; j++) {
+      let best = load<f32>(base + (<usize>j << 2));
+      let bi = 0;
+      for (let l = 1; l < len; l++) {
+        const v = load<f32>(base + (<usize>(l * inner + j) << 2));
+        if (!(v <= best)) { best = v; bi = l; }
+      }
+      store<f32>(out + (<usize>(o * inner + j) << 2), best);
+      if (argmax != 0) store<i32>(argmax + (<usize>(o * inner + j) << 2), bi);
+    }
+  }
+}
+
+export function maxAxis64(x: usize, out: usize, argmax: usize, outer: i32, len: i32, inner: i32, o0: i32, o1: i32): void {
+  for (let o = o0; o < o1; o++) {
+    const base = x + <usize>o * <usize>len * <usize>inner * 8;
+    for (let j = 0; j < inner; j++) {
+      let best = load<f64>(base + (<usize>j << 3));
+      let bi = 0;
+      for (let l = 1; l < len; l++) {
+        const v = load<f64>(base + (<usize>(l * inner + j) << 3));
+        if (!(v <= best)) { best = v; bi = l; }
+      }
+      store<f64>(out + (<usize>(o * inner + j) << 3), best);
+      if (argmax != 0) store<i32>(argmax + (<usize>(o * inner + j) << 2), bi);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- elementwise (float32, contiguous)
+
+/** out = a op b elementwise over n float32s; op: 0 add, 1 sub, 2 mul, 3 div, 4 max, 5 min. */
+export function binary32(op: i32, a: usize, b: usize, out: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const x = v128.load(a + o), y = v128.load(b + o);
+    let r: v128;
+    switch (op) {
+      case 0: r = f32x4.add(x, y); break;
+      case 1: r = f32x4.sub(x, y); break;
+      case 2: r = f32x4.mul(x, y); break;
+      case 3: r = f32x4.div(x, y); break;
+      // x >= y ? x : y, as the js twin (NaN handling included), not IEEE max.
+      case 4: r = v128.bitselect(x, y, f32x4.ge(x, y)); break;
+      default: r = v128.bitselect(x, y, f32x4.le(x, y)); break;
+    }
+    v128.store(out + o, r);
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const x = load<f32>(a + o), y = load<f32>(b + o);
+    let r: f32;
+    switch (op) {
+      case 0: r = x + y; break;
+      case 1: r = x - y; break;
+      case 2: r = x * y; break;
+      case 3: r = x / y; break;
+      case 4: r = x >= y ? x : y; break;
+      default: r = x <= y ? x : y; break;
+    }
+    store<f32>(out + o, r);
+  }
+}
+
+/** out = op(x) over n float32s; op: 0 neg, 1 abs, 2 sqrt, 3 relu, 4 square, 5 recip. */
+export function unary32(op: i32, x: usize, out: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(x + o);
+    let r: v128;
+    switch (op) {
+      case 0: r = f32x4.neg(v); break;
+      case 1: r = f32x4.abs(v); break;
+      case 2: r = f32x4.sqrt(v); break;
+      // v > 0 ? v : 0, as the js twin (NaN -> 0).
+      case 3: r = v128.bitselect(v, zero, f32x4.gt(v, zero)); break;
+      case 4: r = f32x4.mul(v, v); break;
+      default: r = f32x4.div(one, v); break;
+    }
+    v128.store(out + o, r);
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    let r: f32;
+    switch (op) {
+      case 0: r = -v; break;
+      case 1: r = Mathf.abs(v); break;
+      case 2: r = Mathf.sqrt(v); break;
+      case 3: r = v > 0 ? v : 0; break;
+      case 4: r = v * v; break;
+      default: r = 1 / v; break;
+    }
+    store<f32>(out + o, r);
+  }
+}
+
+/** table[idx[r], :] += src[r, :] for r in [0, rows); float32, width columns. */
+export function scatterAddRows32(table: usize, idx: usize, src: usize, rows: i32, width: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const dst = table + <usize>load<i32>(idx + (<usize>r << 2)) * <usize>width * 4;
+    const s = src + <usize>r * <usize>width * 4;
+    let j = 0;
+    for (; j + 4 <= width; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(s + o)));
+    }
+    for (; j < width; j++) {
+      const o = <usize>j << 2;
+      store<f32>(dst + o, load<f32>(dst + o) + load<f32>(s + o));
+    }
+  }
+}
+
+/** The first byte past the module's static data: the JS allocator starts here. */
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// Compiles asm/kernels.ts (AssemblyScript) into build/wasm/kernels.wasm with SIMD and shared
+// memory. Runs from `npm ci` / `npm install` (the `prepare` script) and lazily from
+// src/tensor/wasm/load.ts when the .wasm is missing or older than its source, so a clean
+// clone needs no downloaded binary and no native toolchain: the compiler is the
+// assemblyscript package, plain JavaScript plus binaryen compiled to wasm.
+//
+// Usage: node scripts/build-wasm.mjs [--force] [--quiet]
+import { mkdirSync, statSync, existsSync, renameSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const source = join(root, 'asm', 'kernels.ts');
+const outDir = join(root, 'build', 'wasm');
+const out = join(outDir, 'kernels.wasm');
+// The same kernels over unshared memory, for hosts without SharedArrayBuffer (one thread).
+const outSingle = join(outDir, 'kernels-single.wasm');
+
+function fresh(file) {
+  return existsSync(file) && statSync(file).mtimeMs >= statSync(source).mtimeMs;
+}
+
+export async function buildWasm({ force = false, quiet = false } = {}) {
+  if (!force && fresh(out) && fresh(outSingle)) return out;
+  mkdirSync(outDir, { recursive: true });
+  await compile(outSingle, false, quiet);
+  await compile(out, true, quiet);
+  return out;
+}
+
+async function compile(out, shared, quiet) {
+  const { default: asc } = await import('assemblyscript/asc');
+  // Write to a temporary name and rename, so a concurrent reader never sees half a file.
+  const tmp = `${out}.${process.pid}.tmp`;
+  const args = [
+    source, '--outFile', tmp,
+    '--runtime', 'stub', '--importMemory',
+    '--initialMemory', '256', '--maximumMemory', '65536',
+    '--enable', 'simd',
+    ...(shared ? ['--sharedMemory', '--enable', 'threads'] : []),
+    '-O3', '--noAssert',
+  ];
+  let errors = '';
+  const { error } = await asc.main(args, {
+    stdout: { write: (s) => { if (!quiet) process.stdout.write(String(s)); return true; } },
+    stderr: { write: (s) => { errors += String(s); return true; } },
+  });
+  if (error) throw new Error(`mtlkit: building ${source} failed: ${error.message}\n${errors}`);
+  renameSync(tmp, out);
+  if (!quiet) process.stdout.write(`mtlkit: built ${out}\n`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const force = process.argv.includes('--force');
+  const quiet = process.argv.includes('--quiet');
+  buildWasm({ force, quiet }).catch((err) => {
+    // prepare must not fail an install: the backend retries the build lazily and falls back
+    // to js with a warning if it still cannot.
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 0;
+  });
+}
