@@ -1,0 +1,423 @@
+import type { DType, Storage } from '../tensor/backend.ts';
+import { Rng } from '../tensor/rng.ts';
+import { allocStorage } from './alloc.ts';
+import { initialise, type InitSpec } from './init.ts';
+import { Parameter, groupName, type Group, type ParameterOptions } from './parameter.ts';
+import { RowSet } from './rowset.ts';
+
+/** A contiguous slice [offset, offset + length) of the flat buffers. */
+export interface Range {
+  offset: number;
+  length: number;
+}
+
+/** One sparse shared table's touched rows inside the compact shared vector. */
+export interface SharedSegment {
+  param: Parameter;
+  /** Touched rows in insertion order (a view, valid until the rows change). */
+  rows: Int32Array;
+  /** Where this table's first touched row starts in the compact vector. */
+  offset: number;
+  width: number;
+}
+
+/**
+ * The compact "touched rows" view of the shared group that the balancers see:
+ *
+ *   [ dense shared parameters (denseLength) | table 1's touched rows | table 2's ... ]
+ *
+ * Its first `denseLength` entries are exactly the flat gradient buffer's slice
+ * [shared.offset, shared.offset + denseLength): the dense shared parameters are laid out
+ * first in the shared group. Untouched rows of a sparse table have a zero gradient for every
+ * task, so dropping them changes no norm, inner product or projection a balancer computes.
+ */
+export interface SharedView {
+  length: number;
+  denseLength: number;
+  segments: SharedSegment[];
+}
+
+export interface StoreOptions {
+  /** Number of tasks T: groups are 'shared' and 0..T-1. */
+  tasks: number;
+  /** float32 for training, float64 for gradcheck. */
+  dtype?: DType;
+}
+
+/**
+ * Every parameter of a model is a view into one flat value buffer; its gradient a view into a
+ * second buffer of the same layout. Layout, fixed at `allocate`:
+ *
+ *   [ shared: dense params, sparse tables | task 0: dense, sparse | task 1 ... ]
+ *
+ * so each group is one contiguous slice, and the shared group's dense part comes first.
+ * Sparse tables record the rows each step touches (`touchRow`), and zeroing, norms, L2 and
+ * lazy optimizer updates visit only those rows.
+ */
+export class ParameterStore {
+  readonly tasks: number;
+  readonly dtype: DType;
+  readonly params: Parameter[] = [];
+  private readonly byName = new Map<string, Parameter>();
+  values!: Storage;
+  grads!: Storage;
+  size = 0;
+  private allocated = false;
+  private groupRanges = new Map<Group, Range>();
+  /** Maximal runs of adjacent dense parameters, as [start, end) pairs. */
+  private denseRuns: number[] = [];
+  /** The sparse parameters, by sparseIndex, and their touched-row sets. */
+  readonly sparseParams: Parameter[] = [];
+  private rowSets: RowSet[] = [];
+  private sharedDense = 0;
+  private sharedSparse: Parameter[] = [];
+  private readonly view: SharedView = { length: 0, denseLength: 0, segments: [] };
+  /** While redirected: the compact target of the shared group's gradients. */
+  private redirect: Storage | null = null;
+  private redirectBase: Int32Array = new Int32Array(0);
+  /** sparseIndex -> index among the shared tables (-1 for task tables). */
+  private sharedSegIndex: Int32Array = new Int32Array(0);
+
+  constructor(opts: StoreOptions) {
+    if (!Number.isInteger(opts.tasks) || opts.tasks < 1) {
+      throw new Error(`ParameterStore: tasks must be a positive integer, got ${opts.tasks}`);
+    }
+    this.tasks = opts.tasks;
+    this.dtype = opts.dtype ?? 'float32';
+  }
+
+  /** Declares a parameter; its views exist after `allocate`. Names must be unique. */
+  declare(name: string, shape: readonly number[], opts: ParameterOptions): Parameter {
+    if (this.allocated) throw new Error(`ParameterStore.declare('${name}'): the store is already allocated; declare every parameter first`);
+    if (this.byName.has(name)) throw new Error(`ParameterStore.declare: duplicate parameter name '${name}'`);
+    if (shape.some((s) => !Number.isInteger(s) || s <= 0)) {
+      throw new Error(`ParameterStore.declare('${name}'): shape must be positive integers, got [${shape.join(', ')}]`);
+    }
+    const g = opts.group;
+    if (g !== 'shared' && !(Number.isInteger(g) && g >= 0 && g < this.tasks)) {
+      throw new Error(`ParameterStore.declare('${name}'): group must be 'shared' or a task index in [0, ${this.tasks}), got ${String(g)}`);
+    }
+    const sparse = opts.sparse ?? false;
+    if (sparse && shape.length !== 2) {
+      throw new Error(`ParameterStore.declare('${name}'): a sparse parameter is a table [rows, width], got shape [${shape.join(', ')}]`);
+    }
+    const p = new Parameter(name, shape, g, opts.init, { sparse, decay: opts.decay ?? true });
+    this.params.push(p);
+    this.byName.set(name, p);
+    return p;
+  }
+
+  get(name: string): Parameter {
+    const p = this.byName.get(name);
+    if (!p) throw new Error(`ParameterStore: no parameter named '${name}'`);
+    return p;
+  }
+
+  get isAllocated(): boolean {
+    return this.allocated;
+  }
+
+  /**
+   * Lays out every declared parameter, allocates the two flat buffers and initialises values.
+   * Each parameter draws from `rng.fork(name)`, so adding a parameter never changes another's
+   * initial values.
+   */
+  allocate(seedOrRng: number | Rng = 0): this {
+    if (this.allocated) throw new Error('ParameterStore.allocate: already allocated');
+    const rng = typeof seedOrRng === 'number' ? new Rng(seedOrRng) : seedOrRng;
+    const groups: Group[] = ['shared', ...Array.from({ length: this.tasks }, (_, t) => t)];
+    const ordered: Parameter[] = [];
+    for (const g of groups) {
+      const inGroup = this.params.filter((p) => p.group === g);
+      const start = ordered.reduce((a, p) => a + p.size, 0);
+      ordered.push(...inGroup.filter((p) => !p.sparse), ...inGroup.filter((p) => p.sparse));
+      const length = inGroup.reduce((a, p) => a + p.size, 0);
+      this.groupRanges.set(g, { offset: start, length });
+      if (g === 'shared') {
+        this.sharedDense = inGroup.filter((p) => !p.sparse).reduce((a, p) => a + p.size, 0);
+        this.sharedSparse = inGroup.filter((p) => p.sparse);
+      }
+    }
+    let off = 0;
+    for (const p of ordered) {
+      p.offset = off;
+      off += p.size;
+    }
+    this.size = off;
+    this.values = allocStorage(this.dtype, off);
+    this.grads = allocStorage(this.dtype, off);
+    for (const p of ordered) {
+      p.value = this.values.subarray(p.offset, p.offset + p.size);
+      p.grad = this.grads.subarray(p.offset, p.offset + p.size);
+      if (p.sparse) {
+        p.sparseIndex = this.sparseParams.length;
+        this.sparseParams.push(p);
+        this.rowSets.push(new RowSet(p.rows));
+      } else {
+        const n = this.denseRuns.length;
+        if (n > 0 && this.denseRuns[n - 1] === p.offset) this.denseRuns[n - 1] = p.offset + p.size;
+        else this.denseRuns.push(p.offset, p.offset + p.size);
+      }
+      initialise(p.init, p.value, p.shape, rng.fork(p.name));
+    }
+    // Keep `params` in layout order.
+    this.params.length = 0;
+    this.params.push(...ordered);
+    this.view.denseLength = this.sharedDense;
+    this.view.segments = this.sharedSparse.map((param) => ({ param, rows: new Int32Array(0), offset: 0, width: param.width }));
+    this.redirectBase = new Int32Array(this.sharedSparse.length);
+    this.sharedSegIndex = new Int32Array(this.sparseParams.length).fill(-1);
+    this.sharedSparse.forEach((p, i) => (this.sharedSegIndex[p.sparseIndex] = i));
+    this.allocated = true;
+    return this;
+  }
+
+  private need(): void {
+    if (!this.allocated) throw new Error('ParameterStore: call allocate() first');
+  }
+
+  /** The contiguous range of a group in the flat buffers. */
+  range(g: Group): Range {
+    this.need();
+    const r = this.groupRanges.get(g);
+    if (!r) throw new Error(`ParameterStore.range: unknown group ${String(g)} (have 'shared' and 0..${this.tasks - 1})`);
+    return r;
+  }
+
+  /** Parameters of one group, in layout order. */
+  groupParams(g: Group): Parameter[] {
+    return this.params.filter((p) => p.group === g);
+  }
+
+  /** The shared group's gradient, as a view of the flat buffer (no copy). */
+  sharedGrad(): Storage {
+    const r = this.range('shared');
+    return this.grads.subarray(r.offset, r.offset + r.length);
+  }
+
+  /** The shared group's dense gradient (the first `denseLength` entries of the compact view). */
+  sharedDenseGrad(): Storage {
+    const r = this.range('shared');
+    return this.grads.subarray(r.offset, r.offset + this.sharedDense);
+  }
+
+  /** Task t's group gradient, a view of the flat buffer. */
+  taskGrad(t: number): Storage {
+    const r = this.range(t);
+    return this.grads.subarray(r.offset, r.offset + r.length);
+  }
+
+  // ---- sparse rows -------------------------------------------------------------------------
+
+  /** Marks row r of sparse table p as touched this step (idempotent). */
+  touchRow(p: Parameter, r: number): void {
+    this.rowSets[p.sparseIndex]!.add(r);
+  }
+
+  /** The rows of table p touched this step, in insertion order (a view). */
+  touched(p: Parameter): Int32Array {
+    if (!p.sparse) throw new Error(`ParameterStore.touched: '${p.name}' is not a sparse table`);
+    return this.rowSets[p.sparseIndex]!.view();
+  }
+
+  /** Number of touched rows over all sparse tables. */
+  touchedCount(): number {
+    let n = 0;
+    for (const s of this.rowSets) n += s.count;
+    return n;
+  }
+
+  /**
+   * Where row r of table p's gradient lives right now: returns the element offset into
+   * `rowGradBuffer(p)`. The row must have been touched (the Embedding layer touches its rows in
+   * forward). Backward scatter-adds go through these two calls so that they follow a redirect.
+   */
+  rowGradOffset(p: Parameter, r: number): number {
+    if (this.redirect !== null && p.group === 'shared') {
+      const pos = this.rowSets[p.sparseIndex]!.position(r);
+      if (pos < 0) {
+        throw new Error(`ParameterStore: row ${r} of '${p.name}' receives a gradient while the shared group is redirected but was not touched in forward`);
+      }
+      return this.redirectBase[this.sharedSegIndex[p.sparseIndex]!]! + pos * p.width;
+    }
+    this.rowSets[p.sparseIndex]!.add(r);
+    return p.offset + r * p.width;
+  }
+
+  rowGradBuffer(p: Parameter): Storage {
+    return this.redirect !== null && p.group === 'shared' ? this.redirect : this.grads;
+  }
+
+  /**
+   * The compact touched-rows view of the shared group (layout in `SharedView`). The object is
+   * reused; call again after the touched rows change.
+   */
+  sharedView(): SharedView {
+    this.need();
+    let off = this.sharedDense;
+    for (const seg of this.view.segments) {
+      seg.rows = this.rowSets[seg.param.sparseIndex]!.view();
+      seg.offset = off;
+      off += seg.rows.length * seg.width;
+    }
+    this.view.length = off;
+    return this.view;
+  }
+
+  /** Copies the shared gradient (from `src`, default the flat grads) into compact `out`. */
+  gatherShared(out: Storage, src: Storage = this.grads): SharedView {
+    const v = this.sharedView();
+    if (out.length < v.length) throw new Error(`ParameterStore.gatherShared: out has ${out.length} entries, the view needs ${v.length}`);
+    const base = this.range('shared').offset;
+    out.set(src.subarray(base, base + v.denseLength), 0);
+    for (const seg of v.segments) {
+      const w = seg.width, rows = seg.rows, p = seg.param.offset;
+      for (let i = 0; i < rows.length; i++) {
+        const from = p + rows[i]! * w;
+        out.set(src.subarray(from, from + w), seg.offset + i * w);
+      }
+    }
+    return v;
+  }
+
+  /** Writes compact `src` back into the flat gradient buffer's shared group (overwrites). */
+  scatterShared(src: Storage, dst: Storage = this.grads): void {
+    const v = this.sharedView();
+    if (src.length < v.length) throw new Error(`ParameterStore.scatterShared: src has ${src.length} entries, the view needs ${v.length}`);
+    const base = this.range('shared').offset;
+    dst.set(src.subarray(0, v.denseLength), base);
+    for (const seg of v.segments) {
+      const w = seg.width, rows = seg.rows, p = seg.param.offset;
+      for (let i = 0; i < rows.length; i++) {
+        dst.set(src.subarray(seg.offset + i * w, seg.offset + (i + 1) * w), p + rows[i]! * w);
+      }
+    }
+  }
+
+  /**
+   * Points the shared group's gradients at `target` (length >= sharedView().length, compact
+   * layout) until `redirectShared(null)`: backward then accumulates task t's shared gradient
+   * straight into row t of a caller's T x d matrix, with no copy. The touched rows must be
+   * final (forward done) before redirecting. Task groups keep writing to the flat buffer.
+   */
+  redirectShared(target: Storage | null): void {
+    this.need();
+    if (target === null) {
+      if (this.redirect === null) return;
+      this.redirect = null;
+      for (const p of this.params) {
+        if (p.group !== 'shared' || p.sparse) continue;
+        p.grad = this.grads.subarray(p.offset, p.offset + p.size);
+        p.onGradRetarget?.(p.grad);
+      }
+      return;
+    }
+    const v = this.sharedView();
+    if (target.length < v.length) {
+      throw new Error(`ParameterStore.redirectShared: target has ${target.length} entries, the compact shared view needs ${v.length}`);
+    }
+    if ((target instanceof Float64Array) !== (this.grads instanceof Float64Array)) {
+      throw new Error(`ParameterStore.redirectShared: target dtype differs from the store's ${this.dtype}`);
+    }
+    this.redirect = target;
+    v.segments.forEach((s, i) => (this.redirectBase[i] = s.offset));
+    const base = this.range('shared').offset;
+    for (const p of this.params) {
+      if (p.group !== 'shared' || p.sparse) continue;
+      p.grad = target.subarray(p.offset - base, p.offset - base + p.size);
+      p.onGradRetarget?.(p.grad);
+    }
+  }
+
+  get redirected(): boolean {
+    return this.redirect !== null;
+  }
+
+  // ---- whole-store operations, O(dense + touched rows) ---------------------------------------
+
+  /** Zeroes every dense gradient and the touched rows of every table, then forgets the rows. */
+  zeroGrad(): void {
+    this.need();
+    const g = this.grads, runs = this.denseRuns;
+    for (let i = 0; i < runs.length; i += 2) g.fill(0, runs[i]!, runs[i + 1]!);
+    for (let s = 0; s < this.sparseParams.length; s++) {
+      const p = this.sparseParams[s]!, set = this.rowSets[s]!, rows = set.view(), w = p.width;
+      for (let i = 0; i < rows.length; i++) {
+        const o = p.offset + rows[i]! * w;
+        g.fill(0, o, o + w);
+      }
+      set.clear();
+    }
+  }
+
+  /** Forgets touched rows without zeroing (after an external zeroing). */
+  clearTouched(): void {
+    for (const s of this.rowSets) s.clear();
+  }
+
+  /**
+   * Calls fn(start, end) over the "support" of a group (all groups when omitted): each dense
+   * run, and each touched row of each sparse table (or every row when `allRows`).
+   */
+  forEachRun(fn: (start: number, end: number) => void, opts: { group?: Group; allRows?: boolean; sparse?: boolean; dense?: boolean } = {}): void {
+    this.need();
+    const { group, allRows = false, sparse = true, dense = true } = opts;
+    if (dense) {
+      if (group === undefined) {
+        const runs = this.denseRuns;
+        for (let i = 0; i < runs.length; i += 2) fn(runs[i]!, runs[i + 1]!);
+      } else {
+        for (const p of this.params) if (p.group === group && !p.sparse) fn(p.offset, p.offset + p.size);
+      }
+    }
+    if (!sparse) return;
+    for (let s = 0; s < this.sparseParams.length; s++) {
+      const p = this.sparseParams[s]!;
+      if (group !== undefined && p.group !== group) continue;
+      if (allRows) {
+        fn(p.offset, p.offset + p.size);
+        continue;
+      }
+      const rows = this.rowSets[s]!.view(), w = p.width;
+      for (let i = 0; i < rows.length; i++) fn(p.offset + rows[i]! * w, p.offset + rows[i]! * w + w);
+    }
+  }
+
+  /** |grad|^2 over a group's support (float64 accumulation), O(dense + touched rows). */
+  gradSqNorm(group?: Group): number {
+    const g = this.grads;
+    let s = 0;
+    this.forEachRun((a, b) => {
+      for (let i = a; i < b; i++) s += g[i]! * g[i]!;
+    }, { group });
+    return s;
+  }
+
+  /** <a, b> of two flat-layout buffers over a group's support, O(dense + touched rows). */
+  dotOnSupport(a: Storage, b: Storage, group?: Group): number {
+    let s = 0;
+    this.forEachRun((x, y) => {
+      for (let i = x; i < y; i++) s += a[i]! * b[i]!;
+    }, { group });
+    return s;
+  }
+
+  /** A fingerprint of the layout (names, shapes, groups, offsets): save/load checks it. */
+  layout(): { name: string; shape: number[]; group: string; offset: number; sparse: boolean }[] {
+    this.need();
+    return this.params.map((p) => ({ name: p.name, shape: [...p.shape], group: groupName(p.group), offset: p.offset, sparse: p.sparse }));
+  }
+
+  /** Parameter counts per group, for reports. */
+  summary(): { total: number; shared: number; sharedDense: number; perTask: number[] } {
+    this.need();
+    return {
+      total: this.size,
+      shared: this.range('shared').length,
+      sharedDense: this.sharedDense,
+      perTask: Array.from({ length: this.tasks }, (_, t) => this.range(t).length),
+    };
+  }
+}
+
+export type { Group, InitSpec };
