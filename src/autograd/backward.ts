@@ -1,0 +1,174 @@
+import type { Storage } from '../tensor/backend.ts';
+import { getBackend } from '../tensor/backends/registry.ts';
+import { reduceInto } from '../tensor/reduce.ts';
+import { formatShape, shapesEqual } from '../tensor/shape.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import type { GradNode, GradSink } from './node.ts';
+
+/**
+ * Reverse-mode sweep from `root`: visits only the nodes reachable from root, in reverse
+ * topological order, and accumulates into leaves' `grad` (and retained non-leaves' `grad`).
+ * The graph is kept, so several roots of one forward pass can each call backward in turn,
+ * each adding only its own gradients. Without `upstream` the root must have one element.
+ */
+export function backward(root: Tensor, upstream?: Tensor): void {
+  if (!root.requiresGrad) {
+    throw new Error(
+      `backward: the root ${root} does not require grad; give some input requiresGrad: true ` +
+        `and make sure the forward pass did not run inside noGrad`,
+    );
+  }
+  let seed: Tensor;
+  if (upstream === undefined) {
+    if (root.size !== 1) {
+      throw new Error(
+        `backward: the root has shape ${formatShape(root.shape)}, not a scalar; reduce it first (sum, mean) ` +
+          `or pass an upstream gradient of shape ${formatShape(root.shape)}`,
+      );
+    }
+    seed = Tensor.empty(root.shape, root.dtype);
+    seed.data[0] = 1;
+  } else {
+    if (!shapesEqual(upstream.shape, root.shape)) {
+      throw new Error(`backward: upstream gradient shape ${formatShape(upstream.shape)} does not match root shape ${formatShape(root.shape)}`);
+    }
+    assertFinite(upstream.data, 'the upstream gradient passed to backward', 'pass a finite upstream gradient');
+    seed = upstream;
+  }
+
+  if (root.isLeaf) {
+    accumulate(leafGrad(root), seed.data);
+    return;
+  }
+  const order = topoOrder(root);
+  const pending = new Map<Tensor, Storage>([[root, seed.data]]);
+  const sink = new Sink(pending);
+  for (let n = order.length - 1; n >= 0; n--) {
+    const t = order[n];
+    const g = pending.get(t);
+    if (g === undefined) continue; // no gradient flowed here from this root
+    pending.delete(t);
+    if (t.retainsGrad) accumulate(leafGrad(t), g);
+    const node = t.node as GradNode;
+    sink.begin(node);
+    node.backward(new Tensor(g, t.shape), sink);
+    sink.finish();
+  }
+}
+
+/** Non-leaf tensors reachable from root that require grad, inputs before outputs. */
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>([root]);
+  // Iterative DFS (deep graphs must not overflow the call stack): [tensor, next input index].
+  const stack: [Tensor, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const inputs = (top[0].node as GradNode).inputs;
+    if (top[1] < inputs.length) {
+      const x = inputs[top[1]++];
+      if (x.requiresGrad && x.node !== null && !seen.has(x)) {
+        seen.add(x);
+        stack.push([x, 0]);
+      }
+    } else {
+      order.push(top[0]);
+      stack.pop();
+    }
+  }
+  return order;
+}
+
+function leafGrad(t: Tensor): Storage {
+  if (t.grad === null) t.grad = Tensor.empty(t.shape, t.dtype);
+  return t.grad.data;
+}
+
+function accumulate(dst: Storage, src: Storage): void {
+  for (let i = 0; i < dst.length; i++) dst[i] += src[i];
+}
+
+/** The GradSink of one node's backward; checks what it wrote for NaN / Inf afterwards. */
+class Sink implements GradSink {
+  private node: GradNode | null = null;
+  private touched: [number, Storage][] = [];
+
+  constructor(private readonly pending: Map<Tensor, Storage>) {}
+
+  begin(node: GradNode): void {
+    this.node = node;
+    this.touched.length = 0;
+  }
+
+  finish(): void {
+    for (const [i, buf] of this.touched) this.check(i, buf);
+    this.touched.length = 0;
+  }
+
+  needs(i: number): boolean {
+    return this.input(i).requiresGrad;
+  }
+
+  buffer(i: number): Storage {
+    const x = this.input(i);
+    if (!x.requiresGrad) throw new Error(`backward of '${this.node!.op}': input ${i} does not require grad; check grads.needs(${i}) first`);
+    let buf: Storage | undefined;
+    if (x.isLeaf) buf = leafGrad(x);
+    else {
+      buf = this.pending.get(x);
+      if (buf === undefined) {
+        buf = Tensor.empty(x.shape, x.dtype).data;
+        this.pending.set(x, buf);
+      }
+    }
+    if (!this.touched.some(([j]) => j === i)) this.touched.push([i, buf]);
+    return buf;
+  }
+
+  add(i: number, g: Tensor): void {
+    if (!this.needs(i)) return;
+    const x = this.input(i);
+    reduceInto(g.data, g.shape, this.buffer(i), x.shape);
+  }
+
+  addRows(i: number, idx: Int32Array, src: Storage, rows: number, width: number): void {
+    if (!this.needs(i)) return;
+    const x = this.input(i);
+    assertFinite(src.subarray(0, rows * width), this.what(i), FIX);
+    let buf: Storage;
+    if (x.isLeaf) buf = leafGrad(x);
+    else {
+      const p = this.pending.get(x);
+      buf = p ?? Tensor.empty(x.shape, x.dtype).data;
+      if (p === undefined) this.pending.set(x, buf);
+    }
+    getBackend().scatterAddRows(buf, idx, src, rows, width);
+  }
+
+  private input(i: number): Tensor {
+    const x = this.node!.inputs[i];
+    if (x === undefined) throw new Error(`backward of '${this.node!.op}': no input ${i} (the op has ${this.node!.inputs.length})`);
+    return x;
+  }
+
+  private what(i: number): string {
+    return `the gradient of op '${this.node!.op}' with respect to its input ${i} (shape ${formatShape(this.input(i).shape)})`;
+  }
+
+  private check(i: number, buf: Storage): void {
+    assertFinite(buf, this.what(i), FIX);
+  }
+}
+
+const FIX =
+  'check the inputs of that op for values outside its domain (log or sqrt of values <= 0, division by 0, ' +
+  'exp overflow), or lower the learning rate if values grew over training';
+
+function assertFinite(x: Storage, what: string, fix: string): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    if (v - v !== 0) {
+      throw new Error(`backward: ${what} is not finite (${v} at element ${i}); ${fix}`);
+    }
+  }
+}

@@ -1,0 +1,15 @@
+export { backward } from './backward.ts';
+export { isGradEnabled, noGrad } from './mode.ts';
+export { customOp, record, type BackwardFn, type CustomOpSpec, type GradNode, type GradSink } from './node.ts';
+export { detach } from './detach.ts';
+export { gradcheck, type GradcheckOptions, type GradcheckResult, type GradcheckWorst } from './gradcheck.ts';
+export { add, div, mul, neg, pow, sub } from './ops/arithmetic.ts';
+export { abs, exp, leakyRelu, log, relu, sigmoid, sqrt, tanh } from './ops/unary.ts';
+export { logSoftmax, softmax } from './ops/softmax.ts';
+export { matmul, type MatmulOptions } from './ops/matmul.ts';
+export { max, mean, sum } from './ops/reduce.ts';
+export { concat, reshape, slice, stack, transpose } from './ops/layout.ts';
+export { gatherRows } from './ops/gather.ts';
+export { dropout } from './ops/dropout.ts';
+export { bceWithLogits, mse } from './ops/loss.ts';
+export type { TensorLike } from './ops/util.ts';

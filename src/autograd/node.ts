@@ -1,0 +1,65 @@
+import type { Storage } from '../tensor/backend.ts';
+import type { OpNode, Tensor } from '../tensor/tensor.ts';
+import { isGradEnabled, noGrad } from './mode.ts';
+
+/**
+ * Where an op's backward puts gradients for its inputs. Everything accumulates (`+=`): into a
+ * leaf's `grad` (possibly a caller's view into a flat buffer) or into a per-pass buffer of a
+ * non-leaf. Inputs are numbered as in the op's `inputs` list.
+ */
+export interface GradSink {
+  /** Whether input i wants a gradient (skip the work when it does not). */
+  needs(i: number): boolean;
+  /** Add g to input i's gradient; g may have the op's broadcast output shape (summed back). */
+  add(i: number, g: Tensor): void;
+  /** The storage to accumulate into directly (input i's shape, row-major), e.g. for matmul. */
+  buffer(i: number): Storage;
+  /** Scatter-add rows: grad_i[idx[r], :] += src[r, :]. Touches only those rows. */
+  addRows(i: number, idx: Int32Array, src: Storage, rows: number, width: number): void;
+}
+
+/** d(root)/d(inputs) given d(root)/d(output) = g. */
+export type BackwardFn = (g: Tensor, grads: GradSink) => void;
+
+export interface GradNode extends OpNode {
+  readonly backward: BackwardFn;
+}
+
+/**
+ * Attach `backward` to `out` when recording is on and some input requires a gradient; return
+ * `out`. This is the one place where the graph grows; every op (and `customOp`) goes through it.
+ */
+export function record(op: string, inputs: readonly Tensor[], out: Tensor, backward: BackwardFn): Tensor {
+  if (!isGradEnabled()) return out;
+  let any = false;
+  for (const t of inputs) if (t.requiresGrad) any = true;
+  if (!any) return out;
+  out.requiresGrad = true;
+  const node: GradNode = { op, inputs, backward };
+  out.node = node;
+  return out;
+}
+
+export interface CustomOpSpec<I extends readonly Tensor[]> {
+  /** Names the op in error messages. */
+  name: string;
+  inputs: I;
+  /** Compute the output (plain tensor code; nothing is recorded inside). */
+  forward: (...inputs: I) => Tensor;
+  /** Accumulate input gradients given the output gradient g. */
+  backward: BackwardFn;
+}
+
+/**
+ * Define a differentiable op in one place: forward and backward side by side.
+ *
+ *     const cube = (x: Tensor) => customOp({
+ *       name: 'cube', inputs: [x] as const,
+ *       forward: (x) => { const y = zerosLike(x); x.data.forEach((v, i) => (y.data[i] = v ** 3)); return y; },
+ *       backward: (g, grads) => { const dx = grads.buffer(0); for (let i = 0; i < x.size; i++) dx[i] += 3 * x.data[i] ** 2 * g.data[i]; },
+ *     });
+ */
+export function customOp<I extends readonly Tensor[]>(spec: CustomOpSpec<I>): Tensor {
+  const out = noGrad(() => spec.forward(...spec.inputs));
+  return record(spec.name, spec.inputs, out, spec.backward);
+}
