@@ -1,0 +1,330 @@
+import { availableParallelism } from 'node:os';
+import type { Backend, BinaryOp, DType, Storage, UnaryOp } from '../backend.ts';
+import { createJsBackend } from './js.ts';
+import { WasmHeap } from '../wasm/heap.ts';
+import { loadKernelBytes, sharedMemorySupported, simdSupported } from '../wasm/load.ts';
+import { WorkerPool } from '../wasm/pool.ts';
+
+/**
+ * The CPU default: WebAssembly SIMD kernels (asm/kernels.ts) over storage that lives in the
+ * kernels' own shared memory (see ../wasm/heap.ts), split across worker threads for large
+ * calls (../wasm/pool.ts). Kernels it does not speed up are the js twin's.
+ */
+export interface WasmBackendOptions {
+  /** Threads including the calling one; default MTLKIT_THREADS, else the core count. */
+  threads?: number;
+  /** false: alloc returns ordinary arrays and kernels copy operands in (debugging). */
+  residentStorage?: boolean;
+  /** Module bytes to use instead of build/wasm (tests pass broken bytes to simulate failure). */
+  moduleBytes?: Uint8Array;
+}
+
+export interface WasmBackend extends Backend {
+  readonly name: 'wasm';
+  /** Threads available (1 + workers); `setThreads` picks how many kernels use. */
+  readonly maxThreads: number;
+  readonly threads: number;
+  readonly sharedMemory: boolean;
+  setThreads(n: number): void;
+  heapStats(): { heapBytes: number; liveBytes: number; freeBlocks: number };
+  close(): void;
+}
+
+interface Exports {
+  gemmScratchBytes(): number;
+  sgemm(a: number, b: number, c: number, m: number, k: number, n: number, ta: number, tb: number, acc: number, r0: number, r1: number, scratch: number): void;
+  dgemm(a: number, b: number, c: number, m: number, k: number, n: number, ta: number, tb: number, acc: number, r0: number, r1: number, scratch: number): void;
+  dot32(a: number, b: number, n: number): number;
+  dot64(a: number, b: number, n: number): number;
+  gramRange(g: number, out: number, t: number, d: number, c0: number, c1: number, f64: number): void;
+  sumAxis32(x: number, out: number, outer: number, len: number, inner: number, o0: number, o1: number): void;
+  sumAxis64(x: number, out: number, outer: number, len: number, inner: number, o0: number, o1: number): void;
+  maxAxis32(x: number, out: number, argmax: number, outer: number, len: number, inner: number, o0: number, o1: number): void;
+  maxAxis64(x: number, out: number, argmax: number, outer: number, len: number, inner: number, o0: number, o1: number): void;
+  binary32(op: number, a: number, b: number, out: number, n: number): void;
+  unary32(op: number, x: number, out: number, n: number): void;
+  scatterAddRows32(table: number, idx: number, src: number, rows: number, width: number): void;
+  heapBase(): number;
+}
+
+const KERNEL_NAMES = ['sgemm', 'dgemm', 'dot32', 'dot64', 'gramRange', 'sumAxis32', 'sumAxis64'];
+
+/** Below these sizes a call is not worth waking the workers (about 50 us of work). */
+const PAR_FLOPS = 4e6;
+const PAR_ELEMS = 1 << 18;
+
+const BINARY: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 };
+const UNARY: Partial<Record<UnaryOp, number>> = { neg: 0, abs: 1, sqrt: 2, relu: 3, square: 4, recip: 5 };
+
+export function threadsFromEnv(): number | undefined {
+  const v = process.env.MTLKIT_THREADS;
+  if (!v) return undefined;
+  const n = Number.parseInt(v, 10);
+  if (!Number.isFinite(n) || n < 1) throw new Error(`MTLKIT_THREADS must be a positive integer, got "${v}"`);
+  return n;
+}
+
+/** Creates a wasm backend; throws (with the reason) if this host cannot run it. */
+export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
+  if (process.env.MTLKIT_SIMULATE_LOAD_FAILURE?.split(',').includes('wasm')) {
+    throw new Error('simulated load failure (MTLKIT_SIMULATE_LOAD_FAILURE=wasm)');
+  }
+  if (!simdSupported()) throw new Error('this WebAssembly engine has no SIMD support');
+  const shared = sharedMemorySupported();
+  const bytes = opts.moduleBytes ?? loadKernelBytes(shared ? 'shared' : 'single');
+  const module = new WebAssembly.Module(bytes);
+  const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared });
+  const instance = new WebAssembly.Instance(module, {
+    env: { memory, abort: () => { throw new Error('wasm kernel abort'); } },
+  });
+  const k = instance.exports as unknown as Exports;
+  // Resident storage needs views that survive memory growth: shared memory only.
+  const heap = new WasmHeap(memory, k.heapBase(), { residentStorage: shared && (opts.residentStorage ?? true) });
+
+  const wanted = Math.max(1, Math.floor(opts.threads ?? threadsFromEnv() ?? availableParallelism()));
+  let pool: WorkerPool | null = null;
+  let poolError = '';
+  if (wanted > 1 && shared) {
+    try {
+      pool = new WorkerPool(module, memory, KERNEL_NAMES, wanted - 1);
+    } catch (e) {
+      poolError = e instanceof Error ? e.message : String(e);
+      console.warn(`mtlkit: wasm backend runs on one thread: ${poolError}`);
+    }
+  }
+  const maxThreads = pool ? pool.count + 1 : 1;
+  let threads = maxThreads;
+
+  const scratchBytes = k.gemmScratchBytes();
+  const scratch: number[] = [];
+  for (let t = 0; t < maxThreads; t++) scratch.push(heap.reserve(scratchBytes)[0]);
+
+  const js = createJsBackend();
+
+  // ---- operand marshalling: resident arrays are passed by address, others copied in.
+  type Temp = { addr: number; cls: number; arr: ArrayBufferView | null; count: number };
+  const temps: Temp[] = [];
+
+  function addrIn(arr: Storage | Int32Array, n: number): number {
+    if (heap.owns(arr)) return arr.byteOffset;
+    const bytes = n * arr.BYTES_PER_ELEMENT;
+    const [addr, cls] = heap.reserve(bytes);
+    new Uint8Array(heap.buffer, addr, bytes).set(new Uint8Array(arr.buffer, arr.byteOffset, bytes));
+    temps.push({ addr, cls, arr: null, count: 0 });
+    return addr;
+  }
+
+  function addrOut(arr: Storage, n: number, copyIn: boolean): number {
+    if (heap.owns(arr)) return arr.byteOffset;
+    const bytes = n * arr.BYTES_PER_ELEMENT;
+    const [addr, cls] = heap.reserve(bytes);
+    if (copyIn) new Uint8Array(heap.buffer, addr, bytes).set(new Uint8Array(arr.buffer, arr.byteOffset, bytes));
+    temps.push({ addr, cls, arr, count: bytes });
+    return addr;
+  }
+
+  function finish(): void {
+    for (const t of temps) {
+      if (t.arr) new Uint8Array(t.arr.buffer, t.arr.byteOffset, t.count).set(new Uint8Array(heap.buffer, t.addr, t.count));
+      heap.release(t.addr, t.cls);
+    }
+    temps.length = 0;
+  }
+
+  function call<T>(f: () => T): T {
+    try {
+      return f();
+    } finally {
+      finish();
+    }
+  }
+
+  /** Splits [0, total) into `parts` ranges whose bounds are multiples of `align`. */
+  function ranges(total: number, parts: number, align: number): Array<[number, number]> {
+    const step = Math.ceil(total / parts / align) * align;
+    const out: Array<[number, number]> = [];
+    for (let s = 0; s < total; s += step) out.push([s, Math.min(total, s + step)]);
+    return out;
+  }
+
+  /** Runs `job(range, threadIndex)` over the ranges: range i on thread i (0 = this one). */
+  function parallel(rs: Array<[number, number]>, job: (r: [number, number], t: number) => readonly [string, ...number[]]): number[] {
+    if (rs.length <= 1 || pool === null) {
+      return rs.map((r, t) => {
+        const [name, ...args] = job(r, t);
+        return (k as unknown as Record<string, (...a: number[]) => number>)[name](...args) ?? 0;
+      });
+    }
+    const first = job(rs[0], 0);
+    const jobs: Array<readonly [string, ...number[]] | null> = [];
+    for (let w = 0; w < pool.count; w++) jobs.push(w + 1 < rs.length ? job(rs[w + 1], w + 1) : null);
+    let mine = 0;
+    const theirs = pool.run(jobs, () => {
+      const [name, ...args] = first;
+      mine = (k as unknown as Record<string, (...a: number[]) => number>)[name](...args) ?? 0;
+    });
+    return [mine, ...theirs.slice(0, rs.length - 1)];
+  }
+
+  const backend: WasmBackend = {
+    ...js,
+    name: 'wasm',
+    maxThreads,
+    get threads() { return threads; },
+    sharedMemory: shared,
+    setThreads(n: number) {
+      threads = Math.max(1, Math.min(maxThreads, Math.floor(n)));
+    },
+    heapStats: () => heap.stats(),
+    close() {
+      pool?.close();
+      pool = null;
+      threads = 1;
+    },
+    alloc(dtype: DType, n: number): Storage {
+      return heap.alloc(dtype, n);
+    },
+    describe(): string {
+      const storage = heap.resident ? 'storage in shared wasm memory' : 'storage in ordinary arrays (copied in)';
+      const why = poolError ? ` (threads unavailable: ${poolError})` : !shared ? ' (no SharedArrayBuffer)' : '';
+      return `wasm: SIMD kernels, ${threads}/${maxThreads} thread(s)${why}, ${storage}`;
+    },
+
+    matmul(a, b, c, m, kk, n, transA, transB, accumulate) {
+      const f64 = c instanceof Float64Array;
+      if (a instanceof Float64Array !== f64 || b instanceof Float64Array !== f64 || m === 0 || n === 0) {
+        js.matmul(a, b, c, m, kk, n, transA, transB, accumulate);
+        return;
+      }
+      call(() => {
+        const pa = addrIn(a, m * kk), pb = addrIn(b, kk * n), pc = addrOut(c, m * n, accumulate);
+        const name = f64 ? 'dgemm' : 'sgemm';
+        const parts = 2 * m * n * kk >= PAR_FLOPS && m >= 8 ? threads : 1;
+        parallel(ranges(m, parts, 4), ([r0, r1], t) =>
+          [name, pa, pb, pc, m, kk, n, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0, r0, r1, scratch[t]]);
+      });
+    },
+
+    gram(g, out, t, d) {
+      if (t === 0) return;
+      const f64 = g instanceof Float64Array;
+      call(() => {
+        const pg = addrIn(g, t * d);
+        const parts = t * t * d >= PAR_ELEMS * 4 ? threads : 1;
+        const rs = ranges(d, parts, 16);
+        if (rs.length === 0) rs.push([0, 0]);
+        const partial = rs.map(() => heap.reserve(t * t * 8));
+        parallel(rs, ([c0, c1], i) => ['gramRange', pg, partial[i][0], t, d, c0, c1, f64 ? 1 : 0]);
+        const view = new Float64Array(heap.buffer);
+        out.fill(0, 0, t * t);
+        for (const [addr, cls] of partial) {
+          const base = addr / 8;
+          for (let x = 0; x < t * t; x++) out[x] += view[base + x];
+          heap.release(addr, cls);
+        }
+      });
+    },
+
+    dot(a, b, n) {
+      const f64 = a instanceof Float64Array;
+      if (n < 64 || (b instanceof Float64Array) !== f64) return js.dot(a, b, n);
+      return call(() => {
+        const pa = addrIn(a, n), pb = addrIn(b, n);
+        const parts = n >= PAR_ELEMS ? threads : 1;
+        const es = f64 ? 8 : 4;
+        const sums = parallel(ranges(n, parts, 16), ([i0, i1]) =>
+          [f64 ? 'dot64' : 'dot32', pa + i0 * es, pb + i0 * es, i1 - i0]);
+        return sums.reduce((s, v) => s + v, 0);
+      });
+    },
+
+    sumAxis(x, out, outer, len, inner) {
+      const f64 = x instanceof Float64Array;
+      if (outer * len * inner < 256 || (out instanceof Float64Array) !== f64) {
+        js.sumAxis(x, out, outer, len, inner);
+        return;
+      }
+      call(() => {
+        const px = addrIn(x, outer * len * inner), po = addrOut(out, outer * inner, false);
+        const parts = outer >= 2 && outer * len * inner >= PAR_ELEMS ? threads : 1;
+        parallel(ranges(outer, parts, 1), ([o0, o1]) =>
+          [f64 ? 'sumAxis64' : 'sumAxis32', px, po, outer, len, inner, o0, o1]);
+      });
+    },
+
+    maxAxis(x, out, argmax, outer, len, inner) {
+      const f64 = x instanceof Float64Array;
+      if (outer * len * inner < 256 || (out instanceof Float64Array) !== f64 || len === 0) {
+        js.maxAxis(x, out, argmax, outer, len, inner);
+        return;
+      }
+      call(() => {
+        const px = addrIn(x, outer * len * inner), po = addrOut(out, outer * inner, false);
+        const pi = argmax ? addrOutInt(argmax, outer * inner) : 0;
+        (f64 ? k.maxAxis64 : k.maxAxis32)(px, po, pi, outer, len, inner, 0, outer);
+      });
+    },
+
+    unary(op, x, out, n) {
+      const code = UNARY[op];
+      // Only worth it when nothing must be copied: a copy costs what the loop saves.
+      if (code === undefined || !(x instanceof Float32Array) || !(out instanceof Float32Array)
+        || !heap.owns(x) || !heap.owns(out) || n < 256) {
+        js.unary(op, x, out, n);
+        return;
+      }
+      k.unary32(code, x.byteOffset, out.byteOffset, n);
+    },
+
+    binary(op, a, aStrides, b, bStrides, out, shape) {
+      const code = BINARY[op];
+      const n = shape.reduce((p, s) => p * s, 1);
+      if (code === undefined || n < 256 || !(a instanceof Float32Array) || !(b instanceof Float32Array)
+        || !(out instanceof Float32Array) || !heap.owns(a) || !heap.owns(b) || !heap.owns(out)
+        || !contiguous(aStrides, shape) || !contiguous(bStrides, shape)) {
+        js.binary(op, a, aStrides, b, bStrides, out, shape);
+        return;
+      }
+      k.binary32(code, a.byteOffset, b.byteOffset, out.byteOffset, n);
+    },
+
+    scatterAddRows(table, idx, src, rows, width) {
+      if (!(table instanceof Float32Array) || !(src instanceof Float32Array) || !heap.owns(table)
+        || rows * width < 256) {
+        js.scatterAddRows(table, idx, src, rows, width);
+        return;
+      }
+      call(() => {
+        const pi = addrIn(idx, rows), ps = addrIn(src, rows * width);
+        k.scatterAddRows32(table.byteOffset, pi, ps, rows, width);
+      });
+    },
+  };
+
+  function addrOutInt(arr: Int32Array, n: number): number {
+    if (heap.owns(arr)) return arr.byteOffset;
+    const bytes = n * 4;
+    const [addr, cls] = heap.reserve(bytes);
+    temps.push({ addr, cls, arr, count: bytes });
+    return addr;
+  }
+
+  return backend;
+}
+
+function contiguous(strides: readonly number[], shape: readonly number[]): boolean {
+  let s = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] !== 1 && strides[d] !== s) return false;
+    s *= shape[d];
+  }
+  return true;
+}
+
+let shared: WasmBackend | null = null;
+
+/** The process-wide wasm backend (one memory, one worker pool), created on first use. */
+export function wasmBackend(): WasmBackend {
+  if (shared === null) shared = createWasmBackend();
+  return shared;
+}

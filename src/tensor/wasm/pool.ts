@@ -1,0 +1,102 @@
+import { Worker } from 'node:worker_threads';
+
+/**
+ * Worker threads that run kernel exports over the shared wasm memory while the main thread
+ * works on its own share and then blocks on Atomics.wait until they finish. The engine API
+ * therefore stays synchronous: a kernel call returns with its output written.
+ *
+ * Protocol (control = Int32Array over a SharedArrayBuffer): the main thread writes one job
+ * per worker into `jobs` (export index, argument count, result, arguments), zeroes DONE,
+ * bumps SEQ and notifies; each worker runs its job (op < 0: nothing to do), adds 1 to DONE
+ * and notifies; the main thread waits until DONE equals the worker count.
+ */
+const SEQ = 0, DONE = 1, STOP = 2, READY = 3, ERROR = 4;
+const SLOT = 20;
+
+export class WorkerPool {
+  private readonly workers: Worker[] = [];
+  private readonly ctl: Int32Array;
+  private readonly jobs: Float64Array;
+  private readonly index: Map<string, number>;
+
+  /**
+   * Starts `count` workers and waits (blocking, at most `timeoutMs`) until each has
+   * instantiated the module; throws if one fails, so the caller can fall back to one thread.
+   */
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, readonly names: string[], readonly count: number, timeoutMs = 15000) {
+    this.ctl = new Int32Array(new SharedArrayBuffer(64));
+    this.jobs = new Float64Array(new SharedArrayBuffer(count * SLOT * 8));
+    this.index = new Map(names.map((n, i) => [n, i]));
+    const url = new URL('./worker.mjs', import.meta.url);
+    for (let id = 0; id < count; id++) {
+      const w = new Worker(url, {
+        workerData: { module, memory, control: this.ctl.buffer, jobs: this.jobs.buffer, id, names, slot: SLOT },
+        // The worker is plain JavaScript: don't make it load the parent's TypeScript loader.
+        execArgv: [],
+      });
+      w.unref();
+      this.workers.push(w);
+    }
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ready = Atomics.load(this.ctl, READY);
+      if (ready >= count) break;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.close();
+        throw new Error(`worker threads did not start within ${timeoutMs} ms`);
+      }
+      Atomics.wait(this.ctl, READY, ready, Math.min(left, 50));
+    }
+    if (Atomics.load(this.ctl, ERROR) !== 0) {
+      this.close();
+      throw new Error('a worker thread could not instantiate the wasm kernels');
+    }
+  }
+
+  /**
+   * Runs job w on worker w (jobs[w] = [exportName, ...args] or null), `mine` on this thread
+   * meanwhile, and returns the workers' numeric results (0 for void exports).
+   */
+  run(jobs: ReadonlyArray<readonly [string, ...number[]] | null>, mine: () => void): number[] {
+    const ctl = this.ctl;
+    for (let w = 0; w < this.count; w++) {
+      const j = jobs[w] ?? null;
+      const o = w * SLOT;
+      if (j === null) { this.jobs[o] = -1; continue; }
+      const op = this.index.get(j[0]);
+      if (op === undefined) throw new Error(`wasm pool: unknown kernel ${j[0]}`);
+      if (j.length - 1 > SLOT - 3) throw new Error(`wasm pool: too many arguments for ${j[0]}`);
+      this.jobs[o] = op;
+      this.jobs[o + 1] = j.length - 1;
+      for (let i = 1; i < j.length; i++) this.jobs[o + 2 + i] = j[i] as number;
+    }
+    Atomics.store(ctl, DONE, 0);
+    Atomics.add(ctl, SEQ, 1);
+    Atomics.notify(ctl, SEQ);
+    let failure: unknown = null;
+    try {
+      mine();
+    } catch (e) {
+      failure = e;
+    }
+    for (;;) {
+      const done = Atomics.load(ctl, DONE);
+      if (done >= this.count) break;
+      Atomics.wait(ctl, DONE, done);
+    }
+    if (failure !== null) throw failure;
+    if (Atomics.exchange(ctl, ERROR, 0) !== 0) throw new Error('wasm pool: a kernel failed in a worker thread');
+    const out: number[] = [];
+    for (let w = 0; w < this.count; w++) out.push(this.jobs[w * SLOT + 2]);
+    return out;
+  }
+
+  close(): void {
+    Atomics.store(this.ctl, STOP, 1);
+    Atomics.add(this.ctl, SEQ, 1);
+    Atomics.notify(this.ctl, SEQ);
+    for (const w of this.workers) void w.terminate();
+    this.workers.length = 0;
+  }
+}
