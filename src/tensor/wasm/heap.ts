@@ -112,7 +112,7 @@ export class WasmHeap {
       // Memory cannot grow further (maximum reached or the host refused): ordinary array.
       return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
     }
-    const buf = this.memory.buffer;
+    const buf = this.memory.buffer as ArrayBuffer;
     new Uint8Array(buf, addr, bytes).fill(0);
     const arr = dtype === 'float64' ? new WasmF64(buf, addr, n) : new WasmF32(buf, addr, n);
     this.liveBytes += cls;
