@@ -1,0 +1,81 @@
+/**
+ * The local executor: at most `workers` trial processes at a time on this machine, one process per
+ * trial, so a crash or a timeout loses only that trial. A failed attempt goes to the back of the
+ * queue and is retried up to `retries` more times; then the trial is reported failed with its error.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { TrialRecord } from './results.ts';
+import { killTree, runTrial } from './runner.ts';
+import type { Trial } from './spec.ts';
+
+export interface ExecutorEvents {
+  /** A process for the trial started (attempt counts from 1). */
+  onStart?(trial: Trial, attempt: number): void;
+  /** An attempt failed and the trial will be tried again. */
+  onRetry?(trial: Trial, attempt: number, error: string): void;
+  /** The trial's final outcome; called exactly once per trial that finishes. */
+  onFinish(record: TrialRecord): void;
+}
+
+export interface LocalPoolOptions {
+  runner: string[];
+  workers: number;
+  retries: number;
+  timeoutSec?: number;
+  /** Trial config files go to `<workDir>/trials/<id>/config.json`. */
+  workDir: string;
+  signal?: AbortSignal;
+}
+
+export async function runLocalPool(trials: Trial[], opts: LocalPoolOptions, events: ExecutorEvents): Promise<void> {
+  const pending: { trial: Trial; attempt: number }[] = trials.map((trial) => ({ trial, attempt: 1 }));
+  const children = new Set<ChildProcess>();
+  const onAbort = (): void => {
+    for (const c of children) killTree(c, 'SIGKILL');
+  };
+  opts.signal?.addEventListener('abort', onAbort);
+  const ranOn = `local:${hostname()}`;
+
+  const lane = async (): Promise<void> => {
+    for (;;) {
+      if (opts.signal?.aborted) return;
+      const next = pending.shift();
+      if (!next) return;
+      const { trial, attempt } = next;
+      const dir = join(opts.workDir, 'trials', trial.id);
+      events.onStart?.(trial, attempt);
+      let child: ChildProcess | undefined;
+      const outcome = await runTrial(trial.config, {
+        runner: opts.runner,
+        configPath: join(dir, 'config.json'),
+        timeoutSec: opts.timeoutSec,
+        env: { MTLKIT_TRIAL_ID: trial.id, MTLKIT_TRIAL_DIR: dir, MTLKIT_TRIAL_ATTEMPT: String(attempt) },
+        onSpawn: (c) => {
+          child = c;
+          children.add(c);
+        },
+      });
+      if (child) children.delete(child);
+      // An aborted sweep records nothing for interrupted trials: a resume runs them again.
+      if (opts.signal?.aborted) return;
+      const base = { trial: trial.id, config: trial.config, attempts: attempt, durationMs: outcome.durationMs, ranOn };
+      if (outcome.ok) {
+        events.onFinish({ ...base, status: 'ok', result: outcome.result, finishedAt: new Date().toISOString() });
+      } else if (attempt <= opts.retries) {
+        events.onRetry?.(trial, attempt, outcome.error);
+        pending.push({ trial, attempt: attempt + 1 });
+      } else {
+        events.onFinish({ ...base, status: 'failed', error: outcome.error, finishedAt: new Date().toISOString() });
+      }
+    }
+  };
+
+  try {
+    const lanes = Math.max(1, Math.min(opts.workers, trials.length));
+    await Promise.all(Array.from({ length: lanes }, lane));
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
