@@ -1,0 +1,16 @@
+/** Public API of mtlkit's data layer. */
+export type { Batch, Dataset, FieldInfo } from './types.ts';
+export { numDense, numFields, numTasks } from './types.ts';
+export { makeDataset, subsetDataset, selectTasks, describeDataset, type DatasetParts, type DatasetSummary } from './dataset.ts';
+export { splitDataset, splitIndices, type SplitOptions, type Splits } from './split.ts';
+export { Batcher, sequentialBatches, type BatcherOptions, type BatcherState, type LastBatchRule } from './batcher.ts';
+export {
+  generateSynthetic,
+  durationBucket,
+  SYNTHETIC_TASKS,
+  SYNTHETIC_DEFAULTS,
+  DEFAULT_POSITIVE_RATES,
+  DURATION_EDGES,
+  type SyntheticOptions,
+  type SyntheticTask,
+} from './synthetic.ts';
