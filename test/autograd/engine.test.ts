@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import {
+  add, backward, customOp, detach, gradcheck, isGradEnabled, log, matmul, mul, noGrad, relu, sum, tanh,
+} from '../../src/autograd/index.ts';
+import { Tensor, fromArray, randn, Rng, tensor, zerosLike } from '../../src/tensor/index.ts';
+
+const f64 = (v: number[], shape: number[] = [v.length], requiresGrad = true) =>
+  fromArray(v, shape, { dtype: 'float64', requiresGrad });
+
+describe('backward', () => {
+  it('two roots over one forward pass each give their own gradients (graph retained)', () => {
+    const x = f64([1, 2, 3]);
+    const h = mul(x, x); // shared part of the graph
+    const l1 = sum(h); // d/dx = 2x
+    const l2 = sum(mul(h, 3)); // d/dx = 6x
+    backward(l1);
+    expect(Array.from(x.grad!.data)).toEqual([2, 4, 6]);
+    x.zeroGrad();
+    backward(l2);
+    expect(Array.from(x.grad!.data)).toEqual([6, 12, 18]);
+    backward(l1); // accumulates on top
+    expect(Array.from(x.grad!.data)).toEqual([8, 16, 24]);
+  });
+
+  it('visits only nodes reachable from the root', () => {
+    const x = f64([1]), y = f64([2]);
+    const a = mul(x, 2), b = mul(y, 5);
+    void b;
+    backward(sum(a));
+    expect(x.grad!.data[0]).toBe(2);
+    expect(y.grad).toBeNull();
+  });
+
+  it('accumulates in place into caller-provided gradient views (flat buffers)', () => {
+    const params = new Float32Array([1, 2, 3, 4, 5]);
+    const grads = new Float32Array([100, 100, 100, 100, 100]);
+    const w = Tensor.fromStorage(params.subarray(0, 2), [2], { requiresGrad: true });
+    const b = Tensor.fromStorage(params.subarray(2, 5), [3], { requiresGrad: true });
+    const wg = Tensor.fromStorage(grads.subarray(0, 2), [2]);
+    w.grad = wg;
+    b.grad = Tensor.fromStorage(grads.subarray(2, 5), [3]);
+    backward(add(sum(mul(w, w)), sum(b)));
+    expect(w.grad).toBe(wg); // never replaced
+    expect(Array.from(grads)).toEqual([102, 104, 101, 101, 101]);
+    w.data[0] = 10; // a view: the flat buffer sees it
+    expect(params[0]).toBe(10);
+    expect(() => (w.grad = Tensor.fromStorage(new Float32Array(3), [3]))).toThrow(/gradient shape \[3\] does not match tensor shape \[2\]/);
+  });
+
+  it('rep mode: per-task gradients at detached copies of r, then backward(r, combined)', () => {
+    const rng = new Rng(4);
+    const x = randn([3, 2], rng, { dtype: 'float64' });
+    const w = randn([2, 4], rng, { dtype: 'float64', requiresGrad: true });
+    const r = tanh(matmul(x, w));
+    const heads = [randn([4, 1], rng, { dtype: 'float64' }), randn([4, 1], rng, { dtype: 'float64' })];
+    const copies = heads.map(() => detach(r, { requiresGrad: true }));
+    const losses = heads.map((h, t) => sum(matmul(copies[t], h)));
+    backward(add(losses[0], losses[1]));
+    const combined = zerosLike(r);
+    for (const c of copies) for (let i = 0; i < c.size; i++) combined.data[i] += 0.5 * c.grad!.data[i];
+    expect(w.grad).toBeNull(); // the heads' backward stopped at the copies
+    backward(r, combined);
+    // Reference: the gradient of 0.5 * (loss0 + loss1) straight through.
+    const w2 = new Tensor(Float64Array.from(w.data), w.shape, true);
+    const r2 = tanh(matmul(x, w2));
+    backward(mul(add(sum(matmul(r2, heads[0])), sum(matmul(r2, heads[1]))), 0.5));
+    for (let i = 0; i < w.size; i++) expect(w.grad!.data[i]).toBeCloseTo(w2.grad!.data[i], 12);
+  });
+
+  it('retainGrad keeps a non-leaf gradient', () => {
+    const x = f64([1, -2]);
+    const h = mul(x, 3).retainGrad();
+    backward(sum(relu(h)));
+    expect(Array.from(h.grad!.data)).toEqual([1, 0]);
+    expect(Array.from(x.grad!.data)).toEqual([3, 0]);
+  });
+
+  it('noGrad records nothing and restores the mode after a throw', () => {
+    const x = f64([1]);
+    const y = noGrad(() => mul(x, 2));
+    expect(y.requiresGrad).toBe(false);
+    expect(y.node).toBeNull();
+    expect(() => noGrad(() => { throw new Error('boom'); })).toThrow('boom');
+    expect(isGradEnabled()).toBe(true);
+    expect(() => backward(y)).toThrow(/does not require grad/);
+  });
+
+  it('detach cuts the graph', () => {
+    const x = f64([2]);
+    const y = mul(detach(mul(x, x)), x);
+    backward(sum(y));
+    expect(x.grad!.data[0]).toBe(4);
+  });
+});
+
+describe('errors', () => {
+  it('backward from a non-scalar without upstream says to reduce or pass upstream', () => {
+    expect(() => backward(mul(f64([1, 2]), 2))).toThrow(/root has shape \[2\], not a scalar; reduce it first .* or pass an upstream gradient of shape \[2\]/);
+  });
+
+  it('a non-finite gradient names the op it came from', () => {
+    const x = f64([0, 1]);
+    expect(() => backward(sum(log(x)))).toThrow(/gradient of op 'log' with respect to its input 0 \(shape \[2\]\) is not finite \(Infinity at element 0\)/);
+    const y = f64([1]);
+    expect(() => backward(y, f64([NaN], [1], false))).toThrow(/upstream gradient passed to backward is not finite/);
+  });
+});
+
+describe('customOp', () => {
+  const cube = (x: Tensor) =>
+    customOp({
+      name: 'cube',
+      inputs: [x] as const,
+      forward: (x) => {
+        const y = zerosLike(x);
+        for (let i = 0; i < x.size; i++) y.data[i] = x.data[i] ** 3;
+        return y;
+      },
+      backward: (g, grads) => {
+        const dx = grads.buffer(0);
+        for (let i = 0; i < x.size; i++) dx[i] += 3 * x.data[i] ** 2 * g.data[i];
+      },
+    });
+
+  it('defines a differentiable op in one place, checked by gradcheck', () => {
+    expect(cube(tensor([2])).item()).toBe(8);
+    const r = gradcheck((x) => sum(cube(x)), [f64([0.5, -1.5, 2])]);
+    expect(r.ok, r.message).toBe(true);
+  });
+
+  it('gradcheck catches a wrong backward and says where', () => {
+    const bad = (x: Tensor) => customOp({
+      name: 'bad', inputs: [x] as const,
+      forward: (x) => mul(x, x),
+      backward: (g, grads) => { const dx = grads.buffer(0); for (let i = 0; i < x.size; i++) dx[i] += x.data[i] * g.data[i]; },
+    });
+    const r = gradcheck(bad, [f64([1, 2, 3])]);
+    expect(r.ok).toBe(false);
+    expect(r.worst!.input).toBe(0);
+    expect(r.message).toMatch(/FAILED.*worst at input 0 \[3\] element/);
+  });
+});
