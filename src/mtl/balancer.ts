@@ -1,0 +1,105 @@
+/**
+ * The `Balancer` contract: how per-task gradients become one update.
+ *
+ * A balancer receives G, the T x d row-major matrix of per-task gradients (row t is task t's
+ * gradient of the shared block in param mode, or of the shared representation in rep mode),
+ * and writes one d-vector. Training passes float32 rows and a preallocated `out`, so a step
+ * allocates nothing of size d; `mtlkit balance` passes float64 so results compare with a
+ * reference to many digits. All small linear algebra (T x T) runs in float64 either way.
+ *
+ * Kinds:
+ * - 'gradient': needs the T per-task gradients (one backward per task in param mode, or one
+ *   backward through the heads in rep mode).
+ * - 'loss': a loss-weighting method. `lossWeights(losses, ctx)` returns one weight per task;
+ *   the trainer backpropagates sum_t w_t L_t ONCE. Learnable scalars (UC's log-variances,
+ *   IMTL-L's scales) are owned by the balancer and updated inside `lossWeights` from their
+ *   analytic derivative (see each balancer). `combine(G)` still works on a loss-kind balancer
+ *   (it returns sum_t w_t G_t, the same update by linearity) so every method can be studied on
+ *   gradients; it advances the state exactly as `lossWeights` does, so call one or the other
+ *   per step, never both.
+ * - 'both': loss weights first (the trainer computes per-task gradients of the WEIGHTED
+ *   losses), then `combine` on those gradients (IMTL's hybrid).
+ *
+ * Errors are part of the interface: a non-finite entry of G or of the losses throws a
+ * `BalancerInputError` naming the task and coordinate (the trainer may catch it and skip the
+ * step); no balancer ever returns a NaN update silently.
+ */
+import type { Rng } from '../tensor/rng.ts';
+
+export type Grad = Float32Array | Float64Array;
+export type BalancerKind = 'gradient' | 'loss' | 'both';
+/** param: gradients of the shared parameters; rep: gradients at the shared representation. */
+export type GradientMode = 'param' | 'rep';
+
+export interface BalanceContext {
+  /** Per-task losses of the current step (required by loss-kind balancers, dbmtl, mgda 'loss'). */
+  losses?: ArrayLike<number>;
+  /** Global step index, 0-based. Randomised balancers derive their stream from (rng, step). */
+  step: number;
+  /** Epoch index; DWA averages losses per epoch when it is given. */
+  epoch?: number;
+  /** The caller's generator. Balancers never advance it: they use `rng.fork(id + ':' + step)`. */
+  rng: Rng;
+  /** When true the balancer also records conflict sets and notes (small allocations). */
+  diagnostics?: boolean;
+}
+
+/**
+ * What the last `combine` did, in T-sized quantities. Buffers are reused between calls: copy
+ * what you keep.
+ */
+export interface BalancerInfo {
+  /** Effective row weights w with combined = sum_t w_t G_t, or null when the update is not a
+   *  fixed linear combination of this step's rows (graddrop, moco, dbmtl). */
+  weights: Float64Array | null;
+  /** T x T coefficients: the per-task crafted gradient i is sum_j C[i*T+j] G_j (projection
+   *  methods), or null. */
+  taskCoefs: Float64Array | null;
+  /** Per-task loss weights used this step (loss and both kinds). */
+  lossWeights: Float64Array | null;
+  /** For each task, the tasks it was projected against (when ctx.diagnostics). */
+  conflictSets: number[][] | null;
+  /** Human-readable notes on fallbacks taken (pseudo-inverse, zero-norm task, infeasible...). */
+  notes: string[];
+}
+
+export type BalancerState = { id: string; version: number } & Record<string, unknown>;
+
+export interface Balancer {
+  readonly id: string;
+  readonly kind: BalancerKind;
+  /** Gradient modes this balancer is meaningful in (the reason is in its doc comment). */
+  readonly modes: readonly GradientMode[];
+  /** Resolved options (defaults filled in), JSON-able. */
+  readonly options: Readonly<Record<string, unknown>>;
+  /**
+   * Combine the T rows of G (length T*d) into one d-vector, written into `out` when given
+   * (same dtype as G, length d) and returned.
+   */
+  combine<A extends Grad>(G: A, T: number, ctx: BalanceContext, out?: A): A;
+  /** Loss weights for this step (loss and both kinds only); advances learnable state. */
+  lossWeights?(losses: ArrayLike<number>, ctx: BalanceContext): Float64Array;
+  /** What the last combine did; null before the first call. */
+  lastInfo(): BalancerInfo | null;
+  /** Forget all state (EMAs, histories, learnable scalars) as if freshly constructed. */
+  reset(): void;
+  /** JSON-able state, for checkpoints. */
+  getState(): BalancerState;
+  setState(state: BalancerState): void;
+}
+
+/** Invalid input to a balancer (shape, NaN / Inf, missing losses). */
+export class BalancerInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BalancerInputError';
+  }
+}
+
+/** A bad option name or value, found at construction. */
+export class BalancerOptionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BalancerOptionError';
+  }
+}

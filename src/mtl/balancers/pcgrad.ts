@@ -1,0 +1,44 @@
+/**
+ * PCGrad: projecting conflicting gradients (Yu et al., NeurIPS 2020).
+ *
+ *   for each task i, g_i^pc = g_i; for j != i in a random order:
+ *     if <g_i^pc, g_j> < 0:  g_i^pc <- g_i^pc - <g_i^pc, g_j> / |g_j|^2 g_j
+ *   d = sum_i g_i^pc   (reduction 'sum', the paper's code; 'mean' divides by T)
+ *
+ * Projections are onto the ORIGINAL gradients g_j, the order is drawn per task from the seeded
+ * stream rng.fork('pcgrad:' + step). Everything is linear, so it runs in coefficient space on
+ * the Gram matrix (T^2 d / 2 flops once) and finishes with one weighted row sum; the per-task
+ * coefficients are exposed as info.taskCoefs. Zero-norm tasks are never projected on.
+ * Modes: param and rep.
+ */
+import type { BalanceContext, Grad } from '../balancer.ts';
+import { weightedRowSum } from '../linalg.ts';
+import { BaseBalancer, oneOf, pcgradCoefs, resolveOptions, stepRng, type OptionsSpec } from './common.ts';
+
+export const pcgradOptions: OptionsSpec = {
+  reduction: { default: 'sum', check: oneOf('sum', 'mean'), doc: "'sum' (paper's code) or 'mean'" },
+};
+
+export class PCGrad extends BaseBalancer {
+  readonly id: string = 'pcgrad';
+  readonly kind = 'gradient' as const;
+  readonly modes = ['param', 'rep'] as const;
+
+  constructor(options: Record<string, unknown> = {}) {
+    super(resolveOptions('pcgrad', pcgradOptions, options));
+  }
+
+  protected run(G: Grad, T: number, d: number, ctx: BalanceContext, out: Grad): void {
+    const K = this.gramChecked(G, T, d);
+    const C = this.infoArray('taskCoefs', T * T);
+    pcgradCoefs(K, T, stepRng(this.id, ctx), C, this.info!.conflictSets);
+    const w = this.infoArray('weights', T);
+    const scale = this.options.reduction === 'mean' ? 1 / T : 1;
+    for (let j = 0; j < T; j++) {
+      let s = 0;
+      for (let i = 0; i < T; i++) s += C[i * T + j];
+      w[j] = s * scale;
+    }
+    weightedRowSum(G, T, d, w, out);
+  }
+}

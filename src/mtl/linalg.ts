@@ -1,0 +1,532 @@
+/**
+ * The small dense linear algebra the balancers need, on plain typed arrays.
+ *
+ * Two sizes live here: d-sized work (the Gram matrix G G^T, weighted row sums), which is where
+ * the time goes and is written to stream memory once per block; and T-sized work (T <= a few
+ * dozen tasks), which runs in float64 and favours robustness over speed: Cholesky with a
+ * documented pseudo-inverse fallback, simplex projection, the min-norm point of a convex hull,
+ * non-negative least squares.
+ *
+ * Singular and ill-conditioned systems. `solveSPD` first scales A to unit diagonal (Jacobi
+ * scaling, which makes the test below scale-free), then tries Cholesky; a pivot below
+ * `SPD_PIVOT_TOL` (1e-10 of the scaled diagonal, i.e. a condition number beyond about 1e10)
+ * sends it to the pseudo-inverse: a Jacobi eigendecomposition with eigenvalues below
+ * `PINV_RCOND` (1e-12) times the largest set to zero. On a consistent singular system (the
+ * usual case: two collinear gradients in one conflict set) that is the exact minimum-norm
+ * solution; on an inconsistent one it is the least-squares solution of minimum norm.
+ */
+import type { Grad } from './balancer.ts';
+
+export const SPD_PIVOT_TOL = 1e-10;
+export const PINV_RCOND = 1e-12;
+
+/** Block length for the d-sized kernels: 8 rows of 2048 float32 fit in L1/L2 comfortably. */
+const BLOCK = 2048;
+
+/**
+ * out[T x T] = G G^T for G stored T x d (row-major), accumulated in float64. The signature
+ * matches the backend kernel `gram(g, out, t, d)` so a faster kernel can replace it.
+ */
+export function gram(g: Grad, out: Float64Array, T: number, d: number): void {
+  out.fill(0, 0, T * T);
+  for (let k0 = 0; k0 < d; k0 += BLOCK) {
+    const k1 = Math.min(d, k0 + BLOCK);
+    for (let i = 0; i < T; i++) {
+      const oi = i * d;
+      let j = i;
+      // Four columns of the Gram row at once: one load of g_i feeds four products.
+      for (; j + 3 < T; j += 4) {
+        const oa = j * d, ob = oa + d, oc = ob + d, od = oc + d;
+        let sa = 0, sb = 0, sc = 0, sd = 0;
+        for (let k = k0; k < k1; k++) {
+          const x = g[oi + k];
+          sa += x * g[oa + k];
+          sb += x * g[ob + k];
+          sc += x * g[oc + k];
+          sd += x * g[od + k];
+        }
+        out[i * T + j] += sa;
+        out[i * T + j + 1] += sb;
+        out[i * T + j + 2] += sc;
+        out[i * T + j + 3] += sd;
+      }
+      for (; j < T; j++) {
+        const oj = j * d;
+        let s = 0;
+        for (let k = k0; k < k1; k++) s += g[oi + k] * g[oj + k];
+        out[i * T + j] += s;
+      }
+    }
+  }
+  for (let i = 0; i < T; i++) for (let j = 0; j < i; j++) out[i * T + j] = out[j * T + i];
+}
+
+/** sum_k a[aOff+k] b[bOff+k], accumulated in float64. */
+export function dot(a: Grad, aOff: number, b: Grad, bOff: number, n: number): number {
+  let s0 = 0, s1 = 0;
+  let k = 0;
+  for (; k + 1 < n; k += 2) {
+    s0 += a[aOff + k] * b[bOff + k];
+    s1 += a[aOff + k + 1] * b[bOff + k + 1];
+  }
+  if (k < n) s0 += a[aOff + k] * b[bOff + k];
+  return s0 + s1;
+}
+
+/** out[k] = sum_t w[t] G[t, k]; rows with weight 0 are skipped (so their NaN cannot leak). */
+export function weightedRowSum(G: Grad, T: number, d: number, w: ArrayLike<number>, out: Grad): void {
+  out.fill(0, 0, d);
+  for (let t = 0; t < T; t++) {
+    const wt = w[t];
+    if (wt === 0) continue;
+    const o = t * d;
+    for (let k0 = 0; k0 < d; k0 += BLOCK) {
+      const k1 = Math.min(d, k0 + BLOCK);
+      for (let k = k0; k < k1; k++) out[k] += wt * G[o + k];
+    }
+  }
+}
+
+/** Lower Cholesky factor of the n x n SPD matrix A into L; false when a pivot is <= tol. */
+export function cholesky(A: ArrayLike<number>, n: number, L: Float64Array, tol = 0): boolean {
+  L.fill(0, 0, n * n);
+  for (let j = 0; j < n; j++) {
+    let s = A[j * n + j];
+    for (let k = 0; k < j; k++) s -= L[j * n + k] * L[j * n + k];
+    if (!(s > tol)) return false;
+    const ljj = Math.sqrt(s);
+    L[j * n + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      let t = A[i * n + j];
+      for (let k = 0; k < j; k++) t -= L[i * n + k] * L[j * n + k];
+      L[i * n + j] = t / ljj;
+    }
+  }
+  return true;
+}
+
+/** Solve L L^T x = b given the Cholesky factor. */
+export function choleskySolve(L: Float64Array, n: number, b: ArrayLike<number>, x: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= L[i * n + k] * x[k];
+    x[i] = s / L[i * n + i];
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = x[i];
+    for (let k = i + 1; k < n; k++) s -= L[k * n + i] * x[k];
+    x[i] = s / L[i * n + i];
+  }
+}
+
+/**
+ * Eigen-decomposition of the symmetric n x n matrix A by cyclic Jacobi rotations:
+ * A = V diag(vals) V^T, V stored row-major with eigenvectors as columns. Accurate to
+ * working precision for the small matrices here.
+ */
+export function symEig(A: ArrayLike<number>, n: number, vals: Float64Array, V: Float64Array): void {
+  const a = Float64Array.from({ length: n * n }, (_, i) => A[i]);
+  V.fill(0, 0, n * n);
+  for (let i = 0; i < n; i++) V[i * n + i] = 1;
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0, diag = 0;
+    for (let i = 0; i < n; i++) {
+      diag += a[i * n + i] * a[i * n + i];
+      for (let j = i + 1; j < n; j++) off += a[i * n + j] * a[i * n + j];
+    }
+    if (off <= 1e-30 * diag || off === 0) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = a[p * n + q];
+        if (apq === 0) continue;
+        const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        for (let k = 0; k < n; k++) {
+          const akp = a[k * n + p], akq = a[k * n + q];
+          a[k * n + p] = c * akp - s * akq;
+          a[k * n + q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = a[p * n + k], aqk = a[q * n + k];
+          a[p * n + k] = c * apk - s * aqk;
+          a[q * n + k] = s * apk + c * aqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const vkp = V[k * n + p], vkq = V[k * n + q];
+          V[k * n + p] = c * vkp - s * vkq;
+          V[k * n + q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) vals[i] = a[i * n + i];
+}
+
+/**
+ * x = pinv(A) b for symmetric A (not necessarily definite): eigenvalues with
+ * |lambda| <= rcond * max |lambda| are treated as zero. Returns the numerical rank.
+ */
+export function pinvSolveSym(A: ArrayLike<number>, n: number, b: ArrayLike<number>, x: Float64Array, rcond = PINV_RCOND): number {
+  const vals = new Float64Array(n), V = new Float64Array(n * n);
+  symEig(A, n, vals, V);
+  let amax = 0;
+  for (let i = 0; i < n; i++) amax = Math.max(amax, Math.abs(vals[i]));
+  const cut = rcond * amax;
+  x.fill(0, 0, n);
+  let rank = 0;
+  for (let e = 0; e < n; e++) {
+    if (!(Math.abs(vals[e]) > cut)) continue;
+    rank++;
+    let proj = 0;
+    for (let i = 0; i < n; i++) proj += V[i * n + e] * b[i];
+    proj /= vals[e];
+    for (let i = 0; i < n; i++) x[i] += proj * V[i * n + e];
+  }
+  return rank;
+}
+
+export interface SolveReport {
+  method: 'cholesky' | 'lu' | 'pinv' | 'zero';
+  /** Numerical rank (n for Cholesky). */
+  rank: number;
+}
+
+/**
+ * Solve A x = b for symmetric positive semi-definite A (a Gram matrix). Jacobi-scaled
+ * Cholesky when well conditioned, otherwise the pseudo-inverse (see the file comment).
+ * Rows with a zero diagonal (zero gradients) get x = 0.
+ */
+export function solveSPD(A: ArrayLike<number>, n: number, b: ArrayLike<number>, x: Float64Array): SolveReport {
+  const s = new Float64Array(n);
+  let live = 0;
+  for (let i = 0; i < n; i++) {
+    const aii = A[i * n + i];
+    s[i] = aii > 0 ? 1 / Math.sqrt(aii) : 0;
+    if (aii > 0) live++;
+  }
+  if (live === 0) {
+    x.fill(0, 0, n);
+    return { method: 'zero', rank: 0 };
+  }
+  // Scaled system: (S A S) y = S b, x = S y.
+  const As = new Float64Array(n * n), bs = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    bs[i] = s[i] * b[i];
+    for (let j = 0; j < n; j++) As[i * n + j] = s[i] * A[i * n + j] * s[j];
+    if (s[i] === 0) As[i * n + i] = 1; // decouple a zero row: y_i = S b_i = 0
+  }
+  const L = new Float64Array(n * n), y = new Float64Array(n);
+  let report: SolveReport;
+  if (cholesky(As, n, L, SPD_PIVOT_TOL)) {
+    choleskySolve(L, n, bs, y);
+    report = { method: 'cholesky', rank: live };
+  } else {
+    const rank = pinvSolveSym(As, n, bs, y);
+    report = { method: 'pinv', rank: Math.min(rank, live) };
+  }
+  for (let i = 0; i < n; i++) x[i] = s[i] * y[i];
+  return report;
+}
+
+/**
+ * Euclidean projection of v onto the probability simplex {x >= 0, sum x = 1}
+ * (sort-based, Held et al. 1974 / Duchi et al. 2008). out may alias v.
+ */
+export function projectSimplex(v: ArrayLike<number>, n: number, out: Float64Array): void {
+  const u = Array.from({ length: n }, (_, i) => v[i]).sort((a, b) => b - a);
+  let css = 0, theta = 0;
+  for (let i = 0; i < n; i++) {
+    css += u[i];
+    const t = (css - 1) / (i + 1);
+    if (u[i] - t > 0) theta = t;
+  }
+  for (let i = 0; i < n; i++) out[i] = Math.max(v[i] - theta, 0);
+}
+
+export interface MinNormReport {
+  iterations: number;
+  converged: boolean;
+}
+
+/**
+ * The min-norm point of the convex hull of T vectors given their Gram matrix K:
+ * alpha = argmin_{alpha in simplex} alpha^T K alpha, by Wolfe's (1976) active-set algorithm,
+ * which is finite and exact, unlike Frank-Wolfe's sublinear convergence. Optimality (KKT):
+ * (K alpha)_t >= alpha^T K alpha for every t, with equality where alpha_t > 0.
+ */
+export function minNormSimplex(K: ArrayLike<number>, T: number, alpha: Float64Array, maxIter = 50 * T + 50): MinNormReport {
+  let scale = 0;
+  for (let i = 0; i < T; i++) scale = Math.max(scale, K[i * T + i]);
+  alpha.fill(0, 0, T);
+  if (!(scale > 0)) {
+    alpha.fill(1 / T, 0, T);
+    return { iterations: 0, converged: true };
+  }
+  const k = new Float64Array(T * T);
+  for (let i = 0; i < T * T; i++) k[i] = K[i] / scale;
+  let j0 = 0;
+  for (let i = 1; i < T; i++) if (k[i * T + i] < k[j0 * T + j0]) j0 = i;
+  alpha[j0] = 1;
+  const inS = new Uint8Array(T);
+  inS[j0] = 1;
+  const Ka = new Float64Array(T);
+  const tol = 1e-13;
+  let it = 0;
+  for (; it < maxIter; it++) {
+    for (let i = 0; i < T; i++) {
+      let s = 0;
+      for (let j = 0; j < T; j++) s += k[i * T + j] * alpha[j];
+      Ka[i] = s;
+    }
+    let nu = 0;
+    for (let i = 0; i < T; i++) nu += alpha[i] * Ka[i];
+    let jmin = -1, gmin = Infinity;
+    for (let i = 0; i < T; i++) if (!inS[i] && Ka[i] < gmin) { gmin = Ka[i]; jmin = i; }
+    if (jmin < 0 || gmin >= nu - tol) return { iterations: it, converged: true };
+    inS[jmin] = 1;
+    // Minor cycle: move towards the affine minimiser of the active set until it is interior.
+    for (let minor = 0; minor < T + 2; minor++) {
+      const idx: number[] = [];
+      for (let i = 0; i < T; i++) if (inS[i]) idx.push(i);
+      const m = idx.length;
+      const B = new Float64Array((m + 1) * (m + 1)), rhs = new Float64Array(m + 1), y = new Float64Array(m + 1);
+      for (let a = 0; a < m; a++) {
+        for (let b = 0; b < m; b++) B[a * (m + 1) + b] = k[idx[a] * T + idx[b]];
+        B[a * (m + 1) + m] = 1;
+        B[m * (m + 1) + a] = 1;
+      }
+      rhs[m] = 1;
+      pinvSolveSym(B, m + 1, rhs, y);
+      let interior = true;
+      for (let a = 0; a < m; a++) if (!(y[a] > 1e-15)) interior = false;
+      if (interior) {
+        for (let a = 0; a < m; a++) alpha[idx[a]] = y[a];
+        break;
+      }
+      let theta = 1;
+      for (let a = 0; a < m; a++) {
+        const i = idx[a];
+        if (y[a] <= 1e-15 && alpha[i] - y[a] > 0) theta = Math.min(theta, alpha[i] / (alpha[i] - y[a]));
+      }
+      for (let a = 0; a < m; a++) {
+        const i = idx[a];
+        alpha[i] = alpha[i] + theta * (y[a] - alpha[i]);
+        if (alpha[i] <= 1e-15) { alpha[i] = 0; inS[i] = 0; }
+      }
+    }
+    let sum = 0;
+    for (let i = 0; i < T; i++) sum += alpha[i];
+    for (let i = 0; i < T; i++) alpha[i] /= sum;
+  }
+  return { iterations: it, converged: false };
+}
+
+/**
+ * Sener and Koltun's (2018) Frank-Wolfe min-norm solver, kept to reproduce their code:
+ * start from the best pair (closed form for two points), then Frank-Wolfe steps with the exact
+ * line search between the iterate and the vertex with the smallest (K alpha)_t.
+ */
+export function minNormFrankWolfe(K: ArrayLike<number>, T: number, alpha: Float64Array, maxIter = 250, stopCrit = 1e-5): MinNormReport {
+  alpha.fill(0, 0, T);
+  if (T === 1) { alpha[0] = 1; return { iterations: 0, converged: true }; }
+  // Best pair.
+  let best = Infinity, bi = 0, bj = 1, bg = 0.5;
+  for (let i = 0; i < T; i++) {
+    for (let j = i + 1; j < T; j++) {
+      const [g, c] = minNormLine(K[i * T + i], K[i * T + j], K[j * T + j]);
+      if (c < best) { best = c; bi = i; bj = j; bg = g; }
+    }
+  }
+  alpha[bi] = bg;
+  alpha[bj] = 1 - bg;
+  const Ka = new Float64Array(T);
+  for (let it = 0; it < maxIter; it++) {
+    for (let i = 0; i < T; i++) {
+      let s = 0;
+      for (let j = 0; j < T; j++) s += K[i * T + j] * alpha[j];
+      Ka[i] = s;
+    }
+    let t = 0;
+    for (let i = 1; i < T; i++) if (Ka[i] < Ka[t]) t = i;
+    let v1v1 = 0;
+    for (let i = 0; i < T; i++) v1v1 += alpha[i] * Ka[i];
+    const v1v2 = Ka[t], v2v2 = K[t * T + t];
+    const [g] = minNormLine(v1v1, v1v2, v2v2);
+    let change = 0;
+    for (let i = 0; i < T; i++) {
+      const nv = g * alpha[i] + (1 - g) * (i === t ? 1 : 0);
+      change += Math.abs(nv - alpha[i]);
+      alpha[i] = nv;
+    }
+    if (change < stopCrit) return { iterations: it + 1, converged: true };
+  }
+  return { iterations: maxIter, converged: false };
+}
+
+/** min over gamma in [0,1] of |gamma x + (1 - gamma) y|^2 given x.x, x.y, y.y. */
+function minNormLine(xx: number, xy: number, yy: number): [number, number] {
+  if (xy >= xx) return [1, xx];
+  if (xy >= yy) return [0, yy];
+  const den = xx + yy - 2 * xy;
+  const g = den > 0 ? (yy - xy) / den : 0.5;
+  return [g, yy + g * (xy - yy)];
+}
+
+export interface NnqpReport {
+  iterations: number;
+  converged: boolean;
+  /** max_j max(0, -(A x - b)_j) after scaling: how far the KKT feasibility is violated. */
+  violation: number;
+}
+
+/**
+ * Non-negative quadratic program min_{x >= 0} 1/2 x^T A x - b^T x for symmetric PSD A, by the
+ * Lawson-Hanson active-set method (on the normal equations form). The KKT conditions are
+ * A x - b >= 0, x >= 0, x_j (A x - b)_j = 0. With A = M^T M and b = M^T y this is NNLS.
+ * A and b are rescaled by max diag(A) internally; the solution is unchanged by that.
+ */
+export function nnqp(A: ArrayLike<number>, b: ArrayLike<number>, n: number, x: Float64Array, maxIter = 3 * n + 20): NnqpReport {
+  x.fill(0, 0, n);
+  let scale = 0;
+  for (let i = 0; i < n; i++) scale = Math.max(scale, A[i * n + i]);
+  if (!(scale > 0)) return { iterations: 0, converged: true, violation: 0 };
+  const a = new Float64Array(n * n), bb = new Float64Array(n);
+  for (let i = 0; i < n * n; i++) a[i] = A[i] / scale;
+  let bmax = 0;
+  for (let i = 0; i < n; i++) { bb[i] = b[i] / scale; bmax = Math.max(bmax, Math.abs(bb[i])); }
+  const tol = 1e-12 * Math.max(1, bmax);
+  const P = new Uint8Array(n);
+  const w = new Float64Array(n), z = new Float64Array(n);
+  let it = 0, converged = false;
+  const residual = (): void => {
+    for (let i = 0; i < n; i++) {
+      let s = bb[i];
+      for (let j = 0; j < n; j++) s -= a[i * n + j] * x[j];
+      w[i] = s;
+    }
+  };
+  for (; it < maxIter; it++) {
+    residual();
+    let jmax = -1, wmax = tol;
+    for (let i = 0; i < n; i++) if (!P[i] && w[i] > wmax) { wmax = w[i]; jmax = i; }
+    if (jmax < 0) { converged = true; break; }
+    P[jmax] = 1;
+    for (let inner = 0; inner <= n; inner++) {
+      const idx: number[] = [];
+      for (let i = 0; i < n; i++) if (P[i]) idx.push(i);
+      const m = idx.length;
+      const Ap = new Float64Array(m * m), bp = new Float64Array(m), zp = new Float64Array(m);
+      for (let r = 0; r < m; r++) {
+        bp[r] = bb[idx[r]];
+        for (let c = 0; c < m; c++) Ap[r * m + c] = a[idx[r] * n + idx[c]];
+      }
+      solveSPD(Ap, m, bp, zp);
+      z.fill(0);
+      for (let r = 0; r < m; r++) z[idx[r]] = zp[r];
+      let ok = true;
+      for (let r = 0; r < m; r++) if (!(zp[r] > 0)) ok = false;
+      if (ok) { x.set(z); break; }
+      let alpha = 1;
+      for (let r = 0; r < m; r++) {
+        const i = idx[r];
+        if (!(zp[r] > 0)) {
+          const den = x[i] - zp[r];
+          alpha = Math.min(alpha, den > 0 ? x[i] / den : 0);
+        }
+      }
+      for (let r = 0; r < m; r++) {
+        const i = idx[r];
+        x[i] += alpha * (z[i] - x[i]);
+        if (!(x[i] > 0)) { x[i] = 0; P[i] = 0; }
+      }
+      if (idx.every((i) => !P[i])) break;
+    }
+  }
+  residual();
+  let violation = 0;
+  for (let i = 0; i < n; i++) violation = Math.max(violation, w[i]);
+  return { iterations: it, converged, violation };
+}
+
+/**
+ * Non-negative least squares min_{x >= 0} |M x - y| for M stored m x n row-major, through
+ * `nnqp` on M^T M and M^T y (fine for the tiny, tall systems here).
+ */
+export function nnls(M: ArrayLike<number>, y: ArrayLike<number>, m: number, n: number, x: Float64Array): NnqpReport {
+  const A = new Float64Array(n * n), b = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let r = 0; r < m; r++) s += M[r * n + i] * M[r * n + j];
+      A[i * n + j] = s;
+    }
+    let s = 0;
+    for (let r = 0; r < m; r++) s += M[r * n + i] * y[r];
+    b[i] = s;
+  }
+  return nnqp(A, b, n, x);
+}
+
+/** Quadratic form c^T K c (for norms of linear combinations of rows, from the Gram matrix). */
+export function quadForm(K: ArrayLike<number>, T: number, c: ArrayLike<number>, cOff = 0): number {
+  let s = 0;
+  for (let i = 0; i < T; i++) {
+    const ci = c[cOff + i];
+    if (ci === 0) continue;
+    let r = 0;
+    for (let j = 0; j < T; j++) r += K[i * T + j] * c[cOff + j];
+    s += ci * r;
+  }
+  return s;
+}
+
+/**
+ * Solve the general n x n system M x = b: LU with partial pivoting when every pivot is above
+ * 1e-12 of the largest |entry|; otherwise the minimum-norm least-squares solution through the
+ * pseudo-inverse of M^T M (conditioning squared, acceptable for a fallback on tiny systems).
+ */
+export function solveGeneral(M: ArrayLike<number>, n: number, b: ArrayLike<number>, x: Float64Array): SolveReport {
+  const a = Float64Array.from({ length: n * n }, (_, i) => M[i]);
+  const y = Float64Array.from({ length: n }, (_, i) => b[i]);
+  let amax = 0;
+  for (let i = 0; i < n * n; i++) amax = Math.max(amax, Math.abs(a[i]));
+  if (!(amax > 0)) { x.fill(0, 0, n); return { method: 'zero', rank: 0 }; }
+  let ok = true;
+  for (let c = 0; c < n && ok; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(a[r * n + c]) > Math.abs(a[p * n + c])) p = r;
+    if (!(Math.abs(a[p * n + c]) > 1e-12 * amax)) { ok = false; break; }
+    if (p !== c) {
+      for (let k = 0; k < n; k++) { const t = a[c * n + k]; a[c * n + k] = a[p * n + k]; a[p * n + k] = t; }
+      const t = y[c]; y[c] = y[p]; y[p] = t;
+    }
+    for (let r = c + 1; r < n; r++) {
+      const f = a[r * n + c] / a[c * n + c];
+      if (f === 0) continue;
+      for (let k = c; k < n; k++) a[r * n + k] -= f * a[c * n + k];
+      y[r] -= f * y[c];
+    }
+  }
+  if (ok) {
+    for (let i = n - 1; i >= 0; i--) {
+      let s = y[i];
+      for (let k = i + 1; k < n; k++) s -= a[i * n + k] * x[k];
+      x[i] = s / a[i * n + i];
+    }
+    return { method: 'lu', rank: n };
+  }
+  const MtM = new Float64Array(n * n), Mtb = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let r = 0; r < n; r++) s += M[r * n + i] * M[r * n + j];
+      MtM[i * n + j] = s;
+    }
+    let s = 0;
+    for (let r = 0; r < n; r++) s += M[r * n + i] * b[r];
+    Mtb[i] = s;
+  }
+  const rank = pinvSolveSym(MtM, n, Mtb, x, 1e-20);
+  return { method: 'pinv', rank };
+}
