@@ -1,0 +1,171 @@
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import type { Backend, DType, Storage } from '../../../src/tensor/backend.ts';
+import { createJsBackend } from '../../../src/tensor/backends/js.ts';
+import { Rng } from '../../../src/tensor/rng.ts';
+
+/**
+ * Backend parity: every kernel of `backend` against the js twin on random shapes (odd sizes,
+ * 1-wide dimensions, sizes that are not multiples of the SIMD width 4 or the 4x8 tile), in
+ * float32 and float64, with operands both from the backend's alloc (resident) and from
+ * ordinary arrays (copied in).
+ *
+ * Tolerance, and why: a float32 dot product of length k computed in any order satisfies
+ * |fl(s) - s| <= gamma_k * sum|a_i b_i| with gamma_k ~ k * 2^-24 (Higham, Accuracy and
+ * Stability, 3.1). The twin and the backend each obey that bound in their own summation
+ * order, so they may differ by up to twice it. We assert |x - y| <= 2 k 2^-24 sum|a_i b_i|
+ * (+ 1e-30), a bound that is tight in the worst case and independent of the values' scale;
+ * for float64, 2^-53 in place of 2^-24. Kernels without summation (elementwise, gather,
+ * max) must agree exactly.
+ */
+export const js = createJsBackend();
+
+export function eps(dtype: DType): number {
+  return dtype === 'float32' ? 2 ** -24 : 2 ** -53;
+}
+
+export function fill(be: Backend | null, dtype: DType, n: number, rng: Rng, resident: boolean): Storage {
+  const out = resident && be ? be.alloc(dtype, n) : dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = rng.next() * 2 - 1;
+  return out;
+}
+
+export function copyOf(s: Storage): Storage {
+  return s instanceof Float64Array ? new Float64Array(s) : new Float32Array(s);
+}
+
+export const dims = fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 10, max: 70 }));
+
+export function checkMatmul(be: Backend, dtype: DType, m: number, k: number, n: number,
+  transA: boolean, transB: boolean, accumulate: boolean, resident: boolean, seed: number): void {
+  const rng = new Rng(seed);
+  const a = fill(be, dtype, m * k, rng, resident);
+  const b = fill(be, dtype, k * n, rng, resident);
+  const c0 = fill(be, dtype, m * n, rng, resident);
+  const want = copyOf(c0);
+  js.matmul(a, b, want, m, k, n, transA, transB, accumulate);
+  be.matmul(a, b, c0, m, k, n, transA, transB, accumulate);
+  const e = eps(dtype);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let mag = 0;
+      for (let p = 0; p < k; p++) {
+        const av = transA ? a[p * m + i] : a[i * k + p];
+        const bv = transB ? b[j * k + p] : b[p * n + j];
+        mag += Math.abs(av * bv);
+      }
+      const got = c0[i * n + j], exp = want[i * n + j];
+      const tol = 2 * (k + 2) * e * (mag + (accumulate ? Math.abs(exp) : 0)) + 1e-30;
+      if (!(Math.abs(got - exp) <= tol)) {
+        expect.fail(`${be.name} matmul ${dtype} m=${m} k=${k} n=${n} transA=${transA} transB=${transB} acc=${accumulate} resident=${resident}: C[${i},${j}] = ${got}, js twin ${exp}, tol ${tol}`);
+      }
+    }
+  }
+}
+
+export function checkClose(name: string, got: ArrayLike<number>, want: ArrayLike<number>, tol: (i: number) => number): void {
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    if (!(Math.abs(got[i] - want[i]) <= tol(i)) && !(Number.isNaN(got[i]) && Number.isNaN(want[i]))) {
+      expect.fail(`${name}: [${i}] = ${got[i]}, js twin ${want[i]}, tol ${tol(i)}`);
+    }
+  }
+}
+
+/** Registers the whole parity property set for one backend (called inside a describe). */
+export function parityProperties(make: () => Backend, it: (name: string, fn: () => void) => void, runs = 40): void {
+  const bool = fc.boolean();
+  const dtype = fc.constantFrom<DType>('float32', 'float64');
+
+  it('matmul: all transpose forms, accumulate, odd and 1-wide shapes', () => {
+    const be = make();
+    fc.assert(fc.property(dims, dims, dims, bool, bool, bool, bool, dtype, fc.integer(),
+      (m, k, n, ta, tb, acc, resident, dt, seed) => checkMatmul(be, dt, m, k, n, ta, tb, acc, resident, seed)),
+    { numRuns: runs });
+  });
+
+  it('gram and dot: T x d, float32 and float64', () => {
+    const be = make();
+    fc.assert(fc.property(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 3000 }), dtype, bool, fc.integer(),
+      (t, d, dt, resident, seed) => {
+        const rng = new Rng(seed);
+        const g = fill(be, dt, t * d, rng, resident);
+        const got = new Float64Array(t * t), want = new Float64Array(t * t);
+        be.gram(g, got, t, d);
+        js.gram(g, want, t, d);
+        const mag = (i: number) => {
+          const r = Math.floor(i / t), s = i % t;
+          let m = 0;
+          for (let c = 0; c < d; c++) m += Math.abs(g[r * d + c] * g[s * d + c]);
+          return m;
+        };
+        // js sums float32 products in float64, the kernel in float32 blocks of 1024: bound by
+        // one float32 rounding per product plus a 1024-long float32 sum.
+        checkClose(`${be.name} gram`, got, want, (i) => 2 * 1026 * eps(dt) * mag(i) + 1e-30);
+        const a = g.subarray(0, d), b = g.subarray((t - 1) * d, t * d);
+        const dv = be.dot(a, b, d), dw = js.dot(a, b, d);
+        let m = 0;
+        for (let c = 0; c < d; c++) m += Math.abs(a[c] * b[c]);
+        expect(Math.abs(dv - dw)).toBeLessThanOrEqual(2 * 1026 * eps(dt) * m + 1e-30);
+      }), { numRuns: runs });
+  });
+
+  it('sumAxis and maxAxis (with argmax) over [outer, len, inner]', () => {
+    const be = make();
+    fc.assert(fc.property(dims, dims, fc.oneof(fc.constant(1), dims), dtype, bool, fc.integer(),
+      (outer, len, inner, dt, resident, seed) => {
+        const rng = new Rng(seed);
+        const x = fill(be, dt, outer * len * inner, rng, resident);
+        const got = fill(be, dt, outer * inner, rng, resident), want = copyOf(got);
+        be.sumAxis(x, got, outer, len, inner);
+        js.sumAxis(x, want, outer, len, inner);
+        // |x| < 1: a len-long sum in either order is within 2 len eps len of the other.
+        checkClose(`${be.name} sumAxis`, got, want, () => 2 * len * len * eps(dt) + 1e-30);
+        const gm = copyOf(got), wm = copyOf(got);
+        const ga = new Int32Array(outer * inner), wa = new Int32Array(outer * inner);
+        be.maxAxis(x, gm, ga, outer, len, inner);
+        js.maxAxis(x, wm, wa, outer, len, inner);
+        checkClose(`${be.name} maxAxis`, gm, wm, () => 0);
+        expect(Array.from(ga)).toEqual(Array.from(wa));
+      }), { numRuns: runs });
+  });
+
+  it('elementwise unary and binary ops agree exactly', () => {
+    const be = make();
+    const uops = ['neg', 'abs', 'sqrt', 'relu', 'square', 'recip', 'exp', 'sigmoid'] as const;
+    const bops = ['add', 'sub', 'mul', 'div', 'max', 'min'] as const;
+    fc.assert(fc.property(fc.integer({ min: 1, max: 2000 }), fc.constantFrom(...uops), fc.constantFrom(...bops), bool, fc.integer(),
+      (n, u, op, resident, seed) => {
+        const rng = new Rng(seed);
+        const a = fill(be, 'float32', n, rng, resident), b = fill(be, 'float32', n, rng, resident);
+        const got = be.alloc('float32', n), want = new Float32Array(n);
+        be.unary(u, a, got, n);
+        js.unary(u, a, want, n);
+        checkClose(`${be.name} unary ${u}`, got, want, () => 0);
+        be.binary(op, a, [1], b, [1], got, [n]);
+        js.binary(op, a, [1], b, [1], want, [n]);
+        checkClose(`${be.name} binary ${op}`, got, want, () => 0);
+      }), { numRuns: runs });
+  });
+
+  it('gatherRows and scatterAddRows with duplicate indices', () => {
+    const be = make();
+    fc.assert(fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 80 }), fc.integer({ min: 1, max: 40 }), bool, fc.integer(),
+      (vocab, rows, width, resident, seed) => {
+        const rng = new Rng(seed);
+        const table = fill(be, 'float32', vocab * width, rng, resident);
+        const idx = new Int32Array(rows);
+        for (let r = 0; r < rows; r++) idx[r] = rng.int(0, vocab);
+        const src = fill(be, 'float32', rows * width, rng, resident);
+        const g1 = be.alloc('float32', rows * width), g2 = new Float32Array(rows * width);
+        be.gatherRows(table, idx, g1, rows, width);
+        js.gatherRows(table, idx, g2, rows, width);
+        checkClose(`${be.name} gatherRows`, g1, g2, () => 0);
+        const t1 = be.alloc('float32', vocab * width), t2 = copyOf(table);
+        t1.set(table);
+        be.scatterAddRows(t1, idx, src, rows, width);
+        js.scatterAddRows(t2, idx, src, rows, width);
+        checkClose(`${be.name} scatterAddRows`, t1, t2, () => 0);
+      }), { numRuns: runs });
+  });
+}

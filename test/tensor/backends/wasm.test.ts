@@ -1,0 +1,87 @@
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createWasmBackend, type WasmBackend } from '../../../src/tensor/backends/wasm.ts';
+import { Rng } from '../../../src/tensor/rng.ts';
+import { fill, js, parityProperties } from './harness.ts';
+
+const made: WasmBackend[] = [];
+function make(opts: Parameters<typeof createWasmBackend>[0] = {}): WasmBackend {
+  const be = createWasmBackend({ threads: 2, ...opts });
+  made.push(be);
+  return be;
+}
+afterAll(() => { for (const be of made) be.close(); });
+
+const wasm = make();
+
+describe('wasm backend parity with the js twin', () => {
+  parityProperties(() => wasm, it);
+});
+
+describe('wasm backend with ordinary-array storage (every operand copied in)', () => {
+  const copying = make({ threads: 1, residentStorage: false });
+  it('alloc returns ordinary arrays', () => {
+    expect(copying.alloc('float32', 4096).buffer).toBeInstanceOf(ArrayBuffer);
+  });
+  parityProperties(() => copying, it, 15);
+});
+
+describe('wasm threads', () => {
+  it('threaded results equal single-threaded results bit for bit', () => {
+    expect(wasm.maxThreads).toBe(2);
+    fc.assert(fc.property(
+      fc.integer({ min: 100, max: 260 }), fc.integer({ min: 60, max: 200 }), fc.integer({ min: 100, max: 200 }),
+      fc.boolean(), fc.boolean(), fc.constantFrom('float32' as const, 'float64' as const), fc.integer(),
+      (m, k, n, ta, tb, dt, seed) => {
+        const rng = new Rng(seed);
+        const a = fill(wasm, dt, m * k, rng, true), b = fill(wasm, dt, k * n, rng, true);
+        const c1 = wasm.alloc(dt, m * n), c2 = wasm.alloc(dt, m * n);
+        wasm.setThreads(1);
+        wasm.matmul(a, b, c1, m, k, n, ta, tb, false);
+        wasm.setThreads(2);
+        wasm.matmul(a, b, c2, m, k, n, ta, tb, false);
+        expect(Buffer.compare(Buffer.from(c1.buffer, c1.byteOffset, c1.byteLength), Buffer.from(c2.buffer, c2.byteOffset, c2.byteLength))).toBe(0);
+      }), { numRuns: 8 });
+  });
+
+  it('threaded Gram over a long d matches the single-threaded one', () => {
+    const t = 6, d = 200_003;
+    const g = fill(wasm, 'float32', t * d, new Rng(7), true);
+    const g1 = new Float64Array(t * t), g2 = new Float64Array(t * t), g3 = new Float64Array(t * t);
+    wasm.setThreads(1);
+    wasm.gram(g, g1, t, d);
+    wasm.setThreads(2);
+    wasm.gram(g, g2, t, d);
+    js.gram(g, g3, t, d);
+    for (let i = 0; i < t * t; i++) {
+      // Different split points change only where float32 blocks start: same bound as parity.
+      expect(Math.abs(g1[i] - g2[i])).toBeLessThanOrEqual(1e-5 * Math.abs(g3[i]) + 1e-9);
+      expect(Math.abs(g2[i] - g3[i])).toBeLessThanOrEqual(1e-5 * Math.abs(g3[i]) + 1e-9);
+    }
+  });
+});
+
+describe('wasm storage', () => {
+  it('alloc hands out zeroed views into shared wasm memory that survive growth', () => {
+    const a = wasm.alloc('float32', 5000);
+    expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(a.subarray(0, 10))).toEqual(new Array(10).fill(0));
+    a[4999] = 3;
+    // Force growth: a large block, then check the old view still reads and writes its bytes.
+    const big = wasm.alloc('float32', 40_000_000);
+    expect(big.length).toBe(40_000_000);
+    expect(a[4999]).toBe(3);
+    a[0] = 5;
+    expect(a[0]).toBe(5);
+  });
+
+  it('a subarray keeps its parent block alive', () => {
+    const a = wasm.alloc('float64', 4096);
+    const v = a.subarray(10, 20) as unknown as { keepAlive: unknown };
+    expect(v.keepAlive).toBe(a);
+  });
+
+  it('small arrays stay ordinary (not worth a block)', () => {
+    expect(wasm.alloc('float32', 3).buffer).toBeInstanceOf(ArrayBuffer);
+  });
+});
