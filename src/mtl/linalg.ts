@@ -234,14 +234,18 @@ export function solveSPD(A: ArrayLike<number>, n: number, b: ArrayLike<number>, 
  * (sort-based, Held et al. 1974 / Duchi et al. 2008). out may alias v.
  */
 export function projectSimplex(v: ArrayLike<number>, n: number, out: Float64Array): void {
-  const u = Array.from({ length: n }, (_, i) => v[i]).sort((a, b) => b - a);
+  // The projection is unchanged by adding a constant to every entry: shift so the largest is
+  // 0, which keeps the threshold exact for huge inputs (a step of 1e20 on weights near 1).
+  let mx = -Infinity;
+  for (let i = 0; i < n; i++) mx = Math.max(mx, v[i]);
+  const u = Array.from({ length: n }, (_, i) => v[i] - mx).sort((a, b) => b - a);
   let css = 0, theta = 0;
   for (let i = 0; i < n; i++) {
     css += u[i];
     const t = (css - 1) / (i + 1);
     if (u[i] - t > 0) theta = t;
   }
-  for (let i = 0; i < n; i++) out[i] = Math.max(v[i] - theta, 0);
+  for (let i = 0; i < n; i++) out[i] = Math.max(v[i] - mx - theta, 0);
 }
 
 export interface MinNormReport {
