@@ -14,3 +14,20 @@ export {
   type SyntheticOptions,
   type SyntheticTask,
 } from './synthetic.ts';
+export { loadCsv, type LoadCsvOptions, type LoadedCsv } from './csv-loader.ts';
+export { loadSchema, validateSchema, DEFAULT_MISSING, type CsvSchema, type LabelRule, type NumericSpec } from './schema.ts';
+export {
+  saveEncoders,
+  loadEncoders,
+  bucketOf,
+  quantileEdges,
+  vocabMap,
+  type Encoders,
+  type CategoricalEncoder,
+  type BucketEncoder,
+  type ValueEncoder,
+} from './encoders.ts';
+export { DataError } from './errors.ts';
+export { readCsv, type CsvHeader, type CsvReadOptions } from './csv.ts';
+export { loadWechat, WECHAT_TASKS, type WechatOptions, type LoadedWechat } from './wechat.ts';
+export { kCoreMask } from './kcore.ts';
