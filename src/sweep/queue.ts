@@ -221,7 +221,10 @@ async function closeQuietly(x: { close(force?: boolean): Promise<void>; disconne
     }),
   ]);
   clearTimeout(timer);
-  if (!closed) await x.disconnect().catch(() => {});
+  if (!closed) {
+    // disconnect() can itself wait on a dead socket; never let shutdown hang on it.
+    await Promise.race([x.disconnect().catch(() => {}), new Promise((r) => setTimeout(r, 500).unref())]);
+  }
 }
 
 export interface WorkerOptions {

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { registerBench } from './bench.ts';
+import { registerSweep } from './sweep.ts';
+import { registerWorker } from './worker.ts';
 
 /**
  * Every subcommand registers itself here: one import and one entry per command.
@@ -9,4 +11,6 @@ export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [
   registerBench,
+  registerSweep,
+  registerWorker,
 ];
