@@ -1,5 +1,6 @@
 import type { Backend } from '../backend.ts';
 import { createJsBackend } from './js.ts';
+import { acceleratedBackends } from './auto.ts';
 
 /**
  * Backends are registered by name, not switched on in an `if` (TensorFlow.js's lesson).
@@ -64,3 +65,4 @@ function resolve(name: string, strict: boolean): Backend {
 
 // Built-in registrations. The js backend is always there; wasm / gpu / auto add one line each.
 registerBackend('js', createJsBackend);
+for (const [name, factory] of acceleratedBackends) registerBackend(name, factory);

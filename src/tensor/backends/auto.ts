@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpus, homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Backend, Storage } from '../backend.ts';
+import { createJsBackend } from './js.ts';
+import { gpuBackend } from './gpu.ts';
+import { wasmBackend } from './wasm.ts';
+import { timeMs } from '../wasm/measure.ts';
+
+/**
+ * `auto`: per op and shape class, the backend a one-time calibration measured fastest.
+ * The plan is cached on disk (MTLKIT_CACHE_DIR, else $XDG_CACHE_HOME/mtlkit, else
+ * ~/.cache/mtlkit), keyed by CPU model, core count, Node version, mtlkit version and the
+ * candidates that loaded, so a new machine or release calibrates again (about 2 s, once).
+ * Storage comes from wasm when it loaded (its kernels then read operands in place; js and
+ * gpu.js read those arrays like any other).
+ *
+ * This file also holds the table of accelerated backends that registry.ts registers, and the
+ * fallback chain: a backend that cannot load hands over to the next (gpu -> wasm -> js) with
+ * one warning naming the reason.
+ */
+export type Op = 'matmul' | 'gram' | 'sumAxis';
+export type ShapeClass = 'small' | 'medium' | 'large';
+export type Plan = Record<Op, Record<ShapeClass, string>>;
+
+export interface Calibration {
+  key: string;
+  plan: Plan;
+  /** Median ms per candidate for each op and class, as measured. */
+  ms: Record<string, Record<string, number>>;
+}
+
+/** Shape class by the work a call does (multiply-adds or elements read). */
+export function classify(op: Op, work: number): ShapeClass {
+  if (op === 'matmul') return work < 2e5 ? 'small' : work < 2e7 ? 'medium' : 'large';
+  return work < 1e4 ? 'small' : work < 1e6 ? 'medium' : 'large';
+}
+
+function cacheDir(): string {
+  if (process.env.MTLKIT_CACHE_DIR) return process.env.MTLKIT_CACHE_DIR;
+  if (process.env.XDG_CACHE_HOME) return join(process.env.XDG_CACHE_HOME, 'mtlkit');
+  return join(homedir(), '.cache', 'mtlkit');
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function calibrationKey(candidates: string[]): string {
+  const cpu = cpus()[0]?.model ?? 'cpu';
+  const text = [cpu, cpus().length, process.version, version(), candidates.join('+')].join('|');
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+export function calibrationFile(key: string): string {
+  return join(cacheDir(), `auto-plan-${key}.json`);
+}
+
+function randomArray(n: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = 12345;
+  for (let i = 0; i < n; i++) { s = (Math.imul(s, 1103515245) + 12345) | 0; a[i] = ((s >>> 8) / 16777216) - 0.5; }
+  return a;
+}
+
+/** Representative shapes per class (the PLE model's for `large`, scaled down to keep it quick). */
+const SHAPES: Record<Op, Record<ShapeClass, number[]>> = {
+  matmul: { small: [16, 32, 32], medium: [128, 128, 128], large: [512, 320, 256] },
+  gram: { small: [6, 1000], medium: [6, 100_000], large: [6, 1_000_000] },
+  sumAxis: { small: [1, 64, 64], medium: [1, 512, 256], large: [1, 2048, 512] },
+};
+
+/** Measures every candidate on every op and class; returns the plan and the timings. */
+export function calibrate(candidates: Array<[string, Backend]>): Calibration {
+  const plan = {} as Plan;
+  const ms: Record<string, Record<string, number>> = {};
+  for (const op of Object.keys(SHAPES) as Op[]) {
+    plan[op] = {} as Record<ShapeClass, string>;
+    for (const cls of ['small', 'medium', 'large'] as ShapeClass[]) {
+      const s = SHAPES[op][cls];
+      const row: Record<string, number> = {};
+      for (const [name, be] of candidates) {
+        const alloc = (n: number): Storage => { const x = be.alloc('float32', n); x.set(randomArray(n)); return x; };
+        let run: () => void;
+        if (op === 'matmul') {
+          const [m, k, n] = s;
+          const a = alloc(m * k), b = alloc(k * n), c = alloc(m * n);
+          run = () => be.matmul(a, b, c, m, k, n, false, false, false);
+        } else if (op === 'gram') {
+          const [t, d] = s;
+          const g = alloc(t * d), out = new Float64Array(t * t);
+          run = () => be.gram(g, out, t, d);
+        } else {
+          const [outer, len, inner] = s;
+          const x = alloc(outer * len * inner), out = alloc(outer * inner);
+          run = () => be.sumAxis(x, out, outer, len, inner);
+        }
+        try {
+          const first = timeMs(run, 1, 1);
+          row[name] = timeMs(run, first > 50 ? 3 : first > 5 ? 5 : 11, 0);
+        } catch {
+          row[name] = Infinity;
+        }
+      }
+      ms[`${op}/${cls}`] = row;
+      plan[op][cls] = Object.entries(row).sort((x, y) => x[1] - y[1])[0][0];
+    }
+  }
+  return { key: calibrationKey(candidates.map(([n]) => n)), plan, ms };
+}
+
+/** The cached calibration for these candidates, or a fresh one (then cached). */
+export function loadOrCalibrate(candidates: Array<[string, Backend]>, opts: { fresh?: boolean } = {}): Calibration & { cached: boolean; file: string } {
+  const key = calibrationKey(candidates.map(([n]) => n));
+  const file = calibrationFile(key);
+  if (!opts.fresh) {
+    try {
+      const c = JSON.parse(readFileSync(file, 'utf8')) as Calibration;
+      if (c.key === key && c.plan) return { ...c, cached: true, file };
+    } catch {
+      // No cache yet, or unreadable: calibrate.
+    }
+  }
+  const c = calibrate(candidates);
+  try {
+    mkdirSync(cacheDir(), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(c, null, 2));
+    renameSync(tmp, file);
+  } catch {
+    // A read-only home only costs a calibration per process.
+  }
+  return { ...c, cached: false, file };
+}
+
+/** Backends that load here, with the reasons of those that do not. */
+export function loadCandidates(): { loaded: Array<[string, Backend]>; failed: Record<string, string> } {
+  const loaded: Array<[string, Backend]> = [['js', createJsBackend()]];
+  const failed: Record<string, string> = {};
+  for (const [name, make] of [['wasm', wasmBackend], ['gpu', gpuBackend]] as const) {
+    try {
+      loaded.push([name, make()]);
+    } catch (e) {
+      failed[name] = e instanceof Error ? e.message : String(e);
+    }
+  }
+  return { loaded, failed };
+}
+
+export interface AutoBackend extends Backend {
+  readonly plan: Plan;
+  readonly calibration: Calibration & { cached: boolean; file: string };
+  /** Which backend runs `op` for a call of this much work. */
+  pick(op: Op, work: number): string;
+}
+
+export function createAutoBackend(): AutoBackend {
+  const { loaded, failed } = loadCandidates();
+  for (const [name, reason] of Object.entries(failed)) {
+    console.warn(`mtlkit: auto: backend ${name} unavailable (${reason}); choosing among ${loaded.map(([n]) => n).join(', ')}`);
+  }
+  const byName = new Map(loaded);
+  const calibration = loadOrCalibrate(loaded);
+  const plan = calibration.plan;
+  const base = byName.get('wasm') ?? byName.get('js')!;
+  const be = (op: Op, work: number): Backend => byName.get(plan[op][classify(op, work)]) ?? base;
+  return {
+    ...base,
+    name: base.name,
+    plan,
+    calibration,
+    pick: (op, work) => plan[op][classify(op, work)],
+    alloc: (dtype, n) => base.alloc(dtype, n),
+    describe: () => `auto: per-op plan over ${loaded.map(([n]) => n).join(', ')} (matmul large -> ${plan.matmul.large}, gram large -> ${plan.gram.large}); storage from ${base.name}`,
+    matmul: (a, b, c, m, k, n, ta, tb, acc) => be('matmul', m * k * n).matmul(a, b, c, m, k, n, ta, tb, acc),
+    gram: (g, out, t, d) => be('gram', t * t * d).gram(g, out, t, d),
+    sumAxis: (x, out, outer, len, inner) => be('sumAxis', outer * len * inner).sumAxis(x, out, outer, len, inner),
+  };
+}
+
+let sharedAuto: AutoBackend | null = null;
+export function autoBackend(): AutoBackend {
+  if (sharedAuto === null) sharedAuto = createAutoBackend();
+  return sharedAuto;
+}
+
+/**
+ * Tries each name in order; the first that loads wins. A failure before it is reported in one
+ * warning naming the reason; if all fail, throws with every reason (the registry then falls
+ * back to js with its own single warning).
+ */
+export function firstThatLoads(chain: Array<[string, () => Backend]>): Backend {
+  const reasons: string[] = [];
+  for (const [name, make] of chain) {
+    try {
+      const be = make();
+      if (reasons.length > 0) console.warn(`mtlkit: ${reasons.join('; ')}; using the ${name} backend instead`);
+      return be;
+    } catch (e) {
+      reasons.push(`backend ${name} unavailable (${e instanceof Error ? e.message : String(e)})`);
+    }
+  }
+  throw new Error(reasons.join('; '));
+}
+
+/** What registry.ts registers besides js: name -> factory (each a process-wide singleton). */
+export const acceleratedBackends: Array<[string, () => Backend]> = [
+  ['wasm', () => wasmBackend()],
+  ['gpu', () => firstThatLoads([['gpu', gpuBackend], ['wasm', wasmBackend]])],
+  ['auto', () => autoBackend()],
+];
