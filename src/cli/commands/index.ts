@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerBench } from './bench.ts';
+import { registerMetrics } from './metrics.ts';
 import { registerSweep } from './sweep.ts';
 import { registerWorker } from './worker.ts';
 
@@ -11,6 +12,7 @@ export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [
   registerBench,
+  registerMetrics,
   registerSweep,
   registerWorker,
 ];
