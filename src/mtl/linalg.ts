@@ -12,8 +12,11 @@
  * `SPD_PIVOT_TOL` (1e-10 of the scaled diagonal, i.e. a condition number beyond about 1e10)
  * sends it to the pseudo-inverse: a Jacobi eigendecomposition with eigenvalues below
  * `PINV_RCOND` (1e-12) times the largest set to zero. On a consistent singular system (the
- * usual case: two collinear gradients in one conflict set) that is the exact minimum-norm
- * solution; on an inconsistent one it is the least-squares solution of minimum norm.
+ * usual case: two collinear gradients in one conflict set) that is an exact solution (the
+ * minimum-norm one in the scaled variables); on an inconsistent one, the least-squares
+ * solution. For a Gram system A = G G^T every exact solution x gives the same combination
+ * G^T x (A (x1 - x2) = 0 implies |G^T (x1 - x2)|^2 = 0), so the balancers' updates do not
+ * depend on which one is returned.
  */
 import type { Grad } from './balancer.ts';
 
