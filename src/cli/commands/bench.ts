@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerBenchMatmul } from './bench-matmul.ts';
 
 /**
  * `mtlkit bench <what>`: a parent command whose subcommands are registered from their own
@@ -7,7 +8,9 @@ import type { Command } from 'commander';
  */
 export type RegisterBenchCommand = (bench: Command) => void;
 
-export const benchCommands: RegisterBenchCommand[] = [];
+export const benchCommands: RegisterBenchCommand[] = [
+  registerBenchMatmul,
+];
 
 export function registerBench(program: Command): void {
   const bench = program.command('bench').description('time kernels and training steps (see bench/ for the full scripts)');

@@ -1,0 +1,120 @@
+import type { Command } from 'commander';
+import type { Backend } from '../../tensor/backend.ts';
+import { autoBackend } from '../../tensor/backends/auto.ts';
+import { createGpuBackend } from '../../tensor/backends/gpu.ts';
+import { createJsBackend } from '../../tensor/backends/js.ts';
+import { createWasmBackend, threadsFromEnv, type WasmBackend } from '../../tensor/backends/wasm.ts';
+import { ikjMatmul, repsFor, timeMs } from '../../tensor/wasm/measure.ts';
+import { CliError } from '../errors.ts';
+import { printJson } from '../output.ts';
+
+/**
+ * `mtlkit bench matmul --m 2048 --k 320 --n 256 [--transpose none|a|b] [--backend js|wasm|gpu|auto]
+ * [--threads N] [--json]`: median time and GFLOP/s of one float32 matmul C = op(A)·op(B)
+ * (op(A) m x k, op(B) k x n), beside the plain i-k-j loop measured in the same run.
+ */
+export interface MatmulBenchResult {
+  backend: string;
+  threads: number;
+  m: number; k: number; n: number;
+  transpose: 'none' | 'a' | 'b';
+  dtype: 'float32';
+  reps: number;
+  ms: number;
+  gflops: number;
+  baseline_ms: number;
+  baseline_gflops: number;
+  speedup: number;
+  /** For auto: the backend its plan picked for this shape. */
+  picked?: string;
+}
+
+export function makeBackend(name: string, threads?: number): Backend {
+  switch (name) {
+    case 'js': return createJsBackend();
+    case 'wasm': return createWasmBackend({ threads });
+    case 'gpu': return createGpuBackend();
+    case 'auto': return autoBackend();
+    default: throw new CliError(`--backend must be js, wasm, gpu or auto, got "${name}"`);
+  }
+}
+
+function filled(be: Backend, n: number, seed: number): Float32Array {
+  const a = be.alloc('float32', n) as Float32Array;
+  let s = seed | 0;
+  for (let i = 0; i < n; i++) { s = (Math.imul(s, 1103515245) + 12345) | 0; a[i] = ((s >>> 8) / 16777216) - 0.5; }
+  return a;
+}
+
+export function benchMatmul(be: Backend, m: number, k: number, n: number, transpose: 'none' | 'a' | 'b', baselineMs?: number): MatmulBenchResult {
+  const a = filled(be, m * k, 1), b = filled(be, k * n, 2), c = be.alloc('float32', m * n);
+  const ta = transpose === 'a', tb = transpose === 'b';
+  const flops = 2 * m * k * n;
+  const once = timeMs(() => be.matmul(a, b, c, m, k, n, ta, tb, false), 1, 1);
+  const reps = repsFor(once, 1500);
+  const ms = timeMs(() => be.matmul(a, b, c, m, k, n, ta, tb, false), reps, 0);
+  let base = baselineMs;
+  if (base === undefined) {
+    const pa = new Float32Array(a), pb = new Float32Array(b), pc = new Float32Array(m * n);
+    const first = timeMs(() => ikjMatmul(pa, pb, pc, m, k, n), 1, 0);
+    base = timeMs(() => ikjMatmul(pa, pb, pc, m, k, n), first > 200 ? 3 : 5, 0);
+  }
+  const wasm = be.name === 'wasm' ? (be as WasmBackend) : null;
+  const auto = be as Partial<{ pick(op: string, work: number): string }>;
+  return {
+    backend: be.name === 'wasm' && auto.pick ? 'auto' : be.name,
+    threads: wasm?.threads ?? 1,
+    m, k, n, transpose, dtype: 'float32', reps,
+    ms: round(ms, 4),
+    gflops: round(flops / ms / 1e6, 2),
+    baseline_ms: round(base, 3),
+    baseline_gflops: round(flops / base / 1e6, 2),
+    speedup: round(base / ms, 1),
+    ...(auto.pick ? { picked: auto.pick('matmul', m * k * n) } : {}),
+  };
+}
+
+function round(x: number, d: number): number {
+  const f = 10 ** d;
+  return Math.round(x * f) / f;
+}
+
+function positive(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new CliError(`${name} must be a positive integer, got "${v}"`);
+    return n;
+  };
+}
+
+export function registerBenchMatmul(bench: Command): void {
+  bench
+    .command('matmul')
+    .description('median time and GFLOP/s of one float32 matmul on a backend, beside the plain i-k-j loop')
+    .option('--m <n>', 'rows of op(A) and C', positive('--m'), 2048)
+    .option('--k <n>', 'inner dimension', positive('--k'), 320)
+    .option('--n <n>', 'columns of op(B) and C', positive('--n'), 256)
+    .option('--transpose <which>', 'none | a (Aᵀ·B) | b (A·Bᵀ)', 'none')
+    .option('--backend <name>', 'js | wasm | gpu | auto (default: MTLKIT_BACKEND, else wasm)')
+    .option('--threads <n>', 'wasm threads (default: MTLKIT_THREADS, else the core count)', positive('--threads'))
+    .option('--json', 'print one JSON object')
+    .action((o: { m: number; k: number; n: number; transpose: string; backend?: string; threads?: number; json?: boolean }) => {
+      if (!['none', 'a', 'b'].includes(o.transpose)) throw new CliError(`--transpose must be none, a or b, got "${o.transpose}"`);
+      const name = o.backend ?? process.env.MTLKIT_BACKEND ?? 'wasm';
+      let be: Backend;
+      try {
+        be = makeBackend(name, o.threads ?? threadsFromEnv());
+      } catch (e) {
+        if (e instanceof CliError) throw e;
+        throw new CliError(`backend ${name} could not start: ${e instanceof Error ? e.message : String(e)}`, 1);
+      }
+      const r = benchMatmul(be, o.m, o.k, o.n, o.transpose as 'none' | 'a' | 'b');
+      if (name === 'auto') r.backend = 'auto';
+      (be as Partial<WasmBackend>).close?.();
+      if (o.json) printJson(r);
+      else {
+        process.stdout.write(`${r.backend}${r.picked ? ` (picked ${r.picked})` : ''}, ${r.threads} thread(s): [${r.m}x${r.k}]·[${r.k}x${r.n}] transpose=${r.transpose}: ` +
+          `${r.ms} ms, ${r.gflops} GFLOP/s; i-k-j baseline ${r.baseline_gflops} GFLOP/s (${r.speedup}x)\n`);
+      }
+    });
+}
