@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerBench } from './bench.ts';
+import { registerDoctor } from './doctor.ts';
 import { registerMetrics } from './metrics.ts';
 import { registerSweep } from './sweep.ts';
 import { registerWorker } from './worker.ts';
@@ -12,6 +13,7 @@ export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [
   registerBench,
+  registerDoctor,
   registerMetrics,
   registerSweep,
   registerWorker,

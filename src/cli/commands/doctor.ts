@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { availableParallelism } from 'node:os';
+import { loadCandidates, loadOrCalibrate } from '../../tensor/backends/auto.ts';
+import type { WasmBackend } from '../../tensor/backends/wasm.ts';
+import { registeredBackends } from '../../tensor/backends/registry.ts';
+import { sharedMemorySupported, simdSupported } from '../../tensor/wasm/load.ts';
+import { printJson } from '../output.ts';
+
+/**
+ * `mtlkit doctor [--json] [--recalibrate]`: which backends load here (and why not), whether
+ * WebAssembly SIMD and shared memory / threads are available, and the plan `auto` follows
+ * (calibrating once if no cached plan exists for this machine and version).
+ */
+export interface DoctorReport {
+  node: string;
+  cores: number;
+  simd: boolean;
+  sharedMemory: boolean;
+  threadsEnv: string | null;
+  backendEnv: string | null;
+  registered: string[];
+  backends: Record<string, { loaded: boolean; describe?: string; reason?: string }>;
+  auto: { plan: unknown; ms: unknown; cached: boolean; file: string } | null;
+}
+
+export function doctor(opts: { recalibrate?: boolean } = {}): DoctorReport {
+  const { loaded, failed } = loadCandidates();
+  const backends: DoctorReport['backends'] = {};
+  for (const [name, be] of loaded) backends[name] = { loaded: true, describe: be.describe() };
+  for (const [name, reason] of Object.entries(failed)) backends[name] = { loaded: false, reason };
+  const cal = loadOrCalibrate(loaded, { fresh: opts.recalibrate });
+  const report: DoctorReport = {
+    node: process.version,
+    cores: availableParallelism(),
+    simd: simdSupported(),
+    sharedMemory: sharedMemorySupported(),
+    threadsEnv: process.env.MTLKIT_THREADS ?? null,
+    backendEnv: process.env.MTLKIT_BACKEND ?? null,
+    registered: registeredBackends(),
+    backends,
+    auto: { plan: cal.plan, ms: cal.ms, cached: cal.cached, file: cal.file },
+  };
+  for (const [, be] of loaded) (be as Partial<WasmBackend>).close?.();
+  return report;
+}
+
+export function registerDoctor(program: Command): void {
+  program
+    .command('doctor')
+    .description('which kernel backends load here, SIMD / threads support, and the auto plan')
+    .option('--json', 'print one JSON object')
+    .option('--recalibrate', 'measure the auto plan again instead of reading the cached one')
+    .action((o: { json?: boolean; recalibrate?: boolean }) => {
+      const r = doctor(o);
+      if (o.json) {
+        printJson(r);
+        return;
+      }
+      const out: string[] = [];
+      out.push(`node ${r.node}, ${r.cores} cores; WebAssembly SIMD: ${r.simd ? 'yes' : 'no'}; shared memory / threads: ${r.sharedMemory ? 'yes' : 'no'}`);
+      out.push(`MTLKIT_BACKEND=${r.backendEnv ?? '(unset: js)'}  MTLKIT_THREADS=${r.threadsEnv ?? '(unset: core count)'}`);
+      out.push('backends:');
+      for (const [name, b] of Object.entries(r.backends)) out.push(`  ${name.padEnd(5)} ${b.loaded ? 'ok      ' + b.describe : 'FAILED  ' + b.reason}`);
+      if (r.auto) {
+        out.push(`auto plan (${r.auto.cached ? 'cached' : 'calibrated now'}: ${r.auto.file}):`);
+        const plan = r.auto.plan as Record<string, Record<string, string>>;
+        const ms = r.auto.ms as Record<string, Record<string, number>>;
+        for (const [op, classes] of Object.entries(plan)) {
+          for (const [cls, pick] of Object.entries(classes)) {
+            const t = Object.entries(ms[`${op}/${cls}`] ?? {}).map(([b, v]) => `${b} ${v.toFixed(3)} ms`).join(', ');
+            out.push(`  ${op.padEnd(8)} ${cls.padEnd(7)} -> ${pick.padEnd(5)} (${t})`);
+          }
+        }
+      }
+      process.stdout.write(out.join('\n') + '\n');
+    });
+}
