@@ -1,0 +1,37 @@
+import { Tensor } from '../../tensor/tensor.ts';
+import { Rng } from '../../tensor/rng.ts';
+import { record } from '../../autograd/node.ts';
+import { Module, Scratch } from '../module.ts';
+import type { ParameterStore } from '../store.ts';
+
+/**
+ * Inverted dropout: in training each element is kept with probability 1 - p and scaled by
+ * 1 / (1 - p); in eval it is the identity. Masks come from the layer's own seeded stream.
+ */
+export class Dropout extends Module {
+  private readonly mask = new Scratch();
+  private readonly out = new Scratch();
+  readonly rng: Rng;
+
+  constructor(store: ParameterStore, name: string, readonly p: number, rng: Rng) {
+    super(store, name);
+    if (!(p >= 0 && p < 1)) throw new Error(`${name}: dropout probability must be in [0, 1), got ${p}`);
+    this.rng = rng;
+  }
+
+  forward(x: Tensor): Tensor {
+    if (!this.training || this.p === 0) return x;
+    const n = x.size, keep = 1 - this.p, scale = 1 / keep;
+    const m = this.mask.get(n, this.dtype), y = this.out.get(n, x.dtype), xd = x.data;
+    const rng = this.rng;
+    for (let i = 0; i < n; i++) {
+      const mi = rng.nextU32() < keep * 4294967296 ? scale : 0;
+      m[i] = mi;
+      y[i] = xd[i]! * mi;
+    }
+    return record('dropout', [x], new Tensor(y, x.shape), (g, grads) => {
+      const dx = grads.buffer(0), gd = g.data;
+      for (let i = 0; i < n; i++) dx[i] += gd[i]! * m[i]!;
+    });
+  }
+}

@@ -1,0 +1,95 @@
+import { Tensor } from '../../tensor/tensor.ts';
+import { isGradEnabled } from '../../autograd/mode.ts';
+import { record } from '../../autograd/node.ts';
+import { Module, Scratch, paramTensor } from '../module.ts';
+import type { InitSpec } from '../init.ts';
+import type { Group, Parameter } from '../parameter.ts';
+import type { ParameterStore } from '../store.ts';
+
+export interface EmbeddingOptions {
+  /** Rows per field, including the reserved unknown row 0 (ids lie in [0, vocab)). */
+  vocabSizes: readonly number[];
+  dim: number;
+  /** 'per-field': one table per field (default). 'shared': one table, field f at rows offset_f.. */
+  layout?: 'per-field' | 'shared';
+  group?: Group;
+  init?: InitSpec;
+}
+
+/**
+ * Several categorical fields -> their concatenated embeddings, [batch, fields * dim].
+ * Ids outside [1, vocab_f) (0, negative, or too large) map to the field's reserved row 0.
+ * Backward scatter-adds each (row, field) gradient into the touched table rows only, through
+ * the store's row API (so it records the rows and follows a shared-group redirect); forward
+ * marks the rows when a graph is being recorded, so the touched set is known before backward.
+ */
+export class Embedding extends Module {
+  readonly tables: Parameter[];
+  readonly fields: number;
+  readonly dim: number;
+  readonly layout: 'per-field' | 'shared';
+  private readonly offsets: Int32Array;
+  private readonly vocab: Int32Array;
+  /** Per (row, field): the table row used, and which table. */
+  private rowIdx = new Int32Array(0);
+  private readonly out = new Scratch();
+
+  constructor(store: ParameterStore, name: string, opts: EmbeddingOptions) {
+    super(store, name);
+    this.fields = opts.vocabSizes.length;
+    this.dim = opts.dim;
+    this.layout = opts.layout ?? 'per-field';
+    if (this.fields === 0) throw new Error(`${name}: need at least one field`);
+    for (const v of opts.vocabSizes) if (!(Number.isInteger(v) && v >= 1)) throw new Error(`${name}: vocab sizes must be integers >= 1 (row 0 is the unknown row), got ${v}`);
+    const group = opts.group ?? 'shared', init = opts.init ?? 'normal';
+    this.vocab = Int32Array.from(opts.vocabSizes);
+    this.offsets = new Int32Array(this.fields);
+    if (this.layout === 'shared') {
+      let off = 0;
+      opts.vocabSizes.forEach((v, f) => {
+        this.offsets[f] = off;
+        off += v;
+      });
+      this.tables = [this.param('table', [off, this.dim], { group, init, sparse: true })];
+    } else {
+      this.tables = opts.vocabSizes.map((v, f) => this.param(`field${f}`, [v, this.dim], { group, init, sparse: true }));
+    }
+  }
+
+  get outFeatures(): number {
+    return this.fields * this.dim;
+  }
+
+  /** ids: Int32Array [batch x fields], row-major (a data Batch's `cat`). */
+  forward(ids: Int32Array, batch: number): Tensor {
+    const F = this.fields, k = this.dim, n = batch * F;
+    if (ids.length < n) throw new Error(`${this.name}: ids has ${ids.length} entries, need batch * fields = ${batch} * ${F}`);
+    if (this.rowIdx.length < n) this.rowIdx = new Int32Array(n);
+    const rowIdx = this.rowIdx, vocab = this.vocab, offsets = this.offsets;
+    const shared = this.layout === 'shared';
+    const y = this.out.get(n * k, this.dtype);
+    const values = this.store.values;
+    const track = isGradEnabled();
+    for (let i = 0, f = 0; i < n; i++) {
+      const id = ids[i]!;
+      const local = id > 0 && id < vocab[f]! ? id : 0;
+      const row = shared ? offsets[f]! + local : local;
+      rowIdx[i] = row;
+      const p = this.tables[shared ? 0 : f]!;
+      if (track) this.store.touchRow(p, row);
+      const src = p.offset + row * k;
+      for (let j = 0; j < k; j++) y[i * k + j] = values[src + j]!;
+      if (++f === F) f = 0;
+    }
+    const leaves = this.tables.map(paramTensor);
+    return record('embedding', leaves, new Tensor(y, [batch, F * k]), (g) => {
+      const gd = g.data, store = this.store;
+      for (let i = 0, f = 0; i < n; i++) {
+        const p = this.tables[shared ? 0 : f]!;
+        const buf = store.rowGradBuffer(p), off = store.rowGradOffset(p, rowIdx[i]!);
+        for (let j = 0; j < k; j++) buf[off + j] += gd[i * k + j]!;
+        if (++f === F) f = 0;
+      }
+    });
+  }
+}

@@ -1,0 +1,207 @@
+import type { DType, Storage } from '../../tensor/backend.ts';
+import { Rng } from '../../tensor/rng.ts';
+import { Tensor } from '../../tensor/tensor.ts';
+import { concat, reshape, slice } from '../../autograd/ops/layout.ts';
+import { Module, Scratch } from '../module.ts';
+import type { InitSpec } from '../init.ts';
+import type { Group } from '../parameter.ts';
+import { ParameterStore } from '../store.ts';
+import { Embedding } from '../layers/embedding.ts';
+import { FM } from '../layers/fm.ts';
+import { Gate, mixture } from '../layers/gate.ts';
+import { Linear } from '../layers/linear.ts';
+import { MLP } from '../layers/mlp.ts';
+import type { ModelBatch, MultiTaskModel, RepSegment, RunOptions } from './model.ts';
+
+export interface PLEConfig {
+  tasks: number;
+  /** Per-field vocabulary sizes (row 0 of each field is the unknown row). */
+  vocabSizes: readonly number[];
+  embDim: number;
+  /** Dense numeric features per row, concatenated to the embeddings (default 0). */
+  denseWidth?: number;
+  levels: number;
+  sharedExperts: number;
+  specificExperts: number;
+  /** Expert MLP widths after the input, e.g. [256, 128, 64]; ReLU + dropout after each. */
+  expertHidden: readonly number[];
+  /** Tower MLP widths, e.g. [32, 16]; then a Linear to the logit. */
+  towerHidden: readonly number[];
+  /** Add FM's second-order scalar to every tower's input (the GradCraft "DeepFM" expert). */
+  fm: boolean;
+  dropout: number;
+  gateBias: boolean;
+  weightInit: InitSpec;
+  embInit: InitSpec;
+  tableLayout?: 'per-field' | 'shared';
+  seed?: number;
+  dtype?: DType;
+  name?: string;
+}
+
+interface Level {
+  shared: MLP[];
+  /** specific[t][j]: task t's j-th expert. */
+  specific: MLP[][];
+  taskGates: Gate[];
+  /** Gate of the shared path (every level but the last). */
+  sharedGate: Gate | null;
+  mixT: Scratch[];
+  mixS: Scratch;
+}
+
+/**
+ * PLE (Tang et al., RecSys 2020): L levels of Customized Gate Control. At level l, task t's
+ * experts read x_t, the shared experts read x_s; task t's gate mixes [its experts, shared
+ * experts] into the next x_t, and (below the last level) the shared gate mixes every expert of
+ * the level into the next x_s. At level 1, x_t = x_s = the embeddings (and dense features).
+ * Towers read the last level's task outputs (with FM's scalar in front when `fm`).
+ *
+ * Groups: the last level's task experts and gates and the towers belong to their task.
+ * Everything below the last level is 'shared' (a lower level's task experts feed the shared
+ * gate, so every task's loss reaches them), as are the last level's shared experts, the
+ * embeddings and FM.
+ *
+ * Shared representation (rep mode), the cut between shared and task parameters:
+ *   L = 1: [ embeddings (+ dense) | FM scalar | shared expert outputs ]
+ *   L > 1: [ x_1 | ... | x_T (task inputs to the last level) | FM | last-level shared experts ]
+ * MMoE is the case L = 1, specificExperts = 0.
+ */
+export class PLE extends Module implements MultiTaskModel {
+  readonly tasks: number;
+  readonly cfg: Required<Omit<PLEConfig, 'name'>>;
+  readonly emb: Embedding;
+  readonly fmLayer: FM | null;
+  readonly levels: Level[] = [];
+  readonly towers: MLP[] = [];
+  readonly logits: Linear[] = [];
+  readonly repLayout: RepSegment[] = [];
+  readonly repWidth: number;
+  readonly inputWidth: number;
+  private readonly denseBuf = new Scratch();
+
+  constructor(config: PLEConfig) {
+    const cfg = { denseWidth: 0, tableLayout: 'per-field' as const, seed: 0, dtype: 'float32' as const, ...config };
+    const store = new ParameterStore({ tasks: cfg.tasks, dtype: cfg.dtype });
+    super(store, config.name ?? 'ple');
+    this.cfg = cfg;
+    this.tasks = cfg.tasks;
+    const T = cfg.tasks, L = cfg.levels, ms = cfg.sharedExperts, mt = cfg.specificExperts;
+    if (!(L >= 1) || ms < 0 || mt < 0 || ms + mt < 1) throw new Error(`${this.name}: need levels >= 1 and at least one expert per gate (shared ${ms}, specific ${mt})`);
+    if (L > 1 && ms < 1) throw new Error(`${this.name}: multi-level PLE needs at least one shared expert per level`);
+    if (cfg.expertHidden.length === 0) throw new Error(`${this.name}: expertHidden must name at least one width`);
+    const rng = new Rng(cfg.seed).fork('dropout');
+    const F = cfg.vocabSizes.length, k = cfg.embDim;
+    this.emb = this.child(new Embedding(store, `${this.name}.emb`, { vocabSizes: cfg.vocabSizes, dim: k, layout: cfg.tableLayout, init: cfg.embInit }));
+    this.fmLayer = cfg.fm ? this.child(new FM(store, `${this.name}.fm`, { fields: F, dim: k })) : null;
+    this.inputWidth = F * k + cfg.denseWidth;
+    const out = cfg.expertHidden[cfg.expertHidden.length - 1]!;
+    const expert = (name: string, inW: number, group: Group): MLP =>
+      this.child(new MLP(store, name, [inW, ...cfg.expertHidden], { group, init: cfg.weightInit, dropout: cfg.dropout, rng }));
+    for (let l = 0; l < L; l++) {
+      const last = l === L - 1, inW = l === 0 ? this.inputWidth : out;
+      const tg = (t: number): Group => (last ? t : 'shared');
+      const name = `${this.name}.l${l}`;
+      this.levels.push({
+        shared: Array.from({ length: ms }, (_, j) => expert(`${name}.shared${j}`, inW, 'shared')),
+        specific: Array.from({ length: T }, (_, t) => Array.from({ length: mt }, (_, j) => expert(`${name}.task${t}.expert${j}`, inW, tg(t)))),
+        taskGates: Array.from({ length: T }, (_, t) => this.child(new Gate(store, `${name}.task${t}.gate`, inW, mt + ms, { group: tg(t), init: cfg.weightInit, bias: cfg.gateBias }))),
+        sharedGate: last ? null : this.child(new Gate(store, `${name}.sharedGate`, inW, T * mt + ms, { group: 'shared', init: cfg.weightInit, bias: cfg.gateBias })),
+        mixT: Array.from({ length: T }, () => new Scratch()),
+        mixS: new Scratch(),
+      });
+    }
+    const towerIn = out + (cfg.fm ? 1 : 0);
+    for (let t = 0; t < T; t++) {
+      const tower = cfg.towerHidden.length
+        ? this.child(new MLP(store, `${this.name}.tower${t}`, [towerIn, ...cfg.towerHidden], { group: t, init: cfg.weightInit, dropout: cfg.dropout, rng }))
+        : null;
+      if (tower) this.towers.push(tower);
+      this.logits.push(this.child(new Linear(store, `${this.name}.tower${t}.logit`, tower ? tower.outFeatures : towerIn, 1, { group: t, init: cfg.weightInit })));
+    }
+    // Representation layout.
+    let off = 0;
+    const seg = (name: string, width: number): void => {
+      this.repLayout.push({ name, offset: off, width });
+      off += width;
+    };
+    if (L === 1) seg('input', this.inputWidth);
+    else for (let t = 0; t < T; t++) seg(`x${t}`, out);
+    if (cfg.fm) seg('fm', 1);
+    for (let j = 0; j < ms; j++) seg(`shared${j}`, out);
+    this.repWidth = off;
+    store.allocate(cfg.seed);
+  }
+
+  /** The model's input x0 = [embeddings | dense]. */
+  private input(batch: ModelBatch): { x0: Tensor; e: Tensor } {
+    const e = this.emb.forward(batch.cat, batch.size);
+    const D = this.cfg.denseWidth;
+    if (D === 0) return { x0: e, e };
+    if (!batch.dense || batch.dense.length < batch.size * D) throw new Error(`${this.name}: the batch needs dense [${batch.size} x ${D}]`);
+    const buf: Storage = this.denseBuf.get(batch.size * D, this.dtype);
+    buf.set(batch.dense.subarray(0, batch.size * D));
+    return { x0: concat([e, new Tensor(buf, [batch.size, D])], 1), e };
+  }
+
+  /** The bottom as separate tensors (no concatenation): task inputs, FM, shared experts. */
+  private parts(batch: ModelBatch, opts: RunOptions): { xs: Tensor[]; fm: Tensor | null; shared: Tensor[] } {
+    this.train(opts.train ?? false);
+    const { x0, e } = this.input(batch);
+    const fm = this.fmLayer ? this.fmLayer.forward(e) : null;
+    const T = this.tasks, L = this.levels.length;
+    let xt: Tensor[] = [x0], xs = x0;
+    for (let l = 0; l < L - 1; l++) {
+      const lv = this.levels[l]!;
+      const S = lv.shared.map((m) => m.forward(xs));
+      const spec = lv.specific.map((ex, t) => ex.map((m) => m.forward(xt.length === 1 ? xt[0]! : xt[t]!)));
+      const nextT = spec.map((own, t) => mixture(lv.taskGates[t]!.forward(xt.length === 1 ? xt[0]! : xt[t]!), [...own, ...S], lv.mixT[t]!));
+      xs = mixture(lv.sharedGate!.forward(xs), [...spec.flat(), ...S], lv.mixS);
+      xt = nextT;
+    }
+    const shared = this.levels[L - 1]!.shared.map((m) => m.forward(xs));
+    void T;
+    return { xs: xt, fm, shared };
+  }
+
+  private headFromParts(t: number, x: Tensor, fm: Tensor | null, shared: Tensor[]): Tensor {
+    const lv = this.levels[this.levels.length - 1]!;
+    const own = lv.specific[t]!.map((m) => m.forward(x));
+    const w = lv.taskGates[t]!.forward(x);
+    const mixed = mixture(w, [...own, ...shared], lv.mixT[t]!);
+    let h = fm ? concat([fm, mixed], 1) : mixed;
+    if (this.towers.length) h = this.towers[t]!.forward(h);
+    const z = this.logits[t]!.forward(h);
+    return reshape(z, [z.shape[0]!]);
+  }
+
+  forward(batch: ModelBatch, opts: RunOptions = {}): Tensor[] {
+    const { xs, fm, shared } = this.parts(batch, opts);
+    return Array.from({ length: this.tasks }, (_, t) => this.headFromParts(t, xs.length === 1 ? xs[0]! : xs[t]!, fm, shared));
+  }
+
+  bottom(batch: ModelBatch, opts: RunOptions = {}): Tensor {
+    const { xs, fm, shared } = this.parts(batch, opts);
+    return concat([...xs, ...(fm ? [fm] : []), ...shared], 1);
+  }
+
+  head(t: number, rep: Tensor, opts: RunOptions = {}): Tensor {
+    if (rep.rank !== 2 || rep.shape[1] !== this.repWidth) throw new Error(`${this.name}.head: rep must be [batch, ${this.repWidth}], got [${rep.shape.join(', ')}]`);
+    if (opts.train !== undefined) this.train(opts.train);
+    const part = (name: string): Tensor => {
+      const s = this.repLayout.find((r) => r.name === name)!;
+      return slice(rep, 1, s.offset, s.offset + s.width);
+    };
+    const x = this.levels.length === 1 ? part('input') : part(`x${t}`);
+    const fm = this.fmLayer ? part('fm') : null;
+    const shared = this.levels[this.levels.length - 1]!.shared.map((_, j) => part(`shared${j}`));
+    return this.headFromParts(t, x, fm, shared);
+  }
+}
+
+/** MMoE (Ma et al., KDD 2018): E shared experts, one softmax gate per task; PLE with L = 1 and no task experts. */
+export class MMoE extends PLE {
+  constructor(cfg: Omit<PLEConfig, 'levels' | 'sharedExperts' | 'specificExperts'> & { experts: number }) {
+    super({ ...cfg, levels: 1, sharedExperts: cfg.experts, specificExperts: 0, name: cfg.name ?? 'mmoe' });
+  }
+}

@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { Tensor } from '../../src/tensor/tensor.ts';
+import { Rng } from '../../src/tensor/rng.ts';
+import { sum } from '../../src/autograd/ops/reduce.ts';
+import { add } from '../../src/autograd/ops/arithmetic.ts';
+import { backward } from '../../src/autograd/backward.ts';
+import { ParameterStore } from '../../src/nn/store.ts';
+import { Linear } from '../../src/nn/layers/linear.ts';
+import { MLP } from '../../src/nn/layers/mlp.ts';
+import { Dropout } from '../../src/nn/layers/dropout.ts';
+import { Embedding } from '../../src/nn/layers/embedding.ts';
+import { FM } from '../../src/nn/layers/fm.ts';
+import { DeepFM } from '../../src/nn/layers/deepfm.ts';
+import { Gate, mixture } from '../../src/nn/layers/gate.ts';
+import { Scratch } from '../../src/nn/module.ts';
+import { flatGradcheck, randomIds } from './helpers.ts';
+
+const TOL = 1e-6;
+
+function input(rng: Rng, b: number, d: number): Tensor {
+  return Tensor.fromStorage(Float64Array.from({ length: b * d }, () => rng.normal()), [b, d], { requiresGrad: true });
+}
+
+function store(tasks = 1): ParameterStore {
+  return new ParameterStore({ tasks, dtype: 'float64' });
+}
+
+describe('gradcheck of every layer through the flat buffers (float64)', () => {
+  it('Linear (with and without ReLU, bias)', () => {
+    for (const activation of ['none', 'relu'] as const) {
+      for (const bias of [true, false]) {
+        const s = store();
+        const lin = new Linear(s, 'lin', 5, 3, { group: 'shared', bias, activation, init: 'he_normal' });
+        s.allocate(1);
+        const x = input(new Rng(2), 4, 5);
+        const res = flatGradcheck(s, () => lin.forward(x), { leaves: [x] });
+        expect(res.maxError, res.where).toBeLessThan(TOL);
+      }
+    }
+  });
+
+  it('Embedding (per-field tables and one shared table; unknown ids -> row 0)', () => {
+    for (const layout of ['per-field', 'shared'] as const) {
+      const s = store();
+      const vocab = [4, 6, 3];
+      const emb = new Embedding(s, 'emb', { vocabSizes: vocab, dim: 2, layout });
+      s.allocate(3);
+      const ids = randomIds(new Rng(4), 5, vocab, 0.4);
+      const res = flatGradcheck(s, () => emb.forward(ids, 5));
+      expect(res.maxError, res.where).toBeLessThan(TOL);
+      // Forward values: unknown / out-of-range ids read row 0 of their field.
+      const out = emb.forward(Int32Array.from([0, 99, -1, 2, 5, 2]), 2);
+      const row = (f: number, r: number): number[] => {
+        const p = layout === 'shared' ? emb.tables[0]! : emb.tables[f]!;
+        const base = layout === 'shared' ? [0, 4, 10][f]! + r : r;
+        return Array.from(p.value.subarray(base * 2, base * 2 + 2));
+      };
+      expect(Array.from(out.data.subarray(0, 6))).toEqual([...row(0, 0), ...row(1, 0), ...row(2, 0)]);
+      expect(Array.from(out.data.subarray(6, 12))).toEqual([...row(0, 2), ...row(1, 5), ...row(2, 2)]);
+    }
+  });
+
+  it('Embedding backward writes only the used rows and records them', () => {
+    const s = store();
+    const emb = new Embedding(s, 'emb', { vocabSizes: [50], dim: 3 });
+    s.allocate(1);
+    const ids = Int32Array.from([7, 9, 7, 0]);
+    const y = emb.forward(ids, 4);
+    expect(Array.from(s.touched(emb.tables[0]!)).sort((a, b) => a - b)).toEqual([0, 7, 9]);
+    backward(sum(y));
+    const g = emb.tables[0]!.grad;
+    for (let r = 0; r < 50; r++) {
+      const expected = r === 7 ? 2 : r === 9 || r === 0 ? 1 : 0;
+      expect(Array.from(g.subarray(r * 3, r * 3 + 3))).toEqual([expected, expected, expected]);
+    }
+  });
+
+  it('FM second order (O(kF) form equals the pairwise sum) and first order', () => {
+    const s = store();
+    const vocab = [5, 4, 6, 3];
+    const emb = new Embedding(s, 'emb', { vocabSizes: vocab, dim: 3 });
+    const fm = new FM(s, 'fm', { fields: 4, dim: 3, firstOrder: { vocabSizes: vocab } });
+    s.allocate(5);
+    for (const p of fm.parameters()) for (let i = 0; i < p.size; i++) p.value[i] = 0.1 * ((i % 7) - 3);
+    const ids = randomIds(new Rng(6), 3, vocab);
+    const res = flatGradcheck(s, () => fm.forward(emb.forward(ids, 3), ids));
+    expect(res.maxError, res.where).toBeLessThan(TOL);
+    const s2 = store();
+    const emb2 = new Embedding(s2, 'emb', { vocabSizes: vocab, dim: 3 });
+    const fm2 = new FM(s2, 'fm', { fields: 4, dim: 3 });
+    s2.allocate(5);
+    const e = emb2.forward(ids, 3);
+    const y = fm2.forward(e);
+    for (let b = 0; b < 3; b++) {
+      let pair = 0;
+      for (let f = 0; f < 4; f++) for (let g = f + 1; g < 4; g++) for (let j = 0; j < 3; j++) pair += e.data[b * 12 + f * 3 + j]! * e.data[b * 12 + g * 3 + j]!;
+      expect(y.data[b]).toBeCloseTo(pair, 12);
+    }
+  });
+
+  it('MLP with dropout (seeded masks replayed), DeepFM, Gate and mixture', () => {
+    const s = store();
+    const rng = new Rng(7);
+    const vocab = [5, 4, 6];
+    const emb = new Embedding(s, 'emb', { vocabSizes: vocab, dim: 2 });
+    const mlp = new MLP(s, 'mlp', [6, 5, 4], { group: 'shared', init: 'he_normal', dropout: 0.3, rng });
+    const dfm = new DeepFM(s, 'dfm', { group: 'shared', fields: 3, dim: 2, hidden: [4, 3], init: 'he_normal', firstOrder: { vocabSizes: vocab } });
+    const gate = new Gate(s, 'gate', 6, 2, { group: 'shared', init: 'he_normal', bias: true });
+    s.allocate(8);
+    for (const p of dfm.fm.parameters()) for (let i = 0; i < p.size; i++) p.value[i] = 0.05 * ((i % 5) - 2);
+    const ids = randomIds(new Rng(9), 4, vocab);
+    const drops = mlp.drops;
+    const states = drops.map((d) => d.rng.getState());
+    const before = (): void => drops.forEach((d, i) => d.rng.setState(states[i]!));
+    const scratch = new Scratch();
+    const fn = (): Tensor => {
+      const e = emb.forward(ids, 4);
+      const h = mlp.forward(e);
+      const w = gate.forward(e);
+      const m = mixture(w, [h, mlp.forward(e)], scratch);
+      return add(m, dfm.forward(e, ids)); // [B, d] + [B, 1]: both paths
+    };
+    const res = flatGradcheck(s, fn, { before });
+    expect(res.maxError, res.where).toBeLessThan(TOL);
+  });
+
+  it('Dropout: identity in eval, inverted scaling in training, seeded', () => {
+    const s = store();
+    const d1 = new Dropout(s, 'd', 0.5, new Rng(3)), d2 = new Dropout(s, 'd2', 0.5, new Rng(3));
+    s.allocate();
+    const x = input(new Rng(1), 100, 10);
+    d1.eval();
+    expect(d1.forward(x)).toBe(x);
+    d1.train();
+    const y1 = d1.forward(x), y2 = d2.forward(x);
+    expect(Array.from(y1.data)).toEqual(Array.from(y2.data));
+    let kept = 0;
+    for (let i = 0; i < x.size; i++) {
+      if (y1.data[i] !== 0) {
+        kept++;
+        expect(y1.data[i]).toBeCloseTo(2 * x.data[i]!, 12);
+      }
+    }
+    expect(kept).toBeGreaterThan(400);
+    expect(kept).toBeLessThan(600);
+  });
+});
+
