@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerBalance } from './balance.ts';
 import { registerBench } from './bench.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerMetrics } from './metrics.ts';
@@ -12,6 +13,7 @@ import { registerWorker } from './worker.ts';
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [
+  registerBalance,
   registerBench,
   registerDoctor,
   registerMetrics,

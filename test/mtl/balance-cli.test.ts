@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { runBalanceRequest } from '../../src/cli/commands/balance.ts';
+import { CliError } from '../../src/cli/errors.ts';
+
+describe('mtlkit balance', () => {
+  it('returns combined, weights and diagnostics in float64', () => {
+    const r = runBalanceRequest({ G: [[-4, 1, 1], [6, 1, 1]], method: 'pcgrad', seed: 3 });
+    expect((r.combined as number[]).map((v) => +v.toFixed(4))).toEqual([0.5848, 3.8012, 3.8012]);
+    expect((r.weights as number[]).length).toBe(2);
+    expect((r.diagnostics as { conflictPairs: unknown }).conflictPairs).toEqual([[0, 1]]);
+  });
+
+  it('runs stateful balancers over steps, with per-step losses', () => {
+    const r = runBalanceRequest({
+      steps: [[[1, 0], [0, 1]], [[1, 0], [0, 2]], [[2, 0], [0, 1]]], method: 'dwa', losses: [[1, 1], [0.5, 1], [0.5, 0.5]],
+    });
+    expect((r.combined as number[][]).length).toBe(3);
+    expect((r.lossWeights as number[][])[0]).toEqual([1, 1]);
+  });
+
+  it('rejects bad requests with a one-line CliError (exit 1)', () => {
+    const cases: unknown[] = [
+      { G: [[1, 2], [3]], method: 'ew' },
+      { G: [[1, 'x']], method: 'ew' },
+      { G: [[1, 2]], method: 'nope' },
+      { G: [[1, 2]], method: 'ew', options: { tua: 1 } },
+      { G: [[1, 2]], steps: [[[1, 2]]], method: 'ew' },
+      { G: [[1, 2], [3, 4]], method: 'uc' },
+      { G: [[1, 2]], method: 'ew', extra: 1 },
+    ];
+    for (const c of cases) {
+      let err: unknown;
+      try { runBalanceRequest(c as never); } catch (e) { err = e; }
+      expect(err).toBeInstanceOf(CliError);
+      expect((err as CliError).exitCode).toBe(1);
+      expect((err as Error).message).not.toContain('\n');
+    }
+  });
+
+  it('works end to end through the command line (stdin, --json, exit codes)', () => {
+    const cli = ['tsx', 'src/cli/main.ts', 'balance', '--json'];
+    const ok = spawnSync('npx', cli, { input: JSON.stringify({ G: [[-4, 1, 1], [6, 1, 1]], method: 'mgda' }), encoding: 'utf8' });
+    expect(ok.status).toBe(0);
+    expect(JSON.parse(ok.stdout).combined.map((v: number) => +v.toFixed(12))).toEqual([0, 1, 1]);
+    const ko = spawnSync('npx', cli, { input: '{"G": [[1, null]], "method": "ew"}', encoding: 'utf8' });
+    expect(ko.status).toBe(1);
+    expect(ko.stderr.trim().split('\n').filter((l) => l.startsWith('mtlkit:')).length).toBe(1);
+  });
+});
