@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerBenchMatmul } from './bench-matmul.ts';
+import { registerBenchStep } from './bench-step.ts';
 
 /**
  * `mtlkit bench <what>`: a parent command whose subcommands are registered from their own
@@ -10,6 +11,7 @@ export type RegisterBenchCommand = (bench: Command) => void;
 
 export const benchCommands: RegisterBenchCommand[] = [
   registerBenchMatmul,
+  registerBenchStep,
 ];
 
 export function registerBench(program: Command): void {
