@@ -26,11 +26,32 @@ export const PINV_RCOND = 1e-12;
 /** Block length for the d-sized kernels: 8 rows of 2048 float32 fit in L1/L2 comfortably. */
 const BLOCK = 2048;
 
+export type GramKernel = (g: Grad, out: Float64Array, t: number, d: number) => void;
+let gramKernel: GramKernel | null = null;
+
+/**
+ * Route every balancer's Gram matrix through a faster kernel (e.g. the active backend's
+ * `gram`, same signature), or back to the TS loop below with null. The kernel must accumulate
+ * in float64 and fill all T x T entries.
+ */
+export function useGramKernel(kernel: GramKernel | null): void {
+  gramKernel = kernel;
+}
+
 /**
  * out[T x T] = G G^T for G stored T x d (row-major), accumulated in float64. The signature
- * matches the backend kernel `gram(g, out, t, d)` so a faster kernel can replace it.
+ * matches the backend kernel `gram(g, out, t, d)`; see `useGramKernel`.
  */
 export function gram(g: Grad, out: Float64Array, T: number, d: number): void {
+  if (gramKernel) {
+    gramKernel(g, out, T, d);
+    return;
+  }
+  gramTs(g, out, T, d);
+}
+
+/** The reference TS loop: blocked over coordinates, four Gram columns per pass. */
+export function gramTs(g: Grad, out: Float64Array, T: number, d: number): void {
   out.fill(0, 0, T * T);
   for (let k0 = 0; k0 < d; k0 += BLOCK) {
     const k1 = Math.min(d, k0 + BLOCK);
