@@ -129,15 +129,13 @@ export function registerSweep(program: Command): void {
           signal: controller.signal,
         });
       } catch (err) {
-        if (err instanceof QueueError) {
-          // BullMQ's clients may keep reconnecting to a dead Redis; do not let them hold the process.
-          setTimeout(() => process.exit(1), 2000).unref();
-          throw new CliError(err.message, 1);
-        }
+        if (err instanceof QueueError) throw new CliError(err.message, 1);
         if (err instanceof SpecError) throw new CliError(err.message, 1);
         throw err;
       } finally {
         dispose();
+        // BullMQ's clients can keep reconnecting to an unreachable Redis after close; exit anyway.
+        if (opts.queue) setTimeout(() => process.exit(), 2000).unref();
       }
       if (opts.json) printJson(summary);
       else printSummary(summary);
