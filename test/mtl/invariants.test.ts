@@ -268,7 +268,7 @@ describe('loss-weighting balancers', () => {
   it('UC: the learned weights approach 1 / (2 L_t) for constant losses', () => {
     const b = createBalancer('uc', { lr: 0.05 });
     const L = [0.2, 2];
-    let w = new Float64Array(2);
+    let w: Float64Array = new Float64Array(2);
     for (let s = 0; s < 3000; s++) w = b.lossWeights!(L, ctxFor(s, L));
     expect(w[0]).toBeCloseTo(1 / (2 * L[0]), 1);
     expect(w[1]).toBeCloseTo(1 / (2 * L[1]), 1);
@@ -278,7 +278,7 @@ describe('loss-weighting balancers', () => {
     const b = createBalancer('imtl', { variant: 'l', lr: 0.05 });
     expect(b.kind).toBe('loss');
     const L = [0.2, 2];
-    let w = new Float64Array(2);
+    let w: Float64Array = new Float64Array(2);
     for (let s = 0; s < 3000; s++) w = b.lossWeights!(L, ctxFor(s, L));
     expect(w[0] * L[0]).toBeCloseTo(1, 1);
     expect(w[1] * L[1]).toBeCloseTo(1, 1);
