@@ -70,6 +70,8 @@ export interface Balancer {
   readonly kind: BalancerKind;
   /** Gradient modes this balancer is meaningful in (the reason is in its doc comment). */
   readonly modes: readonly GradientMode[];
+  /** Whether `combine` needs ctx.losses (dbmtl, uc, dwa, imtl 'l'/'hybrid', mgda 'loss'/'loss+', moco 'loss'). */
+  readonly needsLosses: boolean;
   /** Resolved options (defaults filled in), JSON-able. */
   readonly options: Readonly<Record<string, unknown>>;
   /**
