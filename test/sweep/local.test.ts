@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expandTrials, parseSpec, runSweep, trialId, type SweepOptions } from '../../src/sweep/index.ts';
+import { expandTrials, loadSpec, parseSpec, runSweep, trialId, type SweepOptions } from '../../src/sweep/index.ts';
 import { CLI, countBy, FAKE_RUNNER, ROOT, readResults, readRuns, tempDir } from './helpers.ts';
 
 const quiet: SweepOptions['progress'] = { quiet: true };
@@ -181,5 +181,15 @@ describe('mtlkit sweep (CLI)', () => {
     expect(res.status).toBe(0);
     const out = JSON.parse(res.stdout.trim().split('\n').pop()!);
     expect(out.trials.map((t: { config: { lr: number } }) => t.config.lr)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('examples/sweep-spec.json', () => {
+  it('parses into a grid over the trainer config fields', () => {
+    const trials = expandTrials(loadSpec(join(ROOT, 'examples/sweep-spec.json')));
+    expect(trials).toHaveLength(24);
+    const keys = new Set(trials.flatMap((t) => Object.keys(t.config)));
+    expect([...keys].sort()).toEqual(['batchSize', 'epochs', 'l2', 'lr', 'method', 'methodOptions', 'seed']);
+    expect(trials.filter((t) => t.config.method === 'ew').every((t) => t.config.methodOptions === undefined)).toBe(true);
   });
 });
