@@ -1,0 +1,360 @@
+/**
+ * The balanced training step: per-task gradients in param or rep mode, the balancer, and the
+ * combined gradient written back into the store's flat gradient buffer. What is left for the
+ * caller is L2 (`addL2Grad`) and one optimizer step. docs/training.md has the data flow.
+ *
+ * Param mode (GradCraft, and every parameter-gradient method):
+ *   one forward; then for each task t: point the shared group's gradient sink at row t of a
+ *   preallocated T x d matrix G (`store.redirectShared`, no copy) and backward L_t, which visits
+ *   only what L_t reaches. Row t is the compact touched-rows view of the shared group:
+ *   [dense shared params | touched rows of each shared table]. Task-specific groups are not
+ *   redirected: task t's group accumulates its own task's gradient in the flat buffer (no other
+ *   loss reaches it). Then d = combine(G) is scattered into the shared slice.
+ * Rep mode (MultiBalance, section 4.1):
+ *   rep = model.bottom(batch); T leaf copies of rep share its data (no copy), each with its
+ *   gradient sink at row t of G (B x width flattened); the heads run on their copy, ONE backward
+ *   of the summed losses fills the T rows (and each task's group), combine, then
+ *   backward(rep, d) continues through the shared bottom once. One copy reused by all heads
+ *   would sum the T gradients in its sink, so T copies it is (headers only, the data is shared).
+ * Loss-kind balancers (EW, UC, DWA, Single, IMTL-L): w = lossWeights(losses), one backward of
+ *   sum_t w_t L_t, in either mode. On a diagnostics step they go through the per-task path
+ *   instead (rows of the raw losses, combined = sum_t w_t g_t, task groups scaled by w_t): the
+ *   same update up to float rounding, plus the T gradients to diagnose.
+ * 'both' (IMTL hybrid): per-task gradients of the raw L_t and ctx.losses go to combine, which
+ *   applies its own loss weights to the rows (imtl.ts; calling lossWeights too would advance
+ *   its state twice); task t's group is then scaled by the loss weight the balancer reports.
+ *
+ * Conventions. Per-task losses are BCE means over the batch. The gradient path gives task t's
+ * group the gradient of L_t itself (weight 1, as the GradCraft code does), whatever the
+ * balancer's reduction; the shared block gets combine(G). So EW as a combine with reduction
+ * 'sum' reproduces the gradient of sum_t L_t exactly, and EW's default ('mean', the loss path)
+ * is the gradient of (1/T) sum_t L_t everywhere.
+ *
+ * scope 'whole-model' (the official GradCraft code, papers-vs-code.md): the rows are
+ * whole-model vectors [shared compact view | task 0's group | ... | task T-1's group], where
+ * task t's row is zero in every other task's block; the combined vector's shared part goes to
+ * the shared slice and its task blocks to the task groups, multiplied by T when the balancer's
+ * reduction is 'mean' (the code's "mean on shared coordinates, sum on the others"). Param mode
+ * only. Task groups enter as whole ranges (our models have no task-specific tables).
+ *
+ * Buffers: G and the combined vector are allocated once; they grow (never shrink) only when a
+ * batch touches more shared rows than any batch before, so a run settles after a few steps.
+ */
+import { backward } from '../autograd/backward.ts';
+import { add, mul } from '../autograd/ops/arithmetic.ts';
+import type { ModelBatch, MultiTaskModel } from '../nn/models/model.ts';
+import { MultiTaskBCE } from '../nn/losses.ts';
+import type { Storage } from '../tensor/backend.ts';
+import type { Rng } from '../tensor/rng.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import type { Balancer, BalancerInfo, GradientMode } from './balancer.ts';
+import { BalancerInputError } from './balancer.ts';
+import { diagnose, type Diagnostics } from './diagnostics.ts';
+import { weightedRowSum } from './linalg.ts';
+
+export type Scope = 'shared' | 'whole-model';
+
+export interface BalancedStepOptions {
+  /** Default 'param'. */
+  mode?: GradientMode;
+  /** Default: the balancer's own `scope` option when it has one, else 'shared'. */
+  scope?: Scope;
+  /** Largest batch expected (rep mode sizes G from it; it grows if exceeded). Default 256. */
+  maxBatch?: number;
+  /** Diagnose every k-th step (step % k === 0); 0 = never. Default 0. */
+  diagnosticsEvery?: number;
+  /** Force the per-task gradient path for loss-kind balancers too (tests, studies). */
+  perTaskAlways?: boolean;
+}
+
+/** A training batch: what the model reads plus row-major [size x T] labels. */
+export type TrainBatch = ModelBatch & { labels: Float32Array };
+
+export interface StepContext {
+  /** Global step index, 0-based. */
+  step: number;
+  epoch?: number;
+  /** The run's generator; balancers fork from it and never advance it. */
+  rng: Rng;
+}
+
+export interface StepOutcome {
+  /** Per-task loss values of this step (a reused buffer: copy what you keep). */
+  losses: Float64Array;
+  /** Loss weights used (loss and both kinds), else null (reused buffer). */
+  lossWeights: Float64Array | null;
+  /** Length of the balanced vector this step (0 on the plain loss path). */
+  d: number;
+  /** Diagnostics when this was a sampled step. */
+  diagnostics: Diagnostics | null;
+  /** Which path ran. */
+  path: 'per-task' | 'loss';
+}
+
+/**
+ * A NaN or Inf in a loss or gradient, with where it happened. `task` is the task index whose
+ * loss or backward failed, or null when the failing pass involved every task.
+ */
+export class NonFiniteError extends Error {
+  constructor(
+    message: string,
+    readonly step: number,
+    readonly task: number | null,
+    readonly where: 'loss' | 'backward' | 'balancer' | 'update',
+  ) {
+    super(message);
+    this.name = 'NonFiniteError';
+  }
+}
+
+export class BalancedStep {
+  readonly mode: GradientMode;
+  readonly scope: Scope;
+  readonly tasks: number;
+  private readonly bce: MultiTaskBCE;
+  private G: Storage;
+  private out: Storage;
+  private readonly lossBuf: Float64Array;
+  private readonly weightBuf: Float64Array;
+  private readonly ones: Float64Array;
+  private readonly diagEvery: number;
+  private readonly perTaskAlways: boolean;
+  /** Whole-model: each task group's flat range, in task order. */
+  private readonly taskRanges: { offset: number; length: number }[];
+  private readonly taskTotal: number;
+
+  constructor(readonly model: MultiTaskModel, readonly balancer: Balancer, opts: BalancedStepOptions = {}) {
+    this.tasks = model.tasks;
+    this.mode = opts.mode ?? 'param';
+    const own = balancer.options.scope;
+    this.scope = opts.scope ?? (own === 'whole-model' ? 'whole-model' : 'shared');
+    if (this.mode !== 'param' && this.mode !== 'rep') throw new Error(`BalancedStep: mode must be 'param' or 'rep', got ${String(this.mode)}`);
+    if (this.scope !== 'shared' && this.scope !== 'whole-model') throw new Error(`BalancedStep: scope must be 'shared' or 'whole-model', got ${String(this.scope)}`);
+    if (this.scope === 'whole-model' && this.mode === 'rep') {
+      throw new Error("BalancedStep: scope 'whole-model' crafts parameter gradients and needs mode 'param' (rep mode balances the shared representation)");
+    }
+    if (balancer.kind !== 'loss' && !balancer.modes.includes(this.mode)) {
+      throw new Error(`BalancedStep: balancer '${balancer.id}' runs in mode ${balancer.modes.map((m) => `'${m}'`).join(' / ')}, not '${this.mode}' (see its doc comment for why)`);
+    }
+    this.bce = new MultiTaskBCE(this.tasks);
+    this.lossBuf = new Float64Array(this.tasks);
+    this.weightBuf = new Float64Array(this.tasks);
+    this.ones = new Float64Array(this.tasks).fill(1);
+    this.diagEvery = opts.diagnosticsEvery ?? 0;
+    this.perTaskAlways = opts.perTaskAlways ?? false;
+    const store = model.store;
+    this.taskRanges = Array.from({ length: this.tasks }, (_, t) => store.range(t));
+    this.taskTotal = this.taskRanges.reduce((a, r) => a + r.length, 0);
+    // Initial capacity: rep mode knows d = B x width; param mode starts from the dense shared
+    // part plus a guess for touched rows and grows once if needed.
+    const maxBatch = opts.maxBatch ?? 256;
+    const d0 = this.mode === 'rep'
+      ? maxBatch * model.repWidth
+      : store.sharedView().denseLength + maxBatch * 16 + (this.scope === 'whole-model' ? this.taskTotal : 0);
+    this.G = this.alloc(this.tasks * d0);
+    this.out = this.alloc(d0);
+  }
+
+  /** The current T x d capacity (for tests that check no per-step growth). */
+  get capacity(): number {
+    return this.out.length;
+  }
+
+  private alloc(n: number): Storage {
+    return this.model.store.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  }
+
+  private ensure(d: number): void {
+    if (d <= this.out.length) return;
+    const n = Math.ceil(d * 1.25);
+    this.G = this.alloc(this.tasks * n);
+    this.out = this.alloc(n);
+  }
+
+  /** G's rows of the last per-task step (length T x d; valid until the next step). */
+  rows(d: number): Storage {
+    return this.G.subarray(0, this.tasks * d);
+  }
+
+  /** The combined vector of the last per-task step. */
+  combined(d: number): Storage {
+    return this.out.subarray(0, d);
+  }
+
+  /**
+   * zeroGrad, forward in training mode, per-task BCE, gradients by the balancer, written back.
+   * After it, `store.grads` holds the step's gradient: add L2 and step the optimizer.
+   */
+  run(batch: TrainBatch, ctx: StepContext): StepOutcome {
+    const { model, balancer } = this;
+    const store = model.store, T = this.tasks;
+    store.zeroGrad();
+    let rep: Tensor | null = null;
+    let copies: Tensor[] | null = null;
+    let logits: Tensor[];
+    const kind = balancer.kind;
+    const diagnoseNow = this.diagEvery > 0 && ctx.step % this.diagEvery === 0;
+    const perTask = kind !== 'loss' || diagnoseNow || this.perTaskAlways;
+    if (this.mode === 'rep' && perTask) {
+      rep = model.bottom(batch, { train: true });
+      copies = Array.from({ length: T }, () => new Tensor(rep!.data, rep!.shape, true));
+      logits = copies.map((c, t) => model.head(t, c, { train: true }));
+    } else {
+      logits = model.forward(batch, { train: true });
+    }
+    const losses = this.bce.losses(logits, batch.labels, batch.size);
+    const lv = this.lossBuf;
+    for (let t = 0; t < T; t++) {
+      lv[t] = losses[t]!.item();
+      if (!Number.isFinite(lv[t])) {
+        throw new NonFiniteError(`step ${ctx.step}: the loss of task ${t} is ${lv[t]} (forward pass)`, ctx.step, t, 'loss');
+      }
+    }
+    const bctx = { step: ctx.step, epoch: ctx.epoch, rng: ctx.rng, losses: lv, diagnostics: diagnoseNow };
+    let w: Float64Array | null = null;
+    if (kind === 'loss') {
+      w = this.weightBuf;
+      w.set(guard(() => balancer.lossWeights!(lv, bctx), ctx.step));
+    }
+
+    if (!perTask) {
+      backwardChecked(weighted(losses, w!), ctx.step, null);
+      return { losses: lv, lossWeights: w, d: 0, diagnostics: null, path: 'loss' };
+    }
+
+    // Per-task rows of the raw losses L_t.
+    const d = this.mode === 'rep' ? this.collectRep(rep!, copies!, losses, ctx.step) : this.collectParam(losses, ctx.step);
+    const G = this.G.subarray(0, T * d), out = this.out.subarray(0, d);
+    let info: BalancerInfo | null = null;
+    if (kind === 'loss') {
+      // The loss path's update by linearity: shared sum_t w_t g_t; task t's group w_t grad L_t.
+      weightedRowSum(G, T, d, w!, out);
+      for (let t = 0; t < T; t++) if (w![t] !== 1) scaleGroup(store, t, w![t]!);
+      info = { weights: Float64Array.from(w!), taskCoefs: null, lossWeights: Float64Array.from(w!), conflictSets: null, notes: [] };
+    } else {
+      guard(() => balancer.combine(G, T, bctx, out), ctx.step);
+      const lw = kind === 'both' ? balancer.lastInfo()?.lossWeights ?? null : null;
+      if (lw) {
+        w = this.weightBuf;
+        w.set(lw);
+        for (let t = 0; t < T; t++) if (w[t] !== 1) scaleGroup(store, t, w[t]!);
+      }
+    }
+    const diagnostics = diagnoseNow ? diagnose(G, T, out, info ? { lastInfo: () => info } as unknown as Balancer : balancer) : null;
+    if (this.mode === 'rep') {
+      backwardChecked(rep!, ctx.step, null, new Tensor(out, rep!.shape));
+    } else {
+      this.writeBack(out, kind === 'loss');
+    }
+    return { losses: lv, lossWeights: w, d, diagnostics, path: 'per-task' };
+  }
+
+  /** Param mode: row t of G = task t's gradient of the shared block (or whole model). */
+  private collectParam(losses: Tensor[], step: number): number {
+    const store = this.model.store, T = this.tasks;
+    const v = store.sharedView();
+    const ds = v.length;
+    const whole = this.scope === 'whole-model';
+    const d = whole ? ds + this.taskTotal : ds;
+    this.ensure(d);
+    const G = this.G;
+    for (let t = 0; t < T; t++) {
+      const row = G.subarray(t * d, t * d + ds);
+      row.fill(0);
+      store.redirectShared(row);
+      try {
+        backwardChecked(losses[t]!, step, t);
+      } finally {
+        store.redirectShared(null);
+      }
+    }
+    if (whole) {
+      // Task blocks: row t holds task t's group gradient in block t, zeros elsewhere.
+      const grads = store.grads;
+      for (let t = 0; t < T; t++) {
+        let off = t * d + ds;
+        for (let u = 0; u < T; u++) {
+          const r = this.taskRanges[u]!;
+          if (u === t) G.set(grads.subarray(r.offset, r.offset + r.length), off);
+          else G.fill(0, off, off + r.length);
+          off += r.length;
+        }
+      }
+    }
+    return d;
+  }
+
+  /** Rep mode: one backward through the heads fills the T rows (B x width each). */
+  private collectRep(rep: Tensor, copies: Tensor[], losses: Tensor[], step: number): number {
+    const T = this.tasks, d = rep.size;
+    this.ensure(d);
+    for (let t = 0; t < T; t++) {
+      const row = this.G.subarray(t * d, (t + 1) * d);
+      row.fill(0);
+      copies[t]!.grad = new Tensor(row, rep.shape);
+    }
+    backwardChecked(weighted(losses, this.ones), step, null);
+    return d;
+  }
+
+  /** Writes the combined vector back (shared slice; whole-model: task groups too). */
+  private writeBack(out: Storage, lossKind: boolean): void {
+    const store = this.model.store, T = this.tasks;
+    store.scatterShared(out);
+    if (this.scope !== 'whole-model' || lossKind) return;
+    const ds = out.length - this.taskTotal;
+    const factor = this.balancer.options.reduction === 'mean' ? T : 1;
+    const grads = store.grads;
+    let off = ds;
+    for (let t = 0; t < T; t++) {
+      const r = this.taskRanges[t]!;
+      for (let i = 0; i < r.length; i++) grads[r.offset + i] = factor * out[off + i]!;
+      off += r.length;
+    }
+  }
+}
+
+/** sum_t w_t L_t, skipping zero weights (Single's other tasks cost nothing). */
+function weighted(losses: Tensor[], w: ArrayLike<number>): Tensor {
+  let total: Tensor | null = null;
+  for (let t = 0; t < losses.length; t++) {
+    const wt = w[t]!;
+    if (wt === 0) continue;
+    const term = wt === 1 ? losses[t]! : mul(losses[t]!, wt);
+    total = total === null ? term : add(total, term);
+  }
+  // Every weight zero: a zero loss that still reaches the graph (so backward is well-defined).
+  return total ?? mul(losses[0]!, 0);
+}
+
+function scaleGroup(store: MultiTaskModel['store'], t: number, s: number): void {
+  const g = store.grads;
+  store.forEachRun((a, b) => {
+    for (let i = a; i < b; i++) g[i] *= s;
+  }, { group: t });
+}
+
+function backwardChecked(root: Tensor, step: number, task: number | null, upstream?: Tensor): void {
+  try {
+    backward(root, upstream);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    if (/not finite/.test(msg)) {
+      const who = task === null ? (upstream ? 'the combined representation gradient' : 'the summed loss') : `task ${task}'s loss`;
+      throw new NonFiniteError(`step ${step}: backward of ${who}: ${msg}`, step, task, 'backward');
+    }
+    throw err;
+  }
+}
+
+function guard<R>(fn: () => R, step: number): R {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof BalancerInputError && /finite/.test(err.message)) {
+      const m = /task (\d+)/.exec(err.message);
+      throw new NonFiniteError(`step ${step}: ${err.message}`, step, m ? Number(m[1]) : null, 'balancer');
+    }
+    throw err;
+  }
+}
