@@ -199,9 +199,16 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       call(() => {
         const pa = addrIn(a, m * kk), pb = addrIn(b, kk * n), pc = addrOut(c, m * n, accumulate);
         const name = f64 ? 'dgemm' : 'sgemm';
-        const parts = 2 * m * n * kk >= PAR_FLOPS && m >= 8 ? threads : 1;
-        parallel(ranges(m, parts, 4), ([r0, r1], t) =>
-          [name, pa, pb, pc, m, kk, n, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0, r0, r1, scratch[t]]);
+        const fn = f64 ? k.dgemm : k.sgemm;
+        const args = (t: number) => [pa, pb, pc, m, kk, n, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0, 0, m, scratch[t]];
+        if (pool === null || threads === 1 || 2 * m * n * kk < PAR_FLOPS || m < 8) {
+          fn(...(args(0) as Parameters<typeof fn>));
+          return;
+        }
+        // About 4 chunks per thread (rows in multiples of the 4-row tile, at least 16): enough
+        // to rebalance when a core is busy, few enough that re-packing B per chunk stays small.
+        const chunk = Math.max(16, Math.ceil(m / (threads * 4) / 4) * 4);
+        pool.runChunks(name, m, chunk, 9, args, fn as (...a: number[]) => unknown, threads - 1);
       });
     },
 

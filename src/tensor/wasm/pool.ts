@@ -9,9 +9,16 @@ import { Worker } from 'node:worker_threads';
  * per worker into `jobs` (export index, argument count, result, arguments), zeroes DONE,
  * bumps SEQ and notifies; each worker runs its job (op < 0: nothing to do), adds 1 to DONE
  * and notifies; the main thread waits until DONE equals the worker count.
+ *
+ * A dynamic job (`runChunks`) instead names the argument pair that holds a row range: every
+ * thread, the main one included, grabs the next chunk from the NEXT counter until the range
+ * is exhausted. On a shared machine the OS often runs a worker late; with static halves the
+ * main thread would then sit idle waiting for it, with chunks it just takes more of them.
  */
-const SEQ = 0, DONE = 1, STOP = 2, READY = 3, ERROR = 4;
-const SLOT = 20;
+const SEQ = 0, DONE = 1, STOP = 2, READY = 3, ERROR = 4, NEXT = 5;
+/** Job slot: [op, argc, result, dynamic arg index or -1, total, chunk, ...args]. */
+const ARGS = 6;
+const SLOT = 24;
 
 export class WorkerPool {
   private readonly workers: Worker[] = [];
@@ -59,18 +66,55 @@ export class WorkerPool {
    * meanwhile, and returns the workers' numeric results (0 for void exports).
    */
   run(jobs: ReadonlyArray<readonly [string, ...number[]] | null>, mine: () => void): number[] {
-    const ctl = this.ctl;
     for (let w = 0; w < this.count; w++) {
       const j = jobs[w] ?? null;
       const o = w * SLOT;
       if (j === null) { this.jobs[o] = -1; continue; }
       const op = this.index.get(j[0]);
       if (op === undefined) throw new Error(`wasm pool: unknown kernel ${j[0]}`);
-      if (j.length - 1 > SLOT - 3) throw new Error(`wasm pool: too many arguments for ${j[0]}`);
+      if (j.length - 1 > SLOT - ARGS) throw new Error(`wasm pool: too many arguments for ${j[0]}`);
       this.jobs[o] = op;
       this.jobs[o + 1] = j.length - 1;
-      for (let i = 1; i < j.length; i++) this.jobs[o + 2 + i] = j[i] as number;
+      this.jobs[o + 3] = -1;
+      for (let i = 1; i < j.length; i++) this.jobs[o + ARGS - 1 + i] = j[i] as number;
     }
+    return this.dispatch(mine);
+  }
+
+  /**
+   * Runs export `name` over [0, total) in chunks of `chunk` on every thread: `args(t)` gives
+   * thread t's arguments (t = 0 is this thread), whose positions `at` and `at + 1` receive
+   * each chunk's bounds. Only the first `workers` workers take part.
+   */
+  runChunks(name: string, total: number, chunk: number, at: number, args: (t: number) => number[], fn: (...a: number[]) => unknown, workers = this.count): void {
+    const op = this.index.get(name);
+    if (op === undefined) throw new Error(`wasm pool: unknown kernel ${name}`);
+    for (let w = 0; w < this.count; w++) {
+      const o = w * SLOT;
+      if (w >= workers) { this.jobs[o] = -1; continue; }
+      const a = args(w + 1);
+      this.jobs[o] = op;
+      this.jobs[o + 1] = a.length;
+      this.jobs[o + 3] = at;
+      this.jobs[o + 4] = total;
+      this.jobs[o + 5] = chunk;
+      for (let i = 0; i < a.length; i++) this.jobs[o + ARGS + i] = a[i];
+    }
+    Atomics.store(this.ctl, NEXT, 0);
+    const mine = args(0);
+    this.dispatch(() => {
+      for (;;) {
+        const r0 = Atomics.add(this.ctl, NEXT, 1) * chunk;
+        if (r0 >= total) break;
+        mine[at] = r0;
+        mine[at + 1] = Math.min(total, r0 + chunk);
+        fn(...mine);
+      }
+    });
+  }
+
+  private dispatch(mine: () => void): number[] {
+    const ctl = this.ctl;
     Atomics.store(ctl, DONE, 0);
     Atomics.add(ctl, SEQ, 1);
     Atomics.notify(ctl, SEQ);

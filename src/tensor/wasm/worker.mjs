@@ -1,13 +1,15 @@
 // A kernel thread of the wasm backend (plain JavaScript: it needs no TypeScript loader).
 // It instantiates the same compiled module over the same shared memory as the main thread,
 // then loops: sleep on the control word, run the export named in its job slot with the
-// numbers there, count itself done, wake the main thread. See pool.ts for the protocol.
+// numbers there (or grab chunks of a dynamic job), count itself done, wake the main thread.
+// See pool.ts for the protocol.
 import { workerData } from 'node:worker_threads';
 
 const { module, memory, control, jobs, id, names, slot } = workerData;
 const ctl = new Int32Array(control);
 const job = new Float64Array(jobs, id * slot * 8, slot);
-const SEQ = 0, DONE = 1, STOP = 2, READY = 3, ERROR = 4;
+const SEQ = 0, DONE = 1, STOP = 2, READY = 3, ERROR = 4, NEXT = 5;
+const ARGS = 6;
 
 let instance;
 try {
@@ -34,9 +36,24 @@ for (;;) {
     try {
       const argc = job[1];
       const args = [];
-      for (let i = 0; i < argc; i++) args.push(job[3 + i]);
-      const r = fns[op](...args);
-      job[2] = typeof r === 'number' ? r : 0;
+      for (let i = 0; i < argc; i++) args.push(job[ARGS + i]);
+      const dyn = job[3];
+      if (dyn < 0) {
+        const r = fns[op](...args);
+        job[2] = typeof r === 'number' ? r : 0;
+      } else {
+        // Dynamic split: grab [r0, r1) chunks from the shared counter until none are left,
+        // so a thread that the OS delays simply takes fewer chunks.
+        const total = job[4], chunk = job[5];
+        for (;;) {
+          const r0 = Atomics.add(ctl, NEXT, 1) * chunk;
+          if (r0 >= total) break;
+          args[dyn] = r0;
+          args[dyn + 1] = Math.min(total, r0 + chunk);
+          fns[op](...args);
+        }
+        job[2] = 0;
+      }
     } catch {
       Atomics.store(ctl, ERROR, 1);
     }
