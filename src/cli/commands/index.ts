@@ -3,6 +3,7 @@ import { registerBalance } from './balance.ts';
 import { registerBench } from './bench.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerMetrics } from './metrics.ts';
+import { registerReport } from './report.ts';
 import { registerSweep } from './sweep.ts';
 import { registerWorker } from './worker.ts';
 
@@ -17,6 +18,7 @@ export const commands: RegisterCommand[] = [
   registerBench,
   registerDoctor,
   registerMetrics,
+  registerReport,
   registerSweep,
   registerWorker,
 ];
