@@ -99,14 +99,22 @@ export function dot(a: Grad, aOff: number, b: Grad, bOff: number, n: number): nu
 
 /** out[k] = sum_t w[t] G[t, k]; rows with weight 0 are skipped (so their NaN cannot leak). */
 export function weightedRowSum(G: Grad, T: number, d: number, w: ArrayLike<number>, out: Grad): void {
-  out.fill(0, 0, d);
-  for (let t = 0; t < T; t++) {
-    const wt = w[t];
-    if (wt === 0) continue;
-    const o = t * d;
-    for (let k0 = 0; k0 < d; k0 += BLOCK) {
-      const k1 = Math.min(d, k0 + BLOCK);
-      for (let k = k0; k < k1; k++) out[k] += wt * G[o + k];
+  // Block over coordinates so each block of out stays in cache while the T rows stream by,
+  // and accumulate in float64 registers for pairs of rows.
+  const live: number[] = [];
+  for (let t = 0; t < T; t++) if (w[t] !== 0) live.push(t);
+  for (let k0 = 0; k0 < d; k0 += BLOCK) {
+    const k1 = Math.min(d, k0 + BLOCK);
+    out.fill(0, k0, k1);
+    let a = 0;
+    for (; a + 1 < live.length; a += 2) {
+      const ta = live[a], tb = live[a + 1];
+      const wa = w[ta], wb = w[tb], oa = ta * d, ob = tb * d;
+      for (let k = k0; k < k1; k++) out[k] += wa * G[oa + k] + wb * G[ob + k];
+    }
+    if (a < live.length) {
+      const ta = live[a], wa = w[ta], oa = ta * d;
+      for (let k = k0; k < k1; k++) out[k] += wa * G[oa + k];
     }
   }
 }
