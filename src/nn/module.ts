@@ -1,4 +1,5 @@
 import type { DType, Storage } from '../tensor/backend.ts';
+import { getBackend } from '../tensor/backends/registry.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import type { InitSpec } from './init.ts';
 import type { Group, Parameter, ParameterOptions } from './parameter.ts';
@@ -85,7 +86,8 @@ export class Scratch {
   get(n: number, dtype: DType): Storage {
     const b = this.buf;
     if (b !== null && b.length === n && (b instanceof Float64Array) === (dtype === 'float64')) return b;
-    this.buf = dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+    // From the active backend, so a wasm kernel reads it in place instead of copying it in.
+    this.buf = getBackend().alloc(dtype, n);
     return this.buf;
   }
 
