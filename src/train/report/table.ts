@@ -23,6 +23,8 @@ export interface Column {
   decimals?: number;
   /** Which direction is better; columns without it get no best / second marks. */
   better?: Better;
+  /** The label names the column on its own (AV-A, RI-G): Markdown prints it without the group prefix. */
+  standalone?: boolean;
 }
 
 export type Mark = 'best' | 'second';
@@ -124,7 +126,7 @@ function mdCell(c: Cell | undefined): string {
 }
 
 function headerLabel(col: Column): string {
-  return col.group ? `${col.group} ${col.label}` : col.label;
+  return col.group && !col.standalone ? `${col.group} ${col.label}` : col.label;
 }
 
 export function toMarkdown(table: Table): string {

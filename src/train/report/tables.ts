@@ -125,8 +125,8 @@ export function table2(exp: ExperimentJson, opts: Table2Options = {}): Table {
   const refA = referenceMeans(single, tasks, 'auc');
   const refG = referenceMeans(single, tasks, 'gauc');
   const gauc = hasGauc(exp);
-  const columns: Column[] = [...tasks.map((t) => AUC4(`auc:${t}`, t, 'AUC')), AUC4('av_a', 'AV-A', 'AUC'), PCT('ri_a', 'RI-A', 'AUC')];
-  if (gauc) columns.push(...tasks.map((t) => AUC4(`gauc:${t}`, t, 'GAUC')), AUC4('av_g', 'AV-G', 'GAUC'), PCT('ri_g', 'RI-G', 'GAUC'));
+  const columns: Column[] = [...tasks.map((t) => AUC4(`auc:${t}`, t, 'AUC')), { ...AUC4('av_a', 'AV-A', 'AUC'), standalone: true }, { ...PCT('ri_a', 'RI-A', 'AUC'), standalone: true }];
+  if (gauc) columns.push(...tasks.map((t) => AUC4(`gauc:${t}`, t, 'GAUC')), { ...AUC4('av_g', 'AV-G', 'GAUC'), standalone: true }, { ...PCT('ri_g', 'RI-G', 'GAUC'), standalone: true });
   const byKey = new Map(columns.map((c) => [c.key, c]));
   const col = (k: string): Column => byKey.get(k)!;
   const rows = groupRows(exp).map((g) => {

@@ -38,8 +38,10 @@ export function niceTicks(min: number, max: number, count = 5): { min: number; m
     max += pad;
   }
   const step = niceStep(max - min, count);
-  const lo = Math.floor(min / step + 1e-9) * step;
-  const hi = Math.ceil(max / step - 1e-9) * step;
+  // Snap quotients within float noise of an integer, so 0.3 / 0.1 does not add a tick.
+  const snap = (q: number): number => (Math.abs(q - Math.round(q)) < 1e-9 ? Math.round(q) : q);
+  const lo = Math.floor(snap(min / step)) * step;
+  const hi = Math.ceil(snap(max / step)) * step;
   const values: number[] = [];
   for (let v = lo, k = 0; v <= hi + step * 1e-6 && k < 1000; k++, v = lo + k * step) {
     values.push(Math.abs(v) < step * 1e-9 ? 0 : v);
