@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Backend, Storage } from '../backend.ts';
 import { createJsBackend } from './js.ts';
+import { GpuBridge } from '../gpu/bridge.ts';
 
 /**
  * The gpu.js backend: matmul (all transpose forms), sumAxis and the Gram matrix as gpu.js
@@ -8,20 +9,20 @@ import { createJsBackend } from './js.ts';
  * and every float64 call (gpu.js computes in float32), is the js twin's.
  *
  * The synchronous boundary. The engine calls kernels synchronously. gpu.js's GL and webasm
- * kernels are synchronous and are called in process. WebGPU kernels return Promises, and
- * a Promise cannot be awaited by a caller that must return now without blocking the very
- * event loop that would resolve it. The design for webgpu is therefore a bridge: gpu.js
- * runs in a worker thread of its own (its own event loop awaits the device), the main
- * thread copies operands into a SharedArrayBuffer, posts the job and blocks on Atomics.wait
- * until the worker has written the result back and notified. The engine stays synchronous;
- * the price is one copy each way, small next to a GPU readback. No machine with a GPU was
- * available while this was written, so that bridge is not built yet: asking for webgpu
- * here throws, and the registry falls back (to wasm, then js) with one warning.
+ * kernels are synchronous and run in process. WebGPU kernels return Promises, and a thread
+ * cannot block on a Promise its own event loop must resolve, so in the asynchronous modes
+ * (`webgpu`, and `async`, which exercises the same path without a GPU) gpu.js runs in a
+ * worker thread behind ../gpu/bridge.ts: operands are copied into a SharedArrayBuffer, the
+ * job is posted, and the caller blocks in Atomics.wait until the worker has awaited the
+ * kernel and written the result back. The engine stays synchronous; the price is one copy
+ * each way, small next to a GPU readback. No machine with a GPU was available while this was
+ * written: webgpu is untested (it needs a WebGPU adapter through the `webgpu` package's
+ * Dawn binding); without one, creating the backend throws and the fallback moves on.
  */
-export type GpuMode = 'webasm' | 'webgpu' | 'cpu';
+export type GpuMode = 'webasm' | 'webgpu' | 'async' | 'cpu';
 
 export interface GpuBackendOptions {
-  /** gpu.js mode; default MTLKIT_GPU_MODE, else webasm (the only one without a GPU). */
+  /** gpu.js mode; default MTLKIT_GPU_MODE, else webasm. webgpu and async go through the bridge. */
   mode?: GpuMode;
 }
 
@@ -30,6 +31,7 @@ export interface GpuBackend extends Backend {
   readonly mode: GpuMode;
   /** Kernels compiled so far (one per op, transpose form and shape). */
   cachedKernels(): number;
+  close(): void;
 }
 
 interface GpuKernel {
@@ -110,40 +112,57 @@ export function createGpuBackend(opts: GpuBackendOptions = {}): GpuBackend {
     throw new Error('simulated load failure (MTLKIT_SIMULATE_LOAD_FAILURE=gpu)');
   }
   const mode = opts.mode ?? (process.env.MTLKIT_GPU_MODE as GpuMode | undefined) ?? 'webasm';
-  if (mode === 'webgpu') {
-    throw new Error('gpu.js webgpu mode needs the worker bridge described in docs/backends.md, which is not built yet');
-  }
-  let lib: GpuModule;
-  try {
-    lib = loadGpuJs();
-  } catch (e) {
-    throw new Error(`gpu.js could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  const gpu = new lib.GPU({ mode });
-  const cache = new Map<string, GpuKernel>();
+  if (!['webasm', 'webgpu', 'async', 'cpu'].includes(mode)) throw new Error(`unknown gpu.js mode "${mode}" (webasm, webgpu, async, cpu)`);
   const js = createJsBackend();
+  const cache = new Map<string, GpuKernel>();
+  let bridge: GpuBridge | null = null;
+  let gpu: GpuInstance | null = null;
+  if (mode === 'webgpu' || mode === 'async') {
+    bridge = new GpuBridge(mode);
+  } else {
+    let lib: GpuModule;
+    try {
+      lib = loadGpuJs();
+    } catch (e) {
+      throw new Error(`gpu.js could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    gpu = new lib.GPU({ mode });
+  }
 
-  function kernel(key: string, fn: (...args: never[]) => number, output: number[], constants: Record<string, number>): GpuKernel {
+  /** Runs kernel `fn` (compiled once per key) and leaves its rows, concatenated, in `out`. */
+  function run(key: string, fn: (...args: never[]) => number, output: number[], constants: Record<string, number>,
+    inputs: Float32Array[], out: Storage, outLength: number, accumulate: boolean): void {
+    if (bridge) {
+      if (!accumulate && out instanceof Float32Array) {
+        bridge.run(key, fn.toString(), output, constants, inputs, out, outLength);
+        return;
+      }
+      const tmp = new Float32Array(outLength);
+      bridge.run(key, fn.toString(), output, constants, inputs, tmp, outLength);
+      copyRows(tmp, out, outLength, accumulate);
+      return;
+    }
     let k = cache.get(key);
     if (!k) {
-      k = gpu.createKernel(fn, { output, constants, tactic: 'precision', dynamicArguments: false });
+      k = gpu!.createKernel(fn, { output, constants, tactic: 'precision', dynamicArguments: false });
       cache.set(key, k);
     }
-    return k;
+    copyRows(k(...inputs), out, output[0], accumulate);
   }
 
   // Probe once so a broken gpu.js install fails here (and the registry falls back) rather
   // than in the middle of a training step.
-  const probe = kernel('probe', mmNN as never, [1, 1], { k: 1, n: 1, m: 1 })(new Float32Array([2]), new Float32Array([3]));
-  const probeValue = (probe as ArrayLike<ArrayLike<number>>)[0]?.[0] ?? (probe as ArrayLike<number>)[0];
-  if (probeValue !== 6) throw new Error(`gpu.js ${mode} probe kernel returned ${String(probeValue)} instead of 6`);
+  const probe = new Float32Array(1);
+  run('probe', mmNN as never, [1, 1], { k: 1, n: 1, m: 1 }, [new Float32Array([2]), new Float32Array([3])], probe, 1, false);
+  if (probe[0] !== 6) throw new Error(`gpu.js ${mode} probe kernel returned ${probe[0]} instead of 6`);
 
   return {
     ...js,
     name: 'gpu',
     mode,
-    cachedKernels: () => cache.size,
-    describe: () => `gpu: gpu.js ${mode} kernels (matmul, sumAxis, gram; float32), ${cache.size} compiled`,
+    cachedKernels: () => bridge ? bridge.compiledKernels() : cache.size,
+    describe: () => `gpu: gpu.js ${mode} kernels${bridge ? ' in a worker behind a synchronous bridge' : ''} (matmul, sumAxis, gram; float32)`,
+    close: () => bridge?.close(),
     matmul(a, b, c, m, k, n, transA, transB, accumulate) {
       if (!(a instanceof Float32Array) || !(b instanceof Float32Array) || !(c instanceof Float32Array) || m * n * k === 0) {
         js.matmul(a, b, c, m, k, n, transA, transB, accumulate);
@@ -151,24 +170,21 @@ export function createGpuBackend(opts: GpuBackendOptions = {}): GpuBackend {
       }
       const fn = transA ? (transB ? mmTT : mmTN) : (transB ? mmNT : mmNN);
       const key = `mm${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}:${m}x${k}x${n}`;
-      const out = kernel(key, fn as never, [n, m], { k, n, m })(a, b);
-      copyRows(out, c, n, accumulate);
+      run(key, fn as never, [n, m], { k, n, m }, [a, b], c, m * n, accumulate);
     },
     sumAxis(x, out, outer, len, inner) {
       if (!(x instanceof Float32Array) || !(out instanceof Float32Array) || outer * len * inner === 0) {
         js.sumAxis(x, out, outer, len, inner);
         return;
       }
-      const res = kernel(`sum:${outer}x${len}x${inner}`, sumMid as never, [inner, outer], { len, inner })(x);
-      copyRows(res, out, inner, false);
+      run(`sum:${outer}x${len}x${inner}`, sumMid as never, [inner, outer], { len, inner }, [x], out, outer * inner, false);
     },
     gram(g, out, t, d) {
       if (!(g instanceof Float32Array) || t * d === 0) {
         js.gram(g, out, t, d);
         return;
       }
-      const res = kernel(`gram:${t}x${d}`, gramK as never, [t, t], { d })(g);
-      copyRows(res, out, t, false);
+      run(`gram:${t}x${d}`, gramK as never, [t, t], { d }, [g], out, t * t, false);
     },
   };
 }
