@@ -60,9 +60,19 @@ export function decimalsOf(col: Column): number {
   return col.decimals ?? (col.kind === 'percent' ? 2 : 4);
 }
 
+/**
+ * Rounds half away from zero after removing binary noise (3.625 is stored as 3.62499..., and
+ * toFixed would print 3.62), so printed numbers match a hand computation.
+ */
+export function roundTo(v: number, decimals: number): number {
+  const f = Math.pow(10, decimals);
+  const scaled = Number((Math.abs(v) * f).toPrecision(12));
+  return (Math.sign(v) * Math.round(scaled)) / f;
+}
+
 /** Formats one number the way its column says (no mark). */
 export function formatValue(col: Column, v: number): string {
-  const s = v.toFixed(decimalsOf(col));
+  const s = roundTo(v, decimalsOf(col)).toFixed(decimalsOf(col));
   // "-0.0000" reads as a sign error; print it as 0.
   const clean = /^-0\.?0*$/.test(s) ? s.slice(1) : s;
   return col.kind === 'percent' ? `${clean}%` : clean;
@@ -93,7 +103,7 @@ export function markBest(table: Table): Table {
   for (const col of table.columns) {
     if (!col.better) continue;
     const d = decimalsOf(col);
-    const round = (v: number): number => Number(v.toFixed(d));
+    const round = (v: number): number => roundTo(v, d);
     const cells = table.rows.map((r) => r.cells[col.key]).filter((c): c is Cell => !!c && c.value !== null && Number.isFinite(c.value));
     for (const c of cells) delete c.mark;
     if (cells.length < 2) continue;
