@@ -110,7 +110,7 @@ export function registerBenchMatmul(bench: Command): void {
       }
       const r = benchMatmul(be, o.m, o.k, o.n, o.transpose as 'none' | 'a' | 'b');
       if (name === 'auto') r.backend = 'auto';
-      (be as Partial<WasmBackend>).close?.();
+      if (name === 'wasm') (be as WasmBackend).close(); // a fresh backend made for this run
       if (o.json) printJson(r);
       else {
         process.stdout.write(`${r.backend}${r.picked ? ` (picked ${r.picked})` : ''}, ${r.threads} thread(s): [${r.m}x${r.k}]·[${r.k}x${r.n}] transpose=${r.transpose}: ` +

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { loadCandidates, loadOrCalibrate } from '../../tensor/backends/auto.ts';
-import type { WasmBackend } from '../../tensor/backends/wasm.ts';
 import { registeredBackends } from '../../tensor/backends/registry.ts';
 import { sharedMemorySupported, simdSupported } from '../../tensor/wasm/load.ts';
 import { printJson } from '../output.ts';
@@ -40,7 +39,7 @@ export function doctor(opts: { recalibrate?: boolean } = {}): DoctorReport {
     backends,
     auto: { plan: cal.plan, ms: cal.ms, cached: cal.cached, file: cal.file },
   };
-  for (const [, be] of loaded) (be as Partial<WasmBackend>).close?.();
+  // The backends are the process-wide singletons (their worker threads are unref'd): not closed.
   return report;
 }
 

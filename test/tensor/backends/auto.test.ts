@@ -1,0 +1,66 @@
+import { mkdtempSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classify, createAutoBackend, loadCandidates, loadOrCalibrate, type AutoBackend } from '../../../src/tensor/backends/auto.ts';
+import { benchMatmul } from '../../../src/cli/commands/bench-matmul.ts';
+import { doctor } from '../../../src/cli/commands/doctor.ts';
+import { createJsBackend } from '../../../src/tensor/backends/js.ts';
+import { parityProperties } from './harness.ts';
+
+// Calibration writes its plan under MTLKIT_CACHE_DIR: a fresh temporary folder here.
+let dir = '';
+let auto: AutoBackend;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mtlkit-auto-'));
+  process.env.MTLKIT_CACHE_DIR = dir;
+  auto = createAutoBackend();
+});
+afterAll(() => {
+  delete process.env.MTLKIT_CACHE_DIR;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('auto backend', () => {
+  it('calibrates once, caches the plan on disk, and reads it back', () => {
+    expect(auto.calibration.cached).toBe(false);
+    expect(existsSync(auto.calibration.file)).toBe(true);
+    const { loaded } = loadCandidates();
+    const again = loadOrCalibrate(loaded);
+    expect(again.cached).toBe(true);
+    expect(again.plan).toEqual(auto.plan);
+    const names = loaded.map(([n]) => n);
+    for (const op of ['matmul', 'gram', 'sumAxis'] as const) {
+      for (const cls of ['small', 'medium', 'large'] as const) expect(names).toContain(auto.plan[op][cls]);
+    }
+  });
+
+  it('classifies PLE-sized calls as large', () => {
+    expect(classify('matmul', 2048 * 320 * 256)).toBe('large');
+    expect(classify('gram', 6 * 6 * 3e6)).toBe('large');
+    expect(classify('matmul', 4 * 4 * 4)).toBe('small');
+  });
+
+  describe('parity with the js twin', () => {
+    parityProperties(() => auto, it, 8);
+  });
+});
+
+describe('bench matmul and doctor (library side of the CLI)', () => {
+  it('benchMatmul reports backend, threads, median ms, GFLOP/s and the i-k-j baseline', () => {
+    const r = benchMatmul(createJsBackend(), 33, 17, 9, 'b');
+    expect(r.backend).toBe('js');
+    expect(r.threads).toBe(1);
+    for (const key of ['ms', 'gflops', 'baseline_ms', 'baseline_gflops'] as const) {
+      expect(r[key]).toBeGreaterThan(0);
+    }
+  });
+
+  it('doctor lists every backend with a description or a reason, and the auto plan', () => {
+    const r = doctor();
+    expect(r.backends.js.loaded).toBe(true);
+    expect(Object.keys(r.backends).sort()).toEqual(['gpu', 'js', 'wasm']);
+    for (const b of Object.values(r.backends)) expect(b.describe ?? b.reason).toBeTruthy();
+    expect(r.auto?.cached).toBe(true);
+  });
+});
