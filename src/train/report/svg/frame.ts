@@ -72,7 +72,7 @@ export function drawAxes(plot: Rect, x: Scale | null, y: Scale, xLabel: string, 
   } else {
     out.push(`<line x1="${n(plot.x)}" x2="${n(plot.x + plot.w)}" y1="${n(bottom)}" y2="${n(bottom)}" stroke="#333"/>`);
   }
-  out.push(text(plot.x + plot.w / 2, bottom + 34, xLabel, 'text-anchor="middle" fill="#111"'));
+  if (xLabel) out.push(text(plot.x + plot.w / 2, bottom + 34, xLabel, 'text-anchor="middle" fill="#111"'));
   const cy = plot.y + plot.h / 2;
   out.push(text(14, cy, yLabel, `text-anchor="middle" fill="#111" transform="rotate(-90 14 ${n(cy)})"`));
   return out.join('');
