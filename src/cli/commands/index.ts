@@ -5,6 +5,7 @@ import { registerDoctor } from './doctor.ts';
 import { registerMetrics } from './metrics.ts';
 import { registerReport } from './report.ts';
 import { registerSweep } from './sweep.ts';
+import { registerTrain } from './train.ts';
 import { registerWorker } from './worker.ts';
 
 /**
@@ -20,5 +21,6 @@ export const commands: RegisterCommand[] = [
   registerMetrics,
   registerReport,
   registerSweep,
+  registerTrain,
   registerWorker,
 ];

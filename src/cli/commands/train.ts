@@ -1,0 +1,194 @@
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { setBackend, getBackend } from '../../tensor/backends/registry.ts';
+import { ConfigError, resolveConfig, train, TrainingDivergedError, type TaskScore, type TrainResult } from '../../train/index.ts';
+import { CliError } from '../errors.ts';
+import { printJson } from '../output.ts';
+
+/**
+ * `mtlkit train`: one training run (docs/training.md). Options come from, in increasing
+ * priority: the defaults, `--config cfg.json`, then the flags. Without `--data` it trains on
+ * the synthetic default. With `--json` the LAST stdout line is one JSON object: config, tasks,
+ * valid (mean_auc and per task), test (per task {auc, gauc, ne}, av_a, av_g), best_epoch,
+ * stopped_early, timing, run_dir. Progress goes to stderr. Exit codes: 2 for a bad config,
+ * 3 when the NaN / Inf guard stopped training, 1 otherwise.
+ */
+interface TrainFlags {
+  data?: string;
+  schema?: string;
+  method?: string;
+  model?: string;
+  mode?: string;
+  scope?: string;
+  optimizer?: string;
+  epochs?: string;
+  patience?: string;
+  seed?: string;
+  lr?: string;
+  batchSize?: string;
+  l2?: string;
+  tasks?: string;
+  opt: string[];
+  set: string[];
+  diagnosticsEvery?: string;
+  config?: string;
+  out?: string;
+  resume?: string;
+  backend?: string;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+function parseValue(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
+  }
+}
+
+function keyValue(s: string, flag: string): [string, unknown] {
+  const i = s.indexOf('=');
+  if (i <= 0) throw new CliError(`train: ${flag} expects key=value, got '${s}'`);
+  return [s.slice(0, i).trim(), parseValue(s.slice(i + 1).trim())];
+}
+
+function numberFlag(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x)) throw new CliError(`train: ${flag} expects a number, got '${v}'`);
+  return x;
+}
+
+function setDotted(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = obj;
+  for (const p of parts.slice(0, -1)) {
+    if (typeof node[p] !== 'object' || node[p] === null || Array.isArray(node[p])) node[p] = {};
+    node = node[p] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]!] = value;
+}
+
+/** The raw config from --config and the flags (validated later by resolveConfig). */
+export function configFromFlags(f: TrainFlags): Record<string, unknown> {
+  let cfg: Record<string, unknown> = {};
+  if (f.config) {
+    try {
+      cfg = JSON.parse(readFileSync(f.config, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new CliError(`train: cannot read --config ${f.config}: ${(e as Error).message}`);
+    }
+    if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) throw new CliError(`train: --config ${f.config} must hold a JSON object`);
+  }
+  if (f.data !== undefined) {
+    if (f.schema === undefined) throw new CliError('train: --data needs --schema SCHEMA.json (docs/data.md)');
+    cfg.data = { kind: 'csv', path: f.data, schema: f.schema };
+  } else if (f.schema !== undefined) {
+    throw new CliError('train: --schema is given without --data FILE.csv');
+  }
+  const put = (k: string, v: unknown): void => {
+    if (v !== undefined) cfg[k] = v;
+  };
+  put('method', f.method);
+  put('model', f.model);
+  put('mode', f.mode);
+  put('scope', f.scope);
+  put('optimizer', f.optimizer);
+  put('epochs', numberFlag(f.epochs, '--epochs'));
+  put('patience', numberFlag(f.patience, '--patience'));
+  put('seed', numberFlag(f.seed, '--seed'));
+  put('lr', numberFlag(f.lr, '--lr'));
+  put('batchSize', numberFlag(f.batchSize, '--batch-size'));
+  put('l2', numberFlag(f.l2, '--l2'));
+  put('diagnosticsEvery', numberFlag(f.diagnosticsEvery, '--diagnostics-every'));
+  if (f.tasks !== undefined) cfg.tasks = f.tasks.split(',').map((s) => s.trim()).filter(Boolean);
+  if (f.opt.length) {
+    const mo = { ...((cfg.methodOptions as Record<string, unknown> | undefined) ?? {}) };
+    for (const s of f.opt) {
+      const [k, v] = keyValue(s, '--opt');
+      mo[k] = v;
+    }
+    cfg.methodOptions = mo;
+  }
+  for (const s of f.set) {
+    const [k, v] = keyValue(s, '--set');
+    setDotted(cfg, k, v);
+  }
+  put('outDir', f.out);
+  return cfg;
+}
+
+const fmt = (x: number | null | undefined, d = 4): string => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
+
+function summary(r: TrainResult): string {
+  const lines = [
+    `${r.config.method} on ${r.config.model} (${r.config.mode} mode), tasks ${r.tasks.join(', ')}`,
+    r.restored,
+    '',
+    `task        AUC     GAUC    NE`,
+    ...r.tasks.map((t) => {
+      const m = r.test[t] as TaskScore;
+      return `${t.padEnd(10)}  ${fmt(m.auc)}  ${fmt(m.gauc)}  ${fmt(m.ne)}`;
+    }),
+    `AV-A ${fmt(r.test.av_a)}   AV-G ${fmt(r.test.av_g)}   (test)   best valid mean AUC ${fmt(r.valid.mean_auc as number | null)} @ epoch ${r.best_epoch}`,
+    `${Math.round(r.timing.samples_per_s)} samples/s, ${r.timing.ms_per_step.toFixed(1)} ms/step, ${r.timing.seconds.toFixed(1)} s; run folder ${r.run_dir}`,
+  ];
+  return lines.join('\n') + '\n';
+}
+
+export async function runTrain(f: TrainFlags): Promise<TrainResult> {
+  if (f.backend) setBackend(f.backend);
+  if (f.resume) {
+    const others = Object.entries(f).filter(([k, v]) => !['resume', 'quiet', 'json', 'backend', 'opt', 'set'].includes(k) && v !== undefined);
+    if (others.length || f.opt.length || f.set.length) {
+      throw new CliError(`train: --resume continues a run with its own config.json; drop ${others.map(([k]) => '--' + k).join(', ') || '--opt/--set'}`);
+    }
+  }
+  try {
+    if (f.resume) return await train({}, { resume: f.resume, quiet: f.quiet });
+    const raw = configFromFlags(f);
+    resolveConfig(raw); // fail on a bad config before any data is loaded
+    return await train(raw, { quiet: f.quiet });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliError(`train: ${e.message}`, 2);
+    if (e instanceof TrainingDivergedError) throw new CliError(`train: ${e.message}`, 3);
+    throw e;
+  }
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train a multi-task model with a balancer; writes a run folder (config, epochs, diagnostics, final metrics, checkpoints)')
+    .option('--data <file.csv>', 'CSV data (needs --schema); default: the built-in synthetic data')
+    .option('--schema <schema.json>', 'CSV schema (docs/data.md)')
+    .option('--method <id>', 'balancer id (ew, gradcraft, multibalance, pcgrad, ..., single)')
+    .option('--model <preset>', 'ple-paper | ple-lite | mmoe | shared-bottom')
+    .option('--mode <mode>', 'param | rep')
+    .option('--scope <scope>', "shared | whole-model (GradCraft code's crafting of every parameter)")
+    .option('--optimizer <name>', 'adam | sgd | adagrad')
+    .option('--epochs <n>', 'epoch limit')
+    .option('--patience <n>', 'early stopping patience in epochs')
+    .option('--seed <s>', 'training seed (init, dropout, batch order, balancer streams)')
+    .option('--lr <x>', 'learning rate')
+    .option('--batch-size <n>', 'training batch size')
+    .option('--l2 <x>', 'L2 coefficient: l2 * sum(w^2)')
+    .option('--tasks <list>', 'comma-separated task subset, e.g. ev,like')
+    .option('--opt <key=value>', 'a balancer option (repeatable), e.g. --opt tau=0.1', collect, [])
+    .option('--set <path=value>', 'any config field by dotted path (repeatable), e.g. --set data.rows=20000', collect, [])
+    .option('--diagnostics-every <k>', 'record balancer diagnostics every k steps (0 = never)')
+    .option('--config <file>', 'a TrainConfig JSON (flags override it)')
+    .option('--out <dir>', 'run folder (default runs/<method>-<mode>-s<seed>-<time>)')
+    .option('--resume <dir>', 'continue an interrupted run from its last checkpoint')
+    .option('--backend <name>', 'kernel backend: js | wasm | gpu | auto (default MTLKIT_BACKEND or js)')
+    .option('--quiet', 'no progress output')
+    .option('--json', 'print the result as one JSON object on the last stdout line')
+    .action(async (flags: TrainFlags) => {
+      const r = await runTrain(flags);
+      if (flags.json) printJson({ ...r, timing: { ...r.timing, backend: getBackend().name } });
+      else process.stdout.write(summary(r));
+    });
+}

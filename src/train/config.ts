@@ -1,0 +1,254 @@
+/**
+ * TrainConfig: everything a training run depends on, as plain JSON. `resolveConfig` fills the
+ * defaults and validates; every error names the field (`config.lr: ...`). A run folder's
+ * config.json is the resolved config, so `mtlkit train --config <run>/config.json` re-runs it.
+ *
+ * Field names are the ones the sweep runner varies (lr, batchSize, l2, method,
+ * methodOptions.<name>, epochs, seed): a sweep never needs to know more of this schema.
+ *
+ * Seeds: `seed` (default 5277, the GradCraft code's) drives model initialisation, dropout,
+ * batch order and the balancers' random streams. The data (synthetic world and the 8:1:1 split)
+ * has its own seed, `data.seed` / `split.seed` (default 5277), so runs over several training
+ * seeds see the same data.
+ */
+import { balancerIds } from '../mtl/balancers/index.ts';
+import { PRESETS, type PresetName } from '../nn/models/presets.ts';
+import type { CsvSchema } from '../data/schema.ts';
+
+export interface SyntheticDataConfig {
+  kind: 'synthetic';
+  rows?: number;
+  users?: number;
+  items?: number;
+  authors?: number;
+  positiveRates?: Record<string, number>;
+  conflict?: number;
+  noise?: number;
+  userZipf?: number;
+  itemZipf?: number;
+  latentDim?: number;
+  dense?: boolean;
+  seed?: number;
+}
+
+export interface CsvDataConfig {
+  kind: 'csv';
+  /** The CSV file. */
+  path: string;
+  /** A schema JSON file path, or the schema object itself (docs/data.md). */
+  schema: string | CsvSchema;
+  /** Categorical values seen fewer times map to the unknown id (default 1). */
+  minCount?: number;
+}
+
+export type DataConfig = SyntheticDataConfig | CsvDataConfig;
+
+export interface ModelOptions {
+  /** Override the preset's dropout probability. */
+  dropout?: number;
+  /** Embedding tables: one per field (default) or one shared table. */
+  tableLayout?: 'per-field' | 'shared';
+}
+
+export type OptimizerId = 'adam' | 'sgd' | 'adagrad';
+
+export interface TrainConfig {
+  data: DataConfig;
+  /** Train / valid / test ratios and the split's seed (default [0.8, 0.1, 0.1], 5277). */
+  split: { ratios: [number, number, number]; seed: number };
+  /** Task names to train on (a subset of the data's, in this order); null = all. */
+  tasks: string[] | null;
+  model: PresetName;
+  modelOptions: ModelOptions;
+  /** A balancer id (mtlkit balance lists them); 'single' trains one model per task. */
+  method: string;
+  methodOptions: Record<string, unknown>;
+  /** 'param': per-task gradients of the shared parameters; 'rep': of the shared representation. */
+  mode: 'param' | 'rep';
+  /** 'shared' (the paper) or 'whole-model' (the GradCraft code); null = the balancer's option, else 'shared'. */
+  scope: 'shared' | 'whole-model' | null;
+  optimizer: OptimizerId;
+  /** Extra optimizer options (beta1, beta2, eps, momentum, lazy, ...). */
+  optimizerOptions: Record<string, number | boolean>;
+  lr: number;
+  batchSize: number;
+  /** l2 * sum(w^2) over weight matrices and the touched embedding rows (papers-vs-code.md). */
+  l2: number;
+  /** Epoch limit. */
+  epochs: number;
+  /** Epochs without an improvement of the mean validation AUC before stopping (paper 10). */
+  patience: number;
+  /** An improvement must exceed this (1e-5). */
+  minDelta: number;
+  seed: number;
+  evalBatchSize: number;
+  /** Record balancer diagnostics every k training steps (0 = never). */
+  diagnosticsEvery: number;
+  /** Run folder; null = runs/<method>-<mode>-s<seed>-<time>. */
+  outDir: string | null;
+  /** Write the per-epoch checkpoint (needed for --resume). */
+  checkpoint: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULT_CONFIG: TrainConfig = {
+  data: { kind: 'synthetic' },
+  split: { ratios: [0.8, 0.1, 0.1], seed: 5277 },
+  tasks: null,
+  model: 'ple-paper',
+  modelOptions: {},
+  method: 'ew',
+  methodOptions: {},
+  mode: 'param',
+  scope: null,
+  optimizer: 'adam',
+  optimizerOptions: {},
+  lr: 1e-3,
+  batchSize: 2048,
+  l2: 1e-6,
+  epochs: 20,
+  patience: 10,
+  minDelta: 1e-5,
+  seed: 5277,
+  evalBatchSize: 8192,
+  diagnosticsEvery: 10,
+  outDir: null,
+  checkpoint: true,
+};
+
+const TOP_FIELDS = Object.keys(DEFAULT_CONFIG) as (keyof TrainConfig)[];
+const SYNTH_FIELDS = ['kind', 'rows', 'users', 'items', 'authors', 'positiveRates', 'conflict', 'noise', 'userZipf', 'itemZipf', 'latentDim', 'dense', 'seed'];
+const CSV_FIELDS = ['kind', 'path', 'schema', 'minCount'];
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function fail(field: string, msg: string, got: unknown): never {
+  throw new ConfigError(`config.${field}: ${msg}, got ${JSON.stringify(got)}`);
+}
+
+function num(field: string, v: unknown, { min = -Infinity, max = Infinity, int = false, openMin = false } = {}): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || (openMin ? v <= min : v < min) || v > max || (int && !Number.isInteger(v))) {
+    const range = `${openMin ? '(' : '['}${min}, ${max}]`;
+    fail(field, `must be a${int ? 'n integer' : ' finite number'} in ${range}`, v);
+  }
+  return v;
+}
+
+function unknownKeys(where: string, obj: Record<string, unknown>, known: readonly string[]): void {
+  for (const k of Object.keys(obj)) {
+    if (!known.includes(k)) throw new ConfigError(`config${where ? '.' + where : ''}: unknown field '${k}'; known fields: ${known.join(', ')}`);
+  }
+}
+
+/** Defaults filled in and every field checked. Accepts a partial config (JSON from a file). */
+export function resolveConfig(raw: unknown = {}): TrainConfig {
+  if (!isObj(raw)) throw new ConfigError(`config: must be a JSON object, got ${JSON.stringify(raw)}`);
+  unknownKeys('', raw, TOP_FIELDS);
+  const c = { ...DEFAULT_CONFIG, ...raw } as Record<string, unknown>;
+
+  // data
+  const data = c.data;
+  if (!isObj(data)) fail('data', "must be an object with kind 'synthetic' or 'csv'", data);
+  let dataOut: DataConfig;
+  if (data.kind === undefined || data.kind === 'synthetic') {
+    unknownKeys('data', data, SYNTH_FIELDS);
+    const d: SyntheticDataConfig = { ...data, kind: 'synthetic' } as SyntheticDataConfig;
+    for (const k of ['rows', 'users', 'items', 'authors', 'latentDim'] as const) if (d[k] !== undefined) num(`data.${k}`, d[k], { min: 1, int: true });
+    for (const k of ['conflict', 'noise', 'userZipf', 'itemZipf'] as const) if (d[k] !== undefined) num(`data.${k}`, d[k], { min: 0 });
+    if (d.seed !== undefined) num('data.seed', d.seed, { int: true });
+    if (d.dense !== undefined && typeof d.dense !== 'boolean') fail('data.dense', 'must be true or false', d.dense);
+    if (d.positiveRates !== undefined) {
+      if (!isObj(d.positiveRates)) fail('data.positiveRates', 'must be an object {task: rate}', d.positiveRates);
+      for (const [k, v] of Object.entries(d.positiveRates)) num(`data.positiveRates.${k}`, v, { min: 0, max: 1, openMin: true });
+    }
+    dataOut = d;
+  } else if (data.kind === 'csv') {
+    unknownKeys('data', data, CSV_FIELDS);
+    if (typeof data.path !== 'string' || data.path === '') fail('data.path', 'must be the path of a CSV file', data.path);
+    if (typeof data.schema !== 'string' && !isObj(data.schema)) fail('data.schema', 'must be a schema JSON path or a schema object', data.schema);
+    if (data.minCount !== undefined) num('data.minCount', data.minCount, { min: 1, int: true });
+    dataOut = { ...data } as unknown as CsvDataConfig;
+  } else {
+    fail('data.kind', "must be 'synthetic' or 'csv'", data.kind);
+  }
+
+  // split
+  const split = isObj(c.split) ? { ...DEFAULT_CONFIG.split, ...c.split } : fail('split', 'must be an object {ratios, seed}', c.split);
+  unknownKeys('split', split, ['ratios', 'seed']);
+  if (!Array.isArray(split.ratios) || split.ratios.length !== 3) fail('split.ratios', 'must be [train, valid, test]', split.ratios);
+  split.ratios.forEach((r, i) => num(`split.ratios[${i}]`, r, { min: 0 }));
+  if (!(split.ratios[1]! > 0 && split.ratios[0]! > 0)) fail('split.ratios', 'train and valid ratios must be positive', split.ratios);
+  num('split.seed', split.seed, { int: true });
+
+  // tasks
+  let tasks: string[] | null = null;
+  if (c.tasks !== null && c.tasks !== undefined) {
+    const v = typeof c.tasks === 'string' ? (c.tasks as string).split(',').map((s) => s.trim()).filter(Boolean) : c.tasks;
+    if (!Array.isArray(v) || v.length === 0 || v.some((t) => typeof t !== 'string' || t === '')) fail('tasks', 'must be a non-empty list of task names (or null for all)', c.tasks);
+    if (new Set(v).size !== v.length) fail('tasks', 'names a task twice', c.tasks);
+    tasks = [...(v as string[])];
+  }
+
+  if (typeof c.model !== 'string' || !PRESETS.includes(c.model as PresetName)) fail('model', `must be one of ${PRESETS.join(', ')}`, c.model);
+  const mo = c.modelOptions;
+  if (!isObj(mo)) fail('modelOptions', 'must be an object', mo);
+  unknownKeys('modelOptions', mo, ['dropout', 'tableLayout']);
+  if (mo.dropout !== undefined) num('modelOptions.dropout', mo.dropout, { min: 0, max: 0.99 });
+  if (mo.tableLayout !== undefined && mo.tableLayout !== 'per-field' && mo.tableLayout !== 'shared') fail('modelOptions.tableLayout', "must be 'per-field' or 'shared'", mo.tableLayout);
+
+  if (typeof c.method !== 'string' || !(balancerIds as string[]).includes(c.method)) fail('method', `must be one of ${balancerIds.join(', ')}`, c.method);
+  if (!isObj(c.methodOptions)) fail('methodOptions', 'must be an object of the balancer\'s options', c.methodOptions);
+  if (c.mode !== 'param' && c.mode !== 'rep') fail('mode', "must be 'param' or 'rep'", c.mode);
+  if (c.scope !== null && c.scope !== 'shared' && c.scope !== 'whole-model') fail('scope', "must be 'shared', 'whole-model' or null", c.scope);
+  if (c.optimizer !== 'adam' && c.optimizer !== 'sgd' && c.optimizer !== 'adagrad') fail('optimizer', "must be 'adam', 'sgd' or 'adagrad'", c.optimizer);
+  const oo = c.optimizerOptions;
+  if (!isObj(oo)) fail('optimizerOptions', 'must be an object', oo);
+  if ('lr' in oo) throw new ConfigError('config.optimizerOptions.lr: give the learning rate as config.lr');
+  for (const [k, v] of Object.entries(oo)) if (typeof v !== 'number' && typeof v !== 'boolean') fail(`optimizerOptions.${k}`, 'must be a number or a boolean', v);
+
+  num('lr', c.lr, { min: 0, openMin: true });
+  num('batchSize', c.batchSize, { min: 1, int: true });
+  num('l2', c.l2, { min: 0 });
+  num('epochs', c.epochs, { min: 1, int: true });
+  num('patience', c.patience, { min: 1, int: true });
+  num('minDelta', c.minDelta, { min: 0 });
+  num('seed', c.seed, { int: true, min: 0, max: 2 ** 53 });
+  num('evalBatchSize', c.evalBatchSize, { min: 1, int: true });
+  num('diagnosticsEvery', c.diagnosticsEvery, { min: 0, int: true });
+  if (c.outDir !== null && (typeof c.outDir !== 'string' || c.outDir === '')) fail('outDir', 'must be a folder path or null', c.outDir);
+  if (typeof c.checkpoint !== 'boolean') fail('checkpoint', 'must be true or false', c.checkpoint);
+  if (c.scope === 'whole-model' && c.mode === 'rep') throw new ConfigError("config.scope: 'whole-model' crafts parameter gradients; use mode 'param'");
+
+  return {
+    data: dataOut,
+    split: { ratios: [...split.ratios] as [number, number, number], seed: split.seed },
+    tasks,
+    model: c.model as PresetName,
+    modelOptions: { ...mo } as ModelOptions,
+    method: c.method,
+    methodOptions: { ...c.methodOptions },
+    mode: c.mode,
+    scope: c.scope as TrainConfig['scope'],
+    optimizer: c.optimizer,
+    optimizerOptions: { ...oo } as Record<string, number | boolean>,
+    lr: c.lr as number,
+    batchSize: c.batchSize as number,
+    l2: c.l2 as number,
+    epochs: c.epochs as number,
+    patience: c.patience as number,
+    minDelta: c.minDelta as number,
+    seed: c.seed as number,
+    evalBatchSize: c.evalBatchSize as number,
+    diagnosticsEvery: c.diagnosticsEvery as number,
+    outDir: c.outDir as string | null,
+    checkpoint: c.checkpoint,
+  };
+}

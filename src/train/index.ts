@@ -1,0 +1,10 @@
+/** Public API of mtlkit's training: config, trainer, checkpoints, progress, run folders. Reports are in ./report. */
+export { resolveConfig, ConfigError, DEFAULT_CONFIG, type TrainConfig, type DataConfig, type SyntheticDataConfig, type CsvDataConfig, type ModelOptions, type OptimizerId } from './config.ts';
+export {
+  train, resume, predict, evaluate, TrainingDivergedError,
+  type TrainResult, type TrainOptions, type TrainHooks, type Timing, type TaskScore, type ValidMetrics, type TestMetrics,
+} from './trainer.ts';
+export { loadDataset, loadSplits, absoluteData } from './data.ts';
+export { statePath, bestPath, dropoutLayers, type TrainState, type EarlyStopState } from './checkpoint.ts';
+export { autoProgress, barProgress, lineProgress, silentProgress, type Progress, type EpochLine } from './progress.ts';
+export { createRunDir, diagnosticsRecord } from './run-folder.ts';

@@ -1,0 +1,104 @@
+/**
+ * Writing a run folder (the contract of docs/reports.md, types in src/train/report/types.ts):
+ *
+ *   config.json        the resolved TrainConfig (re-run with `mtlkit train --config`)
+ *   epochs.jsonl       one line per epoch: epoch, train_loss[], valid{task: {auc, gauc, ne}},
+ *                      valid_mean_auc, seconds (+ improved, best_epoch, samples_per_s, step)
+ *   diagnostics.jsonl  sampled steps: step, norms_before, norms_after, cosine, conflicts,
+ *                      residual_conflicts, weights (+ epoch, losses, loss_weights, ...)
+ *   final.json         config, tasks, best_epoch, stopped_early, valid, test, timing (the CLI's
+ *                      --json object)
+ *   failed.json        only when the NaN / Inf guard stopped the run
+ *   checkpoint/        state.ckpt and best.ckpt (checkpoint.ts)
+ */
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Diagnostics } from '../mtl/diagnostics.ts';
+
+/** Writes JSON atomically (temp file + rename). */
+export function writeJsonAtomic(file: string, value: unknown): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+  renameSync(tmp, file);
+}
+
+export function appendJsonl(file: string, value: unknown): void {
+  appendFileSync(file, JSON.stringify(value) + '\n');
+}
+
+/**
+ * Keeps the lines of a .jsonl file that `keep` accepts (resume drops records of an epoch the
+ * crash interrupted, since that epoch runs again); a torn last line is dropped too.
+ */
+export function filterJsonl(file: string, keep: (rec: Record<string, unknown>) => boolean): void {
+  if (!existsSync(file)) return;
+  const kept: string[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      if (keep(JSON.parse(line) as Record<string, unknown>)) kept.push(line);
+    } catch {
+      // torn line
+    }
+  }
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, kept.map((l) => l + '\n').join(''));
+  renameSync(tmp, file);
+}
+
+function stamp(d = new Date()): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/**
+ * Creates the run folder. An explicit folder may exist only if it holds no run yet (no
+ * config.json); the default name runs/<method>-<mode>-s<seed>-<time> gets -2, -3, ... when
+ * taken (parallel trials of a sweep).
+ */
+export function createRunDir(outDir: string | null, name: { method: string; mode: string; seed: number }): string {
+  if (outDir !== null) {
+    if (existsSync(join(outDir, 'config.json'))) {
+      throw new Error(`run folder ${outDir} already holds a run (config.json); use --resume ${outDir} to continue it, or another --out`);
+    }
+    mkdirSync(outDir, { recursive: true });
+    return outDir;
+  }
+  mkdirSync('runs', { recursive: true });
+  const base = join('runs', `${name.method}-${name.mode}-s${name.seed}-${stamp()}`);
+  for (let i = 1; ; i++) {
+    const dir = i === 1 ? base : `${base}-${i}`;
+    try {
+      mkdirSync(dir);
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
+export function isRunDir(dir: string): boolean {
+  return existsSync(join(dir, 'config.json')) && readdirSync(dir).length > 0;
+}
+
+/** One diagnostics.jsonl record from a step's Diagnostics. */
+export function diagnosticsRecord(step: number, epoch: number, losses: ArrayLike<number>, d: Diagnostics): Record<string, unknown> {
+  return {
+    step,
+    epoch,
+    norms_before: d.normsBefore,
+    norms_after: d.normsAfter ?? [],
+    cosine: d.cosine,
+    conflicts: d.conflictPairs.length,
+    residual_conflicts: d.residualConflicts.pairs.length,
+    weights: d.weights,
+    loss_weights: d.lossWeights,
+    losses: Array.from(losses),
+    conflict_pairs: d.conflictPairs,
+    conflict_sets: d.conflictSets,
+    tasks_against_update: d.residualConflicts.tasksAgainstUpdate,
+    alignment: d.alignment,
+    norm_update: d.normUpdate,
+    notes: d.notes,
+  };
+}
