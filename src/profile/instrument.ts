@@ -1,0 +1,170 @@
+import type { Backend } from '../tensor/backend.ts';
+import { getBackend } from '../tensor/backends/registry.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import type { GradNode, GradSink } from '../autograd/node.ts';
+import { Linear } from '../nn/layers/linear.ts';
+import { Embedding } from '../nn/layers/embedding.ts';
+import { Gate } from '../nn/layers/gate.ts';
+import { MLP } from '../nn/layers/mlp.ts';
+import { Dropout } from '../nn/layers/dropout.ts';
+import { FM } from '../nn/layers/fm.ts';
+import { PLE } from '../nn/models/ple.ts';
+import { SharedBottom } from '../nn/models/shared-bottom.ts';
+import { MultiTaskBCE } from '../nn/losses.ts';
+import { Optimizer } from '../nn/optim/optimizer.ts';
+import { ParameterStore } from '../nn/store.ts';
+import type { Profiler } from './profiler.ts';
+
+/**
+ * Timing hooks installed from outside: no engine, layer or optimizer file knows about the
+ * profiler. Everything is a method wrapper (own properties of the backend object, prototype
+ * methods of layers / models / optimizer / store, and the `backward` closure of each graph
+ * node reachable from a loss), and `install` returns the function that puts every original
+ * back. Wrappers cost one clock read at each end; with the profiler disabled they call straight
+ * through.
+ */
+type AnyFn = (...args: never[]) => unknown;
+type Undo = () => void;
+
+const KERNELS = ['matmul', 'sumAxis', 'maxAxis', 'gram', 'dot', 'unary', 'binary', 'gatherRows', 'scatterAddRows'] as const;
+
+/** Replace obj[key] by a timed wrapper; returns the undo. `name` may depend on the arguments. */
+export function wrapMethod<O extends object>(
+  prof: Profiler, obj: O, key: string, name: string | ((args: unknown[]) => string), phase?: string, after?: (result: unknown) => void,
+): Undo {
+  const rec = obj as Record<string, unknown>;
+  const own = Object.prototype.hasOwnProperty.call(obj, key);
+  const orig = rec[key];
+  if (typeof orig !== 'function') return () => {};
+  const f = orig as AnyFn;
+  const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+    if (!prof.enabled) return (f as (...a: unknown[]) => unknown).apply(this, args);
+    prof.begin(typeof name === 'string' ? name : name(args), phase);
+    let out: unknown;
+    try {
+      out = (f as (...a: unknown[]) => unknown).apply(this, args);
+    } finally {
+      prof.end();
+    }
+    if (after) after(out);
+    return out;
+  };
+  rec[key] = wrapped;
+  return () => {
+    if (own) rec[key] = orig;
+    else delete rec[key];
+  };
+}
+
+/**
+ * Kernel families; matmul is split by transpose form (NN forward, TN weight grad, NT input
+ * grad) and, with `matmulShapes`, by m x k x n.
+ */
+export function instrumentBackend(prof: Profiler, backend: Backend = getBackend(), opts: { matmulShapes?: boolean } = {}): Undo {
+  const form = (a: unknown[]): string => `${a[6] ? 'T' : 'N'}${a[7] ? 'T' : 'N'}`;
+  const undos = KERNELS.map((k) =>
+    wrapMethod(prof, backend, k, k === 'matmul'
+      ? opts.matmulShapes ? (a) => `kernel.matmul.${form(a)} ${String(a[3])}x${String(a[4])}x${String(a[5])}` : (a) => `kernel.matmul.${form(a)}`
+      : k === 'unary' || k === 'binary' ? (a) => `kernel.${k}.${String(a[0])}` : `kernel.${k}`),
+  );
+  return () => undos.forEach((u) => u());
+}
+
+const wrappedNodes = new WeakSet<object>();
+let sinkPatched: { proto: Record<string, unknown>; undo: Undo } | null = null;
+
+/**
+ * Wrap the backward closure of every graph node reachable from the roots (once per node), so
+ * backward time is attributed to `<op>.bwd` in phase 'backward' (or the caller's phase). The
+ * first node run also patches the GradSink's `finish` (the NaN / Inf check of what the node
+ * wrote) as `autograd.finiteCheck`.
+ */
+export function instrumentGraph(prof: Profiler, roots: readonly Tensor[]): void {
+  const stack: Tensor[] = [...roots];
+  const seen = new Set<Tensor>();
+  while (stack.length) {
+    const t = stack.pop()!;
+    if (seen.has(t)) continue;
+    seen.add(t);
+    const node = t.node as GradNode | null;
+    if (!node) continue;
+    if (!wrappedNodes.has(node)) {
+      wrappedNodes.add(node);
+      const orig = node.backward, fam = `${node.op}.bwd`;
+      (node as { backward: GradNode['backward'] }).backward = (g: Tensor, sink: GradSink) => {
+        if (!prof.enabled) return orig(g, sink);
+        patchSink(prof, sink);
+        prof.begin(fam, 'backward');
+        try {
+          orig(g, sink);
+        } finally {
+          prof.end();
+        }
+      };
+    }
+    for (const x of node.inputs) if (x.node) stack.push(x);
+  }
+}
+
+function patchSink(prof: Profiler, sink: GradSink): void {
+  const proto = Object.getPrototypeOf(sink) as Record<string, unknown> | null;
+  if (!proto || sinkPatched?.proto === proto) return;
+  sinkPatched = { proto, undo: wrapMethod(prof, proto, 'finish', 'autograd.finiteCheck', 'backward') };
+}
+
+export interface InstallOptions {
+  /** The backend whose kernels to time (default: the active one). */
+  backend?: Backend;
+  /** Also time this balancer's combine / lossWeights (phase 'balancer'). */
+  balancer?: object;
+  /** Optimizer.step() marks a step's end (default true). */
+  markSteps?: boolean;
+  /** Split matmul families by shape. */
+  matmulShapes?: boolean;
+}
+
+/**
+ * Everything at once: the active backend's kernels; layer forwards; model forward / bottom /
+ * head (phase 'forward'; their own time is the untracked JS ops: mixture, concat, slice);
+ * per-task BCE (phase 'forward', and it instruments the graph of the losses it returns, so
+ * their backward closures are timed); the optimizer's step (phase 'optimizer', then a step
+ * mark); zeroGrad; the store's shared-view moves (phase 'balancer'); a balancer's
+ * combine / lossWeights when given.
+ */
+export function install(prof: Profiler, opts: InstallOptions = {}): Undo {
+  const undos: Undo[] = [];
+  undos.push(instrumentBackend(prof, opts.backend ?? getBackend(), { matmulShapes: opts.matmulShapes }));
+  const graph = (out: unknown): void => {
+    if (!prof.enabled) return;
+    if (Array.isArray(out)) instrumentGraph(prof, out as Tensor[]);
+    else if (out && typeof out === 'object' && 'node' in out) instrumentGraph(prof, [out as Tensor]);
+  };
+  undos.push(wrapMethod(prof, Linear.prototype, 'forward', 'linear.fwd', 'forward'));
+  undos.push(wrapMethod(prof, Embedding.prototype, 'forward', 'embedding.fwd', 'forward'));
+  undos.push(wrapMethod(prof, Gate.prototype, 'forward', 'gate.fwd(softmax)', 'forward'));
+  undos.push(wrapMethod(prof, MLP.prototype, 'forward', 'mlp.fwd', 'forward'));
+  undos.push(wrapMethod(prof, Dropout.prototype, 'forward', 'dropout.fwd', 'forward'));
+  undos.push(wrapMethod(prof, FM.prototype, 'forward', 'fm.fwd', 'forward'));
+  for (const M of [PLE.prototype, SharedBottom.prototype]) {
+    undos.push(wrapMethod(prof, M, 'forward', 'model.fwd(mixture,concat)', 'forward'));
+    undos.push(wrapMethod(prof, M, 'bottom', 'model.bottom(concat)', 'forward', graph));
+    undos.push(wrapMethod(prof, M, 'head', 'model.head(mixture,slice)', 'forward'));
+  }
+  undos.push(wrapMethod(prof, MultiTaskBCE.prototype, 'losses', 'bce.fwd', 'forward', graph));
+  undos.push(wrapMethod(prof, ParameterStore.prototype, 'zeroGrad', 'store.zeroGrad', 'optimizer'));
+  for (const k of ['gatherShared', 'scatterShared', 'redirectShared']) {
+    undos.push(wrapMethod(prof, ParameterStore.prototype, k, `store.${k}`, 'balancer'));
+  }
+  const stepUndo = wrapMethod(prof, Optimizer.prototype, 'step', 'optimizer.step', 'optimizer', () => {
+    if (opts.markSteps ?? true) prof.step();
+  });
+  undos.push(stepUndo);
+  if (opts.balancer) {
+    for (const k of ['combine', 'lossWeights']) undos.push(wrapMethod(prof, opts.balancer, k, `balancer.${k}`, 'balancer'));
+  }
+  return () => {
+    for (const u of undos.reverse()) u();
+    sinkPatched?.undo();
+    sinkPatched = null;
+  };
+}
