@@ -236,17 +236,6 @@ function trainOne(cfg: TrainConfig, splits: Splits, runDir: string, resuming: bo
     filterJsonl(epochsFile, () => false);
     filterJsonl(diagFile, () => false);
   }
-  const bestRecord = (): ValidMetrics | null => {
-    if (!existsSync(epochsFile) || early.bestEpoch === 0) return null;
-    for (const line of readFileSync(epochsFile, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      const r = JSON.parse(line) as { epoch: number; valid: Record<string, TaskScore>; valid_mean_auc: number | null };
-      if (r.epoch === early.bestEpoch) return { mean_auc: r.valid_mean_auc, ...r.valid };
-    }
-    return null;
-  };
-  let bestValid: ValidMetrics | null = resuming ? bestRecord() : null;
-
   const stepsPerEpoch = batcher.batchesPerEpoch;
   progress.start({ label, epochs: cfg.epochs, stepsPerEpoch, startEpoch: epochDone, tasks });
   const lossSum = new Float64Array(T);
@@ -286,7 +275,6 @@ function trainOne(cfg: TrainConfig, splits: Splits, runDir: string, resuming: bo
         early.bestEpoch = epoch;
         early.badEpochs = 0;
         best.set(store.values);
-        bestValid = { mean_auc: score, ...ev.perTask };
         if (cfg.checkpoint) saveBest(runDir, store, epoch);
       } else {
         early.badEpochs++;
@@ -328,10 +316,13 @@ function trainOne(cfg: TrainConfig, splits: Splits, runDir: string, resuming: bo
     : `reached the epoch limit (${cfg.epochs}) before early stopping; restored the best weights of epoch ${bestEpoch}`;
   progress.note(restored);
   const tt = now();
+  // Validation again on the restored weights: equal to the best epoch's record, which checks
+  // the restore (tests compare them bit for bit).
+  const ve = evaluate(model, splits.valid, cfg.evalBatchSize, validPreds);
+  const valid = { mean_auc: ve.meanAuc, ...ve.perTask } as ValidMetrics;
   const te = evaluate(model, splits.test, cfg.evalBatchSize);
   timing.evalSeconds += now() - tt;
   const test = { ...te.perTask, av_a: te.avA, av_g: te.avG } as TestMetrics;
-  const valid = bestValid ?? ({ mean_auc: null } as ValidMetrics);
   const seconds = now() - t0;
   return {
     config: cfg,

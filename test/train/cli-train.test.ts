@@ -1,0 +1,52 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configFromFlags } from '../../src/cli/commands/train.ts';
+import { tmp } from './helpers.ts';
+
+const tiny = ['--set', 'data.rows=1500', '--set', 'data.users=120', '--set', 'data.items=240', '--tasks', 'ev,lv,cv', '--model', 'ple-lite', '--batch-size', '200'];
+
+function mtlkit(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('mtlkit train', () => {
+  it('--json: the last stdout line is one JSON object with config, valid.mean_auc, test per task and av_a / av_g', () => {
+    const out = join(tmp(), 'run');
+    const r = mtlkit(['train', ...tiny, '--method', 'pcgrad', '--epochs', '2', '--seed', '7', '--lr', '0.002', '--opt', 'reduction="mean"', '--out', out, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    const res = JSON.parse(lines[lines.length - 1]!);
+    expect(res.config).toMatchObject({ method: 'pcgrad', epochs: 2, seed: 7, lr: 0.002, batchSize: 200, tasks: ['ev', 'lv', 'cv'], methodOptions: { reduction: 'mean' } });
+    expect(res.tasks).toEqual(['ev', 'lv', 'cv']);
+    expect(typeof res.valid.mean_auc).toBe('number');
+    for (const t of res.tasks) expect(Object.keys(res.test[t]).sort()).toEqual(['auc', 'gauc', 'ne']);
+    expect(typeof res.test.av_a).toBe('number');
+    expect(typeof res.test.av_g).toBe('number');
+    expect(res).toHaveProperty('best_epoch');
+    expect(res).toHaveProperty('stopped_early');
+    expect(res.timing.samples_per_s).toBeGreaterThan(0);
+    expect(res.run_dir).toBe(out);
+    expect(existsSync(join(out, 'final.json'))).toBe(true);
+  });
+
+  it('--config (the sweep runner\'s call) and one-line errors with exit code 2 naming the field', () => {
+    const dir = tmp();
+    const cfg = join(dir, 'trial.json');
+    writeFileSync(cfg, JSON.stringify({ lr: -3, method: 'ew' }));
+    const r = mtlkit(['train', '--config', cfg, '--json']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^mtlkit: train: config\.lr: must be/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('flags map onto config fields, over --config', () => {
+    const dir = tmp();
+    const file = join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ method: 'gradcraft', methodOptions: { tau: 0.3 }, epochs: 5 }));
+    const c = configFromFlags({ config: file, epochs: '2', opt: ['epsilon=1e-9'], set: ['data.rows=100'], data: 'x.csv', schema: 's.json', tasks: 'ev, like' });
+    expect(c).toMatchObject({ method: 'gradcraft', epochs: 2, methodOptions: { tau: 0.3, epsilon: 1e-9 }, tasks: ['ev', 'like'], data: { kind: 'csv', path: 'x.csv', schema: 's.json', rows: 100 } });
+  });
+});
