@@ -85,3 +85,18 @@ describe('wasm storage', () => {
     expect(wasm.alloc('float32', 3).buffer).toBeInstanceOf(ArrayBuffer);
   });
 });
+
+describe('wasm storage recycling', () => {
+  it('blocks of dropped arrays are reused once the loop yields (no dispose needed)', async () => {
+    const be = make({ threads: 1 });
+    // 600 MB allocated in 1 MB arrays, each dropped at once; the loop yields every 10.
+    for (let i = 0; i < 600; i++) {
+      const a = be.alloc('float32', 1 << 18);
+      a[0] = i;
+      if (i % 10 === 9) await new Promise((r) => setImmediate(r));
+    }
+    const s = be.heapStats();
+    expect(s.freeBlocks).toBeGreaterThan(0);
+    expect(s.heapBytes).toBeLessThan(600 * 2 ** 20);
+  });
+});
