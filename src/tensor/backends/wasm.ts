@@ -17,6 +17,8 @@ export interface WasmBackendOptions {
   residentStorage?: boolean;
   /** Module bytes to use instead of build/wasm (tests pass broken bytes to simulate failure). */
   moduleBytes?: Uint8Array;
+  /** false: behave as on a host without SharedArrayBuffer (unshared module, one thread). */
+  sharedMemory?: boolean;
 }
 
 export interface WasmBackend extends Backend {
@@ -70,7 +72,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     throw new Error('simulated load failure (MTLKIT_SIMULATE_LOAD_FAILURE=wasm)');
   }
   if (!simdSupported()) throw new Error('this WebAssembly engine has no SIMD support');
-  const shared = sharedMemorySupported();
+  const shared = (opts.sharedMemory ?? true) && sharedMemorySupported();
   const bytes = opts.moduleBytes ?? loadKernelBytes(shared ? 'shared' : 'single');
   const module = new WebAssembly.Module(bytes);
   const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared });

@@ -100,3 +100,13 @@ describe('wasm storage recycling', () => {
     expect(s.heapBytes).toBeLessThan(600 * 2 ** 20);
   });
 });
+
+describe('wasm without SharedArrayBuffer (unshared module, one thread, copied operands)', () => {
+  const single = make({ sharedMemory: false });
+  it('runs on one thread with ordinary-array storage', () => {
+    expect(single.sharedMemory).toBe(false);
+    expect(single.maxThreads).toBe(1);
+    expect(single.alloc('float32', 5000).buffer).toBeInstanceOf(ArrayBuffer);
+  });
+  parityProperties(() => single, it, 10);
+});
