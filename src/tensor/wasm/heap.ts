@@ -24,7 +24,8 @@ import type { DType, Storage } from '../backend.ts';
 export class WasmF32 extends Float32Array {
   keepAlive: object | undefined = undefined;
   override subarray(begin?: number, end?: number): WasmF32 {
-    const v = super.subarray(begin, end) as WasmF32;
+    const [b, n] = bounds(this.length, begin, end);
+    const v = new WasmF32(this.buffer as ArrayBuffer, this.byteOffset + b * 4, n);
     v.keepAlive = this.keepAlive ?? this;
     return v;
   }
@@ -33,10 +34,27 @@ export class WasmF32 extends Float32Array {
 export class WasmF64 extends Float64Array {
   keepAlive: object | undefined = undefined;
   override subarray(begin?: number, end?: number): WasmF64 {
-    const v = super.subarray(begin, end) as WasmF64;
+    const [b, n] = bounds(this.length, begin, end);
+    const v = new WasmF64(this.buffer as ArrayBuffer, this.byteOffset + b * 8, n);
     v.keepAlive = this.keepAlive ?? this;
     return v;
   }
+}
+
+// Code elsewhere compares `x.constructor === y.constructor` to check dtypes (the balancers
+// do): to such checks a wasm-backed array is a Float32Array / Float64Array. This also makes
+// slice / map / filter return ordinary arrays (they copy, so they need no block).
+Object.defineProperty(WasmF32.prototype, 'constructor', { value: Float32Array, writable: true, configurable: true });
+Object.defineProperty(WasmF64.prototype, 'constructor', { value: Float64Array, writable: true, configurable: true });
+
+/** TypedArray.prototype.subarray's index rules: [start, count]. */
+function bounds(len: number, begin = 0, end = len): [number, number] {
+  const rel = (x: number) => {
+    const i = Math.trunc(x) || 0;
+    return i < 0 ? Math.max(len + i, 0) : Math.min(i, len);
+  };
+  const b = rel(begin), e = rel(end);
+  return [b, Math.max(e - b, 0)];
 }
 
 const PAGE = 65536;

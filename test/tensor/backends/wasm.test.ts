@@ -75,10 +75,25 @@ describe('wasm storage', () => {
     expect(a[0]).toBe(5);
   });
 
-  it('a subarray keeps its parent block alive', () => {
+  it('a subarray (of a subarray) keeps its parent block alive and indexes like the native one', () => {
     const a = wasm.alloc('float64', 4096);
-    const v = a.subarray(10, 20) as unknown as { keepAlive: unknown };
-    expect(v.keepAlive).toBe(a);
+    for (let i = 0; i < a.length; i++) a[i] = i;
+    const v = a.subarray(10, 20);
+    const w = v.subarray(-3);
+    expect((v as unknown as { keepAlive: unknown }).keepAlive).toBe(a);
+    expect((w as unknown as { keepAlive: unknown }).keepAlive).toBe(a);
+    expect(Array.from(w)).toEqual([17, 18, 19]);
+    for (const [b, e] of [[0, 0], [5, 2], [-5, -1], [4090, 5000], [undefined, undefined]] as const) {
+      expect(Array.from(a.subarray(b, e))).toEqual(Array.from(new Float64Array(a).subarray(b, e)));
+    }
+  });
+
+  it('looks like an ordinary Float32Array / Float64Array to constructor checks', () => {
+    const f = wasm.alloc('float32', 4096), d = wasm.alloc('float64', 4096);
+    expect(f.constructor).toBe(Float32Array);
+    expect(d.constructor).toBe(Float64Array);
+    expect(f.subarray(1).constructor).toBe(Float32Array);
+    expect(f.slice(0, 4).buffer).toBeInstanceOf(ArrayBuffer);
   });
 
   it('small arrays stay ordinary (not worth a block)', () => {
