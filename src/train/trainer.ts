@@ -31,7 +31,7 @@ import {
   dropoutStates, hasState, loadState, saveBest, saveState, setDropoutStates, type EarlyStopState, type TrainState,
 } from './checkpoint.ts';
 import { absoluteData, loadSplits } from './data.ts';
-import { autoProgress, silentProgress, type Progress } from './progress.ts';
+import { autoProgress, type Progress } from './progress.ts';
 import { appendJsonl, createRunDir, diagnosticsRecord, filterJsonl, writeJsonAtomic } from './run-folder.ts';
 
 export interface TaskScore {
@@ -382,7 +382,7 @@ async function trainSingle(cfg: TrainConfig, splits: Splits, runDir: string, res
         createRunDir(sub, { method: 'single', mode: cfg.mode, seed: cfg.seed });
         writeJsonAtomic(join(sub, 'config.json'), subCfg);
       }
-      r = trainOne(subCfg, subSplits, sub, !fresh, progress === silentProgress ? progress : progress, hooks, 'single', `single[${task}]`);
+      r = trainOne(subCfg, subSplits, sub, !fresh, progress, hooks, 'single', `single[${task}]`);
       writeJsonAtomic(join(sub, 'final.json'), r);
     }
     runs.push(r);
