@@ -46,7 +46,7 @@ export interface TrainState {
   balancer: BalancerState;
   dropout: Record<string, number[]>;
   early: EarlyStopState;
-  timing: { trainSeconds: number; evalSeconds: number; samples: number };
+  timing: { trainSeconds: number; evalSeconds: number; samples: number; plainSeconds: number; plainSamples: number };
   lastLosses: number[] | null;
 }
 

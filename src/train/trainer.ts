@@ -46,8 +46,14 @@ export type ValidMetrics = { mean_auc: number | null } & Record<string, TaskScor
 export type TestMetrics = { av_a: number | null; av_g: number | null } & Record<string, TaskScore | number | null>;
 
 export interface Timing {
-  /** Training samples per second of training-step time (evaluation excluded). */
+  /**
+   * Training samples per second of step time (forward, backward, balancing, L2, optimizer),
+   * over the steps that did not record diagnostics (those cost extra: T backwards for loss
+   * methods), so methods compare fairly. Evaluation and checkpoints are excluded.
+   */
   samples_per_s: number;
+  /** The same over every step, diagnostics steps included. */
+  samples_per_s_all: number;
   /** Wall seconds of the whole run (training, evaluation, checkpoints). */
   seconds: number;
   train_seconds: number;
@@ -216,7 +222,7 @@ function trainOne(cfg: TrainConfig, splits: Splits, runDir: string, resuming: bo
 
   let early: EarlyStopState = { bestScore: null, bestEpoch: 0, badEpochs: 0, stopped: false };
   let epochDone = 0, gstep = 0;
-  let timing = { trainSeconds: 0, evalSeconds: 0, samples: 0 };
+  let timing = { trainSeconds: 0, evalSeconds: 0, samples: 0, plainSeconds: 0, plainSamples: 0 };
   let lastLosses: number[] | null = null;
   const epochsFile = join(runDir, 'epochs.jsonl'), diagFile = join(runDir, 'diagnostics.jsonl');
   if (resuming && hasState(runDir)) {
@@ -247,10 +253,15 @@ function trainOne(cfg: TrainConfig, splits: Splits, runDir: string, resuming: bo
       for (const batch of batcher.epochBatches()) {
         hooks?.beforeStep?.(gstep, batch);
         let res;
+        const s0 = now();
         try {
           res = step.run(batch, { step: gstep, epoch: epoch - 1, rng });
           addL2Grad(store, cfg.l2);
           optimizer.step();
+          if (!res.diagnostics) {
+            timing.plainSeconds += now() - s0;
+            timing.plainSamples += batch.size;
+          }
         } catch (err) {
           if (err instanceof NonFiniteError) throw diverged(err, epoch, tasks, lastLosses, runDir, cfg.checkpoint && epochDone > 0 ? epochDone : 0);
           throw err;
@@ -335,7 +346,8 @@ function trainOne(cfg: TrainConfig, splits: Splits, runDir: string, resuming: bo
     stop_reason: stoppedEarly ? 'patience' : 'epoch-limit',
     restored,
     timing: {
-      samples_per_s: timing.samples / Math.max(timing.trainSeconds, 1e-9),
+      samples_per_s: timing.plainSamples > 0 ? timing.plainSamples / Math.max(timing.plainSeconds, 1e-9) : timing.samples / Math.max(timing.trainSeconds, 1e-9),
+      samples_per_s_all: timing.samples / Math.max(timing.trainSeconds, 1e-9),
       seconds,
       train_seconds: timing.trainSeconds,
       eval_seconds: timing.evalSeconds,
@@ -410,7 +422,8 @@ async function trainSingle(cfg: TrainConfig, splits: Splits, runDir: string, res
     stop_reason: runs.every((r) => r.stopped_early) ? 'patience' : 'epoch-limit',
     restored: runs.map((r, k) => `${tasks[k]}: ${r.restored}`).join('; '),
     timing: {
-      samples_per_s: samples / Math.max(trainSeconds, 1e-9), seconds: now() - t0, train_seconds: trainSeconds,
+      samples_per_s: runs.reduce((a, r) => a + r.timing.samples / r.timing.samples_per_s, 0) > 0 ? samples / runs.reduce((a, r) => a + r.timing.samples / r.timing.samples_per_s, 0) : 0,
+      samples_per_s_all: samples / Math.max(trainSeconds, 1e-9), seconds: now() - t0, train_seconds: trainSeconds,
       eval_seconds: sum((t) => t.eval_seconds), steps, samples, ms_per_step: (1000 * trainSeconds) / Math.max(1, steps),
     },
     run_dir: runDir,
