@@ -18,7 +18,10 @@ export interface GradSink {
   addRows(i: number, idx: Int32Array, src: Storage, rows: number, width: number): void;
 }
 
-/** d(root)/d(inputs) given d(root)/d(output) = g. */
+/**
+ * d(root)/d(inputs) given d(root)/d(output) = g. `g` (and any buffer from `grads`) is valid
+ * only during the call: backward recycles gradient buffers, so copy what you need to keep.
+ */
 export type BackwardFn = (g: Tensor, grads: GradSink) => void;
 
 export interface GradNode extends OpNode {
