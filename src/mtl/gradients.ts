@@ -148,9 +148,13 @@ export class BalancedStep {
     // Initial capacity: rep mode knows d = B x width; param mode starts from the dense shared
     // part plus a guess for touched rows and grows once if needed.
     const maxBatch = opts.maxBatch ?? 256;
+    // Param mode: a batch touches at most min(rows, B) rows of a per-field table (a table shared
+    // by several fields may need more: G then grows once).
+    const v = store.sharedView();
+    const rowsBound = v.segments.reduce((a, s) => a + Math.min(s.param.rows, maxBatch) * s.width, 0);
     const d0 = this.mode === 'rep'
       ? maxBatch * model.repWidth
-      : store.sharedView().denseLength + maxBatch * 16 + (this.scope === 'whole-model' ? this.taskTotal : 0);
+      : v.denseLength + rowsBound + (this.scope === 'whole-model' ? this.taskTotal : 0);
     this.G = this.alloc(this.tasks * d0);
     this.out = this.alloc(d0);
   }
