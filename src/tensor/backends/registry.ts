@@ -22,7 +22,7 @@ export function registeredBackends(): string[] {
   return [...factories.keys()];
 }
 
-/** The active backend; the first call reads MTLKIT_BACKEND (default js). */
+/** The active backend; the first call reads MTLKIT_BACKEND (default wasm, the CPU default; js when wasm cannot load). */
 export function getBackend(): Backend {
   if (active === null) active = resolve(envBackendName(), false);
   return active;
@@ -40,7 +40,7 @@ export function setBackend(name: string, opts: { strict?: boolean } = {}): Backe
 
 function envBackendName(): string {
   const v = typeof process !== 'undefined' ? process.env.MTLKIT_BACKEND : undefined;
-  return v && v.trim() !== '' ? v.trim().toLowerCase() : 'js';
+  return v && v.trim() !== '' ? v.trim().toLowerCase() : 'wasm';
 }
 
 function resolve(name: string, strict: boolean): Backend {
