@@ -57,7 +57,7 @@ export function registerDoctor(program: Command): void {
       }
       const out: string[] = [];
       out.push(`node ${r.node}, ${r.cores} cores; WebAssembly SIMD: ${r.simd ? 'yes' : 'no'}; shared memory / threads: ${r.sharedMemory ? 'yes' : 'no'}`);
-      out.push(`MTLKIT_BACKEND=${r.backendEnv ?? '(unset: js)'}  MTLKIT_THREADS=${r.threadsEnv ?? '(unset: core count)'}`);
+      out.push(`MTLKIT_BACKEND=${r.backendEnv ?? '(unset: wasm)'}  MTLKIT_THREADS=${r.threadsEnv ?? '(unset: core count)'}`);
       out.push('backends:');
       for (const [name, b] of Object.entries(r.backends)) out.push(`  ${name.padEnd(5)} ${b.loaded ? 'ok      ' + b.describe : 'FAILED  ' + b.reason}`);
       if (r.auto) {
