@@ -4,3 +4,8 @@
  */
 export * from './tensor/index.ts';
 export * from './autograd/index.ts';
+export * from './nn/index.ts';
+export * from './mtl/index.ts';
+export * from './data/index.ts';
+export * from './metrics/index.ts';
+export * from './train/index.ts';

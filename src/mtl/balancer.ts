@@ -17,8 +17,11 @@
  *   (it returns sum_t w_t G_t, the same update by linearity) so every method can be studied on
  *   gradients; it advances the state exactly as `lossWeights` does, so call one or the other
  *   per step, never both.
- * - 'both': loss weights first (the trainer computes per-task gradients of the WEIGHTED
- *   losses), then `combine` on those gradients (IMTL's hybrid).
+ * - 'both': loss weights and gradient combination in one method (IMTL's hybrid). The trainer
+ *   passes the UNWEIGHTED per-task rows and the losses; `combine` applies its own loss weights
+ *   to the rows and then combines them, and reports those weights in `lastInfo().lossWeights`
+ *   so the trainer can scale each task's own group by them. Calling `lossWeights` as well would
+ *   advance the learnable scales twice.
  *
  * Errors are part of the interface: a non-finite entry of G or of the losses throws a
  * `BalancerInputError` naming the task and coordinate (the trainer may catch it and skip the
