@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerBalance } from './balance.ts';
 import { registerBench } from './bench.ts';
 import { registerDoctor } from './doctor.ts';
+import { registerExperiment } from './experiment.ts';
 import { registerMetrics } from './metrics.ts';
 import { registerReport } from './report.ts';
 import { registerSweep } from './sweep.ts';
@@ -18,6 +19,7 @@ export const commands: RegisterCommand[] = [
   registerBalance,
   registerBench,
   registerDoctor,
+  registerExperiment,
   registerMetrics,
   registerReport,
   registerSweep,

@@ -1,0 +1,160 @@
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../../train/config.ts';
+import { getPreset, presetNames, presets, runExperiment, type ExperimentOptions, type ExperimentSize } from '../../train/experiments/index.ts';
+import { toJson } from '../../train/report/index.ts';
+import { CliError } from '../errors.ts';
+import { printJson } from '../output.ts';
+
+/**
+ * `mtlkit experiment <preset>`: reproduce a table or figure of the papers (docs/experiments.md).
+ * Writes an experiment folder (experiment.json, runs/<id>/, table.md, table.json, SVGs,
+ * report.html) and prints the Markdown table(s) on stdout; with --json the last stdout line is
+ * one JSON object {preset, dir, files, tables, failed, seconds}. Progress goes to stderr.
+ * Exit code 0 when the tables were written (failed runs print n/a and are listed on stderr),
+ * 2 for bad options, 1 when every run failed.
+ */
+interface ExperimentFlags {
+  quick?: boolean;
+  size?: string;
+  seeds?: string;
+  epochs?: string;
+  rows?: string;
+  out?: string;
+  workers?: string;
+  backend?: string;
+  baseline?: string;
+  grid?: string;
+  config?: string;
+  set: string[];
+  verbose?: boolean;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+function int(v: string | undefined, flag: string, min = 1): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isInteger(x) || x < min) throw new CliError(`experiment: ${flag} expects an integer >= ${min}, got '${v}'`);
+  return x;
+}
+
+function readJson(file: string, flag: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new CliError(`experiment: cannot read ${flag} ${file}: ${(e as Error).message}`);
+  }
+}
+
+function setDotted(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = obj;
+  for (const p of parts.slice(0, -1)) {
+    if (typeof node[p] !== 'object' || node[p] === null || Array.isArray(node[p])) node[p] = {};
+    node = node[p] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]!] = value;
+}
+
+/** ExperimentOptions from the flags. */
+export function experimentOptions(f: ExperimentFlags): ExperimentOptions {
+  const size = (f.size ?? (f.quick ? 'quick' : 'full')) as ExperimentSize;
+  if (!['toy', 'quick', 'full'].includes(size)) throw new CliError(`experiment: --size must be toy, quick or full, got '${f.size}'`);
+  if (f.quick && f.size && f.size !== 'quick') throw new CliError('experiment: give --quick or --size, not both');
+  let base: Record<string, unknown> = {};
+  if (f.config) {
+    const c = readJson(f.config, '--config');
+    if (!c || typeof c !== 'object' || Array.isArray(c)) throw new CliError(`experiment: --config ${f.config} must hold a JSON object (TrainConfig fields)`);
+    base = c as Record<string, unknown>;
+  }
+  for (const s of f.set) {
+    const i = s.indexOf('=');
+    if (i <= 0) throw new CliError(`experiment: --set expects path=value, got '${s}'`);
+    let v: unknown = s.slice(i + 1).trim();
+    try {
+      v = JSON.parse(v as string);
+    } catch {
+      // a plain string
+    }
+    setDotted(base, s.slice(0, i).trim(), v);
+  }
+  const grid = f.grid ? readJson(f.grid, '--grid') : undefined;
+  return {
+    size,
+    seeds: int(f.seeds, '--seeds'),
+    epochs: int(f.epochs, '--epochs'),
+    rows: int(f.rows, '--rows', 10),
+    workers: int(f.workers, '--workers'),
+    out: f.out,
+    backend: f.backend,
+    base,
+    options: f.baseline ? { baseline: f.baseline } : {},
+    grid: grid as ExperimentOptions['grid'],
+    verbose: f.verbose,
+    quiet: f.quiet,
+  };
+}
+
+function presetHelp(): string {
+  const lines = ['', 'Presets (expected run time on 2 cores):'];
+  for (const name of presetNames) {
+    const p = presets[name];
+    lines.push(`  ${name.padEnd(13)}${p.title}`);
+    lines.push(`  ${''.padEnd(13)}--quick: ${p.runTime.quick}; full: ${p.runTime.full}`);
+  }
+  lines.push(
+    '',
+    'Sizes: --quick = 20,000 synthetic rows, ple-paper, batch 256, lr 5e-3, <= 3 epochs (what `npm start` runs);',
+    'full (default) = 50,000 rows, batch 256, lr 1e-3, <= 40 epochs, patience 5; --size toy is for tests.',
+    'Examples:',
+    '  npm start                                              # table2 --quick --workers 2',
+    '  npm run -s mtlkit -- experiment tau --quick --workers 2',
+    '  npm run -s mtlkit -- experiment table2 --seeds 3 --out runs/experiments/t2',
+    '  npm run -s mtlkit -- experiment table2 --grid grid.json  # select lr / batch / L2 / options on validation first',
+    'Run again with the same --out to resume: finished runs are reused.',
+  );
+  return lines.join('\n');
+}
+
+export function registerExperiment(program: Command): void {
+  program
+    .command('experiment')
+    .description("reproduce a table or figure of the papers: runs every method, writes an experiment folder and report, prints the table")
+    .argument('<preset>', `one of ${presetNames.join(', ')}`)
+    .option('--quick', 'the short size (minutes): see below')
+    .option('--size <size>', 'toy | quick | full (default full; --quick = quick)')
+    .option('--seeds <n>', 'training seeds per method (tables show mean ± std); default 1')
+    .option('--epochs <n>', "override the size's epoch limit")
+    .option('--rows <n>', 'override the synthetic data rows')
+    .option('--out <dir>', 'experiment folder (default runs/experiments/<preset>-<size>-<time>)')
+    .option('--workers <n>', 'runs at once, each in its own process (default 1: in this process); results are the same')
+    .option('--backend <name>', 'kernel backend js | wasm | gpu | auto (default MTLKIT_BACKEND, else wasm)')
+    .option('--baseline <id>', 'tasks preset: the baseline to compare with (default: the best on validation at T = 6)')
+    .option('--grid <file.json>', 'grid-search lr / batchSize / l2 / method options on validation before each method (docs/experiments.md)')
+    .option('--config <file.json>', 'TrainConfig fields over the size profile (data, model, ...)')
+    .option('--set <path=value>', 'one TrainConfig field by dotted path (repeatable), e.g. --set model=ple-lite', collect, [])
+    .option('--verbose', "show each run's own progress (--workers 1)")
+    .option('--quiet', 'no progress lines')
+    .option('--json', 'print one JSON object {preset, dir, files, tables, failed, seconds} as the last stdout line')
+    .addHelpText('after', presetHelp())
+    .action(async (preset: string, flags: ExperimentFlags) => {
+      let res;
+      try {
+        getPreset(preset);
+        res = await runExperiment(preset, experimentOptions(flags));
+      } catch (e) {
+        if (e instanceof ConfigError) throw new CliError(`experiment: ${e.message}`, 2);
+        throw e;
+      }
+      for (const f of res.failed) process.stderr.write(`mtlkit: warning: run ${f.id} failed (its row prints n/a): ${f.error.split('\n').slice(-1)[0]}\n`);
+      if (flags.json) {
+        printJson({ preset: res.preset, dir: res.dir, files: res.render.files, tables: res.tables.map(toJson), failed: res.failed, seconds: res.seconds });
+      } else {
+        process.stdout.write(`\n${res.markdown}\n\nExperiment folder: ${res.dir} (report.html, table.md, table.json, SVG plots); ${res.runs.length} runs in ${res.seconds.toFixed(0)} s.\n`);
+      }
+      if (res.failed.length === res.runs.length && res.runs.length > 0) throw new CliError('experiment: every run failed', 1);
+    });
+}

@@ -1,0 +1,10 @@
+/** Experiments: the papers' tables and figures as presets runnable by name (docs/experiments.md). */
+export { runExperiment, mergeConfig, baseConfig, type ExperimentOptions, type ExperimentResult } from './runner.ts';
+export { presets, presetNames, getPreset } from './registry.ts';
+export { SIZES, seedList } from './sizes.ts';
+export { TABLE2_METHODS, TABLE3_METHODS, type MethodSpec } from './methods.ts';
+export { TAU_VALUES, EPSILON_VALUES } from './sweeps.ts';
+export { TASK_SUBSETS } from './tasks.ts';
+export { MB_BETAS } from './multibalance.ts';
+export { runOne, type RunJob } from './run-one.ts';
+export type { ExperimentSize, PlanContext, PresetDef, RunOutcome, RunSpec, RowInfo, Phase } from './types.ts';
