@@ -17,6 +17,8 @@
  * 3. peak resident memory of each side, measured in a child process per side (one process
  *    cannot separate them: --no-rss skips this).
  * --quick: 3 steps after 1 warm-up. mtlkit uses MTLKIT_BACKEND (default here: wasm).
+ * --profile [--shapes] [--top N]: no race; mtlkit's side of each mode under the step profiler
+ * (src/profile): ms per phase and per op family (matmul by shape with --shapes).
  */
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -35,6 +37,7 @@ import { Adam } from '../src/nn/optim/adam.ts';
 import { getBackend, setBackend } from '../src/tensor/backends/registry.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { PLE_LITE, TfPleLite, type TfForm } from './tfjs/ple-lite.ts';
+import { formatReport, installProfiler, profile, wrapMethod } from '../src/profile/index.ts';
 
 // ---------------------------------------------------------------------------------- options
 const here = dirname(fileURLToPath(import.meta.url));
@@ -356,9 +359,38 @@ function childRss(side: SideName): number {
   }
 }
 
+// ---------------------------------------------------------------------------------- profile
+/** --profile: mtlkit only, each mode with the step profiler (src/profile); no tfjs. */
+async function profileMain(): Promise<void> {
+  const batches = makeBatches(4);
+  const mtl = makeMtl();
+  const undo = installProfiler({ balancer: mtl.param.balancer, markSteps: false, matmulShapes: has('shapes') });
+  const undoWb = wrapMethod(profile, BalancedStep.prototype, 'writeBack', 'balancedStep.writeBack', 'balancer');
+  console.log(`compare-tfjs --profile: mtlkit PLE-lite, batch ${B}; ${getBackend().describe()}; ${STEPS} steps after ${WARMUP} warm-up (mean per step)`);
+  for (const mode of MODES) {
+    const bal = mode === 'rep' ? mtl.rep.balancer : mtl.param.balancer;
+    const undoB = bal !== mtl.param.balancer ? wrapMethod(profile, bal, 'lossWeights', 'balancer.lossWeights', 'balancer') : () => {};
+    profile.enable({ skipSteps: WARMUP });
+    for (let i = 0; i < WARMUP + STEPS; i++) {
+      mtlStep(mtl, mode, batches[i % batches.length]!);
+      profile.step();
+      profile.pause();
+      await tick();
+      profile.resume();
+    }
+    console.log(`\n== ${mode}`);
+    console.log(formatReport(profile.report(), { top: Number(opt('top', '14')) }));
+    profile.disable();
+    undoB();
+  }
+  undoWb();
+  undo();
+}
+
 // ---------------------------------------------------------------------------------- main
 async function main(): Promise<void> {
   if (CHILD) return childMain(CHILD);
+  if (has('profile')) return profileMain();
   const json = has('json');
   const log = (s: string): void => void (json ? process.stderr.write(s + '\n') : process.stdout.write(s + '\n'));
   await initTf();

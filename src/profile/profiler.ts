@@ -82,6 +82,18 @@ export class Profiler {
     this.lastMark = this.now();
   }
 
+  /** Stop recording without forgetting (e.g. across an await between steps). */
+  pause(): void {
+    this.on = false;
+  }
+
+  /** Continue after pause(); the paused time counts toward no step. */
+  resume(): void {
+    if (this.on) return;
+    this.on = true;
+    this.lastMark = this.now();
+  }
+
   disable(): void {
     this.on = false;
     this.stack.length = 0;

@@ -76,6 +76,24 @@ describe('Profiler bookkeeping', () => {
     expect(r.byFamily).toEqual([{ family: 'adam', ms: 10, calls: 2 }, { family: '(js)', ms: 0, calls: 1 }]);
   });
 
+  it('pause / resume keeps what was recorded and leaves the paused time out of the step', () => {
+    const c = fakeClock();
+    const p = new Profiler({ now: c.now });
+    p.enable();
+    p.phase('forward', () => c.tick(2));
+    p.step();
+    p.pause();
+    p.phase('forward', () => c.tick(100));
+    c.tick(50);
+    p.resume();
+    p.phase('forward', () => c.tick(4));
+    p.step();
+    const r = p.report();
+    expect(r.steps).toBe(2);
+    expect(r.wallMs).toBe(3);
+    expect(r.phases).toEqual([{ phase: 'forward', ms: 3 }]);
+  });
+
   it('ends scopes on throw, refuses an unmatched end, and records nothing while disabled', () => {
     const c = fakeClock();
     const p = new Profiler({ now: c.now });
