@@ -5,6 +5,7 @@ import { record } from '../../autograd/node.ts';
 import { Module, Scratch, paramTensor, type LayerOptions } from '../module.ts';
 import type { Parameter } from '../parameter.ts';
 import type { ParameterStore } from '../store.ts';
+import { addBiasRows, addColumnSums, reluGradMask, reluInPlace } from './rowops.ts';
 
 export type Activation = 'none' | 'relu';
 
@@ -24,6 +25,8 @@ export class Linear extends Module {
   readonly activation: Activation;
   private readonly out = new Scratch();
   private readonly gmask = new Scratch();
+  private readonly tile = new Scratch();
+  private readonly colsum = new Scratch();
 
   constructor(store: ParameterStore, name: string, readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions) {
     super(store, name);
@@ -41,26 +44,19 @@ export class Linear extends Module {
     const y = this.out.get(bsz * n, this.dtype);
     const be = getBackend();
     be.matmul(x.data, W.data, y, bsz, k, n, false, false, false);
-    if (b) {
-      const bd = b.data;
-      for (let r = 0; r < bsz; r++) for (let j = 0, o = r * n; j < n; j++) y[o + j] += bd[j]!;
-    }
+    if (b) addBiasRows(be, y, b.data, bsz, n, this.tile);
     const relu = this.activation === 'relu';
-    if (relu) for (let i = 0; i < y.length; i++) if (!(y[i]! > 0)) y[i] = 0;
+    if (relu) reluInPlace(be, y);
     const out = new Tensor(y, [bsz, n]);
     const inputs = b ? [x, W, b] : [x, W];
     return record(relu ? 'linear_relu' : 'linear', inputs, out, (g, grads) => {
       let gz: Storage = g.data;
       if (relu) {
         gz = this.gmask.get(y.length, this.dtype);
-        const gd = g.data;
-        for (let i = 0; i < y.length; i++) gz[i] = y[i]! > 0 ? gd[i]! : 0;
+        reluGradMask(y, g.data, gz, y.length);
       }
       if (grads.needs(1)) be.matmul(x.data, gz, grads.buffer(1), k, bsz, n, true, false, true);
-      if (b && grads.needs(2)) {
-        const db = grads.buffer(2);
-        for (let r = 0; r < bsz; r++) for (let j = 0, o = r * n; j < n; j++) db[j] += gz[o + j]!;
-      }
+      if (b && grads.needs(2)) addColumnSums(be, gz, grads.buffer(2), bsz, n, this.colsum);
       if (grads.needs(0)) be.matmul(gz, W.data, grads.buffer(0), bsz, n, k, false, true, true);
     });
   }
