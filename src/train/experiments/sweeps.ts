@@ -26,7 +26,7 @@ export const tau: PresetDef = {
   name: 'tau',
   title: 'GradCraft Figure 2: sensitivity to tau in 0..1 (step 0.1), AV-A / RI-A / AV-G / RI-G',
   description: 'Trains Single and GradCraft with tau = 0, 0.1, ..., 1 (epsilon 1e-10); table per value and sweep.svg (AV-G and RI-G against tau).',
-  runTime: { quick: 'about 5 min on 2 cores (--workers 2)', full: 'about 2.5 h on 2 cores (--workers 2), estimated' },
+  runTime: { quick: 'about 3 min on 2 cores (--workers 2)', full: 'about 40 min on 2 cores (--workers 2), estimated' },
   phases: [(ctx) => sweepRuns(ctx, 'tau', TAU_VALUES)],
 };
 
@@ -34,6 +34,6 @@ export const epsilon: PresetDef = {
   name: 'epsilon',
   title: 'GradCraft Figure 3: sensitivity to epsilon in {0, 1e-12, ..., 1e-7}, AV-A / RI-A / AV-G / RI-G',
   description: 'Trains Single and GradCraft with epsilon = 0, 1e-12, ..., 1e-7 (tau 0.1); table per value and sweep.svg (log x axis, 0 drawn left of a break).',
-  runTime: { quick: 'about 3.5 min on 2 cores (--workers 2)', full: 'about 1.7 h on 2 cores (--workers 2), estimated' },
+  runTime: { quick: 'about 2 min on 2 cores (--workers 2)', full: 'about 25 min on 2 cores (--workers 2), estimated' },
   phases: [(ctx) => sweepRuns(ctx, 'epsilon', EPSILON_VALUES)],
 };
