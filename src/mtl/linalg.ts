@@ -18,6 +18,7 @@
  * G^T x (A (x1 - x2) = 0 implies |G^T (x1 - x2)|^2 = 0), so the balancers' updates do not
  * depend on which one is returned.
  */
+import { getBackend } from '../tensor/backends/registry.ts';
 import type { Grad } from './balancer.ts';
 
 export const SPD_PIVOT_TOL = 1e-10;
@@ -27,14 +28,23 @@ export const PINV_RCOND = 1e-12;
 const BLOCK = 2048;
 
 export type GramKernel = (g: Grad, out: Float64Array, t: number, d: number) => void;
-let gramKernel: GramKernel | null = null;
+let gramKernel: GramKernel | null | 'backend' = 'backend';
 
 /**
- * Route every balancer's Gram matrix through a faster kernel (e.g. the active backend's
- * `gram`, same signature), or back to the TS loop below with null. The kernel must accumulate
- * in float64 and fill all T x T entries.
+ * With 'backend' (the default), G of at least this many elements goes to the active backend's
+ * `gram`; smaller ones take the TS loop (under a millisecond, exact float64 products).
  */
-export function useGramKernel(kernel: GramKernel | null): void {
+export const GRAM_KERNEL_MIN = 1 << 18;
+
+/**
+ * Route every balancer's Gram matrix through a kernel of your own (same signature), back to
+ * the TS loop below with null, or (the default) 'backend': the active backend's `gram` (wasm
+ * SIMD over threads, or gpu.js) for G of GRAM_KERNEL_MIN elements or more, whenever that
+ * backend is not the js one (whose twin is this loop). The wasm kernel sums float32 products
+ * in float32 lanes over at most 1024 coordinates, then in float64: about 1e-6 relative
+ * accuracy instead of the loop's ~1e-12. A kernel must fill all T x T entries.
+ */
+export function useGramKernel(kernel: GramKernel | null | 'backend'): void {
   gramKernel = kernel;
 }
 
@@ -43,7 +53,13 @@ export function useGramKernel(kernel: GramKernel | null): void {
  * matches the backend kernel `gram(g, out, t, d)`; see `useGramKernel`.
  */
 export function gram(g: Grad, out: Float64Array, T: number, d: number): void {
-  if (gramKernel) {
+  if (gramKernel === 'backend') {
+    const be = getBackend();
+    if (T * d >= GRAM_KERNEL_MIN && be.name !== 'js') {
+      be.gram(g, out, T, d);
+      return;
+    }
+  } else if (gramKernel) {
     gramKernel(g, out, T, d);
     return;
   }
