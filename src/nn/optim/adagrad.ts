@@ -8,6 +8,8 @@ export interface AdagradOptions {
   /** Starting value of the accumulator (PyTorch 0, TensorFlow 0.1). */
   initialAccumulator?: number;
   lazy?: boolean;
+  /** Lazy table rows' accumulators in compact arenas (default true; see Optimizer). */
+  compactRows?: boolean;
 }
 
 /**
@@ -22,19 +24,19 @@ export class Adagrad extends Optimizer {
   private readonly acc: Storage;
 
   constructor(store: ParameterStore, opts: AdagradOptions = {}) {
-    super(store, { lr: opts.lr ?? 1e-2, lazy: opts.lazy });
+    super(store, { lr: opts.lr ?? 1e-2, lazy: opts.lazy, compactRows: opts.compactRows });
     this.eps = opts.eps ?? 1e-10;
     this.initialAccumulator = opts.initialAccumulator ?? 0;
     this.acc = this.buffer();
     if (this.initialAccumulator !== 0) this.acc.fill(this.initialAccumulator);
   }
 
-  protected update(a: number, b: number): void {
-    const w = this.store.values, g = this.store.grads, acc = this.acc, lr = this.lr, eps = this.eps;
+  protected update(a: number, b: number, state: readonly Storage[], so: number): void {
+    const w = this.store.values, g = this.store.grads, acc = state[0]!, lr = this.lr, eps = this.eps, d = so - a;
     for (let i = a; i < b; i++) {
       const gi = g[i]!;
-      const s = acc[i]! + gi * gi;
-      acc[i] = s;
+      const s = acc[i + d]! + gi * gi;
+      acc[i + d] = s;
       w[i] -= (lr * gi) / (Math.sqrt(s) + eps);
     }
   }

@@ -8,6 +8,8 @@ export interface AdamOptions {
   beta2?: number;
   eps?: number;
   lazy?: boolean;
+  /** Lazy table rows' moments in compact arenas (default true; see Optimizer). */
+  compactRows?: boolean;
 }
 
 /**
@@ -28,7 +30,7 @@ export class Adam extends Optimizer {
   private invSqrtBc2 = 1;
 
   constructor(store: ParameterStore, opts: AdamOptions = {}) {
-    super(store, { lr: opts.lr ?? 1e-3, lazy: opts.lazy });
+    super(store, { lr: opts.lr ?? 1e-3, lazy: opts.lazy, compactRows: opts.compactRows });
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;
     this.eps = opts.eps ?? 1e-8;
@@ -44,16 +46,16 @@ export class Adam extends Optimizer {
     this.invSqrtBc2 = 1 / Math.sqrt(1 - Math.pow(this.beta2, this.t));
   }
 
-  protected update(a: number, b: number): void {
-    const w = this.store.values, g = this.store.grads, m = this.m, v = this.v;
+  protected update(a: number, b: number, state: readonly Storage[], s: number): void {
+    const w = this.store.values, g = this.store.grads, m = state[0]!, v = state[1]!, d = s - a;
     const b1 = this.beta1, b2 = this.beta2, c1 = 1 - b1, c2 = 1 - b2;
     const step = this.stepSize, r = this.invSqrtBc2, eps = this.eps;
     for (let i = a; i < b; i++) {
       const gi = g[i]!;
-      const mi = b1 * m[i]! + c1 * gi;
-      const vi = b2 * v[i]! + c2 * gi * gi;
-      m[i] = mi;
-      v[i] = vi;
+      const mi = b1 * m[i + d]! + c1 * gi;
+      const vi = b2 * v[i + d]! + c2 * gi * gi;
+      m[i + d] = mi;
+      v[i + d] = vi;
       w[i] -= (step * mi) / (Math.sqrt(vi) * r + eps);
     }
   }

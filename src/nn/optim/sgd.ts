@@ -9,6 +9,8 @@ export interface SGDOptions {
   /** Nesterov: w <- w - lr (g + mu v). */
   nesterov?: boolean;
   lazy?: boolean;
+  /** Lazy table rows' velocity in compact arenas (default true; see Optimizer). */
+  compactRows?: boolean;
 }
 
 export class SGD extends Optimizer {
@@ -25,22 +27,22 @@ export class SGD extends Optimizer {
     this.v = this.momentum > 0 ? this.buffer() : null;
   }
 
-  protected update(a: number, b: number): void {
-    const w = this.store.values, g = this.store.grads, lr = this.lr, mu = this.momentum, v = this.v;
+  protected update(a: number, b: number, state: readonly Storage[], s: number): void {
+    const w = this.store.values, g = this.store.grads, lr = this.lr, mu = this.momentum, v = state[0] ?? null, d = s - a;
     if (v === null) {
       for (let i = a; i < b; i++) w[i] -= lr * g[i]!;
       return;
     }
     if (this.nesterov) {
       for (let i = a; i < b; i++) {
-        const vi = mu * v[i]! + g[i]!;
-        v[i] = vi;
+        const vi = mu * v[i + d]! + g[i]!;
+        v[i + d] = vi;
         w[i] -= lr * (g[i]! + mu * vi);
       }
     } else {
       for (let i = a; i < b; i++) {
-        const vi = mu * v[i]! + g[i]!;
-        v[i] = vi;
+        const vi = mu * v[i + d]! + g[i]!;
+        v[i + d] = vi;
         w[i] -= lr * vi;
       }
     }
