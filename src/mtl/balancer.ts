@@ -78,6 +78,15 @@ export interface Balancer {
   /** Resolved options (defaults filled in), JSON-able. */
   readonly options: Readonly<Record<string, unknown>>;
   /**
+   * True when the balancer keeps state per gradient coordinate across steps (an EMA of G:
+   * dbmtl, moco). Coordinate k must then mean the same parameter every step, so the training
+   * step (BalancedStep, param mode) gives it a FIXED layout: the whole shared group, dense
+   * parameters and every row of every shared table, instead of the compact touched-rows view
+   * whose length and row order change per step. Correct, but O(table size) per step (docs/balancers.md).
+   * Absent or false: the state is T-sized and any per-step layout works.
+   */
+  readonly perCoordinateState?: boolean;
+  /**
    * Combine the T rows of G (length T*d) into one d-vector, written into `out` when given
    * (same dtype as G, length d) and returned.
    */

@@ -37,12 +37,18 @@
  * reduction is 'mean' (the code's "mean on shared coordinates, sum on the others"). Param mode
  * only. Task groups enter as whole ranges (our models have no task-specific tables).
  *
+ * Per-coordinate state (`balancer.perCoordinateState`: dbmtl, moco) in param mode: the compact
+ * view's length and row order follow the rows each batch touches, which an EMA per coordinate
+ * cannot follow, so every row of every shared table is touched (in row order) before forward:
+ * G's rows are then the whole shared group in one fixed layout. Exact, O(shared table size).
+ *
  * Buffers: G and the combined vector are allocated once; they grow (never shrink) only when a
  * batch touches more shared rows than any batch before, so a run settles after a few steps.
  */
 import { backward } from '../autograd/backward.ts';
 import { add, mul } from '../autograd/ops/arithmetic.ts';
 import type { ModelBatch, MultiTaskModel } from '../nn/models/model.ts';
+import type { Parameter } from '../nn/parameter.ts';
 import { MultiTaskBCE } from '../nn/losses.ts';
 import type { Storage } from '../tensor/backend.ts';
 import type { Rng } from '../tensor/rng.ts';
@@ -122,6 +128,13 @@ export class BalancedStep {
   /** Whole-model: each task group's flat range, in task order. */
   private readonly taskRanges: { offset: number; length: number }[];
   private readonly taskTotal: number;
+  /**
+   * Param mode with a balancer that keeps per-coordinate state (`perCoordinateState`: dbmtl,
+   * moco): every row of every shared table is marked touched, in row order, before the forward
+   * pass, so the compact view is the whole shared group in a layout that never changes.
+   */
+  readonly fixedLayout: boolean;
+  private readonly sharedTables: Parameter[];
 
   constructor(readonly model: MultiTaskModel, readonly balancer: Balancer, opts: BalancedStepOptions = {}) {
     this.tasks = model.tasks;
@@ -151,7 +164,9 @@ export class BalancedStep {
     // Param mode: a batch touches at most min(rows, B) rows of a per-field table (a table shared
     // by several fields may need more: G then grows once).
     const v = store.sharedView();
-    const rowsBound = v.segments.reduce((a, s) => a + Math.min(s.param.rows, maxBatch) * s.width, 0);
+    this.fixedLayout = this.mode === 'param' && balancer.kind !== 'loss' && balancer.perCoordinateState === true;
+    this.sharedTables = store.sparseParams.filter((p) => p.group === 'shared');
+    const rowsBound = v.segments.reduce((a, s) => a + (this.fixedLayout ? s.param.rows : Math.min(s.param.rows, maxBatch)) * s.width, 0);
     const d0 = this.mode === 'rep'
       ? maxBatch * model.repWidth
       : v.denseLength + rowsBound + (this.scope === 'whole-model' ? this.taskTotal : 0);
@@ -193,6 +208,7 @@ export class BalancedStep {
     const { model, balancer } = this;
     const store = model.store, T = this.tasks;
     store.zeroGrad();
+    if (this.fixedLayout) this.touchAllSharedRows();
     let rep: Tensor | null = null;
     let copies: Tensor[] | null = null;
     let logits: Tensor[];
@@ -251,6 +267,19 @@ export class BalancedStep {
       this.writeBack(out, kind === 'loss');
     }
     return { losses: lv, lossWeights: w, d, diagnostics, path: 'per-task' };
+  }
+
+  /**
+   * The fixed coordinate layout: touching rows 0..n-1 of each shared table before forward
+   * makes the touched-rows view [dense | table 1 rows 0..n-1 | ...] every step (forward's own
+   * touches are then no-ops). O(table rows); zeroGrad, L2 and the lazy optimizer then visit
+   * every row too, which is what an update that is nonzero on every row needs.
+   */
+  private touchAllSharedRows(): void {
+    const store = this.model.store;
+    for (const p of this.sharedTables) {
+      for (let r = 0; r < p.rows; r++) store.touchRow(p, r);
+    }
   }
 
   /** Param mode: row t of G = task t's gradient of the shared block (or whole model). */

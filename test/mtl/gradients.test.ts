@@ -148,6 +148,44 @@ describe('BalancedStep, param mode', () => {
     for (let s = 1; s < 6; s++) step.run(batchOf(8, 3, s + 10), { step: s, rng });
     expect(step.capacity).toBe(cap);
   });
+
+  for (const id of ['dbmtl', 'moco'] as const) {
+    it(`${id} (per-coordinate state): a fixed layout, the whole shared group, while batches touch different rows`, () => {
+      const m = tiny(), T = 3;
+      const bal = createBalancer(id);
+      expect(bal.perCoordinateState).toBe(true);
+      const step = new BalancedStep(m, bal, { mode: 'param', maxBatch: 4 });
+      expect(step.fixedLayout).toBe(true);
+      const full = m.store.range('shared').length;
+      // A standalone twin fed the same full-layout rows must give the same combined vectors.
+      const twin = createBalancer(id);
+      for (let s = 0; s < 4; s++) {
+        const b = batchOf(2 + s, T, 40 + s); // small batches: different touched rows, and d would change
+        const rows = [0, 1, 2].map((t) => {
+          plainGrad(m, b, [0, 1, 2].map((u) => (u === t ? 1 : 0)));
+          return Float64Array.from(m.store.sharedGrad());
+        });
+        const res = step.run(b, { step: s, epoch: 0, rng: new Rng(9) });
+        expect(res.d).toBe(full);
+        const G = step.rows(res.d);
+        for (let t = 0; t < T; t++) expectClose(G.subarray(t * full, (t + 1) * full), rows[t]!, 14);
+        const want = twin.combine(Float64Array.from(G), T, { step: s, rng: new Rng(9), losses: res.losses });
+        expectClose(step.combined(res.d), want, 14);
+        // The update lands on the whole shared slice, rows this batch did not touch included.
+        expectClose(m.store.sharedGrad(), want, 14);
+      }
+      // After the first step the EMA makes untouched rows' updates nonzero: the layout matters.
+      expect(Array.from(m.store.sharedGrad()).some((x, k) => k >= m.store.sharedView().denseLength && x !== 0)).toBe(true);
+    });
+  }
+
+  it('balancers without per-coordinate state keep the compact touched-rows layout', () => {
+    const m = tiny();
+    const step = new BalancedStep(m, createBalancer('gradcraft'));
+    expect(step.fixedLayout).toBe(false);
+    const res = step.run(batchOf(2, 3, 5), ctx());
+    expect(res.d).toBeLessThan(m.store.range('shared').length);
+  });
 });
 
 describe('BalancedStep, rep mode', () => {

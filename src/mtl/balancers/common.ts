@@ -113,6 +113,8 @@ export abstract class BaseBalancer implements Balancer {
   readonly options: Readonly<Record<string, unknown>>;
   /** Whether ctx.losses must be given to `combine`. */
   readonly needsLosses: boolean = false;
+  /** Whether state is kept per coordinate of G across steps (dbmtl, moco): see `Balancer`. */
+  readonly perCoordinateState: boolean = false;
   protected K = new Float64Array(0);
   protected info: BalancerInfo | null = null;
   protected T = 0;

@@ -17,6 +17,15 @@
  * Modes: param only. The EMA buffer averages coordinates across steps; in rep mode a row is a
  * batch of per-example representation gradients, a different set of examples each step (and the
  * last batch may be shorter), so a per-coordinate average means nothing there.
+ *
+ * Coordinates must be stable across steps, so `perCoordinateState` is true: in training
+ * (BalancedStep) G's rows are the WHOLE shared group, every row of every shared embedding
+ * table included, not the compact touched-rows view (whose length and row order change every
+ * step). This is the method as written, exact, including the decayed EMA of the rows a batch
+ * did not touch (they get an update too, and the lazy optimizer sees every row as touched);
+ * the price is O(shared table size) time and 2 T x (shared size) floats of memory per step.
+ * A row-keyed lazy buffer (decay untouched rows on their next touch, as LazyAdam) would scale
+ * with the rows touched but is a different method; see docs/balancers.md.
  */
 import type { BalanceContext, BalancerState, Grad } from '../balancer.ts';
 import { BalancerInputError } from '../balancer.ts';
@@ -33,6 +42,8 @@ export class DBMTL extends BaseBalancer {
   readonly id = 'dbmtl';
   readonly kind = 'gradient' as const;
   readonly modes = ['param'] as const;
+  /** Per-coordinate EMA: the training step gives G a fixed layout (see the doc comment). */
+  override readonly perCoordinateState = true;
   override readonly needsLosses: boolean;
   private buf: Grad | null = null;
   private k = 0;

@@ -13,6 +13,11 @@
  * Modes: param only. y tracks every coordinate across steps; in rep mode the coordinates are
  * per-example representation gradients of a different batch each step, which is meaningless
  * to average (the MultiBalance paper also runs MoCo on parameter gradients).
+ *
+ * Coordinates must be stable across steps, so `perCoordinateState` is true: in training
+ * (BalancedStep) G's rows are the WHOLE shared group (every row of every shared table), not the
+ * compact touched-rows view. Exact (y's untouched rows decay and contribute to Y^T Y and d as
+ * the paper's update says) but O(shared table size) per step; see docs/balancers.md.
  */
 import type { BalanceContext, BalancerState, Grad } from '../balancer.ts';
 import { BalancerInputError } from '../balancer.ts';
@@ -32,6 +37,8 @@ export class MoCo extends BaseBalancer {
   readonly id = 'moco';
   readonly kind = 'gradient' as const;
   readonly modes = ['param'] as const;
+  /** Per-coordinate EMA: the training step gives G a fixed layout (see the doc comment). */
+  override readonly perCoordinateState = true;
   override readonly needsLosses: boolean;
   private y: Grad | null = null;
   private lambda = new Float64Array(0);
