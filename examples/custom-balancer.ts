@@ -11,12 +11,18 @@
  * `Balancer` contract of src/mtl/balancer.ts: `combine(G, T, ctx, out)` turns the T x d
  * row-major per-task gradients into one d-vector; state (none here) lives on the instance.
  *
- * Registering it. Inside the repository a new balancer is one file in src/mtl/balancers/ and
- * one line in the `balancers` table of src/mtl/balancers/index.ts (the property harness in
- * test/mtl then checks it too). From outside, mtlkit has no public `registerBalancer` yet, so
- * this example adds the entry to the exported table and id list at run time (registerLocal
- * below); after that `train({ method: 'unit-mean' })`, the experiment runner's in-process runs
- * and `mtlkit balance` in this process all accept the id.
+ * Registering it: one line, `registerBalancer('unit-mean', {summary, options, create})` below
+ * (src/mtl/balancers/index.ts checks the id, refuses a duplicate, and makes one instance to check
+ * its shape). After that `train({ method: 'unit-mean' })`, the experiment runner's in-process
+ * runs and `createBalancer` in this process accept the id. Other processes (sweeps,
+ * `mtlkit experiment --workers N`, the command line) import this file as a plugin first:
+ *
+ *   npm run -s mtlkit -- balance --plugin examples/custom-balancer.ts --json < request.json   # "method": "unit-mean"
+ *   npm run -s mtlkit -- train --plugin examples/custom-balancer.ts --method unit-mean --model ple-lite --epochs 1
+ *   or in a TrainConfig (what sweeps and `experiment --workers N` hand their child processes):
+ *   "plugins": ["examples/custom-balancer.ts"], relative to the config file (src/train/plugins.ts)
+ *
+ * Importing this file as a plugin only registers: `main` runs when it is the script itself.
  *
  *   npx tsx examples/custom-balancer.ts [--rows 20000] [--epochs 2]
  *
@@ -27,8 +33,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  balancerIds, balancers, BalancerInputError, createBalancer, loadSplits, resolveConfig, Rng, setBackend, train,
-  type BalanceContext, type Balancer, type BalancerEntry, type BalancerInfo, type BalancerState, type Grad, type TrainResult,
+  BalancerInputError, createBalancer, loadSplits, registerBalancer, resolveConfig, Rng, setBackend, train,
+  type BalanceContext, type Balancer, type BalancerInfo, type BalancerState, type Grad, type TrainResult,
 } from '../src/index.ts';
 
 export class UnitMean implements Balancer {
@@ -85,13 +91,7 @@ export class UnitMean implements Balancer {
   setState(_state: BalancerState): void {}
 }
 
-/** Adds a balancer to the registry of this process (mtlkit has no public registerBalancer yet). */
-export function registerLocal(id: string, entry: BalancerEntry): void {
-  if (!(balancerIds as string[]).includes(id)) (balancerIds as string[]).push(id);
-  (balancers as Record<string, BalancerEntry>)[id] = entry;
-}
-
-registerLocal('unit-mean', { summary: 'unit-length gradients averaged, scaled to the mean length', options: {}, create: (o) => new UnitMean(o) });
+registerBalancer('unit-mean', { summary: 'unit-length gradients averaged, scaled to the mean length', options: {}, create: (o) => new UnitMean(o) });
 
 export async function main(opts: { rows?: number; epochs?: number; print?: (s: string) => void } = {}): Promise<TrainResult[]> {
   const print = opts.print ?? console.log;

@@ -3,7 +3,10 @@ export type {
   Balancer, BalanceContext, BalancerInfo, BalancerKind, BalancerState, Grad, GradientMode,
 } from './balancer.ts';
 export { BalancerInputError, BalancerOptionError } from './balancer.ts';
-export { balancers, balancerIds, createBalancer, type BalancerEntry, type BalancerId } from './balancers/index.ts';
+export {
+  balancers, balancerIds, createBalancer, registerBalancer, unregisterBalancer, type BalancerEntry, type BalancerFactory, type BalancerId,
+} from './balancers/index.ts';
+export { BaseBalancer, resolveOptions, type OptionsSpec } from './balancers/common.ts';
 export { diagnose, type Diagnostics } from './diagnostics.ts';
 export * as linalg from './linalg.ts';
 export { Single } from './balancers/single.ts';

@@ -12,6 +12,7 @@
  * seeds see the same data.
  */
 import { balancerIds } from '../mtl/balancers/index.ts';
+import { pluginPath } from './plugins.ts';
 import { PRESETS, type PresetName } from '../nn/models/presets.ts';
 import type { CsvSchema } from '../data/schema.ts';
 
@@ -88,6 +89,12 @@ export interface TrainConfig {
   outDir: string | null;
   /** Write the per-epoch checkpoint (needed for --resume). */
   checkpoint: boolean;
+  /**
+   * Modules to import before `method` is looked up (custom balancers registered with
+   * registerBalancer; src/train/plugins.ts). Stored absolute; relative ones are resolved against
+   * the current directory here (the CLI first resolves a --config file's against its folder).
+   */
+  plugins: string[];
 }
 
 export class ConfigError extends Error {
@@ -120,6 +127,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   diagnosticsEvery: 10,
   outDir: null,
   checkpoint: true,
+  plugins: [],
 };
 
 const TOP_FIELDS = Object.keys(DEFAULT_CONFIG) as (keyof TrainConfig)[];
@@ -204,7 +212,10 @@ export function resolveConfig(raw: unknown = {}): TrainConfig {
   if (mo.dropout !== undefined) num('modelOptions.dropout', mo.dropout, { min: 0, max: 0.99 });
   if (mo.tableLayout !== undefined && mo.tableLayout !== 'per-field' && mo.tableLayout !== 'shared') fail('modelOptions.tableLayout', "must be 'per-field' or 'shared'", mo.tableLayout);
 
-  if (typeof c.method !== 'string' || !(balancerIds as string[]).includes(c.method)) fail('method', `must be one of ${balancerIds.join(', ')}`, c.method);
+  if (!Array.isArray(c.plugins) || c.plugins.some((p) => typeof p !== 'string' || p === '')) fail('plugins', 'must be a list of module paths', c.plugins);
+  if (typeof c.method !== 'string' || !(balancerIds as string[]).includes(c.method)) {
+    fail('method', `must be one of ${balancerIds.join(', ')} (a custom balancer: registerBalancer in a module named in config.plugins or --plugin)`, c.method);
+  }
   if (!isObj(c.methodOptions)) fail('methodOptions', 'must be an object of the balancer\'s options', c.methodOptions);
   if (c.mode !== 'param' && c.mode !== 'rep') fail('mode', "must be 'param' or 'rep'", c.mode);
   if (c.scope !== null && c.scope !== 'shared' && c.scope !== 'whole-model') fail('scope', "must be 'shared', 'whole-model' or null", c.scope);
@@ -250,5 +261,6 @@ export function resolveConfig(raw: unknown = {}): TrainConfig {
     diagnosticsEvery: c.diagnosticsEvery as number,
     outDir: c.outDir as string | null,
     checkpoint: c.checkpoint,
+    plugins: (c.plugins as string[]).map((p) => pluginPath(p)),
   };
 }

@@ -8,3 +8,4 @@ export { loadDataset, loadSplits, absoluteData } from './data.ts';
 export { statePath, bestPath, dropoutLayers, type TrainState, type EarlyStopState } from './checkpoint.ts';
 export { autoProgress, barProgress, lineProgress, silentProgress, type Progress, type EpochLine } from './progress.ts';
 export { createRunDir, diagnosticsRecord } from './run-folder.ts';
+export { loadPlugins, loadConfigPlugins, pluginPath, pluginsRelativeTo, PluginError } from './plugins.ts';

@@ -31,6 +31,7 @@ import {
   dropoutStates, hasState, loadState, saveBest, saveState, setDropoutStates, type EarlyStopState, type TrainState,
 } from './checkpoint.ts';
 import { absoluteData, loadSplits } from './data.ts';
+import { loadConfigPlugins } from './plugins.ts';
 import { autoProgress, type Progress } from './progress.ts';
 import { appendJsonl, createRunDir, diagnosticsRecord, filterJsonl, writeJsonAtomic } from './run-folder.ts';
 
@@ -122,12 +123,15 @@ export async function train(config: Partial<TrainConfig> | Record<string, unknow
   if (opts.resume) {
     const file = join(opts.resume, 'config.json');
     if (!existsSync(file)) throw new Error(`resume: ${opts.resume} is not a run folder (no config.json)`);
-    cfg = resolveConfig(JSON.parse(readFileSync(file, 'utf8')));
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    await loadConfigPlugins(stored);
+    cfg = resolveConfig(stored);
     runDir = opts.resume;
     if (existsSync(join(runDir, 'final.json'))) {
       return JSON.parse(readFileSync(join(runDir, 'final.json'), 'utf8')) as TrainResult;
     }
   } else {
+    await loadConfigPlugins(config);
     cfg = resolveConfig(config);
     cfg = { ...cfg, data: absoluteData(cfg.data), outDir: null };
     runDir = createRunDir((config as { outDir?: string | null }).outDir ?? null, { method: cfg.method, mode: cfg.mode, seed: cfg.seed });

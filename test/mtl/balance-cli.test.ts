@@ -47,4 +47,16 @@ describe('mtlkit balance', () => {
     expect(ko.status).toBe(1);
     expect(ko.stderr.trim().split('\n').filter((l) => l.startsWith('mtlkit:')).length).toBe(1);
   });
+
+  it('--plugin imports a module that registers a custom balancer, which the request then names', () => {
+    const cli = ['--import', 'tsx', 'src/cli/main.ts', 'balance', '--json', '--plugin', 'examples/custom-balancer.ts'];
+    const ok = spawnSync(process.execPath, cli, { input: JSON.stringify({ G: [[3, 4], [0, 1]], method: 'unit-mean' }), encoding: 'utf8' });
+    expect(ok.status, ok.stderr).toBe(0);
+    const res = JSON.parse(ok.stdout.trim().split('\n').pop()!);
+    expect(res.method).toBe('unit-mean');
+    expect(res.combined.map((v: number) => +v.toFixed(12))).toEqual([0.9, 2.7]);
+    const without = spawnSync(process.execPath, cli.slice(0, 5), { input: JSON.stringify({ G: [[3, 4], [0, 1]], method: 'unit-mean' }), encoding: 'utf8' });
+    expect(without.status).toBe(1);
+    expect(without.stderr).toMatch(/unknown balancer 'unit-mean'/);
+  });
 });

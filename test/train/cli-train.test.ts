@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configFromFlags } from '../../src/cli/commands/train.ts';
+import { resolveConfig } from '../../src/train/config.ts';
 import { tmp } from './helpers.ts';
 
 const tiny = ['--set', 'data.rows=1500', '--set', 'data.users=120', '--set', 'data.items=240', '--tasks', 'ev,lv,cv', '--model', 'ple-lite', '--batch-size', '200'];
@@ -48,5 +49,26 @@ describe('mtlkit train', () => {
     writeFileSync(file, JSON.stringify({ method: 'gradcraft', methodOptions: { tau: 0.3 }, epochs: 5 }));
     const c = configFromFlags({ config: file, epochs: '2', opt: ['epsilon=1e-9'], set: ['data.rows=100'], data: 'x.csv', schema: 's.json', tasks: 'ev, like' });
     expect(c).toMatchObject({ method: 'gradcraft', epochs: 2, methodOptions: { tau: 0.3, epsilon: 1e-9 }, tasks: ['ev', 'like'], data: { kind: 'csv', path: 'x.csv', schema: 's.json', rows: 100 } });
+  });
+
+  it('plugins: relative to the --config file, --plugin relative to the cwd, stored absolute; a child process trains a custom balancer', () => {
+    const dir = tmp();
+    const example = resolve('examples/custom-balancer.ts');
+    const file = join(dir, 'trial.json');
+    writeFileSync(file, JSON.stringify({ method: 'unit-mean', plugins: [relative(dir, example)] }));
+    expect(configFromFlags({ config: file, opt: [], set: [] }).plugins).toEqual([example]);
+    expect(configFromFlags({ opt: [], set: [], plugin: ['examples/custom-balancer.ts'] }).plugins).toEqual([example]);
+    expect(resolveConfig({ plugins: ['examples/custom-balancer.ts'] }).plugins).toEqual([example]);
+    expect(() => resolveConfig({ plugins: 'x.ts' })).toThrow(/config\.plugins: must be a list of module paths/);
+    expect(() => resolveConfig({ method: 'unit-mean' })).toThrow(/registerBalancer in a module named in config\.plugins or --plugin/);
+    const out = join(dir, 'run');
+    const r = mtlkit(['train', '--config', file, ...tiny, '--epochs', '1', '--out', out, '--json', '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    const res = JSON.parse(lines[lines.length - 1]!);
+    expect(res.config).toMatchObject({ method: 'unit-mean', plugins: [example] });
+    const missing = mtlkit(['train', '--plugin', join(dir, 'nope.ts'), '--method', 'unit-mean', '--json']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr.trim()).toMatch(/^mtlkit: train: plugin .*nope\.ts: no such file/);
   });
 });

@@ -4,6 +4,7 @@ import {
   BalancerInputError, BalancerOptionError, balancerIds, createBalancer, diagnose, type Balancer, type Diagnostics,
 } from '../../mtl/index.ts';
 import { Rng } from '../../tensor/rng.ts';
+import { loadPlugins, PluginError } from '../../train/plugins.ts';
 import { CliError } from '../errors.ts';
 import { printJson } from '../output.ts';
 
@@ -17,7 +18,8 @@ import { printJson } from '../output.ts';
  *
  * Output: {"method", "kind", "options", "combined", "weights", "lossWeights", "diagnostics"};
  * with "steps" each of combined / weights / lossWeights / diagnostics is a list, one per step.
- * Bad input: exit 1 with a one-line error on stderr.
+ * Bad input: exit 1 with a one-line error on stderr. `--plugin <module>` (repeatable) imports a
+ * module first, so a balancer it registers (registerBalancer) can be named as "method".
  */
 interface Request {
   G?: unknown;
@@ -160,7 +162,14 @@ export function registerBalance(program: Command): void {
     .description(`combine per-task gradients with one balancer, in float64 (methods: ${balancerIds.join(', ')})`)
     .option('--in <file>', 'request JSON file (default: stdin)')
     .option('--json', 'print one JSON object')
-    .action((o: { in?: string; json?: boolean }) => {
+    .option('--plugin <module>', 'a module to import first, e.g. one that calls registerBalancer (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .action(async (o: { in?: string; json?: boolean; plugin: string[] }) => {
+      try {
+        await loadPlugins(o.plugin);
+      } catch (e) {
+        if (e instanceof PluginError) bad(e.message);
+        throw e;
+      }
       const res = runBalanceRequest(readRequest(o.in));
       if (o.json) {
         printJson(res);

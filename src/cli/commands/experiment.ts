@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../train/config.ts';
+import { pluginPath, PluginError, pluginsRelativeTo } from '../../train/plugins.ts';
 import { getPreset, presetNames, presets, runExperiment, type ExperimentOptions, type ExperimentSize } from '../../train/experiments/index.ts';
 import { toJson } from '../../train/report/index.ts';
 import { CliError } from '../errors.ts';
@@ -27,6 +28,7 @@ interface ExperimentFlags {
   grid?: string;
   config?: string;
   set: string[];
+  plugin?: string[];
   verbose?: boolean;
   quiet?: boolean;
   json?: boolean;
@@ -69,6 +71,7 @@ export function experimentOptions(f: ExperimentFlags): ExperimentOptions {
     const c = readJson(f.config, '--config');
     if (!c || typeof c !== 'object' || Array.isArray(c)) throw new CliError(`experiment: --config ${f.config} must hold a JSON object (TrainConfig fields)`);
     base = c as Record<string, unknown>;
+    pluginsRelativeTo(base, f.config);
   }
   for (const s of f.set) {
     const i = s.indexOf('=');
@@ -81,6 +84,7 @@ export function experimentOptions(f: ExperimentFlags): ExperimentOptions {
     }
     setDotted(base, s.slice(0, i).trim(), v);
   }
+  if (f.plugin?.length) base.plugins = [...(Array.isArray(base.plugins) ? base.plugins : []), ...f.plugin.map((p) => pluginPath(p))];
   const grid = f.grid ? readJson(f.grid, '--grid') : undefined;
   return {
     size,
@@ -137,6 +141,7 @@ export function registerExperiment(program: Command): void {
     .option('--grid <file.json>', 'grid-search lr / batchSize / l2 / method options on validation before each method (docs/experiments.md)')
     .option('--config <file.json>', 'TrainConfig fields over the size profile (data, model, ...)')
     .option('--set <path=value>', 'one TrainConfig field by dotted path (repeatable), e.g. --set model=ple-lite', collect, [])
+    .option('--plugin <module>', 'a module every run imports first, e.g. one that calls registerBalancer (repeatable; config.plugins)', collect, [])
     .option('--verbose', "show each run's own progress (--workers 1)")
     .option('--quiet', 'no progress lines')
     .option('--json', 'print one JSON object {preset, dir, files, tables, failed, seconds} as the last stdout line')
@@ -147,7 +152,7 @@ export function registerExperiment(program: Command): void {
         getPreset(preset);
         res = await runExperiment(preset, experimentOptions(flags));
       } catch (e) {
-        if (e instanceof ConfigError) throw new CliError(`experiment: ${e.message}`, 2);
+        if (e instanceof ConfigError || e instanceof PluginError) throw new CliError(`experiment: ${e.message}`, 2);
         throw e;
       }
       for (const f of res.failed) process.stderr.write(`mtlkit: warning: run ${f.id} failed (its row prints n/a): ${f.error.split('\n').slice(-1)[0]}\n`);

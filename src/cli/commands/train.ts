@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { setBackend, getBackend } from '../../tensor/backends/registry.ts';
-import { ConfigError, resolveConfig, train, TrainingDivergedError, type TaskScore, type TrainResult } from '../../train/index.ts';
+import {
+  ConfigError, loadConfigPlugins, pluginPath, PluginError, pluginsRelativeTo, resolveConfig, train, TrainingDivergedError, type TaskScore, type TrainResult,
+} from '../../train/index.ts';
 import { CliError } from '../errors.ts';
 import { printJson } from '../output.ts';
 
@@ -30,6 +32,7 @@ interface TrainFlags {
   tasks?: string;
   opt: string[];
   set: string[];
+  plugin?: string[];
   diagnosticsEvery?: string;
   config?: string;
   out?: string;
@@ -82,6 +85,7 @@ export function configFromFlags(f: TrainFlags): Record<string, unknown> {
       throw new CliError(`train: cannot read --config ${f.config}: ${(e as Error).message}`);
     }
     if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) throw new CliError(`train: --config ${f.config} must hold a JSON object`);
+    pluginsRelativeTo(cfg, f.config);
   }
   if (f.data !== undefined) {
     if (f.schema === undefined) throw new CliError('train: --data needs --schema SCHEMA.json (docs/data.md)');
@@ -118,6 +122,7 @@ export function configFromFlags(f: TrainFlags): Record<string, unknown> {
     setDotted(cfg, k, v);
   }
   put('outDir', f.out);
+  if (f.plugin?.length) cfg.plugins = [...(Array.isArray(cfg.plugins) ? cfg.plugins : []), ...f.plugin.map((p) => pluginPath(p))];
   return cfg;
 }
 
@@ -142,18 +147,19 @@ function summary(r: TrainResult): string {
 export async function runTrain(f: TrainFlags): Promise<TrainResult> {
   if (f.backend) setBackend(f.backend);
   if (f.resume) {
-    const others = Object.entries(f).filter(([k, v]) => !['resume', 'quiet', 'json', 'backend', 'opt', 'set'].includes(k) && v !== undefined);
-    if (others.length || f.opt.length || f.set.length) {
+    const others = Object.entries(f).filter(([k, v]) => !['resume', 'quiet', 'json', 'backend', 'opt', 'set', 'plugin'].includes(k) && v !== undefined);
+    if (others.length || f.opt.length || f.set.length || f.plugin?.length) {
       throw new CliError(`train: --resume continues a run with its own config.json; drop ${others.map(([k]) => '--' + k).join(', ') || '--opt/--set'}`);
     }
   }
   try {
     if (f.resume) return await train({}, { resume: f.resume, quiet: f.quiet });
     const raw = configFromFlags(f);
+    await loadConfigPlugins(raw);
     resolveConfig(raw); // fail on a bad config before any data is loaded
     return await train(raw, { quiet: f.quiet });
   } catch (e) {
-    if (e instanceof ConfigError) throw new CliError(`train: ${e.message}`, 2);
+    if (e instanceof ConfigError || e instanceof PluginError) throw new CliError(`train: ${e.message}`, 2);
     if (e instanceof TrainingDivergedError) throw new CliError(`train: ${e.message}`, 3);
     throw e;
   }
@@ -181,6 +187,7 @@ export function registerTrain(program: Command): void {
     .option('--set <path=value>', 'any config field by dotted path (repeatable), e.g. --set data.rows=20000', collect, [])
     .option('--diagnostics-every <k>', 'record balancer diagnostics every k steps (0 = never)')
     .option('--config <file>', 'a TrainConfig JSON (flags override it)')
+    .option('--plugin <module>', 'a module to import first, e.g. one that calls registerBalancer (repeatable; added to config.plugins)', collect, [])
     .option('--out <dir>', 'run folder (default runs/<method>-<mode>-s<seed>-<time>)')
     .option('--resume <dir>', 'continue an interrupted run from its last checkpoint')
     .option('--backend <name>', 'kernel backend: js | wasm | gpu | auto (default MTLKIT_BACKEND or js)')

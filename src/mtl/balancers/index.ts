@@ -1,6 +1,11 @@
 /**
  * The registry: one entry per balancer id. Adding a balancer is one file in this folder and one
  * line here; the property harness in test/mtl picks it up from this table.
+ *
+ * From outside the repository (or without editing it): one file with the balancer and one
+ * `registerBalancer(id, entry)` line. Child processes (sweeps, `experiment --workers N`) start
+ * fresh, so name that file in TrainConfig `plugins` (or `--plugin <path>`): it is imported in
+ * every process before the method id is looked up (src/train/plugins.ts).
  */
 import type { Balancer } from '../balancer.ts';
 import { BalancerOptionError } from '../balancer.ts';
@@ -50,6 +55,64 @@ export const balancers = {
 
 export type BalancerId = keyof typeof balancers;
 export const balancerIds = Object.keys(balancers) as BalancerId[];
+const builtinIds: ReadonlySet<string> = new Set(balancerIds);
+
+/** A factory alone (no summary, no option table), or a full entry. */
+export type BalancerFactory = (options?: Record<string, unknown>) => Balancer;
+
+const ID_RE = /^[a-z0-9][a-z0-9+._-]*$/i;
+const KINDS = ['gradient', 'loss', 'both'];
+
+/**
+ * Adds a balancer to this process's registry: `createBalancer(id)`, TrainConfig `method`,
+ * `mtlkit train / balance / experiment` then accept the id. `entry` is a factory or
+ * `{summary, options, create}`. Checked here, with errors that say what is wrong: the id (letters,
+ * digits and + . _ -, starting with a letter or digit; not taken: a duplicate id is an error,
+ * built-in or not), the entry's shape, and one instance made with no options (it must have that
+ * id, a known kind, a non-empty modes list among 'param' / 'rep', and combine / lastInfo /
+ * reset / getState / setState; a loss-kind balancer needs lossWeights). Returns the entry.
+ */
+export function registerBalancer(id: string, entry: BalancerEntry | BalancerFactory): BalancerEntry {
+  const where = `registerBalancer(${JSON.stringify(id)})`;
+  if (typeof id !== 'string' || !ID_RE.test(id)) {
+    throw new BalancerOptionError(`${where}: the id must be a non-empty string of letters, digits and + . _ - starting with a letter or digit`);
+  }
+  if (Object.prototype.hasOwnProperty.call(balancers, id)) {
+    throw new BalancerOptionError(`${where}: the id '${id}' is already registered (${builtinIds.has(id) ? 'a built-in balancer' : 'by an earlier registerBalancer; a plugin imported twice under two paths?'}); pick another id`);
+  }
+  const e: BalancerEntry = typeof entry === 'function' ? { summary: '', options: {}, create: entry } : entry;
+  if (e === null || typeof e !== 'object' || typeof e.create !== 'function') {
+    throw new BalancerOptionError(`${where}: the entry must be a factory (options) => Balancer or {summary, options, create}`);
+  }
+  if (typeof e.summary !== 'string') throw new BalancerOptionError(`${where}: entry.summary must be a string`);
+  if (e.options === null || typeof e.options !== 'object' || Array.isArray(e.options)) throw new BalancerOptionError(`${where}: entry.options must be an options table (an object; {} for none)`);
+  let b: Balancer;
+  try {
+    b = e.create({});
+  } catch (err) {
+    throw new BalancerOptionError(`${where}: create({}) threw: ${(err as Error).message} (every option needs a default)`);
+  }
+  const missing = ['combine', 'lastInfo', 'reset', 'getState', 'setState'].filter((m) => typeof (b as unknown as Record<string, unknown>)?.[m] !== 'function');
+  if (!b || missing.length) throw new BalancerOptionError(`${where}: create({}) must return a Balancer (src/mtl/balancer.ts); missing ${missing.join(', ')}`);
+  if (b.id !== id) throw new BalancerOptionError(`${where}: the balancer's id is ${JSON.stringify(b.id)}; it must equal the registered id`);
+  if (!KINDS.includes(b.kind)) throw new BalancerOptionError(`${where}: kind must be one of ${KINDS.join(', ')}, got ${JSON.stringify(b.kind)}`);
+  if (!Array.isArray(b.modes) || b.modes.length === 0 || b.modes.some((m) => m !== 'param' && m !== 'rep')) {
+    throw new BalancerOptionError(`${where}: modes must be a non-empty list of 'param' / 'rep', got ${JSON.stringify(b.modes)}`);
+  }
+  if (b.kind === 'loss' && typeof b.lossWeights !== 'function') throw new BalancerOptionError(`${where}: a 'loss' balancer needs lossWeights(losses, ctx)`);
+  (balancers as Record<string, BalancerEntry>)[id] = e;
+  (balancerIds as string[]).push(id);
+  return e;
+}
+
+/** Removes a balancer added by `registerBalancer` (tests, notebooks); built-ins cannot be removed. */
+export function unregisterBalancer(id: string): boolean {
+  if (builtinIds.has(id)) throw new BalancerOptionError(`unregisterBalancer: '${id}' is built in`);
+  if (!Object.prototype.hasOwnProperty.call(balancers, id)) return false;
+  delete (balancers as Record<string, BalancerEntry>)[id];
+  (balancerIds as string[]).splice((balancerIds as string[]).indexOf(id), 1);
+  return true;
+}
 
 /** Create a balancer by id; unknown ids and unknown option names are errors that list the valid ones. */
 export function createBalancer(id: string, options: Record<string, unknown> = {}): Balancer {

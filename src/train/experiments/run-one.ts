@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalJson } from '../../sweep/trial-id.ts';
 import type { Splits } from '../../data/split.ts';
-import { absoluteData, resolveConfig, silentProgress, train, type Progress, type TrainConfig, type TrainResult } from '../index.ts';
+import { absoluteData, loadConfigPlugins, resolveConfig, silentProgress, train, type Progress, type TrainConfig, type TrainResult } from '../index.ts';
 
 export interface RunJob {
   id: string;
@@ -30,6 +30,7 @@ export function storedConfig(config: Partial<TrainConfig>): TrainConfig {
 }
 
 export async function runOne(job: RunJob, opts: RunOneOptions = {}): Promise<{ result: TrainResult; reused: boolean }> {
+  await loadConfigPlugins(job.config); // a child process starts with the built-in balancers only
   const progress = opts.progress ?? silentProgress;
   const cfgFile = join(job.runDir, 'config.json');
   if (existsSync(cfgFile)) {

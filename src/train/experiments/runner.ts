@@ -17,7 +17,7 @@ import { getBackend, setBackend } from '../../tensor/backends/registry.ts';
 import { defaultRunner } from '../../sweep/runner.ts';
 import { runLocalPool } from '../../sweep/local-pool.ts';
 import type { JsonObject } from '../../sweep/fields.ts';
-import { loadDataset, loadSplits, resolveConfig, autoProgress, type TrainConfig, type TrainResult } from '../index.ts';
+import { loadConfigPlugins, loadDataset, loadSplits, resolveConfig, autoProgress, type TrainConfig, type TrainResult } from '../index.ts';
 import { experimentTables, renderExperiment, toMarkdown, type RenderResult, type Table } from '../report/index.ts';
 import type { ExperimentJson } from '../report/types.ts';
 import { applyChoice, gridDir, gridKey, methodGrid, selectOnValidation, type GridChoice, type GridFile } from './grid.ts';
@@ -120,6 +120,7 @@ export async function runExperiment(name: string, opts: ExperimentOptions = {}):
   if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`experiment: --seeds must be a positive integer, got ${seeds}`);
   const workers = opts.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`experiment: --workers must be a positive integer, got ${workers}`);
+  await loadConfigPlugins(mergeConfig(SIZES[opts.size ?? 'full'], opts.base ?? {}));
   const base = baseConfig(opts);
   const backend = setBackend(opts.backend ?? process.env.MTLKIT_BACKEND ?? 'wasm').name;
   const log = opts.quiet ? (): void => {} : (opts.log ?? ((s: string) => process.stderr.write(s + '\n')));
