@@ -60,6 +60,12 @@ export interface BalancerInfo {
   taskCoefs: Float64Array | null;
   /** Per-task loss weights used this step (loss and both kinds). */
   lossWeights: Float64Array | null;
+  /**
+   * The method's own task weights when they are not the row weights above: MultiBalance's
+   * lambda (its rows are weighted lambda_m / u_m) and MoCo's lambda (which weights the tracked
+   * y_t, not this step's rows). Absent or null otherwise.
+   */
+  taskWeights?: Float64Array | null;
   /** For each task, the tasks it was projected against (when ctx.diagnostics). */
   conflictSets: number[][] | null;
   /** Human-readable notes on fallbacks taken (pseudo-inverse, zero-norm task, infeasible...). */

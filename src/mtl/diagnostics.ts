@@ -19,7 +19,10 @@ export interface Diagnostics {
   conflictPairs: [number, number][];
   /** Per task, the tasks it was projected against (from the balancer), or those it conflicts with. */
   conflictSets: number[][];
+  /** Effective row weights w with combined = sum_t w_t g_t (null when there are none). */
   weights: number[] | null;
+  /** The method's own task weights when they differ from `weights` (MultiBalance's and MoCo's lambda). */
+  taskWeights: number[] | null;
   lossWeights: number[] | null;
   /** <g_t, d> for every task: the first-order change of task t's loss is -lr times this. */
   alignment: number[];
@@ -81,6 +84,7 @@ export function diagnose(G: Grad, T: number, out: Grad, balancer?: Balancer): Di
     conflictPairs,
     conflictSets,
     weights: info?.weights ? Array.from(info.weights) : null,
+    taskWeights: info?.taskWeights ? Array.from(info.taskWeights) : null,
     lossWeights: info?.lossWeights ? Array.from(info.lossWeights) : null,
     alignment,
     normUpdate,

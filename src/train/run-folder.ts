@@ -5,7 +5,8 @@
  *   epochs.jsonl       one line per epoch: epoch, train_loss[], valid{task: {auc, gauc, ne}},
  *                      valid_mean_auc, seconds (+ improved, best_epoch, samples_per_s, step)
  *   diagnostics.jsonl  sampled steps: step, norms_before, norms_after, cosine, conflicts,
- *                      residual_conflicts, weights (+ epoch, losses, loss_weights, ...)
+ *                      residual_conflicts, weights (+ epoch, losses, loss_weights,
+ *                      task_weights: MultiBalance's / MoCo's lambda, ...)
  *   final.json         config, tasks, best_epoch, stopped_early, valid, test, timing (the CLI's
  *                      --json object)
  *   failed.json        only when the NaN / Inf guard stopped the run
@@ -92,6 +93,7 @@ export function diagnosticsRecord(step: number, epoch: number, losses: ArrayLike
     conflicts: d.conflictPairs.length,
     residual_conflicts: d.residualConflicts.pairs.length,
     weights: d.weights,
+    task_weights: d.taskWeights,
     loss_weights: d.lossWeights,
     losses: Array.from(losses),
     conflict_pairs: d.conflictPairs,

@@ -159,7 +159,7 @@ export abstract class BaseBalancer implements Balancer {
   }
 
   /** A reused Float64Array field of the info record. */
-  protected infoArray(field: 'weights' | 'taskCoefs' | 'lossWeights', n: number): Float64Array {
+  protected infoArray(field: 'weights' | 'taskCoefs' | 'lossWeights' | 'taskWeights', n: number): Float64Array {
     const info = this.info!;
     let a = info[field];
     if (!a || a.length !== n) { a = new Float64Array(n); info[field] = a; }

@@ -89,6 +89,7 @@ export class MoCo extends BaseBalancer {
     }
     for (let k = 0; k < d; k++) if (!Number.isFinite(out[k])) throwNonFinite(this.id, G, T, d);
     this.info!.weights = null;
+    this.infoArray('taskWeights', T).set(this.lambda);
   }
 
   /** Current task weights lambda. */

@@ -15,6 +15,10 @@
  * paper: 0.1 here. With beta = 0, lambda stays at lambda0 and d is the lambda0-weighted sum of
  * the EMA-rescaled gradients (the EW mean for uniform lambda0). A zero gradient gives v = 0.
  *
+ * lastInfo(): `taskWeights` is lambda (after this step's update), `weights` the effective row
+ * weights lambda_m / u_m with d = sum_m weights_m g_m; diagnostics' `norms_after` are therefore
+ * the rescaled, weighted magnitudes lambda_m |g_m| / u_m (the paper's Figure 2 (d) and (e)).
+ *
  * Modes: rep (the paper's point: one backward, O(T^2 n') balancing on the representation) and
  * param (Algorithm 2 style, for comparison). The state is T norms and T weights.
  */
@@ -105,6 +109,9 @@ export class MultiBalance extends BaseBalancer {
       for (let m = 0; m < T; m++) delta[m] = this.lambda[m] - beta * delta[m];
       projectSimplex(delta, T, this.lambda);
     }
+    // lastInfo: taskWeights = lambda (its Figure 2(d)); weights = the effective row weights
+    // lambda_m / u_m (so diagnostics' norms after balancing are lambda_m |g_m| / u_m, panel (e)).
+    this.infoArray('taskWeights', T).set(this.lambda);
     const w = this.infoArray('weights', T);
     for (let m = 0; m < T; m++) w[m] = this.lambda[m] * inv[m];
     weightedRowSum(G, T, d, w, out);

@@ -11,8 +11,9 @@
  *   they balance representation gradients, except DB-MTL, whose EMA buffer is defined on
  *   parameter coordinates only (param mode; see src/mtl/balancers/dbmtl.ts).
  * - Its Table 4: MultiBalance's task-weight learning rate beta in {1, 2, 5, 10}.
- * - Its Figure 2: per-task gradient magnitudes before balancing, the task weights and the
- *   magnitudes after, over steps, from the MultiBalance (rep) run's diagnostics.
+ * - Its Figure 2: per-task gradient magnitudes before balancing, the learned task weights
+ *   lambda (diagnostics' task_weights) and the magnitudes after balancing (lambda_m |g_m| / u_m),
+ *   over steps, from the MultiBalance (rep) run's diagnostics.
  *
  * Throughput is samples/s of training-step time: with --workers > 1 concurrent runs share the
  * cores and the drops are noisier; use --workers 1 for the throughput column.

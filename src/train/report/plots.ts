@@ -292,7 +292,8 @@ export function multibalanceFigure(exp: ExperimentJson, dir: string): Plot {
     const tasks = r.tasks ?? exp.tasks;
     const panels = [
       lineChart({ title: '(c) Magnitudes before balancing', xLabel: 'training step', yLabel: 'gradient L2 norm', series: perTaskSeries(d, tasks, (x) => x.norms_before), width: 420, height: 320 }),
-      lineChart({ title: '(d) Task weights learned', xLabel: 'training step', yLabel: 'task weight (unitless)', series: perTaskSeries(d, tasks, (x) => x.weights), width: 420, height: 320 }),
+      // lambda itself (task_weights); runs written before it was recorded have only lambda / u.
+      lineChart({ title: '(d) Task weights learned', xLabel: 'training step', yLabel: 'task weight lambda (unitless)', series: perTaskSeries(d, tasks, (x) => x.task_weights ?? x.weights), width: 420, height: 320 }),
       lineChart({ title: '(e) Magnitudes after balancing', xLabel: 'training step', yLabel: 'weighted gradient L2 norm', series: perTaskSeries(d, tasks, (x) => x.norms_after), width: 420, height: 320 }),
     ];
     return { file, caption: `${caption} Run: ${r.run_dir}.`, svg: smallMultiples(panels, { title: `Learning process of ${r.label ?? r.method}`, columns: 3 }) };

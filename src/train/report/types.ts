@@ -49,7 +49,10 @@ export interface DiagnosticsRecord {
   cosine: number[][];
   conflicts: number;
   residual_conflicts: number;
+  /** Effective row weights (combined = sum_t w_t g_t). */
   weights: number[] | null;
+  /** The method's own task weights where they differ (MultiBalance's lambda); absent in older runs. */
+  task_weights?: number[] | null;
 }
 
 export type Preset = 'table2' | 'table3' | 'tau' | 'epsilon' | 'tasks' | 'multibalance';

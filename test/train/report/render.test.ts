@@ -94,6 +94,23 @@ describe('experiment folders', () => {
     expect(html).toContain('href="runs/multibalance/report.html"');
   });
 
+  it("multibalance Figure 2(d) plots lambda from diagnostics' task_weights when the run recorded it", () => {
+    const dir = join(tmp, 'exp-multibalance-lambda');
+    cpSync(join(fixtures, 'exp-multibalance'), dir, { recursive: true });
+    const file = join(dir, 'runs', 'multibalance', 'diagnostics.jsonl');
+    // Row weights lambda / u in the hundreds (as with small gradient norms), lambda on the simplex.
+    const lines = read(file).trim().split('\n').map((l) => JSON.parse(l) as { weights: number[]; task_weights?: number[] });
+    writeFileSync(file, lines.map((r) => JSON.stringify({ ...r, task_weights: r.weights, weights: r.weights.map((w) => w * 900) })).join('\n') + '\n');
+    const fig = texts(read(join(renderReport(dir, { now }).dir, 'figure2.svg')));
+    expect(fig).toContain('task weight lambda (unitless)');
+    const panelD = (t: string[]): string[] => t.slice(t.indexOf('(d) Task weights learned') + 1, t.indexOf('(d) Task weights learned') + 6);
+    expect(panelD(fig).every((t) => Number(t) <= 1)).toBe(true); // y ticks of lambda on the simplex, not of lambda / u
+    // Without task_weights (older runs) the panel falls back to the row weights.
+    writeFileSync(file, lines.map((r) => JSON.stringify({ ...r, weights: r.weights.map((w) => w * 900) })).join('\n') + '\n');
+    const old = texts(read(join(renderReport(dir, { now }).dir, 'figure2.svg')));
+    expect(panelD(old).some((t) => Number(t) >= 100)).toBe(true);
+  });
+
   it('names what is wrong with a bad experiment.json', () => {
     const dir = join(tmp, 'bad-exp');
     mkdirSync(dir, { recursive: true });
