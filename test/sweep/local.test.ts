@@ -108,14 +108,15 @@ describe('local pool', () => {
     const spec = parseSpec({
       grid: [{ 'fake.sleepMs': [60_000] }, { 'fake.badOutput': [true] }],
       runner: FAKE_RUNNER,
-      timeoutSec: 0.5,
+      // Long enough that the bad-output trial's process starts and ends on a loaded machine.
+      timeoutSec: 5,
       retries: 0,
     });
     const s = await runSweep(spec, { outDir: dir, workers: 2, progress: quiet });
     expect(s).toMatchObject({ done: 0, failed: 2 });
     const errors = s.failures.map((f) => f.error).sort();
     expect(errors[0]).toMatch(/last stdout line is not a JSON object: done, no json here/);
-    expect(errors[1]).toMatch(/timed out after 0.5 s/);
+    expect(errors[1]).toMatch(/timed out after 5 s/);
     expect(s.best).toBeUndefined();
   });
 
