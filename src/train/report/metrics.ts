@@ -1,7 +1,7 @@
 /**
  * The table math of the GradCraft paper (eq. 12-15) and of the MultiBalance paper, computed
- * from per-task test metrics. src/metrics did not exist when this was written; once it
- * exports the same averages this file should delegate to it (dedupe noted in docs/reports.md).
+ * from per-task test metrics as the report files store them; the averages themselves are
+ * src/metrics' (one definition of eq. 12-15 in the project).
  *
  *   AV-A = 1/T sum_i AUC_i                                 (12)
  *   AV-G = 1/T sum_i GAUC_i                                (13)
@@ -12,6 +12,7 @@
  * positive number is a gain. Throughput drop: (QPS(EW) - QPS(method)) / QPS(EW) in percent.
  */
 import type { SplitMetrics, TaskMetrics } from './types.ts';
+import { averageOverTasks, relativeImprovement as paperRelativeImprovement } from '../../metrics/paper.ts';
 
 export type MetricName = 'auc' | 'gauc' | 'ne';
 
@@ -29,14 +30,7 @@ export function metricOf(split: SplitMetrics | undefined, task: string, m: Metri
 
 /** Mean over tasks of a metric (eq. 12 / 13); null if any task lacks it. */
 export function average(split: SplitMetrics | undefined, tasks: string[], m: MetricName): number | null {
-  if (tasks.length === 0) return null;
-  let s = 0;
-  for (const t of tasks) {
-    const v = metricOf(split, t, m);
-    if (v === null) return null;
-    s += v;
-  }
-  return s / tasks.length;
+  return averageOverTasks(tasks.map((t) => metricOf(split, t, m)));
 }
 
 /**
@@ -50,15 +44,10 @@ export function relativeImprovement(
   tasks: string[],
   m: MetricName,
 ): number | null {
-  if (tasks.length === 0) return null;
-  let s = 0;
-  for (const t of tasks) {
-    const v = metricOf(split, t, m);
-    const r = reference[t];
-    if (v === null || r === null || r === undefined || r === 0) return null;
-    s += (v - r) / r;
-  }
-  return s / tasks.length;
+  return paperRelativeImprovement(
+    tasks.map((t) => metricOf(split, t, m)),
+    tasks.map((t) => reference[t] ?? null),
+  );
 }
 
 /** NE gain of one task over a baseline NE, in percent (positive = lower NE = better). */
