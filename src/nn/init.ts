@@ -18,6 +18,7 @@ export type InitSpec =
   | 'kaiming_uniform'
   | 'he_normal'
   | 'kaiming_normal'
+  | 'torch_default'
   | { kind: 'normal'; mean?: number; std?: number }
   | { kind: 'uniform'; low: number; high: number }
   | { kind: 'constant'; value: number };
@@ -75,11 +76,29 @@ export function initialise(spec: InitSpec, out: Storage, shape: readonly number[
     case 'he_normal':
     case 'kaiming_normal':
       return normal(0, Math.sqrt(2 / fanIn));
+    case 'torch_default':
+      // PyTorch's nn.Linear default (kaiming_uniform_ with a = sqrt(5)): U(-a, a), a = 1 / sqrt(fan_in).
+      // For a Linear's bias PyTorch uses the same bound with the weight's fan_in: see `linearBiasInit`.
+      return uniform(1 / Math.sqrt(fanIn));
     default: {
       const never: never = spec;
       throw new Error(`initialise: unknown initialiser ${JSON.stringify(never)}`);
     }
   }
+}
+
+/**
+ * A Linear's bias init spec, resolved against the layer's fan-in: 'torch_default' becomes
+ * PyTorch's default bias init U(-1/sqrt(in), 1/sqrt(in)) (the bias's own shape [out] would give
+ * the wrong fan-in); other specs pass through. Default: zeros.
+ */
+export function linearBiasInit(spec: InitSpec | undefined, inFeatures: number): InitSpec {
+  if (spec === undefined) return 'zeros';
+  if (spec === 'torch_default') {
+    const a = 1 / Math.sqrt(inFeatures);
+    return { kind: 'uniform', low: -a, high: a };
+  }
+  return spec;
 }
 
 export function describeInit(spec: InitSpec): string {

@@ -49,6 +49,8 @@ export interface ModelOptions {
   dropout?: number;
   /** Embedding tables: one per field (default) or one shared table. */
   tableLayout?: 'per-field' | 'shared';
+  /** Layer init scheme: 'code' (the GradCraft code's; default except ple-lite), 'normal', 'glorot' (ple-lite's). */
+  init?: 'code' | 'normal' | 'glorot';
 }
 
 export type OptimizerId = 'adam' | 'sgd' | 'adagrad';
@@ -208,9 +210,10 @@ export function resolveConfig(raw: unknown = {}): TrainConfig {
   if (typeof c.model !== 'string' || !PRESETS.includes(c.model as PresetName)) fail('model', `must be one of ${PRESETS.join(', ')}`, c.model);
   const mo = c.modelOptions;
   if (!isObj(mo)) fail('modelOptions', 'must be an object', mo);
-  unknownKeys('modelOptions', mo, ['dropout', 'tableLayout']);
+  unknownKeys('modelOptions', mo, ['dropout', 'tableLayout', 'init']);
   if (mo.dropout !== undefined) num('modelOptions.dropout', mo.dropout, { min: 0, max: 0.99 });
   if (mo.tableLayout !== undefined && mo.tableLayout !== 'per-field' && mo.tableLayout !== 'shared') fail('modelOptions.tableLayout', "must be 'per-field' or 'shared'", mo.tableLayout);
+  if (mo.init !== undefined && mo.init !== 'code' && mo.init !== 'normal' && mo.init !== 'glorot') fail('modelOptions.init', "must be 'code', 'normal' or 'glorot'", mo.init);
 
   if (!Array.isArray(c.plugins) || c.plugins.some((p) => typeof p !== 'string' || p === '')) fail('plugins', 'must be a list of module paths', c.plugins);
   if (typeof c.method !== 'string' || !(balancerIds as string[]).includes(c.method)) {

@@ -195,6 +195,7 @@ function buildModel(cfg: TrainConfig, ds: Dataset): MultiTaskModel {
     seed: cfg.seed,
     dropout: cfg.modelOptions.dropout,
     tableLayout: cfg.modelOptions.tableLayout,
+    init: cfg.modelOptions.init,
   });
 }
 

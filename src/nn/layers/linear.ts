@@ -3,6 +3,7 @@ import { getBackend } from '../../tensor/backends/registry.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 import { record } from '../../autograd/node.ts';
 import { Module, Scratch, paramTensor, type LayerOptions } from '../module.ts';
+import { linearBiasInit, type InitSpec } from '../init.ts';
 import type { Parameter } from '../parameter.ts';
 import type { ParameterStore } from '../store.ts';
 import { addBiasRows, addColumnSums, reluGradMask, reluInPlace } from './rowops.ts';
@@ -11,6 +12,8 @@ export type Activation = 'none' | 'relu';
 
 export interface LinearOptions extends LayerOptions {
   bias?: boolean;
+  /** The bias's init (default zeros); 'torch_default' = PyTorch's U(-1/sqrt(in), 1/sqrt(in)). */
+  biasInit?: InitSpec;
   activation?: Activation;
 }
 
@@ -31,7 +34,7 @@ export class Linear extends Module {
   constructor(store: ParameterStore, name: string, readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions) {
     super(store, name);
     this.weight = this.param('weight', [inFeatures, outFeatures], { group: opts.group, init: opts.init ?? 'xavier_uniform' });
-    this.bias = opts.bias === false ? null : this.param('bias', [outFeatures], { group: opts.group, init: 'zeros', decay: false });
+    this.bias = opts.bias === false ? null : this.param('bias', [outFeatures], { group: opts.group, init: linearBiasInit(opts.biasInit, inFeatures), decay: false });
     this.activation = opts.activation ?? 'none';
   }
 

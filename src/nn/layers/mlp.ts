@@ -1,6 +1,7 @@
 import type { Tensor } from '../../tensor/tensor.ts';
 import type { Rng } from '../../tensor/rng.ts';
 import { Module, type LayerOptions } from '../module.ts';
+import type { InitSpec } from '../init.ts';
 import type { ParameterStore } from '../store.ts';
 import { Dropout } from './dropout.ts';
 import { Linear } from './linear.ts';
@@ -11,6 +12,8 @@ export interface MLPOptions extends LayerOptions {
   /** Seeded stream for the dropout masks (required when dropout > 0). */
   rng?: Rng;
   bias?: boolean;
+  /** Every layer's bias init (default zeros); see LinearOptions.biasInit. */
+  biasInit?: InitSpec;
 }
 
 /**
@@ -28,7 +31,7 @@ export class MLP extends Module {
     const p = opts.dropout ?? 0;
     if (p > 0 && !opts.rng) throw new Error(`${name}: dropout needs an rng`);
     for (let i = 1; i < dims.length; i++) {
-      this.layers.push(this.child(new Linear(store, `${name}.${i - 1}`, dims[i - 1]!, dims[i]!, { group: opts.group, init: opts.init, bias: opts.bias, activation: 'relu' })));
+      this.layers.push(this.child(new Linear(store, `${name}.${i - 1}`, dims[i - 1]!, dims[i]!, { group: opts.group, init: opts.init, bias: opts.bias, biasInit: opts.biasInit, activation: 'relu' })));
       if (p > 0) this.drops.push(this.child(new Dropout(store, `${name}.drop${i - 1}`, p, opts.rng!.fork(`${name}.drop${i - 1}`))));
     }
   }

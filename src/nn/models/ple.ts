@@ -31,7 +31,14 @@ export interface PLEConfig {
   fm: boolean;
   dropout: number;
   gateBias: boolean;
+  /** Expert and tower MLP weights (and gates / logits unless given below). */
   weightInit: InitSpec;
+  /** Expert and tower MLP biases (default zeros). */
+  biasInit?: InitSpec;
+  /** Gate weights (default weightInit). */
+  gateInit?: InitSpec;
+  /** Each tower's final Linear(-> 1) weight (default weightInit); its bias (the scalar bias) starts at 0. */
+  logitInit?: InitSpec;
   embInit: InitSpec;
   tableLayout?: 'per-field' | 'shared';
   seed?: number;
@@ -69,7 +76,7 @@ interface Level {
  */
 export class PLE extends Module implements MultiTaskModel {
   readonly tasks: number;
-  readonly cfg: Required<Omit<PLEConfig, 'name'>>;
+  readonly cfg: Required<Omit<PLEConfig, 'name' | 'biasInit' | 'gateInit' | 'logitInit'>> & Pick<PLEConfig, 'biasInit' | 'gateInit' | 'logitInit'>;
   readonly emb: Embedding;
   readonly fmLayer: FM | null;
   readonly levels: Level[] = [];
@@ -97,7 +104,7 @@ export class PLE extends Module implements MultiTaskModel {
     this.inputWidth = F * k + cfg.denseWidth;
     const out = cfg.expertHidden[cfg.expertHidden.length - 1]!;
     const expert = (name: string, inW: number, group: Group): MLP =>
-      this.child(new MLP(store, name, [inW, ...cfg.expertHidden], { group, init: cfg.weightInit, dropout: cfg.dropout, rng }));
+      this.child(new MLP(store, name, [inW, ...cfg.expertHidden], { group, init: cfg.weightInit, biasInit: cfg.biasInit, dropout: cfg.dropout, rng }));
     for (let l = 0; l < L; l++) {
       const last = l === L - 1, inW = l === 0 ? this.inputWidth : out;
       const tg = (t: number): Group => (last ? t : 'shared');
@@ -105,8 +112,8 @@ export class PLE extends Module implements MultiTaskModel {
       this.levels.push({
         shared: Array.from({ length: ms }, (_, j) => expert(`${name}.shared${j}`, inW, 'shared')),
         specific: Array.from({ length: T }, (_, t) => Array.from({ length: mt }, (_, j) => expert(`${name}.task${t}.expert${j}`, inW, tg(t)))),
-        taskGates: Array.from({ length: T }, (_, t) => this.child(new Gate(store, `${name}.task${t}.gate`, inW, mt + ms, { group: tg(t), init: cfg.weightInit, bias: cfg.gateBias }))),
-        sharedGate: last ? null : this.child(new Gate(store, `${name}.sharedGate`, inW, T * mt + ms, { group: 'shared', init: cfg.weightInit, bias: cfg.gateBias })),
+        taskGates: Array.from({ length: T }, (_, t) => this.child(new Gate(store, `${name}.task${t}.gate`, inW, mt + ms, { group: tg(t), init: cfg.gateInit ?? cfg.weightInit, bias: cfg.gateBias }))),
+        sharedGate: last ? null : this.child(new Gate(store, `${name}.sharedGate`, inW, T * mt + ms, { group: 'shared', init: cfg.gateInit ?? cfg.weightInit, bias: cfg.gateBias })),
         mixT: Array.from({ length: T }, () => new Scratch()),
         mixS: new Scratch(),
       });
@@ -114,10 +121,10 @@ export class PLE extends Module implements MultiTaskModel {
     const towerIn = out + (cfg.fm ? 1 : 0);
     for (let t = 0; t < T; t++) {
       const tower = cfg.towerHidden.length
-        ? this.child(new MLP(store, `${this.name}.tower${t}`, [towerIn, ...cfg.towerHidden], { group: t, init: cfg.weightInit, dropout: cfg.dropout, rng }))
+        ? this.child(new MLP(store, `${this.name}.tower${t}`, [towerIn, ...cfg.towerHidden], { group: t, init: cfg.weightInit, biasInit: cfg.biasInit, dropout: cfg.dropout, rng }))
         : null;
       if (tower) this.towers.push(tower);
-      this.logits.push(this.child(new Linear(store, `${this.name}.tower${t}.logit`, tower ? tower.outFeatures : towerIn, 1, { group: t, init: cfg.weightInit })));
+      this.logits.push(this.child(new Linear(store, `${this.name}.tower${t}.logit`, tower ? tower.outFeatures : towerIn, 1, { group: t, init: cfg.logitInit ?? cfg.weightInit })));
     }
     // Representation layout.
     let off = 0;

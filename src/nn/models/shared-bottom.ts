@@ -20,7 +20,12 @@ export interface SharedBottomConfig {
   towerHidden: readonly number[];
   fm?: boolean;
   dropout: number;
+  /** Bottom and tower MLP weights (and the logits unless given below). */
   weightInit: InitSpec;
+  /** Bottom and tower MLP biases (default zeros). */
+  biasInit?: InitSpec;
+  /** Each tower's final Linear(-> 1) weight (default weightInit). */
+  logitInit?: InitSpec;
   embInit: InitSpec;
   tableLayout?: 'per-field' | 'shared';
   seed?: number;
@@ -54,16 +59,16 @@ export class SharedBottom extends Module implements MultiTaskModel {
     const F = cfg.vocabSizes.length, k = cfg.embDim;
     this.emb = this.child(new Embedding(store, `${this.name}.emb`, { vocabSizes: cfg.vocabSizes, dim: k, layout: cfg.tableLayout, init: cfg.embInit }));
     this.fmLayer = cfg.fm ? this.child(new FM(store, `${this.name}.fm`, { fields: F, dim: k })) : null;
-    this.bottomMlp = this.child(new MLP(store, `${this.name}.bottom`, [F * k + this.denseWidth, ...cfg.bottomHidden], { group: 'shared', init: cfg.weightInit, dropout: cfg.dropout, rng }));
+    this.bottomMlp = this.child(new MLP(store, `${this.name}.bottom`, [F * k + this.denseWidth, ...cfg.bottomHidden], { group: 'shared', init: cfg.weightInit, biasInit: cfg.biasInit, dropout: cfg.dropout, rng }));
     const fmW = cfg.fm ? 1 : 0;
     this.repWidth = this.bottomMlp.outFeatures + fmW;
     this.repLayout = [...(cfg.fm ? [{ name: 'fm', offset: 0, width: 1 }] : []), { name: 'bottom', offset: fmW, width: this.bottomMlp.outFeatures }];
     for (let t = 0; t < cfg.tasks; t++) {
       const tower = cfg.towerHidden.length
-        ? this.child(new MLP(store, `${this.name}.tower${t}`, [this.repWidth, ...cfg.towerHidden], { group: t, init: cfg.weightInit, dropout: cfg.dropout, rng }))
+        ? this.child(new MLP(store, `${this.name}.tower${t}`, [this.repWidth, ...cfg.towerHidden], { group: t, init: cfg.weightInit, biasInit: cfg.biasInit, dropout: cfg.dropout, rng }))
         : null;
       if (tower) this.towers.push(tower);
-      this.logits.push(this.child(new Linear(store, `${this.name}.tower${t}.logit`, tower ? tower.outFeatures : this.repWidth, 1, { group: t, init: cfg.weightInit })));
+      this.logits.push(this.child(new Linear(store, `${this.name}.tower${t}.logit`, tower ? tower.outFeatures : this.repWidth, 1, { group: t, init: cfg.logitInit ?? cfg.weightInit })));
     }
     store.allocate(cfg.seed ?? 0);
   }
