@@ -111,8 +111,8 @@ function presetHelp(): string {
   }
   lines.push(
     '',
-    'Sizes: --quick = 30,000 synthetic rows, ple-lite, batch 256, lr 2e-3, 2 epochs (what `npm start` runs);',
-    'full (default) = 50,000 rows, ple-lite, batch 256, lr 1e-3, <= 40 epochs, patience 5; --size toy is for tests.',
+    'Sizes: --quick = 30,000 synthetic rows, ple-paper, batch 256, lr 2e-3, 2 epochs (what `npm start` runs);',
+    'full (default) = 50,000 rows, ple-paper, batch 256, lr 1e-3, <= 40 epochs, patience 5; --size toy is for tests.',
     '--set model=ple-paper for the paper backbone (docs/experiments.md says why it is not the default).',
     'Examples:',
     '  npm start                                              # table2 --quick --workers 2',

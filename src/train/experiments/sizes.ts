@@ -1,22 +1,21 @@
 /**
- * Size profiles: the TrainConfig every run of an experiment starts from.
+ * Size profiles: the TrainConfig every run of an experiment starts from. Every size trains
+ * ple-paper, the GradCraft paper's backbone with the code's per-layer init (docs/nn.md "Init").
  *
- * - toy: seconds per run, for tests (ple-lite, 1,200 rows, one epoch, balanced labels so every
- *   split has both classes of every task).
- * - quick: `npm start` and `--quick`: 30,000 synthetic rows (24,000 training rows), ple-lite,
- *   batch 256, Adam lr 2e-3, 2 epochs. Measured on the shared 2-core dev machine: table2 with
- *   --workers 2 in about 3 min; every task learns (test AUC 0.70-0.92 per task, mean about 0.79).
- * - full: the synthetic default (50,000 rows), ple-lite, batch 256, Adam lr 1e-3, L2 1e-6, up to
+ * - toy: seconds per run, for tests (1,200 rows, one epoch, balanced labels so every split has
+ *   both classes of every task).
+ * - quick: `npm start` and `--quick`: 30,000 synthetic rows (24,000 training rows), batch 256,
+ *   Adam lr 2e-3, 2 epochs. Measured on the shared 2-core dev machine: table2 with --workers 2
+ *   in 111 s; every task of every method learns (test AUC 0.65-0.91 per task, EV 0.83-0.85,
+ *   AV-A 0.77-0.79).
+ * - full: the synthetic default (50,000 rows), batch 256, Adam lr 1e-3, L2 1e-6, up to
  *   40 epochs with patience 5 (the paper: batch 2048-4096, patience 10, on millions of rows; on
  *   40,000 training rows a batch of 2048 is only 20 steps an epoch, see docs/data.md).
  *
- * Why ple-lite and not ple-paper: ple-paper (N(0, 0.01) init, dropout 0.2, FM) is the paper's
- * backbone, but on the synthetic data some towers never leave the constant prediction from that
- * init: Single on EV stays at loss ln 2 and AUC 0.5000 for 10 epochs at lr 1e-3 (and at 2e-3,
- * 5e-3), and MGDA / IMTL lose EV the same way; RI against a dead Single means nothing.
- * ple-lite is the same PLE (1 level, 1 shared + 1 specific expert per task, experts
- * 256-128-64, towers 32-16) with Glorot init, no FM and no dropout, and trains every task.
- * `--set model=ple-paper` runs the paper's backbone.
+ * These sizes used ple-lite for a while: ple-paper's old init (every weight N(0, 0.01), every
+ * bias 0, now `modelOptions.init = 'normal'`) left some towers at a constant prediction (EV at
+ * AUC 0.5000). `--set model=ple-lite` runs the lighter model (no FM, no dropout, Glorot init;
+ * a step about 1.5x faster).
  */
 import type { TrainConfig } from '../index.ts';
 import type { ExperimentSize } from './types.ts';
@@ -26,7 +25,7 @@ const BALANCED = { ev: 0.3, lv: 0.3, cv: 0.3, like: 0.3, follow: 0.3, forward: 0
 export const SIZES: Record<ExperimentSize, Partial<TrainConfig>> = {
   toy: {
     data: { kind: 'synthetic', rows: 1200, users: 40, items: 200, positiveRates: BALANCED },
-    model: 'ple-lite',
+    model: 'ple-paper',
     batchSize: 300,
     evalBatchSize: 2000,
     lr: 5e-3,
@@ -37,7 +36,7 @@ export const SIZES: Record<ExperimentSize, Partial<TrainConfig>> = {
   },
   quick: {
     data: { kind: 'synthetic', rows: 30_000 },
-    model: 'ple-lite',
+    model: 'ple-paper',
     batchSize: 256,
     evalBatchSize: 8192,
     lr: 2e-3,
@@ -48,7 +47,7 @@ export const SIZES: Record<ExperimentSize, Partial<TrainConfig>> = {
   },
   full: {
     data: { kind: 'synthetic' },
-    model: 'ple-lite',
+    model: 'ple-paper',
     batchSize: 256,
     evalBatchSize: 8192,
     lr: 1e-3,

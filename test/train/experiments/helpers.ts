@@ -8,7 +8,7 @@ export function tmp(prefix = 'mtlkit-exp-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** A preset at the toy size (ple-lite, 1,200 rows, one epoch), quiet, wasm when it loads. */
+/** A preset at the toy size (ple-paper, 1,200 rows, one epoch), quiet, wasm when it loads. */
 export function toy(preset: string, over: ExperimentOptions = {}): Promise<ExperimentResult> {
   return runExperiment(preset, { size: 'toy', out: join(tmp(), preset), quiet: true, renderRuns: false, backend: 'wasm', now: new Date(0), ...over });
 }
