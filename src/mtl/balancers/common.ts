@@ -280,3 +280,16 @@ export function pcgradCoefs(K: ArrayLike<number>, T: number, rng: Rng, C: Float6
     if (conflictSets) conflictSets.push(set);
   }
 }
+
+/**
+ * Row weights of the combined update from the per-task coefficients C (T x T, crafted
+ * gradient i = sum_j C[i, j] G_j): w_j = scale * sum_i C[i, j], so that sum_i g~_i * scale is
+ * one weighted sum of G's rows (scale 1 sums the crafted gradients, 1 / T averages them).
+ */
+export function coefWeights(C: ArrayLike<number>, T: number, scale: number, w: Float64Array): void {
+  for (let j = 0; j < T; j++) {
+    let s = 0;
+    for (let i = 0; i < T; i++) s += C[i * T + j];
+    w[j] = s * scale;
+  }
+}

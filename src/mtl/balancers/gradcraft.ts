@@ -42,8 +42,7 @@ import { BalancerOptionError } from '../balancer.ts';
 import { solveSPD, weightedRowSum } from '../linalg.ts';
 import {
   BaseBalancer, checkState, isNum, magnitudeFactors, numArray, oneOf, pcgradCoefs, resolveOptions, scaleGram, stepRng,
-  type OptionsSpec,
-} from './common.ts';
+  type OptionsSpec, coefWeights } from './common.ts';
 
 export const gradcraftOptions: OptionsSpec = {
   tau: { default: 0.1, check: isNum(0, 1), doc: 'eq. 5: closeness of each norm to the maximum norm' },
@@ -106,12 +105,7 @@ export class GradCraft extends BaseBalancer {
     }
     for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) C[i * T + j] *= f[j];
     const w = this.infoArray('weights', T);
-    const scale = this.options.reduction === 'mean' ? 1 / T : 1;
-    for (let j = 0; j < T; j++) {
-      let s = 0;
-      for (let i = 0; i < T; i++) s += C[i * T + j];
-      w[j] = s * scale;
-    }
+    coefWeights(C, T, this.options.reduction === 'mean' ? 1 / T : 1, w);
     weightedRowSum(G, T, d, w, out);
   }
 

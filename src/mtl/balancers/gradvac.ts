@@ -17,7 +17,7 @@
  */
 import type { BalanceContext, BalancerState, Grad } from '../balancer.ts';
 import { weightedRowSum } from '../linalg.ts';
-import { BaseBalancer, checkState, isNum, numArray, oneOf, resolveOptions, stepRng, type OptionsSpec } from './common.ts';
+import { BaseBalancer, checkState, isNum, numArray, oneOf, resolveOptions, stepRng, type OptionsSpec, coefWeights } from './common.ts';
 
 export const gradvacOptions: OptionsSpec = {
   beta: { default: 1e-2, check: isNum(0, 1), doc: 'EMA rate of the target similarities (paper 1e-2)' },
@@ -71,12 +71,7 @@ export class GradVac extends BaseBalancer {
       if (sets) sets.push(set);
     }
     const w = this.infoArray('weights', T);
-    const scale = this.options.reduction === 'mean' ? 1 / T : 1;
-    for (let j = 0; j < T; j++) {
-      let s = 0;
-      for (let i = 0; i < T; i++) s += C[i * T + j];
-      w[j] = s * scale;
-    }
+    coefWeights(C, T, this.options.reduction === 'mean' ? 1 / T : 1, w);
     weightedRowSum(G, T, d, w, out);
   }
 

@@ -11,7 +11,7 @@
  */
 import type { BalanceContext, Grad } from '../balancer.ts';
 import { weightedRowSum } from '../linalg.ts';
-import { BaseBalancer, isNum, magnitudeFactors, oneOf, pcgradCoefs, resolveOptions, scaleGram, stepRng, type OptionsSpec } from './common.ts';
+import { BaseBalancer, isNum, magnitudeFactors, oneOf, pcgradCoefs, resolveOptions, scaleGram, stepRng, type OptionsSpec, coefWeights } from './common.ts';
 
 export const pcgradPlusOptions: OptionsSpec = {
   tau: { default: 0.1, check: isNum(0, 1), doc: 'eq. 5 closeness to the maximum norm (GradCraft best: 0.1)' },
@@ -41,12 +41,7 @@ export class PCGradPlus extends BaseBalancer {
     // Back to the original rows: g~_i = sum_j Chat[i,j] f_j g_j.
     for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) C[i * T + j] *= f[j];
     const w = this.infoArray('weights', T);
-    const scale = this.options.reduction === 'mean' ? 1 / T : 1;
-    for (let j = 0; j < T; j++) {
-      let s = 0;
-      for (let i = 0; i < T; i++) s += C[i * T + j];
-      w[j] = s * scale;
-    }
+    coefWeights(C, T, this.options.reduction === 'mean' ? 1 / T : 1, w);
     weightedRowSum(G, T, d, w, out);
   }
 }

@@ -13,7 +13,7 @@
  */
 import type { BalanceContext, Grad } from '../balancer.ts';
 import { weightedRowSum } from '../linalg.ts';
-import { BaseBalancer, oneOf, pcgradCoefs, resolveOptions, stepRng, type OptionsSpec } from './common.ts';
+import { BaseBalancer, oneOf, pcgradCoefs, resolveOptions, stepRng, type OptionsSpec, coefWeights } from './common.ts';
 
 export const pcgradOptions: OptionsSpec = {
   reduction: { default: 'sum', check: oneOf('sum', 'mean'), doc: "'sum' (paper's code) or 'mean'" },
@@ -33,12 +33,7 @@ export class PCGrad extends BaseBalancer {
     const C = this.infoArray('taskCoefs', T * T);
     pcgradCoefs(K, T, stepRng(this.id, ctx), C, this.info!.conflictSets);
     const w = this.infoArray('weights', T);
-    const scale = this.options.reduction === 'mean' ? 1 / T : 1;
-    for (let j = 0; j < T; j++) {
-      let s = 0;
-      for (let i = 0; i < T; i++) s += C[i * T + j];
-      w[j] = s * scale;
-    }
+    coefWeights(C, T, this.options.reduction === 'mean' ? 1 / T : 1, w);
     weightedRowSum(G, T, d, w, out);
   }
 }
