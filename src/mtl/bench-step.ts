@@ -14,29 +14,19 @@ import { Rng } from '../tensor/rng.ts';
 import { createModel, type PresetName } from '../nn/models/presets.ts';
 import { Adam } from '../nn/optim/adam.ts';
 import { addL2Grad } from '../nn/regularize.ts';
+import type { StepBenchOptions } from '../nn/bench-step.ts';
 import type { Balancer, GradientMode } from './balancer.ts';
 import { createBalancer } from './balancers/index.ts';
 import { BalancedStep, type TrainBatch } from './gradients.ts';
 
-export interface BalancedBenchOptions {
-  model: PresetName;
+/** The plain step bench's shape options, plus the balancer and mode to time. */
+export interface BalancedBenchOptions extends StepBenchOptions {
   /** Balancer id (any registered one). */
   method: string;
   methodOptions?: Record<string, unknown>;
   /** Or a ready instance (e.g. one a profiler has hooked); `method` is then its id. */
   balancer?: Balancer;
   mode: GradientMode;
-  batch: number;
-  fields: number;
-  vocab: number;
-  tasks?: number;
-  steps?: number;
-  warmup?: number;
-  l2?: number;
-  lazy?: boolean;
-  seed?: number;
-  /** Write the gradient buffer once before timing (steady state; default true, as benchStep). */
-  prefault?: boolean;
 }
 
 export interface BalancedBenchResult {
