@@ -592,6 +592,45 @@ export function scatterAddRows32(table: usize, idx: usize, src: usize, rows: i32
   }
 }
 
+// ---------------------------------------------------------------- layer backward helpers
+
+/**
+ * ReLU's backward fused with the bias gradient, float32, one pass over rows x n:
+ * gz = g * (y > 0 ? 1 : 0) (the js twin's product, so -0 and NaN propagate the same), and
+ * when db != 0, db[j] += sum_r gz[r, j] with the sums taken in row order from 0 in `acc`
+ * (n float32s of scratch) and added to db at the end: the same additions in the same order
+ * as the js twin, so the results agree bit for bit.
+ */
+export function reluGradColSums32(y: usize, g: usize, gz: usize, db: usize, acc: usize, rows: i32, n: i32): void {
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  const withSums = db != 0;
+  if (withSums) memory.fill(acc, 0, <usize>n * 4);
+  const n4 = n & ~3;
+  for (let r = 0; r < rows; r++) {
+    const base = <usize>r * <usize>n * 4;
+    const yr = y + base, gr = g + base, zr = gz + base;
+    let j = 0;
+    for (; j < n4; j += 4) {
+      const o = <usize>j << 2;
+      const z = f32x4.mul(v128.load(gr + o), v128.and(f32x4.gt(v128.load(yr + o), zero), one));
+      v128.store(zr + o, z);
+      if (withSums) v128.store(acc + o, f32x4.add(v128.load(acc + o), z));
+    }
+    for (; j < n; j++) {
+      const o = <usize>j << 2;
+      const z = load<f32>(gr + o) * (load<f32>(yr + o) > 0 ? <f32>1 : <f32>0);
+      store<f32>(zr + o, z);
+      if (withSums) store<f32>(acc + o, load<f32>(acc + o) + z);
+    }
+  }
+  if (!withSums) return;
+  for (let j = 0; j < n; j++) {
+    const o = <usize>j << 2;
+    store<f32>(db + o, load<f32>(db + o) + load<f32>(acc + o));
+  }
+}
+
 /** The first byte past the module's static data: the JS allocator starts here. */
 export function heapBase(): usize {
   return __heap_base;

@@ -58,6 +58,15 @@ export interface Kernels {
   gatherRows(table: Storage, idx: Int32Array, out: Storage, rows: number, width: number): void;
   /** table[idx[r], :] += src[r, :]; duplicate indices accumulate. */
   scatterAddRows(table: Storage, idx: Int32Array, src: Storage, rows: number, width: number): void;
+
+  /**
+   * ReLU's backward fused with the bias gradient (the Linear layer's, one pass over rows x n):
+   * gz[i] = g[i] * (y[i] > 0 ? 1 : 0), and when db is given, db[j] += sum_r gz[r, j] with the
+   * column sums taken in row order from 0 in db's precision, then added to db. A masked element
+   * is -0 where g < 0 (it changes no sum); NaN in g stays NaN. Every backend returns the js
+   * twin's bits.
+   */
+  reluGradColumnSums(y: Storage, g: Storage, gz: Storage, db: Storage | null, rows: number, n: number): void;
 }
 
 export interface Backend extends Kernels {

@@ -51,6 +51,19 @@ for (const name of ['js', 'wasm'] as const) {
         addColumnSums(be, gz, db, rows, n, new Scratch());
         expect(firstDiff(db, dbRef)).toBe(-1);
 
+        // The fused kernel: the same bits as the mask then the column sums, onto a db that
+        // does not start at 0, and with no db (mask only).
+        const gz2 = be.alloc('float32', len), db2 = rand(n, rng), db2Ref = Float32Array.from(db2);
+        reluGradMask(y, g, gz, len);
+        addColumnSums(be, gz, db2Ref, rows, n, new Scratch());
+        be.reluGradColumnSums(y, g, gz2, db2, rows, n);
+        expect(firstDiff(gz2, gz)).toBe(-1);
+        if (n > 1) expect(firstDiff(db2, db2Ref)).toBe(-1);
+        else expect(Math.abs(db2[0]! - db2Ref[0]!)).toBeLessThanOrEqual(4 * rows * 2 ** -24 * (Math.abs(db2Ref[0]!) + rows));
+        const gz3 = be.alloc('float32', len);
+        be.reluGradColumnSums(y, g, gz3, null, rows, n);
+        expect(firstDiff(gz3, gz)).toBe(-1);
+
       });
     }
   });

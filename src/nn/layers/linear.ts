@@ -6,7 +6,7 @@ import { Module, Scratch, paramTensor, type LayerOptions } from '../module.ts';
 import { linearBiasInit, type InitSpec } from '../init.ts';
 import type { Parameter } from '../parameter.ts';
 import type { ParameterStore } from '../store.ts';
-import { addBiasRows, addColumnSums, reluGradMask, reluInPlace } from './rowops.ts';
+import { addBiasRows, addColumnSums, reluInPlace } from './rowops.ts';
 
 export type Activation = 'none' | 'relu';
 
@@ -54,12 +54,15 @@ export class Linear extends Module {
     const inputs = b ? [x, W, b] : [x, W];
     return record(relu ? 'linear_relu' : 'linear', inputs, out, (g, grads) => {
       let gz: Storage = g.data;
+      const db = b && grads.needs(2) ? grads.buffer(2) : null;
       if (relu) {
+        // Mask and bias gradient in one pass over gz (rowops' reluGradMask + addColumnSums).
         gz = this.gmask.get(y.length, this.dtype);
-        reluGradMask(y, g.data, gz, y.length);
+        be.reluGradColumnSums(y, g.data, gz, db, bsz, n);
+      } else if (db) {
+        addColumnSums(be, gz, db, bsz, n, this.colsum);
       }
       if (grads.needs(1)) be.matmul(x.data, gz, grads.buffer(1), k, bsz, n, true, false, true);
-      if (b && grads.needs(2)) addColumnSums(be, gz, grads.buffer(2), bsz, n, this.colsum);
       if (grads.needs(0)) be.matmul(gz, W.data, grads.buffer(0), bsz, n, k, false, true, true);
     });
   }

@@ -33,6 +33,8 @@ export function reluInPlace(be: Backend, y: Storage): void {
 /**
  * out = g where y > 0, else 0 (ReLU's gradient given its output y; y >= 0, never NaN).
  * Branch-free: g * (y > 0). A masked element is -0 when g < 0, which changes no sum.
+ * The Linear layer runs this fused with addColumnSums as the backend kernel
+ * `reluGradColumnSums` (one pass, same bits); these two stay as the reference it is tested on.
  */
 export function reluGradMask(y: Storage, g: Storage, out: Storage, n: number): void {
   for (let i = 0; i < n; i++) out[i] = g[i]! * +(y[i]! > 0);

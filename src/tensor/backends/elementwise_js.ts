@@ -80,3 +80,26 @@ function binaryRow(
     }
   }
 }
+
+// Column accumulators of reluGradColumnSumsJs, grown on demand and reused: the kernel runs once
+// per Linear layer per backward, and allocating there would churn the GC every step.
+let acc32 = new Float32Array(256);
+let acc64 = new Float64Array(256);
+
+/** See Kernels.reluGradColumnSums: the mask, then the column sums in row order in db's precision. */
+export function reluGradColumnSumsJs(y: Storage, g: Storage, gz: Storage, db: Storage | null, rows: number, n: number): void {
+  const len = rows * n;
+  for (let i = 0; i < len; i++) gz[i] = g[i]! * +(y[i]! > 0);
+  if (db === null) return;
+  let acc: Storage;
+  if (db instanceof Float64Array) {
+    if (acc64.length < n) acc64 = new Float64Array(n);
+    acc = acc64;
+  } else {
+    if (acc32.length < n) acc32 = new Float32Array(n);
+    acc = acc32;
+  }
+  acc.fill(0, 0, n);
+  for (let r = 0; r < rows; r++) for (let j = 0, o = r * n; j < n; j++) acc[j] += gz[o + j]!;
+  for (let j = 0; j < n; j++) db[j] += acc[j]!;
+}

@@ -1,5 +1,5 @@
 import type { Backend, DType, Storage } from '../backend.ts';
-import { binaryJs, unaryJs } from './elementwise_js.ts';
+import { binaryJs, reluGradColumnSumsJs, unaryJs } from './elementwise_js.ts';
 import { matmulJs } from './matmul_js.ts';
 import { dotJs, gatherRowsJs, gramJs, maxAxisJs, scatterAddRowsJs, sumAxisJs } from './reduce_js.ts';
 
@@ -24,5 +24,6 @@ export function createJsBackend(): Backend {
     binary: binaryJs,
     gatherRows: gatherRowsJs,
     scatterAddRows: scatterAddRowsJs,
+    reluGradColumnSums: reluGradColumnSumsJs,
   };
 }

@@ -46,6 +46,7 @@ interface Exports {
   binary32(op: number, a: number, b: number, out: number, n: number): void;
   unary32(op: number, x: number, out: number, n: number): void;
   scatterAddRows32(table: number, idx: number, src: number, rows: number, width: number): void;
+  reluGradColSums32(y: number, g: number, gz: number, db: number, acc: number, rows: number, n: number): void;
   heapBase(): number;
 }
 
@@ -122,6 +123,13 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     const [addr, cls] = heap.reserve(bytes);
     if (copyIn) new Uint8Array(heap.buffer, addr, bytes).set(new Uint8Array(arr.buffer, arr.byteOffset, bytes));
     temps.push({ addr, cls, arr, count: bytes });
+    return addr;
+  }
+
+  /** A scratch block for this call only (released by finish). */
+  function tempBlock(bytes: number): number {
+    const [addr, cls] = heap.reserve(bytes);
+    temps.push({ addr, cls, arr: null, count: 0 });
     return addr;
   }
 
@@ -306,6 +314,20 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       call(() => {
         const pi = addrIn(idx, rows), ps = addrIn(src, rows * width);
         k.scatterAddRows32(table.byteOffset, pi, ps, rows, width);
+      });
+    },
+
+    reluGradColumnSums(y, g, gz, db, rows, n) {
+      const len = rows * n;
+      if (len < 256 || !(y instanceof Float32Array) || !(g instanceof Float32Array) || !(gz instanceof Float32Array)
+        || (db !== null && !(db instanceof Float32Array))) {
+        js.reluGradColumnSums(y, g, gz, db, rows, n);
+        return;
+      }
+      call(() => {
+        const py = addrIn(y, len), pg = addrIn(g, len), pz = addrOut(gz, len, false);
+        const pd = db ? addrOut(db, n, true) : 0, pacc = db ? tempBlock(n * 4) : 0;
+        k.reluGradColSums32(py, pg, pz, pd, pacc, rows, n);
       });
     },
   };

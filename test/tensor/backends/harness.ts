@@ -168,4 +168,22 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
         checkClose(`${be.name} scatterAddRows`, t1, t2, () => 0);
       }), { numRuns: runs });
   });
+
+  it('reluGradColumnSums: the js twin\'s bits, with and without db, float32 and float64', () => {
+    const be = make();
+    fc.assert(fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 70 }), dtype, bool, bool, fc.integer(),
+      (rows, n, dt, resident, withDb, seed) => {
+        const rng = new Rng(seed);
+        const len = rows * n;
+        const y = fill(be, dt, len, rng, resident), g = fill(be, dt, len, rng, resident);
+        y[0] = 0;
+        if (len > 1) g[1] = NaN;
+        const gz1 = fill(be, dt, len, rng, resident), gz2 = copyOf(gz1);
+        const db1 = withDb ? fill(be, dt, n, rng, resident) : null, db2 = db1 ? copyOf(db1) : null;
+        be.reluGradColumnSums(y, g, gz1, db1, rows, n);
+        js.reluGradColumnSums(y, g, gz2, db2, rows, n);
+        checkClose(`${be.name} reluGradColumnSums gz`, gz1, gz2, () => 0);
+        if (db1 && db2) checkClose(`${be.name} reluGradColumnSums db`, db1, db2, () => 0);
+      }), { numRuns: runs });
+  });
 }
