@@ -30,26 +30,64 @@ export function backward(root: Tensor, upstream?: Tensor): void {
     seed = new Tensor(gradBuffers.take(root.dtype, 1), root.shape);
     seed.data[0] = 1;
   } else {
-    if (!shapesEqual(upstream.shape, root.shape)) {
-      throw new Error(`backward: upstream gradient shape ${formatShape(upstream.shape)} does not match root shape ${formatShape(root.shape)}`);
-    }
-    assertFinite(upstream.data, 'the upstream gradient passed to backward', 'pass a finite upstream gradient');
+    checkUpstream(root, upstream, '');
     seed = upstream;
   }
+  sweep([root], [seed.data]);
+}
 
-  if (root.isLeaf) {
-    accumulate(leafGrad(root), seed.data);
-    gradBuffers.give(seed.data);
+/**
+ * One reverse sweep from several roots at once, root i seeded with upstreams[i] (its shape):
+ * the same result as backward(roots[i], upstreams[i]) for each i in turn, but every node
+ * reachable from several roots runs once, on the sum of what reaches it. Rep mode sends the
+ * combined gradient into the representation's segments this way (the bottom runs once).
+ * Roots that do not require grad are skipped (no gradient can flow from them).
+ */
+export function backwardMany(roots: readonly Tensor[], upstreams: readonly Tensor[]): void {
+  if (roots.length !== upstreams.length) throw new Error(`backwardMany: ${roots.length} roots but ${upstreams.length} upstream gradients; pass one per root`);
+  const rs: Tensor[] = [], seeds: Storage[] = [];
+  roots.forEach((r, i) => {
+    checkUpstream(r, upstreams[i]!, ` ${i}`);
+    if (!r.requiresGrad) return;
+    if (rs.includes(r)) throw new Error(`backwardMany: root ${i} appears twice; add its upstream gradients first`);
+    rs.push(r);
+    seeds.push(upstreams[i]!.data);
+  });
+  if (rs.length === 0) {
+    throw new Error('backwardMany: no root requires grad; make sure the forward pass did not run inside noGrad');
+  }
+  sweep(rs, seeds);
+}
+
+function checkUpstream(root: Tensor, upstream: Tensor, which: string): void {
+  if (!shapesEqual(upstream.shape, root.shape)) {
+    throw new Error(`backward: upstream gradient${which} shape ${formatShape(upstream.shape)} does not match root${which} shape ${formatShape(root.shape)}`);
+  }
+  assertFinite(upstream.data, `the upstream gradient${which} passed to backward`, 'pass a finite upstream gradient');
+}
+
+function sweep(roots: readonly Tensor[], seeds: readonly Storage[]): void {
+  const pending = new Map<Tensor, Storage>();
+  const inner: Tensor[] = [];
+  roots.forEach((r, i) => {
+    if (r.isLeaf) {
+      accumulate(leafGrad(r), seeds[i]!);
+      gradBuffers.give(seeds[i]!);
+    } else {
+      pending.set(r, seeds[i]!);
+      inner.push(r);
+    }
+  });
+  if (inner.length === 0) {
     gradBuffers.endPass();
     return;
   }
-  const order = topoOrder(root);
-  const pending = new Map<Tensor, Storage>([[root, seed.data]]);
+  const order = topoOrder(inner);
   const sink = new Sink(pending);
   for (let n = order.length - 1; n >= 0; n--) {
     const t = order[n];
     const g = pending.get(t);
-    if (g === undefined) continue; // no gradient flowed here from this root
+    if (g === undefined) continue; // no gradient flowed here from these roots
     pending.delete(t);
     if (t.retainsGrad) accumulate(leafGrad(t), g);
     const node = t.node as GradNode;
@@ -64,24 +102,31 @@ export function backward(root: Tensor, upstream?: Tensor): void {
   gradBuffers.endPass();
 }
 
-/** Non-leaf tensors reachable from root that require grad, inputs before outputs. */
-function topoOrder(root: Tensor): Tensor[] {
+/**
+ * Non-leaf tensors reachable from the roots that require grad, inputs before outputs (a root
+ * that is another root's input comes before it, so its gradient is complete when it runs).
+ */
+function topoOrder(roots: readonly Tensor[]): Tensor[] {
   const order: Tensor[] = [];
-  const seen = new Set<Tensor>([root]);
-  // Iterative DFS (deep graphs must not overflow the call stack): [tensor, next input index].
-  const stack: [Tensor, number][] = [[root, 0]];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    const inputs = (top[0].node as GradNode).inputs;
-    if (top[1] < inputs.length) {
-      const x = inputs[top[1]++];
-      if (x.requiresGrad && x.node !== null && !seen.has(x)) {
-        seen.add(x);
-        stack.push([x, 0]);
+  const seen = new Set<Tensor>();
+  for (const root of roots) {
+    if (seen.has(root)) continue;
+    seen.add(root);
+    // Iterative DFS (deep graphs must not overflow the call stack): [tensor, next input index].
+    const stack: [Tensor, number][] = [[root, 0]];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const inputs = (top[0].node as GradNode).inputs;
+      if (top[1] < inputs.length) {
+        const x = inputs[top[1]++];
+        if (x.requiresGrad && x.node !== null && !seen.has(x)) {
+          seen.add(x);
+          stack.push([x, 0]);
+        }
+      } else {
+        order.push(top[0]);
+        stack.pop();
       }
-    } else {
-      order.push(top[0]);
-      stack.pop();
     }
   }
   return order;

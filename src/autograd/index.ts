@@ -1,4 +1,4 @@
-export { backward } from './backward.ts';
+export { backward, backwardMany } from './backward.ts';
 export { isGradEnabled, noGrad } from './mode.ts';
 export { customOp, record, type BackwardFn, type CustomOpSpec, type GradNode, type GradSink } from './node.ts';
 export { detach } from './detach.ts';

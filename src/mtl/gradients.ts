@@ -11,11 +11,15 @@
  *   redirected: task t's group accumulates its own task's gradient in the flat buffer (no other
  *   loss reaches it). Then d = combine(G) is scattered into the shared slice.
  * Rep mode (MultiBalance, section 4.1):
- *   rep = model.bottom(batch); T leaf copies of rep share its data (no copy), each with its
- *   gradient sink at row t of G (B x width flattened); the heads run on their copy, ONE backward
- *   of the summed losses fills the T rows (and each task's group), combine, then
- *   backward(rep, d) continues through the shared bottom once. One copy reused by all heads
- *   would sum the T gradients in its sink, so T copies it is (headers only, the data is shared).
+ *   the representation comes as its segments (`model.bottomSegments`: for PLE the embeddings
+ *   and each shared expert's output, each [B, w_s], as the bottom computed them; a model
+ *   without segments gives `[bottom(batch)]`). Head t runs on leaf copies of the segments that
+ *   share their data (no copy), and each copy's gradient sink is its block of row t of G, so
+ *   row t is segment-major: [segment 0's B x w_0 block | segment 1's B x w_1 block | ...]
+ *   (`repBlocks` gives the offsets). ONE backward of the summed losses fills the T rows (and
+ *   each task's group) with no slicing or scattering; combine; then ONE multi-root backward
+ *   (`backwardMany`) sends each block of d into its segment and on through the bottom. One
+ *   copy reused by all heads would sum the T gradients in its sink, so T copies it is.
  * Loss-kind balancers (EW, UC, DWA, Single, IMTL-L): w = lossWeights(losses), one backward of
  *   sum_t w_t L_t, in either mode. On a diagnostics step they go through the per-task path
  *   instead (rows of the raw losses, combined = sum_t w_t g_t, task groups scaled by w_t): the
@@ -42,10 +46,13 @@
  * cannot follow, so every row of every shared table is touched (in row order) before forward:
  * G's rows are then the whole shared group in one fixed layout. Exact, O(shared table size).
  *
- * Buffers: G and the combined vector are allocated once; they grow (never shrink) only when a
- * batch touches more shared rows than any batch before, so a run settles after a few steps.
+ * Buffers: G and the combined vector are allocated once, from the active backend (the wasm
+ * backend's kernels then read and write G's rows in place instead of copying them in and out
+ * on every matmul); they grow (never shrink) only when a batch touches more shared rows than
+ * any batch before, so a run settles after a few steps.
  */
-import { backward } from '../autograd/backward.ts';
+import { backward, backwardMany } from '../autograd/backward.ts';
+import { getBackend } from '../tensor/backends/registry.ts';
 import { add, mul } from '../autograd/ops/arithmetic.ts';
 import type { ModelBatch, MultiTaskModel } from '../nn/models/model.ts';
 import type { Parameter } from '../nn/parameter.ts';
@@ -180,7 +187,7 @@ export class BalancedStep {
   }
 
   private alloc(n: number): Storage {
-    return this.model.store.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+    return getBackend().alloc(this.model.store.dtype, n);
   }
 
   private ensure(d: number): void {
@@ -209,16 +216,18 @@ export class BalancedStep {
     const store = model.store, T = this.tasks;
     store.zeroGrad();
     if (this.fixedLayout) this.touchAllSharedRows();
-    let rep: Tensor | null = null;
-    let copies: Tensor[] | null = null;
+    let segs: Tensor[] | null = null;
+    let copies: Tensor[][] | null = null;
     let logits: Tensor[];
     const kind = balancer.kind;
     const diagnoseNow = this.diagEvery > 0 && ctx.step % this.diagEvery === 0;
     const perTask = kind !== 'loss' || diagnoseNow || this.perTaskAlways;
     if (this.mode === 'rep' && perTask) {
-      rep = model.bottom(batch, { train: true });
-      copies = Array.from({ length: T }, () => new Tensor(rep!.data, rep!.shape, true));
-      logits = copies.map((c, t) => model.head(t, c, { train: true }));
+      const seg = model.bottomSegments && model.headSegments;
+      const parts = seg ? model.bottomSegments!(batch, { train: true }) : [model.bottom(batch, { train: true })];
+      segs = parts;
+      copies = Array.from({ length: T }, () => parts.map((p) => new Tensor(p.data, p.shape, true)));
+      logits = copies.map((c, t) => (seg ? model.headSegments!(t, c, { train: true }) : model.head(t, c[0]!, { train: true })));
     } else {
       logits = model.forward(batch, { train: true });
     }
@@ -243,7 +252,7 @@ export class BalancedStep {
     }
 
     // Per-task rows of the raw losses L_t.
-    const d = this.mode === 'rep' ? this.collectRep(rep!, copies!, losses, ctx.step) : this.collectParam(losses, ctx.step);
+    const d = this.mode === 'rep' ? this.collectRep(segs!, copies!, losses, ctx.step) : this.collectParam(losses, ctx.step);
     const G = this.G.subarray(0, T * d), out = this.out.subarray(0, d);
     let info: BalancerInfo | null = null;
     if (kind === 'loss') {
@@ -262,7 +271,8 @@ export class BalancedStep {
     }
     const diagnostics = diagnoseNow ? diagnose(G, T, out, info ? { lastInfo: () => info } as unknown as Balancer : balancer) : null;
     if (this.mode === 'rep') {
-      backwardChecked(rep!, ctx.step, null, new Tensor(out, rep!.shape));
+      const ups = this.blocks(segs!).map((b, i) => new Tensor(out.subarray(b, b + segs![i]!.size), segs![i]!.shape));
+      backwardChecked(segs!, ctx.step, null, ups);
     } else {
       this.writeBack(out, kind === 'loss');
     }
@@ -317,17 +327,43 @@ export class BalancedStep {
     return d;
   }
 
-  /** Rep mode: one backward through the heads fills the T rows (B x width each). */
-  private collectRep(rep: Tensor, copies: Tensor[], losses: Tensor[], step: number): number {
-    const T = this.tasks, d = rep.size;
+  /** Rep mode: one backward through the heads fills the T rows (segment-major, see the top). */
+  private collectRep(segs: Tensor[], copies: Tensor[][], losses: Tensor[], step: number): number {
+    const T = this.tasks;
+    const blocks = this.blocks(segs);
+    const d = blocks[blocks.length - 1]! + segs[segs.length - 1]!.size;
     this.ensure(d);
     for (let t = 0; t < T; t++) {
       const row = this.G.subarray(t * d, (t + 1) * d);
       row.fill(0);
-      copies[t]!.grad = new Tensor(row, rep.shape);
+      segs.forEach((s, i) => {
+        copies[t]![i]!.grad = new Tensor(row.subarray(blocks[i]!, blocks[i]! + s.size), s.shape);
+      });
     }
     backwardChecked(weighted(losses, this.ones), step, null);
     return d;
+  }
+
+  /** Start of each segment's block in a rep-mode row. */
+  private blocks(segs: readonly Tensor[]): number[] {
+    const out: number[] = [];
+    let off = 0;
+    for (const s of segs) {
+      out.push(off);
+      off += s.size;
+    }
+    return out;
+  }
+
+  /**
+   * Rep mode: where each `repLayout` segment's block starts in a row of G for a batch of
+   * `batch` rows (row t = [segment 0's batch x w_0 values, row-major | segment 1's | ...]).
+   * A model without `bottomSegments` has one block: the [batch, repWidth] rep, row-major.
+   */
+  repBlocks(batch: number): { name: string; offset: number; width: number }[] {
+    const m = this.model;
+    if (!(m.bottomSegments && m.headSegments)) return [{ name: 'rep', offset: 0, width: m.repWidth }];
+    return m.repLayout.map((s) => ({ name: s.name, offset: batch * s.offset, width: s.width }));
   }
 
   /** Writes the combined vector back (shared slice; whole-model: task groups too). */
@@ -367,9 +403,10 @@ function scaleGroup(store: MultiTaskModel['store'], t: number, s: number): void 
   }, { group: t });
 }
 
-function backwardChecked(root: Tensor, step: number, task: number | null, upstream?: Tensor): void {
+function backwardChecked(root: Tensor | Tensor[], step: number, task: number | null, upstream?: Tensor[]): void {
   try {
-    backward(root, upstream);
+    if (Array.isArray(root)) backwardMany(root, upstream!);
+    else backward(root);
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     if (/not finite/.test(msg)) {

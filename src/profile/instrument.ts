@@ -149,6 +149,8 @@ export function install(prof: Profiler, opts: InstallOptions = {}): Undo {
     undos.push(wrapMethod(prof, M, 'forward', 'model.fwd(mixture,concat)', 'forward'));
     undos.push(wrapMethod(prof, M, 'bottom', 'model.bottom(concat)', 'forward', graph));
     undos.push(wrapMethod(prof, M, 'head', 'model.head(mixture,slice)', 'forward'));
+    undos.push(wrapMethod(prof, M, 'bottomSegments', 'model.bottomSegments', 'forward', graph));
+    undos.push(wrapMethod(prof, M, 'headSegments', 'model.headSegments(mixture)', 'forward'));
   }
   undos.push(wrapMethod(prof, MultiTaskBCE.prototype, 'losses', 'bce.fwd', 'forward', graph));
   undos.push(wrapMethod(prof, ParameterStore.prototype, 'zeroGrad', 'store.zeroGrad', 'optimizer'));

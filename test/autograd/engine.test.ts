@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  add, backward, customOp, detach, gradcheck, isGradEnabled, log, matmul, mul, noGrad, relu, sum, tanh,
+  add, backward, backwardMany, customOp, detach, gradcheck, isGradEnabled, log, matmul, mul, noGrad, relu, sum, tanh,
 } from '../../src/autograd/index.ts';
 import { Tensor, fromArray, randn, Rng, tensor, zerosLike } from '../../src/tensor/index.ts';
 
@@ -20,6 +20,46 @@ describe('backward', () => {
     expect(Array.from(x.grad!.data)).toEqual([6, 12, 18]);
     backward(l1); // accumulates on top
     expect(Array.from(x.grad!.data)).toEqual([8, 16, 24]);
+  });
+
+  it('backwardMany: several roots in one sweep equal one backward per root, each shared node once', () => {
+    let runs = 0;
+    const x = f64([1, -2, 3]);
+    const h = customOp({
+      name: 'square_counted', inputs: [x] as const,
+      forward: (x) => fromArray(Array.from(x.data, (v) => v * v), x.shape, { dtype: 'float64' }),
+      backward: (g, grads) => {
+        runs++;
+        const dx = grads.buffer(0);
+        for (let i = 0; i < 3; i++) dx[i] += 2 * x.data[i]! * g.data[i]!;
+      },
+    });
+    const a = mul(h, 2), b = tanh(h), c = mul(a, 3); // c depends on the root a
+    const ua = f64([1, 2, 3], [3], false), ub = f64([0.5, -1, 2], [3], false), uc = f64([1, 1, -1], [3], false);
+    backward(a, ua);
+    backward(b, ub);
+    backward(c, uc);
+    const sequential = Array.from(x.grad!.data);
+    expect(runs).toBe(3);
+    x.zeroGrad();
+    runs = 0;
+    backwardMany([c, b, a], [uc, ub, ua]); // c before its own input a: order must not matter
+    expect(runs).toBe(1);
+    const many = Array.from(x.grad!.data);
+    many.forEach((v, i) => expect(v).toBeCloseTo(sequential[i]!, 12));
+  });
+
+  it('backwardMany: checks counts, shapes, finiteness and duplicate roots; skips roots without grad', () => {
+    const x = f64([1, 2]);
+    const y = mul(x, 3), k = f64([5, 5], [2], false);
+    const u = f64([1, 1], [2], false);
+    expect(() => backwardMany([y], [])).toThrow(/1 roots but 0 upstream/);
+    expect(() => backwardMany([y], [f64([1, 1, 1], [3], false)])).toThrow(/upstream gradient 0 shape \[3\] does not match root 0 shape \[2\]/);
+    expect(() => backwardMany([y], [f64([NaN, 1], [2], false)])).toThrow(/not finite/);
+    expect(() => backwardMany([y, y], [u, u])).toThrow(/appears twice/);
+    expect(() => backwardMany([k], [u])).toThrow(/no root requires grad/);
+    backwardMany([k, y, x], [u, u, u]); // x is a leaf root: its upstream lands in x.grad directly
+    expect(Array.from(x.grad!.data)).toEqual([4, 4]);
   });
 
   it('visits only nodes reachable from the root', () => {

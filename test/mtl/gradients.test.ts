@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { backward } from '../../src/autograd/backward.ts';
 import { BalancedStep, NonFiniteError, type TrainBatch } from '../../src/mtl/gradients.ts';
 import { createBalancer } from '../../src/mtl/balancers/index.ts';
-import { PLE, type PLEConfig } from '../../src/nn/models/ple.ts';
+import { MMoE, PLE, type PLEConfig } from '../../src/nn/models/ple.ts';
+import { SharedBottom } from '../../src/nn/models/shared-bottom.ts';
+import type { MultiTaskModel } from '../../src/nn/models/model.ts';
 import { MultiTaskBCE, weightedSum } from '../../src/nn/losses.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 
@@ -25,7 +27,7 @@ function batchOf(B: number, T: number, seed = 1): TrainBatch {
 const ctx = (step = 0) => ({ step, epoch: 0, rng: new Rng(9) });
 
 /** The flat gradient of sum_t w_t L_t by one plain backward. */
-function plainGrad(m: PLE, b: TrainBatch, w: number[]): Float64Array {
+function plainGrad(m: MultiTaskModel, b: TrainBatch, w: number[]): Float64Array {
   m.store.zeroGrad();
   const losses = new MultiTaskBCE(m.tasks).losses(m.forward(b, { train: true }), b.labels, b.size);
   backward(weightedSum(losses, w));
@@ -212,9 +214,51 @@ describe('BalancedStep, rep mode', () => {
       copy.requiresGrad = true;
       const losses = new MultiTaskBCE(3).losses([0, 1, 2].map((u) => m.head(u, copy)), b.labels, 4);
       backward(losses[t]!);
-      expectClose(G.subarray(t * res.d, (t + 1) * res.d), copy.grad!.data, 14);
+      // Row t is segment-major (repBlocks); the copy's gradient is [B, repWidth] row-major.
+      const rowMajor = new Float64Array(res.d), W = m.repWidth, row = G.subarray(t * res.d, (t + 1) * res.d);
+      for (const blk of step.repBlocks(4)) {
+        const col = m.repLayout.find((s) => s.name === blk.name)!.offset;
+        for (let r = 0; r < 4; r++) for (let j = 0; j < blk.width; j++) rowMajor[r * W + col + j] = row[blk.offset + r * blk.width + j]!;
+      }
+      expectClose(rowMajor, copy.grad!.data, 14);
     }
     for (let t = 0; t < res.d; t++) expect(Number.isFinite(step.combined(res.d)[t]!)).toBe(true);
+  });
+
+  it('segment-major rows for multi-level PLE and MMoE, one block for a model without segments', () => {
+    const models: [string, () => MultiTaskModel][] = [
+      ['PLE 2 levels', () => tiny({ levels: 2, sharedExperts: 2, specificExperts: 1 })],
+      ['MMoE', () => new MMoE({ tasks: 3, vocabSizes: vocab, embDim: 2, experts: 2, expertHidden: [4], towerHidden: [3], fm: true, dropout: 0, gateBias: false, weightInit: 'he_normal', embInit: 'he_normal', dtype: 'float64' })],
+      ['SharedBottom', () => new SharedBottom({ tasks: 3, vocabSizes: vocab, embDim: 2, bottomHidden: [4, 3], towerHidden: [3], fm: true, dropout: 0, weightInit: 'he_normal', embInit: 'he_normal', dtype: 'float64' })],
+    ];
+    for (const [name, make] of models) {
+      const m = make(), b = batchOf(5, 3, 11);
+      const expected = plainGrad(m as PLE, b, [1, 1, 1]);
+      const step = new BalancedStep(m, createBalancer('ew', { reduction: 'sum' }), { mode: 'rep', perTaskAlways: true, maxBatch: 5 });
+      const res = step.run(b, ctx());
+      expect(res.d, name).toBe(5 * m.repWidth);
+      expectClose(m.store.grads, expected);
+      const blocks = step.repBlocks(5);
+      if (name === 'SharedBottom') expect(blocks).toEqual([{ name: 'rep', offset: 0, width: m.repWidth }]);
+      else expect(blocks.map((x) => x.offset)).toEqual(m.repLayout.map((l) => 5 * l.offset));
+      // Task t's row: task t's gradient w.r.t. each segment, from a separate detached pass.
+      const G = Float64Array.from(step.rows(res.d));
+      for (let t = 0; t < 3; t++) {
+        m.store.zeroGrad();
+        const rep = m.bottom(b, { train: true }).detach();
+        rep.requiresGrad = true;
+        const losses = new MultiTaskBCE(3).losses([0, 1, 2].map((u) => m.head(u, rep)), b.labels, 5);
+        backward(losses[t]!);
+        for (const blk of blocks) {
+          const col = blk.name === 'rep' ? 0 : m.repLayout.find((l) => l.name === blk.name)!.offset;
+          for (let r = 0; r < 5; r++) {
+            for (let j = 0; j < blk.width; j++) {
+              expect(Math.abs(G[t * res.d + blk.offset + r * blk.width + j]! - rep.grad!.data[r * m.repWidth + col + j]!), name).toBeLessThan(1e-12);
+            }
+          }
+        }
+      }
+    }
   });
 
   it('refuses a balancer that is param-only, and whole-model scope', () => {

@@ -68,6 +68,19 @@ describe('models', () => {
       m.store.zeroGrad();
       backward(lossOf(m, batch, true));
       for (let i = 0; i < direct.length; i++) expect(m.store.grads[i]).toBeCloseTo(direct[i]!, 12);
+      // The unconcatenated cut: the segments are the rep's columns, and the heads agree.
+      if (m.bottomSegments && m.headSegments) {
+        const rep = noGrad(() => m.bottom(batch)), segs = noGrad(() => m.bottomSegments!(batch));
+        expect(segs.map((x) => x.shape[1])).toEqual(m.repLayout.map((l) => l.width));
+        m.repLayout.forEach((l, i) => {
+          for (let r = 0; r < 4; r++) for (let j = 0; j < l.width; j++) expect(segs[i]!.data[r * l.width + j]).toBe(rep.data[r * m.repWidth + l.offset + j]);
+        });
+        for (let t = 0; t < m.tasks; t++) {
+          const viaSegs = noGrad(() => m.headSegments!(t, segs)).data, viaRep = noGrad(() => m.head(t, rep)).data;
+          expect(Array.from(viaSegs)).toEqual(Array.from(viaRep));
+        }
+        expect(() => m.headSegments!(0, segs.slice(1))).toThrow(/expected \d+ segments/);
+      }
     });
   }
 

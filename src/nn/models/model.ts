@@ -35,6 +35,7 @@ export interface RepSegment {
  * task t's logits from rep using task t's parameters only. So a backward from head t's loss
  * into a detached copy of rep gives task t's representation gradient (rep mode), and one
  * backward(rep, combined) sends the balanced gradient through the shared bottom.
+ * (`bottomSegments` / `headSegments` are the same cut, unconcatenated.)
  */
 export interface MultiTaskModel {
   readonly store: ParameterStore;
@@ -44,6 +45,14 @@ export interface MultiTaskModel {
   forward(batch: ModelBatch, opts?: RunOptions): Tensor[];
   bottom(batch: ModelBatch, opts?: RunOptions): Tensor;
   head(t: number, rep: Tensor, opts?: RunOptions): Tensor;
+  /**
+   * Optional, for rep mode without copies: the representation as its `repLayout` segments,
+   * each its own [batch, width] tensor (what `bottom` would concatenate), and the head over
+   * them. `headSegments(t, bottomSegments(b))` equals `head(t, bottom(b))`. A head then reads
+   * its segments in place, and each segment's gradient lands in a contiguous block.
+   */
+  bottomSegments?(batch: ModelBatch, opts?: RunOptions): Tensor[];
+  headSegments?(t: number, segments: readonly Tensor[], opts?: RunOptions): Tensor;
   /** Dropout on / off for subsequent calls (forward's `train` option sets it per call). */
   train(on?: boolean): unknown;
 }

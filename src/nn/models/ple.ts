@@ -188,20 +188,33 @@ export class PLE extends Module implements MultiTaskModel {
   }
 
   bottom(batch: ModelBatch, opts: RunOptions = {}): Tensor {
+    return concat(this.bottomSegments(batch, opts), 1);
+  }
+
+  /** The representation's segments in `repLayout` order: [input] or [x_1 .. x_T], [fm], shared experts. */
+  bottomSegments(batch: ModelBatch, opts: RunOptions = {}): Tensor[] {
     const { xs, fm, shared } = this.parts(batch, opts);
-    return concat([...xs, ...(fm ? [fm] : []), ...shared], 1);
+    return [...xs, ...(fm ? [fm] : []), ...shared];
   }
 
   head(t: number, rep: Tensor, opts: RunOptions = {}): Tensor {
     if (rep.rank !== 2 || rep.shape[1] !== this.repWidth) throw new Error(`${this.name}.head: rep must be [batch, ${this.repWidth}], got [${rep.shape.join(', ')}]`);
+    return this.headSegments(t, this.repLayout.map((s) => slice(rep, 1, s.offset, s.offset + s.width)), opts);
+  }
+
+  headSegments(t: number, segments: readonly Tensor[], opts: RunOptions = {}): Tensor {
+    const lay = this.repLayout;
+    if (segments.length !== lay.length) throw new Error(`${this.name}.headSegments: expected ${lay.length} segments (${lay.map((s) => s.name).join(', ')}), got ${segments.length}`);
+    segments.forEach((x, i) => {
+      if (x.rank !== 2 || x.shape[1] !== lay[i]!.width || x.shape[0] !== segments[0]!.shape[0]) {
+        throw new Error(`${this.name}.headSegments: segment '${lay[i]!.name}' must be [batch, ${lay[i]!.width}], got [${x.shape.join(', ')}]`);
+      }
+    });
     if (opts.train !== undefined) this.train(opts.train);
-    const part = (name: string): Tensor => {
-      const s = this.repLayout.find((r) => r.name === name)!;
-      return slice(rep, 1, s.offset, s.offset + s.width);
-    };
-    const x = this.levels.length === 1 ? part('input') : part(`x${t}`);
-    const fm = this.fmLayer ? part('fm') : null;
-    const shared = this.levels[this.levels.length - 1]!.shared.map((_, j) => part(`shared${j}`));
+    const T = this.levels.length === 1 ? 1 : this.tasks;
+    const x = segments[this.levels.length === 1 ? 0 : t]!;
+    const fm = this.fmLayer ? segments[T]! : null;
+    const shared = segments.slice(T + (this.fmLayer ? 1 : 0));
     return this.headFromParts(t, x, fm, shared);
   }
 }
