@@ -196,6 +196,110 @@ export function sgemm(
   }
 }
 
+// ---------------------------------------------------------------- float32 narrow matmul
+// A gate's Linear (x [B, 320] times W [320, 2]) fills 2 of the 4x8 tile's 8 columns in
+// forward and in dW = xᵀ g: 3-5 GFLOP/s against 30+ for square shapes. These loops read each
+// operand once and are bound by memory instead (4-5x faster at 2048 x 320 x 2). Its dx = g Wᵀ
+// (k = 2) stays on the tile: a dedicated thin-k loop measured no faster there.
+
+/** Columns of C per pass in the Aᵀ·B narrow form: n x SB_I partial sums stay in L1. */
+const SB_I: i32 = 1024;
+
+// sum_p a[p] b[p] over k float32s, four independent chains (an f32 add's latency is 4 cycles).
+@inline function dotK32(a: usize, b: usize, k: i32): f32 {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  let p = 0;
+  for (; p + 16 <= k; p += 16) {
+    const o = <usize>p << 2;
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+    s1 = f32x4.add(s1, f32x4.mul(v128.load(a + o, 16), v128.load(b + o, 16)));
+    s2 = f32x4.add(s2, f32x4.mul(v128.load(a + o, 32), v128.load(b + o, 32)));
+    s3 = f32x4.add(s3, f32x4.mul(v128.load(a + o, 48), v128.load(b + o, 48)));
+  }
+  for (; p + 4 <= k; p += 4) {
+    const o = <usize>p << 2;
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+  }
+  s0 = f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3));
+  let s = f32x4.extract_lane(s0, 0) + f32x4.extract_lane(s0, 1) + f32x4.extract_lane(s0, 2) + f32x4.extract_lane(s0, 3);
+  for (; p < k; p++) s += load<f32>(a + (<usize>p << 2)) * load<f32>(b + (<usize>p << 2));
+  return s;
+}
+
+/**
+ * sgemm for a narrow C (n <= 4 columns); scratch must hold k * n float32s (op(B) packed) and
+ * 4 x 1024 (the Aᵀ·B partial sums). Same arguments and row-range contract as sgemm (rows [r0, r1) of C), so threads can
+ * split it the same way.
+ */
+export function sgemmSmall(
+  a: usize, b: usize, c: usize, m: i32, k: i32, n: i32,
+  transA: bool, transB: bool, accumulate: bool, r0: i32, r1: i32, scratch: usize,
+): void {
+  if (r1 <= r0 || n <= 0) return;
+  const ldc = <usize>n * 4;
+  if (k <= 0) {
+    if (!accumulate) memory.fill(c + <usize>r0 * ldc, 0, <usize>(r1 - r0) * ldc);
+    return;
+  }
+  if (!transA) {
+    // Rows of A are contiguous: each C entry is one dot product of a row of A with a column
+    // of op(B); op(B)'s columns are packed as rows first (B stored n x k already is).
+    let bt = b;
+    if (!transB) {
+      bt = scratch;
+      for (let p = 0; p < k; p++) {
+        for (let j = 0; j < n; j++) store<f32>(bt + (<usize>(j * k + p) << 2), load<f32>(b + (<usize>(p * n + j) << 2)));
+      }
+    }
+    for (let i = r0; i < r1; i++) {
+      const ar = a + <usize>i * <usize>k * 4;
+      const cr = c + <usize>i * ldc;
+      for (let j = 0; j < n; j++) {
+        const v = dotK32(ar, bt + <usize>j * <usize>k * 4, k);
+        const o = cr + (<usize>j << 2);
+        store<f32>(o, accumulate ? load<f32>(o) + v : v);
+      }
+    }
+    return;
+  }
+  // A stored k x m: C's rows are A's columns. For a block of SB_I of them, stream A's rows
+  // and add each one, scaled by op(B)[p, j], into n partial-sum rows ct[j] (in L1).
+  const ct = scratch;
+  const ldb = transB ? <usize>4 : ldc;
+  const pstep = transB ? <usize>k * 4 : <usize>4;
+  for (let i0 = r0; i0 < r1; i0 += SB_I) {
+    const ib = imin(SB_I, r1 - i0);
+    const ib4 = ib & ~3;
+    memory.fill(ct, 0, <usize>(n * ib) * 4);
+    for (let p = 0; p < k; p++) {
+      const ar = a + (<usize>p * <usize>m + <usize>i0) * 4;
+      const bp = b + <usize>p * ldb;
+      for (let j = 0; j < n; j++) {
+        const bs = load<f32>(bp + <usize>j * pstep);
+        const bv = f32x4.splat(bs);
+        const cj = ct + <usize>(j * ib) * 4;
+        let i = 0;
+        for (; i < ib4; i += 4) {
+          const o = <usize>i << 2;
+          v128.store(cj + o, f32x4.add(v128.load(cj + o), f32x4.mul(v128.load(ar + o), bv)));
+        }
+        for (; i < ib; i++) {
+          const o = <usize>i << 2;
+          store<f32>(cj + o, load<f32>(cj + o) + load<f32>(ar + o) * bs);
+        }
+      }
+    }
+    for (let i = 0; i < ib; i++) {
+      const cr = c + <usize>(i0 + i) * ldc;
+      for (let j = 0; j < n; j++) {
+        const v = load<f32>(ct + (<usize>(j * ib + i) << 2));
+        const o = cr + (<usize>j << 2);
+        store<f32>(o, accumulate ? load<f32>(o) + v : v);
+      }
+    }
+  }
+}
+
 // ---------------------------------------------------------------- float64 matmul
 // Same layout with a 4x4 tile of f64x2 accumulators (eight registers).
 

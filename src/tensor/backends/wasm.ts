@@ -35,6 +35,7 @@ export interface WasmBackend extends Backend {
 interface Exports {
   gemmScratchBytes(): number;
   sgemm(a: number, b: number, c: number, m: number, k: number, n: number, ta: number, tb: number, acc: number, r0: number, r1: number, scratch: number): void;
+  sgemmSmall(a: number, b: number, c: number, m: number, k: number, n: number, ta: number, tb: number, acc: number, r0: number, r1: number, scratch: number): void;
   dgemm(a: number, b: number, c: number, m: number, k: number, n: number, ta: number, tb: number, acc: number, r0: number, r1: number, scratch: number): void;
   dot32(a: number, b: number, n: number): number;
   dot64(a: number, b: number, n: number): number;
@@ -50,7 +51,7 @@ interface Exports {
   heapBase(): number;
 }
 
-const KERNEL_NAMES = ['sgemm', 'dgemm', 'dot32', 'dot64', 'gramRange', 'sumAxis32', 'sumAxis64'];
+const KERNEL_NAMES = ['sgemm', 'sgemmSmall', 'dgemm', 'dot32', 'dot64', 'gramRange', 'sumAxis32', 'sumAxis64'];
 
 /** Below these sizes a call is not worth waking the workers (about 50 us of work). */
 const PAR_FLOPS = 4e6;
@@ -206,12 +207,17 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         js.matmul(a, b, c, m, kk, n, transA, transB, accumulate);
         return;
       }
+      // A narrow C (a gate's n = 2, forward and dW) leaves 6 of the 4x8 tile's 8 columns
+      // empty: sgemmSmall streams the operands once instead. It is memory bound, so threads
+      // pay off only for a lot of memory, not of flops.
+      const small = !f64 && n <= 4 && kk * n * 4 + 4 * 1024 * 4 <= scratchBytes;
       call(() => {
         const pa = addrIn(a, m * kk), pb = addrIn(b, kk * n), pc = addrOut(c, m * n, accumulate);
-        const name = f64 ? 'dgemm' : 'sgemm';
-        const fn = f64 ? k.dgemm : k.sgemm;
+        const name = f64 ? 'dgemm' : small ? 'sgemmSmall' : 'sgemm';
+        const fn = f64 ? k.dgemm : small ? k.sgemmSmall : k.sgemm;
         const args = (t: number) => [pa, pb, pc, m, kk, n, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0, 0, m, scratch[t]];
-        if (pool === null || threads === 1 || 2 * m * n * kk < PAR_FLOPS || m < 8) {
+        if (pool === null || threads === 1 || m < 8
+          || (small ? m * (kk + n) < PAR_ELEMS * 4 : 2 * m * n * kk < PAR_FLOPS)) {
           fn(...(args(0) as Parameters<typeof fn>));
           return;
         }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWasmBackend, type WasmBackend } from '../../../src/tensor/backends/wasm.ts';
 import { Rng } from '../../../src/tensor/rng.ts';
-import { fill, js, parityProperties } from './harness.ts';
+import { checkMatmul, fill, js, parityProperties } from './harness.ts';
 
 const made: WasmBackend[] = [];
 function make(opts: Parameters<typeof createWasmBackend>[0] = {}): WasmBackend {
@@ -44,6 +44,20 @@ describe('wasm threads', () => {
       }), { numRuns: 8 });
   });
 
+  it('the narrow (n <= 4) matmul splits over threads with the same bits', () => {
+    // Over a million elements of A: the call is split across the threads.
+    for (const [m, k, n, ta, tb] of [[70_001, 31, 3, false, false], [70_001, 31, 1, true, true], [70_001, 33, 2, true, false], [50_003, 45, 4, false, true]] as const) {
+      const rng = new Rng(m + k + n);
+      const a = fill(wasm, 'float32', m * k, rng, true), b = fill(wasm, 'float32', k * n, rng, true);
+      const c1 = fill(wasm, 'float32', m * n, rng, true), c2 = Float32Array.from(c1);
+      wasm.setThreads(1);
+      wasm.matmul(a, b, c1, m, k, n, ta, tb, true);
+      wasm.setThreads(2);
+      wasm.matmul(a, b, c2, m, k, n, ta, tb, true);
+      expect(Array.from(c2)).toEqual(Array.from(c1));
+    }
+  });
+
   it('threaded Gram over a long d matches the single-threaded one', () => {
     const t = 6, d = 200_003;
     const g = fill(wasm, 'float32', t * d, new Rng(7), true);
@@ -57,6 +71,26 @@ describe('wasm threads', () => {
       // Different split points change only where float32 blocks start: same bound as parity.
       expect(Math.abs(g1[i] - g2[i])).toBeLessThanOrEqual(1e-5 * Math.abs(g3[i]) + 1e-9);
       expect(Math.abs(g2[i] - g3[i])).toBeLessThanOrEqual(1e-5 * Math.abs(g3[i]) + 1e-9);
+    }
+  });
+});
+
+describe('wasm narrow matmul (n <= 4, its own kernel)', () => {
+  // Every transpose form, accumulate on and off, resident and copied operands, odd k, and
+  // m past the 1024-column block of the transposed-A loop.
+  it('matches the js twin within the summation bound', () => {
+    const copying = make({ threads: 1, residentStorage: false });
+    let seed = 1;
+    for (const be of [wasm, copying]) {
+      for (const n of [1, 2, 3, 4]) {
+        for (const [m, k] of [[1, 1], [5, 3], [37, 320], [2051, 67], [9, 1029]] as const) {
+          for (const ta of [false, true]) {
+            for (const tb of [false, true]) {
+              for (const acc of [false, true]) checkMatmul(be, 'float32', m, k, n, ta, tb, acc, be === wasm, seed++);
+            }
+          }
+        }
+      }
     }
   });
 });
