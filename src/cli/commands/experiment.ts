@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../train/config.ts';
 import { pluginPath, PluginError, pluginsRelativeTo } from '../../train/plugins.ts';
 import { getPreset, presetNames, presets, runExperiment, type ExperimentOptions, type ExperimentSize } from '../../train/experiments/index.ts';
 import { toJson } from '../../train/report/index.ts';
 import { CliError } from '../errors.ts';
+import { keyValue, readJson, readJsonObject, setDotted } from '../flags.ts';
 import { printJson } from '../output.ts';
 
 /**
@@ -43,24 +43,6 @@ function int(v: string | undefined, flag: string, min = 1): number | undefined {
   return x;
 }
 
-function readJson(file: string, flag: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new CliError(`experiment: cannot read ${flag} ${file}: ${(e as Error).message}`);
-  }
-}
-
-function setDotted(obj: Record<string, unknown>, path: string, value: unknown): void {
-  const parts = path.split('.');
-  let node = obj;
-  for (const p of parts.slice(0, -1)) {
-    if (typeof node[p] !== 'object' || node[p] === null || Array.isArray(node[p])) node[p] = {};
-    node = node[p] as Record<string, unknown>;
-  }
-  node[parts[parts.length - 1]!] = value;
-}
-
 /** ExperimentOptions from the flags. */
 export function experimentOptions(f: ExperimentFlags): ExperimentOptions {
   const size = (f.size ?? (f.quick ? 'quick' : 'full')) as ExperimentSize;
@@ -68,24 +50,12 @@ export function experimentOptions(f: ExperimentFlags): ExperimentOptions {
   if (f.quick && f.size && f.size !== 'quick') throw new CliError('experiment: give --quick or --size, not both');
   let base: Record<string, unknown> = {};
   if (f.config) {
-    const c = readJson(f.config, '--config');
-    if (!c || typeof c !== 'object' || Array.isArray(c)) throw new CliError(`experiment: --config ${f.config} must hold a JSON object (TrainConfig fields)`);
-    base = c as Record<string, unknown>;
+    base = readJsonObject(f.config, 'experiment', '--config', ' (TrainConfig fields)');
     pluginsRelativeTo(base, f.config);
   }
-  for (const s of f.set) {
-    const i = s.indexOf('=');
-    if (i <= 0) throw new CliError(`experiment: --set expects path=value, got '${s}'`);
-    let v: unknown = s.slice(i + 1).trim();
-    try {
-      v = JSON.parse(v as string);
-    } catch {
-      // a plain string
-    }
-    setDotted(base, s.slice(0, i).trim(), v);
-  }
+  for (const s of f.set) setDotted(base, ...keyValue(s, 'experiment', '--set'));
   if (f.plugin?.length) base.plugins = [...(Array.isArray(base.plugins) ? base.plugins : []), ...f.plugin.map((p) => pluginPath(p))];
-  const grid = f.grid ? readJson(f.grid, '--grid') : undefined;
+  const grid = f.grid ? readJson(f.grid, 'experiment', '--grid') : undefined;
   return {
     size,
     seeds: int(f.seeds, '--seeds'),

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { setBackend, getBackend } from '../../tensor/backends/registry.ts';
 import {
   ConfigError, loadConfigPlugins, pluginPath, PluginError, pluginsRelativeTo, resolveConfig, train, TrainingDivergedError, type TaskScore, type TrainResult,
 } from '../../train/index.ts';
 import { CliError } from '../errors.ts';
+import { keyValue, readJsonObject, setDotted } from '../flags.ts';
 import { printJson } from '../output.ts';
 
 /**
@@ -44,20 +44,6 @@ interface TrainFlags {
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
-function parseValue(s: string): unknown {
-  try {
-    return JSON.parse(s);
-  } catch {
-    return s;
-  }
-}
-
-function keyValue(s: string, flag: string): [string, unknown] {
-  const i = s.indexOf('=');
-  if (i <= 0) throw new CliError(`train: ${flag} expects key=value, got '${s}'`);
-  return [s.slice(0, i).trim(), parseValue(s.slice(i + 1).trim())];
-}
-
 function numberFlag(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;
   const x = Number(v);
@@ -65,26 +51,11 @@ function numberFlag(v: string | undefined, flag: string): number | undefined {
   return x;
 }
 
-function setDotted(obj: Record<string, unknown>, path: string, value: unknown): void {
-  const parts = path.split('.');
-  let node = obj;
-  for (const p of parts.slice(0, -1)) {
-    if (typeof node[p] !== 'object' || node[p] === null || Array.isArray(node[p])) node[p] = {};
-    node = node[p] as Record<string, unknown>;
-  }
-  node[parts[parts.length - 1]!] = value;
-}
-
 /** The raw config from --config and the flags (validated later by resolveConfig). */
 export function configFromFlags(f: TrainFlags): Record<string, unknown> {
   let cfg: Record<string, unknown> = {};
   if (f.config) {
-    try {
-      cfg = JSON.parse(readFileSync(f.config, 'utf8')) as Record<string, unknown>;
-    } catch (e) {
-      throw new CliError(`train: cannot read --config ${f.config}: ${(e as Error).message}`);
-    }
-    if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) throw new CliError(`train: --config ${f.config} must hold a JSON object`);
+    cfg = readJsonObject(f.config, 'train', '--config', '');
     pluginsRelativeTo(cfg, f.config);
   }
   if (f.data !== undefined) {
@@ -112,13 +83,13 @@ export function configFromFlags(f: TrainFlags): Record<string, unknown> {
   if (f.opt.length) {
     const mo = { ...((cfg.methodOptions as Record<string, unknown> | undefined) ?? {}) };
     for (const s of f.opt) {
-      const [k, v] = keyValue(s, '--opt');
+      const [k, v] = keyValue(s, 'train', '--opt');
       mo[k] = v;
     }
     cfg.methodOptions = mo;
   }
   for (const s of f.set) {
-    const [k, v] = keyValue(s, '--set');
+    const [k, v] = keyValue(s, 'train', '--set');
     setDotted(cfg, k, v);
   }
   put('outDir', f.out);
