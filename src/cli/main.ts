@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { commands } from './commands/index.ts';
 import { CliError } from './errors.ts';
+import { watchParent } from './parent-watch.ts';
 
 export function buildProgram(): Command {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -40,4 +41,5 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+watchParent();
 await main(process.argv);

@@ -90,7 +90,8 @@ export function runTrial(config: JsonObject, opts: RunTrialOptions): Promise<Tri
       // detached: the trial leads its own process group, so a timeout kills whatever it started too.
       child = spawn(argv[0]!, argv.slice(1), {
         cwd: opts.cwd,
-        env: { ...process.env, ...opts.env },
+        // MTLKIT_PARENT_PID: mtlkit's own trial stops itself if this process dies (src/cli/parent-watch.ts).
+        env: { ...process.env, MTLKIT_PARENT_PID: String(process.pid), ...opts.env },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: process.platform !== 'win32',
       });
