@@ -60,7 +60,7 @@ export function lineProgress(write: (s: string) => void = (s) => process.stderr.
 /** The terminal bar. */
 export function barProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
   let bar: cliProgress.SingleBar | null = null;
-  let tasks: readonly string[] = [], label = '', spe = 1, ema: number[] = [], valid = '-', epochs = 0;
+  let tasks: readonly string[] = [], label = '', spe = 1, ema: number[] = [], valid = '-', epochs = 0, total = 0, at = 0;
   const losses = (): string => tasks.map((t, k) => `${t} ${(ema[k] ?? NaN).toFixed(3)}`).join(' ');
   return {
     start(i) {
@@ -79,21 +79,30 @@ export function barProgress(stream: NodeJS.WriteStream = process.stderr): Progre
         },
         cliProgress.Presets.shades_classic,
       );
-      bar.start(i.epochs * spe, i.startEpoch * spe, { ep: i.startEpoch + 1, losses: '', valid });
+      total = i.epochs * spe;
+      at = i.startEpoch * spe;
+      bar.start(total, at, { ep: i.startEpoch + 1, losses: '', valid });
     },
     step(done, l) {
       for (let k = 0; k < l.length; k++) ema[k] = ema[k] === undefined ? l[k]! : 0.9 * ema[k]! + 0.1 * l[k]!;
+      at = done;
       bar?.update(done, { ep: Math.min(epochs, Math.floor(done / spe) + 1), losses: losses() });
     },
     epoch(e) {
       valid = `${f4(e.validMeanAuc)} (best ${f4(e.bestScore)} @${e.bestEpoch})`;
-      bar?.update(e.epoch * spe, { ep: Math.min(epochs, e.epoch + 1), losses: losses(), valid });
+      at = e.epoch * spe;
+      bar?.update(at, { ep: Math.min(epochs, e.epoch + 1), losses: losses(), valid });
     },
     note(msg) {
-      if (bar) {
-        bar.stop();
+      // A line of its own above the bar: stop the bar (it ends its line), write, and start it
+      // again where it was, so the steps after a note still show.
+      if (!bar) {
         stream.write(`${label}: ${msg}\n`);
-      } else stream.write(`${label}: ${msg}\n`);
+        return;
+      }
+      bar.stop();
+      stream.write(`${label}: ${msg}\n`);
+      bar.start(total, at, { ep: Math.min(epochs, Math.floor(at / spe) + 1), losses: losses(), valid });
     },
     stop() {
       bar?.stop();
