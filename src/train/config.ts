@@ -15,22 +15,13 @@ import { balancerIds } from '../mtl/balancers/index.ts';
 import { pluginPath } from './plugins.ts';
 import { PRESETS, type PresetName } from '../nn/models/presets.ts';
 import type { CsvSchema } from '../data/schema.ts';
+import type { SyntheticOptions } from '../data/synthetic.ts';
 
-export interface SyntheticDataConfig {
-  kind: 'synthetic';
-  rows?: number;
-  users?: number;
-  items?: number;
-  authors?: number;
-  positiveRates?: Record<string, number>;
-  conflict?: number;
-  noise?: number;
-  userZipf?: number;
-  itemZipf?: number;
-  latentDim?: number;
-  dense?: boolean;
-  seed?: number;
-}
+/**
+ * The synthetic generator's options (src/data/synthetic.ts documents each and its default),
+ * less `tasks`, which the config's own `tasks` selects; positive rates are keyed by task name.
+ */
+export type SyntheticDataConfig = { kind: 'synthetic'; positiveRates?: Record<string, number> } & Omit<SyntheticOptions, 'tasks' | 'positiveRates'>;
 
 export interface CsvDataConfig {
   kind: 'csv';
