@@ -735,6 +735,50 @@ export function reluGradColSums32(y: usize, g: usize, gz: usize, db: usize, acc:
   }
 }
 
+// ---------------------------------------------------------------- optimizer
+
+/**
+ * Adam over `count` runs of `width` float32s: run r updates w and g at element offsets
+ * wAt[r] .. + width and the moments m, v at sAt[r] .. + width (the optimizer's compact row
+ * arenas sit apart from the flat buffers). Computed in f64 lanes with the js twin's operations
+ * in its order (m and v rounded to float32 only when stored, as the twin's typed-array
+ * stores do), so the results are the twin's bits: IEEE f64 add, mul, div and sqrt are exact
+ * roundings on every engine, and wasm never fuses a multiply-add.
+ */
+export function adam32(
+  w: usize, g: usize, m: usize, v: usize, wAt: usize, sAt: usize, count: i32, width: i32,
+  b1: f64, b2: f64, c1: f64, c2: f64, step: f64, r: f64, eps: f64,
+): void {
+  const B1 = f64x2.splat(b1), B2 = f64x2.splat(b2), C1 = f64x2.splat(c1), C2 = f64x2.splat(c2);
+  const S = f64x2.splat(step), R = f64x2.splat(r), E = f64x2.splat(eps);
+  for (let q = 0; q < count; q++) {
+    const wo = <usize>load<i32>(wAt + (<usize>q << 2)) << 2;
+    const so = <usize>load<i32>(sAt + (<usize>q << 2)) << 2;
+    const wp = w + wo, gp = g + wo, mp = m + so, vp = v + so;
+    let i = 0;
+    for (; i + 2 <= width; i += 2) {
+      const o = <usize>i << 2;
+      const gi = f64x2.promote_low_f32x4(v128.load64_zero(gp + o));
+      const mi = f64x2.add(f64x2.mul(B1, f64x2.promote_low_f32x4(v128.load64_zero(mp + o))), f64x2.mul(C1, gi));
+      const vi = f64x2.add(f64x2.mul(B2, f64x2.promote_low_f32x4(v128.load64_zero(vp + o))), f64x2.mul(f64x2.mul(C2, gi), gi));
+      v128.store64_lane(mp + o, f32x4.demote_f64x2_zero(mi), 0);
+      v128.store64_lane(vp + o, f32x4.demote_f64x2_zero(vi), 0);
+      const u = f64x2.div(f64x2.mul(S, mi), f64x2.add(f64x2.mul(f64x2.sqrt(vi), R), E));
+      const wi = f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(wp + o)), u);
+      v128.store64_lane(wp + o, f32x4.demote_f64x2_zero(wi), 0);
+    }
+    for (; i < width; i++) {
+      const o = <usize>i << 2;
+      const gi = <f64>load<f32>(gp + o);
+      const mi = b1 * <f64>load<f32>(mp + o) + c1 * gi;
+      const vi = b2 * <f64>load<f32>(vp + o) + c2 * gi * gi;
+      store<f32>(mp + o, <f32>mi);
+      store<f32>(vp + o, <f32>vi);
+      store<f32>(wp + o, <f32>(<f64>load<f32>(wp + o) - (step * mi) / (Math.sqrt(vi) * r + eps)));
+    }
+  }
+}
+
 /** The first byte past the module's static data: the JS allocator starts here. */
 export function heapBase(): usize {
   return __heap_base;

@@ -67,6 +67,28 @@ export interface Kernels {
    * twin's bits.
    */
   reluGradColumnSums(y: Storage, g: Storage, gz: Storage, db: Storage | null, rows: number, n: number): void;
+
+  /**
+   * Adam's update (see nn/optim/adam.ts) over `count` runs of `width` elements: run r is
+   * w[wAt[r] .. + width] with its gradient at the same offsets of g, and its moments at
+   * m[sAt[r] .. + width], v[sAt[r] .. + width]. Arithmetic in float64, m and v rounded to the
+   * storage when stored; every backend returns the js twin's bits.
+   */
+  adamRuns(
+    w: Storage, g: Storage, m: Storage, v: Storage, wAt: Int32Array, sAt: Int32Array,
+    count: number, width: number, h: AdamScalars,
+  ): void;
+}
+
+/** The per-step scalars of an Adam update: w -= stepSize m / (sqrt(v) invSqrtBc2 + eps). */
+export interface AdamScalars {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** lr / (1 - beta1^t). */
+  stepSize: number;
+  /** 1 / sqrt(1 - beta2^t). */
+  invSqrtBc2: number;
 }
 
 export interface Backend extends Kernels {

@@ -1,4 +1,5 @@
-import type { Storage } from '../../tensor/backend.ts';
+import type { AdamScalars, Storage } from '../../tensor/backend.ts';
+import { getBackend } from '../../tensor/backends/registry.ts';
 import type { ParameterStore } from '../store.ts';
 import { Optimizer } from './optimizer.ts';
 
@@ -26,8 +27,11 @@ export class Adam extends Optimizer {
   readonly eps: number;
   private readonly m: Storage;
   private readonly v: Storage;
-  private stepSize = 0;
-  private invSqrtBc2 = 1;
+  /** This step's scalars, handed to the backend kernel (one object, updated in place). */
+  private readonly h: AdamScalars;
+  /** One-run offsets for `update` (reused: no allocation per run). */
+  private readonly oneW = new Int32Array(1);
+  private readonly oneS = new Int32Array(1);
 
   constructor(store: ParameterStore, opts: AdamOptions = {}) {
     super(store, { lr: opts.lr ?? 1e-3, lazy: opts.lazy, compactRows: opts.compactRows });
@@ -39,25 +43,24 @@ export class Adam extends Optimizer {
     }
     this.m = this.buffer();
     this.v = this.buffer();
+    this.h = { beta1: this.beta1, beta2: this.beta2, eps: this.eps, stepSize: 0, invSqrtBc2: 1 };
   }
 
   protected override prepare(): void {
-    this.stepSize = this.lr / (1 - Math.pow(this.beta1, this.t));
-    this.invSqrtBc2 = 1 / Math.sqrt(1 - Math.pow(this.beta2, this.t));
+    this.h.stepSize = this.lr / (1 - Math.pow(this.beta1, this.t));
+    this.h.invSqrtBc2 = 1 / Math.sqrt(1 - Math.pow(this.beta2, this.t));
   }
 
+  // The arithmetic is the backend's `adamRuns` (its js twin is the reference loop; the wasm
+  // kernel returns the same bits, see asm/kernels.ts adam32).
   protected update(a: number, b: number, state: readonly Storage[], s: number): void {
-    const w = this.store.values, g = this.store.grads, m = state[0]!, v = state[1]!, d = s - a;
-    const b1 = this.beta1, b2 = this.beta2, c1 = 1 - b1, c2 = 1 - b2;
-    const step = this.stepSize, r = this.invSqrtBc2, eps = this.eps;
-    for (let i = a; i < b; i++) {
-      const gi = g[i]!;
-      const mi = b1 * m[i + d]! + c1 * gi;
-      const vi = b2 * v[i + d]! + c2 * gi * gi;
-      m[i + d] = mi;
-      v[i + d] = vi;
-      w[i] -= (step * mi) / (Math.sqrt(vi) * r + eps);
-    }
+    this.oneW[0] = a;
+    this.oneS[0] = s;
+    getBackend().adamRuns(this.store.values, this.store.grads, state[0]!, state[1]!, this.oneW, this.oneS, 1, b - a, this.h);
+  }
+
+  protected override updateRuns(wAt: Int32Array, sAt: Int32Array, count: number, width: number, state: readonly Storage[]): void {
+    getBackend().adamRuns(this.store.values, this.store.grads, state[0]!, state[1]!, wAt, sAt, count, width, this.h);
   }
 
   protected options(): Record<string, number | boolean> {

@@ -60,6 +60,19 @@ export abstract class Optimizer {
   /** Per-step scalars (bias corrections) computed once before the runs. */
   protected prepare(): void {}
 
+  /**
+   * `update` over `count` runs of `width` elements: run r starts at wAt[r] in the flat buffers
+   * and at sAt[r] in `state`. The lazy table rows of one table come here in one call, so an
+   * optimizer with a backend kernel (Adam) can do them all in one kernel call.
+   */
+  protected updateRuns(wAt: Int32Array, sAt: Int32Array, count: number, width: number, state: readonly Storage[]): void {
+    for (let r = 0; r < count; r++) this.update(wAt[r]!, wAt[r]! + width, state, sAt[r]!);
+  }
+
+  /** Run offsets of one table's touched rows (grown on demand, reused every step). */
+  private wAt = new Int32Array(0);
+  private sAt = new Int32Array(0);
+
   private readonly run = (a: number, b: number): void => this.update(a, b, this.flatState!, a);
 
   step(): void {
@@ -76,12 +89,19 @@ export abstract class Optimizer {
     const rs = this.rows();
     const sp = this.store.sparseParams;
     for (let s = 0; s < sp.length; s++) {
-      const p = sp[s]!, st = rs[s]!, w = p.width, rows = this.store.touched(p);
-      for (let i = 0; i < rows.length; i++) {
-        const a = p.offset + rows[i]! * w;
-        const slot = st.slot(rows[i]!, flat, a);
-        this.update(a, a + w, st.arenas, slot * w);
+      const p = sp[s]!, st = rs[s]!, w = p.width, rows = this.store.touched(p), n = rows.length;
+      if (this.wAt.length < n) {
+        this.wAt = new Int32Array(n * 2);
+        this.sAt = new Int32Array(n * 2);
       }
+      const wAt = this.wAt, sAt = this.sAt;
+      for (let i = 0; i < n; i++) {
+        const a = p.offset + rows[i]! * w;
+        wAt[i] = a;
+        sAt[i] = st.slot(rows[i]!, flat, a) * w;
+      }
+      // After the slots: taking one may have grown (replaced) the arenas.
+      this.updateRuns(wAt, sAt, n, w, st.arenas);
     }
   }
 
@@ -148,7 +168,13 @@ class RowState {
     }
     this.rowsOf[slot] = row;
     this.slotOf[row] = slot + 1;
-    for (let j = 0; j < this.k; j++) this.arenas[j]!.set(flat[j]!.subarray(at, at + w), slot * w);
+    // An element loop, not set(subarray): thousands of new rows a step, and a subarray of
+    // backend storage is an object allocation each.
+    const to = slot * w;
+    for (let j = 0; j < this.k; j++) {
+      const src = flat[j]!, dst = this.arenas[j]!;
+      for (let e = 0; e < w; e++) dst[to + e] = src[at + e]!;
+    }
     return slot;
   }
 
@@ -168,14 +194,15 @@ class RowState {
 
   private grow(): void {
     this.arenas = this.arenas.map((a) => {
-      const b = this.make(a.length * 2);
+      // Twice the rows (make takes rows: `a.length * 2` grew them by 2 x width).
+      const b = this.make((a.length / this.width) * 2);
       b.set(a);
       return b;
     });
   }
 
   private make(rows: number): Storage {
-    const n = rows * this.width;
-    return this.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+    // Backend storage, so that a kernel (Adam's on wasm) updates the rows in place.
+    return allocStorage(this.dtype, rows * this.width);
   }
 }

@@ -1,4 +1,4 @@
-import type { BinaryOp, Storage, UnaryOp } from '../backend.ts';
+import type { AdamScalars, BinaryOp, Storage, UnaryOp } from '../backend.ts';
 
 /** out[i] = op(x[i]). One loop per op so that each loop body is monomorphic and closure-free. */
 export function unaryJs(op: UnaryOp, x: Storage, out: Storage, n: number): void {
@@ -102,4 +102,24 @@ export function reluGradColumnSumsJs(y: Storage, g: Storage, gz: Storage, db: St
   acc.fill(0, 0, n);
   for (let r = 0; r < rows; r++) for (let j = 0, o = r * n; j < n; j++) acc[j] += gz[o + j]!;
   for (let j = 0; j < n; j++) db[j] += acc[j]!;
+}
+
+/** See Kernels.adamRuns: the reference loop (float64 arithmetic on the loaded values). */
+export function adamRunsJs(
+  w: Storage, g: Storage, m: Storage, v: Storage, wAt: Int32Array, sAt: Int32Array,
+  count: number, width: number, h: AdamScalars,
+): void {
+  const b1 = h.beta1, b2 = h.beta2, c1 = 1 - b1, c2 = 1 - b2;
+  const step = h.stepSize, r = h.invSqrtBc2, eps = h.eps;
+  for (let q = 0; q < count; q++) {
+    const a = wAt[q]!, d = sAt[q]! - a;
+    for (let i = a; i < a + width; i++) {
+      const gi = g[i]!;
+      const mi = b1 * m[i + d]! + c1 * gi;
+      const vi = b2 * v[i + d]! + c2 * gi * gi;
+      m[i + d] = mi;
+      v[i + d] = vi;
+      w[i] -= (step * mi) / (Math.sqrt(vi) * r + eps);
+    }
+  }
 }

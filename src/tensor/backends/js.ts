@@ -1,5 +1,5 @@
 import type { Backend, DType, Storage } from '../backend.ts';
-import { binaryJs, reluGradColumnSumsJs, unaryJs } from './elementwise_js.ts';
+import { adamRunsJs, binaryJs, reluGradColumnSumsJs, unaryJs } from './elementwise_js.ts';
 import { matmulJs } from './matmul_js.ts';
 import { dotJs, gatherRowsJs, gramJs, maxAxisJs, scatterAddRowsJs, sumAxisJs } from './reduce_js.ts';
 
@@ -25,5 +25,6 @@ export function createJsBackend(): Backend {
     gatherRows: gatherRowsJs,
     scatterAddRows: scatterAddRowsJs,
     reluGradColumnSums: reluGradColumnSumsJs,
+    adamRuns: adamRunsJs,
   };
 }

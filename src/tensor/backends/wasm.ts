@@ -47,6 +47,8 @@ interface Exports {
   binary32(op: number, a: number, b: number, out: number, n: number): void;
   unary32(op: number, x: number, out: number, n: number): void;
   scatterAddRows32(table: number, idx: number, src: number, rows: number, width: number): void;
+  adam32(w: number, g: number, m: number, v: number, wAt: number, sAt: number, count: number, width: number,
+    b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number): void;
   reluGradColSums32(y: number, g: number, gz: number, db: number, acc: number, rows: number, n: number): void;
   heapBase(): number;
 }
@@ -334,6 +336,22 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         const py = addrIn(y, len), pg = addrIn(g, len), pz = addrOut(gz, len, false);
         const pd = db ? addrOut(db, n, true) : 0, pacc = db ? tempBlock(n * 4) : 0;
         k.reluGradColSums32(py, pg, pz, pd, pacc, rows, n);
+      });
+    },
+
+    adamRuns(w, g, m, v, wAt, sAt, count, width, h) {
+      // The parameters and moments must be resident: copying the store in and out would cost
+      // more than the update. Only the offsets are copied.
+      if (count * width < 64 || !(w instanceof Float32Array) || !(g instanceof Float32Array)
+        || !(m instanceof Float32Array) || !(v instanceof Float32Array)
+        || !heap.owns(w) || !heap.owns(g) || !heap.owns(m) || !heap.owns(v)) {
+        js.adamRuns(w, g, m, v, wAt, sAt, count, width, h);
+        return;
+      }
+      call(() => {
+        const pw = addrIn(wAt, count), ps = addrIn(sAt, count);
+        k.adam32(w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, pw, ps, count, width,
+          h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, h.stepSize, h.invSqrtBc2, h.eps);
       });
     },
   };

@@ -169,6 +169,35 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
       }), { numRuns: runs });
   });
 
+  it('adamRuns: the js twin\'s bits over scattered runs, float32 and float64', () => {
+    const be = make();
+    fc.assert(fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 37 }), dtype, bool, fc.integer(),
+      (count, width, dt, resident, seed) => {
+        const rng = new Rng(seed);
+        // Runs at shuffled, non-overlapping places of w / g and of the moments.
+        const slots = count + 3, n = slots * width;
+        const perm = (k: number) => {
+          const p = Array.from({ length: k }, (_, i) => i);
+          for (let i = k - 1; i > 0; i--) { const j = rng.int(0, i + 1); [p[i], p[j]] = [p[j]!, p[i]!]; }
+          return p;
+        };
+        const pw = perm(slots), ps = perm(slots);
+        const wAt = Int32Array.from({ length: count }, (_, r) => pw[r]! * width);
+        const sAt = Int32Array.from({ length: count }, (_, r) => ps[r]! * width);
+        const w1 = fill(be, dt, n, rng, resident), g = fill(be, dt, n, rng, resident);
+        const m1 = fill(be, dt, n, rng, resident), v1 = fill(be, dt, n, rng, resident);
+        for (let i = 0; i < n; i++) v1[i] = Math.abs(v1[i]!);
+        if (n > 2) g[2] = 0;
+        const w2 = copyOf(w1), m2 = copyOf(m1), v2 = copyOf(v1);
+        const h = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 3), invSqrtBc2: 1 / Math.sqrt(1 - 0.999 ** 3) };
+        be.adamRuns(w1, g, m1, v1, wAt, sAt, count, width, h);
+        js.adamRuns(w2, g, m2, v2, wAt, sAt, count, width, h);
+        checkClose(`${be.name} adamRuns w`, w1, w2, () => 0);
+        checkClose(`${be.name} adamRuns m`, m1, m2, () => 0);
+        checkClose(`${be.name} adamRuns v`, v1, v2, () => 0);
+      }), { numRuns: runs });
+  });
+
   it('reluGradColumnSums: the js twin\'s bits, with and without db, float32 and float64', () => {
     const be = make();
     fc.assert(fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 70 }), dtype, bool, bool, fc.integer(),

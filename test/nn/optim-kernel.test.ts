@@ -1,0 +1,68 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { ParameterStore } from '../../src/nn/store.ts';
+import { Adam } from '../../src/nn/optim/index.ts';
+import { getBackend, setBackend } from '../../src/tensor/backends/registry.ts';
+import { Rng } from '../../src/tensor/rng.ts';
+
+const before = getBackend().name;
+afterAll(() => void setBackend(before));
+
+/** A dense 1500-element weight (odd length) and a 400 x 16 table, float32. */
+function store(): ParameterStore {
+  const s = new ParameterStore({ tasks: 1, dtype: 'float32' });
+  s.declare('w', [3, 500], { group: 'shared', init: 'xavier_uniform' });
+  s.declare('e', [400, 16], { group: 'shared', init: 'normal', sparse: true });
+  return s.allocate(3);
+}
+
+function randomGrads(s: ParameterStore, rng: Rng): void {
+  s.zeroGrad();
+  const g = s.get('w').grad;
+  for (let i = 0; i < g.length; i++) g[i] = rng.normal();
+  const p = s.get('e');
+  for (let k = 0; k < 150; k++) {
+    const off = s.rowGradOffset(p, rng.int(0, 300)), buf = s.rowGradBuffer(p);
+    for (let j = 0; j < 16; j++) buf[off + j] += rng.normal();
+  }
+}
+
+/** The loop Adam ran before it became a backend kernel, over every touched element. */
+function referenceAdam(s: ParameterStore, m: Float32Array, v: Float32Array, t: number, lr: number): void {
+  const b1 = 0.9, b2 = 0.999, c1 = 1 - b1, c2 = 1 - b2, eps = 1e-8;
+  const step = lr / (1 - Math.pow(b1, t)), r = 1 / Math.sqrt(1 - Math.pow(b2, t));
+  const w = s.values, g = s.grads;
+  s.forEachRun((a, b) => {
+    for (let i = a; i < b; i++) {
+      const gi = g[i]!;
+      const mi = b1 * m[i]! + c1 * gi;
+      const vi = b2 * v[i]! + c2 * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      w[i] -= (step * mi) / (Math.sqrt(vi) * r + eps);
+    }
+  });
+}
+
+describe('Adam through the backend kernel', () => {
+  for (const name of ['js', 'wasm'] as const) {
+    it(`${name}: the reference loop's bits over dense runs and lazy compact rows`, () => {
+      setBackend(name);
+      const a = store(), ref = store();
+      if (name === 'wasm') expect(a.values.buffer).toBeInstanceOf(SharedArrayBuffer); // the kernel path
+      const opt = new Adam(a, { lr: 0.01 });
+      const m = new Float32Array(ref.size), v = new Float32Array(ref.size);
+      const ra = new Rng(5), rr = new Rng(5);
+      for (let t = 1; t <= 6; t++) {
+        randomGrads(a, ra);
+        randomGrads(ref, rr);
+        opt.step();
+        referenceAdam(ref, m, v, t, 0.01);
+        expect(Buffer.from(a.values.buffer, a.values.byteOffset, a.values.byteLength)
+          .equals(Buffer.from(ref.values.buffer, ref.values.byteOffset, ref.values.byteLength))).toBe(true);
+      }
+      const st = opt.state();
+      expect(Array.from(st.buffers.m!)).toEqual(Array.from(m));
+      expect(Array.from(st.buffers.v!)).toEqual(Array.from(v));
+    });
+  }
+});
