@@ -696,6 +696,30 @@ export function scatterAddRows32(table: usize, idx: usize, src: usize, rows: i32
   }
 }
 
+/** out[r, :] = src[at[r] .. + width] for r < count (element offsets); float32. */
+export function gatherAt32(src: usize, at: usize, out: usize, count: i32, width: i32): void {
+  const rowBytes = <usize>width << 2;
+  for (let r = 0; r < count; r++) {
+    const s = src + (<usize>load<i32>(at + (<usize>r << 2)) << 2);
+    const d = out + <usize>r * rowBytes;
+    let j: usize = 0;
+    for (; j + 16 <= rowBytes; j += 16) v128.store(d + j, v128.load(s + j));
+    for (; j < rowBytes; j += 4) store<f32>(d + j, load<f32>(s + j));
+  }
+}
+
+/** dst[at[r] .. + width] += src[r, :] for r < count, in order (repeated offsets accumulate). */
+export function scatterAddAt32(dst: usize, at: usize, src: usize, count: i32, width: i32): void {
+  const rowBytes = <usize>width << 2;
+  for (let r = 0; r < count; r++) {
+    const d = dst + (<usize>load<i32>(at + (<usize>r << 2)) << 2);
+    const s = src + <usize>r * rowBytes;
+    let j: usize = 0;
+    for (; j + 16 <= rowBytes; j += 16) v128.store(d + j, f32x4.add(v128.load(d + j), v128.load(s + j)));
+    for (; j < rowBytes; j += 4) store<f32>(d + j, load<f32>(d + j) + load<f32>(s + j));
+  }
+}
+
 // ---------------------------------------------------------------- layer backward helpers
 
 /**

@@ -58,6 +58,13 @@ export interface Kernels {
   gatherRows(table: Storage, idx: Int32Array, out: Storage, rows: number, width: number): void;
   /** table[idx[r], :] += src[r, :]; duplicate indices accumulate. */
   scatterAddRows(table: Storage, idx: Int32Array, src: Storage, rows: number, width: number): void;
+  /**
+   * gatherRows at element offsets: out[r, :] = src[at[r] .. + width] for r < count. The rows
+   * may start anywhere (an embedding's tables are slices of one flat store).
+   */
+  gatherAt(src: Storage, at: Int32Array, out: Storage, count: number, width: number): void;
+  /** scatterAddRows at element offsets: dst[at[r] .. + width] += src[r, :], in order of r. */
+  scatterAddAt(dst: Storage, at: Int32Array, src: Storage, count: number, width: number): void;
 
   /**
    * ReLU's backward fused with the bias gradient (the Linear layer's, one pass over rows x n):

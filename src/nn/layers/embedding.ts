@@ -1,3 +1,4 @@
+import { getBackend } from '../../tensor/backends/registry.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 import { isGradEnabled } from '../../autograd/mode.ts';
 import { record } from '../../autograd/node.ts';
@@ -32,6 +33,10 @@ export class Embedding extends Module {
   private readonly vocab: Int32Array;
   /** Per (row, field): the table row used, and which table. */
   private rowIdx = new Int32Array(0);
+  /** Per (row, field): element offset of the row in the flat values (forward's gather)... */
+  private srcAt = new Int32Array(0);
+  /** ... and in the gradient buffer (backward's scatter; recomputed per backward, see there). */
+  private gradAt = new Int32Array(0);
   private readonly out = new Scratch();
 
   constructor(store: ParameterStore, name: string, opts: EmbeddingOptions) {
@@ -64,11 +69,14 @@ export class Embedding extends Module {
   forward(ids: Int32Array, batch: number): Tensor {
     const F = this.fields, k = this.dim, n = batch * F;
     if (ids.length < n) throw new Error(`${this.name}: ids has ${ids.length} entries, need batch * fields = ${batch} * ${F}`);
-    if (this.rowIdx.length < n) this.rowIdx = new Int32Array(n);
-    const rowIdx = this.rowIdx, vocab = this.vocab, offsets = this.offsets;
+    if (this.rowIdx.length < n) {
+      this.rowIdx = new Int32Array(n);
+      this.srcAt = new Int32Array(n);
+      this.gradAt = new Int32Array(n);
+    }
+    const rowIdx = this.rowIdx, srcAt = this.srcAt, vocab = this.vocab, offsets = this.offsets;
     const shared = this.layout === 'shared';
     const y = this.out.get(n * k, this.dtype);
-    const values = this.store.values;
     const track = isGradEnabled();
     for (let i = 0, f = 0; i < n; i++) {
       const id = ids[i]!;
@@ -77,19 +85,36 @@ export class Embedding extends Module {
       rowIdx[i] = row;
       const p = this.tables[shared ? 0 : f]!;
       if (track) this.store.touchRow(p, row);
-      const src = p.offset + row * k;
-      for (let j = 0; j < k; j++) y[i * k + j] = values[src + j]!;
+      srcAt[i] = p.offset + row * k;
       if (++f === F) f = 0;
     }
+    // The row copies as one kernel call (the index math above stays per row).
+    const be = getBackend();
+    be.gatherAt(this.store.values, srcAt, y, n, k);
     const leaves = this.tables.map(paramTensor);
     return record('embedding', leaves, new Tensor(y, [batch, F * k]), (g) => {
-      const gd = g.data, store = this.store;
+      const gd = g.data, store = this.store, tables = this.tables;
+      // Where each row's gradient goes is asked per backward: while the shared group is
+      // redirected (param mode) it is a slot of the compact view, which moves between calls.
+      const buf = store.rowGradBuffer(tables[0]!);
+      let oneBuffer = true;
+      for (let t = 1; t < tables.length; t++) if (store.rowGradBuffer(tables[t]!) !== buf) oneBuffer = false;
+      if (!oneBuffer) {
+        // Tables in different groups (not a layout the constructor builds): row by row.
+        for (let i = 0, f = 0; i < n; i++) {
+          const p = tables[shared ? 0 : f]!;
+          const b = store.rowGradBuffer(p), off = store.rowGradOffset(p, rowIdx[i]!);
+          for (let j = 0; j < k; j++) b[off + j] += gd[i * k + j]!;
+          if (++f === F) f = 0;
+        }
+        return;
+      }
+      const gradAt = this.gradAt;
       for (let i = 0, f = 0; i < n; i++) {
-        const p = this.tables[shared ? 0 : f]!;
-        const buf = store.rowGradBuffer(p), off = store.rowGradOffset(p, rowIdx[i]!);
-        for (let j = 0; j < k; j++) buf[off + j] += gd[i * k + j]!;
+        gradAt[i] = store.rowGradOffset(tables[shared ? 0 : f]!, rowIdx[i]!);
         if (++f === F) f = 0;
       }
+      be.scatterAddAt(buf, gradAt, gd, n, k);
     });
   }
 }

@@ -123,3 +123,19 @@ export function adamRunsJs(
     }
   }
 }
+
+/** See Kernels.gatherAt. */
+export function gatherAtJs(src: Storage, at: Int32Array, out: Storage, count: number, width: number): void {
+  for (let r = 0; r < count; r++) {
+    const s = at[r]!, o = r * width;
+    for (let j = 0; j < width; j++) out[o + j] = src[s + j]!;
+  }
+}
+
+/** See Kernels.scatterAddAt. */
+export function scatterAddAtJs(dst: Storage, at: Int32Array, src: Storage, count: number, width: number): void {
+  for (let r = 0; r < count; r++) {
+    const d = at[r]!, o = r * width;
+    for (let j = 0; j < width; j++) dst[d + j] += src[o + j]!;
+  }
+}

@@ -1,5 +1,5 @@
 import type { Backend, DType, Storage } from '../backend.ts';
-import { adamRunsJs, binaryJs, reluGradColumnSumsJs, unaryJs } from './elementwise_js.ts';
+import { adamRunsJs, binaryJs, gatherAtJs, reluGradColumnSumsJs, scatterAddAtJs, unaryJs } from './elementwise_js.ts';
 import { matmulJs } from './matmul_js.ts';
 import { dotJs, gatherRowsJs, gramJs, maxAxisJs, scatterAddRowsJs, sumAxisJs } from './reduce_js.ts';
 
@@ -24,6 +24,8 @@ export function createJsBackend(): Backend {
     binary: binaryJs,
     gatherRows: gatherRowsJs,
     scatterAddRows: scatterAddRowsJs,
+    gatherAt: gatherAtJs,
+    scatterAddAt: scatterAddAtJs,
     reluGradColumnSums: reluGradColumnSumsJs,
     adamRuns: adamRunsJs,
   };

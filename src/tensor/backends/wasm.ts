@@ -49,6 +49,8 @@ interface Exports {
   scatterAddRows32(table: number, idx: number, src: number, rows: number, width: number): void;
   adam32(w: number, g: number, m: number, v: number, wAt: number, sAt: number, count: number, width: number,
     b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number): void;
+  gatherAt32(src: number, at: number, out: number, count: number, width: number): void;
+  scatterAddAt32(dst: number, at: number, src: number, count: number, width: number): void;
   reluGradColSums32(y: number, g: number, gz: number, db: number, acc: number, rows: number, n: number): void;
   heapBase(): number;
 }
@@ -322,6 +324,30 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       call(() => {
         const pi = addrIn(idx, rows), ps = addrIn(src, rows * width);
         k.scatterAddRows32(table.byteOffset, pi, ps, rows, width);
+      });
+    },
+
+    // The table side must be resident (copying a whole table in for a few rows would cost more
+    // than the loop); the rows side and the offsets are copied in when they are not.
+    gatherAt(src, at, out, count, width) {
+      if (count * width < 256 || !(src instanceof Float32Array) || !(out instanceof Float32Array) || !heap.owns(src)) {
+        js.gatherAt(src, at, out, count, width);
+        return;
+      }
+      call(() => {
+        const pa = addrIn(at, count), po = addrOut(out, count * width, false);
+        k.gatherAt32(src.byteOffset, pa, po, count, width);
+      });
+    },
+
+    scatterAddAt(dst, at, src, count, width) {
+      if (count * width < 256 || !(dst instanceof Float32Array) || !(src instanceof Float32Array) || !heap.owns(dst)) {
+        js.scatterAddAt(dst, at, src, count, width);
+        return;
+      }
+      call(() => {
+        const pa = addrIn(at, count), ps = addrIn(src, count * width);
+        k.scatterAddAt32(dst.byteOffset, pa, ps, count, width);
       });
     },
 

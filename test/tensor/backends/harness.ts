@@ -169,6 +169,31 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
       }), { numRuns: runs });
   });
 
+  it('gatherAt and scatterAddAt at arbitrary element offsets, repeated ones included', () => {
+    const be = make();
+    fc.assert(fc.property(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 90 }), fc.integer({ min: 1, max: 37 }), dtype, bool, fc.integer(),
+      (size, count, width, dt, resident, seed) => {
+        const rng = new Rng(seed);
+        const len = size + width;
+        const table = fill(be, dt, len, rng, resident);
+        const at = new Int32Array(count);
+        for (let r = 0; r < count; r++) at[r] = r > 0 && rng.next() < 0.2 ? at[r - 1]! : rng.int(0, size + 1);
+        const src = fill(be, dt, count * width, rng, resident);
+        const g1 = fill(be, dt, count * width, rng, resident), g2 = copyOf(g1);
+        be.gatherAt(table, at, g1, count, width);
+        js.gatherAt(table, at, g2, count, width);
+        checkClose(`${be.name} gatherAt`, g1, g2, () => 0);
+        const t1 = copyOf(table), t2 = copyOf(table);
+        const t3 = be.alloc(dt, len);
+        t3.set(table);
+        be.scatterAddAt(t3, at, src, count, width);
+        be.scatterAddAt(t1, at, src, count, width);
+        js.scatterAddAt(t2, at, src, count, width);
+        checkClose(`${be.name} scatterAddAt`, t1, t2, () => 0);
+        checkClose(`${be.name} scatterAddAt (resident table)`, t3, t2, () => 0);
+      }), { numRuns: runs });
+  });
+
   it('adamRuns: the js twin\'s bits over scattered runs, float32 and float64', () => {
     const be = make();
     fc.assert(fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 37 }), dtype, bool, fc.integer(),
