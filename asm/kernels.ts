@@ -759,6 +759,85 @@ export function reluGradColSums32(y: usize, g: usize, gz: usize, db: usize, acc:
   }
 }
 
+// ---------------------------------------------------------------- gated mixture (float32)
+// xs: the address of E addresses, each an expert output [B, d]. Sums run in f64 lanes and
+// round to float32 wherever the js twin stores into a Float32Array, so outputs and dx are its
+// bits; dw's dot products are f64 sums in two lanes (the twin: one), equal to rounding.
+
+@inline function ld2(p: usize): v128 { return f64x2.promote_low_f32x4(v128.load64_zero(p)); }
+@inline function st2(p: usize, x: v128): void { v128.store64_lane(p, f32x4.demote_f64x2_zero(x), 0); }
+
+/** out[b, :] = sum_e w[b, e] xs[e][b, :], e in order, rounded to float32 after each term. */
+export function mixture32(w: usize, xs: usize, out: usize, e: i32, bsz: i32, d: i32): void {
+  for (let b = 0; b < bsz; b++) {
+    const row = <usize>b * <usize>d * 4;
+    const o = out + row;
+    let j = 0;
+    for (; j + 2 <= d; j += 2) {
+      const jo = <usize>j << 2;
+      let acc = f64x2.splat(0);
+      for (let q = 0; q < e; q++) {
+        const we = f64x2.splat(<f64>load<f32>(w + (<usize>(b * e + q) << 2)));
+        const x = ld2(<usize>load<i32>(xs + (<usize>q << 2)) + row + jo);
+        acc = f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.add(acc, f64x2.mul(we, x))));
+      }
+      st2(o + jo, acc);
+    }
+    for (; j < d; j++) {
+      const jo = <usize>j << 2;
+      let acc: f32 = 0;
+      for (let q = 0; q < e; q++) {
+        const we = <f64>load<f32>(w + (<usize>(b * e + q) << 2));
+        acc = <f32>(<f64>acc + we * <f64>load<f32>(<usize>load<i32>(xs + (<usize>q << 2)) + row + jo));
+      }
+      store<f32>(o + jo, acc);
+    }
+  }
+}
+
+/**
+ * Backward of mixture32 for gradient g [B, d]: dw[b, e] += <g[b, :], xs[e][b, :]> when dw != 0;
+ * dxs[e][b, :] += w[b, e] g[b, :] for each nonzero address in the list dxs (0: not wanted).
+ */
+export function mixtureBack32(w: usize, xs: usize, g: usize, dw: usize, dxs: usize, e: i32, bsz: i32, d: i32): void {
+  for (let q = 0; q < e; q++) {
+    const x = <usize>load<i32>(xs + (<usize>q << 2));
+    const dx = <usize>load<i32>(dxs + (<usize>q << 2));
+    for (let b = 0; b < bsz; b++) {
+      const row = <usize>b * <usize>d * 4;
+      const wi = w + (<usize>(b * e + q) << 2);
+      const gr = g + row;
+      if (dw != 0) {
+        let s0 = f64x2.splat(0);
+        let j = 0;
+        const xr = x + row;
+        for (; j + 2 <= d; j += 2) {
+          const jo = <usize>j << 2;
+          s0 = f64x2.add(s0, f64x2.mul(ld2(gr + jo), ld2(xr + jo)));
+        }
+        let s = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
+        for (; j < d; j++) s += <f64>load<f32>(gr + (<usize>j << 2)) * <f64>load<f32>(xr + (<usize>j << 2));
+        const di = dw + (<usize>(b * e + q) << 2);
+        store<f32>(di, <f32>(<f64>load<f32>(di) + s));
+      }
+      if (dx != 0) {
+        const we = <f64>load<f32>(wi);
+        const wv = f64x2.splat(we);
+        const dr = dx + row;
+        let j = 0;
+        for (; j + 2 <= d; j += 2) {
+          const jo = <usize>j << 2;
+          st2(dr + jo, f64x2.add(ld2(dr + jo), f64x2.mul(wv, ld2(gr + jo))));
+        }
+        for (; j < d; j++) {
+          const jo = <usize>j << 2;
+          store<f32>(dr + jo, <f32>(<f64>load<f32>(dr + jo) + we * <f64>load<f32>(gr + jo)));
+        }
+      }
+    }
+  }
+}
+
 // ---------------------------------------------------------------- optimizer
 
 /**

@@ -76,6 +76,20 @@ export interface Kernels {
   reluGradColumnSums(y: Storage, g: Storage, gz: Storage, db: Storage | null, rows: number, n: number): void;
 
   /**
+   * The gated mixture of E expert outputs xs[e], each [B, d]: out[b, :] = sum_e w[b, e] xs[e][b, :]
+   * with w [B, E]; out is overwritten; the terms are added in order of e.
+   */
+  mixture(w: Storage, xs: readonly Storage[], out: Storage, B: number, d: number): void;
+  /**
+   * Its backward for gradient g [B, d]: dw[b, e] += <g[b, :], xs[e][b, :]> (when dw is given)
+   * and dxs[e][b, :] += w[b, e] g[b, :] (for each dxs[e] given). dx are the js twin's bits; dw
+   * may differ from it in the rounding of the float64 dot products.
+   */
+  mixtureBackward(
+    w: Storage, xs: readonly Storage[], g: Storage, dw: Storage | null, dxs: readonly (Storage | null)[], B: number, d: number,
+  ): void;
+
+  /**
    * Adam's update (see nn/optim/adam.ts) over `count` runs of `width` elements: run r is
    * w[wAt[r] .. + width] with its gradient at the same offsets of g, and its moments at
    * m[sAt[r] .. + width], v[sAt[r] .. + width]. Arithmetic in float64, m and v rounded to the

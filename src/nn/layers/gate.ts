@@ -1,4 +1,5 @@
 import type { Storage } from '../../tensor/backend.ts';
+import { getBackend } from '../../tensor/backends/registry.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 import { record } from '../../autograd/node.ts';
 import { softmax } from '../../autograd/ops/softmax.ts';
@@ -35,36 +36,14 @@ export function mixture(w: Tensor, xs: readonly Tensor[], scratch: Scratch): Ten
   for (const x of xs) {
     if (x.rank !== 2 || x.shape[0] !== B || x.shape[1] !== d) throw new Error(`mixture: expert output [${x.shape.join(', ')}] differs from [${B}, ${d}]`);
   }
-  const y: Storage = scratch.zeros(B * d, w.dtype), wd = w.data;
-  for (let e = 0; e < E; e++) {
-    const xd = xs[e]!.data;
-    for (let b = 0; b < B; b++) {
-      const we = wd[b * E + e]!, o = b * d;
-      for (let j = 0; j < d; j++) y[o + j] += we * xd[o + j]!;
-    }
-  }
+  const be = getBackend();
+  const xd = xs.map((x) => x.data);
+  const y: Storage = scratch.get(B * d, w.dtype);
+  be.mixture(w.data, xd, y, B, d);
   return record('mixture', [w, ...xs], new Tensor(y, [B, d]), (g, grads) => {
-    const gd = g.data;
-    if (grads.needs(0)) {
-      const dw = grads.buffer(0);
-      for (let e = 0; e < E; e++) {
-        const xd = xs[e]!.data;
-        for (let b = 0; b < B; b++) {
-          let s = 0;
-          const o = b * d;
-          for (let j = 0; j < d; j++) s += gd[o + j]! * xd[o + j]!;
-          dw[b * E + e] += s;
-        }
-      }
-    }
-    for (let e = 0; e < E; e++) {
-      if (!grads.needs(e + 1)) continue;
-      const dx = grads.buffer(e + 1);
-      for (let b = 0; b < B; b++) {
-        const we = wd[b * E + e]!, o = b * d;
-        for (let j = 0; j < d; j++) dx[o + j] += we * gd[o + j]!;
-      }
-    }
+    const dw = grads.needs(0) ? grads.buffer(0) : null;
+    const dxs = xs.map((_, e) => (grads.needs(e + 1) ? grads.buffer(e + 1) : null));
+    be.mixtureBackward(w.data, xd, g.data, dw, dxs, B, d);
   });
 }
 

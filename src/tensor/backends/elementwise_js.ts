@@ -139,3 +139,42 @@ export function scatterAddAtJs(dst: Storage, at: Int32Array, src: Storage, count
     for (let j = 0; j < width; j++) dst[d + j] += src[o + j]!;
   }
 }
+
+/** See Kernels.mixture. */
+export function mixtureJs(w: Storage, xs: readonly Storage[], out: Storage, B: number, d: number): void {
+  const E = xs.length;
+  out.fill(0, 0, B * d);
+  for (let e = 0; e < E; e++) {
+    const xd = xs[e]!;
+    for (let b = 0; b < B; b++) {
+      const we = w[b * E + e]!, o = b * d;
+      for (let j = 0; j < d; j++) out[o + j] += we * xd[o + j]!;
+    }
+  }
+}
+
+/** See Kernels.mixtureBackward. */
+export function mixtureBackwardJs(
+  w: Storage, xs: readonly Storage[], g: Storage, dw: Storage | null, dxs: readonly (Storage | null)[], B: number, d: number,
+): void {
+  const E = xs.length;
+  if (dw) {
+    for (let e = 0; e < E; e++) {
+      const xd = xs[e]!;
+      for (let b = 0; b < B; b++) {
+        let s = 0;
+        const o = b * d;
+        for (let j = 0; j < d; j++) s += g[o + j]! * xd[o + j]!;
+        dw[b * E + e] += s;
+      }
+    }
+  }
+  for (let e = 0; e < E; e++) {
+    const dx = dxs[e];
+    if (!dx) continue;
+    for (let b = 0; b < B; b++) {
+      const we = w[b * E + e]!, o = b * d;
+      for (let j = 0; j < d; j++) dx[o + j] += we * g[o + j]!;
+    }
+  }
+}

@@ -1,5 +1,7 @@
 import type { Backend, DType, Storage } from '../backend.ts';
-import { adamRunsJs, binaryJs, gatherAtJs, reluGradColumnSumsJs, scatterAddAtJs, unaryJs } from './elementwise_js.ts';
+import {
+  adamRunsJs, binaryJs, gatherAtJs, mixtureBackwardJs, mixtureJs, reluGradColumnSumsJs, scatterAddAtJs, unaryJs,
+} from './elementwise_js.ts';
 import { matmulJs } from './matmul_js.ts';
 import { dotJs, gatherRowsJs, gramJs, maxAxisJs, scatterAddRowsJs, sumAxisJs } from './reduce_js.ts';
 
@@ -28,5 +30,7 @@ export function createJsBackend(): Backend {
     scatterAddAt: scatterAddAtJs,
     reluGradColumnSums: reluGradColumnSumsJs,
     adamRuns: adamRunsJs,
+    mixture: mixtureJs,
+    mixtureBackward: mixtureBackwardJs,
   };
 }

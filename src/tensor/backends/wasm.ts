@@ -51,6 +51,8 @@ interface Exports {
     b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number): void;
   gatherAt32(src: number, at: number, out: number, count: number, width: number): void;
   scatterAddAt32(dst: number, at: number, src: number, count: number, width: number): void;
+  mixture32(w: number, xs: number, out: number, e: number, b: number, d: number): void;
+  mixtureBack32(w: number, xs: number, g: number, dw: number, dxs: number, e: number, b: number, d: number): void;
   reluGradColSums32(y: number, g: number, gz: number, db: number, acc: number, rows: number, n: number): void;
   heapBase(): number;
 }
@@ -129,6 +131,13 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     if (copyIn) new Uint8Array(heap.buffer, addr, bytes).set(new Uint8Array(arr.buffer, arr.byteOffset, bytes));
     temps.push({ addr, cls, arr, count: bytes });
     return addr;
+  }
+
+  /** A list of addresses in a scratch block for this call only (the kernels' pointer arrays). */
+  function addrList(addrs: number[]): number {
+    const p = tempBlock(addrs.length * 4);
+    new Int32Array(heap.buffer, p, addrs.length).set(addrs);
+    return p;
   }
 
   /** A scratch block for this call only (released by finish). */
@@ -348,6 +357,35 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       call(() => {
         const pa = addrIn(at, count), ps = addrIn(src, count * width);
         k.scatterAddAt32(dst.byteOffset, pa, ps, count, width);
+      });
+    },
+
+    mixture(w, xs, out, B, d) {
+      const E = xs.length;
+      if (B * d < 256 || E === 0 || !(w instanceof Float32Array) || !(out instanceof Float32Array)
+        || !xs.every((x) => x instanceof Float32Array)) {
+        js.mixture(w, xs, out, B, d);
+        return;
+      }
+      call(() => {
+        const pw = addrIn(w, B * E), px = addrList(xs.map((x) => addrIn(x, B * d)));
+        k.mixture32(pw, px, addrOut(out, B * d, false), E, B, d);
+      });
+    },
+
+    mixtureBackward(w, xs, g, dw, dxs, B, d) {
+      const E = xs.length;
+      if (B * d < 256 || E === 0 || !(w instanceof Float32Array) || !(g instanceof Float32Array)
+        || (dw !== null && !(dw instanceof Float32Array))
+        || !xs.every((x) => x instanceof Float32Array) || !dxs.every((x) => x === null || x instanceof Float32Array)) {
+        js.mixtureBackward(w, xs, g, dw, dxs, B, d);
+        return;
+      }
+      call(() => {
+        const pw = addrIn(w, B * E), pg = addrIn(g, B * d), pdw = dw ? addrOut(dw, B * E, true) : 0;
+        const px = addrList(xs.map((x) => addrIn(x, B * d)));
+        const pdx = addrList(xs.map((_, e) => (dxs[e] ? addrOut(dxs[e]!, B * d, true) : 0)));
+        k.mixtureBack32(pw, px, pg, pdw, pdx, E, B, d);
       });
     },
 

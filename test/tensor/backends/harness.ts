@@ -194,6 +194,31 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
       }), { numRuns: runs });
   });
 
+  it('mixture and its backward: out and dx the js twin\'s bits, dw within the dot-product bound', () => {
+    const be = make();
+    fc.assert(fc.property(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 90 }), fc.integer({ min: 1, max: 41 }), dtype, bool, bool, fc.integer(),
+      (E, B, d, dt, resident, withDw, seed) => {
+        const rng = new Rng(seed);
+        const w = fill(be, dt, B * E, rng, resident);
+        const xs = Array.from({ length: E }, () => fill(be, dt, B * d, rng, resident));
+        const o1 = fill(be, dt, B * d, rng, resident), o2 = copyOf(o1);
+        be.mixture(w, xs, o1, B, d);
+        js.mixture(w, xs, o2, B, d);
+        checkClose(`${be.name} mixture`, o1, o2, () => 0);
+        const g = fill(be, dt, B * d, rng, resident);
+        const dw1 = withDw ? fill(be, dt, B * E, rng, resident) : null, dw2 = dw1 ? copyOf(dw1) : null;
+        const dx1 = xs.map((_, e) => (e % 2 === 1 ? null : fill(be, dt, B * d, rng, resident)));
+        const dx2 = dx1.map((x) => (x ? copyOf(x) : null));
+        be.mixtureBackward(w, xs, g, dw1, dx1, B, d);
+        js.mixtureBackward(w, xs, g, dw2, dx2, B, d);
+        dx1.forEach((x, e) => { if (x) checkClose(`${be.name} mixtureBackward dx${e}`, x, dx2[e]!, () => 0); });
+        if (dw1 && dw2) {
+          // Values in (-1, 1): a d-term float64 dot product, plus dw's own rounding.
+          checkClose(`${be.name} mixtureBackward dw`, dw1, dw2, (i) => 2 * (d + 2) * 2 ** -53 * d + 2 * eps(dt) * (Math.abs(dw2[i]!) + d));
+        }
+      }), { numRuns: runs });
+  });
+
   it('adamRuns: the js twin\'s bits over scattered runs, float32 and float64', () => {
     const be = make();
     fc.assert(fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 37 }), dtype, bool, fc.integer(),
