@@ -19,6 +19,7 @@ import { BalancedBench, type BalancedBenchResult } from '../src/mtl/bench-step.t
 import type { PresetName } from '../src/nn/models/presets.ts';
 import { getBackend, setBackend } from '../src/tensor/backends/registry.ts';
 import { Rng } from '../src/tensor/rng.ts';
+import { median } from '../src/tensor/wasm/measure.ts';
 
 const arg = (name: string, def: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -38,10 +39,6 @@ if (useWasm) {
   linalg.useGramKernel((g, out, t, d) => wasm.gram(g, out, t, d));
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function timeCalls(fn: (i: number) => void, budgetMs = 150, maxReps = 25): number {
   fn(-1); // warm-up (and first-use allocations)

@@ -38,6 +38,7 @@ import { getBackend, setBackend } from '../src/tensor/backends/registry.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { PLE_LITE, TfPleLite, type TfForm } from './tfjs/ple-lite.ts';
 import { formatReport, installProfiler, profile, wrapMethod } from '../src/profile/index.ts';
+import { median } from '../src/tensor/wasm/measure.ts';
 
 // ---------------------------------------------------------------------------------- options
 const here = dirname(fileURLToPath(import.meta.url));
@@ -290,10 +291,6 @@ function check(mtl: MtlSide, tfs: TfSide, b: TrainBatch, perTask: boolean): { pa
 }
 
 // ---------------------------------------------------------------------------------- timing
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b), n = s.length;
-  return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
-}
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 

@@ -18,6 +18,7 @@ import type { StepBenchOptions } from '../nn/bench-step.ts';
 import type { Balancer, GradientMode } from './balancer.ts';
 import { createBalancer } from './balancers/index.ts';
 import { BalancedStep, type TrainBatch } from './gradients.ts';
+import { median } from '../tensor/wasm/measure.ts';
 
 /** The plain step bench's shape options, plus the balancer and mode to time. */
 export interface BalancedBenchOptions extends StepBenchOptions {
@@ -52,11 +53,6 @@ export interface BalancedBenchResult {
   setup_s: number;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
-}
 
 /** Adds the time spent in obj[key] to acc.ms (own property wrapper; this run's instances only). */
 function timeMethod(obj: object, key: string, acc: { ms: number }): void {

@@ -5,6 +5,7 @@ import { MultiTaskBCE, weightedSum } from './losses.ts';
 import { createModel, type PresetName } from './models/presets.ts';
 import { Adam } from './optim/adam.ts';
 import { addL2Grad } from './regularize.ts';
+import { median } from '../tensor/wasm/measure.ts';
 
 export interface StepBenchOptions {
   model: PresetName;
@@ -41,11 +42,6 @@ export interface StepBenchResult {
   setup_s: number;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
-}
 
 /**
  * Times one EW training step of a preset: zeroGrad, forward (train), per-task BCE, summed
