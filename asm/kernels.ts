@@ -11,6 +11,15 @@
 // then a 4x8 register tile (eight f32x4 accumulators) walks the panels. Packing is where the
 // three transpose forms differ, so A·B, A·Bᵀ and Aᵀ·B all run the same inner loop at the
 // same speed, and no transpose is ever materialised.
+//
+// Why 4x8 and not larger: V8 emits a loop body's loads before its arithmetic, so the four
+// broadcasts of A, two vectors of B and eight accumulators (plus one product temporary) are
+// live at once: 15 of x64's 16 xmm registers, the 16th being V8's scratch. A 5x8 or 6x8
+// tile, and unrolling p by two (binaryen interleaves the two halves), spill and measured
+// 30-40% slower. The tile's multiply-add is `madd`: with the relaxed-SIMD feature (the
+// kernels-fma.wasm flavour, see scripts/build-wasm.mjs) it is one fused f32x4.relaxed_madd,
+// which frees the temporary and halves the arithmetic instructions (about 1.2x at the model's
+// shapes); otherwise mul then add.
 
 const KC: i32 = 256;
 const MC: i32 = 96;
@@ -26,6 +35,28 @@ export function gemmScratchBytes(): i32 {
 }
 
 @inline function imin(a: i32, b: i32): i32 { return a < b ? a : b; }
+
+// c + a·b per lane. Fused (one rounding) where the engine maps relaxed_madd to an FMA
+// instruction, else rounded twice; either way within the matmul's float32 error bound, and
+// the same on every thread, since all threads run one compiled module on one machine.
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+// Stores the columns of the 4x4 block whose rows start at r0..r3 at d, d + step, d + 2 step
+// and d + 3 step. Packing a row-major operand into column-interleaved panels this way reads
+// and writes whole vectors instead of one float at a time (the scalar copy was up to half
+// the time of a call at k or n = 16-32).
+@inline function transpose4x4Store(r0: usize, r1: usize, r2: usize, r3: usize, d: usize, step: usize): void {
+  const x0 = v128.load(r0), x1 = v128.load(r1), x2 = v128.load(r2), x3 = v128.load(r3);
+  const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5), t1 = i32x4.shuffle(x0, x1, 2, 6, 3, 7);
+  const t2 = i32x4.shuffle(x2, x3, 0, 4, 1, 5), t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
+  v128.store(d, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+  v128.store(d + step, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+  v128.store(d + 2 * step, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+  v128.store(d + 3 * step, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
+}
 
 // ---------------------------------------------------------------- float32 matmul
 
@@ -53,18 +84,29 @@ function packB32(b: usize, transB: bool, k: i32, n: i32, pc: i32, jc: i32, kb: i
         }
       }
     } else {
-      // B stored n x k: op(B)[p, j] = B[j, p]; read each of the NR rows contiguously.
+      // B stored n x k: op(B)[p, j] = B[j, p]. A full panel goes 4 p at a time through two
+      // 4x4 transposes (rows j 0-3, 4-7); the p tail and a partial panel one float at a time.
+      let p0 = 0;
+      if (w == NR) {
+        const ldb = <usize>k * 4;
+        const s0 = b + (<usize>(jc + q) * <usize>k + <usize>pc) * 4, s4 = s0 + 4 * ldb;
+        for (; p0 + 4 <= kb; p0 += 4) {
+          const o = <usize>p0 * 4;
+          const d = panel + <usize>(p0 * NR) * 4;
+          transpose4x4Store(s0 + o, s0 + ldb + o, s0 + 2 * ldb + o, s0 + 3 * ldb + o, d, NR * 4);
+          transpose4x4Store(s4 + o, s4 + ldb + o, s4 + 2 * ldb + o, s4 + 3 * ldb + o, d + 16, NR * 4);
+        }
+      }
       for (let j = 0; j < NR; j++) {
+        let d = panel + (<usize>(p0 * NR + j) << 2);
         if (j < w) {
-          let src = b + (<usize>(jc + q + j) * <usize>k + <usize>pc) * 4;
-          let d = panel + (<usize>j << 2);
-          for (let p = 0; p < kb; p++) {
+          let src = b + (<usize>(jc + q + j) * <usize>k + <usize>(pc + p0)) * 4;
+          for (let p = p0; p < kb; p++) {
             store<f32>(d, load<f32>(src));
             src += 4; d += NR * 4;
           }
         } else {
-          let d = panel + (<usize>j << 2);
-          for (let p = 0; p < kb; p++) { store<f32>(d, 0); d += NR * 4; }
+          for (let p = p0; p < kb; p++) { store<f32>(d, 0); d += NR * 4; }
         }
       }
     }
@@ -94,21 +136,31 @@ function packA32(a: usize, transA: bool, m: i32, k: i32, ic: i32, pc: i32, mb: i
         }
       }
     } else {
-      // A stored m x k: each of the MR rows is contiguous over p.
+      // A stored m x k: each of the MR rows is contiguous over p. A full panel goes 4 p at a
+      // time through a 4x4 transpose; the p tail and a partial panel one float at a time.
+      let p0 = 0;
+      if (h == MR) {
+        const lda = <usize>k * 4;
+        const s0 = a + (<usize>(ic + q) * <usize>k + <usize>pc) * 4;
+        for (; p0 + 4 <= kb; p0 += 4) {
+          const o = <usize>p0 * 4;
+          transpose4x4Store(s0 + o, s0 + lda + o, s0 + 2 * lda + o, s0 + 3 * lda + o, panel + <usize>(p0 * MR) * 4, MR * 4);
+        }
+      }
       for (let r = 0; r < MR; r++) {
-        let d = panel + (<usize>r << 2);
+        let d = panel + (<usize>(p0 * MR + r) << 2);
         if (r < h) {
-          let src = a + (<usize>(ic + q + r) * <usize>k + <usize>pc) * 4;
-          for (let p = 0; p < kb; p++) { store<f32>(d, load<f32>(src)); src += 4; d += MR * 4; }
+          let src = a + (<usize>(ic + q + r) * <usize>k + <usize>(pc + p0)) * 4;
+          for (let p = p0; p < kb; p++) { store<f32>(d, load<f32>(src)); src += 4; d += MR * 4; }
         } else {
-          for (let p = 0; p < kb; p++) { store<f32>(d, 0); d += MR * 4; }
+          for (let p = p0; p < kb; p++) { store<f32>(d, 0); d += MR * 4; }
         }
       }
     }
   }
 }
 
-// The 4x8 register tile: C[4x8] (=|+=) Apanel[kb x 4]ᵀ · Bpanel[kb x 8].
+// The 4x8 register tile: C[4x8] (=|+=) Apanel[kb x 4]ᵀ · Bpanel[kb x 8] (why 4x8: see the top).
 // c is the tile's top-left address, ldc the row stride of C in bytes.
 @inline function kernel4x8(kb: i32, pa: usize, pb: usize, c: usize, ldc: usize, add: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
@@ -119,13 +171,13 @@ function packA32(a: usize, transA: bool, m: i32, k: i32, ic: i32, pc: i32, mb: i
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
     a = v128.load32_splat(pa, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
     a = v128.load32_splat(pa, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
     a = v128.load32_splat(pa, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
     pa += 16; pb += 32;
   }
   if (add) {

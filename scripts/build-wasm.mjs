@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Compiles asm/kernels.ts (AssemblyScript) into build/wasm/kernels.wasm with SIMD and shared
-// memory. Runs from `npm ci` / `npm install` (the `prepare` script) and lazily from
-// src/tensor/wasm/load.ts when the .wasm is missing or older than its source, so a clean
-// clone needs no downloaded binary and no native toolchain: the compiler is the
-// assemblyscript package, plain JavaScript plus binaryen compiled to wasm.
+// memory, plus the two flavours below. Runs from `npm ci` / `npm install` (the `prepare`
+// script) and lazily from src/tensor/wasm/load.ts when a .wasm is missing or older than its
+// source, so a clean clone needs no downloaded binary and no native toolchain: the compiler
+// is the assemblyscript package, plain JavaScript plus binaryen compiled to wasm.
 //
 // Usage: node scripts/build-wasm.mjs [--force] [--quiet]
 import { mkdirSync, statSync, existsSync, renameSync } from 'node:fs';
@@ -16,20 +16,26 @@ const outDir = join(root, 'build', 'wasm');
 const out = join(outDir, 'kernels.wasm');
 // The same kernels over unshared memory, for hosts without SharedArrayBuffer (one thread).
 const outSingle = join(outDir, 'kernels-single.wasm');
+// The shared kernels with relaxed SIMD, whose f32x4.relaxed_madd is one FMA instruction in the
+// matmul tile (about 1.2x). Engines without relaxed SIMD reject the module, so the backend
+// tries it only when a probe validates (src/tensor/wasm/load.ts) and keeps kernels.wasm for
+// the rest (Node 20's V8 has it behind a flag that the loader sets).
+const outFma = join(outDir, 'kernels-fma.wasm');
 
 function fresh(file) {
   return existsSync(file) && statSync(file).mtimeMs >= statSync(source).mtimeMs;
 }
 
 export async function buildWasm({ force = false, quiet = false } = {}) {
-  if (!force && fresh(out) && fresh(outSingle)) return out;
+  if (!force && fresh(out) && fresh(outSingle) && fresh(outFma)) return out;
   mkdirSync(outDir, { recursive: true });
-  await compile(outSingle, false, quiet);
-  await compile(out, true, quiet);
+  await compile(outSingle, false, false, quiet);
+  await compile(out, true, false, quiet);
+  await compile(outFma, true, true, quiet);
   return out;
 }
 
-async function compile(out, shared, quiet) {
+async function compile(out, shared, relaxed, quiet) {
   const { default: asc } = await import('assemblyscript/asc');
   // Write to a temporary name and rename, so a concurrent reader never sees half a file.
   const tmp = `${out}.${process.pid}.tmp`;
@@ -39,6 +45,7 @@ async function compile(out, shared, quiet) {
     '--initialMemory', '256', '--maximumMemory', '65536',
     '--enable', 'simd',
     ...(shared ? ['--sharedMemory', '--enable', 'threads'] : []),
+    ...(relaxed ? ['--enable', 'relaxed-simd'] : []),
     '-O3', '--noAssert',
   ];
   let errors = '';

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Backend, BinaryOp, DType, Storage, UnaryOp } from '../backend.ts';
 import { createJsBackend } from './js.ts';
 import { WasmHeap } from '../wasm/heap.ts';
-import { loadKernelBytes, sharedMemorySupported, simdSupported } from '../wasm/load.ts';
+import { loadKernelBytes, relaxedSimdSupported, sharedMemorySupported, simdSupported } from '../wasm/load.ts';
 import { WorkerPool } from '../wasm/pool.ts';
 
 /**
@@ -19,6 +19,11 @@ export interface WasmBackendOptions {
   moduleBytes?: Uint8Array;
   /** false: behave as on a host without SharedArrayBuffer (unshared module, one thread). */
   sharedMemory?: boolean;
+  /**
+   * false: keep the plain SIMD kernels even where relaxed SIMD is available (the matmul tile's
+   * multiply-add is then rounded twice instead of fused). Default: MTLKIT_WASM_FMA, else true.
+   */
+  fma?: boolean;
 }
 
 export interface WasmBackend extends Backend {
@@ -27,6 +32,8 @@ export interface WasmBackend extends Backend {
   readonly maxThreads: number;
   readonly threads: number;
   readonly sharedMemory: boolean;
+  /** Whether the kernels are the relaxed-SIMD (fused multiply-add) flavour. */
+  readonly fma: boolean;
   setThreads(n: number): void;
   heapStats(): { heapBytes: number; liveBytes: number; freeBlocks: number };
   close(): void;
@@ -66,6 +73,11 @@ const PAR_ELEMS = 1 << 18;
 const BINARY: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 };
 const UNARY: Partial<Record<UnaryOp, number>> = { neg: 0, abs: 1, sqrt: 2, relu: 3, square: 4, recip: 5 };
 
+function fmaFromEnv(): boolean {
+  const v = process.env.MTLKIT_WASM_FMA;
+  return v === undefined || v === '' || !['0', 'false', 'off', 'no'].includes(v.toLowerCase());
+}
+
 export function threadsFromEnv(): number | undefined {
   const v = process.env.MTLKIT_THREADS;
   if (!v) return undefined;
@@ -81,8 +93,19 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   }
   if (!simdSupported()) throw new Error('this WebAssembly engine has no SIMD support');
   const shared = (opts.sharedMemory ?? true) && sharedMemorySupported();
-  const bytes = opts.moduleBytes ?? loadKernelBytes(shared ? 'shared' : 'single');
-  const module = new WebAssembly.Module(bytes);
+  let module: WebAssembly.Module | null = null;
+  // The FMA flavour first where the engine takes it; any failure there (not built, rejected)
+  // leaves the plain kernels, which are the reference the parity tests hold both to.
+  let fma = false;
+  if (opts.moduleBytes === undefined && shared && (opts.fma ?? fmaFromEnv()) && relaxedSimdSupported()) {
+    try {
+      module = new WebAssembly.Module(loadKernelBytes('fma'));
+      fma = true;
+    } catch {
+      module = null;
+    }
+  }
+  module ??= new WebAssembly.Module(opts.moduleBytes ?? loadKernelBytes(shared ? 'shared' : 'single'));
   const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared });
   const instance = new WebAssembly.Instance(module, {
     env: { memory, abort: () => { throw new Error('wasm kernel abort'); } },
@@ -196,6 +219,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     maxThreads,
     get threads() { return threads; },
     sharedMemory: shared,
+    fma,
     setThreads(n: number) {
       threads = Math.max(1, Math.min(maxThreads, Math.floor(n)));
     },
@@ -211,7 +235,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     describe(): string {
       const storage = heap.resident ? 'storage in shared wasm memory' : 'storage in ordinary arrays (copied in)';
       const why = poolError ? ` (threads unavailable: ${poolError})` : !shared ? ' (no SharedArrayBuffer)' : '';
-      return `wasm: SIMD kernels, ${threads}/${maxThreads} thread(s)${why}, ${storage}`;
+      return `wasm: SIMD kernels${fma ? ' (relaxed-SIMD FMA)' : ''}, ${threads}/${maxThreads} thread(s)${why}, ${storage}`;
     },
 
     matmul(a, b, c, m, kk, n, transA, transB, accumulate) {

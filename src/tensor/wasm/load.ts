@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 
 /**
  * Finds (and if needed builds) the compiled kernels. `npm ci` builds them through the
@@ -12,10 +13,13 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const source = `${root}asm/kernels.ts`;
 const script = `${root}scripts/build-wasm.mjs`;
 
-export type KernelFlavor = 'shared' | 'single';
+/** shared: SIMD + threads; single: unshared memory; fma: shared plus relaxed SIMD (FMA). */
+export type KernelFlavor = 'shared' | 'single' | 'fma';
+
+const FILES: Record<KernelFlavor, string> = { shared: 'kernels.wasm', single: 'kernels-single.wasm', fma: 'kernels-fma.wasm' };
 
 export function kernelPath(flavor: KernelFlavor): string {
-  return `${root}build/wasm/${flavor === 'shared' ? 'kernels.wasm' : 'kernels-single.wasm'}`;
+  return `${root}build/wasm/${FILES[flavor]}`;
 }
 
 function fresh(file: string): boolean {
@@ -60,4 +64,35 @@ export function sharedMemorySupported(): boolean {
   } catch {
     return false;
   }
+}
+
+// (module (func (result v128) (f32x4.relaxed_madd (v128.const 0) (v128.const 0) (v128.const 0))))
+const RELAXED_PROBE = (() => {
+  const zero = [253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  const body = [0, ...zero, ...zero, ...zero, 253, 133, 2, 11];
+  return new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10,
+    body.length + 2, 1, body.length, ...body]);
+})();
+
+let relaxed: boolean | undefined;
+
+/**
+ * Whether this host validates relaxed SIMD (the kernels-fma.wasm flavour). Node 22+ ships it;
+ * Node 20's V8 (11.3) has it behind --experimental-wasm-relaxed-simd, which we set here once,
+ * before any module using it is compiled (it only widens what validates). Where setting the
+ * flag fails or changes nothing, the answer is false and the plain SIMD kernels are used.
+ */
+export function relaxedSimdSupported(): boolean {
+  if (relaxed !== undefined) return relaxed;
+  const validates = () => { try { return WebAssembly.validate(RELAXED_PROBE); } catch { return false; } };
+  relaxed = validates();
+  if (!relaxed) {
+    try {
+      setFlagsFromString('--experimental-wasm-relaxed-simd');
+      relaxed = validates();
+    } catch {
+      relaxed = false;
+    }
+  }
+  return relaxed;
 }

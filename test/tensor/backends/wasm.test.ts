@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWasmBackend, type WasmBackend } from '../../../src/tensor/backends/wasm.ts';
 import { Rng } from '../../../src/tensor/rng.ts';
+import { relaxedSimdSupported } from '../../../src/tensor/wasm/load.ts';
 import { checkMatmul, fill, js, parityProperties } from './harness.ts';
 
 const made: WasmBackend[] = [];
@@ -24,6 +25,19 @@ describe('wasm backend with ordinary-array storage (every operand copied in)', (
     expect(copying.alloc('float32', 4096).buffer).toBeInstanceOf(ArrayBuffer);
   });
   parityProperties(() => copying, it, 15);
+});
+
+describe('wasm kernel flavours', () => {
+  it('takes the relaxed-SIMD (FMA) kernels exactly where the engine validates them', () => {
+    expect(wasm.fma).toBe(relaxedSimdSupported());
+    expect(make({ threads: 1, fma: false }).fma).toBe(false);
+    expect(make({ threads: 1, sharedMemory: false }).fma).toBe(false);
+  });
+
+  describe('the plain SIMD kernels (multiply then add) keep parity too', () => {
+    const plain = make({ threads: 2, fma: false });
+    parityProperties(() => plain, it, 15);
+  });
 });
 
 describe('wasm threads', () => {
