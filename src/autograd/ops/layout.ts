@@ -41,12 +41,20 @@ export function slice(x: Tensor, axis: number, start: number, end: number): Tens
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   const out = concatAlong(xs, axis);
   const ax = normAxis(axis, out.rank, 'concat');
+  const [outer, total, inner] = splitAt(out.shape, ax);
   return record('concat', xs, out, (g, grads) => {
+    // Each input's block of g added straight into its gradient (no sliced copy).
     let at = 0;
     xs.forEach((x, i) => {
-      const len = x.shape[ax];
-      if (grads.needs(i)) grads.add(i, sliceAlong(g, ax, at, at + len));
-      at += len;
+      const w = x.shape[ax]! * inner;
+      if (grads.needs(i)) {
+        const dx = grads.buffer(i), gd = g.data;
+        for (let o = 0; o < outer; o++) {
+          const a = o * total * inner + at, b = o * w;
+          for (let j = 0; j < w; j++) dx[b + j] += gd[a + j]!;
+        }
+      }
+      at += w;
     });
   });
 }
