@@ -890,6 +890,56 @@ export function mixtureBack32(w: usize, xs: usize, g: usize, dw: usize, dxs: usi
   }
 }
 
+// ---------------------------------------------------------------- dropout
+
+/**
+ * Inverted dropout's mask and output from 16-bit random halves: element 2k reads the low half
+ * of bits[k], element 2k+1 the high half; kept (half < thr) -> m = scale, else 0; y = x * scale
+ * in float64, rounded once (the js twin's bits).
+ */
+export function dropoutMask32(bits: usize, x: usize, y: usize, m: usize, n: i32, thr: i32, scale: f64): void {
+  const sc = f64x2.splat(scale), t = i32x4.splat(thr), lo = i32x4.splat(0xffff);
+  let i = 0;
+  // 8 elements per round: 4 draws, split into [lo0 hi0 lo1 hi1] [lo2 hi2 lo3 hi3].
+  for (; i + 8 <= n; i += 8) {
+    const r = v128.load(bits + (<usize>(i >> 1) << 2));
+    const l = v128.and(r, lo), h = i32x4.shr_u(r, 16);
+    const a = i8x16.shuffle(l, h, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+    const b = i8x16.shuffle(l, h, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+    const ka = i32x4.lt_s(a, t), kb = i32x4.lt_s(b, t);
+    // keep masks as f64 lanes: scale where kept, +0 where dropped (as scale * 0 is).
+    const o = <usize>i << 2;
+    const k0 = v128.and(sc, i64x2.extend_low_i32x4_s(ka)), k1 = v128.and(sc, i64x2.extend_high_i32x4_s(ka));
+    const k2 = v128.and(sc, i64x2.extend_low_i32x4_s(kb)), k3 = v128.and(sc, i64x2.extend_high_i32x4_s(kb));
+    st2(m + o, k0); st2(m + o + 8, k1); st2(m + o + 16, k2); st2(m + o + 24, k3);
+    st2(y + o, f64x2.mul(ld2(x + o), k0));
+    st2(y + o + 8, f64x2.mul(ld2(x + o + 8), k1));
+    st2(y + o + 16, f64x2.mul(ld2(x + o + 16), k2));
+    st2(y + o + 24, f64x2.mul(ld2(x + o + 24), k3));
+  }
+  for (; i < n; i++) {
+    const r = load<u32>(bits + (<usize>(i >> 1) << 2));
+    const half = <i32>((i & 1) ? r >>> 16 : r & 0xffff);
+    const mv: f64 = half < thr ? scale : 0;
+    const o = <usize>i << 2;
+    store<f32>(m + o, <f32>mv);
+    store<f32>(y + o, <f32>(<f64>load<f32>(x + o) * mv));
+  }
+}
+
+/** dst[i] += a[i] * b[i], each sum in float64 and rounded once (the js loop's bits). */
+export function mulAdd32(dst: usize, a: usize, b: usize, n: i32): void {
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const o = <usize>i << 2;
+    st2(dst + o, f64x2.add(ld2(dst + o), f64x2.mul(ld2(a + o), ld2(b + o))));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, <f32>(<f64>load<f32>(dst + o) + <f64>load<f32>(a + o) * <f64>load<f32>(b + o)));
+  }
+}
+
 // ---------------------------------------------------------------- optimizer
 
 /**

@@ -26,7 +26,7 @@ import type { Profiler } from './profiler.ts';
 type AnyFn = (...args: never[]) => unknown;
 type Undo = () => void;
 
-const KERNELS = ['matmul', 'sumAxis', 'maxAxis', 'gram', 'dot', 'unary', 'binary', 'gatherRows', 'scatterAddRows', 'gatherAt', 'scatterAddAt', 'reluGradColumnSums', 'mixture', 'mixtureBackward', 'adamRuns'] as const;
+const KERNELS = ['matmul', 'sumAxis', 'maxAxis', 'gram', 'dot', 'unary', 'binary', 'gatherRows', 'scatterAddRows', 'gatherAt', 'scatterAddAt', 'reluGradColumnSums', 'mixture', 'mixtureBackward', 'adamRuns', 'dropoutMask', 'mulAdd'] as const;
 
 /** Replace obj[key] by a timed wrapper; returns the undo. `name` may depend on the arguments. */
 export function wrapMethod<O extends object>(

@@ -90,6 +90,16 @@ export interface Kernels {
   ): void;
 
   /**
+   * Inverted dropout from random bits: element i reads the low 16 bits of bits[i >> 1] when i
+   * is even, the high 16 when odd; kept when that half < thr, then m[i] = scale and
+   * y[i] = x[i] * scale, else m[i] = 0 and y[i] = x[i] * 0. Products in float64, rounded once
+   * to y's type; every backend returns the js twin's bits.
+   */
+  dropoutMask(bits: Int32Array | Uint32Array, x: Storage, y: Storage, m: Storage, n: number, thr: number, scale: number): void;
+  /** dst[i] += a[i] * b[i] for i < n (in float64, rounded once: the js twin's bits). */
+  mulAdd(dst: Storage, a: Storage, b: Storage, n: number): void;
+
+  /**
    * Adam's update (see nn/optim/adam.ts) over `count` runs of `width` elements: run r is
    * w[wAt[r] .. + width] with its gradient at the same offsets of g, and its moments at
    * m[sAt[r] .. + width], v[sAt[r] .. + width]. Arithmetic in float64, m and v rounded to the

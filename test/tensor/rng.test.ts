@@ -16,6 +16,18 @@ describe('Rng (xoshiro128**)', () => {
     );
   });
 
+  it('fillU32 continues the nextU32 stream exactly (any count, then single draws again)', () => {
+    const a = new Rng(123), b = new Rng(123);
+    for (const count of [0, 1, 7, 1000]) {
+      const buf = new Uint32Array(count + 3);
+      b.fillU32(buf, count);
+      for (let i = 0; i < count; i++) expect(buf[i]).toBe(a.nextU32());
+      expect(buf[count]).toBe(0); // past count: untouched
+      expect(b.nextU32()).toBe(a.nextU32());
+    }
+    expect(() => b.fillU32(new Uint32Array(2), 3)).toThrow(/count 3 exceeds the buffer's 2/);
+  });
+
   it('gives uniforms in [0,1) with the right mean and normals with the right moments', () => {
     const r = new Rng(5277);
     let s = 0, m = 0, v = 0;

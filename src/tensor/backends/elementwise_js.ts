@@ -178,3 +178,23 @@ export function mixtureBackwardJs(
     }
   }
 }
+
+/** See Kernels.dropoutMask. */
+export function dropoutMaskJs(bits: Int32Array | Uint32Array, x: Storage, y: Storage, m: Storage, n: number, thr: number, scale: number): void {
+  for (let i = 0, k = 0; i < n; i += 2, k++) {
+    const r = bits[k]! >>> 0;
+    const m0 = scale * +((r & 0xffff) < thr);
+    m[i] = m0;
+    y[i] = x[i]! * m0;
+    if (i + 1 < n) {
+      const m1 = scale * +(r >>> 16 < thr);
+      m[i + 1] = m1;
+      y[i + 1] = x[i + 1]! * m1;
+    }
+  }
+}
+
+/** See Kernels.mulAdd. */
+export function mulAddJs(dst: Storage, a: Storage, b: Storage, n: number): void {
+  for (let i = 0; i < n; i++) dst[i] += a[i]! * b[i]!;
+}

@@ -1,6 +1,6 @@
 import type { Backend, DType, Storage } from '../backend.ts';
 import {
-  adamRunsJs, binaryJs, gatherAtJs, mixtureBackwardJs, mixtureJs, reluGradColumnSumsJs, scatterAddAtJs, unaryJs,
+  adamRunsJs, binaryJs, dropoutMaskJs, gatherAtJs, mixtureBackwardJs, mixtureJs, mulAddJs, reluGradColumnSumsJs, scatterAddAtJs, unaryJs,
 } from './elementwise_js.ts';
 import { matmulJs } from './matmul_js.ts';
 import { dotJs, gatherRowsJs, gramJs, maxAxisJs, scatterAddRowsJs, sumAxisJs } from './reduce_js.ts';
@@ -32,5 +32,7 @@ export function createJsBackend(): Backend {
     adamRuns: adamRunsJs,
     mixture: mixtureJs,
     mixtureBackward: mixtureBackwardJs,
+    dropoutMask: dropoutMaskJs,
+    mulAdd: mulAddJs,
   };
 }

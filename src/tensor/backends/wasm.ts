@@ -61,6 +61,8 @@ interface Exports {
   mixture32(w: number, xs: number, out: number, e: number, b: number, d: number): void;
   mixtureBack32(w: number, xs: number, g: number, dw: number, dxs: number, e: number, b: number, d: number): void;
   reluGradColSums32(y: number, g: number, gz: number, db: number, acc: number, rows: number, n: number): void;
+  dropoutMask32(bits: number, x: number, y: number, m: number, n: number, thr: number, scale: number): void;
+  mulAdd32(dst: number, a: number, b: number, n: number): void;
   heapBase(): number;
 }
 
@@ -410,6 +412,28 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         const px = addrList(xs.map((x) => addrIn(x, B * d)));
         const pdx = addrList(xs.map((_, e) => (dxs[e] ? addrOut(dxs[e]!, B * d, true) : 0)));
         k.mixtureBack32(pw, px, pg, pdw, pdx, E, B, d);
+      });
+    },
+
+    dropoutMask(bits, x, y, m, n, thr, scale) {
+      if (n < 256 || !(x instanceof Float32Array) || !(y instanceof Float32Array) || !(m instanceof Float32Array)) {
+        js.dropoutMask(bits, x, y, m, n, thr, scale);
+        return;
+      }
+      call(() => {
+        const words = (n + 1) >> 1;
+        const pb = addrIn(bits instanceof Int32Array ? bits : new Int32Array(bits.buffer, bits.byteOffset, words), words);
+        k.dropoutMask32(pb, addrIn(x, n), addrOut(y, n, false), addrOut(m, n, false), n, thr, scale);
+      });
+    },
+
+    mulAdd(dst, a, b, n) {
+      if (n < 256 || !(dst instanceof Float32Array) || !(a instanceof Float32Array) || !(b instanceof Float32Array)) {
+        js.mulAdd(dst, a, b, n);
+        return;
+      }
+      call(() => {
+        k.mulAdd32(addrOut(dst, n, true), addrIn(a, n), addrIn(b, n), n);
       });
     },
 

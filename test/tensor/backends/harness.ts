@@ -265,4 +265,35 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
         if (db1 && db2) checkClose(`${be.name} reluGradColumnSums db`, db1, db2, () => 0);
       }), { numRuns: runs });
   });
+
+  it('dropoutMask and mulAdd: the js twin\'s bits (odd sizes, every threshold, Inf and -0 inputs)', () => {
+    const be = make();
+    fc.assert(fc.property(fc.integer({ min: 1, max: 700 }), fc.constantFrom(0, 1, 13107, 52429, 65535, 65536), fc.constantFrom(1.25, 1 / 0.9, 2), dtype, bool, fc.integer(),
+      (n, thr, scale, dt, resident, seed) => {
+        const rng = new Rng(seed);
+        const words = (n + 1) >> 1;
+        const bits = new Uint32Array(words);
+        rng.fillU32(bits);
+        const x = fill(be, dt, n, rng, resident);
+        x[0] = Infinity;
+        if (n > 3) x[3] = -0;
+        const y1 = fill(be, dt, n, rng, resident), y2 = copyOf(y1), m1 = fill(be, dt, n, rng, resident), m2 = copyOf(m1);
+        be.dropoutMask(bits, x, y1, m1, n, thr, scale);
+        js.dropoutMask(bits, x, y2, m2, n, thr, scale);
+        const same = (name: string, a: Storage, b: Storage) => {
+          for (let i = 0; i < n; i++) if (!Object.is(a[i], b[i])) expect.fail(`${be.name} ${name} n=${n} thr=${thr}: [${i}] = ${a[i]}, js twin ${b[i]}`);
+        };
+        same('dropoutMask y', y1, y2);
+        same('dropoutMask m', m1, m2);
+        // The halves really select: element i is kept iff its 16 bits are below thr.
+        for (let i = 0; i < n; i++) {
+          const half = i % 2 ? bits[i >> 1]! >>> 16 : bits[i >> 1]! & 0xffff;
+          expect(m2[i]).toBe(half < thr ? (dt === 'float32' ? Math.fround(scale) : scale) : 0);
+        }
+        const d1 = fill(be, dt, n, rng, resident), d2 = copyOf(d1), g = fill(be, dt, n, rng, resident);
+        be.mulAdd(d1, g, m1, n);
+        js.mulAdd(d2, g, m2, n);
+        same('mulAdd', d1, d2);
+      }), { numRuns: runs });
+  });
 }
