@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { gram, gramTs, useGramKernel } from '../../src/mtl/linalg.ts';
+import { gram, gramTs, useGramKernel, weightedRowSum } from '../../src/mtl/linalg.ts';
 import { getBackend, setBackend } from '../../src/tensor/backends/registry.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 
@@ -64,3 +64,30 @@ describe('the balancers\' Gram matrix uses the active backend by default', () =>
     }
   });
 });
+
+describe('weightedRowSum on a large float32 G', () => {
+  it('wasm: one narrow matmul, within float32 summation error of the float64 loop; a zero weight still hides a NaN row', () => {
+    const be = setBackend('wasm');
+    const T = 5, d = 60_001, g = rows(T, d, 7), w = [0.5, -1.25, 2, 0.125, 1];
+    let calls = 0;
+    const orig = be.matmul;
+    be.matmul = (...a) => { calls++; return orig.apply(be, a); };
+    try {
+      const out = be.alloc('float32', d) as Float32Array;
+      weightedRowSum(g, T, d, w, out);
+      expect(calls).toBe(1);
+      for (let k = 0; k < d; k++) {
+        let ref = 0, mag = 0;
+        for (let t = 0; t < T; t++) { ref += w[t]! * g[t * d + k]!; mag += Math.abs(w[t]! * g[t * d + k]!); }
+        expect(Math.abs(out[k]! - ref)).toBeLessThanOrEqual(2 * (T + 2) * 2 ** -24 * mag + 1e-30);
+      }
+      g[2 * d + 5] = NaN;
+      weightedRowSum(g, T, d, [0.5, -1.25, 0, 0.125, 1], out); // the loop: row 2 skipped
+      expect(calls).toBe(1);
+      expect(out.every((v) => Number.isFinite(v))).toBe(true);
+    } finally {
+      be.matmul = orig;
+    }
+  });
+});
+
