@@ -303,28 +303,34 @@ interface Timing {
   samples_per_s: number;
 }
 
+/**
+ * Every (mode, side) pair takes one step in turn: step i of ew for mtlkit, tfjs stock, tfjs
+ * fast, then step i of param for each, and so on. A burst of load from other processes then
+ * lands on every mode and side alike, so both the ratios against tfjs and mtlkit's own
+ * rep / EW and param / EW compare steps taken in the same seconds.
+ */
 async function timeAll(mtl: MtlSide | null, tfs: Map<TfForm, TfSide>, batches: TrainBatch[]): Promise<Timing[]> {
   const out: Timing[] = [];
+  const runs: [SideName, Mode, (i: number) => void][] = [];
   for (const mode of MODES) {
-    const runs: [SideName, (i: number) => void][] = [];
-    if (mtl) runs.push(['mtlkit', (i) => mtlStep(mtl, mode, batches[i % batches.length]!)]);
-    for (const [form, s] of tfs) runs.push([`tfjs-${form}`, (i) => tfStep(s, mode, i % batches.length)]);
-    const ms = new Map<SideName, number[]>(runs.map(([n]) => [n, []]));
-    for (let i = 0; i < WARMUP + STEPS; i++) {
-      for (const [name, fn] of runs) {
-        const a = performance.now();
-        fn(i);
-        const e = performance.now() - a;
-        if (i >= WARMUP) ms.get(name)!.push(e);
-        await tick(); // lets the wasm heap's finalizers recycle blocks, as a trainer's await does
-      }
-    }
-    for (const [name] of runs) {
-      const xs = ms.get(name)!, med = median(xs);
-      out.push({ side: name, mode, ms: med, min: Math.min(...xs), samples_per_s: (B * 1000) / med });
-      if (!has('json')) process.stderr.write(`  ${mode.padEnd(7)} ${name.padEnd(10)} ${med.toFixed(1)} ms (min ${Math.min(...xs).toFixed(1)})\n`);
+    if (mtl) runs.push(['mtlkit', mode, (i) => mtlStep(mtl, mode, batches[i % batches.length]!)]);
+    for (const [form, s] of tfs) runs.push([`tfjs-${form}`, mode, (i) => tfStep(s, mode, i % batches.length)]);
+  }
+  const ms = runs.map((): number[] => []);
+  for (let i = 0; i < WARMUP + STEPS; i++) {
+    for (let r = 0; r < runs.length; r++) {
+      const a = performance.now();
+      runs[r]![2](i);
+      const e = performance.now() - a;
+      if (i >= WARMUP) ms[r]!.push(e);
+      await tick(); // lets the wasm heap's finalizers recycle blocks, as a trainer's await does
     }
   }
+  runs.forEach(([name, mode], r) => {
+    const xs = ms[r]!, med = median(xs);
+    out.push({ side: name, mode, ms: med, min: Math.min(...xs), samples_per_s: (B * 1000) / med });
+    if (!has('json')) process.stderr.write(`  ${mode.padEnd(7)} ${name.padEnd(10)} ${med.toFixed(1)} ms (min ${Math.min(...xs).toFixed(1)})\n`);
+  });
   return out;
 }
 
@@ -399,7 +405,7 @@ async function main(): Promise<void> {
   log(`compare-tfjs: PLE-lite, batch ${B}, ${T} tasks, ${F} fields x ${V} ids, ${mtl.model.store.size.toLocaleString('en')} params; ${machine}`);
   log(`  mtlkit: ${getBackend().describe()}`);
   log(`  tfjs ${tf.version_core}: backend ${tf.getBackend()}, ${getThreadsCount()} thread(s); forms ${FORMS.join(', ')}`);
-  log(`  ${STEPS} timed steps after ${WARMUP} warm-up, median; sides interleaved step by step`);
+  log(`  ${STEPS} timed steps after ${WARMUP} warm-up, median; modes and sides interleaved step by step`);
 
   // 1. Same work: weights were copied before any step; check on batch 0.
   const checks: Record<string, ReturnType<typeof check>> = {};
