@@ -625,7 +625,8 @@ export function sumAxis64(x: usize, out: usize, outer: i32, len: i32, inner: i32
 
 /**
  * out[o, j] = max_l x[o, l, j] (and argmax[o, j] = the first l attaining it, when argmax != 0).
- * Comparisons are the js twin's (`!(v <= best)`), so results agree bit for bit, NaNs included.
+ * Comparisons are the js twin's (`best == best && !(v <= best)`: a NaN wins and then keeps the
+ * slot), so results agree bit for bit, NaNs included.
  */
 export function maxAxis32(x: usize, out: usize, argmax: usize, outer: i32, len: i32, inner: i32, o0: i32, o1: i32): void {
   for (let o = o0; o < o1; o++) {
@@ -635,7 +636,7 @@ export function maxAxis32(x: usize, out: usize, argmax: usize, outer: i32, len: 
       let bi = 0;
       for (let l = 1; l < len; l++) {
         const v = load<f32>(base + (<usize>(l * inner + j) << 2));
-        if (!(v <= best)) { best = v; bi = l; }
+        if (best == best && !(v <= best)) { best = v; bi = l; }
       }
       store<f32>(out + (<usize>(o * inner + j) << 2), best);
       if (argmax != 0) store<i32>(argmax + (<usize>(o * inner + j) << 2), bi);
@@ -651,7 +652,7 @@ export function maxAxis64(x: usize, out: usize, argmax: usize, outer: i32, len: 
       let bi = 0;
       for (let l = 1; l < len; l++) {
         const v = load<f64>(base + (<usize>(l * inner + j) << 3));
-        if (!(v <= best)) { best = v; bi = l; }
+        if (best == best && !(v <= best)) { best = v; bi = l; }
       }
       store<f64>(out + (<usize>(o * inner + j) << 3), best);
       if (argmax != 0) store<i32>(argmax + (<usize>(o * inner + j) << 2), bi);

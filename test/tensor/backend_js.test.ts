@@ -72,6 +72,17 @@ describe('js backend reductions, gather and scatter', () => {
     expect(Array.from(am)).toEqual([2, 0, 2, 1]);
   });
 
+  it('max propagates NaN wherever it stands, with argmax at the first NaN', () => {
+    // Columns (inner = 3) over len = 4: NaN first, NaN in the middle then larger numbers, none.
+    const x = new Float32Array([NaN, 1, 0, /**/ 5, NaN, 2, /**/ 7, 9, 3, /**/ NaN, 8, 1]);
+    const mx = new Float32Array(3), am = new Int32Array(3);
+    js.maxAxis(x, mx, am, 1, 4, 3);
+    expect(Number.isNaN(mx[0])).toBe(true);
+    expect(Number.isNaN(mx[1])).toBe(true);
+    expect(mx[2]).toBe(3);
+    expect(Array.from(am)).toEqual([0, 1, 2]);
+  });
+
   it('gathers rows and scatter-adds duplicates', () => {
     const table = new Float64Array([0, 1, 10, 11, 20, 21]);
     const out = new Float64Array(6);

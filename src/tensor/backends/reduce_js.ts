@@ -34,8 +34,11 @@ export function maxAxisJs(
       const xo = x0 + l * inner;
       for (let i = 0; i < inner; i++) {
         const v = x[xo + i];
-        // `!(v <= cur)` also lets a NaN win, so NaNs propagate instead of hiding.
-        if (!(v <= out[oo + i])) {
+        // `!(v <= cur)` also lets a NaN win, and a NaN, once it has won, keeps the slot (a
+        // later number would beat it, since every comparison with NaN is false): NaNs
+        // propagate instead of hiding, with argmax at the first NaN (as NumPy and PyTorch do).
+        const cur = out[oo + i];
+        if (cur === cur && !(v <= cur)) {
           out[oo + i] = v;
           if (argmax) argmax[oo + i] = l;
         }

@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWasmBackend, type WasmBackend } from '../../../src/tensor/backends/wasm.ts';
@@ -152,10 +154,16 @@ describe('wasm storage', () => {
 describe('wasm storage recycling', () => {
   it('blocks of dropped arrays are reused once the loop yields (no dispose needed)', async () => {
     const be = make({ threads: 1 });
+    // Views over wasm memory are tiny JS objects, so this loop alone may never make V8 collect
+    // (a training step's own garbage does, in real use): collect every 100 arrays, through a
+    // gc function obtained at run time, so the test does not hang on the collector's timing.
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
     // 600 MB allocated in 1 MB arrays, each dropped at once; the loop yields every 10.
     for (let i = 0; i < 600; i++) {
       const a = be.alloc('float32', 1 << 18);
       a[0] = i;
+      if (i % 100 === 99) gc();
       if (i % 10 === 9) await new Promise((r) => setImmediate(r));
     }
     const s = be.heapStats();
