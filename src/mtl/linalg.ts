@@ -117,8 +117,8 @@ let wrsWeights: Float32Array | null = null;
 
 /**
  * out[k] = sum_t w[t] G[t, k]; rows with weight 0 are skipped (so their NaN cannot leak).
- * A large float32 G (T d >= GRAM_KERNEL_MIN) with every weight nonzero goes to the backend as
- * one narrow matmul, out = G^T w (n = 1: the wasm backend's streaming kernel), 3x the loop's
+ * A large float32 G (T d >= GRAM_KERNEL_MIN) with every weight nonzero goes to the wasm backend
+ * as one narrow matmul, out = G^T w (n = 1: the wasm backend's streaming kernel), 3x the loop's
  * speed on a rep-mode G; the sum is then in float32 (about T 2^-24 relative to sum |w_t G_tk|)
  * instead of float64 pairs. Otherwise the loop below.
  */
@@ -127,7 +127,11 @@ export function weightedRowSum(G: Grad, T: number, d: number, w: ArrayLike<numbe
     const be = getBackend();
     let allNonzero = true;
     for (let t = 0; t < T; t++) if (w[t] === 0) allNonzero = false;
-    if (be.name !== 'js' && allNonzero) {
+    // wasm only (also behind auto): gpu.js compiles a kernel per shape, and d changes every
+    // param-mode step.
+    const auto = be as { pick?: (op: 'matmul', work: number) => string };
+    const wasm = be.name === 'wasm' && (auto.pick === undefined || auto.pick('matmul', T * d) === 'wasm');
+    if (wasm && allNonzero) {
       if (wrsWeights === null || wrsWeights.length !== T) wrsWeights = be.alloc('float32', T) as Float32Array;
       for (let t = 0; t < T; t++) wrsWeights[t] = w[t]!;
       be.matmul(G, wrsWeights, out, d, T, 1, true, false, false);

@@ -107,6 +107,9 @@ function copyRows(rows: unknown, out: Storage, width: number, accumulate: boolea
   }
 }
 
+/** Gram widths above this are padded to a multiple of it (see gram below). */
+export const GRAM_BUCKET = 1 << 16;
+
 export function createGpuBackend(opts: GpuBackendOptions = {}): GpuBackend {
   if (process.env.MTLKIT_SIMULATE_LOAD_FAILURE?.split(',').includes('gpu')) {
     throw new Error('simulated load failure (MTLKIT_SIMULATE_LOAD_FAILURE=gpu)');
@@ -115,6 +118,7 @@ export function createGpuBackend(opts: GpuBackendOptions = {}): GpuBackend {
   if (!['webasm', 'webgpu', 'async', 'cpu'].includes(mode)) throw new Error(`unknown gpu.js mode "${mode}" (webasm, webgpu, async, cpu)`);
   const js = createJsBackend();
   const cache = new Map<string, GpuKernel>();
+  let gramPad = new Float32Array(0);
   let bridge: GpuBridge | null = null;
   let gpu: GpuInstance | null = null;
   if (mode === 'webgpu' || mode === 'async') {
@@ -184,7 +188,20 @@ export function createGpuBackend(opts: GpuBackendOptions = {}): GpuBackend {
         js.gram(g, out, t, d);
         return;
       }
-      run(`gram:${t}x${d}`, gramK as never, [t, t], { d }, [g], out, t * t, false);
+      // In param mode G's width is the batch's touched rows, different every step, and gpu.js
+      // compiles a kernel per shape: pad d with zero columns (which add nothing to G G^T) up
+      // to a multiple of GRAM_BUCKET, so a run compiles a handful of kernels, not one per step.
+      const dp = d <= GRAM_BUCKET ? d : Math.ceil(d / GRAM_BUCKET) * GRAM_BUCKET;
+      let src = g.subarray(0, t * d);
+      if (dp !== d) {
+        if (gramPad.length < t * dp) gramPad = new Float32Array(t * dp);
+        src = gramPad.subarray(0, t * dp);
+        for (let r = 0; r < t; r++) {
+          src.set(g.subarray(r * d, (r + 1) * d), r * dp);
+          src.fill(0, r * dp + d, (r + 1) * dp);
+        }
+      }
+      run(`gram:${t}x${dp}`, gramK as never, [t, t], { d: dp }, [src], out, t * t, false);
     },
   };
 }

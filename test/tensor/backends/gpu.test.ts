@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createGpuBackend, type GpuBackend } from '../../../src/tensor/backends/gpu.ts';
-import { parityProperties } from './harness.ts';
+import { createGpuBackend, GRAM_BUCKET, type GpuBackend } from '../../../src/tensor/backends/gpu.ts';
+import { js, parityProperties } from './harness.ts';
 
 // No GPU on the machines this suite runs on: gpu.js runs its webasm mode here, which is the
 // same kernel source the webgpu mode compiles to WGSL. Each new shape compiles a kernel, so
@@ -23,6 +23,21 @@ describe.skipIf(gpu === null)(`gpu backend (gpu.js webasm) parity with the js tw
     gpu!.matmul(a, b, c, 2, 3, 2, false, false, false);
     expect(gpu!.cachedKernels()).toBe(n);
   });
+
+  it('gram pads a width that changes every step (param mode) into buckets: one kernel, exact result', () => {
+    const T = 2, widths = [GRAM_BUCKET + 5, GRAM_BUCKET + 1234, 2 * GRAM_BUCKET - 1];
+    let kernels = -1;
+    for (const d of widths) {
+      const g = new Float32Array(T * d);
+      for (let i = 0; i < g.length; i++) g[i] = ((i * 7919) % 13) - 6;
+      const out = new Float64Array(T * T), ref = new Float64Array(T * T);
+      gpu!.gram(g, out, T, d);
+      js.gram(g, ref, T, d);
+      for (let i = 0; i < T * T; i++) expect(Math.abs(out[i]! - ref[i]!)).toBeLessThanOrEqual(1e-6 * Math.abs(ref[i]!) + 1e-3);
+      if (kernels < 0) kernels = gpu!.cachedKernels();
+      else expect(gpu!.cachedKernels()).toBe(kernels);
+    }
+  }, 60_000);
 });
 
 describe('gpu backend through the synchronous bridge (gpu.js async mode in a worker)', () => {
