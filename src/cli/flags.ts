@@ -8,6 +8,9 @@ import { CliError } from './errors.ts';
  * the flag, so each command's messages read as its own.
  */
 
+/** commander's accumulator for a repeatable flag (`--set a=1 --set b=2`). */
+export const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
 /** JSON when it parses (numbers, booleans, arrays, objects), else the string itself. */
 export function parseValue(s: string): unknown {
   try {

@@ -252,7 +252,8 @@ export class BalancedStep {
     }
 
     // Per-task rows of the raw losses L_t.
-    const d = this.mode === 'rep' ? this.collectRep(segs!, copies!, losses, ctx.step) : this.collectParam(losses, ctx.step);
+    const blocks = segs ? this.blocks(segs) : null;
+    const d = this.mode === 'rep' ? this.collectRep(segs!, blocks!, copies!, losses, ctx.step) : this.collectParam(losses, ctx.step);
     const G = this.G.subarray(0, T * d), out = this.out.subarray(0, d);
     let info: BalancerInfo | null = null;
     if (kind === 'loss') {
@@ -271,7 +272,7 @@ export class BalancedStep {
     }
     const diagnostics = diagnoseNow ? diagnose(G, T, out, info ? { lastInfo: () => info } as unknown as Balancer : balancer) : null;
     if (this.mode === 'rep') {
-      const ups = this.blocks(segs!).map((b, i) => new Tensor(out.subarray(b, b + segs![i]!.size), segs![i]!.shape));
+      const ups = blocks!.map((b, i) => new Tensor(out.subarray(b, b + segs![i]!.size), segs![i]!.shape));
       backwardChecked(segs!, ctx.step, null, ups);
     } else {
       this.writeBack(out, kind === 'loss');
@@ -328,9 +329,8 @@ export class BalancedStep {
   }
 
   /** Rep mode: one backward through the heads fills the T rows (segment-major, see the top). */
-  private collectRep(segs: Tensor[], copies: Tensor[][], losses: Tensor[], step: number): number {
+  private collectRep(segs: Tensor[], blocks: number[], copies: Tensor[][], losses: Tensor[], step: number): number {
     const T = this.tasks;
-    const blocks = this.blocks(segs);
     const d = blocks[blocks.length - 1]! + segs[segs.length - 1]!.size;
     this.ensure(d);
     for (let t = 0; t < T; t++) {

@@ -4,7 +4,7 @@ import { pluginPath, PluginError, pluginsRelativeTo } from '../../train/plugins.
 import { getPreset, presetNames, presets, runExperiment, type ExperimentOptions, type ExperimentSize } from '../../train/experiments/index.ts';
 import { toJson } from '../../train/report/index.ts';
 import { CliError } from '../errors.ts';
-import { keyValue, readJson, readJsonObject, setDotted } from '../flags.ts';
+import { collect, keyValue, readJson, readJsonObject, setDotted } from '../flags.ts';
 import { printJson } from '../output.ts';
 
 /**
@@ -34,7 +34,6 @@ interface ExperimentFlags {
   json?: boolean;
 }
 
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 function int(v: string | undefined, flag: string, min = 1): number | undefined {
   if (v === undefined) return undefined;

@@ -4,7 +4,7 @@ import {
   ConfigError, loadConfigPlugins, pluginPath, PluginError, pluginsRelativeTo, resolveConfig, train, TrainingDivergedError, type TaskScore, type TrainResult,
 } from '../../train/index.ts';
 import { CliError } from '../errors.ts';
-import { keyValue, readJsonObject, setDotted } from '../flags.ts';
+import { collect, keyValue, readJsonObject, setDotted } from '../flags.ts';
 import { printJson } from '../output.ts';
 
 /**
@@ -42,7 +42,6 @@ interface TrainFlags {
   json?: boolean;
 }
 
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 function numberFlag(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;
