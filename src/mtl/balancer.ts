@@ -70,7 +70,49 @@ export interface BalancerInfo {
   conflictSets: number[][] | null;
   /** Human-readable notes on fallbacks taken (pseudo-inverse, zero-norm task, infeasible...). */
   notes: string[];
+  /**
+   * For balancers that solve an optimisation problem (MGDA, CAGrad, gradcraft-exact, IMTL-G):
+   * the optimality / feasibility conditions of this step's answer, re-measured after the solve.
+   * Absent or null for closed-form methods.
+   */
+  certificate?: Certificate | null;
 }
+
+/** One condition of a certificate: a residual that must not exceed its tolerance. */
+export interface CertificateCondition {
+  /** What is measured, e.g. 'stationarity', 'simplex feasibility', 'constraint task 2 vs 4'. */
+  name: string;
+  /** Non-negative; relative to the natural scale of the problem (stated by the certifier). */
+  residual: number;
+  tol: number;
+  ok: boolean;
+}
+
+/**
+ * What a solver proves about its answer. `status` 'optimal' with every condition ok is the
+ * only state in which a balancer returns an update without a note; 'infeasible' is claimed only
+ * with a witness in `conditions` (e.g. a Farkas-type residual), 'unverified' whenever a
+ * condition fails.
+ */
+export interface Certificate {
+  /** The problem solved, in words (e.g. 'min-norm point of the convex hull, KKT'). */
+  problem: string;
+  status: 'optimal' | 'infeasible' | 'unverified';
+  conditions: CertificateCondition[];
+  /** True when every condition is within its tolerance. */
+  ok: boolean;
+  /** Dual variables / multipliers that witness the answer, when the problem has them. */
+  multipliers?: number[];
+}
+
+/**
+ * A balancer's certificate check, registered beside it (BalancerEntry.certify) so the property
+ * harness can run it on any input: given the float64 Gram matrix K = G G^T of the rows the
+ * balancer saw, the info it reported and its resolved options, re-derive the conditions.
+ */
+export type Certifier = (
+  K: Float64Array, T: number, info: BalancerInfo, options: Readonly<Record<string, unknown>>, ctx: BalanceContext,
+) => Certificate;
 
 export type BalancerState = { id: string; version: number } & Record<string, unknown>;
 

@@ -1,6 +1,6 @@
 /** Public API of mtlkit's multi-task balancing: the Balancer contract, registry, linear algebra, diagnostics. */
 export type {
-  Balancer, BalanceContext, BalancerInfo, BalancerKind, BalancerState, Grad, GradientMode,
+  Balancer, BalanceContext, BalancerInfo, BalancerKind, BalancerState, Certificate, CertificateCondition, Certifier, Grad, GradientMode,
 } from './balancer.ts';
 export { BalancerInputError, BalancerOptionError } from './balancer.ts';
 export {

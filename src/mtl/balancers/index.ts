@@ -7,7 +7,7 @@
  * fresh, so name that file in TrainConfig `plugins` (or `--plugin <path>`): it is imported in
  * every process before the method id is looked up (src/train/plugins.ts).
  */
-import type { Balancer } from '../balancer.ts';
+import type { Balancer, Certifier } from '../balancer.ts';
 import { BalancerOptionError } from '../balancer.ts';
 import type { OptionsSpec } from './common.ts';
 import { CAGrad, cagradOptions } from './cagrad.ts';
@@ -32,6 +32,11 @@ export interface BalancerEntry {
   summary: string;
   options: OptionsSpec;
   create: (options?: Record<string, unknown>) => Balancer;
+  /**
+   * For a balancer that solves an optimisation problem: its certificate check (see
+   * `Certifier`). The property harness runs it on every registered entry that has one.
+   */
+  certify?: Certifier;
 }
 
 export const balancers = {
