@@ -1,5 +1,5 @@
 /**
- * Train on a CSV: the UCI Adult census data (../shared/data/adult.csv) with its schema
+ * Train on a CSV: the UCI Adult census data (data/adult.csv, CC BY 4.0: data/README.md) with its schema
  * (schemas/adult.json): categorical and bucketed numeric features, two tasks, "income > 50K"
  * and "never married". The schema format is in docs/data.md; any CSV with a schema works the
  * same way (`npm run -s mtlkit -- train --data FILE.csv --schema SCHEMA.json`).
@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setBackend, train, type TaskScore, type TrainResult } from '../src/index.ts';
 
-export const ADULT_CSV = fileURLToPath(new URL('../../shared/data/adult.csv', import.meta.url));
+export const ADULT_CSV = fileURLToPath(new URL('../data/adult.csv', import.meta.url));
 export const ADULT_SCHEMA = fileURLToPath(new URL('../schemas/adult.json', import.meta.url));
 
 export async function main(opts: { method?: string; epochs?: number; csv?: string; print?: (s: string) => void } = {}): Promise<TrainResult> {

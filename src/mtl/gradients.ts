@@ -34,7 +34,7 @@
  * 'sum' reproduces the gradient of sum_t L_t exactly, and EW's default ('mean', the loss path)
  * is the gradient of (1/T) sum_t L_t everywhere.
  *
- * scope 'whole-model' (the official GradCraft code, papers-vs-code.md): the rows are
+ * scope 'whole-model' (the official GradCraft code, docs/papers-vs-code.md): the rows are
  * whole-model vectors [shared compact view | task 0's group | ... | task T-1's group], where
  * task t's row is zero in every other task's block; the combined vector's shared part goes to
  * the shared slice and its task blocks to the task groups, multiplied by T when the balancer's

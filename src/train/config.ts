@@ -66,7 +66,7 @@ export interface TrainConfig {
   optimizerOptions: Record<string, number | boolean>;
   lr: number;
   batchSize: number;
-  /** l2 * sum(w^2) over weight matrices and the touched embedding rows (papers-vs-code.md). */
+  /** l2 * sum(w^2) over weight matrices and the touched embedding rows (docs/papers-vs-code.md). */
   l2: number;
   /** Epoch limit. */
   epochs: number;

@@ -58,7 +58,7 @@ export interface PresetOptions {
 }
 
 /**
- * ple-paper: the GradCraft paper's backbone as its code runs it (papers-vs-code.md "PLE as
+ * ple-paper: the GradCraft paper's backbone as its code runs it (docs/papers-vs-code.md "PLE as
  *   run"): 1 level, 1 shared + 1 specific expert per task, experts MLP in -> 256 -> 128 -> 64
  *   (ReLU + dropout 0.2 after every layer), FM second-order scalar in front of each tower's
  *   input, gates Linear(embeddings -> 2, no bias) + softmax, towers 65 -> 32 -> 16 -> logit,
