@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { barChart, heatmap, lineChart, linearScale, logScale, niceTicks, smallMultiples, divergingColour } from '../../../src/train/report/index.ts';
-import { thinTicks, textWidth } from '../../../src/train/report/svg/scale.ts';
+import { formatTick, stepDecimals, thinTicks, textWidth } from '../../../src/train/report/svg/scale.ts';
 import { texts, xmlProblem } from './xml.ts';
 
 const nasty = 'a<b>&"c\'';
@@ -91,6 +91,29 @@ describe('ticks', () => {
   it('tick labels have no float noise', () => {
     const s = linearScale(0, 0.3, 0, 100);
     expect(s.ticks.map((t) => t.label)).toEqual(['0', '0.1', '0.2', '0.3']);
+  });
+
+  it('tick labels carry as many decimals as a 2.5 / 0.25 step needs (auc_change.svg)', () => {
+    const a = linearScale(-10, 0, 300, 0, 4).ticks.map((t) => t.label);
+    expect(a).toEqual(['-10.0', '-7.5', '-5.0', '-2.5', '0']);
+    const b = linearScale(-0.8, 0.3, 300, 0, 5).ticks.map((t) => t.label);
+    expect(b).toEqual(['-1.00', '-0.75', '-0.50', '-0.25', '0', '0.25', '0.50']);
+    expect([formatTick(-7.5, 2.5), formatTick(-2.5, 2.5), formatTick(-0.75, 0.25), formatTick(-0.25, 0.25), formatTick(0.25, 0.25)])
+      .toEqual(['-7.5', '-2.5', '-0.75', '-0.25', '0.25']);
+    expect(stepDecimals(5)).toBe(0);
+    expect(stepDecimals(0.05)).toBe(2);
+  });
+
+  it('every tick label reads back as its tick value (any range)', () => {
+    fc.assert(
+      fc.property(fc.double({ min: -1e4, max: 1e4, noNaN: true }), fc.double({ min: 1e-3, max: 1e4, noNaN: true }), fc.integer({ min: 2, max: 12 }), (a, span, count) => {
+        const s = linearScale(a, a + span, 0, 100, count);
+        for (const t of s.ticks) {
+          if (/e/.test(t.label)) continue;
+          expect(Math.abs(Number(t.label) - t.value)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(t.value)));
+        }
+      }),
+    );
   });
 
   it('thinned x tick labels never overlap', () => {

@@ -49,16 +49,25 @@ export function niceTicks(min: number, max: number, count = 5): { min: number; m
   return { min: lo, max: hi, values };
 }
 
+/**
+ * Decimals that write every multiple of `step` exactly: 2.5 needs 1, 0.25 needs 2, 5 needs 0.
+ * Counting from the step's own digits (not its magnitude) is what keeps -7.5 from printing "-8".
+ */
+export function stepDecimals(step: number): number {
+  for (let d = 0; d < 10; d++) {
+    const scaled = step * Math.pow(10, d);
+    if (Math.abs(scaled - Math.round(scaled)) < 1e-9 * Math.max(1, scaled)) return d;
+  }
+  return 10;
+}
+
 /** Label for a tick value, with as many decimals as the step needs (no 0.30000000000000004). */
 export function formatTick(v: number, step?: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
   if (a >= 1e5 || a < 1e-4) return formatExp(v);
-  let decimals = 0;
-  if (step !== undefined && step > 0 && step < 1) decimals = Math.min(6, Math.ceil(-Math.log10(step) - 1e-9));
-  else if (step === undefined) decimals = a < 1 ? 4 : 2;
-  const s = v.toFixed(decimals);
-  return step === undefined ? String(Number(s)) : s;
+  if (step !== undefined && step > 0 && Number.isFinite(step)) return v.toFixed(Math.min(6, stepDecimals(step)));
+  return String(Number(v.toFixed(a < 1 ? 4 : 2)));
 }
 
 /** 1e-7 style label (mantissa kept only when it is not 1). */
