@@ -2,8 +2,9 @@
  * Writing reports into run and experiment folders: tables (Markdown, JSON), SVG plots and one
  * self-contained report.html. The folder contract is in types.ts and docs/reports.md.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from './atomic.ts';
 import { escapeXml as escapeAttr } from './escape.ts';
 import { figure, renderHtml, skipped, type HtmlSection } from './html.ts';
 import { detectFolder, readExperiment, readRun, ReportError, type FolderKind, type RunData } from './io.ts';
@@ -30,13 +31,21 @@ export interface RenderResult {
   warnings: string[];
 }
 
-function writePlots(dir: string, plots: Plot[], files: string[], skippedOut: string[]): string {
+/** Files a render will write, collected first so that nothing is written when a step fails. */
+type Pending = Array<[path: string, text: string]>;
+
+function writeAll(pending: Pending, files: string[]): void {
+  for (const [path, text] of pending) {
+    writeFileAtomic(path, text);
+    files.push(path);
+  }
+}
+
+function plotSections(dir: string, plots: Plot[], pending: Pending, skippedOut: string[]): string {
   const html: string[] = [];
   for (const p of plots) {
     if ('svg' in p) {
-      const path = join(dir, p.file);
-      writeFileSync(path, p.svg);
-      files.push(path);
+      pending.push([join(dir, p.file), p.svg]);
       html.push(figure(p.svg, `${p.caption} (${p.file})`));
     } else {
       skippedOut.push(p.skipped);
@@ -46,14 +55,23 @@ function writePlots(dir: string, plots: Plot[], files: string[], skippedOut: str
   return html.join('\n');
 }
 
-/** Scalar top-level settings of a config, as header facts (nested objects stay in the folded JSON). */
-function configFacts(config: unknown, limit = 14): Array<[string, string]> {
+/**
+ * Scalar top-level settings of a config, as header facts (nested objects stay in the folded
+ * JSON). A key already in `shown` is skipped, so a fact the page states itself (preset) is
+ * not listed twice; empty values (a `failed: []`) say nothing and are left out.
+ */
+function configFacts(config: unknown, shown: Array<[string, string]> = [], limit = 14): Array<[string, string]> {
   if (!config || typeof config !== 'object' || Array.isArray(config)) return [];
+  const seen = new Set(shown.map(([k]) => k));
   const out: Array<[string, string]> = [];
   for (const [k, v] of Object.entries(config as Record<string, unknown>)) {
     if (out.length >= limit) break;
-    if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) out.push([k, String(v)]);
-    else if (Array.isArray(v) && v.length <= 8 && v.every((x) => typeof x !== 'object')) out.push([k, v.join(', ')]);
+    if (seen.has(k)) continue;
+    let text: string | null = null;
+    if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) text = String(v);
+    else if (Array.isArray(v) && v.length <= 8 && v.every((x) => typeof x !== 'object')) text = v.join(', ');
+    if (text === null || text === '') continue;
+    out.push([k, text]);
   }
   return out;
 }
@@ -99,14 +117,15 @@ export function renderRun(dir: string, opts: RenderOptions = {}): RenderResult {
   if (f) sections.push({ heading: 'Metrics', html: toHtml(runMetricsTable(run)) });
   else sections.push({ heading: 'Metrics', html: skipped('Final metrics not shown: final.json is missing (the run has not finished).') });
   if (!f) skippedOut.push('Final metrics not shown: final.json is missing (the run has not finished).');
-  sections.push({ heading: 'Plots', html: writePlots(dir, runPlots(run), files, skippedOut) });
+  const pending: Pending = [];
+  sections.push({ heading: 'Plots', html: plotSections(dir, runPlots(run), pending, skippedOut) });
   const facts: Array<[string, string]> = [['folder', dir], ['tasks', run.tasks.join(', ')]];
   if (f) {
     facts.push(['best epoch', `${f.best_epoch}${f.stopped_early ? ' (stopped early)' : ' (epoch limit reached)'}`]);
     if (f.timing) facts.push(['throughput', `${Math.round(f.timing.samples_per_s)} samples/s, ${f.timing.seconds.toFixed(1)} s`]);
   }
   if (run.epochs) facts.push(['epochs run', String(run.epochs.length)]);
-  facts.push(...configFacts(run.config));
+  facts.push(...configFacts(run.config, facts));
   const html = renderHtml({
     title: `mtlkit run report: ${String((run.config as { method?: unknown } | null)?.method ?? dir)}`,
     facts,
@@ -116,9 +135,8 @@ export function renderRun(dir: string, opts: RenderOptions = {}): RenderResult {
     sections,
     notes: run.warnings,
   });
-  const path = join(dir, 'report.html');
-  writeFileSync(path, html);
-  files.push(path);
+  pending.push([join(dir, 'report.html'), html]);
+  writeAll(pending, files);
   return { kind: 'run', dir, files, skipped: skippedOut, warnings: run.warnings };
 }
 
@@ -130,12 +148,14 @@ export function renderExperiment(dir: string, opts: RenderOptions = {}): RenderR
   const skippedOut: string[] = [];
   const warnings: string[] = [];
   const md = [`# Experiment ${exp.preset}`, '', `Tasks: ${exp.tasks.join(', ')}. Runs: ${exp.rows.length}.`, '', ...tables.map(toMarkdown)].join('\n');
-  writeFileSync(join(dir, 'table.md'), md);
-  files.push(join(dir, 'table.md'));
-  writeFileSync(join(dir, 'table.json'), JSON.stringify({ preset: exp.preset, tasks: exp.tasks, tables: tables.map(toJson) }, null, 2) + '\n');
-  files.push(join(dir, 'table.json'));
+  const pending: Pending = [
+    [join(dir, 'table.md'), md],
+    [join(dir, 'table.json'), JSON.stringify({ preset: exp.preset, tasks: exp.tasks, tables: tables.map(toJson) }, null, 2) + '\n'],
+  ];
   const sections: HtmlSection[] = [{ heading: 'Tables', html: tables.length ? tables.map(toHtml).join('\n') : skipped('No table: the experiment has no rows this preset can show.') }];
-  sections.push({ heading: 'Plots', html: writePlots(dir, experimentPlots(exp, tables, dir), files, skippedOut) });
+  sections.push({ heading: 'Plots', html: plotSections(dir, experimentPlots(exp, tables, dir), pending, skippedOut) });
+  // Tables and plots are all computed before the first file is replaced.
+  writeAll(pending, files);
 
   const runItems: string[] = [];
   for (const r of exp.rows) {
@@ -155,24 +175,23 @@ export function renderExperiment(dir: string, opts: RenderOptions = {}): RenderR
 
   const seeds = new Set(exp.rows.map((r) => r.seed).filter((s) => s !== undefined));
   const methods = new Set(exp.rows.map((r) => r.label ?? r.method));
+  const facts: Array<[string, string]> = [
+    ['folder', dir],
+    ['preset', exp.preset],
+    ['tasks', exp.tasks.join(', ')],
+    ['methods', [...methods].join(', ')],
+    ['runs', `${exp.rows.length}${seeds.size ? ` (${seeds.size} seed${seeds.size > 1 ? 's' : ''})` : ''}`],
+  ];
   const html = renderHtml({
     title: `mtlkit experiment report: ${exp.preset}`,
-    facts: [
-      ['folder', dir],
-      ['preset', exp.preset],
-      ['tasks', exp.tasks.join(', ')],
-      ['methods', [...methods].join(', ')],
-      ['runs', `${exp.rows.length}${seeds.size ? ` (${seeds.size} seed${seeds.size > 1 ? 's' : ''})` : ''}`],
-      ...configFacts(exp.config),
-    ],
+    facts: [...facts, ...configFacts(exp.config, facts)],
     config: exp.config,
     created: exp.created ?? createdOf(exp.config),
     generated: opts.now ?? new Date(),
     sections,
     notes: warnings,
   });
-  writeFileSync(join(dir, 'report.html'), html);
-  files.push(join(dir, 'report.html'));
+  writeAll([[join(dir, 'report.html'), html]], files);
   return { kind: 'experiment', dir, files, skipped: skippedOut, warnings };
 }
 

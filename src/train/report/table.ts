@@ -44,6 +44,8 @@ export interface Cell {
 export interface TableRow {
   label: string;
   cells: Record<string, Cell>;
+  /** The comparison's reference (Table 2's Single): shown, but never marked best or second. */
+  reference?: boolean;
 }
 
 export interface Table {
@@ -104,8 +106,8 @@ export function markBest(table: Table): Table {
     if (!col.better) continue;
     const d = decimalsOf(col);
     const round = (v: number): number => roundTo(v, d);
-    const cells = table.rows.map((r) => r.cells[col.key]).filter((c): c is Cell => !!c && c.value !== null && Number.isFinite(c.value));
-    for (const c of cells) delete c.mark;
+    for (const r of table.rows) delete r.cells[col.key]?.mark;
+    const cells = table.rows.filter((r) => !r.reference).map((r) => r.cells[col.key]).filter((c): c is Cell => !!c && c.value !== null && Number.isFinite(c.value));
     if (cells.length < 2) continue;
     const distinct = [...new Set(cells.map((c) => round(c.value!)))].sort((a, b) => (col.better === 'higher' ? b - a : a - b));
     const best = distinct[0];

@@ -140,9 +140,10 @@ export function table2(exp: ExperimentJson, opts: Table2Options = {}): Table {
       cells.av_g = numberCell(col('av_g'), s.avG);
       cells.ri_g = numberCell(col('ri_g'), s.riG);
     }
-    return { label: groupLabel(g, exp), cells };
+    return { label: groupLabel(g, exp), cells, ...(isMethod(g, refId) ? { reference: true } : {}) };
   });
   const notes = ['AV-A / AV-G: mean test AUC / GAUC over the tasks (eq. 12-13).', singleNote(single)];
+  if (single.length) notes.push('The Single row is the reference: it takes no best / second marks.');
   if (!gauc) notes.push('GAUC columns are left out: no row has a GAUC (the data has no user ids).');
   return markBest({ id: 'table2', title: opts.title ?? 'Performance comparison (GradCraft Table 2 layout), test split', rowHeader: 'Method', columns, rows, notes });
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,6 +120,25 @@ describe('experiment folders', () => {
     expect(() => renderReport(dir)).toThrow(/rows\[0\] \(ew\) has no "test"/);
     writeFileSync(join(dir, 'experiment.json'), '{');
     expect(() => renderReport(dir)).toThrow(ReportError);
+  });
+
+  it('the header states preset once and leaves out an empty failed list', () => {
+    const dir = join(tmp, 'header');
+    cpSync(join(tmp, 'exp-table2'), dir, { recursive: true });
+    const file = join(dir, 'experiment.json');
+    const exp = JSON.parse(read(file)) as { config: Record<string, unknown> };
+    writeFileSync(file, JSON.stringify({ ...exp, config: { ...exp.config, failed: [], size: 'toy' } }));
+    renderReport(dir, { now });
+    const dts = [...read(join(dir, 'report.html')).matchAll(/<dt>([^<]*)<\/dt>/g)].map((m) => m[1]);
+    expect(dts.filter((k) => k === 'preset')).toHaveLength(1);
+    expect(dts).not.toContain('failed');
+    expect(dts).toContain('size');
+    // A failed run is worth a line in the header.
+    writeFileSync(file, JSON.stringify({ ...exp, config: { ...exp.config, failed: ['ew-s5277'] } }));
+    renderReport(dir, { now });
+    expect(read(join(dir, 'report.html'))).toContain('<dt>failed</dt><dd>ew-s5277</dd>');
+    // Every file is replaced through a temp file and a rename: none is left behind.
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 });
 

@@ -68,6 +68,21 @@ describe('table2 math (GradCraft eq. 12-15)', () => {
     expect(md).toContain('| Method | AUC EV | AUC Like | AV-A | RI-A | GAUC EV |');
   });
 
+  it('the Single reference row takes no best / second marks, even where its value is the best', () => {
+    const strongSingle: ExperimentJson = { ...exp, rows: exp.rows.map((r) => (r.method === 'single' ? { ...r, test: { EV: tm(0.9, 0.7), Like: tm(0.6, 0.5) } } : r)) };
+    const t2 = table2(strongSingle);
+    const single = t2.rows.find((r) => r.label === 'Single')!;
+    expect(single.reference).toBe(true);
+    expect(Object.values(single.cells).filter((c) => c.mark)).toEqual([]);
+    // The methods are ranked among themselves: GradCraft's EV mean 0.81 ties EW's 0.81 for best.
+    expect(cellOf(t2, 'GradCraft', 'auc:EV').mark).toBe('best');
+    expect(cellOf(t2, 'EW', 'auc:EV').mark).toBe('best');
+    expect(cellOf(t2, 'EW', 'gauc:Like').mark).toBe('best');
+    expect(cellOf(t2, 'GradCraft', 'gauc:Like').mark).toBe('second');
+    expect(toMarkdown(t2).split('\n').find((l) => l.startsWith('| Single'))).not.toMatch(/\*\*|<u>/);
+    expect(t2.notes.join(' ')).toMatch(/Single row is the reference: it takes no best/);
+  });
+
   it('RI is n/a without a Single row, and says so', () => {
     const t2 = table2({ ...exp, rows: exp.rows.filter((r) => r.method !== 'single') });
     expect(cellOf(t2, 'EW', 'ri_a').text).toBe('n/a');
