@@ -50,9 +50,13 @@ export async function readCsv(
   );
   let header: string[] | null = null;
   let rows = 0;
+  // Where the last complete record ended, to place an unclosed quote at the row that opens it.
+  let lastLines = 0, lastEmpty = 0;
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number; empty_lines: number } }>) {
       const { record, info } = item;
+      lastLines = info.lines;
+      lastEmpty = info.empty_lines;
       if (header === null) {
         header = record;
         const seen = new Map<string, number>();
@@ -81,11 +85,20 @@ export async function readCsv(
     parser.destroy();
     if (e instanceof DataError) throw e;
     if (e instanceof CsvError) {
-      const line = (e as unknown as { lines?: number }).lines ?? null;
+      const at = e as unknown as { lines?: number; empty_lines?: number };
+      if (e.code === 'CSV_QUOTE_NOT_CLOSED') {
+        // csv-parse reports the end of the file; the row that opens the quote is the first
+        // non-blank line after the last complete record.
+        const start = lastLines + 1 + Math.max(0, (at.empty_lines ?? lastEmpty) - lastEmpty);
+        throw new DataError(file, start, null, `malformed row: the row starting on this line opens a quote that is never closed (the file ends inside it, at line ${at.lines ?? '?'}); close the quote, or write a literal quote as ""`);
+      }
       const msg = e.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH'
         ? `malformed row: ${e.message.replace(/ on line \d+$/, '')} fields (a missing or extra column)`
         : `malformed row: ${e.message}`;
-      throw new DataError(file, line, null, msg);
+      throw new DataError(file, at.lines ?? null, null, msg);
+    }
+    if (e instanceof Error && (e as NodeJS.ErrnoException).code !== undefined && (e as NodeJS.ErrnoException).syscall !== undefined) {
+      throw new DataError(file, null, null, `cannot read the file (${(e as NodeJS.ErrnoException).code})`);
     }
     throw e;
   }

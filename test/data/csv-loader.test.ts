@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataError, describeDataset, loadCsv, loadEncoders, loadSchema, saveEncoders } from '../../src/data/index.ts';
@@ -61,11 +61,21 @@ describe('loadCsv', () => {
     expect(Array.from({ length: 6 }, (_, r) => ds.cat[r * 3])).toEqual([1, 2, 1, 0, 2, 0]);
   });
 
-  it('malformed row (unclosed quote): file and line', async () => {
+  it('malformed row (unclosed quote): file and the line where the quote opens, not the end of the file', async () => {
     const e = await failure(loadCsv(fx('malformed-quote.csv'), schema));
     expect(e.file).toBe(fx('malformed-quote.csv'));
-    expect(e.message).toMatch(/malformed row/);
-    expect(e.line).toBeGreaterThanOrEqual(3);
+    expect(e.message).toMatch(/malformed row: the row starting on this line opens a quote that is never closed/);
+    expect(e.line).toBe(3);
+    // Blank lines before the row, many rows after it, CRLF line ends: still the opening line.
+    const dir = mkdtempSync(join(tmpdir(), 'mtlkit-quote-'));
+    const rows = Array.from({ length: 500 }, (_, i) => `u${i},i1,f,23,1,1,>50K`);
+    for (const eol of ['\n', '\r\n']) {
+      const f = join(dir, 'q.csv');
+      writeFileSync(f, ['user_id,item_id,gender,age,watch,like,income', ...rows.slice(0, 40), '', '', 'u1,"i2,m,35,3,0,<=50K', ...rows].join(eol) + eol);
+      expect((await failure(loadCsv(f, schema))).line).toBe(44);
+    }
+    writeFileSync(join(dir, 'h.csv'), 'a,"b\n1,2\n');
+    expect((await failure(loadCsv(join(dir, 'h.csv'), schema))).line).toBe(1);
   });
 
   it('a row missing a column: file and line 4', async () => {
