@@ -34,7 +34,11 @@ export interface LoadCsvOptions {
 export interface LoadedCsv {
   dataset: Dataset;
   encoders: Encoders;
-  stats: { rows: number; missing: Record<string, number> };
+  /**
+   * rows; missing values per column; for each task given by a rule, up to 20 distinct raw
+   * values of its column (to explain a rule that matches nothing).
+   */
+  stats: { rows: number; missing: Record<string, number>; labelValues: Record<string, string[]> };
 }
 
 /** Loads `file` with a schema object or the path of a schema JSON file. */
@@ -65,6 +69,7 @@ export async function loadCsv(file: string, schemaOrPath: CsvSchema | string, op
   const labels = new GrowInt32();
   const missing: Record<string, number> = {};
   const countMissing = (c: string) => (missing[c] = (missing[c] ?? 0) + 1);
+  const seenValues = rules.map(() => new Set<string>());
 
   const rows = await readCsv(
     file,
@@ -90,7 +95,7 @@ export async function loadCsv(file: string, schemaOrPath: CsvSchema | string, op
         if (!Number.isFinite(x)) throw new DataError(file, line, numSpecs[k].column, `"${v}" is not a finite number (numeric column)`);
         numVals[k].push(x);
       }
-      for (let k = 0; k < labelIdx.length; k++) labels.push(labelValue(rules[k], f[labelIdx[k]], line, taskNames[k]));
+      for (let k = 0; k < labelIdx.length; k++) labels.push(labelValue(k, f[labelIdx[k]], line));
     },
     { delimiter: schema.delimiter },
   );
@@ -108,11 +113,13 @@ export async function loadCsv(file: string, schemaOrPath: CsvSchema | string, op
     return next;
   }
 
-  function labelValue(rule: LabelRule, v: string, line: number, task: string): number {
+  function labelValue(k: number, v: string, line: number): number {
+    const rule: LabelRule = rules[k], task = taskNames[k];
     const column = typeof rule === 'string' ? rule : rule.column;
     if (missingSet.has(v)) {
       throw new DataError(file, line, column, `missing value for label "${task}" (labels must be present; drop such rows first)`);
     }
+    if (typeof rule !== 'string' && seenValues[k].size < 20) seenValues[k].add(v);
     if (typeof rule === 'string') {
       const l = v.toLowerCase();
       if (l === 'true') return 1;
@@ -219,7 +226,9 @@ export async function loadCsv(file: string, schemaOrPath: CsvSchema | string, op
     labels: lab,
     users,
   });
-  return { dataset, encoders, stats: { rows, missing } };
+  const labelValues: Record<string, string[]> = {};
+  taskNames.forEach((t, k) => { if (typeof rules[k] !== 'string') labelValues[t] = [...seenValues[k]]; });
+  return { dataset, encoders, stats: { rows, missing, labelValues } };
 }
 
 function checkEncodersFit(enc: Encoders, schema: CsvSchema, file: string): void {
