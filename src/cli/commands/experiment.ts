@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../train/config.ts';
 import { pluginPath, PluginError, pluginsRelativeTo } from '../../train/plugins.ts';
-import { getPreset, presetNames, presets, runExperiment, type ExperimentOptions, type ExperimentSize } from '../../train/experiments/index.ts';
+import { ExperimentRefused, getPreset, presetNames, presets, runExperiment, type ExperimentOptions, type ExperimentSize } from '../../train/experiments/index.ts';
 import { toJson } from '../../train/report/index.ts';
 import { CliError } from '../errors.ts';
 import { collect, keyValue, readJson, readJsonObject, setDotted } from '../flags.ts';
@@ -13,7 +13,8 @@ import { printJson } from '../output.ts';
  * report.html) and prints the Markdown table(s) on stdout; with --json the last stdout line is
  * one JSON object {preset, dir, files, tables, failed, seconds}. Progress goes to stderr.
  * Exit code 0 when the tables were written (failed runs print n/a and are listed on stderr),
- * 2 for bad options, 1 when every run failed.
+ * 2 for bad options or an --out that holds another experiment (nothing in it is changed),
+ * 1 when every run failed.
  */
 interface ExperimentFlags {
   quick?: boolean;
@@ -121,7 +122,7 @@ export function registerExperiment(program: Command): void {
         getPreset(preset);
         res = await runExperiment(preset, experimentOptions(flags));
       } catch (e) {
-        if (e instanceof ConfigError || e instanceof PluginError) throw new CliError(`experiment: ${e.message}`, 2);
+        if (e instanceof ConfigError || e instanceof PluginError || e instanceof ExperimentRefused) throw new CliError(`experiment: ${e.message}`, 2);
         throw e;
       }
       for (const f of res.failed) process.stderr.write(`mtlkit: warning: run ${f.id} failed (its row prints n/a): ${f.error.split('\n').slice(-1)[0]}\n`);

@@ -6,5 +6,6 @@ export { TABLE2_METHODS, TABLE3_METHODS, type MethodSpec } from './methods.ts';
 export { TAU_VALUES, EPSILON_VALUES } from './sweeps.ts';
 export { TASK_SUBSETS } from './tasks.ts';
 export { MB_BETAS } from './multibalance.ts';
-export { runOne, type RunJob } from './run-one.ts';
+export { runOne, runFolderState, type RunJob, type RunFolderState } from './run-one.ts';
+export { ExperimentRefused, RunFolderConflict, type FieldChange } from './errors.ts';
 export type { ExperimentSize, PlanContext, PresetDef, RunOutcome, RunSpec, RowInfo, Phase } from './types.ts';

@@ -8,8 +8,13 @@
  * balancer streams; data and split have their own seeds), so the same experiment gives the same
  * tables with any number of workers. Run again with the same --out to resume: finished runs
  * are reused, interrupted ones resume from their checkpoint.
+ *
+ * A folder's finished results are never lost: every run's folder is checked before any run of
+ * a phase starts, and one that holds another config refuses the whole experiment
+ * (ExperimentRefused) with every file left as it was; the index (experiment.json and the
+ * report) is replaced atomically, and never by one with fewer finished rows than it had.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SYNTHETIC_TASKS } from '../../data/synthetic.ts';
 import type { Splits } from '../../data/split.ts';
@@ -19,11 +24,13 @@ import { runLocalPool } from '../../sweep/local-pool.ts';
 import type { JsonObject } from '../../sweep/fields.ts';
 import { loadConfigPlugins, loadDataset, loadSplits, resolveConfig, autoProgress, type TrainConfig, type TrainResult } from '../index.ts';
 import { experimentTables, renderExperiment, toMarkdown, type RenderResult, type Table } from '../report/index.ts';
-import type { ExperimentJson } from '../report/types.ts';
+import type { ExperimentJson, ExperimentRow } from '../report/types.ts';
+import { writeFileAtomic } from '../report/atomic.ts';
+import { describeChanges, ExperimentRefused, RunFolderConflict } from './errors.ts';
 import { applyChoice, gridDir, gridKey, methodGrid, selectOnValidation, type GridChoice, type GridFile } from './grid.ts';
 import { getPreset } from './registry.ts';
 import { defaultRows, runDirOf } from './rows.ts';
-import { runOne, type RunJob } from './run-one.ts';
+import { runFolderState, runOne, type RunJob } from './run-one.ts';
 import { seedList, SIZES } from './sizes.ts';
 import type { ExperimentSize, PlanContext, RunOutcome, RunSpec } from './types.ts';
 
@@ -126,6 +133,8 @@ export async function runExperiment(name: string, opts: ExperimentOptions = {}):
   const log = opts.quiet ? (): void => {} : (opts.log ?? ((s: string) => process.stderr.write(s + '\n')));
   const created = opts.now ?? new Date();
   const dir = opts.out ?? join('runs', 'experiments', `${name}-${size}-${stamp(created)}`);
+  const previous = previousIndex(dir);
+  if (previous && previous.preset !== def.name) throw new ExperimentRefused(dir, `holds the experiment '${String(previous.preset)}', not '${def.name}'`);
   mkdirSync(join(dir, 'runs'), { recursive: true });
 
   const ctx: PlanContext = { size, seeds: seedList(seeds), base, tasks: await dataTasks(base), options: opts.options ?? {} };
@@ -148,6 +157,7 @@ export async function runExperiment(name: string, opts: ExperimentOptions = {}):
     const jobs = new Map<string, { spec: RunSpec; job: RunJob }>(
       specs.map((spec) => [spec.id, { spec, job: { id: spec.id, config: mergeConfig(base, spec.config), runDir: join(dir, runDirOf(spec.id)) } }]),
     );
+    refuseConflicts(dir, [...jobs.values()].map((j) => j.job));
     const finish = (o: RunOutcome): void => {
       done.push(o);
       const k = done.length;
@@ -174,7 +184,8 @@ export async function runExperiment(name: string, opts: ExperimentOptions = {}):
     } else {
       const trials = [...jobs.values()].map(({ job }, index) => ({ id: job.id, index, config: { ...job, backend } as unknown as JsonObject }));
       const runner = [...defaultRunner().slice(0, 3), new URL('./worker.ts', import.meta.url).pathname, '{config}'];
-      await runLocalPool(trials, { runner, workers, retries: 0, workDir: join(dir, '.jobs') }, {
+      const jobsDir = join(dir, '.jobs');
+      await runLocalPool(trials, { runner, workers, retries: 0, workDir: jobsDir }, {
         onFinish(rec) {
           const spec = jobs.get(rec.trial)!.spec;
           if (rec.status === 'ok') {
@@ -183,6 +194,8 @@ export async function runExperiment(name: string, opts: ExperimentOptions = {}):
           } else finish({ spec, result: null, error: rec.error ?? 'failed', reused: false });
         },
       });
+      // The job files only carried each run's config to its process; the run folders hold the rest.
+      rmSync(jobsDir, { recursive: true, force: true });
       // Keep the plan's order (the table's row order), whatever order the runs finished in.
       const order = new Map(specs.map((s, i) => [s.id, i]));
       const head = done.filter((o) => !order.has(o.spec.id));
@@ -210,15 +223,52 @@ export async function runExperiment(name: string, opts: ExperimentOptions = {}):
       ...(def.summarize ? def.summarize(ctx, done) : {}),
       base,
       ...(opts.grid ? { grid: opts.grid, grid_choices: gridChoices } : {}),
-      failed,
+      ...(failed.length ? { failed } : {}),
     },
     rows: def.rows ? def.rows(ctx, done) : defaultRows(done),
   };
-  writeFileSync(join(dir, 'experiment.json'), JSON.stringify(experiment, null, 2) + '\n');
+  const had = finishedRows(previous?.rows), has = finishedRows(experiment.rows);
+  if (had > has) {
+    throw new ExperimentRefused(dir, `holds ${had} finished rows and this run gives only ${has} (failed: ${failed.map((f) => f.id).join(', ') || 'none'}), so its index was kept`);
+  }
+  writeFileAtomic(join(dir, 'experiment.json'), JSON.stringify(experiment, null, 2) + '\n');
   const render = renderExperiment(dir, { runs: opts.renderRuns ?? true, now: opts.now });
   const tables = experimentTables(experiment);
   const markdown = tables.map(toMarkdown).join('\n\n');
   return { preset: def.name, dir, experiment, tables, markdown, render, runs: done, failed, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** The experiment.json already in `dir`, if any (an unreadable one counts as none: the runs decide). */
+function previousIndex(dir: string): Partial<ExperimentJson> | null {
+  const file = join(dir, 'experiment.json');
+  if (!existsSync(file)) return null;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Partial<ExperimentJson>;
+  } catch {
+    return null;
+  }
+}
+
+/** Rows backed by a finished run (a failed run's row has empty test metrics). */
+function finishedRows(rows: ExperimentRow[] | undefined): number {
+  return (rows ?? []).filter((r) => r && r.test && Object.keys(r.test).length > 0).length;
+}
+
+/** Refuses the experiment when any run's folder holds another config, before anything runs. */
+function refuseConflicts(dir: string, jobs: RunJob[]): void {
+  const conflicts: RunFolderConflict[] = [];
+  for (const job of jobs) {
+    try {
+      runFolderState(job);
+    } catch (e) {
+      if (e instanceof RunFolderConflict) conflicts.push(e);
+      else throw e;
+    }
+  }
+  if (conflicts.length === 0) return;
+  const first = conflicts[0]!;
+  const example = `${runDirOf(first.runId)}: ${describeChanges(first.changes)}`;
+  throw new ExperimentRefused(dir, `holds ${conflicts.length} of this experiment's ${jobs.length} runs with a different config (e.g. ${example})`, conflicts);
 }
 
 /**

@@ -20,13 +20,6 @@ describe('experiment runner', () => {
     expect(metrics(again.experiment.rows)).toEqual(metrics(a.experiment.rows));
   });
 
-  it('refuses to reuse a folder that holds runs of another config', async () => {
-    const a = await toy('table3');
-    const res = await runExperiment('table3', { size: 'toy', out: a.dir, quiet: true, renderRuns: false, backend: 'wasm', epochs: 2 });
-    expect(res.failed).toHaveLength(6);
-    expect(res.failed[0]!.error).toMatch(/holds a different run/);
-  });
-
   it('applies size overrides and checks them before running', () => {
     const b = baseConfig({ size: 'quick', epochs: 7, rows: 1234, base: { lr: 0.01 } });
     expect(b).toMatchObject({ epochs: 7, lr: 0.01, model: SIZES.quick.model, data: { kind: 'synthetic', rows: 1234 } });
