@@ -3,7 +3,9 @@
  * task, the paper's AV-A / AV-G, and (given a Single baseline's report) RI-A / RI-G.
  *
  * Labels and predictions are row-major `rows x T` Float32Arrays, the layout of `Dataset.labels`
- * and of a model's stacked outputs; each task's column is copied out once.
+ * and of a model's stacked outputs; each task's column is copied out once. User id 0 is the
+ * Dataset's unknown user (missing, or pruned by minCount): its rows count for AUC, NE and log
+ * loss but not for GAUC (`gaucRowsExcluded`).
  */
 import { auc } from './auc.ts';
 import { gauc } from './gauc.ts';
@@ -17,14 +19,23 @@ export interface TaskMetrics {
   auc: number | null;
   gauc: number | null;
   usersUsed: number;
+  /** Rows of the unknown user (id 0), left out of GAUC. */
+  gaucRowsExcluded: number;
   ne: number | null;
   logloss: number | null;
 }
 
 export interface MultiTaskReport {
   tasks: TaskMetrics[];
+  /** AV-A: `null` when any task's AUC is undefined (a mean over fewer tasks is not comparable). */
   avA: number | null;
   avG: number | null;
+  /**
+   * The mean AUC over the tasks that have one (a task with one class has none), for model
+   * selection that must get a number; `meanAucTasks` says how many of the T tasks it covers.
+   */
+  meanAuc: number | null;
+  meanAucTasks: number;
 }
 
 export interface EvaluateInput {
@@ -57,7 +68,7 @@ export function evaluateTasks(input: EvaluateInput): MultiTaskReport {
       p[i] = input.preds[i * T + t];
       positives += y[i];
     }
-    const g = input.users ? gauc(input.users, y, p) : null;
+    const g = input.users ? gauc(input.users, y, p, { exclude: 0 }) : null;
     tasks.push({
       name: input.taskNames[t],
       n,
@@ -65,11 +76,19 @@ export function evaluateTasks(input: EvaluateInput): MultiTaskReport {
       auc: auc(y, p),
       gauc: g ? g.gauc : null,
       usersUsed: g ? g.usersUsed : 0,
+      gaucRowsExcluded: g ? g.rowsExcluded : 0,
       ne: ne(y, p),
       logloss: logloss(y, p),
     });
   }
-  return { tasks, avA: avA(tasks.map((m) => m.auc)), avG: avG(tasks.map((m) => m.gauc)) };
+  const aucs = tasks.map((m) => m.auc).filter((a): a is number => a !== null && Number.isFinite(a));
+  return {
+    tasks,
+    avA: avA(tasks.map((m) => m.auc)),
+    avG: avG(tasks.map((m) => m.gauc)),
+    meanAuc: aucs.length ? aucs.reduce((a, b) => a + b, 0) / aucs.length : null,
+    meanAucTasks: aucs.length,
+  };
 }
 
 /** RI-A and RI-G of `report` against the Single baseline's report (tasks matched by name). */

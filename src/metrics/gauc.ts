@@ -2,7 +2,9 @@
  * GAUC (group AUC, as in the GradCraft paper's reference [3] and its official code): the AUC of
  * each user's rows, averaged with weights equal to the user's number of rows (impressions), over
  * the users whose rows contain both classes. Users with one class only are skipped, and
- * `usersUsed` says how many remained.
+ * `usersUsed` says how many remained. Rows of the user id given as `exclude` (an unknown or
+ * blank user: the Dataset's id 0, `mtlkit metrics`' blank cells) belong to no real user and are
+ * left out, never pooled into one pseudo-user; `rowsExcluded` counts them.
  *
  * O(n log n): users are mapped to dense ids (directly when they are small non-negative
  * integers, otherwise by sorting the distinct ids), rows are bucketed per user by a counting
@@ -20,14 +22,30 @@ export interface GaucResult {
   usersTotal: number;
   /** Rows belonging to the users used (the total weight). */
   rowsUsed: number;
+  /** Rows left out because their user id was `exclude`. */
+  rowsExcluded: number;
 }
 
-export function gauc(users: ArrayLike<number>, labels: ArrayLike<number>, preds: ArrayLike<number>): GaucResult {
+export interface GaucOptions {
+  /** A user id that stands for "no known user": its rows are left out. */
+  exclude?: number;
+}
+
+export function gauc(users: ArrayLike<number>, labels: ArrayLike<number>, preds: ArrayLike<number>, opts: GaucOptions = {}): GaucResult {
   const n = labels.length;
   if (preds.length !== n || users.length !== n) {
     throw new Error(`gauc: lengths differ (users ${users.length}, labels ${labels.length}, preds ${preds.length})`);
   }
   const { ids, count: U } = denseIds(users);
+  let rowsExcluded = 0, skip = -1;
+  if (opts.exclude !== undefined) {
+    for (let i = 0; i < n; i++) {
+      if (users[i] === opts.exclude) {
+        skip = ids[i];
+        rowsExcluded++;
+      }
+    }
+  }
   const rows = new Int32Array(U);
   const posCount = new Int32Array(U);
   for (let i = 0; i < n; i++) {
@@ -54,7 +72,7 @@ export function gauc(users: ArrayLike<number>, labels: ArrayLike<number>, preds:
   let weighted = 0, rowsUsed = 0, usersUsed = 0;
   for (let u = 0; u < U; u++) {
     const np = posCount[u], nn = rows[u] - np;
-    if (np === 0 || nn === 0) continue;
+    if (np === 0 || nn === 0 || u === skip) continue;
     sortRange(pos, posOff[u], posOff[u + 1]);
     sortRange(neg, negOff[u], negOff[u + 1]);
     const a = correctPairs(pos, posOff[u], posOff[u + 1], neg, negOff[u], negOff[u + 1]) / (np * nn);
@@ -62,7 +80,7 @@ export function gauc(users: ArrayLike<number>, labels: ArrayLike<number>, preds:
     rowsUsed += rows[u];
     usersUsed++;
   }
-  return { gauc: usersUsed === 0 ? null : weighted / rowsUsed, usersUsed, usersTotal: U, rowsUsed };
+  return { gauc: usersUsed === 0 ? null : weighted / rowsUsed, usersUsed, usersTotal: U - (skip >= 0 ? 1 : 0), rowsUsed, rowsExcluded };
 }
 
 /** Maps arbitrary numeric user ids to 0..U-1. */

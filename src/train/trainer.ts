@@ -41,7 +41,7 @@ export interface TaskScore {
   ne: number | null;
 }
 
-/** valid: mean_auc and one entry per task. */
+/** valid: mean_auc (over the tasks that have a validation AUC; mean_auc_tasks counts them) and one entry per task. */
 export type ValidMetrics = { mean_auc: number | null } & Record<string, TaskScore | number | null>;
 /** test: one entry per task, av_a and av_g. */
 export type TestMetrics = { av_a: number | null; av_g: number | null } & Record<string, TaskScore | number | null>;
@@ -175,7 +175,7 @@ export function predict(model: MultiTaskModel, ds: Dataset, batchSize: number, o
 }
 
 /** AUC / GAUC / NE per task of `model` on `ds`. */
-export function evaluate(model: MultiTaskModel, ds: Dataset, batchSize: number, preds?: Float32Array): { perTask: Record<string, TaskScore>; meanAuc: number | null; avA: number | null; avG: number | null } {
+export function evaluate(model: MultiTaskModel, ds: Dataset, batchSize: number, preds?: Float32Array): { perTask: Record<string, TaskScore>; meanAuc: number | null; meanAucTasks: number; avA: number | null; avG: number | null } {
   const p = predict(model, ds, batchSize, preds);
   const rep = evaluateTasks({ taskNames: ds.taskNames, labels: ds.labels, preds: p, users: ds.users });
   const perTask: Record<string, TaskScore> = {};
@@ -184,7 +184,7 @@ export function evaluate(model: MultiTaskModel, ds: Dataset, batchSize: number, 
   // the mean over the tasks that have an AUC.
   const aucs = rep.tasks.map((m) => m.auc).filter((a): a is number => a !== null && Number.isFinite(a));
   const meanAuc = rep.avA ?? (aucs.length ? aucs.reduce((a, b) => a + b, 0) / aucs.length : null);
-  return { perTask, meanAuc, avA: rep.avA, avG: rep.avG };
+  return { perTask, meanAuc, meanAucTasks: rep.meanAucTasks, avA: rep.avA, avG: rep.avG };
 }
 
 function buildModel(cfg: TrainConfig, ds: Dataset): MultiTaskModel {
@@ -302,7 +302,7 @@ function trainOne(cfg: TrainConfig, splits: Splits, runDir: string, resuming: bo
       early.stopped = early.badEpochs >= cfg.patience;
       const trainLoss = Array.from(lossSum, (s) => s / Math.max(1, rows));
       appendJsonl(epochsFile, {
-        epoch, train_loss: trainLoss, valid: ev.perTask, valid_mean_auc: score, seconds: now() - e0,
+        epoch, train_loss: trainLoss, valid: ev.perTask, valid_mean_auc: score, valid_mean_auc_tasks: ev.meanAucTasks, seconds: now() - e0,
         improved, best_epoch: early.bestEpoch, samples_per_s: rows / Math.max(trainSec, 1e-9), step: gstep,
       });
       epochDone = epoch;
@@ -335,7 +335,7 @@ function trainOne(cfg: TrainConfig, splits: Splits, runDir: string, resuming: bo
   // Validation again on the restored weights: equal to the best epoch's record, which checks
   // the restore (tests compare them bit for bit).
   const ve = evaluate(model, splits.valid, cfg.evalBatchSize, validPreds);
-  const valid = { mean_auc: ve.meanAuc, ...ve.perTask } as ValidMetrics;
+  const valid = { mean_auc: ve.meanAuc, mean_auc_tasks: ve.meanAucTasks, ...ve.perTask } as ValidMetrics;
   const te = evaluate(model, splits.test, cfg.evalBatchSize);
   timing.evalSeconds += now() - tt;
   const test = { ...te.perTask, av_a: te.avA, av_g: te.avG } as TestMetrics;

@@ -25,6 +25,14 @@ describe('mtlkit metrics', () => {
     expect([noUser.gauc, noUser.users_used, noUser.auc]).toEqual([null, 0, 1]);
   });
 
+  it('blank user cells are left out of GAUC (not pooled into one user) and counted in blank_user_rows', async () => {
+    // Pooled, the three blank rows would form a user with AUC 0 and pull GAUC down to 0.4.
+    const f = write('blank.csv', 'user,label,pred\na,1,0.9\na,0,0.2\n,1,0.1\n ,0,0.8\n,0,0.9\n');
+    const m = await predsMetrics(f, { label: 'label', pred: 'pred' });
+    expect(m).toMatchObject({ n: 5, gauc: 1, users_used: 1, blank_user_rows: 3 });
+    expect(m.auc).toBeCloseTo(2.5 / 6, 12);
+  });
+
   it('CLI contract: --json prints the object; a bad file exits non-zero with the line number', () => {
     const ok = write('ok.csv', 'uid,y,p\nu,1,0.7\nu,0,0.3\n');
     const run = (args: string[]) =>
@@ -32,7 +40,7 @@ describe('mtlkit metrics', () => {
     const r = run(['--in', ok, '--user', 'uid', '--label', 'y', '--pred', 'p', '--json']);
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(Object.keys(out)).toEqual(['n', 'auc', 'gauc', 'ne', 'logloss', 'users_used']);
+    expect(Object.keys(out)).toEqual(['n', 'auc', 'gauc', 'ne', 'logloss', 'users_used', 'blank_user_rows']);
     expect(out).toMatchObject({ n: 2, auc: 1, gauc: 1, users_used: 1 });
     const bad = write('bad.csv', 'user,label,pred\na,1,0.9\na,0,oops\n');
     const b = run(['--in', bad, '--json']);

@@ -9,7 +9,9 @@ import { printJson } from '../output.ts';
  * `mtlkit metrics --in preds.csv [--user COL --label COL --pred COL] [--json]`: AUC, GAUC, NE and
  * log loss of one prediction file, streamed (never read whole). Labels must be 0 / 1,
  * predictions probabilities in [0, 1]. Without a user column (the default `user` absent and no
- * --user given) GAUC is null and users_used 0. Bad input exits 1 with `file:line: column ...`.
+ * --user given) GAUC is null and users_used 0. A blank user cell belongs to no user: the row
+ * counts for AUC, NE and log loss but is left out of GAUC (never pooled into one pseudo-user),
+ * and `blank_user_rows` counts such rows. Bad input exits 1 with `file:line: column ...`.
  */
 export interface PredsMetrics {
   n: number;
@@ -18,7 +20,12 @@ export interface PredsMetrics {
   ne: number | null;
   logloss: number | null;
   users_used: number;
+  /** Rows with a blank user cell, left out of GAUC. */
+  blank_user_rows: number;
 }
+
+/** The user id of a blank user cell (real users get 0, 1, ...). */
+const BLANK = -1;
 
 export async function predsMetrics(file: string, cols: { user?: string; label: string; pred: string }): Promise<PredsMetrics> {
   const labels = new GrowFloat64(), preds = new GrowFloat64(), users = new GrowInt32();
@@ -39,6 +46,10 @@ export async function predsMetrics(file: string, cols: { user?: string; label: s
       labels.push(y);
       preds.push(p);
       if (ui >= 0) {
+        if (f[ui] === '') {
+          users.push(BLANK);
+          return;
+        }
         let u = userIds.get(f[ui]);
         if (u === undefined) userIds.set(f[ui], (u = userIds.size));
         users.push(u);
@@ -46,8 +57,11 @@ export async function predsMetrics(file: string, cols: { user?: string; label: s
     },
   );
   const y = labels.toArray(), p = preds.toArray();
-  const g = ui >= 0 ? gauc(users.toArray(), y, p) : null;
-  return { n: y.length, auc: auc(y, p), gauc: g ? g.gauc : null, ne: ne(y, p), logloss: logloss(y, p), users_used: g ? g.usersUsed : 0 };
+  const g = ui >= 0 ? gauc(users.toArray(), y, p, { exclude: BLANK }) : null;
+  return {
+    n: y.length, auc: auc(y, p), gauc: g ? g.gauc : null, ne: ne(y, p), logloss: logloss(y, p),
+    users_used: g ? g.usersUsed : 0, blank_user_rows: g ? g.rowsExcluded : 0,
+  };
 }
 
 export function registerMetrics(program: Command): void {
@@ -75,7 +89,7 @@ export function registerMetrics(program: Command): void {
       const lines = [
         ['rows', String(m.n)],
         ['AUC', fmt(m.auc)],
-        ['GAUC', `${fmt(m.gauc)}  (${m.users_used} users with both classes)`],
+        ['GAUC', `${fmt(m.gauc)}  (${m.users_used} users with both classes${m.blank_user_rows ? `; ${m.blank_user_rows} rows with a blank user left out` : ''})`],
         ['NE', fmt(m.ne)],
         ['log loss', fmt(m.logloss)],
       ];
