@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { runBalanceRequest } from '../../src/cli/commands/balance.ts';
+import { parseBalanceRequest, runBalanceRequest } from '../../src/cli/commands/balance.ts';
 import { CliError } from '../../src/cli/errors.ts';
 
 describe('mtlkit balance', () => {
@@ -36,6 +36,32 @@ describe('mtlkit balance', () => {
       expect((err as CliError).exitCode).toBe(1);
       expect((err as Error).message).not.toContain('\n');
     }
+  });
+
+  it('DB-MTL refuses a negative loss, naming the task and the value', () => {
+    const err = (() => { try { runBalanceRequest({ G: [[1, 2], [3, 4]], method: 'dbmtl', losses: [0.5, -0.25] }); } catch (e) { return e; } })();
+    expect(err).toBeInstanceOf(CliError);
+    expect((err as Error).message).toMatch(/^balance: dbmtl: loss of task 1 is -0\.25; log-loss balancing needs losses >= 0/);
+    // Without the log there is no division by the loss, so any finite loss goes.
+    expect(() => runBalanceRequest({ G: [[1, 2], [3, 4]], method: 'dbmtl', options: { logLoss: false }, losses: [0.5, -0.25] })).not.toThrow();
+  });
+
+  it('DB-MTL takes a zero loss through its 1e-8 floor, with a note naming the task', () => {
+    const r = runBalanceRequest({ G: [[1, 2], [3, 4]], method: 'dbmtl', losses: [0, 1] });
+    const notes = (r.diagnostics as { notes: string[] }).notes;
+    expect(notes).toEqual(['dbmtl: loss of task 0 is 0, below 1e-8: its log-gradient g / (L + 1e-8) scales g by up to 1 / 1e-8']);
+    expect((r.combined as number[]).every(Number.isFinite)).toBe(true);
+    const normal = runBalanceRequest({ G: [[1, 2], [3, 4]], method: 'dbmtl', losses: [0.5, 1] });
+    expect((normal.diagnostics as { notes: string[] }).notes).toEqual([]);
+  });
+
+  it('a number that overflows float64 (1e999) is named as such, not as "null"', () => {
+    const err = (() => { try { parseBalanceRequest('{"G": [[1, 2], [3, -1e999]], "method": "ew"}'); } catch (e) { return e; } })();
+    expect(err).toBeInstanceOf(CliError);
+    expect((err as Error).message).toBe('balance: G[1][1] is not finite (-1e999 overflows float64, whose largest value is about 1.8e308)');
+    expect(() => parseBalanceRequest('{"G": [[1, 2]], "method": "ew", "losses": [1e400]}')).toThrow(/losses\[0\] is not finite \(1e400 overflows/);
+    expect(() => parseBalanceRequest('{"G": [[1, 2]], "method"')).toThrow(/not valid JSON/);
+    expect(parseBalanceRequest('{"G": [[1, 1e300]], "method": "ew"}')).toEqual({ G: [[1, 1e300]], method: 'ew' });
   });
 
   it('works end to end through the command line (stdin, --json, exit codes)', () => {

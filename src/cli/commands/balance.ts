@@ -54,7 +54,7 @@ function parseMatrix(v: unknown, where: string): { G: Float64Array; T: number; d
     if (!Array.isArray(r)) bad(`${where}[${t}] must be an array of numbers`);
     if (r.length !== d) bad(`${where}[${t}] has ${r.length} entries, ${where}[0] has ${d}; all tasks need the same length`);
     r.forEach((x, k) => {
-      if (typeof x !== 'number' || !Number.isFinite(x)) bad(`${where}[${t}][${k}] is ${JSON.stringify(x)}, not a finite number`);
+      if (typeof x !== 'number' || !Number.isFinite(x)) bad(`${where}[${t}][${k}] is ${show(x)}, not a finite number`);
       G[t * d + k] = x;
     });
   });
@@ -62,10 +62,53 @@ function parseMatrix(v: unknown, where: string): { G: Float64Array; T: number; d
 }
 
 function parseLosses(v: unknown, where: string, T: number): number[] {
-  if (!Array.isArray(v) || v.length !== T || v.some((x) => typeof x !== 'number' || !Number.isFinite(x))) {
-    bad(`${where} must be an array of ${T} finite numbers (one loss per task)`);
-  }
+  if (!Array.isArray(v) || v.length !== T) bad(`${where} must be an array of ${T} finite numbers (one loss per task)`);
+  (v as unknown[]).forEach((x, t) => {
+    if (typeof x !== 'number' || !Number.isFinite(x)) bad(`${where}[${t}] is ${show(x)}, not a finite number (one loss per task)`);
+  });
   return v as number[];
+}
+
+/** A value for a message; JSON.stringify would print Infinity (from an overflowing literal) as null. */
+function show(x: unknown): string {
+  return typeof x === 'number' ? String(x) : JSON.stringify(x) ?? String(x);
+}
+
+/**
+ * The request from its JSON text. JSON has no Infinity, but JSON.parse turns a literal too large
+ * for float64 (1e999) into one; that is refused here, naming the literal, before it could reach
+ * a message as "null" or a balancer as a number.
+ */
+export function parseBalanceRequest(text: string): Request {
+  let req: unknown;
+  try {
+    req = JSON.parse(text);
+  } catch (e) {
+    bad(`request is not valid JSON (${(e as Error).message})`);
+  }
+  const path = infinityAt(req, '');
+  if (path !== null) {
+    const literal = text.match(/-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g)?.find((m) => !Number.isFinite(Number(m)));
+    bad(`${path || 'the request'} is not finite (${literal ?? 'a number'} overflows float64, whose largest value is about 1.8e308)`);
+  }
+  return req as Request;
+}
+
+/** The path of the first non-finite number in a parsed JSON value, or null. */
+function infinityAt(v: unknown, path: string): string | null {
+  if (typeof v === 'number') return Number.isFinite(v) ? null : path;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = infinityAt(v[i], `${path}[${i}]`);
+      if (p !== null) return p;
+    }
+  } else if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      const p = infinityAt(x, path ? `${path}.${k}` : k);
+      if (p !== null) return p;
+    }
+  }
+  return null;
 }
 
 /** Run a request; exported for tests and for scripts. */
@@ -149,11 +192,7 @@ function readRequest(file: string | undefined): Request {
     if (process.stdin.isTTY) bad('no request: pipe JSON on stdin or pass --in FILE');
     text = readFileSync(0, 'utf8');
   }
-  try {
-    return JSON.parse(text) as Request;
-  } catch (e) {
-    bad(`request is not valid JSON (${(e as Error).message})`);
-  }
+  return parseBalanceRequest(text);
 }
 
 export function registerBalance(program: Command): void {

@@ -14,6 +14,16 @@
  * max-norm scaling of unit gradients (no log loss, no EMA): target 'max', beta 0 and
  * logLoss false reproduce it up to that.
  *
+ * Losses must be >= 0 (log L_t is undefined below 0, and the scaling 1 / L_t would flip the
+ * task's gradient): a negative loss is a BalancerInputError naming the task and the value. A
+ * loss of 0 has no log either, but training can produce one: a float32 BCE underflows to
+ * exactly 0 once every row of a batch is predicted with a logit beyond about 100 in its
+ * label's direction. So 0 (and any loss below 1e-8) is handled, not refused: the 1e-8 above
+ * floors the divisor, so g_t is scaled by at most 1e8, and the step records a note saying
+ * which task (`lastInfo().notes`, shown by `mtlkit balance`). In training g_t is then near 0
+ * too (a saturated sigmoid), so the scaled gradient stays small; an arbitrary g_t with a zero
+ * loss, as `mtlkit balance` accepts, is amplified 1e8 times, as the note says.
+ *
  * Modes: param only. The EMA buffer averages coordinates across steps; in rep mode a row is a
  * batch of per-example representation gradients, a different set of examples each step (and the
  * last batch may be shorter), so a per-coordinate average means nothing there.
@@ -30,6 +40,9 @@
 import type { BalanceContext, BalancerState, Grad } from '../balancer.ts';
 import { BalancerInputError } from '../balancer.ts';
 import { BaseBalancer, checkState, isNum, numArray, oneOf, requireLosses, resolveOptions, type OptionsSpec } from './common.ts';
+
+/** Added to each loss before dividing (the reference implementations' epsilon). */
+const LOSS_FLOOR = 1e-8;
 
 export const dbmtlOptions: OptionsSpec = {
   beta: { default: 0.9, check: isNum(0, 1), doc: 'EMA rate of the gradient buffer' },
@@ -56,6 +69,12 @@ export class DBMTL extends BaseBalancer {
   protected run(G: Grad, T: number, d: number, ctx: BalanceContext, out: Grad): void {
     for (let i = 0; i < T * d; i++) if (!Number.isFinite(G[i])) throw new BalancerInputError(`dbmtl: G[task ${Math.floor(i / d)}, coord ${i % d}] = ${G[i]}; gradients must be finite`);
     const L = this.needsLosses ? requireLosses('dbmtl', ctx, T) : null;
+    if (L) {
+      for (let t = 0; t < T; t++) {
+        if (L[t] < 0) throw new BalancerInputError(`dbmtl: loss of task ${t} is ${L[t]}; log-loss balancing needs losses >= 0 (a loss below 0 has no log and would flip the task's gradient), or use the option logLoss: false`);
+        if (L[t] < LOSS_FLOOR) this.note(ctx, `dbmtl: loss of task ${t} is ${L[t]}, below ${LOSS_FLOOR}: its log-gradient g / (L + ${LOSS_FLOOR}) scales g by up to 1 / ${LOSS_FLOOR}`);
+      }
+    }
     if (!this.buf || this.buf.length !== T * d || this.buf.constructor !== G.constructor) {
       if (this.buf && this.k > 0) {
         throw new BalancerInputError(`dbmtl: gradient shape changed from ${this.buf.length / T} to ${d} per task (the EMA buffer is per coordinate; use param mode, or reset())`);
@@ -67,7 +86,7 @@ export class DBMTL extends BaseBalancer {
     const buf = this.buf;
     const norms = new Float64Array(T);
     for (let t = 0; t < T; t++) {
-      const inv = L ? 1 / (L[t] + 1e-8) : 1;
+      const inv = L ? 1 / (L[t] + LOSS_FLOOR) : 1;
       let s = 0;
       const o = t * d;
       for (let k = 0; k < d; k++) {
