@@ -16,6 +16,7 @@ import { pluginPath } from './plugins.ts';
 import { PRESETS, type PresetName } from '../nn/models/presets.ts';
 import type { CsvSchema } from '../data/schema.ts';
 import type { SyntheticOptions } from '../data/synthetic.ts';
+import { parseBackendRecord } from './backend-record.ts';
 
 /**
  * The synthetic generator's options (src/data/synthetic.ts documents each and its default),
@@ -124,6 +125,12 @@ export const DEFAULT_CONFIG: TrainConfig = {
 };
 
 const TOP_FIELDS = Object.keys(DEFAULT_CONFIG) as (keyof TrainConfig)[];
+/**
+ * Keys a run folder's config.json carries besides the config: `backend`, the kernels the run
+ * trained on (backend-record.ts). Accepted so that `--config <run>/config.json` re-runs it, and
+ * not part of the resolved config: the backend is chosen by --backend / MTLKIT_BACKEND.
+ */
+const RECORD_FIELDS = ['backend'];
 const SYNTH_FIELDS = ['kind', 'rows', 'users', 'items', 'authors', 'positiveRates', 'conflict', 'noise', 'userZipf', 'itemZipf', 'latentDim', 'dense', 'seed'];
 const CSV_FIELDS = ['kind', 'path', 'schema', 'minCount'];
 
@@ -152,7 +159,10 @@ function unknownKeys(where: string, obj: Record<string, unknown>, known: readonl
 /** Defaults filled in and every field checked. Accepts a partial config (JSON from a file). */
 export function resolveConfig(raw: unknown = {}): TrainConfig {
   if (!isObj(raw)) throw new ConfigError(`config: must be a JSON object, got ${JSON.stringify(raw)}`);
-  unknownKeys('', raw, TOP_FIELDS);
+  unknownKeys('', raw, [...TOP_FIELDS, ...RECORD_FIELDS]);
+  if (raw.backend !== undefined && parseBackendRecord(raw.backend) === null) {
+    throw new ConfigError(`config.backend: is the record of the backend a run trained on ({name, threads, fma}), got ${JSON.stringify(raw.backend)}; choose the backend with --backend or MTLKIT_BACKEND`);
+  }
   const c = { ...DEFAULT_CONFIG, ...raw } as Record<string, unknown>;
 
   // data

@@ -5,7 +5,11 @@ export {
   type TrainResult, type TrainOptions, type TrainHooks, type Timing, type TaskScore, type ValidMetrics, type TestMetrics,
 } from './trainer.ts';
 export { loadDataset, loadSplits, absoluteData } from './data.ts';
-export { statePath, bestPath, dropoutLayers, type TrainState, type EarlyStopState } from './checkpoint.ts';
+export { statePath, previousStatePath, bestPath, dropoutLayers, type TrainState, type EarlyStopState } from './checkpoint.ts';
+export { ResumeError, TrainingInterruptedError, type ResumeFault } from './resume-errors.ts';
+export { resumeCommand } from './resume-command.ts';
+export { activeBackendRecord, type BackendRecord } from './backend-record.ts';
+export { CheckpointError, type CheckpointFault } from '../nn/io.ts';
 export { autoProgress, barProgress, lineProgress, silentProgress, type Progress, type EpochLine } from './progress.ts';
 export { createRunDir, diagnosticsRecord } from './run-folder.ts';
 export { loadPlugins, loadConfigPlugins, pluginPath, pluginsRelativeTo, PluginError } from './plugins.ts';

@@ -1,7 +1,8 @@
 /**
  * Writing a run folder (the contract of docs/reports.md, types in src/train/report/types.ts):
  *
- *   config.json        the resolved TrainConfig (re-run with `mtlkit train --config`)
+ *   config.json        the resolved TrainConfig (re-run with `mtlkit train --config`) and
+ *                      `backend`, the kernels it trains on; written once the data has loaded
  *   epochs.jsonl       one line per epoch: epoch, train_loss[], valid{task: {auc, gauc, ne}},
  *                      valid_mean_auc, seconds (+ improved, best_epoch, samples_per_s, step)
  *   diagnostics.jsonl  sampled steps: step, norms_before, norms_after, cosine, conflicts,
@@ -10,7 +11,7 @@
  *   final.json         config, tasks, best_epoch, stopped_early, valid, test, timing (the CLI's
  *                      --json object)
  *   failed.json        only when the NaN / Inf guard stopped the run
- *   checkpoint/        state.ckpt and best.ckpt (checkpoint.ts)
+ *   checkpoint/        state.ckpt, state.prev.ckpt and best.ckpt (checkpoint.ts)
  */
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,6 +48,29 @@ export function filterJsonl(file: string, keep: (rec: Record<string, unknown>) =
   renameSync(tmp, file);
 }
 
+/** Complete records in a .jsonl file (0 when it does not exist; a torn last line does not count). */
+export function countJsonl(file: string): number {
+  if (!existsSync(file)) return 0;
+  let n = 0;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      JSON.parse(line);
+      n++;
+    } catch {
+      // torn line
+    }
+  }
+  return n;
+}
+
+/** An explicit run folder may exist only if it holds no run yet (no config.json). */
+export function refuseTakenRunDir(outDir: string): void {
+  if (existsSync(join(outDir, 'config.json'))) {
+    throw new Error(`run folder ${outDir} already holds a run (config.json); use --resume ${outDir} to continue it, or another --out`);
+  }
+}
+
 function stamp(d = new Date()): string {
   const p = (n: number): string => String(n).padStart(2, '0');
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
@@ -59,9 +83,7 @@ function stamp(d = new Date()): string {
  */
 export function createRunDir(outDir: string | null, name: { method: string; mode: string; seed: number }): string {
   if (outDir !== null) {
-    if (existsSync(join(outDir, 'config.json'))) {
-      throw new Error(`run folder ${outDir} already holds a run (config.json); use --resume ${outDir} to continue it, or another --out`);
-    }
+    refuseTakenRunDir(outDir);
     mkdirSync(outDir, { recursive: true });
     return outDir;
   }

@@ -27,13 +27,16 @@ import { makeOptimizer } from '../nn/optim/index.ts';
 import { addL2Grad } from '../nn/regularize.ts';
 import { Rng } from '../tensor/rng.ts';
 import { ConfigError, resolveConfig, type TrainConfig } from './config.ts';
+import { activeBackendRecord, backendDifference, backendSettings, describeBackend, parseBackendRecord, type BackendRecord } from './backend-record.ts';
 import {
-  dropoutStates, hasState, loadState, saveBest, saveState, setDropoutStates, type EarlyStopState, type TrainState,
+  dropoutStates, hasState, loadState, saveBest, saveState, setDropoutStates, statePath, type EarlyStopState, type TrainState,
 } from './checkpoint.ts';
 import { absoluteData, loadSplits } from './data.ts';
 import { loadConfigPlugins } from './plugins.ts';
 import { autoProgress, type Progress } from './progress.ts';
-import { appendJsonl, createRunDir, diagnosticsRecord, filterJsonl, writeJsonAtomic } from './run-folder.ts';
+import { resumeCommand } from './resume-command.ts';
+import { ResumeError, TrainingInterruptedError } from './resume-errors.ts';
+import { appendJsonl, countJsonl, createRunDir, diagnosticsRecord, filterJsonl, refuseTakenRunDir, writeJsonAtomic } from './run-folder.ts';
 
 export interface TaskScore {
   auc: number | null;
@@ -79,6 +82,10 @@ export interface TrainResult {
   restored: string;
   timing: Timing;
   run_dir: string;
+  /** The kernels the run trained on (also in config.json); resume compares them. */
+  backend: BackendRecord;
+  /** Only after --allow-backend-change resumed on other kernels: what the run started on. */
+  backend_before_resume?: BackendRecord;
   /** 'single' only: each task's own run. */
   single_runs?: Record<string, { best_epoch: number; epochs_run: number; stopped_early: boolean; run_dir: string }>;
 }
@@ -99,6 +106,23 @@ export interface TrainOptions {
   hooks?: TrainHooks;
   /** Use these splits instead of loading config.data (tests, experiments that share data). */
   splits?: Splits;
+  /** Resume on other kernels than the run recorded (the result is then not bit-identical). */
+  allowBackendChange?: boolean;
+  /** Resume from checkpoint/state.prev.ckpt (when state.ckpt is damaged). */
+  usePreviousCheckpoint?: boolean;
+  /**
+   * Stop at the next step boundary once aborted (the CLI's SIGINT), with a
+   * TrainingInterruptedError. With a signal the trainer yields to the event loop between steps.
+   */
+  signal?: AbortSignal;
+}
+
+interface RunContext {
+  resuming: boolean;
+  usePrevious: boolean;
+  signal: AbortSignal | undefined;
+  /** The run's recorded backend differs from this process's (allowed by the caller). */
+  backendChanged: boolean;
 }
 
 /** The NaN / Inf guard's stop: where, what, and the last finite values. */
@@ -120,30 +144,60 @@ export class TrainingDivergedError extends Error {
 export async function train(config: Partial<TrainConfig> | Record<string, unknown> = {}, opts: TrainOptions = {}): Promise<TrainResult> {
   let cfg: TrainConfig;
   let runDir: string;
+  let splits: Splits;
+  const backend = activeBackendRecord();
+  let before: BackendRecord | null = null;
+  const progress = opts.progress ?? autoProgress({ quiet: opts.quiet });
   if (opts.resume) {
-    const file = join(opts.resume, 'config.json');
-    if (!existsSync(file)) throw new Error(`resume: ${opts.resume} is not a run folder (no config.json)`);
-    const stored = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    runDir = opts.resume;
+    const file = join(runDir, 'config.json');
+    if (!existsSync(file)) throw new ResumeError(runDir, 'not-a-run', 'the folder holds no config.json', 'give the folder of a run that mtlkit train started (its --out)');
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     await loadConfigPlugins(stored);
     cfg = resolveConfig(stored);
-    runDir = opts.resume;
     if (existsSync(join(runDir, 'final.json'))) {
       return JSON.parse(readFileSync(join(runDir, 'final.json'), 'utf8')) as TrainResult;
     }
+    before = checkResumeBackend(runDir, stored.backend, backend, !!opts.allowBackendChange, progress);
+    splits = opts.splits ?? (await loadSplits(cfg));
   } else {
     await loadConfigPlugins(config);
     cfg = resolveConfig(config);
     cfg = { ...cfg, data: absoluteData(cfg.data), outDir: null };
-    runDir = createRunDir((config as { outDir?: string | null }).outDir ?? null, { method: cfg.method, mode: cfg.mode, seed: cfg.seed });
-    writeJsonAtomic(join(runDir, 'config.json'), cfg);
+    const outDir = (config as { outDir?: string | null }).outDir ?? null;
+    // config.json is written only once the data has loaded: a run folder whose data failed to
+    // load holds nothing, and the same command is accepted once the data is fixed.
+    if (outDir !== null) refuseTakenRunDir(outDir);
+    splits = opts.splits ?? (await loadSplits(cfg));
+    runDir = createRunDir(outDir, { method: cfg.method, mode: cfg.mode, seed: cfg.seed });
+    writeJsonAtomic(join(runDir, 'config.json'), { ...cfg, backend });
   }
-  const splits = opts.splits ?? (await loadSplits(cfg));
-  const progress = opts.progress ?? autoProgress({ quiet: opts.quiet });
+  const ctx: RunContext = { resuming: !!opts.resume, usePrevious: !!opts.usePreviousCheckpoint, signal: opts.signal, backendChanged: before !== null };
   const result = cfg.method === 'single'
-    ? await trainSingle(cfg, splits, runDir, !!opts.resume, progress, opts.hooks)
-    : trainOne(cfg, splits, runDir, !!opts.resume, progress, opts.hooks, cfg.method);
+    ? await trainSingle(cfg, splits, runDir, ctx, progress, opts.hooks)
+    : await trainOne(cfg, splits, runDir, ctx, progress, opts.hooks, cfg.method);
+  if (before !== null) result.backend_before_resume = before;
   writeJsonAtomic(join(runDir, 'final.json'), result);
   return result;
+}
+
+/**
+ * Resume runs on the kernels the run recorded, or says why not: the backends round
+ * differently, so a resumed run is bit-identical to an uninterrupted one only on the same ones.
+ * Returns the recorded backend when it differs and `allow` let it pass, else null.
+ */
+function checkResumeBackend(runDir: string, raw: unknown, now: BackendRecord, allow: boolean, progress: Progress): BackendRecord | null {
+  const was = parseBackendRecord(raw);
+  const diff = was === null ? 'its config.json records no backend (written by an older mtlkit)' : backendDifference(was, now);
+  if (diff === null) return null;
+  const why = `the run trained on ${was ? describeBackend(was) : 'an unrecorded backend'}, this process has ${describeBackend(now)} (${diff}); ` +
+    'a resumed run is bit-identical to an uninterrupted one only on the same kernels';
+  if (!allow) {
+    const same = was ? `resume on the recorded kernels: ${resumeCommand(runDir, backendSettings(was))}, or ` : '';
+    throw new ResumeError(runDir, 'backend', why, `${same}pass --allow-backend-change to continue anyway (not bit-exact)`);
+  }
+  progress.note(`resume: ${why}; continuing as asked (--allow-backend-change)`);
+  return was ?? now;
 }
 
 /** Continues the run in `dir` exactly where its last checkpoint left it. */
@@ -204,8 +258,9 @@ function now(): number {
 }
 
 /** One model on all of the splits' tasks. */
-function trainOne(cfg: TrainConfig, splits: Splits, runDir: string, resuming: boolean, progress: Progress, hooks: TrainHooks | undefined, method: string, label = method): TrainResult {
+async function trainOne(cfg: TrainConfig, splits: Splits, runDir: string, ctx: RunContext, progress: Progress, hooks: TrainHooks | undefined, method: string, label = method): Promise<TrainResult> {
   const t0 = now();
+  const backend = activeBackendRecord();
   const tasks = [...splits.train.taskNames];
   const T = tasks.length;
   const model = buildModel(cfg, splits.train);
@@ -230,11 +285,14 @@ function trainOne(cfg: TrainConfig, splits: Splits, runDir: string, resuming: bo
   let timing = { trainSeconds: 0, evalSeconds: 0, samples: 0, plainSeconds: 0, plainSamples: 0 };
   let lastLosses: number[] | null = null;
   const epochsFile = join(runDir, 'epochs.jsonl'), diagFile = join(runDir, 'diagnostics.jsonl');
-  if (resuming && hasState(runDir)) {
-    const st = loadState(runDir, store, optimizer, best);
+  if (ctx.resuming && (hasState(runDir) || ctx.usePrevious)) {
+    const { state: st, bestAhead } = loadState(runDir, store, optimizer, best, { usePrevious: ctx.usePrevious });
+    if (bestAhead && ctx.backendChanged) {
+      throw new ResumeError(runDir, 'inconsistent', `checkpoint/best.ckpt already holds an epoch after ${st.epoch}, and the weights of best epoch ${st.early.bestEpoch} are gone; only a bit-exact rerun rewrites them`, 'resume on the recorded backend (without --allow-backend-change)');
+    }
     batcher.setState(st.batcher);
     balancer.setState(st.balancer);
-    setDropoutStates(model, st.dropout);
+    setDropoutStates(model, st.dropout, statePath(runDir));
     early = { ...st.early };
     epochDone = st.epoch;
     gstep = st.step;
@@ -242,8 +300,16 @@ function trainOne(cfg: TrainConfig, splits: Splits, runDir: string, resuming: bo
     lastLosses = st.lastLosses;
     filterJsonl(epochsFile, (r) => (r.epoch as number) <= epochDone);
     filterJsonl(diagFile, (r) => (r.step as number) < gstep);
-  } else if (resuming) {
-    // Killed before the first checkpoint: start over in the same folder.
+  } else if (ctx.resuming) {
+    const done = countJsonl(epochsFile);
+    if (done > 0) {
+      throw new ResumeError(runDir, 'no-checkpoint',
+        `epochs.jsonl records ${done} finished epoch${done === 1 ? '' : 's'} but there is no checkpoint/state.ckpt` +
+        (cfg.checkpoint ? ' (deleted?)' : ' (the run was started with checkpoint: false)'),
+        'a resume continues from a checkpoint; start the run again without --resume (another --out)');
+    }
+    // Stopped before its first epoch ended: nothing was done, so starting over loses nothing.
+    progress.note(`resume: ${runDir} has no checkpoint yet (stopped before its first epoch ended); training starts from epoch 1`);
     filterJsonl(epochsFile, () => false);
     filterJsonl(diagFile, () => false);
   }
@@ -256,6 +322,10 @@ function trainOne(cfg: TrainConfig, splits: Splits, runDir: string, resuming: bo
       lossSum.fill(0);
       let rows = 0;
       for (const batch of batcher.epochBatches()) {
+        if (ctx.signal) {
+          await new Promise((r) => setImmediate(r));
+          if (ctx.signal.aborted) throw new TrainingInterruptedError(runDir, cfg.checkpoint ? epochDone : 0, gstep, cfg.checkpoint || epochDone === 0);
+        }
         hooks?.beforeStep?.(gstep, batch);
         let res;
         const s0 = now();
@@ -291,7 +361,6 @@ function trainOne(cfg: TrainConfig, splits: Splits, runDir: string, resuming: bo
         early.bestEpoch = epoch;
         early.badEpochs = 0;
         best.set(store.values);
-        if (cfg.checkpoint) saveBest(runDir, store, epoch);
       } else {
         early.badEpochs++;
         if (early.bestEpoch === 0) {
@@ -311,7 +380,10 @@ function trainOne(cfg: TrainConfig, splits: Splits, runDir: string, resuming: bo
           version: 1, epoch, step: gstep, batcher: batcher.state(), balancer: balancer.getState(), dropout: dropoutStates(model),
           early, timing, lastLosses,
         };
+        // State first: a crash before best.ckpt is written leaves a state whose best epoch is
+        // its own, whose parameters are then the best ones (checkpoint.ts).
         saveState(runDir, store, optimizer, st);
+        if (improved) saveBest(runDir, store, epoch);
       }
       progress.epoch({
         epoch, epochs: cfg.epochs, trainLoss, validMeanAuc: score, bestEpoch: early.bestEpoch, bestScore: early.bestScore,
@@ -361,6 +433,7 @@ function trainOne(cfg: TrainConfig, splits: Splits, runDir: string, resuming: bo
       ms_per_step: (1000 * timing.trainSeconds) / Math.max(1, gstep),
     },
     run_dir: runDir,
+    backend,
   };
 }
 
@@ -382,7 +455,8 @@ function diverged(err: NonFiniteError, epoch: number, tasks: string[], last: num
 }
 
 /** Single: one single-task model per task, each in `<run>/single-<task>/`, combined. */
-async function trainSingle(cfg: TrainConfig, splits: Splits, runDir: string, resuming: boolean, progress: Progress, hooks?: TrainHooks): Promise<TrainResult> {
+async function trainSingle(cfg: TrainConfig, splits: Splits, runDir: string, ctx: RunContext, progress: Progress, hooks?: TrainHooks): Promise<TrainResult> {
+  const resuming = ctx.resuming;
   const t0 = now();
   const tasks = [...splits.train.taskNames];
   const runs: TrainResult[] = [];
@@ -397,9 +471,15 @@ async function trainSingle(cfg: TrainConfig, splits: Splits, runDir: string, res
       const fresh = !(resuming && existsSync(join(sub, 'config.json')));
       if (fresh) {
         createRunDir(sub, { method: 'single', mode: cfg.mode, seed: cfg.seed });
-        writeJsonAtomic(join(sub, 'config.json'), subCfg);
+        writeJsonAtomic(join(sub, 'config.json'), { ...subCfg, backend: activeBackendRecord() });
       }
-      r = trainOne(subCfg, subSplits, sub, !fresh, progress, hooks, 'single', `single[${task}]`);
+      try {
+        r = await trainOne(subCfg, subSplits, sub, { ...ctx, resuming: !fresh }, progress, hooks, 'single', `single[${task}]`);
+      } catch (e) {
+        // The user resumes the whole run, not one task's sub-run.
+        if (e instanceof TrainingInterruptedError) throw new TrainingInterruptedError(runDir, e.epochsSaved, e.step, e.resumable);
+        throw e;
+      }
       writeJsonAtomic(join(sub, 'final.json'), r);
     }
     runs.push(r);
@@ -432,6 +512,7 @@ async function trainSingle(cfg: TrainConfig, splits: Splits, runDir: string, res
       eval_seconds: sum((t) => t.eval_seconds), steps, samples, ms_per_step: (1000 * trainSeconds) / Math.max(1, steps),
     },
     run_dir: runDir,
+    backend: activeBackendRecord(),
     single_runs,
   };
 }

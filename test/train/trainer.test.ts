@@ -100,9 +100,10 @@ describe('trainer', () => {
     for (const f of ['config.json', 'epochs.jsonl', 'diagnostics.jsonl', 'final.json', 'checkpoint/state.ckpt', 'checkpoint/best.ckpt']) {
       expect(existsSync(join(dir, f)), f).toBe(true);
     }
-    // config.json re-runs: it resolves to itself.
-    const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-    expect(resolveConfig(cfg)).toEqual(cfg);
+    // config.json re-runs: it resolves to itself, less the record of the backend it ran on.
+    const { backend, ...cfg } = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(resolveConfig({ ...cfg, backend })).toEqual(cfg);
+    expect(backend).toEqual(r.backend);
     expect(cfg.method).toBe('gradcraft');
     const ep = readJsonl(join(dir, 'epochs.jsonl'));
     expect(ep.map((e) => e.epoch)).toEqual([1, 2]);

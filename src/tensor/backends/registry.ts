@@ -12,6 +12,8 @@ export type BackendFactory = () => Backend;
 
 const factories = new Map<string, BackendFactory>();
 let active: Backend | null = null;
+/** The registered name `active` was made from ('auto', 'gpu', ...); 'js' after a fallback. */
+let activeName = '';
 let warned = false;
 
 export function registerBackend(name: string, factory: BackendFactory): void {
@@ -38,6 +40,31 @@ export function setBackend(name: string, opts: { strict?: boolean } = {}): Backe
   return active;
 }
 
+/** The registered name the active backend was made from (run records say 'auto' for auto). */
+export function activeBackendName(): string {
+  getBackend();
+  return activeName;
+}
+
+/** A backend name that is not registered, from a flag or the environment (`source`). */
+export class UnknownBackendError extends Error {
+  constructor(readonly backend: string, readonly source: string, readonly valid: string[]) {
+    super(`${source} '${backend}' is not a backend; valid: ${valid.join(', ')}`);
+    this.name = 'UnknownBackendError';
+  }
+}
+
+/**
+ * Like setBackend, for a name the user typed: an unknown name is an UnknownBackendError (a
+ * typo must not train on another backend); a known one that fails to start still falls back
+ * with one warning.
+ */
+export function chooseBackend(name: string, source: string): Backend {
+  const key = name.trim().toLowerCase();
+  if (!factories.has(key)) throw new UnknownBackendError(name, source, registeredBackends());
+  return setBackend(key);
+}
+
 function envBackendName(): string {
   const v = typeof process !== 'undefined' ? process.env.MTLKIT_BACKEND : undefined;
   return v && v.trim() !== '' ? v.trim().toLowerCase() : 'wasm';
@@ -48,7 +75,9 @@ function resolve(name: string, strict: boolean): Backend {
   let reason: string;
   if (factory) {
     try {
-      return factory();
+      const be = factory();
+      activeName = name;
+      return be;
     } catch (e) {
       reason = `backend "${name}" failed to start: ${e instanceof Error ? e.message : String(e)}`;
     }
@@ -60,6 +89,7 @@ function resolve(name: string, strict: boolean): Backend {
     warned = true;
     console.warn(`mtlkit: ${reason}; falling back to the js backend (set MTLKIT_BACKEND=js to silence this)`);
   }
+  activeName = 'js';
   return factories.get('js')!();
 }
 

@@ -1,0 +1,60 @@
+/**
+ * Which kernel backend a run trained on, as written into config.json and final.json. Resume is
+ * bit-exact only on the same kernels: the backends round differently, the wasm backend's FMA
+ * flavour rounds a multiply-add once instead of twice, and its thread count decides how sums
+ * such as the Gram matrix are split into partial sums. So all three are recorded and compared.
+ */
+import { activeBackendName, getBackend } from '../tensor/backends/registry.ts';
+
+export interface BackendRecord {
+  /** js | wasm | gpu | auto (auto: a per-op plan over the others). */
+  name: string;
+  /** Worker threads the kernels split across (1 for js). */
+  threads: number;
+  /** The wasm kernels' relaxed-SIMD FMA flavour; null where the backend has none. */
+  fma: boolean | null;
+  /** auto only: which backend runs each op at each size. */
+  plan?: unknown;
+}
+
+export function activeBackendRecord(): BackendRecord {
+  const be = getBackend() as unknown as { name: string; threads?: unknown; fma?: unknown; plan?: unknown };
+  const auto = activeBackendName() === 'auto';
+  const rec: BackendRecord = {
+    name: auto ? 'auto' : be.name,
+    threads: typeof be.threads === 'number' ? be.threads : 1,
+    fma: typeof be.fma === 'boolean' ? be.fma : null,
+  };
+  if (auto && be.plan !== undefined) rec.plan = be.plan;
+  return rec;
+}
+
+/** A stored record, or null when `v` is not one (an older run folder, or edited by hand). */
+export function parseBackendRecord(v: unknown): BackendRecord | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+  const r = v as Record<string, unknown>;
+  if (typeof r.name !== 'string' || typeof r.threads !== 'number' || !(r.fma === null || typeof r.fma === 'boolean')) return null;
+  return { name: r.name, threads: r.threads, fma: r.fma, ...(r.plan !== undefined ? { plan: r.plan } : {}) };
+}
+
+export function describeBackend(r: BackendRecord): string {
+  return `${r.name}, ${r.threads} thread${r.threads === 1 ? '' : 's'}${r.fma === null ? '' : r.fma ? ', FMA' : ', no FMA'}`;
+}
+
+/** What differs between two records, e.g. "threads 4 -> 2"; null when they match. */
+export function backendDifference(was: BackendRecord, now: BackendRecord): string | null {
+  const d: string[] = [];
+  if (was.name !== now.name) d.push(`backend ${was.name} -> ${now.name}`);
+  if (was.threads !== now.threads) d.push(`threads ${was.threads} -> ${now.threads}`);
+  if (was.fma !== now.fma) d.push(`FMA ${String(was.fma)} -> ${String(now.fma)}`);
+  if (was.name === now.name && JSON.stringify(was.plan) !== JSON.stringify(now.plan)) d.push('auto plan differs (recalibrated)');
+  return d.length ? d.join(', ') : null;
+}
+
+/** The flag and environment that select `r` again, for the exact command in error messages. */
+export function backendSettings(r: BackendRecord): { backend: string; env: string[] } {
+  const env: string[] = [];
+  if (r.name !== 'js') env.push(`MTLKIT_THREADS=${r.threads}`);
+  if (r.fma !== null) env.push(`MTLKIT_WASM_FMA=${r.fma ? 1 : 0}`);
+  return { backend: r.name, env };
+}
