@@ -258,8 +258,15 @@ export function scaleGram(K: ArrayLike<number>, T: number, f: ArrayLike<number>,
  * gradient over the ORIGINAL rows) from the Gram matrix K. Each task visits the others in a
  * random order and removes its component along g_j when <g_i^pc, g_j> < 0
  * (Yu et al. 2020, Algorithm 1). Zero rows are never projected on.
+ *
+ * selfProjection: the official code (and the copies in GradCraft's code and LibMTL) loops over
+ * ALL tasks of the shuffled order, i itself included, so g_i^pc is also projected onto the
+ * original g_i once it has turned against it. The paper's Algorithm 1 skips j = i (default).
+ * The draws are the same either way: one permutation of T per task.
  */
-export function pcgradCoefs(K: ArrayLike<number>, T: number, rng: Rng, C: Float64Array, conflictSets: number[][] | null): void {
+export function pcgradCoefs(
+  K: ArrayLike<number>, T: number, rng: Rng, C: Float64Array, conflictSets: number[][] | null, selfProjection = false,
+): void {
   C.fill(0, 0, T * T);
   for (let i = 0; i < T; i++) C[i * T + i] = 1;
   for (let i = 0; i < T; i++) {
@@ -267,14 +274,14 @@ export function pcgradCoefs(K: ArrayLike<number>, T: number, rng: Rng, C: Float6
     const set: number[] = [];
     for (let a = 0; a < T; a++) {
       const j = order[a];
-      if (j === i) continue;
+      if (j === i && !selfProjection) continue;
       const kjj = K[j * T + j];
       if (!(kjj > 0)) continue;
       let ip = 0;
       for (let k = 0; k < T; k++) ip += C[i * T + k] * K[k * T + j];
       if (ip < 0) {
         C[i * T + j] -= ip / kjj;
-        set.push(j);
+        if (j !== i) set.push(j);
       }
     }
     if (conflictSets) conflictSets.push(set);

@@ -10,8 +10,10 @@
  *   d = sum_i g'_i
  *
  * phihat starts at 0 (so the first steps act like PCGrad). beta = 1e-2 as in the paper (and the
- * GradCraft code; a common library uses 0.5 and only updates phihat when it projects). The
- * target EMA is updated every time the pair is visited, as in the paper's Algorithm 1. Runs in
+ * GradCraft code; LibMTL's default is 0.5). The target EMA is updated every time the pair is
+ * visited (targetUpdate 'always'), as in the paper's Algorithm 1 and LibMTL since 2024, with the
+ * cosine measured before the pair's projection; 'on-projection' updates it only when the pair is
+ * projected, as the GradCraft code (and LibMTL before 2024) does. Runs in
  * coefficient space on the Gram matrix like PCGrad; whole-model granularity (one phihat per
  * pair). Modes: param and rep (the state is T x T cosines, not coordinates).
  */
@@ -22,6 +24,7 @@ import { BaseBalancer, checkState, isNum, numArray, oneOf, resolveOptions, stepR
 export const gradvacOptions: OptionsSpec = {
   beta: { default: 1e-2, check: isNum(0, 1), doc: 'EMA rate of the target similarities (paper 1e-2)' },
   reduction: { default: 'sum', check: oneOf('sum', 'mean'), doc: "'sum' (paper) or 'mean'" },
+  targetUpdate: { default: 'always', check: oneOf('always', 'on-projection'), doc: "update phihat on every visit of a pair (paper, LibMTL) or only when projecting (GradCraft code)" },
 };
 
 export class GradVac extends BaseBalancer {
@@ -38,6 +41,7 @@ export class GradVac extends BaseBalancer {
     const K = this.gramChecked(G, T, d);
     if (this.phiHat.length !== T * T) this.phiHat = new Float64Array(T * T);
     const beta = this.options.beta as number;
+    const always = this.options.targetUpdate === 'always';
     const C = this.infoArray('taskCoefs', T * T);
     C.fill(0);
     for (let i = 0; i < T; i++) C[i * T + i] = 1;
@@ -65,8 +69,9 @@ export class GradVac extends BaseBalancer {
           const s1 = Math.sqrt(1 - phi * phi), s2 = Math.sqrt(Math.max(1 - target * target, 1e-30));
           C[i * T + j] += (ni * (target * s1 - phi * s2)) / (nj * s2);
           set.push(j);
+          if (!always) this.phiHat[i * T + j] = (1 - beta) * target + beta * phi;
         }
-        this.phiHat[i * T + j] = (1 - beta) * target + beta * phi;
+        if (always) this.phiHat[i * T + j] = (1 - beta) * target + beta * phi;
       }
       if (sets) sets.push(set);
     }

@@ -9,6 +9,10 @@
  * stream rng.fork('pcgrad:' + step). Everything is linear, so it runs in coefficient space on
  * the Gram matrix (T^2 d / 2 flops once) and finishes with one weighted row sum; the per-task
  * coefficients are exposed as info.taskCoefs. Zero-norm tasks are never projected on.
+ *
+ * selfProjection (default false, the paper's Algorithm 1 and TorchJD): true reproduces the
+ * official code, GradCraft's copy and LibMTL, whose loop over the shuffled tasks includes i
+ * itself, so g_i^pc is projected onto the original g_i when it has turned against it.
  * Modes: param and rep.
  */
 import type { BalanceContext, Grad } from '../balancer.ts';
@@ -17,6 +21,7 @@ import { BaseBalancer, oneOf, pcgradCoefs, resolveOptions, stepRng, type Options
 
 export const pcgradOptions: OptionsSpec = {
   reduction: { default: 'sum', check: oneOf('sum', 'mean'), doc: "'sum' (paper's code) or 'mean'" },
+  selfProjection: { default: false, check: oneOf(true, false), doc: "also project g_i^pc onto g_i itself (official code, LibMTL); false: the paper" },
 };
 
 export class PCGrad extends BaseBalancer {
@@ -31,7 +36,7 @@ export class PCGrad extends BaseBalancer {
   protected run(G: Grad, T: number, d: number, ctx: BalanceContext, out: Grad): void {
     const K = this.gramChecked(G, T, d);
     const C = this.infoArray('taskCoefs', T * T);
-    pcgradCoefs(K, T, stepRng(this.id, ctx), C, this.info!.conflictSets);
+    pcgradCoefs(K, T, stepRng(this.id, ctx), C, this.info!.conflictSets, this.options.selfProjection as boolean);
     const w = this.infoArray('weights', T);
     coefWeights(C, T, this.options.reduction === 'mean' ? 1 / T : 1, w);
     weightedRowSum(G, T, d, w, out);
