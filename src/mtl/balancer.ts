@@ -66,6 +66,12 @@ export interface BalancerInfo {
    * y_t, not this step's rows). Absent or null otherwise.
    */
   taskWeights?: Float64Array | null;
+  /**
+   * Per-task factors f applied to the rows before the method's own step, when there are any
+   * (GradCraft's eq. 5: g^_t = f_t g_t, whose norms may be an EMA carried in the state), so a
+   * certifier can rebuild the adjusted gradients from K. Absent or null otherwise.
+   */
+  rowScales?: Float64Array | null;
   /** For each task, the tasks it was projected against (when ctx.diagnostics). */
   conflictSets: number[][] | null;
   /** Human-readable notes on fallbacks taken (pseudo-inverse, zero-norm task, infeasible...). */

@@ -20,6 +20,7 @@
  */
 import { getBackend } from '../tensor/backends/registry.ts';
 import type { Grad } from './balancer.ts';
+import { lstsqMinNorm } from './solvers/lstsq.ts';
 
 export const SPD_PIVOT_TOL = 1e-10;
 export const PINV_RCOND = 1e-12;
@@ -323,100 +324,9 @@ export function projectSimplex(v: ArrayLike<number>, n: number, out: Float64Arra
 // lives in solvers/simplex.ts; the old names stay importable from here.
 export { minNormPoint as minNormSimplex, minNormFrankWolfe, type MinNormReport } from './solvers/simplex.ts';
 
-export interface NnqpReport {
-  iterations: number;
-  converged: boolean;
-  /** max_j max(0, -(A x - b)_j) after scaling: how far the KKT feasibility is violated. */
-  violation: number;
-}
-
-/**
- * Non-negative quadratic program min_{x >= 0} 1/2 x^T A x - b^T x for symmetric PSD A, by the
- * Lawson-Hanson active-set method (on the normal equations form). The KKT conditions are
- * A x - b >= 0, x >= 0, x_j (A x - b)_j = 0. With A = M^T M and b = M^T y this is NNLS.
- * A and b are rescaled by max diag(A) internally; the solution is unchanged by that.
- */
-export function nnqp(A: ArrayLike<number>, b: ArrayLike<number>, n: number, x: Float64Array, maxIter = 3 * n + 20): NnqpReport {
-  x.fill(0, 0, n);
-  let scale = 0;
-  for (let i = 0; i < n; i++) scale = Math.max(scale, A[i * n + i]);
-  if (!(scale > 0)) return { iterations: 0, converged: true, violation: 0 };
-  const a = new Float64Array(n * n), bb = new Float64Array(n);
-  for (let i = 0; i < n * n; i++) a[i] = A[i] / scale;
-  let bmax = 0;
-  for (let i = 0; i < n; i++) { bb[i] = b[i] / scale; bmax = Math.max(bmax, Math.abs(bb[i])); }
-  const tol = 1e-12 * Math.max(1, bmax);
-  const P = new Uint8Array(n);
-  const w = new Float64Array(n), z = new Float64Array(n);
-  let it = 0, converged = false;
-  const residual = (): void => {
-    for (let i = 0; i < n; i++) {
-      let s = bb[i];
-      for (let j = 0; j < n; j++) s -= a[i * n + j] * x[j];
-      w[i] = s;
-    }
-  };
-  for (; it < maxIter; it++) {
-    residual();
-    let jmax = -1, wmax = tol;
-    for (let i = 0; i < n; i++) if (!P[i] && w[i] > wmax) { wmax = w[i]; jmax = i; }
-    if (jmax < 0) { converged = true; break; }
-    P[jmax] = 1;
-    for (let inner = 0; inner <= n; inner++) {
-      const idx: number[] = [];
-      for (let i = 0; i < n; i++) if (P[i]) idx.push(i);
-      const m = idx.length;
-      const Ap = new Float64Array(m * m), bp = new Float64Array(m), zp = new Float64Array(m);
-      for (let r = 0; r < m; r++) {
-        bp[r] = bb[idx[r]];
-        for (let c = 0; c < m; c++) Ap[r * m + c] = a[idx[r] * n + idx[c]];
-      }
-      solveSPD(Ap, m, bp, zp);
-      z.fill(0);
-      for (let r = 0; r < m; r++) z[idx[r]] = zp[r];
-      let ok = true;
-      for (let r = 0; r < m; r++) if (!(zp[r] > 0)) ok = false;
-      if (ok) { x.set(z); break; }
-      let alpha = 1;
-      for (let r = 0; r < m; r++) {
-        const i = idx[r];
-        if (!(zp[r] > 0)) {
-          const den = x[i] - zp[r];
-          alpha = Math.min(alpha, den > 0 ? x[i] / den : 0);
-        }
-      }
-      for (let r = 0; r < m; r++) {
-        const i = idx[r];
-        x[i] += alpha * (z[i] - x[i]);
-        if (!(x[i] > 0)) { x[i] = 0; P[i] = 0; }
-      }
-      if (idx.every((i) => !P[i])) break;
-    }
-  }
-  residual();
-  let violation = 0;
-  for (let i = 0; i < n; i++) violation = Math.max(violation, w[i]);
-  return { iterations: it, converged, violation };
-}
-
-/**
- * Non-negative least squares min_{x >= 0} |M x - y| for M stored m x n row-major, through
- * `nnqp` on M^T M and M^T y (fine for the tiny, tall systems here).
- */
-export function nnls(M: ArrayLike<number>, y: ArrayLike<number>, m: number, n: number, x: Float64Array): NnqpReport {
-  const A = new Float64Array(n * n), b = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let r = 0; r < m; r++) s += M[r * n + i] * M[r * n + j];
-      A[i * n + j] = s;
-    }
-    let s = 0;
-    for (let r = 0; r < m; r++) s += M[r * n + i] * y[r];
-    b[i] = s;
-  }
-  return nnqp(A, b, n, x);
-}
+// The non-negative QP / NNLS live in solvers/nnqp.ts (row-normalised, relative tolerances,
+// safe when the active columns are dependent); re-exported for existing callers.
+export { nnqp, nnls, type NnqpReport, type NnlsReport } from './solvers/nnqp.ts';
 
 /** Quadratic form c^T K c (for norms of linear combinations of rows, from the Gram matrix). */
 export function quadForm(K: ArrayLike<number>, T: number, c: ArrayLike<number>, cOff = 0): number {
@@ -433,8 +343,8 @@ export function quadForm(K: ArrayLike<number>, T: number, c: ArrayLike<number>, 
 
 /**
  * Solve the general n x n system M x = b: LU with partial pivoting when every pivot is above
- * 1e-12 of the largest |entry|; otherwise the minimum-norm least-squares solution through the
- * pseudo-inverse of M^T M (conditioning squared, acceptable for a fallback on tiny systems).
+ * 1e-12 of the largest |entry|; otherwise the minimum-norm least-squares solution by an SVD
+ * with the relative rank tolerance n eps sigma_max (solvers/lstsq.ts).
  */
 export function solveGeneral(M: ArrayLike<number>, n: number, b: ArrayLike<number>, x: Float64Array): SolveReport {
   const a = Float64Array.from({ length: n * n }, (_, i) => M[i]);
@@ -466,17 +376,6 @@ export function solveGeneral(M: ArrayLike<number>, n: number, b: ArrayLike<numbe
     }
     return { method: 'lu', rank: n };
   }
-  const MtM = new Float64Array(n * n), Mtb = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let r = 0; r < n; r++) s += M[r * n + i] * M[r * n + j];
-      MtM[i * n + j] = s;
-    }
-    let s = 0;
-    for (let r = 0; r < n; r++) s += M[r * n + i] * b[r];
-    Mtb[i] = s;
-  }
-  const rank = pinvSolveSym(MtM, n, Mtb, x, 1e-20);
-  return { method: 'pinv', rank };
+  const rep = lstsqMinNorm(M, n, n, b, x);
+  return { method: 'pinv', rank: rep.rank };
 }

@@ -23,8 +23,9 @@
  *
  * Modes: param and rep (the paper applies IMTL-G to the shared-representation gradients).
  */
-import type { BalanceContext, BalancerState, Grad } from '../balancer.ts';
-import { solveGeneral, weightedRowSum } from '../linalg.ts';
+import type { BalanceContext, BalancerInfo, BalancerState, Certificate, CertificateCondition, Grad } from '../balancer.ts';
+import { weightedRowSum } from '../linalg.ts';
+import { lstsqMinNorm, svdJacobi } from '../solvers/lstsq.ts';
 import { BaseBalancer, ScalarAdam, checkState, isNum, numArray, oneOf, requireLosses, resolveOptions, type OptionsSpec } from './common.ts';
 
 export const imtlOptions: OptionsSpec = {
@@ -32,31 +33,197 @@ export const imtlOptions: OptionsSpec = {
   lr: { default: 1e-3, check: isNum(0, 10), doc: 'Adam learning rate of the IMTL-L scales s_t' },
 };
 
-/** IMTL-G weights alpha from the Gram matrix K (T x T); returns a note or null. */
-export function imtlgWeights(K: ArrayLike<number>, T: number, alpha: Float64Array): string | null {
+/**
+ * Rank threshold of IMTL-G's scaled system, times max(m, n) eps max(1, sigma_max): its entries
+ * are differences of cosines taken from K, which a Gram matrix of long rows knows only to a few
+ * hundred eps, so a smaller singular value is indistinguishable from 0.
+ */
+export const IMTL_RANK_FACTOR = 256;
+/** Tolerance of the relative residuals of IMTL-G's certificate. */
+export const IMTL_TOL = 1e-9;
+const EPS = 2.220446049250313e-16;
+
+/** The documented system in alpha_{2:m}, column-scaled by 1 / (n_ref + n_c) (see `imtlgWeights`). */
+interface ImtlSystem {
+  /** Live tasks, reference first. */
+  order: number[];
+  n: number;
+  /** M (n x n) and rhs of M x = rhs, x = alpha over order[1..]. */
+  M: Float64Array;
+  rhs: Float64Array;
+  colScale: Float64Array;
+  tol: number;
+}
+
+function imtlSystem(K: ArrayLike<number>, T: number, order: number[]): ImtlSystem {
+  const m = order.length, n = m - 1;
+  const nt = order.map((t) => Math.sqrt(K[t * T + t]));
+  const cos = (p: number, q: number): number => (p === q ? 1 : K[order[p] * T + order[q]] / (nt[p] * nt[q]));
+  const M = new Float64Array(n * n), rhs = new Float64Array(n), colScale = new Float64Array(n);
+  for (let c = 0; c < n; c++) colScale[c] = 1 / (nt[0] + nt[c + 1]);
+  for (let r = 0; r < n; r++) {
+    // <u_0 - u_r, g_0> and <u_0 - u_r, g_0 - g_c> through cosines: no norm is squared.
+    rhs[r] = nt[0] * (1 - cos(r + 1, 0));
+    for (let c = 0; c < n; c++) {
+      M[r * n + c] = nt[0] * (1 - cos(r + 1, 0)) - nt[c + 1] * (cos(0, c + 1) - cos(r + 1, c + 1));
+    }
+  }
+  // sigma_max of the scaled matrix is at most its Frobenius norm; the threshold uses the latter
+  // bound's scale only through max(1, .), where 1 is the scale of the unit-vector data.
+  let fro = 0;
+  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) fro += (M[r * n + c] * colScale[c]) ** 2;
+  const tol = IMTL_RANK_FACTOR * n * EPS * Math.max(1, Math.sqrt(fro));
+  return { order, n, M, rhs, colScale, tol };
+}
+
+export interface ImtlgReport {
+  /** Numerical rank of the scaled system and its size m - 1 (m live tasks). */
+  rank: number;
+  size: number;
+  note: string | null;
+}
+
+/**
+ * IMTL-G weights alpha from the Gram matrix K (T x T). The documented system M x = rhs in
+ * x = alpha_{2:m} (reference = the first live task) is column-scaled to unit-vector size,
+ * M_rc / (n_1 + n_c) = <u_1 - u_r, (g_1 - g_c) / (n_1 + n_c)>, whose entries are at most 2
+ * whatever the norms, and its rank is decided there (`IMTL_RANK_FACTOR`). Rank deficient: the
+ * minimum-norm least-squares x of the truncated system (solvers/lstsq.ts), with a note. Full
+ * rank: the solution is unique, and it is computed with the smallest-norm task as reference,
+ * so alpha_ref = 1 - sum(others) does not cancel when the norms are spread.
+ */
+export function imtlgWeights(K: ArrayLike<number>, T: number, alpha: Float64Array): ImtlgReport {
   alpha.fill(0, 0, T);
   const idx: number[] = [];
   for (let t = 0; t < T; t++) if (K[t * T + t] > 0) idx.push(t);
   const m = idx.length;
-  if (m === 0) return 'all gradients are zero';
-  if (m === 1) { alpha[idx[0]] = 1; return null; }
-  const n = idx.map((t) => Math.sqrt(K[t * T + t]));
-  // <u_p, g_q> = K_pq / n_p over live indices p, q.
-  const ug = (p: number, q: number): number => K[idx[p] * T + idx[q]] / n[p];
-  const M = new Float64Array((m - 1) * (m - 1)), rhs = new Float64Array(m - 1), a = new Float64Array(m - 1);
-  for (let r = 0; r < m - 1; r++) {
-    // row r: U_r = u_0 - u_{r+1}
-    rhs[r] = ug(0, 0) - ug(r + 1, 0);
-    for (let c = 0; c < m - 1; c++) {
-      // <u_0 - u_{r+1}, g_0 - g_{c+1}>
-      M[r * (m - 1) + c] = ug(0, 0) - ug(0, c + 1) - ug(r + 1, 0) + ug(r + 1, c + 1);
+  if (m === 0) return { rank: 0, size: 0, note: 'all gradients are zero: the update is 0 for any alpha' };
+  if (m === 1) { alpha[idx[0]] = 1; return { rank: 0, size: 0, note: null }; }
+  let sys = imtlSystem(K, T, idx);
+  const x = new Float64Array(m - 1);
+  let rep = lstsqMinNorm(sys.M, sys.n, sys.n, sys.rhs, x, { colScale: sys.colScale, tol: sys.tol });
+  const rank = rep.rank;
+  if (rank === m - 1) {
+    let small = 0;
+    for (let p = 1; p < m; p++) if (K[idx[p] * T + idx[p]] < K[idx[small] * T + idx[small]]) small = p;
+    if (small !== 0) {
+      const alt = imtlSystem(K, T, [idx[small], ...idx.filter((_, p) => p !== small)]);
+      const xa = new Float64Array(m - 1);
+      const ra = lstsqMinNorm(alt.M, alt.n, alt.n, alt.rhs, xa, { colScale: alt.colScale, tol: alt.tol });
+      if (ra.rank === m - 1) { sys = alt; x.set(xa); rep = ra; }
     }
   }
-  const rep = solveGeneral(M, m - 1, rhs, a);
   let s = 0;
-  for (let r = 0; r < m - 1; r++) { alpha[idx[r + 1]] = a[r]; s += a[r]; }
-  alpha[idx[0]] = 1 - s;
-  return rep.method === 'pinv' ? `singular D U^T (rank ${rep.rank} of ${m - 1}): least-squares alpha` : null;
+  for (let r = 0; r < m - 1; r++) { alpha[sys.order[r + 1]] = x[r]; s += x[r]; }
+  alpha[sys.order[0]] = 1 - s;
+  const note = rank < m - 1
+    ? `singular D U^T: numerical rank ${rank} of ${m - 1} (singular values of the scaled system up to ${rep.sigmaMaxDropped.toExponential(2)} dropped, threshold ${sys.tol.toExponential(2)}): minimum-norm least-squares alpha_{2:T}`
+    : null;
+  return { rank, size: m - 1, note };
+}
+
+/**
+ * IMTL-G's certificate from K (diag(lossWeights) K diag(lossWeights) for 'hybrid'), the
+ * reported weights and the options. Always: alpha = 0 on zero-norm tasks and sum alpha = 1.
+ * Full rank: equal projections, max_t |<d, u_t> - <d, u_1>| / sum_t |alpha_t| |g_t|. Rank
+ * deficient (same rank decision as the solver): the normal-equation residual of the scaled
+ * least-squares problem, |Ms^T (Ms y - rhs)| / (s (s |y| + |rhs|)) with s = max(1, |Ms|_F),
+ * and minimality, |projection of x onto the numerical null space| / |x|. Tolerance IMTL_TOL.
+ */
+export function certifyImtl(
+  K0: Float64Array, T: number, info: BalancerInfo, options: Readonly<Record<string, unknown>>, _ctx: BalanceContext,
+): Certificate {
+  const problem = 'IMTL-G: sum alpha = 1 and equal projections <d, u_t>; minimum-norm least squares in alpha_{2:T} when singular';
+  if (options.variant === 'l') return { problem: 'IMTL-L: closed-form loss weights, no problem solved', status: 'optimal', conditions: [], ok: true };
+  const conditions: CertificateCondition[] = [];
+  const add = (name: string, residual: number): void => {
+    conditions.push({ name, residual, tol: IMTL_TOL, ok: residual <= IMTL_TOL });
+  };
+  const w = info.weights, lw = options.variant === 'hybrid' ? info.lossWeights : null;
+  if (!w || (options.variant === 'hybrid' && !lw)) {
+    conditions.push({ name: 'weights (and lossWeights for hybrid) reported', residual: Infinity, tol: IMTL_TOL, ok: false });
+    return { problem, status: 'unverified', conditions, ok: false };
+  }
+  const K = Float64Array.from(K0);
+  const alpha = Float64Array.from(w);
+  if (lw) {
+    for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) K[i * T + j] *= lw[i] * lw[j];
+    for (let t = 0; t < T; t++) alpha[t] = lw[t] !== 0 ? w[t] / lw[t] : 0;
+  }
+  const idx: number[] = [];
+  let dead = 0;
+  for (let t = 0; t < T; t++) {
+    if (K[t * T + t] > 0) idx.push(t);
+    else dead = Math.max(dead, Math.abs(alpha[t]));
+  }
+  add('alpha = 0 on zero-norm tasks', dead);
+  const m = idx.length;
+  if (m === 0) return { problem, status: 'optimal', conditions, ok: conditions.every((c) => c.ok) };
+  let sum = 0, sumAbs = 0;
+  for (const t of idx) { sum += alpha[t]; sumAbs += Math.abs(alpha[t]); }
+  add('sum alpha = 1', Math.abs(sum - 1) / Math.max(1, sumAbs));
+  const sys = m > 1 ? imtlSystem(K, T, idx) : null;
+  const { s: sig, V } = sys ? svdJacobi(scaleCols(sys), sys.n, sys.n) : { s: new Float64Array(0), V: new Float64Array(0) };
+  const dropped: number[] = [];
+  for (let j = 0; j < sig.length; j++) if (!(sig[j] > sys!.tol)) dropped.push(j);
+  if (!sys || dropped.length === 0) {
+    const nt = idx.map((t) => Math.sqrt(K[t * T + t]));
+    let scale = 0;
+    for (let p = 0; p < m; p++) scale += Math.abs(alpha[idx[p]]) * nt[p];
+    const proj = idx.map((t, p) => {
+      let s = 0;
+      for (const q of idx) s += alpha[q] * K[q * T + t];
+      return s / nt[p];
+    });
+    let r = 0;
+    for (let p = 1; p < m; p++) r = Math.max(r, Math.abs(proj[p] - proj[0]));
+    add('equal projections <d, u_t> (full rank)', scale > 0 ? r / scale : r);
+    return { problem, status: conditions.every((c) => c.ok) ? 'optimal' : 'unverified', conditions, ok: conditions.every((c) => c.ok) };
+  }
+  const n = sys.n, Ms = scaleCols(sys);
+  const x = idx.slice(1).map((t) => alpha[t]);
+  const y = x.map((v, c) => v / sys.colScale[c]);
+  let fro = 0, yn = 0, bn = 0;
+  for (let i = 0; i < n * n; i++) fro += Ms[i] * Ms[i];
+  for (let c = 0; c < n; c++) { yn += y[c] * y[c]; bn += sys.rhs[c] * sys.rhs[c]; }
+  const sc = Math.max(1, Math.sqrt(fro));
+  const res = new Float64Array(n);
+  for (let r = 0; r < n; r++) {
+    let v = -sys.rhs[r];
+    for (let c = 0; c < n; c++) v += Ms[r * n + c] * y[c];
+    res[r] = v;
+  }
+  let ne = 0;
+  for (let c = 0; c < n; c++) {
+    let v = 0;
+    for (let r = 0; r < n; r++) v += Ms[r * n + c] * res[r];
+    ne += v * v;
+  }
+  const den = sc * (sc * Math.sqrt(yn) + Math.sqrt(bn));
+  add(`least-squares normal equations (rank ${n - dropped.length} of ${n})`, den > 0 ? Math.sqrt(ne) / den : Math.sqrt(ne));
+  // Null space of the truncated original M: diag(colScale) V_j for the dropped j.
+  const N = dropped.map((j) => Float64Array.from({ length: n }, (_, k) => sys.colScale[k] * V[k * n + j]));
+  const xp = Float64Array.from(x);
+  const lsq = new Float64Array(N.length);
+  const Nm = new Float64Array(n * N.length);
+  for (let k = 0; k < n; k++) for (let a = 0; a < N.length; a++) Nm[k * N.length + a] = N[a][k];
+  lstsqMinNorm(Nm, n, N.length, xp, lsq);
+  let pn = 0, xn = 0;
+  for (let k = 0; k < n; k++) {
+    let v = 0;
+    for (let a = 0; a < N.length; a++) v += Nm[k * N.length + a] * lsq[a];
+    pn += v * v;
+    xn += x[k] * x[k];
+  }
+  add('minimum norm: alpha_{2:T} orthogonal to the numerical null space', xn > 0 ? Math.sqrt(pn / xn) : 0);
+  const ok = conditions.every((c) => c.ok);
+  return { problem, status: ok ? 'optimal' : 'unverified', conditions, ok };
+}
+
+function scaleCols(sys: ImtlSystem): Float64Array {
+  const n = sys.n, out = new Float64Array(n * n);
+  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) out[r * n + c] = sys.M[r * n + c] * sys.colScale[c];
+  return out;
 }
 
 export class IMTL extends BaseBalancer {
@@ -99,16 +266,24 @@ export class IMTL extends BaseBalancer {
       this.infoArray('lossWeights', T).set(lw);
     }
     if (v === 'l') {
+      this.info!.certificate = null;
       w.set(lw!);
       weightedRowSum(G, T, d, w, out);
       return;
     }
     const K = this.gramChecked(G, T, d);
-    if (lw) for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) K[i * T + j] *= lw[i] * lw[j];
-    const note = imtlgWeights(K, T, w);
-    if (note) this.note(ctx, note);
+    const Kw = lw ? Float64Array.from(K) : K;
+    if (lw) for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) Kw[i * T + j] *= lw[i] * lw[j];
+    const rep = imtlgWeights(Kw, T, w);
+    if (rep.note) this.note(ctx, rep.note);
     if (lw) for (let t = 0; t < T; t++) w[t] *= lw[t];
     weightedRowSum(G, T, d, w, out);
+    const info = this.info!;
+    info.certificate = certifyImtl(K, T, info, this.options, ctx);
+    if (!info.certificate.ok) {
+      const bad = info.certificate.conditions.filter((c) => !c.ok).map((c) => `${c.name} ${c.residual.toExponential(2)} > ${c.tol}`);
+      this.note(ctx, `certificate not verified: ${bad.join('; ')}`);
+    }
   }
 
   override reset(): void {

@@ -15,10 +15,10 @@ import { DBMTL, dbmtlOptions } from './dbmtl.ts';
 import { DWA, dwaOptions } from './dwa.ts';
 import { EW, ewOptions } from './ew.ts';
 import { GradCraft, gradcraftOptions } from './gradcraft.ts';
-import { GradCraftExact, gradcraftExactOptions } from './gradcraft-exact.ts';
+import { GradCraftExact, certifyGradcraftExact, gradcraftExactOptions } from './gradcraft-exact.ts';
 import { GradDrop, graddropOptions } from './graddrop.ts';
 import { GradVac, gradvacOptions } from './gradvac.ts';
-import { IMTL, imtlOptions } from './imtl.ts';
+import { IMTL, certifyImtl, imtlOptions } from './imtl.ts';
 import { MGDA, mgdaOptions } from './mgda.ts';
 import { MoCo, mocoOptions } from './moco.ts';
 import { MultiBalance, multibalanceOptions } from './multibalance.ts';
@@ -49,10 +49,10 @@ export const balancers = {
   'pcgrad+': { summary: 'GradCraft eq. 5 magnitude step, then PCGrad', options: pcgradPlusOptions, create: (o) => new PCGradPlus(o) },
   gradvac: { summary: 'gradient vaccine (Wang et al. 2021)', options: gradvacOptions, create: (o) => new GradVac(o) },
   cagrad: { summary: 'conflict-averse gradient descent (Liu et al. 2021)', options: cagradOptions, create: (o) => new CAGrad(o) },
-  imtl: { summary: 'impartial MTL: IMTL-G / IMTL-L / hybrid (Liu et al. 2021)', options: imtlOptions, create: (o) => new IMTL(o) },
+  imtl: { summary: 'impartial MTL: IMTL-G / IMTL-L / hybrid (Liu et al. 2021)', options: imtlOptions, create: (o) => new IMTL(o), certify: certifyImtl },
   dbmtl: { summary: 'dual-balancing MTL (Lin et al. 2023)', options: dbmtlOptions, create: (o) => new DBMTL(o) },
   gradcraft: { summary: 'GradCraft (Bai et al. 2024): eq. 5 magnitude + eq. 6-9 global projection', options: gradcraftOptions, create: (o) => new GradCraft(o) },
-  'gradcraft-exact': { summary: 'GradCraft with non-negative multipliers against every task (NNLS)', options: gradcraftExactOptions, create: (o) => new GradCraftExact(o) },
+  'gradcraft-exact': { summary: 'GradCraft with non-negative multipliers against every task (NNLS)', options: gradcraftExactOptions, create: (o) => new GradCraftExact(o), certify: certifyGradcraftExact },
   multibalance: { summary: 'MultiBalance (He et al. 2024), Algorithm 3', options: multibalanceOptions, create: (o) => new MultiBalance(o) },
   graddrop: { summary: 'gradient sign dropout (Chen et al. 2020)', options: graddropOptions, create: (o) => new GradDrop(o) },
   moco: { summary: 'MoCo (Fernando et al. 2023)', options: mocoOptions, create: (o) => new MoCo(o) },
