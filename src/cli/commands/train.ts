@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { setBackend, getBackend } from '../../tensor/backends/registry.ts';
+import { chooseBackend, getBackend, UnknownBackendError } from '../../tensor/backends/registry.ts';
 import {
-  ConfigError, loadConfigPlugins, pluginPath, PluginError, pluginsRelativeTo, resolveConfig, train, TrainingDivergedError, type TaskScore, type TrainResult,
+  ConfigError, loadConfigPlugins, pluginPath, PluginError, pluginsRelativeTo, resolveConfig, resumeCommand, train, TrainingDivergedError,
+  TrainingInterruptedError, type TaskScore, type TrainResult,
 } from '../../train/index.ts';
 import { CliError } from '../errors.ts';
 import { collect, keyValue, readJsonObject, setDotted } from '../flags.ts';
@@ -12,8 +13,9 @@ import { printJson } from '../output.ts';
  * priority: the defaults, `--config cfg.json`, then the flags. Without `--data` it trains on
  * the synthetic default. With `--json` the LAST stdout line is one JSON object: config, tasks,
  * valid (mean_auc and per task), test (per task {auc, gauc, ne}, av_a, av_g), best_epoch,
- * stopped_early, timing, run_dir. Progress goes to stderr. Exit codes: 2 for a bad config,
- * 3 when the NaN / Inf guard stopped training, 1 otherwise.
+ * stopped_early, timing, run_dir, backend. Progress goes to stderr. Exit codes: 2 for a bad
+ * config, 3 when the NaN / Inf guard stopped training, 130 after Ctrl-C (SIGINT: the run stops
+ * at the next step and prints the command that resumes it), 1 otherwise.
  */
 interface TrainFlags {
   data?: string;
@@ -38,6 +40,8 @@ interface TrainFlags {
   out?: string;
   resume?: string;
   backend?: string;
+  allowBackendChange?: boolean;
+  usePreviousCheckpoint?: boolean;
   quiet?: boolean;
   json?: boolean;
 }
@@ -114,24 +118,74 @@ function summary(r: TrainResult): string {
   return lines.join('\n') + '\n';
 }
 
-export async function runTrain(f: TrainFlags): Promise<TrainResult> {
-  if (f.backend) setBackend(f.backend);
-  if (f.resume) {
-    const others = Object.entries(f).filter(([k, v]) => !['resume', 'quiet', 'json', 'backend', 'opt', 'set', 'plugin'].includes(k) && v !== undefined);
-    if (others.length || f.opt.length || f.set.length || f.plugin?.length) {
-      throw new CliError(`train: --resume continues a run with its own config.json; drop ${others.map(([k]) => '--' + k).join(', ') || '--opt/--set'}`);
-    }
-  }
+const RESUME_ONLY = ['allowBackendChange', 'usePreviousCheckpoint'] as const;
+const kebab = (k: string): string => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+
+/** The backend from --backend, else MTLKIT_BACKEND; a name that is not a backend is an error. */
+function selectBackend(flag: string | undefined): void {
+  const env = process.env.MTLKIT_BACKEND?.trim();
   try {
-    if (f.resume) return await train({}, { resume: f.resume, quiet: f.quiet });
+    if (flag !== undefined) chooseBackend(flag, '--backend');
+    else if (env) chooseBackend(env, 'MTLKIT_BACKEND');
+  } catch (e) {
+    if (e instanceof UnknownBackendError) throw new CliError(`train: ${e.message}`, 2);
+    throw e;
+  }
+}
+
+/** What Ctrl-C prints: where the run stands and the exact command that continues it. */
+export function interruptMessage(e: TrainingInterruptedError, backendFlag?: string): string {
+  const cmd = resumeCommand(e.runDir, { backend: backendFlag });
+  if (!e.resumable) {
+    return `train: interrupted at step ${e.step}; ${e.runDir} writes no checkpoints (checkpoint: false), so it cannot be resumed: start it again with another --out`;
+  }
+  if (e.epochsSaved === 0) return `train: interrupted at step ${e.step}, before the first epoch ended; to start it again in the same folder: ${cmd}`;
+  return `train: interrupted at step ${e.step}; the checkpoint of epoch ${e.epochsSaved} is in ${e.runDir}; resume with: ${cmd}`;
+}
+
+/** Ctrl-C aborts `controller` (the trainer stops at the next step); a second one exits at once. */
+function abortOnSigint(controller: AbortController): () => void {
+  const handler = (): void => {
+    if (controller.signal.aborted) {
+      process.stderr.write('mtlkit: train: interrupted again; exiting now (the last epoch checkpoint is kept)\n');
+      process.exit(130);
+    }
+    process.stderr.write('mtlkit: train: stopping after this step (Ctrl-C again to exit at once)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', handler);
+  return () => process.off('SIGINT', handler);
+}
+
+export async function runTrain(f: TrainFlags): Promise<TrainResult> {
+  selectBackend(f.backend);
+  if (f.resume) {
+    const others = Object.entries(f).filter(([k, v]) => !['resume', 'quiet', 'json', 'backend', 'opt', 'set', 'plugin', ...RESUME_ONLY].includes(k) && v !== undefined);
+    if (others.length || f.opt.length || f.set.length || f.plugin?.length) {
+      throw new CliError(`train: --resume continues a run with its own config.json; drop ${others.map(([k]) => kebab(k)).join(', ') || '--opt/--set'}`);
+    }
+  } else {
+    const stray = RESUME_ONLY.filter((k) => f[k]);
+    if (stray.length) throw new CliError(`train: ${stray.map(kebab).join(', ')} only applies with --resume DIR`);
+  }
+  const controller = new AbortController();
+  const release = abortOnSigint(controller);
+  try {
+    const signal = controller.signal;
+    if (f.resume) {
+      return await train({}, { resume: f.resume, quiet: f.quiet, signal, allowBackendChange: f.allowBackendChange, usePreviousCheckpoint: f.usePreviousCheckpoint });
+    }
     const raw = configFromFlags(f);
     await loadConfigPlugins(raw);
     resolveConfig(raw); // fail on a bad config before any data is loaded
-    return await train(raw, { quiet: f.quiet });
+    return await train(raw, { quiet: f.quiet, signal });
   } catch (e) {
     if (e instanceof ConfigError || e instanceof PluginError) throw new CliError(`train: ${e.message}`, 2);
     if (e instanceof TrainingDivergedError) throw new CliError(`train: ${e.message}`, 3);
+    if (e instanceof TrainingInterruptedError) throw new CliError(interruptMessage(e, f.backend), 130);
     throw e;
+  } finally {
+    release();
   }
 }
 
@@ -159,8 +213,10 @@ export function registerTrain(program: Command): void {
     .option('--config <file>', 'a TrainConfig JSON (flags override it)')
     .option('--plugin <module>', 'a module to import first, e.g. one that calls registerBalancer (repeatable; added to config.plugins)', collect, [])
     .option('--out <dir>', 'run folder (default runs/<method>-<mode>-s<seed>-<time>)')
-    .option('--resume <dir>', 'continue an interrupted run from its last checkpoint')
-    .option('--backend <name>', 'kernel backend: js | wasm | gpu | auto (default MTLKIT_BACKEND or js)')
+    .option('--resume <dir>', 'continue an interrupted run from its last checkpoint (on the backend it recorded)')
+    .option('--use-previous-checkpoint', 'with --resume: continue from checkpoint/state.prev.ckpt (when state.ckpt is damaged)')
+    .option('--allow-backend-change', 'with --resume: continue on another backend than the run recorded (not bit-exact)')
+    .option('--backend <name>', 'kernel backend: js | wasm | gpu | auto (default MTLKIT_BACKEND, else wasm; js if wasm cannot load, with a warning)')
     .option('--quiet', 'no progress output')
     .option('--json', 'print the result as one JSON object on the last stdout line')
     .action(async (flags: TrainFlags) => {
