@@ -2,12 +2,18 @@
  * The local executor: at most `workers` trial processes at a time on this machine, one process per
  * trial, so a crash or a timeout loses only that trial. A failed attempt goes to the back of the
  * queue and is retried up to `retries` more times; then the trial is reported failed with its error.
+ * A config error (the runner's exit code 2) is reported at once: no attempt could fix it.
+ *
+ * Each trial owns `<workDir>/trials/<id>/` (its config file and, with the default runner, its
+ * run folder `run/`). Every attempt starts by emptying that folder, so what a killed or failed
+ * attempt (or an interrupted sweep) left there is replaced, never left beside a new run.
  */
 import type { ChildProcess } from 'node:child_process';
 import { hostname } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrialRecord } from './results.ts';
-import { killTree, runTrial } from './runner.ts';
+import { killTree, retryable, runTrial } from './runner.ts';
 import type { Trial } from './spec.ts';
 
 export interface ExecutorEvents {
@@ -24,7 +30,7 @@ export interface LocalPoolOptions {
   workers: number;
   retries: number;
   timeoutSec?: number;
-  /** Trial config files go to `<workDir>/trials/<id>/config.json`. */
+  /** Trial folders: `<workDir>/trials/<id>/` (config.json, and what the runner writes under `{trialDir}`). */
   workDir: string;
   signal?: AbortSignal;
 }
@@ -45,11 +51,13 @@ export async function runLocalPool(trials: Trial[], opts: LocalPoolOptions, even
       if (!next) return;
       const { trial, attempt } = next;
       const dir = join(opts.workDir, 'trials', trial.id);
+      rmSync(dir, { recursive: true, force: true });
       events.onStart?.(trial, attempt);
       let child: ChildProcess | undefined;
       const outcome = await runTrial(trial.config, {
         runner: opts.runner,
         configPath: join(dir, 'config.json'),
+        trialDir: dir,
         timeoutSec: opts.timeoutSec,
         env: { MTLKIT_TRIAL_ID: trial.id, MTLKIT_TRIAL_DIR: dir, MTLKIT_TRIAL_ATTEMPT: String(attempt) },
         onSpawn: (c) => {
@@ -63,7 +71,7 @@ export async function runLocalPool(trials: Trial[], opts: LocalPoolOptions, even
       const base = { trial: trial.id, config: trial.config, attempts: attempt, durationMs: outcome.durationMs, ranOn };
       if (outcome.ok) {
         events.onFinish({ ...base, status: 'ok', result: outcome.result, finishedAt: new Date().toISOString() });
-      } else if (attempt <= opts.retries) {
+      } else if (attempt <= opts.retries && retryable(outcome)) {
         events.onRetry?.(trial, attempt, outcome.error);
         pending.push({ trial, attempt: attempt + 1 });
       } else {

@@ -10,15 +10,16 @@
  * crash picks up the results the workers produced meanwhile. The results file itself is written
  * only by the sweep, once per trial id.
  */
-import { Queue, QueueEvents, WaitingError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Queue, QueueEvents, UnrecoverableError, WaitingError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { ChildProcess } from 'node:child_process';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isPlainObject, type JsonObject } from './fields.ts';
 import type { ExecutorEvents } from './local-pool.ts';
 import { checkRedis, ConnectionWatch, parseRedisUrl, QueueError, redactUrl } from './redis.ts';
 import type { TrialRecord } from './results.ts';
-import { killTree, runTrial } from './runner.ts';
+import { killTree, retryable, runTrial } from './runner.ts';
+import { removeQuietly, removeStaleWorkDirs, workerDir } from './work-dir.ts';
 import type { Trial } from './spec.ts';
 
 export const DEFAULT_QUEUE_NAME = 'mtlkit-sweep';
@@ -244,7 +245,10 @@ export interface WorkerOptions {
   /** Exit after this many seconds without work (default: run until stopped). */
   idleExitSec?: number;
   connectionTimeoutSec?: number;
-  /** Trial config files go under here (default: a folder in the OS temp dir). */
+  /**
+   * Trial folders `<workDir>/trials/<id>/` (config.json, and the run folder `run/` with the
+   * default runner). Default: a temp folder the worker removes, trial by trial and when it stops.
+   */
   workDir?: string;
   signal?: AbortSignal;
   onEvent?: (e: WorkerEvent) => void;
@@ -263,7 +267,8 @@ export async function runWorker(opts: WorkerOptions): Promise<{ done: number; fa
   const connection = bullConnection(opts.url);
   const name = opts.queueName ?? DEFAULT_QUEUE_NAME;
   const ranOn = `${hostname()}:${process.pid}`;
-  const workDir = opts.workDir ?? join(tmpdir(), `mtlkit-worker-${process.pid}`);
+  const { dir: workDir, owned } = workerDir(opts.workDir);
+  removeStaleWorkDirs();
   const children = new Set<ChildProcess>();
   const emit = (e: WorkerEvent): void => opts.onEvent?.(e);
   let stopping = false;
@@ -278,12 +283,16 @@ export async function runWorker(opts: WorkerOptions): Promise<{ done: number; fa
     running++;
     emit({ event: 'start', trial: data.trialId, attempt });
     let child: ChildProcess | undefined;
+    const trialDir = join(workDir, 'trials', data.trialId);
+    // Whatever an earlier attempt of this trial left here (killed, failed) is not this attempt's.
+    removeQuietly(trialDir);
     try {
       const outcome = await runTrial(data.config, {
         runner: opts.runner,
-        configPath: join(workDir, data.trialId, `attempt-${attempt}`, 'config.json'),
+        configPath: join(trialDir, 'config.json'),
+        trialDir,
         timeoutSec: opts.timeoutSec ?? data.timeoutSec,
-        env: { MTLKIT_TRIAL_ID: data.trialId, MTLKIT_TRIAL_ATTEMPT: String(attempt), MTLKIT_TRIAL_DIR: join(workDir, data.trialId) },
+        env: { MTLKIT_TRIAL_ID: data.trialId, MTLKIT_TRIAL_ATTEMPT: String(attempt), MTLKIT_TRIAL_DIR: trialDir },
         onSpawn: (c) => {
           child = c;
           children.add(c);
@@ -297,13 +306,15 @@ export async function runWorker(opts: WorkerOptions): Promise<{ done: number; fa
       if (!outcome.ok) {
         failed++;
         emit({ event: 'failed', trial: data.trialId, attempt, error: outcome.error });
-        throw new Error(outcome.error);
+        // BullMQ fails an UnrecoverableError's job at once, whatever attempts are left.
+        throw retryable(outcome) ? new Error(outcome.error) : new UnrecoverableError(outcome.error);
       }
       done++;
       emit({ event: 'done', trial: data.trialId, durationMs: outcome.durationMs });
       return { result: outcome.result, durationMs: outcome.durationMs, ranOn };
     } finally {
       if (child) children.delete(child);
+      if (owned) removeQuietly(trialDir);
       running--;
       lastBusy = Date.now();
     }
@@ -362,6 +373,8 @@ export async function runWorker(opts: WorkerOptions): Promise<{ done: number; fa
     opts.signal?.removeEventListener('abort', onAbort);
     watch.stop();
     for (const c of children) killTree(c, 'SIGKILL');
+    if (owned) removeQuietly(workDir);
+    removeStaleWorkDirs();
   }
   emit({ event: 'stop', reason: stopReason, done, failed });
   if (fatal) throw fatal instanceof QueueError ? fatal : new QueueError(`Redis at ${redactUrl(opts.url)}: ${fatal.message}`);

@@ -3,6 +3,9 @@
  * `--config <file> --json`, and parses the LAST non-empty stdout line as the result JSON (the
  * trainer's `--json` contract). A crash, a non-zero exit, a timeout or a last line that is not a
  * JSON object is a failure carrying the tail of stderr, so one bad trial never takes the sweep down.
+ *
+ * Exit code 2 (CONFIG_ERROR_EXIT, what `mtlkit train` returns for a bad config, option or method)
+ * marks a failure that no retry can fix: the executors record it at once instead of retrying.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,6 +15,9 @@ import { isPlainObject, type JsonObject } from './fields.ts';
 
 /** The package root, from this file's location (not the caller's cwd). */
 export const PACKAGE_ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+
+/** A runner's exit code for a trial whose config can never work (validation error, unknown method, bad option). */
+export const CONFIG_ERROR_EXIT = 2;
 
 /** `<node> --import tsx <root>/src/cli/main.ts train`: the trainer, then `--config <file> --json`. */
 export function defaultRunner(): string[] {
@@ -24,9 +30,17 @@ export function defaultRunner(): string[] {
   return [process.execPath, '--import', tsx, join(PACKAGE_ROOT, 'src/cli/main.ts'), 'train'];
 }
 
-/** The full argv for one trial: `{config}` placeholders are substituted, else `--config F --json` appended. */
-export function runnerArgv(runner: string[], configPath: string): string[] {
-  const argv = runner.map((a) => a.replaceAll('{config}', configPath));
+/** The default trial command with the run folder inside the trial's folder (`{trialDir}/run`). */
+export function trainerRunner(): string[] {
+  return [...defaultRunner(), '--out', '{trialDir}/run'];
+}
+
+/**
+ * The full argv for one trial: `{config}` (and `{trialDir}`) placeholders are substituted, else
+ * `--config F --json` appended.
+ */
+export function runnerArgv(runner: string[], configPath: string, trialDir = dirname(configPath)): string[] {
+  const argv = runner.map((a) => a.replaceAll('{config}', configPath).replaceAll('{trialDir}', trialDir));
   if (!runner.some((a) => a.includes('{config}'))) argv.push('--config', configPath, '--json');
   // A bare "node" means this very Node, so a sweep works where "node" is not on PATH.
   if (argv[0] === 'node') argv[0] = process.execPath;
@@ -37,6 +51,8 @@ export interface RunTrialOptions {
   runner: string[];
   /** Where the trial's config file is written. */
   configPath: string;
+  /** What `{trialDir}` in the runner stands for (default: the config file's folder). */
+  trialDir?: string;
   timeoutSec?: number;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
@@ -44,15 +60,38 @@ export interface RunTrialOptions {
   onSpawn?: (child: ChildProcess) => void;
 }
 
+/**
+ * Why an attempt failed. Only `config` is final (the runner exited with CONFIG_ERROR_EXIT);
+ * the others (a crash, a kill, a timeout, a bad last line, a runner that would not start) may
+ * pass on another attempt.
+ */
+export type FailureKind = 'config' | 'crash' | 'timeout' | 'output' | 'spawn';
+
 export type TrialOutcome =
   | { ok: true; result: JsonObject; durationMs: number }
-  | { ok: false; error: string; durationMs: number };
+  | { ok: false; kind: FailureKind; error: string; durationMs: number };
+
+/** Whether another attempt could succeed. */
+export const retryable = (o: TrialOutcome): boolean => !o.ok && o.kind !== 'config';
 
 const TAIL_CHARS = 2000;
 
 export function tail(text: string, chars = TAIL_CHARS): string {
   const t = text.trimEnd();
   return t.length <= chars ? t : '...' + t.slice(t.length - chars);
+}
+
+/**
+ * A failure message whose first line stands alone (consoles print only that line): what
+ * happened and the last line of stderr. The whole tail follows under "stderr tail:" when it
+ * has more than that one line; with nothing on stderr there is no tail section at all.
+ */
+export function failureMessage(what: string, stderr: string): string {
+  const t = tail(stderr);
+  if (!t) return what;
+  const lines = t.split('\n').filter((l) => l.trim() !== '');
+  const last = lines[lines.length - 1]!.trim();
+  return lines.length > 1 ? `${what}: ${last}\nstderr tail:\n${t}` : `${what}: ${last}`;
 }
 
 /** Parses the last non-empty line of stdout as a JSON object. */
@@ -72,7 +111,7 @@ export function parseLastLine(stdout: string): JsonObject | string {
 export function runTrial(config: JsonObject, opts: RunTrialOptions): Promise<TrialOutcome> {
   mkdirSync(dirname(opts.configPath), { recursive: true });
   writeFileSync(opts.configPath, JSON.stringify(config, null, 2) + '\n');
-  const argv = runnerArgv(opts.runner, opts.configPath);
+  const argv = runnerArgv(opts.runner, opts.configPath, opts.trialDir);
   const started = Date.now();
   return new Promise((resolvePromise) => {
     let stdout = '';
@@ -96,7 +135,7 @@ export function runTrial(config: JsonObject, opts: RunTrialOptions): Promise<Tri
         detached: process.platform !== 'win32',
       });
     } catch (err) {
-      finish({ ok: false, error: `cannot start runner ${argv[0]}: ${(err as Error).message}`, durationMs: 0 });
+      finish({ ok: false, kind: 'spawn', error: `cannot start runner ${argv[0]}: ${(err as Error).message}`, durationMs: 0 });
       return;
     }
     opts.onSpawn?.(child);
@@ -117,18 +156,16 @@ export function runTrial(config: JsonObject, opts: RunTrialOptions): Promise<Tri
         }, opts.timeoutSec * 1000)
       : undefined;
     child.on('error', (err) => {
-      finish({ ok: false, error: `cannot start runner ${argv[0]}: ${err.message}`, durationMs: Date.now() - started });
+      finish({ ok: false, kind: 'spawn', error: `cannot start runner ${argv[0]}: ${err.message}`, durationMs: Date.now() - started });
     });
     child.on('close', (code, signal) => {
       const durationMs = Date.now() - started;
-      const errTail = tail(stderr);
-      const withTail = (msg: string): string => (errTail ? `${msg}; stderr tail:\n${errTail}` : msg);
-      if (timedOut) return finish({ ok: false, error: withTail(`timed out after ${opts.timeoutSec} s`), durationMs });
-      if (code !== 0) {
-        return finish({ ok: false, error: withTail(signal ? `killed by ${signal}` : `exited with code ${code}`), durationMs });
-      }
+      const fail = (kind: FailureKind, what: string): void => finish({ ok: false, kind, error: failureMessage(what, stderr), durationMs });
+      if (timedOut) return fail('timeout', `timed out after ${opts.timeoutSec} s`);
+      if (code === CONFIG_ERROR_EXIT) return fail('config', `exited with code ${code} (a config error: not retried)`);
+      if (code !== 0) return fail('crash', signal ? `killed by ${signal}` : `exited with code ${code}`);
       const parsed = parseLastLine(stdout);
-      if (typeof parsed === 'string') return finish({ ok: false, error: withTail(parsed), durationMs });
+      if (typeof parsed === 'string') return fail('output', parsed);
       finish({ ok: true, result: parsed, durationMs });
     });
   });

@@ -7,7 +7,8 @@
  *   results.jsonl   one TrialRecord per line, owned by this process
  *   best.json       the selected trial: id, metric value, config, test and valid metrics
  *   spec.json       the spec as parsed (for the record)
- *   trials/<id>/    config.json handed to the runner (local pool)
+ *   trials/<id>/    config.json handed to the runner and, with the default runner, the trial's
+ *                   run folder run/ (local pool; emptied at the start of each attempt)
  */
 import { availableParallelism } from 'node:os';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { runLocalPool, type ExecutorEvents } from './local-pool.ts';
 import { Progress, type ProgressOptions } from './progress.ts';
 import { runQueueSweep } from './queue.ts';
 import { ResultsFile, type TrialRecord } from './results.ts';
-import { defaultRunner } from './runner.ts';
+import { trainerRunner } from './runner.ts';
 import { selectBest, type BestTrial } from './select.ts';
 import { expandTrials, type SweepSpec } from './spec.ts';
 
@@ -119,7 +120,7 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions): Promise<Swe
       await runLocalPool(
         toRun,
         {
-          runner: opts.runner ?? spec.runner ?? defaultRunner(),
+          runner: opts.runner ?? spec.runner ?? trainerRunner(),
           workers: opts.workers ?? spec.workers ?? availableParallelism(),
           retries, timeoutSec, workDir: opts.outDir, signal: opts.signal,
         },

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { CliError } from '../errors.ts';
 import { printJson } from '../output.ts';
-import { DEFAULT_QUEUE_NAME, defaultRunner, QueueError, runWorker, type WorkerEvent } from '../../sweep/index.ts';
+import { DEFAULT_QUEUE_NAME, QueueError, runWorker, trainerRunner, type WorkerEvent } from '../../sweep/index.ts';
 import { abortOnSignals, intOption, parseRunner, secondsOption } from './sweep.ts';
 
 interface WorkerCliOptions {
@@ -22,6 +22,7 @@ interface WorkerCliOptions {
   maxStalled?: number;
   idleExit?: number;
   connectionTimeout?: number;
+  workDir?: string;
   quiet?: boolean;
   json?: boolean;
 }
@@ -40,6 +41,7 @@ export function registerWorker(program: Command): void {
     .option('--max-stalled <n>', 'how often a trial may lose its worker before it is failed (default 2)', intOption('--max-stalled', 0))
     .option('--idle-exit <sec>', 'exit after this long without a trial (default: run until stopped)', secondsOption('--idle-exit'))
     .option('--connection-timeout <sec>', 'exit with an error when Redis is unreachable this long', secondsOption('--connection-timeout'), 30)
+    .option('--work-dir <dir>', "keep each trial's folder (config.json, run/) under DIR/trials/<id> (default: a temp folder, removed trial by trial)")
     .option('--quiet', 'print nothing but errors')
     .option('--json', 'one JSON object per line for each event (ready, start, done, failed, stop)')
     .action(async (opts: WorkerCliOptions) => {
@@ -57,7 +59,7 @@ export function registerWorker(program: Command): void {
         await runWorker({
           url: opts.queue,
           queueName: opts.queueName,
-          runner: opts.runner ? parseRunner(opts.runner) : defaultRunner(),
+          runner: opts.runner ? parseRunner(opts.runner) : trainerRunner(),
           concurrency: opts.workers ?? availableParallelism(),
           timeoutSec: opts.timeout,
           lockDurationMs: opts.lockDuration,
@@ -65,6 +67,7 @@ export function registerWorker(program: Command): void {
           maxStalledCount: opts.maxStalled,
           idleExitSec: opts.idleExit,
           connectionTimeoutSec: opts.connectionTimeout,
+          workDir: opts.workDir,
           signal: controller.signal,
           onEvent,
         });
