@@ -1,8 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configFromFlags } from '../../src/cli/commands/train.ts';
+import { configFromFlags, interruptMessage, runTrain } from '../../src/cli/commands/train.ts';
+import { TrainingInterruptedError } from '../../src/train/index.ts';
 import { resolveConfig } from '../../src/train/config.ts';
 import { tmp } from './helpers.ts';
 
@@ -70,5 +71,47 @@ describe('mtlkit train', () => {
     const missing = mtlkit(['train', '--plugin', join(dir, 'nope.ts'), '--method', 'unit-mean', '--json']);
     expect(missing.status).toBe(2);
     expect(missing.stderr.trim()).toMatch(/^mtlkit: train: plugin .*nope\.ts: no such file/);
+  });
+
+  it('--backend cuda (or MTLKIT_BACKEND=cuda) is an error listing the backends; resume-only flags need --resume', async () => {
+    const r = mtlkit(['train', '--backend', 'cuda']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe("mtlkit: train: --backend 'cuda' is not a backend; valid: js, wasm, gpu, auto");
+    const was = process.env.MTLKIT_BACKEND;
+    process.env.MTLKIT_BACKEND = 'cuda';
+    try {
+      await expect(runTrain({ opt: [], set: [] })).rejects.toMatchObject({ exitCode: 2, message: "train: MTLKIT_BACKEND 'cuda' is not a backend; valid: js, wasm, gpu, auto" });
+    } finally {
+      if (was === undefined) delete process.env.MTLKIT_BACKEND;
+      else process.env.MTLKIT_BACKEND = was;
+    }
+    await expect(runTrain({ opt: [], set: [], usePreviousCheckpoint: true })).rejects.toThrow(/--use-previous-checkpoint only applies with --resume DIR/);
+  });
+
+  it('the interrupt message gives the exact command (quoted, with the --backend given)', () => {
+    expect(interruptMessage(new TrainingInterruptedError('runs/a b', 3, 40, true), 'js'))
+      .toBe("train: interrupted at step 40; the checkpoint of epoch 3 is in runs/a b; resume with: mtlkit train --resume 'runs/a b' --backend js");
+    expect(interruptMessage(new TrainingInterruptedError('r', 0, 2, true))).toMatch(/before the first epoch ended; .*: mtlkit train --resume r$/);
+    expect(interruptMessage(new TrainingInterruptedError('r', 0, 9, false))).toMatch(/cannot be resumed/);
+  });
+
+  it('SIGINT stops the run with exit code 130 and prints the command that resumes it', async () => {
+    const out = join(tmp(), 'run');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', ...tiny, '--epochs', '500', '--diagnostics-every', '0', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let sent = false;
+    const code = await new Promise<number | null>((done) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (!sent && /epoch 1\/500/.test(stderr)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      });
+      child.on('close', (c) => done(c));
+    });
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain(`resume with: mtlkit train --resume ${out}`);
+    expect(existsSync(join(out, 'checkpoint', 'state.ckpt'))).toBe(true);
   });
 });
