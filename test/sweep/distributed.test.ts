@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkRedis, expandTrials, parseSpec, QueueError, runSweep } from '../../src/sweep/index.ts';
 import { CLI, countBy, FAKE_RUNNER, ROOT, readResults, readRuns, tempDir } from './helpers.ts';
@@ -36,14 +37,15 @@ async function until(cond: () => boolean, what: string, pollMs = 50): Promise<vo
 }
 
 const children: ChildProcess[] = [];
-function startWorker(url: string, queueName: string): ChildProcess {
+/** A `mtlkit worker` process; `tmp` becomes its TMPDIR, so its temp folders can be listed. */
+function startWorker(url: string, queueName: string, tmp?: string): ChildProcess {
   const w = spawn(
     process.execPath,
     [
       '--import', 'tsx', CLI, 'worker', '--queue', url, '--queue-name', queueName, '--workers', '1',
       '--runner', JSON.stringify(FAKE_RUNNER), '--lock-duration', '1500', '--stalled-interval', '500', '--json',
     ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: tmp ? { ...process.env, TMPDIR: tmp } : process.env },
   );
   w.stdout!.resume();
   w.stderr!.resume();
@@ -101,8 +103,10 @@ describe.skipIf(!hasRedis)('distributed sweep (BullMQ on a private redis-server)
       retries: 0,
     });
     const ids = expandTrials(spec).map((t) => t.id);
-    const victim = startWorker(url, queueName);
-    const survivor = startWorker(url, queueName);
+    const workerTmp = join(dir, 'tmp');
+    mkdirSync(workerTmp);
+    const victim = startWorker(url, queueName, workerTmp);
+    const survivor = startWorker(url, queueName, workerTmp);
 
     const sweep = runSweep(spec, { outDir: join(dir, 'out'), queue: url, queueName, pollMs: 300, progress: { quiet: true } });
     // Kill the victim while it has a trial running (the fake trial's parent pid is its worker).
@@ -121,6 +125,13 @@ describe.skipIf(!hasRedis)('distributed sweep (BullMQ on a private redis-server)
     expect(recs.find((r) => r.trial === killedTrial)!.attempts).toBeGreaterThanOrEqual(2);
     expect(summary.best?.config.lr).toBe(1e-3);
     expect(survivor.exitCode).toBeNull();
+    // The killed worker could not remove its temp folder; the survivor does when it stops.
+    await until(() => readdirSync(workerTmp).includes(`mtlkit-worker-${survivor.pid}`), 'the survivor\'s work folder');
+    expect(readdirSync(workerTmp)).toContain(`mtlkit-worker-${victim.pid}`);
+    survivor.kill('SIGTERM');
+    await until(() => survivor.exitCode !== null || survivor.signalCode !== null, 'the survivor to stop');
+    // (tsx keeps its compile cache there too: only the workers' folders are counted.)
+    expect(readdirSync(workerTmp).filter((f) => f.startsWith('mtlkit-worker-'))).toEqual([]);
 
     // A fresh output folder on the same queue adopts the finished jobs: nothing runs again.
     const before = readRuns(logFile).length;
@@ -136,17 +147,21 @@ describe.skipIf(!hasRedis)('distributed sweep (BullMQ on a private redis-server)
     const queueName = 'fail-test';
     const spec = parseSpec({
       base: { fake: { logFile } },
-      grid: [{ lr: [1e-3] }, { lr: [1e-4], 'fake.crash': [true] }],
+      grid: [{ lr: [1e-3] }, { lr: [1e-4], 'fake.crash': [true] }, { lr: [1e-5], 'fake.configError': [true] }],
     });
-    const [good, bad] = expandTrials(spec);
+    const [good, bad, config] = expandTrials(spec);
     startWorker(url, queueName);
     const s = await runSweep(spec, { outDir: dir, queue: url, queueName, retries: 1, pollMs: 300, progress: { quiet: true } });
-    expect(s).toMatchObject({ done: 1, failed: 1 });
-    expect(s.failures[0]!.trial).toBe(bad!.id);
-    expect(s.failures[0]!.error).toMatch(/exited with code 3.*\n?.*deliberate crash/s);
-    expect(s.failures[0]!.attempts).toBe(2);
+    expect(s).toMatchObject({ done: 1, failed: 2 });
+    const failure = new Map(s.failures.map((f) => [f.trial, f]));
+    expect(failure.get(bad!.id)!.error).toMatch(/^exited with code 3: fake-trial: deliberate crash/);
+    expect(failure.get(bad!.id)!.attempts).toBe(2);
+    // A config error fails its job at once (UnrecoverableError), whatever retries are left.
+    expect(failure.get(config!.id)!.error).toMatch(/^exited with code 2 \(a config error: not retried\)/);
+    expect(failure.get(config!.id)!.attempts).toBe(1);
     const runs = countBy(readRuns(logFile).map(([id]) => id));
     expect(runs.get(bad!.id)).toBe(2);
+    expect(runs.get(config!.id)).toBe(1);
     expect(runs.get(good!.id)).toBe(1);
   });
 });
