@@ -46,7 +46,7 @@ export function svdJacobi(A: ArrayLike<number>, m: number, n: number): Svd {
           gamma += wp * wq;
         }
         // Columns already orthogonal to working precision: rotating would only add noise.
-        if (gamma === 0 || Math.abs(gamma) <= EPS * Math.sqrt(alpha * beta)) continue;
+        if (gamma === 0 || Math.abs(gamma) <= EPS * Math.sqrt(alpha) * Math.sqrt(beta)) continue;
         rotated = true;
         const zeta = (beta - alpha) / (2 * gamma);
         const t = Math.sign(zeta || 1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));

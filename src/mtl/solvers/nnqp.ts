@@ -4,8 +4,8 @@
  * NNLS, min_{x >= 0} |E x - f|, by Lawson and Hanson's active-set method (1974, ch. 23) in its
  * least-squares form: each subproblem is solved on the columns of E themselves (`lstsqMinNorm`,
  * an SVD), never on E^T E, so its conditioning is not squared. A column enters only when it
- * makes an angle of less than 90 degrees with the residual by a relative margin (w_j > tol |e_j|
- * |r|); in exact arithmetic such a column is independent of the passive ones, so the passive set
+ * makes an angle of less than 90 degrees with the residual by a relative margin, and by more
+ * than the rounding of E^T r (w_j > |e_j| max(tol |r|, 64 eps (|f| + sum_k |e_k| x_k))); in exact arithmetic such a column is independent of the passive ones, so the passive set
  * stays of full column rank however many columns there are (T > d included), and when rounding
  * makes it dependent the minimum-norm solve still returns a point of the passive face.
  *
@@ -75,16 +75,16 @@ export function nnls(E: ArrayLike<number>, f: ArrayLike<number>, m: number, n: n
   let it = 0, converged = false;
   for (; it < maxIter; it++) {
     const rn = residual();
-    // The residual itself is known only to about eps (|f| + sum |e_j| x_j): below that a
-    // column's angle with it is noise.
+    // A column enters when it points along the residual by a relative margin, and by more than
+    // the rounding of E^T r itself, about eps |e_j| (|f| + sum_k |e_k| x_k).
     let xs = fNorm;
     for (let j = 0; j < n; j++) xs += colNorm[j] * x[j];
-    const rFloor = Math.max(rn, 64 * EPS * xs);
+    const floor = Math.max(NNLS_ENTER_TOL * rn, 64 * EPS * xs);
     let jmax = -1, best = 0;
     for (let j = 0; j < n; j++) {
       if (P[j] || blocked[j] || !(colNorm[j] > 0)) continue;
-      const c = w[j] / (colNorm[j] * rFloor);
-      if (c > NNLS_ENTER_TOL && c > best) { best = c; jmax = j; }
+      const c = w[j] / colNorm[j];
+      if (c > floor && c > best) { best = c; jmax = j; }
     }
     if (jmax < 0) { converged = true; break; }
     P[jmax] = 1;
