@@ -10,7 +10,7 @@
 import type { Balancer, Certifier } from '../balancer.ts';
 import { BalancerOptionError } from '../balancer.ts';
 import type { OptionsSpec } from './common.ts';
-import { CAGrad, cagradOptions } from './cagrad.ts';
+import { CAGrad, cagradOptions, certifyCagrad } from './cagrad.ts';
 import { DBMTL, dbmtlOptions } from './dbmtl.ts';
 import { DWA, dwaOptions } from './dwa.ts';
 import { EW, ewOptions } from './ew.ts';
@@ -19,7 +19,7 @@ import { GradCraftExact, certifyGradcraftExact, gradcraftExactOptions } from './
 import { GradDrop, graddropOptions } from './graddrop.ts';
 import { GradVac, gradvacOptions } from './gradvac.ts';
 import { IMTL, certifyImtl, imtlOptions } from './imtl.ts';
-import { MGDA, mgdaOptions } from './mgda.ts';
+import { certifyMgda, MGDA, mgdaOptions } from './mgda.ts';
 import { MoCo, mocoOptions } from './moco.ts';
 import { MultiBalance, multibalanceOptions } from './multibalance.ts';
 import { PCGrad, pcgradOptions } from './pcgrad.ts';
@@ -44,11 +44,11 @@ export const balancers = {
   ew: { summary: 'equal weights 1/T', options: ewOptions, create: (o) => new EW(o) },
   uc: { summary: 'uncertainty weighting (Kendall et al. 2018)', options: ucOptions, create: (o) => new UC(o) },
   dwa: { summary: 'dynamic weight average (Liu et al. 2019)', options: dwaOptions, create: (o) => new DWA(o) },
-  mgda: { summary: 'min-norm point of the convex hull (Sener and Koltun 2018)', options: mgdaOptions, create: (o) => new MGDA(o) },
+  mgda: { summary: 'min-norm point of the convex hull (Sener and Koltun 2018)', options: mgdaOptions, create: (o) => new MGDA(o), certify: certifyMgda },
   pcgrad: { summary: 'projecting conflicting gradients (Yu et al. 2020)', options: pcgradOptions, create: (o) => new PCGrad(o) },
   'pcgrad+': { summary: 'GradCraft eq. 5 magnitude step, then PCGrad', options: pcgradPlusOptions, create: (o) => new PCGradPlus(o) },
   gradvac: { summary: 'gradient vaccine (Wang et al. 2021)', options: gradvacOptions, create: (o) => new GradVac(o) },
-  cagrad: { summary: 'conflict-averse gradient descent (Liu et al. 2021)', options: cagradOptions, create: (o) => new CAGrad(o) },
+  cagrad: { summary: 'conflict-averse gradient descent (Liu et al. 2021)', options: cagradOptions, create: (o) => new CAGrad(o), certify: certifyCagrad },
   imtl: { summary: 'impartial MTL: IMTL-G / IMTL-L / hybrid (Liu et al. 2021)', options: imtlOptions, create: (o) => new IMTL(o), certify: certifyImtl },
   dbmtl: { summary: 'dual-balancing MTL (Lin et al. 2023)', options: dbmtlOptions, create: (o) => new DBMTL(o) },
   gradcraft: { summary: 'GradCraft (Bai et al. 2024): eq. 5 magnitude + eq. 6-9 global projection', options: gradcraftOptions, create: (o) => new GradCraft(o) },
