@@ -83,13 +83,15 @@ function presetHelp(): string {
     '',
     'Sizes: --quick = 30,000 synthetic rows, ple-paper, batch 256, lr 2e-3, 2 epochs (what `npm start` runs);',
     'full (default) = 50,000 rows, ple-paper, batch 256, lr 1e-3, <= 40 epochs, patience 5; --size toy is for tests.',
-    '--set model=ple-paper for the paper backbone (docs/experiments.md says why it is not the default).',
+    '--set model=ple-lite for the lighter model (no FM, no dropout, Glorot init; docs/experiments.md).',
     'Examples:',
-    '  npm start                                              # table2 --quick --workers 2',
-    '  npm run -s mtlkit -- experiment tau --quick --workers 2',
-    '  npm run -s mtlkit -- experiment table2 --seeds 3 --out runs/experiments/t2',
-    '  npm run -s mtlkit -- experiment table2 --grid grid.json  # select lr / batch / L2 / options on validation first',
-    'Run again with the same --out to resume: finished runs are reused.',
+    `  npm start                                                      # table2 --quick --workers 2: ${presets.table2.runTime.quick.replace(/ \(.*\)$/, '')}`,
+    '  npm run -s mtlkit -- experiment tau --quick --workers 2        # Figure 2',
+    '  npm run -s mtlkit -- experiment table2 --seeds 3 --workers 2   # full size, mean ± std over 3 seeds',
+    '  npm run -s mtlkit -- experiment multibalance --quick           # MultiBalance Tables 2-4, Figure 2',
+    '  npm run -s mtlkit -- experiment table2 --grid grid.json        # select lr / batch / L2 / options on validation first',
+    'Run again with the same --out to resume: finished runs are reused. An --out whose runs have another',
+    'config (changed --set, --epochs, ...) is refused before anything runs, and nothing in it changes.',
   );
   return lines.join('\n');
 }

@@ -1,6 +1,6 @@
 /** `mtlkit experiment`: --help, --json, bad input. */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { presetNames } from '../../../src/train/experiments/index.ts';
@@ -14,7 +14,12 @@ describe('mtlkit experiment', () => {
     const r = cli('--help');
     expect(r.status).toBe(0);
     for (const p of presetNames) expect(r.stdout).toMatch(new RegExp(`\\n  ${p}\\s+\\S`));
-    expect(r.stdout.match(/--quick: about [\d.]+ min .*; full: about [\d.]+ (min|h)/g)).toHaveLength(presetNames.length);
+    expect(r.stdout.match(/--quick: about [\d.]+ (s|min) .*; full: about [\d.]+ (min|h)/g)).toHaveLength(presetNames.length);
+    // npm start's time is the one docs/experiments.md and the README state.
+    expect(r.stdout).toMatch(/npm start +# table2 --quick --workers 2: about 70 s on 2 cores\n/);
+    const docs = readFileSync('docs/experiments.md', 'utf8'), readme = readFileSync('README.md', 'utf8');
+    expect(docs).toMatch(/npm start +# GradCraft Table 2, about 70 s/);
+    expect(readme).toMatch(/about 70 seconds on 2 cores/);
   });
 
   it('--json prints the tables as the last stdout line and writes the folder', () => {
