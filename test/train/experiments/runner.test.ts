@@ -1,5 +1,5 @@
 /** The runner: determinism across workers, resume, bad input, the grid search helper. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/train/config.ts';
@@ -15,6 +15,8 @@ describe('experiment runner', () => {
     const b = await toy('table3', { workers: 2 });
     expect(metrics(b.experiment.rows)).toEqual(metrics(a.experiment.rows));
     expect(b.markdown).toBe(a.markdown);
+    // The worker processes' job files are gone; the run folders hold the results.
+    expect(existsSync(join(b.dir, '.jobs'))).toBe(false);
     const again = await runExperiment('table3', { size: 'toy', out: a.dir, quiet: true, renderRuns: false, backend: 'wasm' });
     expect(again.runs.every((r) => r.reused)).toBe(true);
     expect(metrics(again.experiment.rows)).toEqual(metrics(a.experiment.rows));
