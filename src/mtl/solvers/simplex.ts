@@ -143,9 +143,9 @@ export function minNormPoint(K: ArrayLike<number>, T: number, alpha: Float64Arra
     }
     if (enter < 0 && slack <= tol) return { iterations: it, converged: true };
     const violation = Math.max(worst, slack);
-    if (violation < bestViolation) { bestViolation = violation; best.set(alpha); }
+    if (violation < bestViolation) { bestViolation = violation; best.set(alpha.subarray(0, T)); }
     const face = enter < 0 ? S : [...S, enter];
-    cand.set(alpha);
+    cand.set(alpha.subarray(0, T));
     const next = minorCycle(K, T, m, face, enter, cand);
     // A face solution is kept unless it is clearly worse: its objective may differ from the
     // current one by rounding only (a flat face of dependent rows), and it is the exact point.
