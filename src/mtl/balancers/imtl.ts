@@ -8,9 +8,13 @@
  *   D = [g_1 - g_2, ..., g_1 - g_T],  U = [u_1 - u_2, ..., u_1 - u_T]   (rows)
  *   alpha_{2:T} = g_1 U^T (D U^T)^{-1},  alpha_1 = 1 - sum_{t>=2} alpha_t
  *
- * solved on the Gram matrix ((D U^T) and g_1 U^T are inner products) by LU; a singular D U^T
- * (collinear gradients) falls back to the minimum-norm least-squares solution (a note says
- * so). Zero-norm tasks have no unit direction: they are left out (alpha = 0).
+ * solved on the Gram matrix ((D U^T) and g_1 U^T are inner products, taken through cosines)
+ * by an SVD with its columns scaled to unit-vector size, where the rank is decided
+ * (`imtlgWeights`). A singular D U^T (collinear gradients, T > d + 1) gives the minimum-norm
+ * least-squares alpha_{2:T} of the documented system, and a note with the rank. Zero-norm tasks
+ * have no unit direction: they are left out (alpha = 0). Each combine certifies its answer
+ * (`certifyImtl`): equal projections and sum alpha = 1, or, when singular, the normal equations
+ * and minimality of the norm.
  *
  * IMTL-L (variant 'l', kind 'loss'): learnable s_t, scaled loss e^{s_t} L_t - s_t, so the loss
  * weights are e^{s_t} and d/ds_t = e^{s_t} L_t - 1 (optimum: every scaled loss equals 1). The
