@@ -62,6 +62,8 @@ describe('mtlkit balance', () => {
     expect(() => parseBalanceRequest('{"G": [[1, 2]], "method": "ew", "losses": [1e400]}')).toThrow(/losses\[0\] is not finite \(1e400 overflows/);
     expect(() => parseBalanceRequest('{"G": [[1, 2]], "method"')).toThrow(/not valid JSON/);
     expect(parseBalanceRequest('{"G": [[1, 1e300]], "method": "ew"}')).toEqual({ G: [[1, 1e300]], method: 'ew' });
+    // Finite, but its square overflows inside every balancer's inner products.
+    expect(() => runBalanceRequest({ G: [[-1.3e154], [1]], method: 'mgda' })).toThrow(/G is too large: its squared norm 1\.69e\+308 exceeds 1e\+300/);
   });
 
   it('works end to end through the command line (stdin, --json, exit codes)', () => {

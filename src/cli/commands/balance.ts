@@ -43,6 +43,9 @@ function bad(msg: string): never {
   throw new CliError(`balance: ${msg}${hint}`, 1);
 }
 
+/** Headroom below float64's 1.8e308 for sums of T products of rows. */
+const MAX_SQUARED_NORM = 1e300;
+
 function parseMatrix(v: unknown, where: string): { G: Float64Array; T: number; d: number } {
   if (!Array.isArray(v) || v.length === 0) bad(`${where} must be a non-empty array of rows (one per task)`);
   const rows = v as unknown[];
@@ -58,6 +61,10 @@ function parseMatrix(v: unknown, where: string): { G: Float64Array; T: number; d
       G[t * d + k] = x;
     });
   });
+  // Finite entries can still overflow the inner products every balancer takes (1e155^2).
+  let sq = 0;
+  for (let i = 0; i < G.length; i++) sq += G[i] * G[i];
+  if (!(sq <= MAX_SQUARED_NORM)) bad(`${where} is too large: its squared norm ${sq.toExponential(2)} exceeds ${MAX_SQUARED_NORM}, so inner products of its rows could overflow float64; scale the gradients down`);
   return { G, T, d };
 }
 
