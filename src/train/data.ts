@@ -67,7 +67,9 @@ export async function loadSplits(config: TrainConfig, opts: LoadSplitsOptions = 
   if (s.train.rows === 0 || s.valid.rows === 0) {
     throw new ConfigError(`config.split: ${ds.rows} rows give ${s.train.rows} training and ${s.valid.rows} validation rows; use more data or other ratios`);
   }
-  const fix = src.rules ? 'set "constantLabels": "warn" in the schema to train on it anyway' : 'raise data.rows or drop the task with config.tasks';
+  const fix = !src.rules ? 'raise data.rows or drop the task with config.tasks'
+    : policy === 'error' ? 'set "constantLabels": "warn" in the schema to train on it anyway'
+      : 'it trains anyway ("constantLabels": "warn")';
   const train = constantLabels(s.train, 'training', src, fix);
   if (policy === 'error' && train.length) throw train[0];
   for (const e of train) warn(e.message);
