@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import {
-  BalancerInputError, BalancerOptionError, balancerIds, createBalancer, diagnose, type Balancer, type Diagnostics,
+  BalancerInputError, BalancerOptionError, balancerIds, balancers, createBalancer, diagnose, type Balancer, type BalancerEntry, type Diagnostics,
 } from '../../mtl/index.ts';
 import { Rng } from '../../tensor/rng.ts';
 import { loadPlugins, PluginError } from '../../train/plugins.ts';
@@ -202,10 +202,26 @@ function readRequest(file: string | undefined): Request {
   return parseBalanceRequest(text);
 }
 
+/**
+ * Every registered method's options, default and doc string, for --help: the doc strings are
+ * where conventions are named (e.g. mgda's `apply`: Sener-Koltun's code versus LibMTL).
+ */
+export function methodOptionsHelp(): string {
+  const lines = ['', 'Options per method (the request field "options"):'];
+  for (const id of balancerIds) {
+    const opts = Object.entries((balancers as Record<string, BalancerEntry>)[id].options);
+    if (opts.length === 0) continue;
+    lines.push(`  ${id}`);
+    for (const [name, o] of opts) lines.push(`    ${name} (default ${JSON.stringify(o.default)}): ${o.doc}`);
+  }
+  return lines.join('\n');
+}
+
 export function registerBalance(program: Command): void {
   program
     .command('balance')
     .description(`combine per-task gradients with one balancer, in float64 (methods: ${balancerIds.join(', ')})`)
+    .addHelpText('after', () => methodOptionsHelp())
     .option('--in <file>', 'request JSON file (default: stdin)')
     .option('--json', 'print one JSON object')
     .option('--plugin <module>', 'a module to import first, e.g. one that calls registerBalancer (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])

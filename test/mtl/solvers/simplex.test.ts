@@ -9,6 +9,7 @@ import { minNormKkt, minNormPoint } from '../../../src/mtl/solvers/simplex.ts';
 import { minNormSimplex } from '../../../src/mtl/linalg.ts';
 import { Rng } from '../../../src/tensor/rng.ts';
 import { FAMILIES, familyG, gramOf } from './families.ts';
+import { methodOptionsHelp } from '../../../src/cli/commands/balance.ts';
 
 const ctx = (T: number) => ({ step: 0, rng: new Rng(0), losses: Array.from({ length: T }, (_, t) => 0.1 + 0.7 * t) });
 
@@ -99,6 +100,12 @@ describe('MGDA', () => {
         const again = balancers.mgda.certify(gramOf(G, T), T, info, b.options, c);
         expect(again.ok).toBe(true);
       }), { numRuns: 1200, seed: 15 });
+  });
+
+  it('`mtlkit balance --help` names both conventions of apply', () => {
+    const line = methodOptionsHelp().split('\n').find((l) => l.trim().startsWith('apply'))!;
+    expect(line).toMatch(/'original' d = sum alpha_t g_t \(Sener-Koltun's code/);
+    expect(line).toMatch(/'normalized' d = sum alpha_t g_t \/ n_t \(LibMTL\)/);
   });
 
   it("solver 'frank-wolfe' keeps the paper's solver and says when its answer is not certified", () => {
