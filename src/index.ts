@@ -1,11 +1,9 @@
 /**
- * mtlkit's public API. Each folder exports its own surface from its index.ts; this file
- * gathers them (one line per folder).
+ * mtlkit's public API for Node: the platform-neutral core (./core.ts) with the Node host
+ * installed, plus the parts that need Node (CSV files, the trainer and its run folders).
+ * Each folder exports its own surface from its index.ts.
  */
-export * from './tensor/index.ts';
-export * from './autograd/index.ts';
-export * from './nn/index.ts';
-export * from './mtl/index.ts';
+export { nodeHost } from './platform/install-node.ts';
+export * from './core.ts';
 export * from './data/index.ts';
-export * from './metrics/index.ts';
 export * from './train/index.ts';

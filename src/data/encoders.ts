@@ -7,7 +7,7 @@
  * Buckets: ids 1..edges.length+1 for bucket (edges[j-1], edges[j]] (lower-open), 0 missing.
  * Values: (x - mean) / std, missing -> 0 (the mean).
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { need } from '../platform/host.ts';
 import { DataError } from './errors.ts';
 
 export interface CategoricalEncoder {
@@ -70,15 +70,27 @@ export function quantileEdges(values: Float64Array, buckets: number): number[] {
 
 /** Writes atomically (temporary file, then rename): never a half-written file. */
 export function saveEncoders(path: string, enc: Encoders): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(enc, null, 1) + '\n');
-  renameSync(tmp, path);
+  const files = need('files', 'keep encoders in memory (they are plain JSON: parseEncoders reads them back)');
+  const tmp = files.tempBeside(path);
+  files.writeText(tmp, JSON.stringify(enc, null, 1) + '\n');
+  files.rename(tmp, path);
 }
 
 export function loadEncoders(path: string): Encoders {
+  let text: string;
+  try {
+    text = need('files', 'read the text yourself and call parseEncoders').readText(path);
+  } catch (e) {
+    throw new DataError(path, null, null, `cannot read encoders: ${(e as Error).message}`);
+  }
+  return parseEncoders(text, path);
+}
+
+/** Encoders from their JSON text; `path` names the source in errors. */
+export function parseEncoders(text: string, path = 'encoders'): Encoders {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
     throw new DataError(path, null, null, `cannot read encoders: ${(e as Error).message}`);
   }

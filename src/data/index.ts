@@ -15,10 +15,11 @@ export {
   type SyntheticTask,
 } from './synthetic.ts';
 export { loadCsv, type LoadCsvOptions, type LoadedCsv } from './csv-loader.ts';
-export { loadSchema, validateSchema, DEFAULT_MISSING, type CsvSchema, type LabelRule, type NumericSpec } from './schema.ts';
+export { loadSchema, parseSchema, validateSchema, DEFAULT_MISSING, type CsvSchema, type LabelRule, type NumericSpec } from './schema.ts';
 export {
   saveEncoders,
   loadEncoders,
+  parseEncoders,
   bucketOf,
   quantileEdges,
   vocabMap,

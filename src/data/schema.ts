@@ -19,7 +19,7 @@
  * A numeric column is either bucketised into quantile buckets (a categorical field, the
  * default), used as a standardised value (a dense feature), or both (`"as": "both"`).
  */
-import { readFileSync } from 'node:fs';
+import { need } from '../platform/host.ts';
 import { DataError } from './errors.ts';
 import { didYouMean } from './suggest.ts';
 
@@ -136,11 +136,22 @@ export function describeRule(rule: LabelRule): string {
 }
 
 export function loadSchema(path: string): CsvSchema {
-  let raw: unknown;
+  let text: string;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    text = need('files', 'read the text yourself and call parseSchema').readText(path);
   } catch (e) {
     throw new DataError(path, null, null, `cannot read the schema: ${(e as Error).message}`);
   }
-  return validateSchema(raw, path);
+  return parseSchema(text, path);
+}
+
+/** A schema from its JSON text; `where` names the source in errors. */
+export function parseSchema(text: string, where = 'schema'): CsvSchema {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new DataError(where, null, null, `cannot read the schema: ${(e as Error).message}`);
+  }
+  return validateSchema(raw, where);
 }

@@ -1,9 +1,10 @@
-import * as zlib from 'node:zlib';
+import { host } from '../platform/host.ts';
 
 /**
  * CRC-32 (the zlib / PNG polynomial, reflected 0xEDB88320), for the checkpoint format's section
- * checksums. Node has zlib.crc32 from 20.15 on; mtlkit supports every Node 20, so this file
- * carries a slicing-by-8 twin for older ones. Both give the same numbers (test/nn/io.test.ts).
+ * checksums. Node has zlib.crc32 from 20.15 on, which the Node host offers; this file carries
+ * a slicing-by-8 twin for older Nodes and for hosts without one (a browser). Both give the
+ * same numbers (test/nn/io.test.ts).
  * `crc32(b, crc32(a))` equals `crc32(a ++ b)`, so large buffers can be checked in chunks.
  */
 const TABLES = (() => {
@@ -38,8 +39,7 @@ export function crc32Portable(data: Uint8Array, prev = 0): number {
   return ~c >>> 0;
 }
 
-const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
-
 export function crc32(data: Uint8Array, prev = 0): number {
-  return native ? native(data, prev) >>> 0 : crc32Portable(data, prev);
+  const native = host().crc32;
+  return native ? native(data, prev) : crc32Portable(data, prev);
 }

@@ -4,7 +4,7 @@ export { initialise, fans, DEFAULT_NORMAL_STD, type InitSpec } from './init.ts';
 export { allocStorage } from './alloc.ts';
 export { Optimizer, SGD, Adam, Adagrad, makeOptimizer, type OptimizerName, type OptimizerState } from './optim/index.ts';
 export { l2Penalty, addL2Grad } from './regularize.ts';
-export { saveCheckpoint, loadCheckpoint, readCheckpointHeader, verifyCheckpoint, CheckpointError, type CheckpointHeader, type CheckpointFault, type SaveOptions } from './io.ts';
+export { saveCheckpoint, loadCheckpoint, readCheckpointHeader, verifyCheckpoint, encodeCheckpoint, decodeCheckpoint, CheckpointError, type CheckpointHeader, type CheckpointFault, type SaveOptions } from './io.ts';
 export { Module, Scratch, paramTensor, type LayerOptions } from './module.ts';
 export { Linear, type Activation, type LinearOptions } from './layers/linear.ts';
 export { Dropout } from './layers/dropout.ts';

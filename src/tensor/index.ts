@@ -12,5 +12,7 @@ export { expandInto, reduceInto, sumAxes } from './reduce.ts';
 export { Rng } from './rng.ts';
 export type { Backend, BackendName, BinaryOp, DType, Kernels, Storage, UnaryOp } from './backend.ts';
 export { isFloat64 } from './backend.ts';
-export { getBackend, registerBackend, registeredBackends, setBackend, type BackendFactory } from './backends/registry.ts';
+export {
+  getBackend, initBackend, registerBackend, registeredBackends, setBackend, type BackendFactory,
+} from './backends/registry.ts';
 export { createJsBackend } from './backends/js.ts';

@@ -1,18 +1,16 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { cpus, homedir } from 'node:os';
-import { join } from 'node:path';
 import type { Backend, Storage } from '../backend.ts';
 import { createJsBackend } from './js.ts';
 import { gpuBackend } from './gpu.ts';
 import { wasmBackend } from './wasm.ts';
 import { timeMs } from '../wasm/measure.ts';
+import { host } from '../../platform/host.ts';
 
 /**
  * `auto`: per op and shape class, the backend a one-time calibration measured fastest.
- * The plan is cached on disk (MTLKIT_CACHE_DIR, else $XDG_CACHE_HOME/mtlkit, else
- * ~/.cache/mtlkit), keyed by CPU model, core count, Node version, mtlkit version and the
- * candidates that loaded, so a new machine or release calibrates again (about 2 s, once).
+ * The plan is kept in the host's cache (in Node on disk: MTLKIT_CACHE_DIR, else
+ * $XDG_CACHE_HOME/mtlkit, else ~/.cache/mtlkit), keyed by the host's fingerprint (CPU model,
+ * core count, Node version, mtlkit version) and the candidates that loaded, so a new machine
+ * or release calibrates again (once). A host without a cache calibrates once per process.
  * Storage comes from wasm when it loaded (its kernels then read operands in place; js and
  * gpu.js read those arrays like any other).
  *
@@ -37,29 +35,15 @@ export function classify(op: Op, work: number): ShapeClass {
   return work < 1e4 ? 'small' : work < 1e6 ? 'medium' : 'large';
 }
 
-function cacheDir(): string {
-  if (process.env.MTLKIT_CACHE_DIR) return process.env.MTLKIT_CACHE_DIR;
-  if (process.env.XDG_CACHE_HOME) return join(process.env.XDG_CACHE_HOME, 'mtlkit');
-  return join(homedir(), '.cache', 'mtlkit');
-}
-
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-    return pkg.version;
-  } catch {
-    return 'unknown';
-  }
-}
-
 export function calibrationKey(candidates: string[]): string {
-  const cpu = cpus()[0]?.model ?? 'cpu';
-  const text = [cpu, cpus().length, process.version, version(), candidates.join('+')].join('|');
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const h = host();
+  return h.digest([h.fingerprint(), candidates.join('+')].join('|'));
 }
 
+/** Where the calibration for `key` is kept (a file in Node), for messages. */
 export function calibrationFile(key: string): string {
-  return join(cacheDir(), `auto-plan-${key}.json`);
+  const name = `auto-plan-${key}.json`;
+  return host().cache?.where(name) ?? `(${host().name} host: not kept) ${name}`;
 }
 
 function randomArray(n: number): Float32Array {
@@ -119,23 +103,19 @@ export function calibrate(candidates: Array<[string, Backend]>): Calibration {
 export function loadOrCalibrate(candidates: Array<[string, Backend]>, opts: { fresh?: boolean } = {}): Calibration & { cached: boolean; file: string } {
   const key = calibrationKey(candidates.map(([n]) => n));
   const file = calibrationFile(key);
+  const cache = host().cache;
+  const name = `auto-plan-${key}.json`;
   if (!opts.fresh) {
     try {
-      const c = JSON.parse(readFileSync(file, 'utf8')) as Calibration;
-      if (c.key === key && c.plan) return { ...c, cached: true, file };
+      const text = cache?.read(name);
+      const c = text === undefined ? null : JSON.parse(text) as Calibration;
+      if (c && c.key === key && c.plan) return { ...c, cached: true, file };
     } catch {
-      // No cache yet, or unreadable: calibrate.
+      // Unreadable: calibrate.
     }
   }
   const c = calibrate(candidates);
-  try {
-    mkdirSync(cacheDir(), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(c, null, 2));
-    renameSync(tmp, file);
-  } catch {
-    // A read-only home only costs a calibration per process.
-  }
+  cache?.write(name, JSON.stringify(c, null, 2));
   return { ...c, cached: false, file };
 }
 

@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module';
 import type { Backend, Storage } from '../backend.ts';
 import { createJsBackend } from './js.ts';
 import { GpuBridge } from '../gpu/bridge.ts';
+import { host, need } from '../../platform/host.ts';
 
 /**
  * The gpu.js backend: matmul (all transpose forms), sumAxis and the Gram matrix as gpu.js
@@ -47,8 +47,7 @@ interface GpuModule {
 }
 
 function loadGpuJs(): GpuModule {
-  const require = createRequire(import.meta.url);
-  return require('gpu.js') as GpuModule;
+  return need('gpuJs', 'pass the gpu.js module to the host (createWebHost({ gpuJs }))')() as GpuModule;
 }
 
 /* Kernel bodies: gpu.js parses these functions' source, so they must stay plain functions. */
@@ -111,10 +110,10 @@ function copyRows(rows: unknown, out: Storage, width: number, accumulate: boolea
 export const GRAM_BUCKET = 1 << 16;
 
 export function createGpuBackend(opts: GpuBackendOptions = {}): GpuBackend {
-  if (process.env.MTLKIT_SIMULATE_LOAD_FAILURE?.split(',').includes('gpu')) {
+  if (host().env('MTLKIT_SIMULATE_LOAD_FAILURE')?.split(',').includes('gpu')) {
     throw new Error('simulated load failure (MTLKIT_SIMULATE_LOAD_FAILURE=gpu)');
   }
-  const mode = opts.mode ?? (process.env.MTLKIT_GPU_MODE as GpuMode | undefined) ?? 'webasm';
+  const mode = opts.mode ?? (host().env('MTLKIT_GPU_MODE') as GpuMode | undefined) ?? 'webasm';
   if (!['webasm', 'webgpu', 'async', 'cpu'].includes(mode)) throw new Error(`unknown gpu.js mode "${mode}" (webasm, webgpu, async, cpu)`);
   const js = createJsBackend();
   const cache = new Map<string, GpuKernel>();

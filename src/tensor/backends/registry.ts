@@ -1,12 +1,19 @@
 import type { Backend } from '../backend.ts';
 import { createJsBackend } from './js.ts';
 import { acceleratedBackends } from './auto.ts';
+import { host } from '../../platform/host.ts';
 
 /**
  * Backends are registered by name, not switched on in an `if` (TensorFlow.js's lesson).
  * `MTLKIT_BACKEND` (js | wasm | gpu | auto) picks one on first use; a name that is not
  * registered, or whose factory throws, falls back to js with ONE warning saying why, so a
  * slow fallback is never silent.
+ *
+ * Factories run on first use, not on import: what a backend needs from its surroundings
+ * (kernel bytes, worker threads, gpu.js) it asks of the host (../../platform) only then, so
+ * importing the engine loads nothing platform-specific. `getBackend()` stays synchronous; a
+ * host that must load something asynchronously first (a browser fetching the wasm kernels)
+ * does it in `await initBackend(name)`.
  */
 export type BackendFactory = () => Backend;
 
@@ -24,7 +31,10 @@ export function registeredBackends(): string[] {
   return [...factories.keys()];
 }
 
-/** The active backend; the first call reads MTLKIT_BACKEND (default wasm, the CPU default; js when wasm cannot load). */
+/**
+ * The active backend; the first call reads MTLKIT_BACKEND (default: the host's, wasm in Node,
+ * the CPU default; js when wasm cannot load).
+ */
 export function getBackend(): Backend {
   if (active === null) active = resolve(envBackendName(), false);
   return active;
@@ -65,9 +75,21 @@ export function chooseBackend(name: string, source: string): Backend {
   return setBackend(key);
 }
 
+/**
+ * Readies backend `name` on this host (awaiting what it must load first, e.g. a browser
+ * fetching and compiling the wasm kernels) and makes it active. Unlike `setBackend` it never
+ * falls back: an unknown name is an UnknownBackendError, a failure to start is thrown.
+ */
+export async function initBackend(name: string): Promise<Backend> {
+  const key = name.trim().toLowerCase();
+  if (!factories.has(key)) throw new UnknownBackendError(name, 'initBackend', registeredBackends());
+  await host().prepare?.(key);
+  return setBackend(key, { strict: true });
+}
+
 function envBackendName(): string {
-  const v = typeof process !== 'undefined' ? process.env.MTLKIT_BACKEND : undefined;
-  return v && v.trim() !== '' ? v.trim().toLowerCase() : 'wasm';
+  const v = host().env('MTLKIT_BACKEND');
+  return v && v.trim() !== '' ? v.trim().toLowerCase() : host().defaultBackend();
 }
 
 function resolve(name: string, strict: boolean): Backend {

@@ -1,9 +1,9 @@
-import { availableParallelism } from 'node:os';
 import type { Backend, BinaryOp, DType, Storage, UnaryOp } from '../backend.ts';
 import { createJsBackend } from './js.ts';
 import { WasmHeap } from '../wasm/heap.ts';
 import { loadKernelBytes, relaxedSimdSupported, sharedMemorySupported, simdSupported } from '../wasm/load.ts';
 import { WorkerPool } from '../wasm/pool.ts';
+import { host } from '../../platform/host.ts';
 
 /**
  * The CPU default: WebAssembly SIMD kernels (asm/kernels.ts) over storage that lives in the
@@ -76,12 +76,12 @@ const BINARY: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div:
 const UNARY: Partial<Record<UnaryOp, number>> = { neg: 0, abs: 1, sqrt: 2, relu: 3, square: 4, recip: 5 };
 
 function fmaFromEnv(): boolean {
-  const v = process.env.MTLKIT_WASM_FMA;
+  const v = host().env('MTLKIT_WASM_FMA');
   return v === undefined || v === '' || !['0', 'false', 'off', 'no'].includes(v.toLowerCase());
 }
 
 export function threadsFromEnv(): number | undefined {
-  const v = process.env.MTLKIT_THREADS;
+  const v = host().env('MTLKIT_THREADS');
   if (!v) return undefined;
   const n = Number.parseInt(v, 10);
   if (!Number.isFinite(n) || n < 1) throw new Error(`MTLKIT_THREADS must be a positive integer, got "${v}"`);
@@ -90,7 +90,7 @@ export function threadsFromEnv(): number | undefined {
 
 /** Creates a wasm backend; throws (with the reason) if this host cannot run it. */
 export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
-  if (process.env.MTLKIT_SIMULATE_LOAD_FAILURE?.split(',').includes('wasm')) {
+  if (host().env('MTLKIT_SIMULATE_LOAD_FAILURE')?.split(',').includes('wasm')) {
     throw new Error('simulated load failure (MTLKIT_SIMULATE_LOAD_FAILURE=wasm)');
   }
   if (!simdSupported()) throw new Error('this WebAssembly engine has no SIMD support');
@@ -116,7 +116,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   // Resident storage needs views that survive memory growth: shared memory only.
   const heap = new WasmHeap(memory, k.heapBase(), { residentStorage: shared && (opts.residentStorage ?? true) });
 
-  const wanted = Math.max(1, Math.floor(opts.threads ?? threadsFromEnv() ?? availableParallelism()));
+  const wanted = Math.max(1, Math.floor(opts.threads ?? threadsFromEnv() ?? host().cpuCount()));
   let pool: WorkerPool | null = null;
   let poolError = '';
   if (wanted > 1 && shared) {

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { need, type HostWorker } from '../../platform/host.ts';
 
 /**
  * A synchronous front for gpu.js's asynchronous kernels (WebGPU readback is a Promise).
@@ -10,30 +10,27 @@ import { Worker } from 'node:worker_threads';
  * wakes us. One copy each way, small next to a GPU readback. Calls are serialised.
  */
 export class GpuBridge {
-  private readonly worker: Worker;
+  private readonly worker: HostWorker;
   private readonly ctl = new Int32Array(new SharedArrayBuffer(12));
   private readonly reasonBytes = new Uint8Array(new SharedArrayBuffer(4096));
   private data = new SharedArrayBuffer(1 << 20);
   private keys = new Set<string>();
 
   constructor(readonly mode: string, timeoutMs = 30_000) {
-    this.worker = new Worker(new URL('./worker.mjs', import.meta.url), {
-      workerData: { mode, control: this.ctl.buffer, reasonBuffer: this.reasonBytes.buffer },
-      execArgv: [],
-    });
-    this.worker.unref();
+    const start = need('startWorker', `gpu.js ${mode} needs a worker to wait on its Promises`);
+    this.worker = start(new URL('./worker.mjs', import.meta.url), { mode, control: this.ctl.buffer, reasonBuffer: this.reasonBytes.buffer });
     const deadline = Date.now() + timeoutMs;
     while (Atomics.load(this.ctl, 1) === 0) {
       const left = deadline - Date.now();
       if (left <= 0) {
-        void this.worker.terminate();
+        this.worker.terminate();
         throw new Error(`gpu.js ${mode} worker did not start within ${timeoutMs} ms`);
       }
       Atomics.wait(this.ctl, 1, 0, Math.min(left, 50));
     }
     if (Atomics.load(this.ctl, 1) !== 1) {
       const reason = this.reason();
-      void this.worker.terminate();
+      this.worker.terminate();
       throw new Error(`gpu.js ${mode} unavailable: ${reason}`);
     }
   }
@@ -62,7 +59,7 @@ export class GpuBridge {
     let o = 0;
     for (const x of inputs) { f.set(x, o); spans.push([o, x.length]); o += x.length; }
     Atomics.store(this.ctl, 0, 0);
-    this.worker.postMessage({ key, source, output, constants, inputs: spans, data: this.data, outOffset: o, outLength });
+    this.worker.post({ key, source, output, constants, inputs: spans, data: this.data, outOffset: o, outLength });
     while (Atomics.load(this.ctl, 0) === 0) Atomics.wait(this.ctl, 0, 0, 1000);
     if (Atomics.load(this.ctl, 0) !== 1) throw new Error(`gpu.js ${this.mode} kernel ${key} failed: ${this.reason()}`);
     this.keys.add(key);
@@ -70,6 +67,6 @@ export class GpuBridge {
   }
 
   close(): void {
-    void this.worker.terminate();
+    this.worker.terminate();
   }
 }

@@ -1,4 +1,5 @@
 import type { DType, Storage } from '../backend.ts';
+import { host } from '../../platform/host.ts';
 
 /**
  * Tensor storage inside the kernels' WebAssembly memory, so matmul and Gram read their
@@ -94,7 +95,7 @@ export class WasmHeap {
 
   constructor(readonly memory: WebAssembly.Memory, heapBase: number, opts: HeapOptions = {}) {
     this.top = Math.ceil(heapBase / ALIGN) * ALIGN;
-    const envMb = Number(process.env.MTLKIT_WASM_HEAP_MB);
+    const envMb = Number(host().env('MTLKIT_WASM_HEAP_MB'));
     this.budgetBytes = opts.budgetBytes ?? (envMb > 0 ? envMb * 2 ** 20 : 2 ** 30);
     this.minElements = opts.minElements ?? 1024;
     this.resident = opts.residentStorage ?? true;

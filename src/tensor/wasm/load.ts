@@ -1,44 +1,16 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
+import { need, host } from '../../platform/host.ts';
 
 /**
- * Finds (and if needed builds) the compiled kernels. `npm ci` builds them through the
- * `prepare` script; when the .wasm is missing or older than asm/kernels.ts (a fresh checkout
- * that skipped scripts, an edited kernel) we build it here, synchronously, by running the
- * same script in a child process, because backends are created synchronously.
+ * The compiled kernels and what this engine can run. The bytes come from the host (../../platform):
+ * in Node it reads build/wasm and builds it if missing or stale; a browser host fetches them
+ * before first use (`initBackend`).
  */
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const source = `${root}asm/kernels.ts`;
-const script = `${root}scripts/build-wasm.mjs`;
 
 /** shared: SIMD + threads; single: unshared memory; fma: shared plus relaxed SIMD (FMA). */
 export type KernelFlavor = 'shared' | 'single' | 'fma';
 
-const FILES: Record<KernelFlavor, string> = { shared: 'kernels.wasm', single: 'kernels-single.wasm', fma: 'kernels-fma.wasm' };
-
-export function kernelPath(flavor: KernelFlavor): string {
-  return `${root}build/wasm/${FILES[flavor]}`;
-}
-
-function fresh(file: string): boolean {
-  if (!existsSync(file)) return false;
-  return !existsSync(source) || statSync(file).mtimeMs >= statSync(source).mtimeMs;
-}
-
 export function loadKernelBytes(flavor: KernelFlavor): Uint8Array {
-  const file = kernelPath(flavor);
-  if (!fresh(file)) {
-    try {
-      execFileSync(process.execPath, [script, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    } catch (e) {
-      const err = e as { stderr?: Buffer; message: string };
-      throw new Error(`could not build ${file}: ${err.stderr?.toString().trim() || err.message}`);
-    }
-    if (!existsSync(file)) throw new Error(`building the wasm kernels did not produce ${file}`);
-  }
-  return readFileSync(file);
+  return need('wasmKernels', "give the host the kernels (createWebHost({ kernelsUrl }) and await initBackend('wasm'))")(flavor);
 }
 
 /** Whether this host validates a module using SIMD (v128) instructions. */
@@ -78,7 +50,7 @@ let relaxed: boolean | undefined;
 
 /**
  * Whether this host validates relaxed SIMD (the kernels-fma.wasm flavour). Node 22+ ships it;
- * Node 20's V8 (11.3) has it behind --experimental-wasm-relaxed-simd, which we set here once,
+ * Node 20's V8 (11.3) has it behind --experimental-wasm-relaxed-simd, which the host sets once,
  * before any module using it is compiled (it only widens what validates). Where setting the
  * flag fails or changes nothing, the answer is false and the plain SIMD kernels are used.
  */
@@ -88,7 +60,7 @@ export function relaxedSimdSupported(): boolean {
   relaxed = validates();
   if (!relaxed) {
     try {
-      setFlagsFromString('--experimental-wasm-relaxed-simd');
+      host().enableRelaxedSimd?.();
       relaxed = validates();
     } catch {
       relaxed = false;

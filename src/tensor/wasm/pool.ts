@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { need, type HostWorker } from '../../platform/host.ts';
 
 /**
  * Worker threads that run kernel exports over the shared wasm memory while the main thread
@@ -21,7 +21,7 @@ const ARGS = 6;
 const SLOT = 24;
 
 export class WorkerPool {
-  private readonly workers: Worker[] = [];
+  private readonly workers: HostWorker[] = [];
   private readonly ctl: Int32Array;
   private readonly jobs: Float64Array;
   private readonly index: Map<string, number>;
@@ -34,15 +34,10 @@ export class WorkerPool {
     this.ctl = new Int32Array(new SharedArrayBuffer(64));
     this.jobs = new Float64Array(new SharedArrayBuffer(count * SLOT * 8));
     this.index = new Map(names.map((n, i) => [n, i]));
+    const start = need('startWorker', 'the wasm kernels run on one thread here');
     const url = new URL('./worker.mjs', import.meta.url);
     for (let id = 0; id < count; id++) {
-      const w = new Worker(url, {
-        workerData: { module, memory, control: this.ctl.buffer, jobs: this.jobs.buffer, id, names, slot: SLOT },
-        // The worker is plain JavaScript: don't make it load the parent's TypeScript loader.
-        execArgv: [],
-      });
-      w.unref();
-      this.workers.push(w);
+      this.workers.push(start(url, { module, memory, control: this.ctl.buffer, jobs: this.jobs.buffer, id, names, slot: SLOT }));
     }
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -140,7 +135,7 @@ export class WorkerPool {
     Atomics.store(this.ctl, STOP, 1);
     Atomics.add(this.ctl, SEQ, 1);
     Atomics.notify(this.ctl, SEQ);
-    for (const w of this.workers) void w.terminate();
+    for (const w of this.workers) w.terminate();
     this.workers.length = 0;
   }
 }

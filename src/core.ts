@@ -1,0 +1,29 @@
+/**
+ * mtlkit's platform-neutral core: tensors and autograd, layers and models, balancers, metrics,
+ * and the in-memory side of data (synthetic data, datasets, splits, batches, encoders and
+ * schemas from text). It imports nothing from Node, so it bundles for a browser as it is;
+ * what needs the surroundings (files, threads, the wasm kernels' bytes) it asks of the host
+ * (./platform). src/index.ts is this plus the Node-only parts.
+ */
+export * from './tensor/index.ts';
+export * from './autograd/index.ts';
+export * from './nn/index.ts';
+export * from './mtl/index.ts';
+export * from './metrics/index.ts';
+export type { Batch, Dataset, FieldInfo } from './data/types.ts';
+export { numDense, numFields, numTasks } from './data/types.ts';
+export { makeDataset, subsetDataset, selectTasks, describeDataset, type DatasetParts, type DatasetSummary } from './data/dataset.ts';
+export { splitDataset, splitIndices, type SplitOptions, type Splits } from './data/split.ts';
+export { Batcher, sequentialBatches, type BatcherOptions, type BatcherState, type LastBatchRule } from './data/batcher.ts';
+export {
+  generateSynthetic, durationBucket, SYNTHETIC_TASKS, SYNTHETIC_DEFAULTS, DEFAULT_POSITIVE_RATES, DURATION_EDGES,
+  type SyntheticOptions, type SyntheticTask,
+} from './data/synthetic.ts';
+export { parseSchema, validateSchema, DEFAULT_MISSING, type CsvSchema, type LabelRule, type NumericSpec } from './data/schema.ts';
+export {
+  parseEncoders, bucketOf, quantileEdges, vocabMap,
+  type Encoders, type CategoricalEncoder, type BucketEncoder, type ValueEncoder,
+} from './data/encoders.ts';
+export { DataError } from './data/errors.ts';
+export { kCoreMask } from './data/kcore.ts';
+export * from './platform/index.ts';
