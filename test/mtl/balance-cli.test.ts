@@ -11,6 +11,17 @@ describe('mtlkit balance', () => {
     expect((r.diagnostics as { conflictPairs: unknown }).conflictPairs).toEqual([[0, 1]]);
   });
 
+  it('reports the certificate of a solver method, and null for a closed form', () => {
+    const r = runBalanceRequest({ G: [[1, 0, 0], [1e-7, 1e-7, 0]], method: 'mgda' });
+    const c = r.certificate as { status: string; ok: boolean; conditions: { name: string; ok: boolean }[] };
+    expect(c.status).toBe('optimal');
+    expect(c.ok).toBe(true);
+    expect(c.conditions.length).toBeGreaterThan(0);
+    expect(runBalanceRequest({ G: [[1, 0], [0, 1]], method: 'ew' }).certificate).toBeNull();
+    const multi = runBalanceRequest({ steps: [[[1, 0], [0, 1]], [[1, 1], [-1, 0.5]]], method: 'cagrad' });
+    expect((multi.certificate as { status: string }[]).map((x) => x.status)).toEqual(['optimal', 'optimal']);
+  });
+
   it('runs stateful balancers over steps, with per-step losses', () => {
     const r = runBalanceRequest({
       steps: [[[1, 0], [0, 1]], [[1, 0], [0, 2]], [[2, 0], [0, 1]]], method: 'dwa', losses: [[1, 1], [0.5, 1], [0.5, 0.5]],

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import {
-  BalancerInputError, BalancerOptionError, balancerIds, balancers, createBalancer, diagnose, type Balancer, type BalancerEntry, type Diagnostics,
+  BalancerInputError, BalancerOptionError, balancerIds, balancers, createBalancer, diagnose, type Balancer, type BalancerEntry, type Certificate, type Diagnostics,
 } from '../../mtl/index.ts';
 import { Rng } from '../../tensor/rng.ts';
 import { loadPlugins, PluginError } from '../../train/plugins.ts';
@@ -16,8 +16,10 @@ import { printJson } from '../output.ts';
  * "losses": [[...], ...] (one list per step; a single list is reused for every step) and an
  * optional "epochs": [...] (DWA). Everything runs in float64.
  *
- * Output: {"method", "kind", "options", "combined", "weights", "lossWeights", "diagnostics"};
- * with "steps" each of combined / weights / lossWeights / diagnostics is a list, one per step.
+ * Output: {"method", "kind", "options", "combined", "weights", "lossWeights", "certificate",
+ * "diagnostics"}; with "steps" each of these is a list, one per step. "certificate" is the
+ * optimality / feasibility check of the methods that solve a problem (mgda, cagrad,
+ * gradcraft-exact, imtl), null for the closed-form ones.
  * Bad input: exit 1 with a one-line error on stderr. `--plugin <module>` (repeatable) imports a
  * module first, so a balancer it registers (registerBalancer) can be named as "method".
  */
@@ -35,6 +37,7 @@ export interface StepResult {
   combined: number[];
   weights: number[] | null;
   lossWeights: number[] | null;
+  certificate: Certificate | null;
   diagnostics: Diagnostics;
 }
 
@@ -169,6 +172,7 @@ export function runBalanceRequest(req: Request): Record<string, unknown> {
         combined: Array.from(out),
         weights: info?.weights ? Array.from(info.weights) : null,
         lossWeights: info?.lossWeights ? Array.from(info.lossWeights) : null,
+        certificate: info?.certificate ? structuredClone(info.certificate) : null,
         diagnostics,
       };
     } catch (e) {
@@ -183,6 +187,7 @@ export function runBalanceRequest(req: Request): Record<string, unknown> {
     combined: results.map((r) => r.combined),
     weights: results.map((r) => r.weights),
     lossWeights: results.map((r) => r.lossWeights),
+    certificate: results.map((r) => r.certificate),
     diagnostics: results.map((r) => r.diagnostics),
   };
 }
@@ -240,6 +245,12 @@ export function registerBalance(program: Command): void {
       const fmt = (v: unknown): string => (Array.isArray(v) ? `[${v.map((x) => (typeof x === 'number' ? x.toPrecision(6) : fmt(x))).join(', ')}]` : String(v));
       const lines = [`method   ${res.method} (${res.kind}; options ${JSON.stringify(res.options)})`, `combined ${fmt(res.combined)}`];
       if (res.weights) lines.push(`weights  ${fmt(res.weights)}`);
+      const certs = (Array.isArray(res.certificate) ? res.certificate : [res.certificate]) as (Certificate | null)[];
+      for (const [i, c] of certs.entries()) {
+        if (!c) continue;
+        const failed = c.conditions.filter((k) => !k.ok).map((k) => `${k.name} ${k.residual.toExponential(2)} > ${k.tol.toExponential(0)}`);
+        lines.push(`${certs.length > 1 ? `step ${i}: ` : ''}certificate ${c.status}${failed.length ? ` (${failed.join('; ')})` : ''}: ${c.problem}`);
+      }
       const dg = res.diagnostics as Diagnostics | Diagnostics[];
       for (const [i, g] of (Array.isArray(dg) ? dg : [dg]).entries()) {
         const tag = Array.isArray(dg) ? `step ${i}: ` : '';
