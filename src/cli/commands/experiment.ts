@@ -4,6 +4,7 @@ import { pluginPath, PluginError, pluginsRelativeTo } from '../../train/plugins.
 import { ExperimentRefused, getPreset, presetNames, presets, runExperiment, type ExperimentOptions, type ExperimentSize } from '../../train/experiments/index.ts';
 import { toJson } from '../../train/report/index.ts';
 import { CliError } from '../errors.ts';
+import { UnknownBackendError } from '../../tensor/backends/registry.ts';
 import { collect, keyValue, readJson, readJsonObject, setDotted } from '../flags.ts';
 import { printJson } from '../output.ts';
 
@@ -124,7 +125,7 @@ export function registerExperiment(program: Command): void {
         getPreset(preset);
         res = await runExperiment(preset, experimentOptions(flags));
       } catch (e) {
-        if (e instanceof ConfigError || e instanceof PluginError || e instanceof ExperimentRefused) throw new CliError(`experiment: ${e.message}`, 2);
+        if (e instanceof ConfigError || e instanceof PluginError || e instanceof ExperimentRefused || e instanceof UnknownBackendError) throw new CliError(`experiment: ${e.message}`, 2);
         throw e;
       }
       for (const f of res.failed) process.stderr.write(`mtlkit: warning: run ${f.id} failed (its row prints n/a): ${f.error.split('\n').slice(-1)[0]}\n`);

@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SYNTHETIC_TASKS } from '../../data/synthetic.ts';
 import type { Splits } from '../../data/split.ts';
-import { getBackend, setBackend } from '../../tensor/backends/registry.ts';
+import { chooseBackend, getBackend } from '../../tensor/backends/registry.ts';
 import { defaultRunner } from '../../sweep/runner.ts';
 import { runLocalPool } from '../../sweep/local-pool.ts';
 import type { JsonObject } from '../../sweep/fields.ts';
@@ -53,7 +53,7 @@ export interface ExperimentOptions {
   workers?: number;
   /** Grid search on validation before each method's runs (grid.ts: {all: {...}, <method>: {...}}). */
   grid?: GridFile;
-  /** Kernel backend (default MTLKIT_BACKEND, else wasm; falls back to js with a warning). */
+  /** Kernel backend (default MTLKIT_BACKEND, else wasm). An unknown name is an UnknownBackendError; a known one that cannot start falls back to js with a warning. */
   backend?: string;
   /** Show each run's own progress (in-process runs only). */
   verbose?: boolean;
@@ -129,7 +129,10 @@ export async function runExperiment(name: string, opts: ExperimentOptions = {}):
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`experiment: --workers must be a positive integer, got ${workers}`);
   await loadConfigPlugins(mergeConfig(SIZES[opts.size ?? 'full'], opts.base ?? {}));
   const base = baseConfig(opts);
-  const backend = setBackend(opts.backend ?? process.env.MTLKIT_BACKEND ?? 'wasm').name;
+  // A typo must not train every run on another backend: an unknown name is an error.
+  const backend = (opts.backend !== undefined
+    ? chooseBackend(opts.backend, '--backend')
+    : chooseBackend(process.env.MTLKIT_BACKEND?.trim() || 'wasm', 'MTLKIT_BACKEND')).name;
   const log = opts.quiet ? (): void => {} : (opts.log ?? ((s: string) => process.stderr.write(s + '\n')));
   const created = opts.now ?? new Date();
   const dir = opts.out ?? join('runs', 'experiments', `${name}-${size}-${stamp(created)}`);

@@ -34,6 +34,14 @@ describe('mtlkit experiment', () => {
     for (const f of ['experiment.json', 'table.md', 'report.html', 'ri.svg']) expect(existsSync(join(out, f))).toBe(true);
   });
 
+  it('refuses an unknown backend before anything runs, listing the valid ones', () => {
+    const out = join(tmp(), 'exp');
+    const r = cli('table2', '--size', 'toy', '--backend', 'cuda', '--out', out);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe("mtlkit: experiment: --backend 'cuda' is not a backend; valid: js, wasm, gpu, auto");
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('rejects an unknown preset and bad numbers with exit code 2 and one line', () => {
     const a = cli('table9');
     expect(a.status).toBe(2);
