@@ -1,5 +1,5 @@
 export {
-  host, need, useHost, HostCapabilityError,
+  host, useHost, HostCapabilityError,
   type Host, type HostCache, type HostFile, type HostFiles, type HostWorker,
 } from './host.ts';
 export { createWebHost, type WebHostOptions } from './web.ts';
