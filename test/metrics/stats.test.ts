@@ -1,0 +1,139 @@
+/**
+ * src/metrics/stats.ts against published values: Student t quantiles (any t table, e.g.
+ * Abramowitz and Stegun Table 26.10; R's qt), the normal quantile, incomplete beta identities,
+ * and the paired intervals on hand-computed data.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  lnGamma, mean, normalCdf, normalQuantile, olsSlope, pairedBootstrap, pairedTInterval, quantileSorted, regIncBeta,
+  sampleSd, StatsError, studentTCdf, studentTQuantile, tInterval,
+} from '../../src/metrics/stats.ts';
+
+describe('Student t quantiles', () => {
+  // qt(0.975, df) (R; the same digits from scipy.stats.t.ppf).
+  const T975: Array<[number, number]> = [
+    [1, 12.706204736174707], [2, 4.302652729749464], [3, 3.182446305284263], [4, 2.776445105197793],
+    [5, 2.570581835636314], [6, 2.446911851144969], [9, 2.262157162798205], [10, 2.228138851986274],
+    [20, 2.085963447265837], [29, 2.045229642132703], [30, 2.042272456301238], [100, 1.983971518523552],
+    [1000, 1.9623390808264083],
+  ];
+  it.each(T975)('t(0.975, df = %i)', (df, want) => {
+    expect(studentTQuantile(0.975, df)).toBeCloseTo(want, 9);
+  });
+
+  it('other levels: qt(0.95, 1) = 6.3138, qt(0.995, 3) = 5.8409, qt(0.9, 7) = 1.4149; qt(0.025, 4) = -qt(0.975, 4)', () => {
+    expect(studentTQuantile(0.95, 1)).toBeCloseTo(6.313751514675043, 9);
+    expect(studentTQuantile(0.995, 3)).toBeCloseTo(5.840909309733355, 9);
+    expect(studentTQuantile(0.9, 7)).toBeCloseTo(1.4149239276505086, 9);
+    expect(studentTQuantile(0.025, 4)).toBeCloseTo(-2.776445105197793, 9);
+    expect(studentTQuantile(0.5, 3)).toBe(0);
+  });
+
+  it('df = Infinity is the normal quantile; large df approaches it', () => {
+    expect(studentTQuantile(0.975, Infinity)).toBeCloseTo(1.959963984540054, 9);
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959963984540054, 9);
+    expect(normalQuantile(0.001)).toBeCloseTo(-3.090232306167813, 8);
+    expect(normalQuantile(0.5)).toBeCloseTo(0, 12);
+    expect(Math.abs(studentTQuantile(0.975, 1e6) - 1.959963984540054)).toBeLessThan(1e-5);
+  });
+
+  it('the quantile inverts the CDF (property)', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0.001, max: 0.999, noNaN: true }), fc.integer({ min: 1, max: 200 }), (p, df) => {
+        expect(studentTCdf(studentTQuantile(p, df), df)).toBeCloseTo(p, 9);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('the CDF at known points: t(1) is Cauchy, t(2) has a closed form', () => {
+    for (const t of [-3, -0.5, 0, 0.7, 2, 10]) {
+      expect(studentTCdf(t, 1)).toBeCloseTo(0.5 + Math.atan(t) / Math.PI, 12);
+      expect(studentTCdf(t, 2)).toBeCloseTo(0.5 + t / (2 * Math.sqrt(2 + t * t)), 12);
+    }
+    expect(normalCdf(1.959963984540054)).toBeCloseTo(0.975, 12);
+    expect(normalCdf(-1)).toBeCloseTo(0.15865525393145707, 12);
+    expect(normalCdf(3)).toBeCloseTo(0.9986501019683699, 12);
+  });
+
+  it('refuses p outside (0, 1) and df <= 0 with a StatsError', () => {
+    expect(() => studentTQuantile(1, 3)).toThrow(StatsError);
+    expect(() => studentTQuantile(0.5, 0)).toThrow(StatsError);
+    expect(() => normalQuantile(0)).toThrow(StatsError);
+  });
+});
+
+describe('special functions', () => {
+  it('lnGamma at integers and 1/2', () => {
+    expect(lnGamma(1)).toBeCloseTo(0, 13);
+    expect(lnGamma(5)).toBeCloseTo(Math.log(24), 12);
+    expect(lnGamma(0.5)).toBeCloseTo(0.5 * Math.log(Math.PI), 12);
+    expect(lnGamma(30)).toBeCloseTo(71.257038967168, 9);
+  });
+
+  it('regIncBeta: I_x(1, 1) = x, I_x(a, 1) = x^a, symmetry I_x(a, b) = 1 - I_{1-x}(b, a)', () => {
+    expect(regIncBeta(0.3, 1, 1)).toBeCloseTo(0.3, 13);
+    expect(regIncBeta(0.6, 3, 1)).toBeCloseTo(0.216, 13);
+    expect(regIncBeta(0.2, 2.5, 4)).toBeCloseTo(1 - regIncBeta(0.8, 4, 2.5), 13);
+    expect(regIncBeta(0, 2, 3)).toBe(0);
+    expect(regIncBeta(1, 2, 3)).toBe(1);
+  });
+});
+
+describe('mean, sd and intervals', () => {
+  it('mean and sample sd by hand', () => {
+    expect(mean([1, 2, 3, 4])).toBe(2.5);
+    expect(sampleSd([1, 2, 3, 4])).toBeCloseTo(Math.sqrt(5 / 3), 14);
+    expect(Number.isNaN(sampleSd([1]))).toBe(true);
+  });
+
+  it('t interval: x = 1, 2, 3, 4 gives 2.5 +- 3.182446 * sqrt(5/3) / 2', () => {
+    const iv = tInterval([1, 2, 3, 4]);
+    const half = 3.182446305284263 * (Math.sqrt(5 / 3) / 2);
+    expect(iv.mean).toBe(2.5);
+    expect(iv.lo).toBeCloseTo(2.5 - half, 10);
+    expect(iv.hi).toBeCloseTo(2.5 + half, 10);
+  });
+
+  it('paired t interval is the t interval of the per-pair differences (R: t.test(a, b, paired = TRUE)$conf.int)', () => {
+    const a = [0.71, 0.74, 0.69, 0.72, 0.75];
+    const b = [0.7, 0.72, 0.7, 0.7, 0.73];
+    const iv = pairedTInterval(a, b);
+    // d = 0.01, 0.02, -0.01, 0.02, 0.02: mean 0.012, sd sqrt(0.00017), half-width 2.776445 * sd / sqrt(5) = 0.0161893
+    expect(iv.mean).toBeCloseTo(0.012, 12);
+    expect(iv.lo).toBeCloseTo(-0.004189317847087, 10);
+    expect(iv.hi).toBeCloseTo(0.028189317847087, 10);
+    expect(() => pairedTInterval([1, 2], [1])).toThrow(StatsError);
+  });
+
+  it('with fewer than two seeds the interval is undefined (null), not zero-width', () => {
+    const iv = tInterval([0.3]);
+    expect(iv).toEqual({ n: 1, mean: 0.3, sd: null, lo: null, hi: null });
+    expect(pairedBootstrap([0.3]).lo).toBeNull();
+  });
+
+  it('paired bootstrap: seeded (same seed, same interval), inside the range of the differences, around the mean', () => {
+    const d = [0.4, -0.1, 0.9, 0.2, 0.5, 0.3];
+    const a = pairedBootstrap(d, { seed: 1 });
+    expect(pairedBootstrap(d, { seed: 1 })).toEqual(a);
+    expect(a.lo!).toBeGreaterThanOrEqual(-0.1);
+    expect(a.hi!).toBeLessThanOrEqual(0.9);
+    expect(a.lo!).toBeLessThan(a.mean);
+    expect(a.hi!).toBeGreaterThan(a.mean);
+    // With six pairs the percentile interval is narrower than the t interval (why verdicts use t).
+    const t = tInterval(d);
+    expect(a.hi! - a.lo!).toBeLessThan(t.hi! - t.lo!);
+    // Constant differences: a zero-width interval at the value.
+    const c = pairedBootstrap([0.2, 0.2, 0.2], { seed: 3 });
+    expect(c.lo).toBeCloseTo(0.2, 14);
+    expect(c.hi).toBeCloseTo(0.2, 14);
+  });
+
+  it('type-7 quantiles and the OLS slope', () => {
+    expect(quantileSorted([1, 2, 3, 4], 0.5)).toBe(2.5);
+    expect(quantileSorted([1, 2, 3, 4], 0.25)).toBe(1.75);
+    expect(olsSlope([2, 4, 6], [1, 2, 5])).toBeCloseTo(1, 14);
+    expect(() => olsSlope([1, 1], [1, 2])).toThrow(StatsError);
+  });
+});
