@@ -8,7 +8,7 @@ import type * as Url from 'node:url';
 import type * as V8 from 'node:v8';
 import type * as WorkerThreads from 'node:worker_threads';
 import type * as Zlib from 'node:zlib';
-import type { KernelFlavor } from '../tensor/wasm/load.ts';
+import { KERNEL_FILES as FILES, type KernelFlavor } from '../tensor/wasm/load.ts';
 import type { Host, HostFile, HostFiles } from './host.ts';
 
 /**
@@ -40,8 +40,6 @@ export function nodeBuiltinsFromProcess(): NodeBuiltins | null {
   if (typeof get !== 'function') return null;
   return ((name: string) => get.call(p, name)) as NodeBuiltins;
 }
-
-const FILES: Record<KernelFlavor, string> = { shared: 'kernels.wasm', single: 'kernels-single.wasm', fma: 'kernels-fma.wasm' };
 
 export function createNodeHost(node: NodeBuiltins): Host {
   const fs = () => node('node:fs');

@@ -1,4 +1,4 @@
-import { sharedMemorySupported, type KernelFlavor } from '../tensor/wasm/load.ts';
+import { KERNEL_FILES as FILES, sharedMemorySupported, type KernelFlavor } from '../tensor/wasm/load.ts';
 import type { Host } from './host.ts';
 
 /**
@@ -18,8 +18,6 @@ export interface WebHostOptions {
   /** The gpu.js module, when the app bundles it. */
   gpuJs?: unknown;
 }
-
-const FILES: Record<KernelFlavor, string> = { shared: 'kernels.wasm', single: 'kernels-single.wasm', fma: 'kernels-fma.wasm' };
 
 export function createWebHost(opts: WebHostOptions = {}): Host {
   const kernels: Partial<Record<KernelFlavor, Uint8Array>> = { ...opts.wasmKernels };

@@ -9,6 +9,9 @@ import { need, host } from '../../platform/host.ts';
 /** shared: SIMD + threads; single: unshared memory; fma: shared plus relaxed SIMD (FMA). */
 export type KernelFlavor = 'shared' | 'single' | 'fma';
 
+/** The file of each flavour, in build/wasm (Node) or under a web host's `kernelsUrl`. */
+export const KERNEL_FILES: Readonly<Record<KernelFlavor, string>> = { shared: 'kernels.wasm', single: 'kernels-single.wasm', fma: 'kernels-fma.wasm' };
+
 export function loadKernelBytes(flavor: KernelFlavor): Uint8Array {
   return need('wasmKernels', "give the host the kernels (createWebHost({ kernelsUrl }) and await initBackend('wasm'))")(flavor);
 }
