@@ -9,8 +9,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scriptArgv } from './entry.ts';
 import { isPlainObject, type JsonObject } from './fields.ts';
 
 /** The package root, from this file's location (not the caller's cwd). */
@@ -19,15 +20,9 @@ export const PACKAGE_ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.ur
 /** A runner's exit code for a trial whose config can never work (validation error, unknown method, bad option). */
 export const CONFIG_ERROR_EXIT = 2;
 
-/** `<node> --import tsx <root>/src/cli/main.ts train`: the trainer, then `--config <file> --json`. */
+/** `mtlkit train` as a child process (entry.ts: built or under tsx), then `--config <file> --json`. */
 export function defaultRunner(): string[] {
-  let tsx = 'tsx';
-  try {
-    tsx = import.meta.resolve('tsx');
-  } catch {
-    // Fall back to bare resolution from the cwd.
-  }
-  return [process.execPath, '--import', tsx, join(PACKAGE_ROOT, 'src/cli/main.ts'), 'train'];
+  return [...scriptArgv('../cli/main.ts', import.meta.url), 'train'];
 }
 
 /** The default trial command with the run folder inside the trial's folder (`{trialDir}/run`). */

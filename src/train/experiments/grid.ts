@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { canonicalJson } from '../../sweep/trial-id.ts';
 import { getPath, setPath, type Json, type JsonObject } from '../../sweep/fields.ts';
 import { parseSpec } from '../../sweep/spec.ts';
-import { defaultRunner } from '../../sweep/runner.ts';
+import { scriptArgv } from '../../sweep/entry.ts';
 import { runSweep } from '../../sweep/sweep.ts';
 import type { TrainConfig } from '../index.ts';
 
@@ -40,7 +40,7 @@ export function methodGrid(grid: GridFile, method: string): Record<string, Json[
 
 /** The runner of a grid trial: grid-trial.ts writes its run folder into the trial's folder. */
 function trialRunner(): string[] {
-  return [...defaultRunner().slice(0, 3), new URL('./grid-trial.ts', import.meta.url).pathname];
+  return scriptArgv('./grid-trial.ts', import.meta.url);
 }
 
 /**

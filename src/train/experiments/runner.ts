@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { SYNTHETIC_TASKS } from '../../data/synthetic.ts';
 import type { Splits } from '../../data/split.ts';
 import { chooseBackend, getBackend } from '../../tensor/backends/registry.ts';
-import { defaultRunner } from '../../sweep/runner.ts';
+import { scriptArgv } from '../../sweep/entry.ts';
 import { runLocalPool } from '../../sweep/local-pool.ts';
 import type { JsonObject } from '../../sweep/fields.ts';
 import { loadConfigPlugins, loadDataset, loadSplits, resolveConfig, autoProgress, type TrainConfig, type TrainResult } from '../index.ts';
@@ -186,7 +186,7 @@ export async function runExperiment(name: string, opts: ExperimentOptions = {}):
       }
     } else {
       const trials = [...jobs.values()].map(({ job }, index) => ({ id: job.id, index, config: { ...job, backend } as unknown as JsonObject }));
-      const runner = [...defaultRunner().slice(0, 3), new URL('./worker.ts', import.meta.url).pathname, '{config}'];
+      const runner = [...scriptArgv('./worker.ts', import.meta.url), '{config}'];
       const jobsDir = join(dir, '.jobs');
       await runLocalPool(trials, { runner, workers, retries: 0, workDir: jobsDir }, {
         onFinish(rec) {
