@@ -17,7 +17,7 @@ if (existsSync(built)) {
   try {
     loader = import.meta.resolve('tsx');
   } catch {
-    process.stderr.write(`mtlkit: ${built} is missing and the package "tsx" cannot be found from ${root} to run the sources: run \`npm run build\` (or \`npm install\`) in ${root}, or reinstall mtlkit\n`);
+    process.stderr.write(`mtlkit: found neither the built CLI ${built} nor the package "tsx" (from ${root}) to run the sources: run \`npm install\` in ${root}, or reinstall mtlkit\n`);
     process.exit(1);
   }
   const res = spawnSync(process.execPath, ['--import', loader, join(root, 'src/cli/main.ts'), ...process.argv.slice(2)], {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -25,6 +25,16 @@ describe('bin/mtlkit.js', () => {
     copyFileSync(bin, join(bare, 'bin', 'mtlkit.js'));
     const r = spawnSync(process.execPath, [join(bare, 'bin', 'mtlkit.js'), '--version'], { cwd: bare, encoding: 'utf8' });
     expect(r.status).toBe(1);
-    expect(r.stderr.trim().split('\n')).toEqual([`mtlkit: cannot find the package "tsx" from ${bare}; it is a dependency of mtlkit: run \`npm install\` in ${bare}, or reinstall mtlkit`]);
+    expect(r.stderr.trim().split('\n')).toEqual([`mtlkit: found neither the built CLI ${join(bare, 'dist/cli/main.js')} nor the package "tsx" (from ${bare}) to run the sources: run \`npm install\` in ${bare}, or reinstall mtlkit`]);
+  });
+
+  it('runs the built CLI (dist/cli/main.js) with plain node when there is one, arguments and exit code passed through', () => {
+    const built = mkdtempSync(join(tmpdir(), 'mtlkit-built-'));
+    mkdirSync(join(built, 'bin'));
+    mkdirSync(join(built, 'dist/cli'), { recursive: true });
+    copyFileSync(bin, join(built, 'bin', 'mtlkit.js'));
+    writeFileSync(join(built, 'dist/cli/main.js'), "process.stdout.write(JSON.stringify(process.argv.slice(2))); process.exitCode = 3;\n");
+    const r = spawnSync(process.execPath, [join(built, 'bin', 'mtlkit.js'), 'balance', '--json'], { cwd: built, encoding: 'utf8' });
+    expect([r.status, r.stdout, r.stderr]).toEqual([3, '["balance","--json"]', '']);
   });
 });
