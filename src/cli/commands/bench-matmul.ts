@@ -66,9 +66,9 @@ export function benchMatmul(be: Backend, m: number, k: number, n: number, transp
     threads: wasm?.threads ?? 1,
     m, k, n, transpose, dtype: 'float32', reps,
     ms: round(ms, 4),
-    gflops: round(flops / ms / 1e6, 2),
+    gflops: significant(flops / ms / 1e6, 3),
     baseline_ms: round(base, 3),
-    baseline_gflops: round(flops / base / 1e6, 2),
+    baseline_gflops: significant(flops / base / 1e6, 3),
     speedup: round(base / ms, 1),
     ...(auto.pick ? { picked: auto.pick('matmul', m * k * n) } : {}),
   };
@@ -77,6 +77,11 @@ export function benchMatmul(be: Backend, m: number, k: number, n: number, transp
 function round(x: number, d: number): number {
   const f = 10 ** d;
   return Math.round(x * f) / f;
+}
+
+/** A rate to `digits` significant digits: a slow tiny matmul must not print as 0 GFLOP/s. */
+function significant(x: number, digits: number): number {
+  return x > 0 && Number.isFinite(x) ? Number(x.toPrecision(digits)) : x;
 }
 
 function positive(name: string) {
