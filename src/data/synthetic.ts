@@ -31,6 +31,7 @@
  */
 import { Rng } from '../tensor/rng.ts';
 import { makeDataset } from './dataset.ts';
+import { CONTEXT_FACTORS, contextLoadings, rankNormal, sparseRate, SyntheticDialError } from './synthetic-dial.ts';
 import type { Dataset, FieldInfo } from './types.ts';
 
 export const SYNTHETIC_TASKS = ['ev', 'lv', 'cv', 'like', 'follow', 'forward'] as const;
@@ -61,6 +62,21 @@ export interface SyntheticOptions {
   latentDim?: number;
   /** Include the dense features log_duration and item_popularity. Default true. */
   dense?: boolean;
+  /**
+   * Share w in [0, 1] of every task's score variance that comes from an unobserved
+   * per-impression context (synthetic-dial.ts): score = sqrt(1 - w) z + sqrt(w) <v_t, xi>, z the
+   * world's score as a normal score of its rank. Default 0: no context, today's data.
+   */
+  context?: number;
+  /** Pairwise correlation rho of the tasks' context loadings v_t, in [-0.2, 1]. Default 0. */
+  contextCorrelation?: number;
+  /**
+   * With a context: share a in [0, 1] of every task's world score replaced by the six tasks'
+   * common score, so that their towers read the shared features alike. Default 0.
+   */
+  agreement?: number;
+  /** Every positive rate r becomes 0.5 (r / 0.5)^sparsity: 0 balanced, 1 unchanged (default). */
+  sparsity?: number;
   /** Default 5277 (the GradCraft code's seed). */
   seed?: number;
 }
@@ -109,6 +125,14 @@ export function generateSynthetic(opts: SyntheticOptions = {}): Dataset {
   if (taskNames.length === 0) throw new Error('generateSynthetic: need at least one task');
   for (const t of taskNames) if (!SYNTHETIC_TASKS.includes(t)) throw new Error(`generateSynthetic: unknown task "${t}" (known: ${SYNTHETIC_TASKS.join(', ')})`);
   const rates = { ...DEFAULT_POSITIVE_RATES, ...(opts.positiveRates ?? {}) };
+  if (opts.sparsity !== undefined) {
+    if (!(opts.sparsity >= 0 && Number.isFinite(opts.sparsity))) throw new SyntheticDialError('sparsity', opts.sparsity, 'must be a finite number >= 0');
+    for (const t of SYNTHETIC_TASKS) rates[t] = sparseRate(rates[t], opts.sparsity);
+  }
+  const ctxShare = opts.context ?? 0;
+  if (!(ctxShare >= 0 && ctxShare <= 1)) throw new SyntheticDialError('context', ctxShare, 'must be in [0, 1]');
+  const loadings = ctxShare > 0 ? contextLoadings(opts.contextCorrelation ?? 0) : null;
+  if (!((opts.agreement ?? 0) >= 0 && (opts.agreement ?? 0) <= 1)) throw new SyntheticDialError('agreement', opts.agreement!, 'must be in [0, 1]');
   for (const t of taskNames) if (!(rates[t] > 0 && rates[t] < 1)) throw new Error(`generateSynthetic: positive rate of ${t} must be in (0, 1), got ${rates[t]}`);
 
   const root = new Rng(o.seed);
@@ -200,6 +224,10 @@ export function generateSynthetic(opts: SyntheticOptions = {}): Dataset {
     scores[5][r] = 0.7 * a + 0.5 * s + 0.6 * q + 0.5 * gamma * z - against + o.noise * re.normal();
   }
 
+  // The context is drawn for all six tasks whatever the selection, so that a task's labels do
+  // not depend on which other tasks were asked for.
+  if (loadings) addContext(scores, taskNames.map((n) => SYNTHETIC_TASKS.indexOf(n)), loadings, ctxShare, opts.agreement ?? 0, root.fork('context'));
+
   const T = taskNames.length;
   const labels = new Float32Array(R * T);
   taskNames.forEach((name, t) => {
@@ -247,8 +275,9 @@ export function generateSynthetic(opts: SyntheticOptions = {}): Dataset {
       dense[r * D + 1] = (logPop[i] - mPop) / sPop;
     }
   }
+  const dials = loadings ? `,context=${ctxShare},rho=${opts.contextCorrelation ?? 0}` : '';
   return makeDataset({
-    name: `synthetic(seed=${o.seed},rows=${R},conflict=${gamma})`,
+    name: `synthetic(seed=${o.seed},rows=${R},conflict=${gamma}${dials}${opts.sparsity !== undefined ? `,sparsity=${opts.sparsity}` : ''})`,
     fields,
     cat,
     denseNames: D ? ['log_duration', 'item_popularity'] : [],
@@ -257,6 +286,27 @@ export function generateSynthetic(opts: SyntheticOptions = {}): Dataset {
     labels,
     users,
   });
+}
+
+/**
+ * Replaces each used task's score by sqrt(1 - w) z_t + sqrt(w) <v_t, xi_r>, z_t the normal
+ * score of sqrt(1 - a) rankNormal(score_t) + sqrt(a) (the six tasks' common score).
+ */
+function addContext(scores: Float64Array[], used: number[], v: Float64Array, w: number, a: number, rng: Rng): void {
+  const R = scores[0].length, K = CONTEXT_FACTORS;
+  const xi = new Float64Array(R * K);
+  for (let i = 0; i < xi.length; i++) xi[i] = rng.normal();
+  const keep = Math.sqrt(1 - w), mix = Math.sqrt(w);
+  const common = a > 0 ? rankNormal(scores.map(rankNormal).reduce((acc, z) => acc.map((x, r) => x + z[r]), new Float64Array(R))) : null;
+  for (const t of used) {
+    let z = rankNormal(scores[t]);
+    if (common) z = rankNormal(z.map((x, r) => Math.sqrt(1 - a) * x + Math.sqrt(a) * common[r]));
+    for (let r = 0; r < R; r++) {
+      let c = 0;
+      for (let j = 0; j < K; j++) c += v[t * K + j] * xi[r * K + j];
+      scores[t][r] = keep * z[r] + mix * c;
+    }
+  }
 }
 
 /** Bucket id 1..8 of a duration in seconds (DURATION_EDGES are the upper edges). */

@@ -131,7 +131,7 @@ const TOP_FIELDS = Object.keys(DEFAULT_CONFIG) as (keyof TrainConfig)[];
  * not part of the resolved config: the backend is chosen by --backend / MTLKIT_BACKEND.
  */
 const RECORD_FIELDS = ['backend'];
-const SYNTH_FIELDS = ['kind', 'rows', 'users', 'items', 'authors', 'positiveRates', 'conflict', 'noise', 'userZipf', 'itemZipf', 'latentDim', 'dense', 'seed'];
+const SYNTH_FIELDS = ['kind', 'rows', 'users', 'items', 'authors', 'positiveRates', 'conflict', 'noise', 'userZipf', 'itemZipf', 'latentDim', 'dense', 'context', 'contextCorrelation', 'agreement', 'sparsity', 'seed'];
 const CSV_FIELDS = ['kind', 'path', 'schema', 'minCount'];
 
 function isObj(v: unknown): v is Record<string, unknown> {
@@ -173,7 +173,9 @@ export function resolveConfig(raw: unknown = {}): TrainConfig {
     unknownKeys('data', data, SYNTH_FIELDS);
     const d: SyntheticDataConfig = { ...data, kind: 'synthetic' } as SyntheticDataConfig;
     for (const k of ['rows', 'users', 'items', 'authors', 'latentDim'] as const) if (d[k] !== undefined) num(`data.${k}`, d[k], { min: 1, int: true });
-    for (const k of ['conflict', 'noise', 'userZipf', 'itemZipf'] as const) if (d[k] !== undefined) num(`data.${k}`, d[k], { min: 0 });
+    for (const k of ['conflict', 'noise', 'userZipf', 'itemZipf', 'sparsity'] as const) if (d[k] !== undefined) num(`data.${k}`, d[k], { min: 0 });
+    for (const k of ['context', 'agreement'] as const) if (d[k] !== undefined) num(`data.${k}`, d[k], { min: 0, max: 1 });
+    if (d.contextCorrelation !== undefined) num('data.contextCorrelation', d.contextCorrelation, { min: -0.2, max: 1 });
     if (d.seed !== undefined) num('data.seed', d.seed, { int: true });
     if (d.dense !== undefined && typeof d.dense !== 'boolean') fail('data.dense', 'must be true or false', d.dense);
     if (d.positiveRates !== undefined) {

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { describeDataset, generateSynthetic, durationBucket } from '../../src/data/index.ts';
+import { contextLoadings, sparseRate, SyntheticDialError } from '../../src/data/synthetic-dial.ts';
 
 describe('generateSynthetic', () => {
   it('is deterministic per seed and differs across seeds', () => {
@@ -51,5 +53,81 @@ describe('generateSynthetic', () => {
     expect(durationBucket(7)).toBe(1);
     expect(durationBucket(7.5)).toBe(2);
     expect(durationBucket(500)).toBe(8);
+  });
+});
+
+describe('generateSynthetic dials', () => {
+  // Hashes of the data the generator gave before the dials existed (commit 3b7818f): options
+  // that leave the dials unset must keep every byte.
+  const hash = (o: Parameters<typeof generateSynthetic>[0]): string => {
+    const d = generateSynthetic(o);
+    const h = createHash('sha256');
+    for (const a of [d.cat, d.dense, d.labels, d.users!]) h.update(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+    h.update(d.name);
+    return h.digest('hex').slice(0, 16);
+  };
+
+  it('leaves the data byte-identical when the dials are unset', () => {
+    expect(hash({ rows: 4000, users: 300, items: 800 })).toBe('7aadb7c5ac5d4a38');
+    expect(hash({ rows: 4000, users: 300, items: 800, conflict: 2, noise: 0.5, seed: 7 })).toBe('e3e5a2f8d7b3f08b');
+    expect(hash({ rows: 3000, users: 100, items: 300, tasks: ['like', 'cv'], positiveRates: { like: 0.1 }, dense: false })).toBe('e097d93ccef738d5');
+    // sparsity 1 and context 0 are the identity.
+    const a = generateSynthetic({ rows: 4000, users: 300, items: 800 });
+    const b = generateSynthetic({ rows: 4000, users: 300, items: 800, sparsity: 1, context: 0 });
+    expect(b.labels).toEqual(a.labels);
+  });
+
+  it('gives context loadings with the asked pairwise correlation, and refuses an impossible one', () => {
+    for (const rho of [1, 0.5, 0, -0.2]) {
+      const v = contextLoadings(rho);
+      for (let s = 0; s < 6; s++) {
+        for (let t = 0; t < 6; t++) {
+          let d = 0;
+          for (let j = 0; j < 6; j++) d += v[s * 6 + j]! * v[t * 6 + j]!;
+          expect(d).toBeCloseTo(s === t ? 1 : rho, 12);
+        }
+      }
+    }
+    expect(() => contextLoadings(-0.5)).toThrow(SyntheticDialError);
+    expect(() => generateSynthetic({ rows: 100, users: 10, items: 10, context: 0.5, contextCorrelation: -0.3 })).toThrow(/contextCorrelation/);
+    expect(() => generateSynthetic({ rows: 100, users: 10, items: 10, context: 1.5 })).toThrow(/context/);
+    expect(() => generateSynthetic({ rows: 100, users: 10, items: 10, sparsity: -1 })).toThrow(/sparsity/);
+  });
+
+  it('makes the correlation of the task labels follow rho, monotone', () => {
+    const corr = (rho: number): number => {
+      const ds = generateSynthetic({ rows: 20_000, users: 300, items: 800, context: 0.8, contextCorrelation: rho, sparsity: 0, seed: 3 });
+      // Mean phi coefficient over the 15 task pairs (every rate is 0.5 at sparsity 0).
+      let s = 0, n = 0;
+      for (let a = 0; a < 6; a++) {
+        for (let b = a + 1; b < 6; b++) {
+          let both = 0;
+          for (let r = 0; r < ds.rows; r++) both += ds.labels[r * 6 + a]! * ds.labels[r * 6 + b]!;
+          s += (both / ds.rows - 0.25) / 0.25;
+          n++;
+        }
+      }
+      return s / n;
+    };
+    const cs = [1, 0.5, 0, -0.2].map(corr);
+    for (let i = 1; i < cs.length; i++) expect(cs[i]!).toBeLessThan(cs[i - 1]! - 0.05);
+    expect(cs[0]!).toBeGreaterThan(0.5);
+    expect(cs[3]!).toBeLessThan(0);
+  });
+
+  it('moves the positive rates with sparsity: 0 balanced, 2 sparser', () => {
+    const rates = (s: number) => describeDataset(generateSynthetic({ rows: 20_000, users: 300, items: 800, sparsity: s })).positiveRates;
+    const r0 = rates(0), r2 = rates(2);
+    for (const t of ['ev', 'lv', 'cv', 'like', 'follow', 'forward']) expect(r0[t]).toBeCloseTo(0.5, 2);
+    expect(r2.follow).toBeCloseTo(0.5 * (0.007 / 0.5) ** 2, 4);
+    expect(r2.lv).toBeCloseTo(0.125, 2);
+    expect(sparseRate(0.007, 1)).toBe(0.007);
+  });
+
+  it('draws the context for all six tasks, so a task subset keeps its labels', () => {
+    const o = { rows: 3000, users: 100, items: 300, context: 0.6, contextCorrelation: 0.3 };
+    const all = generateSynthetic(o);
+    const sub = generateSynthetic({ ...o, tasks: ['like'] });
+    for (let r = 0; r < 3000; r++) expect(sub.labels[r]).toBe(all.labels[r * 6 + 3]);
   });
 });
