@@ -22,7 +22,9 @@
  * hull of the other unit gradients (e.g. two of them opposite); the solver then returns a Farkas
  * witness mu >= 0 with sum_j mu_j u_j = 0 (so sum_j mu_j <y, u_j> = 0 < epsilon sum_j mu_j for
  * every y). That task is then solved with epsilon relaxed to 0 (always feasible: y = 0), and a
- * note says so.
+ * note says so. When epsilon is tiny (the default 1e-10) the LDP's residual test cannot see the
+ * difference from rounding, so a point that misses epsilon is checked again by asking whether 0
+ * is in that hull (`craftTask`), to the Gram matrix's resolution (`HULL_RESOLUTION`).
  *
  * Certificate (`certifyGradcraftExact`, re-derived from K, the reported taskCoefs, rowScales
  * and the options): per task, the form g~_i = g^_i + sum_j w_j g^_j (stationarity), w >= 0,
@@ -86,6 +88,21 @@ export function craftTask(Kh: ArrayLike<number>, T: number, i: number, eps: numb
   const lam = new Float64Array(n), v = new Float64Array(n);
   let report = ldp(Wo, h, n, m, lam, v, 1);
   let witness: Float64Array | null = null;
+  if (report.status === 'feasible' && eps > 0 && !meetsConstraints(W, m, lam, eps)) {
+    // The LDP's point misses epsilon: its residual test cannot tell "0 is in the hull of the
+    // other directions" (no y at all) from rounding when epsilon is tiny (1e-10 against rows of
+    // length 1). Ask directly: <y, u_j> >= 1 for all j is infeasible exactly when 0 is in that
+    // hull, and its witness mu (sum mu = 1) gives rho = |sum mu_j u_j| >= that hull's distance
+    // from 0; every y meeting epsilon then has |y| >= epsilon / rho. Infeasible: rho below
+    // epsilon / LDP_MAX_DISTANCE (the LDP's own definition), or below HULL_RESOLUTION, where
+    // "0 is in the hull" is all the Gram matrix can say. Otherwise the LDP's point stands and
+    // the certificate judges it.
+    const ones = new Float64Array(n).fill(1), lp = new Float64Array(n), vp = new Float64Array(n);
+    if (ldp(Wo, ones, n, m, lp, vp, 1).status === 'infeasible' && hullGap(Wo, m, vp) <= Math.max(eps / LDP_MAX_DISTANCE, HULL_RESOLUTION)) {
+      report = { ...report, status: 'infeasible' };
+      v.set(vp);
+    }
+  }
   if (report.status === 'infeasible') {
     witness = new Float64Array(T);
     for (let a = 0; a < n; a++) witness[live[a + 1]] = v[a];
@@ -95,6 +112,50 @@ export function craftTask(Kh: ArrayLike<number>, T: number, i: number, eps: numb
   const lambda = new Float64Array(T);
   for (let a = 0; a < n; a++) lambda[live[a + 1]] = lam[a];
   return { lambda, feasible: witness === null, witness, report };
+}
+
+const EPS = 2.220446049250313e-16;
+/**
+ * How close to 0 the hull of unit directions can be placed from their Gram matrix: the factor
+ * of a rank-deficient Gram (T > d) carries rounding of order sqrt(eps) in its extra dimensions
+ * (the same limit that makes rows within about 1e-8 rad look collinear), so an exact zero of the
+ * hull shows as about 5e-9. Below this, 0 is taken to be in the hull.
+ */
+const HULL_RESOLUTION = 8 * Math.sqrt(EPS);
+
+/** |sum_a mu_a w_a| / sum_a mu_a for rows w_a of Wo (n x m) and mu >= 0. */
+function hullGap(Wo: Float64Array, m: number, mu: Float64Array): number {
+  const p = new Float64Array(m);
+  let s = 0;
+  for (let a = 0; a < mu.length; a++) {
+    s += mu[a];
+    for (let k = 0; k < m; k++) p[k] += mu[a] * Wo[a * m + k];
+  }
+  let q = 0;
+  for (let k = 0; k < m; k++) q += p[k] * p[k];
+  return s > 0 ? Math.sqrt(q) / s : Infinity;
+}
+
+/**
+ * Whether y = u_i + sum_a lambda_a w_a (rows of W: u_i, then the constraint rows) meets every
+ * <y, w_a> >= eps to within 1e-3 eps (+ 64 ulp), with S = 1 + sum lambda below
+ * LDP_MAX_DISTANCE. No allowance grows with S: a large S is a point built from cancelling
+ * multipliers (typically 0 in the hull and the LDP chasing rounding), exactly what must be
+ * questioned. Failing here only triggers the hull test in `craftTask`, which alone decides.
+ */
+function meetsConstraints(W: Float64Array, m: number, lam: Float64Array, eps: number): boolean {
+  const n = m - 1;
+  let S = 1;
+  for (let a = 0; a < n; a++) S += Math.abs(lam[a]);
+  if (!(S <= LDP_MAX_DISTANCE)) return false;
+  const y = W.slice(0, m);
+  for (let a = 0; a < n; a++) for (let k = 0; k < m; k++) y[k] += lam[a] * W[(a + 1) * m + k];
+  for (let a = 0; a < n; a++) {
+    let s = 0;
+    for (let k = 0; k < m; k++) s += y[k] * W[(a + 1) * m + k];
+    if (eps - s > 1e-3 * eps + 64 * EPS) return false;
+  }
+  return true;
 }
 
 export class GradCraftExact extends GradCraft {

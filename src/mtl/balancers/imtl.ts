@@ -88,13 +88,28 @@ export interface ImtlgReport {
 }
 
 /**
- * IMTL-G weights alpha from the Gram matrix K (T x T). The documented system M x = rhs in
- * x = alpha_{2:m} (reference = the first live task) is column-scaled to unit-vector size,
- * M_rc / (n_1 + n_c) = <u_1 - u_r, (g_1 - g_c) / (n_1 + n_c)>, whose entries are at most 2
- * whatever the norms, and its rank is decided there (`IMTL_RANK_FACTOR`). Rank deficient: the
- * minimum-norm least-squares x of the truncated system (solvers/lstsq.ts), with a note. Full
- * rank: the solution is unique, and it is computed with the smallest-norm task as reference,
- * so alpha_ref = 1 - sum(others) does not cancel when the norms are spread.
+ * Live tasks with the shortest first: the order in which IMTL-G's rank is decided. With a long
+ * task 1 every scaled column (g_1 - g_c) / (n_1 + n_c) leans towards u_1, so the scaled system
+ * has singular values of the order of the norm ratio even when the directions are independent
+ * (norms 1e6 and 1e-6 pass for rank deficient). With the shortest first, n_c / (n_1 + n_c) is
+ * in [1/2, 1): the columns are within a small factor of an independent basis, and the rank
+ * (which does not depend on the reference task) is decided in the directions' own numbers.
+ */
+function rankOrder(K: ArrayLike<number>, T: number, idx: number[]): number[] {
+  let small = 0;
+  for (let p = 1; p < idx.length; p++) if (K[idx[p] * T + idx[p]] < K[idx[small] * T + idx[small]]) small = p;
+  return [idx[small], ...idx.filter((_, p) => p !== small)];
+}
+
+/**
+ * IMTL-G weights alpha from the Gram matrix K (T x T). The system M x = rhs is column-scaled
+ * to unit-vector size, M_rc / (n_1 + n_c) = <u_1 - u_r, (g_1 - g_c) / (n_1 + n_c)>, entries at
+ * most 2 whatever the norms. Its rank is decided with the smallest-norm task as task 1
+ * (`rankOrder`; threshold `IMTL_RANK_FACTOR`). Full rank: the solution is unique and is that
+ * system's, where alpha_ref = 1 - sum(others) does not cancel when the norms are spread. Rank
+ * deficient: the documented answer, the minimum-norm least-squares x = alpha_{2:m} of the
+ * paper's system (task 1 = the first live task) truncated to that rank (solvers/lstsq.ts),
+ * with a note.
  */
 export function imtlgWeights(K: ArrayLike<number>, T: number, alpha: Float64Array): ImtlgReport {
   alpha.fill(0, 0, T);
@@ -103,25 +118,21 @@ export function imtlgWeights(K: ArrayLike<number>, T: number, alpha: Float64Arra
   const m = idx.length;
   if (m === 0) return { rank: 0, size: 0, note: 'all gradients are zero: the update is 0 for any alpha' };
   if (m === 1) { alpha[idx[0]] = 1; return { rank: 0, size: 0, note: null }; }
-  let sys = imtlSystem(K, T, idx);
+  // Rank and (when unique) the solution on the system with the shortest task as reference;
+  // the documented system in alpha_{2:T} only when the answer is not unique.
+  let sys = imtlSystem(K, T, rankOrder(K, T, idx));
   const x = new Float64Array(m - 1);
-  let rep = lstsqMinNorm(sys.M, sys.n, sys.n, sys.rhs, x, { colScale: sys.colScale, tol: sys.tol });
-  const rank = rep.rank;
-  if (rank === m - 1) {
-    let small = 0;
-    for (let p = 1; p < m; p++) if (K[idx[p] * T + idx[p]] < K[idx[small] * T + idx[small]]) small = p;
-    if (small !== 0) {
-      const alt = imtlSystem(K, T, [idx[small], ...idx.filter((_, p) => p !== small)]);
-      const xa = new Float64Array(m - 1);
-      const ra = lstsqMinNorm(alt.M, alt.n, alt.n, alt.rhs, xa, { colScale: alt.colScale, tol: alt.tol });
-      if (ra.rank === m - 1) { sys = alt; x.set(xa); rep = ra; }
-    }
+  const rep = lstsqMinNorm(sys.M, sys.n, sys.n, sys.rhs, x, { colScale: sys.colScale, tol: sys.tol });
+  const rank = rep.rank, decisionTol = sys.tol;
+  if (rank < m - 1) {
+    sys = imtlSystem(K, T, idx);
+    lstsqMinNorm(sys.M, sys.n, sys.n, sys.rhs, x, { colScale: sys.colScale, rank });
   }
   let s = 0;
   for (let r = 0; r < m - 1; r++) { alpha[sys.order[r + 1]] = x[r]; s += x[r]; }
   alpha[sys.order[0]] = 1 - s;
   const note = rank < m - 1
-    ? `singular D U^T: numerical rank ${rank} of ${m - 1} (singular values of the scaled system up to ${rep.sigmaMaxDropped.toExponential(2)} dropped, threshold ${sys.tol.toExponential(2)}): minimum-norm least-squares alpha_{2:T}`
+    ? `singular D U^T: numerical rank ${rank} of ${m - 1} (singular values of the scaled system up to ${rep.sigmaMaxDropped.toExponential(2)} dropped, threshold ${decisionTol.toExponential(2)}; shortest task as reference): minimum-norm least-squares alpha_{2:T}`
     : null;
   return { rank, size: m - 1, note };
 }
@@ -130,7 +141,8 @@ export function imtlgWeights(K: ArrayLike<number>, T: number, alpha: Float64Arra
  * IMTL-G's certificate from K (diag(lossWeights) K diag(lossWeights) for 'hybrid'), the
  * reported weights and the options. Always: alpha = 0 on zero-norm tasks and sum alpha = 1.
  * Full rank: equal projections, max_t |<d, u_t> - <d, u_1>| / sum_t |alpha_t| |g_t|. Rank
- * deficient (same rank decision as the solver): the normal-equation residual of the scaled
+ * deficient (same rank decision as the solver, and the paper's system truncated to that rank
+ * as the solver does): the normal-equation residual of the truncated scaled
  * least-squares problem, |Ms^T (Ms y - rhs)| / (s (s |y| + |rhs|)) with s = max(1, |Ms|_F),
  * and minimality, |projection of x onto the numerical null space| / |x|. Tolerance IMTL_TOL.
  */
@@ -168,8 +180,14 @@ export function certifyImtl(
   add('sum alpha = 1', Math.abs(sum - 1) / Math.max(1, sumAbs));
   const sys = m > 1 ? imtlSystem(K, T, idx) : null;
   const { s: sig, V } = sys ? svdJacobi(scaleCols(sys), sys.n, sys.n) : { s: new Float64Array(0), V: new Float64Array(0) };
-  const dropped: number[] = [];
-  for (let j = 0; j < sig.length; j++) if (!(sig[j] > sys!.tol)) dropped.push(j);
+  // The solver's rank decision (shortest task as reference), then the documented system's
+  // smallest singular values dropped down to that rank.
+  let rank = 0;
+  if (sys) {
+    const dec = imtlSystem(K, T, rankOrder(K, T, idx));
+    for (const v of svdJacobi(scaleCols(dec), dec.n, dec.n).s) if (v > dec.tol) rank++;
+  }
+  const dropped = [...sig.keys()].sort((p, q) => sig[q] - sig[p]).slice(rank);
   if (!sys || dropped.length === 0) {
     const nt = idx.map((t) => Math.sqrt(K[t * T + t]));
     let scale = 0;

@@ -80,6 +80,11 @@ export interface LstsqOptions {
   colScale?: ArrayLike<number>;
   /** Absolute threshold on the singular values of the scaled matrix (default max(m,n) eps sigma_max). */
   tol?: number;
+  /**
+   * Keep exactly this many of the largest singular values (a rank decided elsewhere, on a
+   * better-conditioned form of the same system); overrides `tol`.
+   */
+  rank?: number;
 }
 
 export interface LstsqReport {
@@ -104,7 +109,11 @@ export function lstsqMinNorm(A: ArrayLike<number>, m: number, n: number, b: Arra
   const { U, s, V } = svdJacobi(As, m, n);
   let sigmaMax = 0;
   for (let j = 0; j < n; j++) sigmaMax = Math.max(sigmaMax, s[j]);
-  const tol = opts.tol ?? Math.max(m, n) * EPS * sigmaMax;
+  let tol = opts.tol ?? Math.max(m, n) * EPS * sigmaMax;
+  if (opts.rank !== undefined) {
+    const sorted = Array.from(s).sort((p, q) => q - p);
+    tol = opts.rank >= n ? 0 : sorted[Math.max(opts.rank, 0)];
+  }
   const y = new Float64Array(n);
   const dropped: number[] = [];
   let rank = 0, sigmaMinKept = Infinity, sigmaMaxDropped = 0;

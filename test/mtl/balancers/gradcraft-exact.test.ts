@@ -141,6 +141,22 @@ describe('gradcraft-exact', () => {
     expect(g2[1]).toBeCloseTo(1, 12);
   });
 
+  it('epsilon 1e-10 with 0 in the hull of the others: noted as infeasible (the LDP alone cannot tell 1e-10 from rounding)', () => {
+    // Two exactly opposite rows (u_1 = -u_0, norms 4 : 1) in d = 50, and 6 rows in d = 3 around the origin.
+    const rng = new Rng(8);
+    const v = Float64Array.from({ length: 50 }, () => rng.normal());
+    const w = Float64Array.from({ length: 50 }, () => rng.normal());
+    const opp = Float64Array.from([...v, ...v.map((x) => -0.25 * x), ...w]);
+    const ring = Float64Array.from([1, 0, 0, -1, 1, 0.1, -1, -1, 0.2, 0.2, 0.3, 1, 0.1, -0.2, -1, 3, 2, 0.5]);
+    for (const [G, T, d] of [[opp, 3, 50], [ring, 6, 3]] as const) {
+      const b = createBalancer('gradcraft-exact', { ablation: 'ori' });
+      b.combine(G, T, ctx);
+      const info = b.lastInfo()!;
+      expect(info.notes.some((n) => /are infeasible/.test(n))).toBe(true);
+      check(G, T, d, { ablation: 'ori' });
+    }
+  });
+
   it('the norm EMA (b > 0): rowScales carry the eq. 5 factors across steps and the certificate holds', () => {
     const bal = createBalancer('gradcraft-exact', { b: 0.9, epsilon: 0.3 });
     for (let s = 0; s < 5; s++) {

@@ -111,6 +111,29 @@ describe('IMTL-G', () => {
     expect(Math.abs(a[1] / (1 / (1 + 1e-12)) - 1)).toBeLessThan(1e-12);
   });
 
+  it('norms spread over 1e12 with independent directions: full rank, equal projections (no rank note)', () => {
+    // With the long row as task 1 the scaled columns all lean towards it (singular values of
+    // the order of the norm ratio): the rank is decided with the shortest row as task 1.
+    const rng = new Rng(5), d = 50;
+    for (let k = 0; k < 40; k++) {
+      const T = 2 + (k % 5);
+      const G = new Float64Array(T * d);
+      for (let t = 0; t < T; t++) {
+        const v = Float64Array.from({ length: d }, () => rng.normal());
+        const s = (t === 0 ? 1e6 : 10 ** (-6 + rng.next())) / nrm(v);
+        G.set(v.map((x) => x * s), t * d);
+      }
+      const b = createBalancer('imtl');
+      const out = b.combine(G, T, ctx);
+      const info = b.lastInfo()!;
+      expect(info.notes).toEqual([]);
+      expect(info.certificate!.status).toBe('optimal');
+      const p = [...Array(T).keys()].map((t) => dot(out, rowOf(G, t, d)) / nrm(rowOf(G, t, d)));
+      const scale = info.weights!.reduce((a, w, t) => a + Math.abs(w) * nrm(rowOf(G, t, d)), 0);
+      for (const v of p) expect(Math.abs(v - p[0])).toBeLessThan(1e-12 * scale);
+    }
+  });
+
   it('hybrid: the certificate is taken on the loss-weighted rows', () => {
     const rng = new Rng(4);
     const G = Float64Array.from({ length: 12 }, () => rng.normal());

@@ -17,6 +17,8 @@ export interface StepResult {
   err: number;
   /** The reference's condition estimate of this step (1 when well-posed). */
   cond: number;
+  /** The reference's answer hinges on a decision within rounding of its threshold. */
+  borderline?: boolean;
   what: string;
 }
 
@@ -57,7 +59,7 @@ export function runSequence(id: string, options: Record<string, unknown>, seq: C
       for (let k = 0; k < d; k++) s += (lib[k] - r.d![k]) ** 2;
       err = r.scale > 0 ? Math.sqrt(s) / r.scale : Math.sqrt(s) === 0 ? 0 : Infinity;
     }
-    out.push({ ...base, cond: r.cond ?? 1, err: Number.isNaN(err) ? Infinity : err, what: r.accept ? 'set' : 'point' });
+    out.push({ ...base, cond: r.cond ?? 1, ...(r.borderline ? { borderline: true } : {}), err: Number.isNaN(err) ? Infinity : err, what: r.accept ? 'set' : 'point' });
   }
   return out;
 }

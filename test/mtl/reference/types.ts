@@ -21,10 +21,15 @@ export interface RefOut {
    */
   accept?: (d: ArrayLike<number>, weights: ArrayLike<number> | null) => number;
   /**
-   * How much the problem amplifies rounding (a condition number of the system solved, >= 1):
-   * the tolerance of the comparison is multiplied by it. Absent: 1.
+   * How much the problem amplifies rounding (>= 1): a correct answer may be off by about
+   * eps cond, so the comparison's tolerance is at least 1e3 eps cond. Absent: 1.
    */
   cond?: number;
+  /**
+   * Set when the answer hinges on a decision within rounding of its threshold (IMTL-G's rank):
+   * either side of it is right, so only a finite update is asked.
+   */
+  borderline?: boolean;
   /** Set when the reference finds the problem infeasible (gradcraft-exact). */
   infeasible?: boolean;
 }

@@ -112,6 +112,14 @@ describe('lstsqMinNorm', () => {
     expect(x[0]).toBe(0);
   });
 
+  it('rank: keeps exactly that many of the largest singular values, whatever their size', () => {
+    const x = new Float64Array(2);
+    expect(lstsqMinNorm([1, 0, 0, 1e-14], 2, 2, [1, 1], x, { rank: 1 }).rank).toBe(1);
+    expect(Array.from(x)).toEqual([1, 0]);
+    expect(lstsqMinNorm([1, 0, 0, 1e-14], 2, 2, [1, 1], x, { rank: 2, tol: 1 }).rank).toBe(2);
+    expect(x[1]).toBeCloseTo(1e14, 0);
+  });
+
   it('solveGeneral still solves by LU and falls back to the minimum-norm solution', () => {
     const x = new Float64Array(2);
     expect(solveGeneral([1, 1, 1, 1], 2, [2, 2], x)).toEqual({ method: 'pinv', rank: 1 });
