@@ -9,12 +9,12 @@
  * (offline-lock.ts). Slow by nature: build, pack and install are each a few seconds to a minute.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumerLock } from './offline-lock.ts';
 
 const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
@@ -65,12 +65,13 @@ function stage(dir: string): void {
 }
 
 describe.skipIf(!hasNpm)(title, () => {
+  let tmp = '';
   let app = '';
   let files: string[] = [];
   let typecheck: Promise<Ran>;
 
   beforeAll(async () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'mtlkit-pack-'));
+    tmp = mkdtempSync(join(tmpdir(), 'mtlkit-pack-'));
     const repo = join(tmp, 'repo');
     stage(repo);
     await run(process.execPath, ['scripts/build.mjs'], repo);
@@ -102,6 +103,12 @@ describe.skipIf(!hasNpm)(title, () => {
     }));
     typecheck = start(process.execPath, [TSC, '-p', app], app);
   }, 300_000);
+
+  // The consumer's node_modules is a few hundred MB: never leave one behind per run.
+  afterAll(async () => {
+    await typecheck;
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  }, 120_000);
 
   it('ships dist/, the wasm kernels and the bin, and no sources or tests', () => {
     for (const f of ['package.json', 'bin/mtlkit.js', 'dist/index.js', 'dist/index.d.ts', 'dist/core.js', 'dist/cli/main.js',
