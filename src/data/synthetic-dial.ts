@@ -9,10 +9,11 @@
  * two signs cancel. What persists is what the features cannot explain. So the dial adds to
  * every task's score a per-impression context (mood, session, whatever the logs do not hold):
  * K = 6 standard normal factors per row, task t loading on them with a unit vector v_t whose
- * pairwise correlation v_s . v_t is rho for every pair. The residuals inherit that correlation
- * while the towers keep reading the world's shared taste and substance factors with the same
- * sign, so rho near 1 makes the tasks agree and rho at its lower bound -1/(K - 1) makes every
- * pair disagree.
+ * pairwise correlation v_s . v_t is rho for every pair. The residuals inherit that correlation.
+ * Whether it shows as conflict depends on the towers reading the shared features alike, which
+ * `agreement` arranges: it replaces part of each task's world score by the tasks' common score.
+ * With both, rho near 1 makes the tasks agree and rho at its lower bound -1/(K - 1) makes every
+ * pair disagree (docs/data.md, "Dials", has the measured curves).
  *
  * Norm spread. A task's gradient scales with its residual, about 2 r (1 - r) at positive rate
  * r, so sparse tasks have small gradients. `sparsity` s moves every rate r to 0.5 (r / 0.5)^s:

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerBalance } from './balance.ts';
 import { registerBench } from './bench.ts';
+import { registerData } from './data.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerExperiment } from './experiment.ts';
 import { registerMetrics } from './metrics.ts';
@@ -18,6 +19,7 @@ export type RegisterCommand = (program: Command) => void;
 export const commands: RegisterCommand[] = [
   registerBalance,
   registerBench,
+  registerData,
   registerDoctor,
   registerExperiment,
   registerMetrics,

@@ -1,6 +1,7 @@
 /** The presets, runnable by name (`mtlkit experiment <preset>`). One file each; one line here. */
 import { ConfigError } from '../config.ts';
 import type { Preset } from '../report/types.ts';
+import { conflict } from './conflict.ts';
 import { multibalance } from './multibalance.ts';
 import { epsilon, tau } from './sweeps.ts';
 import { table2 } from './table2.ts';
@@ -8,7 +9,7 @@ import { table3 } from './table3.ts';
 import { tasks } from './tasks.ts';
 import type { PresetDef } from './types.ts';
 
-export const presets: Record<Preset, PresetDef> = { table2, table3, tau, epsilon, tasks, multibalance };
+export const presets: Record<Preset, PresetDef> = { table2, table3, tau, epsilon, tasks, multibalance, conflict };
 
 export const presetNames = Object.keys(presets) as Preset[];
 

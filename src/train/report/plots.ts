@@ -14,6 +14,7 @@ import { groupRows, groupStats, isMethod, paramValue, referenceMeans } from './t
 import type { Table } from './table.ts';
 import type { DiagnosticsRecord, ExperimentJson } from './types.ts';
 import { metricOf } from './metrics.ts';
+import { conflictPlot } from './conflict.ts';
 
 export type Plot = { file: string; caption: string; svg: string } | { file: string; caption: string; skipped: string };
 
@@ -315,6 +316,8 @@ export function experimentPlots(exp: ExperimentJson, tables: Table[], dir: strin
       return [tasksPlot(tables[0]!)];
     case 'multibalance':
       return [neGainBars(tables), multibalanceFigure(exp, dir)];
+    case 'conflict':
+      return [conflictPlot(exp)];
   }
 }
 

@@ -8,6 +8,7 @@
 import { average, meanStd, metricOf, neGain, relativeImprovement, throughputDrop, type MetricName } from './metrics.ts';
 import { markBest, numberCell, textCell, type Cell, type Column, type Table } from './table.ts';
 import type { ExperimentJson, ExperimentRow } from './types.ts';
+import { conflictTable } from './conflict.ts';
 
 /** Rows of one method / setting, over seeds. */
 export interface RowGroup {
@@ -390,5 +391,7 @@ export function experimentTables(exp: ExperimentJson): Table[] {
       return [tasksTable(exp)];
     case 'multibalance':
       return multibalanceTables(exp);
+    case 'conflict':
+      return [conflictTable(exp)];
   }
 }
