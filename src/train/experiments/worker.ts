@@ -1,6 +1,6 @@
 /**
  * Child-process entry of an experiment run (runner.ts with --workers > 1):
- *   node --import tsx worker.ts <job.json>
+ *   node [--import tsx] worker.(ts|js) <job.json>   (tsx over the sources, plain node when built: src/sweep/entry.ts)
  * job.json = {id, config, runDir, backend}. Prints, as its last stdout line, one JSON object
  * {result, reused} (the sweep runner's trial contract, docs/sweeps.md).
  */
