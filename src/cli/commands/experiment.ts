@@ -27,6 +27,7 @@ interface ExperimentFlags {
   workers?: string;
   backend?: string;
   baseline?: string;
+  claims?: string;
   grid?: string;
   config?: string;
   set: string[];
@@ -66,7 +67,7 @@ export function experimentOptions(f: ExperimentFlags): ExperimentOptions {
     out: f.out,
     backend: f.backend,
     base,
-    options: f.baseline ? { baseline: f.baseline } : {},
+    options: { ...(f.baseline ? { baseline: f.baseline } : {}), ...(f.claims ? { claims: f.claims } : {}) },
     grid: grid as ExperimentOptions['grid'],
     verbose: f.verbose,
     quiet: f.quiet,
@@ -90,6 +91,7 @@ function presetHelp(): string {
     '  npm run -s mtlkit -- experiment tau --quick --workers 2        # Figure 2',
     '  npm run -s mtlkit -- experiment table2 --seeds 3 --workers 2   # full size, mean ± std over 3 seeds',
     '  npm run -s mtlkit -- experiment multibalance --quick           # MultiBalance Tables 2-4, Figure 2',
+    '  npm run -s mtlkit -- experiment findings --quick --seeds 3     # every claim as a test: 95% intervals, verdicts',
     '  npm run -s mtlkit -- experiment table2 --grid grid.json        # select lr / batch / L2 / options on validation first',
     'Run again with the same --out to resume: finished runs are reused. An --out whose runs have another',
     'config (changed --set, --epochs, ...) is refused before anything runs, and nothing in it changes.',
@@ -110,7 +112,8 @@ export function registerExperiment(program: Command): void {
     .option('--out <dir>', 'experiment folder (default runs/experiments/<preset>-<size>-<time>)')
     .option('--workers <n>', 'runs at once, each in its own process (default 1: in this process); results are the same')
     .option('--backend <name>', 'kernel backend js | wasm | gpu | auto (default MTLKIT_BACKEND, else wasm)')
-    .option('--baseline <id>', 'tasks preset: the baseline to compare with (default: the best on validation at T = 6)')
+    .option('--baseline <id>', 'tasks / findings presets: the baseline to compare with (default: the best on validation at T = 6)')
+    .option('--claims <groups>', 'findings preset: the claim groups to test, a comma list of table2, table3, tau, epsilon, tasks, mb-qps, mb-ne (default all)')
     .option('--grid <file.json>', 'grid-search lr / batchSize / l2 / method options on validation before each method (docs/experiments.md)')
     .option('--config <file.json>', 'TrainConfig fields over the size profile (data, model, ...)')
     .option('--set <path=value>', 'one TrainConfig field by dotted path (repeatable), e.g. --set model=ple-lite', collect, [])

@@ -3,13 +3,14 @@ import { ConfigError } from '../config.ts';
 import type { Preset } from '../report/types.ts';
 import { conflict } from './conflict.ts';
 import { multibalance } from './multibalance.ts';
+import { findings } from './findings.ts';
 import { epsilon, tau } from './sweeps.ts';
 import { table2 } from './table2.ts';
 import { table3 } from './table3.ts';
 import { tasks } from './tasks.ts';
 import type { PresetDef } from './types.ts';
 
-export const presets: Record<Preset, PresetDef> = { table2, table3, tau, epsilon, tasks, multibalance, conflict };
+export const presets: Record<Preset, PresetDef> = { table2, table3, tau, epsilon, tasks, multibalance, findings, conflict };
 
 export const presetNames = Object.keys(presets) as Preset[];
 

@@ -30,7 +30,8 @@ h1{font-size:1.5em;margin:0 0 .3em}h2{font-size:1.2em;margin-top:1.6em;border-bo
 dl.facts{display:grid;grid-template-columns:max-content auto;gap:2px 14px;margin:.6em 0}dl.facts dt{font-weight:600;color:#444}dl.facts dd{margin:0}
 table{border-collapse:collapse;margin:.8em 0;font-size:.9em}caption{text-align:left;font-weight:600;padding:4px 0}
 th,td{border:1px solid #ccc;padding:3px 8px}thead th{background:#f3f3f3}th.group{text-align:center}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-tbody th{text-align:left;font-weight:normal;white-space:nowrap}ul.notes{font-size:.85em;color:#444;margin:.2em 0 1em}
+tbody th{text-align:left;font-weight:normal;white-space:nowrap}table.wide{font-size:.78em}table.wide th,table.wide td{padding:2px 5px}
+td.num span.sd{display:block;font-size:.82em;color:#555}.table-wrap{max-width:100%;overflow-x:auto}ul.notes{font-size:.85em;color:#444;margin:.2em 0 1em}
 figure{margin:1em 0;overflow-x:auto}figure svg{max-width:100%;height:auto}figcaption{font-size:.85em;color:#555}
 .skipped{color:#8a5a00;background:#fff8e6;border-left:3px solid #e69f00;padding:4px 8px;margin:.4em 0}
 pre{background:#f6f6f6;padding:8px;overflow-x:auto;font-size:.85em}details{margin:.6em 0}

@@ -10,10 +10,14 @@ import { heatmap } from './svg/heatmap.ts';
 import { lineChart, type LineSeries } from './svg/lineChart.ts';
 import { smallMultiples } from './svg/smallMultiples.ts';
 import { readRun, type RunData } from './io.ts';
-import { groupRows, groupStats, isMethod, paramValue, referenceMeans } from './tables.ts';
+import { experimentTables, groupRows, groupStats, isMethod, paramValue, referenceMeans } from './tables.ts';
 import type { Table } from './table.ts';
 import type { DiagnosticsRecord, ExperimentJson } from './types.ts';
 import { metricOf } from './metrics.ts';
+import { findingsViews } from './findings/views.ts';
+import { studentTQuantile } from '../../metrics/stats.ts';
+import type { Cell } from './table.ts';
+import type { MeanStd } from './metrics.ts';
 import { conflictPlot } from './conflict.ts';
 
 export type Plot = { file: string; caption: string; svg: string } | { file: string; caption: string; skipped: string };
@@ -160,6 +164,21 @@ function pctFmt(v: number): string {
   return `${v.toFixed(3)}%`;
 }
 
+/** 95% t interval of a mean over seeds from its summary, scaled by `k` around `centre`; null with fewer than two seeds. */
+export function ci95(ms: MeanStd | null | undefined, centre = ms?.mean, k = 1): [number, number] | null {
+  if (!ms || ms.n < 2 || !Number.isFinite(ms.std) || centre === undefined) return null;
+  const half = studentTQuantile(0.975, ms.n - 1) * (ms.std / Math.sqrt(ms.n)) * Math.abs(k);
+  return [centre - half, centre + half];
+}
+
+const cellCi = (c: Cell | undefined): [number, number] | null =>
+  c && c.value !== null && c.std !== undefined && c.n !== undefined ? ci95({ mean: c.value, std: c.std, n: c.n }) : null;
+
+/** The caption's sentence about intervals, when some value has two or more seeds. */
+function ciNote(any: boolean): string {
+  return any ? ' Error bars / bands: 95% t interval of the mean over seeds.' : '';
+}
+
 /** RI-A and RI-G per row of a table2 / table3 table, as grouped bars. */
 export function riBars(table: Table): Plot {
   const file = 'ri.svg';
@@ -167,15 +186,16 @@ export function riBars(table: Table): Plot {
   const keys = ['ri_a', 'ri_g'].filter((k) => table.columns.some((c) => c.key === k));
   const rows = table.rows.filter((r) => keys.some((k) => r.cells[k]?.value !== null && r.cells[k]?.value !== undefined));
   if (rows.length === 0) return { file, caption, skipped: 'RI bars skipped: no RI values (the experiment has no Single row).' };
+  const errors = keys.map((k) => rows.map((r) => cellCi(r.cells[k])));
   return {
     file,
-    caption,
+    caption: caption + ciNote(errors.flat().some((e) => e !== null)),
     svg: barChart({
       title: 'Relative improvement over Single',
       xLabel: 'method',
       yLabel: 'relative improvement (%)',
       categories: rows.map((r) => r.label),
-      series: keys.map((k) => ({ name: k === 'ri_a' ? 'RI-A' : 'RI-G', values: rows.map((r) => r.cells[k]?.value ?? null) })),
+      series: keys.map((k, i) => ({ name: k === 'ri_a' ? 'RI-A' : 'RI-G', values: rows.map((r) => r.cells[k]?.value ?? null), errors: errors[i]! })),
       format: pctFmt,
     }),
   };
@@ -189,15 +209,17 @@ export function aucChangeBars(exp: ExperimentJson): Plot {
   if (!single.length) return { file, caption, skipped: 'Per-task AUC change skipped: the experiment has no Single row.' };
   const ref = referenceMeans(single, exp.tasks, 'auc');
   const groups = groupRows(exp).filter((g) => !isMethod(g, 'single'));
+  let anyCi = false;
   const panels = exp.tasks.map((t) => {
-    const values = groups.map((g) => {
-      const s = groupStats({ ...g, tasks: exp.tasks }, ref, ref).auc[t];
-      const r = ref[t];
-      return s && r ? ((s.mean - r) / r) * 100 : null;
-    });
-    return barChart({ title: t, xLabel: 'method', yLabel: 'AUC change vs Single (%)', categories: groups.map((g) => g.label), series: [{ name: `${t} AUC change`, values }], width: 520, height: 340, format: pctFmt });
+    const stats = groups.map((g) => groupStats({ ...g, tasks: exp.tasks }, ref, ref).auc[t]);
+    const r = ref[t];
+    const values = stats.map((s) => (s && r ? ((s.mean - r) / r) * 100 : null));
+    // Single's own seed spread is left out: the bars show the method's interval against Single's mean.
+    const errors = stats.map((s, i) => (s && r && values[i] !== null ? ci95(s, values[i]!, 100 / r) : null));
+    anyCi ||= errors.some((e) => e !== null);
+    return barChart({ title: t, xLabel: 'method', yLabel: 'AUC change vs Single (%)', categories: groups.map((g) => g.label), series: [{ name: `${t} AUC change`, values, errors }], width: 520, height: 340, format: pctFmt });
   });
-  return { file, caption, svg: smallMultiples(panels, { title: 'Test AUC change against Single, per task', columns: 2 }) };
+  return { file, caption: caption + ciNote(anyCi), svg: smallMultiples(panels, { title: 'Test AUC change against Single, per task', columns: 2 }) };
 }
 
 /** tau / epsilon sweep: AV-G and RI-G (AV-A / RI-A without GAUC) against the parameter. */
@@ -212,8 +234,17 @@ export function sweepPlot(exp: ExperimentJson, param: string): Plot {
   const stats = groups.map((g) => ({ g, x: paramValue(g, param)!, s: groupStats({ ...g, tasks: exp.tasks }, refA, refG) }));
   const gauc = stats.some((x) => x.s.avG !== null);
   const labels = [...new Set(groups.map((g) => g.label))];
-  const series = (pick: (s: (typeof stats)[number]['s']) => number | null): LineSeries[] =>
-    labels.map((l) => ({ name: l, points: stats.filter((x) => x.g.label === l).map((x) => [x.x, pick(x.s)] as [number, number | null]) }));
+  type Stats = (typeof stats)[number]['s'];
+  const series = (pick: (s: Stats) => MeanStd | null): LineSeries[] =>
+    labels.map((l) => {
+      const own = stats.filter((x) => x.g.label === l);
+      const band = own.flatMap((x) => {
+        const ci = ci95(pick(x.s));
+        return ci ? [[x.x, ci[0], ci[1]] as [number, number, number]] : [];
+      });
+      return { name: l, points: own.map((x) => [x.x, pick(x.s)?.mean ?? null] as [number, number | null]), ...(band.length ? { band } : {}) };
+    });
+  const anyCi = stats.some((x) => ci95(gauc ? x.s.avG : x.s.avA) !== null);
   const xLog = param === 'epsilon';
   const xLabel = xLog ? `${param} (log scale; 0 shown left of the break)` : `${param} (unitless)`;
   const sym = param === 'tau' ? 'τ' : param === 'epsilon' ? 'ϵ' : param;
@@ -221,11 +252,11 @@ export function sweepPlot(exp: ExperimentJson, param: string): Plot {
   const ri = gauc ? 'RI-G' : 'RI-A';
   return {
     file,
-    caption,
+    caption: caption + ciNote(anyCi),
     svg: smallMultiples(
       [
-        lineChart({ title: `${av} vs ${sym}`, xLabel, yLabel: `${av} (${gauc ? 'GAUC' : 'AUC'}, 0-1)`, series: series((s) => (gauc ? s.avG : s.avA)?.mean ?? null), xLog }),
-        lineChart({ title: `${ri} vs ${sym}`, xLabel, yLabel: `${ri} (% over Single)`, series: series((s) => (gauc ? s.riG : s.riA)?.mean ?? null), xLog }),
+        lineChart({ title: `${av} vs ${sym}`, xLabel, yLabel: `${av} (${gauc ? 'GAUC' : 'AUC'}, 0-1)`, series: series((s) => (gauc ? s.avG : s.avA)), xLog }),
+        lineChart({ title: `${ri} vs ${sym}`, xLabel, yLabel: `${ri} (% over Single)`, series: series((s) => (gauc ? s.riG : s.riA)), xLog }),
       ],
       { title: `Sensitivity of ${labels.join(', ')} to ${sym}` },
     ),
@@ -246,13 +277,14 @@ export function tasksPlot(table: Table): Plot {
         xLabel: 'number of tasks',
         yLabel: `${g} (% over Single)`,
         categories: cols.map((c) => c.label),
-        series: table.rows.map((r) => ({ name: r.label, values: cols.map((c) => r.cells[c.key]?.value ?? null) })),
+        series: table.rows.map((r) => ({ name: r.label, values: cols.map((c) => r.cells[c.key]?.value ?? null), errors: cols.map((c) => cellCi(r.cells[c.key])) })),
         width: 480,
         format: pctFmt,
       });
     })
     .filter((p): p is string => p !== null);
-  return { file, caption, svg: smallMultiples(panels, { title: 'Effect of the number of tasks' }) };
+  const anyCi = table.rows.some((r) => Object.values(r.cells).some((c) => cellCi(c) !== null));
+  return { file, caption: caption + ciNote(anyCi), svg: smallMultiples(panels, { title: 'Effect of the number of tasks' }) };
 }
 
 /** MultiBalance: NE gain over EW per method, one bar per task (its Table 3 as a chart). */
@@ -262,15 +294,16 @@ export function neGainBars(tables: Table[]): Plot {
   const t = tables.find((x) => x.id === 'mb-baselines');
   if (!t || t.rows.length === 0) return { file, caption, skipped: 'NE gain bars skipped: no baseline rows.' };
   const cols = t.columns.filter((c) => c.key.startsWith('ne:'));
+  const errors = cols.map((c) => t.rows.map((r) => cellCi(r.cells[c.key])));
   return {
     file,
-    caption,
+    caption: caption + ciNote(errors.flat().some((e) => e !== null)),
     svg: barChart({
       title: 'NE gain over EW',
       xLabel: 'method',
       yLabel: 'NE gain over EW (%)',
       categories: t.rows.map((r) => r.label),
-      series: cols.map((c) => ({ name: c.label, values: t.rows.map((r) => r.cells[c.key]?.value ?? null) })),
+      series: cols.map((c, i) => ({ name: c.label, values: t.rows.map((r) => r.cells[c.key]?.value ?? null), errors: errors[i]! })),
       format: pctFmt,
     }),
   };
@@ -316,9 +349,19 @@ export function experimentPlots(exp: ExperimentJson, tables: Table[], dir: strin
       return [tasksPlot(tables[0]!)];
     case 'multibalance':
       return [neGainBars(tables), multibalanceFigure(exp, dir)];
+    case 'findings':
+      return findingsPlots(exp, dir);
     case 'conflict':
       return [conflictPlot(exp)];
   }
+}
+
+/** The findings folder's plots: each view's, named after its preset where two would share a file. */
+function findingsPlots(exp: ExperimentJson, dir: string): Plot[] {
+  return findingsViews(exp).flatMap((v) => {
+    const own = experimentPlots(v, experimentTables(v), dir);
+    return own.map((p) => (p.file === 'ri.svg' || p.file === 'sweep.svg' ? { ...p, file: p.file.replace('.svg', `_${v.preset}.svg`) } : p));
+  });
 }
 
 /** Test-metric summary of a run folder: rows = tasks, AUC / GAUC / NE on test and validation. */

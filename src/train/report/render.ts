@@ -12,6 +12,7 @@ import { average } from './metrics.ts';
 import { experimentPlots, runMetricsRows, runPlots, type Plot } from './plots.ts';
 import { numberCell, toHtml, toJson, toMarkdown, type Cell, type Column, type Table } from './table.ts';
 import { experimentTables } from './tables.ts';
+import { evaluateFindings } from './findings/evaluate.ts';
 
 export interface RenderOptions {
   /** Time stamp written into the page (default: now); fixed in tests. */
@@ -152,7 +153,12 @@ export function renderExperiment(dir: string, opts: RenderOptions = {}): RenderR
     [join(dir, 'table.md'), md],
     [join(dir, 'table.json'), JSON.stringify({ preset: exp.preset, tasks: exp.tasks, tables: tables.map(toJson) }, null, 2) + '\n'],
   ];
-  const sections: HtmlSection[] = [{ heading: 'Tables', html: tables.length ? tables.map(toHtml).join('\n') : skipped('No table: the experiment has no rows this preset can show.') }];
+  // A folder with findings leads with them: the claims and verdicts, then the tables behind them.
+  const lead = tables[0]?.id === 'findings' ? tables[0] : null;
+  const rest = lead ? tables.slice(1) : tables;
+  if (exp.preset === 'findings') pending.push([join(dir, 'findings.json'), JSON.stringify({ preset: exp.preset, tasks: exp.tasks, findings: evaluateFindings(exp) }, null, 2) + '\n']);
+  const sections: HtmlSection[] = lead ? [{ heading: 'Findings', html: toHtml(lead) }] : [];
+  sections.push({ heading: 'Tables', html: rest.length ? rest.map(toHtml).join('\n') : skipped('No table: the experiment has no rows this preset can show.') });
   sections.push({ heading: 'Plots', html: plotSections(dir, experimentPlots(exp, tables, dir), pending, skippedOut) });
   // Tables and plots are all computed before the first file is replaced.
   writeAll(pending, files);

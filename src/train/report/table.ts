@@ -175,10 +175,20 @@ export function toJson(table: Table): unknown {
   };
 }
 
+/**
+ * A cell's text; "mean ± std" puts the std on a second, smaller line, so a column is as wide as
+ * a mean and the 16 numeric columns of Table 2 fit the page.
+ */
+function htmlCellText(c: Cell): string {
+  const i = c.std !== undefined ? c.text.indexOf(' ± ') : -1;
+  if (i < 0) return escapeXml(c.text);
+  return `${escapeXml(c.text.slice(0, i))}<span class="sd">± ${escapeXml(c.text.slice(i + 3))}</span>`;
+}
+
 function htmlCell(c: Cell | undefined, kind: ColumnKind): string {
   const cls = kind === 'text' ? '' : ' class="num"';
   if (!c) return `<td${cls}></td>`;
-  const t = escapeXml(c.text);
+  const t = htmlCellText(c);
   if (c.mark === 'best') return `<td${cls}><strong>${t}</strong></td>`;
   if (c.mark === 'second') return `<td${cls}><u>${t}</u></td>`;
   return `<td${cls}>${t}</td>`;
@@ -186,7 +196,9 @@ function htmlCell(c: Cell | undefined, kind: ColumnKind): string {
 
 /** HTML table; grouped columns get a spanning header row like the paper's Table 2. */
 export function toHtml(table: Table): string {
-  const out: string[] = [`<table id="${escapeXml(table.id)}"><caption>${escapeXml(table.title)}</caption><thead>`];
+  // Wide tables (Table 2: 16 numeric columns) get smaller type; the wrapper scrolls only if that is not enough.
+  const wide = table.columns.length > 10 ? ' class="wide"' : '';
+  const out: string[] = [`<div class="table-wrap"><table id="${escapeXml(table.id)}"${wide}><caption>${escapeXml(table.title)}</caption><thead>`];
   const grouped = table.columns.some((c) => c.group);
   if (grouped) {
     out.push(`<tr><th rowspan="2">${escapeXml(table.rowHeader)}</th>`);
@@ -208,7 +220,7 @@ export function toHtml(table: Table): string {
   for (const r of table.rows) {
     out.push(`<tr><th scope="row">${escapeXml(r.label)}</th>${table.columns.map((c) => htmlCell(r.cells[c.key], c.kind)).join('')}</tr>`);
   }
-  out.push('</tbody></table>');
+  out.push('</tbody></table></div>');
   const notes = table.columns.some((c) => c.better)
     ? ['Best in <strong>bold</strong>, second-best <u>underlined</u>; ties (equal as printed) share a mark. Several seeds: mean ± sample std.', ...table.notes.map(escapeXml)]
     : table.notes.map(escapeXml);

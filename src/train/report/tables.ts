@@ -8,6 +8,9 @@
 import { average, meanStd, metricOf, neGain, relativeImprovement, throughputDrop, type MetricName } from './metrics.ts';
 import { markBest, numberCell, textCell, type Cell, type Column, type Table } from './table.ts';
 import type { ExperimentJson, ExperimentRow } from './types.ts';
+import { evaluateFindings } from './findings/evaluate.ts';
+import { findingsTable } from './findings/table.ts';
+import { findingsViews } from './findings/views.ts';
 import { conflictTable } from './conflict.ts';
 
 /** Rows of one method / setting, over seeds. */
@@ -391,6 +394,9 @@ export function experimentTables(exp: ExperimentJson): Table[] {
       return [tasksTable(exp)];
     case 'multibalance':
       return multibalanceTables(exp);
+    case 'findings':
+      // The findings first, then the same runs in the other presets' layouts.
+      return [findingsTable(evaluateFindings(exp)), ...findingsViews(exp).flatMap(experimentTables)];
     case 'conflict':
       return [conflictTable(exp)];
   }

@@ -55,8 +55,8 @@ export interface DiagnosticsRecord {
   task_weights?: number[] | null;
 }
 
-export type Preset = 'table2' | 'table3' | 'tau' | 'epsilon' | 'tasks' | 'multibalance' | 'conflict';
-export const PRESETS: readonly Preset[] = ['table2', 'table3', 'tau', 'epsilon', 'tasks', 'multibalance', 'conflict'];
+export type Preset = 'table2' | 'table3' | 'tau' | 'epsilon' | 'tasks' | 'multibalance' | 'findings' | 'conflict';
+export const PRESETS: readonly Preset[] = ['table2', 'table3', 'tau', 'epsilon', 'tasks', 'multibalance', 'findings', 'conflict'];
 
 /** One row of `experiment.json`: one run of one method (one seed, one parameter setting). */
 export interface ExperimentRow {

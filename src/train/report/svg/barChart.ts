@@ -1,7 +1,8 @@
 /**
  * Grouped bar chart: one group per category (e.g. a method), one bar per series (e.g. a task)
  * inside each group. Bars grow from 0, so negative values (an NE loss, a negative RI) point
- * down. Category labels are rotated when they would overlap.
+ * down. Category labels are rotated when they would overlap. A series may carry an interval per
+ * bar (the 95% interval over seeds), drawn as an error bar with caps.
  */
 import { escapeXml } from '../escape.ts';
 import { seriesColour } from './palette.ts';
@@ -12,6 +13,8 @@ export interface BarSeries {
   name: string;
   /** One value per category; null = missing (no bar, a small "n/a" mark). */
   values: Array<number | null>;
+  /** An interval per category, drawn as an error bar (e.g. the 95% interval over seeds); null = none. */
+  errors?: Array<[number, number] | null>;
 }
 
 export interface BarChartOptions {
@@ -34,7 +37,8 @@ export function barChart(opts: BarChartOptions): string {
   const fmt = opts.format ?? ((v: number) => String(Number(v.toPrecision(4))));
   const width = opts.width ?? Math.max(480, Math.min(1100, 90 + C * Math.max(40, S * 16 + 14)));
   const height = opts.height ?? 380;
-  const vals = opts.series.flatMap((s) => s.values).filter((v): v is number => v !== null && Number.isFinite(v));
+  const bounds = opts.series.flatMap((s) => (s.errors ?? []).flatMap((e) => (e ? [e[0], e[1]] : [])));
+  const vals = [...opts.series.flatMap((s) => s.values), ...bounds].filter((v): v is number => v !== null && Number.isFinite(v));
   const lo = Math.min(0, ...vals);
   const hi = Math.max(0, ...vals);
   const names = opts.series.map((s) => s.name);
@@ -72,8 +76,15 @@ export function barChart(opts: BarChartOptions): string {
       const py = y.map(v);
       const ry = Math.min(py, zero);
       const h = Math.max(0.5, Math.abs(zero - py));
-      const tip = `${cat} / ${s.name}: ${fmt(v)}`;
+      const e = s.errors?.[c];
+      const tip = `${cat} / ${s.name}: ${fmt(v)}${e ? ` [${fmt(e[0])}, ${fmt(e[1])}]` : ''}`;
       out.push(`<rect x="${n(bx)}" y="${n(ry)}" width="${n(barW - 1)}" height="${n(h)}" fill="${seriesColour(k)}"><title>${escapeXml(tip)}</title></rect>`);
+      if (e && Number.isFinite(e[0]) && Number.isFinite(e[1])) {
+        const cx = bx + (barW - 1) / 2;
+        const cap = Math.max(1.5, Math.min(4, (barW - 1) / 3));
+        const y0 = y.map(e[0]), y1 = y.map(e[1]);
+        out.push(`<path class="err" d="M${n(cx)} ${n(y0)} L${n(cx)} ${n(y1)} M${n(cx - cap)} ${n(y0)} L${n(cx + cap)} ${n(y0)} M${n(cx - cap)} ${n(y1)} L${n(cx + cap)} ${n(y1)}" stroke="#222" stroke-width="1.2" fill="none"/>`);
+      }
     });
     const cx = plot.x + c * groupW + groupW / 2;
     const ly = plot.y + plot.h + 14;

@@ -1,7 +1,8 @@
 /**
  * Line chart with several series, a legend, a title and labelled axes. The x axis can be log
  * scaled; a log axis that must show x = 0 (epsilon sweeps: {0, 1e-12 .. 1e-7}) gives 0 its own
- * slot behind a broken-axis mark, and the segment across the break is drawn dashed.
+ * slot behind a broken-axis mark, and the segment across the break is drawn dashed. A series may
+ * carry a band (the 95% interval over seeds), shaded behind its line with a whisker per point.
  */
 import { seriesColour, seriesDash } from './palette.ts';
 import { linearScale, logScale, type Scale } from './scale.ts';
@@ -11,6 +12,8 @@ export interface LineSeries {
   name: string;
   /** [x, y] points; y = null (or non-finite) leaves a gap. */
   points: Array<[number, number | null]>;
+  /** An interval around the line, [x, lo, hi] (e.g. the 95% interval over seeds): a shaded band with whiskers. */
+  band?: Array<[number, number, number]>;
 }
 
 export interface LineChartOptions {
@@ -41,6 +44,7 @@ export function lineChart(opts: LineChartOptions): string {
       xs.push(x);
       if (y !== null && Number.isFinite(y)) ys.push(y);
     }
+    for (const [x, lo, hi] of s.band ?? []) if (Number.isFinite(x) && !(opts.xLog && x < 0) && Number.isFinite(lo) && Number.isFinite(hi)) ys.push(lo, hi);
   }
   const hasData = ys.length > 0;
   const yLo = opts.yMin ?? (hasData ? Math.min(...ys) : 0);
@@ -94,6 +98,16 @@ export function lineChart(opts: LineChartOptions): string {
         d += `${prev ? 'L' : 'M'}${n(p.px)} ${n(p.py)} `;
       }
       prev = p;
+    }
+    const band = (s.band ?? []).filter(([x, lo, hi]) => Number.isFinite(x) && !(opts.xLog && x < 0) && Number.isFinite(lo) && Number.isFinite(hi)).sort((a, b) => a[0] - b[0]);
+    if (band.length > 1) {
+      const upper = band.map(([x, , hi]) => `${n(xScale.map(x))} ${n(yScale.map(hi))}`);
+      const lower = band.map(([x, lo]) => `${n(xScale.map(x))} ${n(yScale.map(lo))}`).reverse();
+      body.push(`<path class="band" d="M${upper.join(' L')} L${lower.join(' L')} Z" fill="${colour}" fill-opacity="0.15" stroke="none"/>`);
+    }
+    for (const [x, lo, hi] of band) {
+      const px = xScale.map(x);
+      body.push(`<path class="err" d="M${n(px)} ${n(yScale.map(lo))} L${n(px)} ${n(yScale.map(hi))}" stroke="${colour}" stroke-width="1" opacity="0.8"/>`);
     }
     const dashAttr = dash ? ` stroke-dasharray="${dash}"` : '';
     if (d) body.push(`<path d="${d.trim()}" fill="none" stroke="${colour}" stroke-width="2"${dashAttr}/>`);
