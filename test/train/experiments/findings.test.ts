@@ -92,6 +92,7 @@ describe('claims on constructed per-seed numbers', () => {
     expect(fs.every((f) => f.verdict === 'inconclusive' && f.ci === null && f.n === 1)).toBe(true);
     const t = findingsTable(fs);
     expect(t.rows[0]!.cells.ours!.text).toMatch(/no CI: n = 1/);
+    expect(t.rows[0]!.cells.verdict!.text).toBe('inconclusive (n < 2: no interval)');
     expect(t.notes.join(' ')).toMatch(/fewer than two seeds/);
   });
 

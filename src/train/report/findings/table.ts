@@ -35,7 +35,7 @@ export function findingsTable(findings: Finding[]): Table {
         ours: textCell(oursText(f)),
         n: textCell(String(f.n)),
         test: textCell(f.rule_text),
-        verdict: textCell(f.verdict),
+        verdict: textCell(f.n < 2 ? `${f.verdict} (n < 2: no interval)` : f.verdict),
         compared: textCell(f.compared),
       },
     })),
