@@ -238,7 +238,7 @@ const FAST_CHECK_MIN = 4096;
  */
 export function allFinite(x: Storage): boolean {
   const n = x.length;
-  if (n >= FAST_CHECK_MIN && x.buffer instanceof SharedArrayBuffer) {
+  if (n >= FAST_CHECK_MIN && typeof SharedArrayBuffer !== 'undefined' && x.buffer instanceof SharedArrayBuffer) {
     const be = getBackend();
     if (be.name === 'wasm' && Number.isFinite(be.dot(x, x, n))) return true;
   }

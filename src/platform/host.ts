@@ -34,8 +34,11 @@ export interface Host {
   wasmKernels?(flavor: KernelFlavor): Uint8Array;
   /** Lets the engine validate relaxed SIMD where a runtime keeps it behind a flag. */
   enableRelaxedSimd?(): void;
-  /** Starts one of mtlkit's worker scripts (plain JavaScript) with `data` as its start data. */
-  startWorker?(script: URL, data: Record<string, unknown>): HostWorker;
+  /**
+   * Starts one of mtlkit's worker scripts (plain JavaScript) with `data` as its start data.
+   * `role` names the script for hosts that cannot find it by `script` (a bundled page).
+   */
+  startWorker?(script: URL, data: Record<string, unknown>, role: WorkerRole): HostWorker;
   /** The gpu.js module (its `GPU` class). */
   gpuJs?(): unknown;
   /** A small persistent text store keyed by file name (auto's calibration cache). */
@@ -49,6 +52,9 @@ export interface Host {
   /** Synchronous files: checkpoints, encoders, schemas. */
   files?: HostFiles;
 }
+
+/** mtlkit's worker scripts: the wasm kernel threads, and gpu.js behind the synchronous bridge. */
+export type WorkerRole = 'wasm-kernels' | 'gpu-bridge';
 
 export interface HostWorker {
   post(message: unknown): void;

@@ -1,5 +1,5 @@
 export {
   host, useHost, HostCapabilityError,
-  type Host, type HostCache, type HostFile, type HostFiles, type HostWorker,
+  type Host, type HostCache, type HostFile, type HostFiles, type HostWorker, type WorkerRole,
 } from './host.ts';
 export { createWebHost, type WebHostOptions } from './web.ts';

@@ -1,6 +1,7 @@
 import type { Backend, Storage } from '../backend.ts';
 import { createJsBackend } from './js.ts';
 import { GpuBridge } from '../gpu/bridge.ts';
+import { describeGpuJsKernel } from '../gpu/device.ts';
 import { host, need } from '../../platform/host.ts';
 
 /**
@@ -19,16 +20,22 @@ import { host, need } from '../../platform/host.ts';
  * written: webgpu is untested (it needs a WebGPU adapter through the `webgpu` package's
  * Dawn binding); without one, creating the backend throws and the fallback moves on.
  */
-export type GpuMode = 'webasm' | 'webgpu' | 'async' | 'cpu';
+export type GpuMode = 'webasm' | 'webgpu' | 'async' | 'cpu' | 'webgl2' | 'webgl' | 'gpu';
+const MODES: readonly GpuMode[] = ['webasm', 'webgpu', 'async', 'cpu', 'webgl2', 'webgl', 'gpu'];
 
 export interface GpuBackendOptions {
-  /** gpu.js mode; default MTLKIT_GPU_MODE, else webasm. webgpu and async go through the bridge. */
+  /**
+   * gpu.js mode; default MTLKIT_GPU_MODE, else webasm (a web host defaults it to webgl2).
+   * webgpu and async go through the bridge; webgl2, webgl and gpu (gpu.js's pick) need a page.
+   */
   mode?: GpuMode;
 }
 
 export interface GpuBackend extends Backend {
   readonly name: 'gpu';
   readonly mode: GpuMode;
+  /** The API and device the kernels run on ("WebGL2, ANGLE (...)", "webasm (gpu.js on the CPU ...)"). */
+  device(): string;
   /** Kernels compiled so far (one per op, transpose form and shape). */
   cachedKernels(): number;
   close(): void;
@@ -114,7 +121,7 @@ export function createGpuBackend(opts: GpuBackendOptions = {}): GpuBackend {
     throw new Error('simulated load failure (MTLKIT_SIMULATE_LOAD_FAILURE=gpu)');
   }
   const mode = opts.mode ?? (host().env('MTLKIT_GPU_MODE') as GpuMode | undefined) ?? 'webasm';
-  if (!['webasm', 'webgpu', 'async', 'cpu'].includes(mode)) throw new Error(`unknown gpu.js mode "${mode}" (webasm, webgpu, async, cpu)`);
+  if (!MODES.includes(mode)) throw new Error(`unknown gpu.js mode "${mode}" (${MODES.join(', ')})`);
   const js = createJsBackend();
   const cache = new Map<string, GpuKernel>();
   let gramPad = new Float32Array(0);
@@ -158,11 +165,13 @@ export function createGpuBackend(opts: GpuBackendOptions = {}): GpuBackend {
   const probe = new Float32Array(1);
   run('probe', mmNN as never, [1, 1], { k: 1, n: 1, m: 1 }, [new Float32Array([2]), new Float32Array([3])], probe, 1, false);
   if (probe[0] !== 6) throw new Error(`gpu.js ${mode} probe kernel returned ${probe[0]} instead of 6`);
+  const device = bridge ? bridge.device : describeGpuJsKernel(cache.get('probe'));
 
   return {
     ...js,
     name: 'gpu',
     mode,
+    device: () => device,
     cachedKernels: () => bridge ? bridge.compiledKernels() : cache.size,
     describe: () => `gpu: gpu.js ${mode} kernels${bridge ? ' in a worker behind a synchronous bridge' : ''} (matmul, sumAxis, gram; float32)`,
     close: () => bridge?.close(),

@@ -15,10 +15,12 @@ export class GpuBridge {
   private readonly reasonBytes = new Uint8Array(new SharedArrayBuffer(4096));
   private data = new SharedArrayBuffer(1 << 20);
   private keys = new Set<string>();
+  /** What the worker's gpu.js got ("WebGPU, <adapter>"), for doctor. */
+  readonly device: string;
 
   constructor(readonly mode: string, timeoutMs = 30_000) {
     const start = need('startWorker', `gpu.js ${mode} needs a worker to wait on its Promises`);
-    this.worker = start(new URL('./worker.mjs', import.meta.url), { mode, control: this.ctl.buffer, reasonBuffer: this.reasonBytes.buffer });
+    this.worker = start(new URL('./worker.mjs', import.meta.url), { mode, control: this.ctl.buffer, reasonBuffer: this.reasonBytes.buffer }, 'gpu-bridge');
     const deadline = Date.now() + timeoutMs;
     while (Atomics.load(this.ctl, 1) === 0) {
       const left = deadline - Date.now();
@@ -33,6 +35,7 @@ export class GpuBridge {
       this.worker.terminate();
       throw new Error(`gpu.js ${mode} unavailable: ${reason}`);
     }
+    this.device = this.reason();
   }
 
   /** The worker's last failure message (it writes it into shared memory). */

@@ -37,7 +37,7 @@ export class WorkerPool {
     const start = need('startWorker', 'the wasm kernels run on one thread here');
     const url = new URL('./worker.mjs', import.meta.url);
     for (let id = 0; id < count; id++) {
-      this.workers.push(start(url, { module, memory, control: this.ctl.buffer, jobs: this.jobs.buffer, id, names, slot: SLOT }));
+      this.workers.push(start(url, { module, memory, control: this.ctl.buffer, jobs: this.jobs.buffer, id, names, slot: SLOT }, 'wasm-kernels'));
     }
     const deadline = Date.now() + timeoutMs;
     for (;;) {

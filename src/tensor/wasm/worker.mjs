@@ -2,10 +2,11 @@
 // It instantiates the same compiled module over the same shared memory as the main thread,
 // then loops: sleep on the control word, run the export named in its job slot with the
 // numbers there (or grab chunks of a dynamic job), count itself done, wake the main thread.
-// See pool.ts for the protocol.
-import { workerData } from 'node:worker_threads';
+// See pool.ts for the protocol. The same file runs as a Node worker thread and as a browser
+// module Worker; only where the start data comes from differs (./start-data.mjs).
+import { startData } from './start-data.mjs';
 
-const { module, memory, control, jobs, id, names, slot } = workerData;
+const { module, memory, control, jobs, id, names, slot } = await startData();
 const ctl = new Int32Array(control);
 const job = new Float64Array(jobs, id * slot * 8, slot);
 const SEQ = 0, DONE = 1, STOP = 2, READY = 3, ERROR = 4, NEXT = 5;
