@@ -27,3 +27,4 @@ export {
 export { DataError } from './data/errors.ts';
 export { kCoreMask } from './data/kcore.ts';
 export * from './platform/index.ts';
+export { doctor, platformReport, gpuLine, webGpuLine, type PlatformReport } from './doctor.ts';

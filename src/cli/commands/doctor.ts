@@ -3,12 +3,15 @@ import { availableParallelism } from 'node:os';
 import { loadCandidates, loadOrCalibrate } from '../../tensor/backends/auto.ts';
 import { registeredBackends } from '../../tensor/backends/registry.ts';
 import { sharedMemorySupported, simdSupported } from '../../tensor/wasm/load.ts';
+import { gpuLine, platformReport, type PlatformReport } from '../../doctor.ts';
 import { printJson } from '../output.ts';
 
 /**
  * `mtlkit doctor [--json] [--recalibrate]`: which backends load here (and why not), whether
- * WebAssembly SIMD and shared memory / threads are available, and the plan `auto` follows
- * (calibrating once if no cached plan exists for this machine and version).
+ * WebAssembly SIMD and shared memory / threads are available, which GPU API and device the
+ * gpu backend got and whether its matmul agrees with the js twin (../../doctor.ts, shared with
+ * a browser's `doctor()`), and the plan `auto` follows (calibrating once if no cached plan
+ * exists for this machine and version).
  */
 export interface DoctorReport {
   node: string;
@@ -19,14 +22,13 @@ export interface DoctorReport {
   backendEnv: string | null;
   registered: string[];
   backends: Record<string, { loaded: boolean; describe?: string; reason?: string }>;
+  gpu: PlatformReport['gpu'];
   auto: { plan: unknown; ms: unknown; cached: boolean; file: string } | null;
 }
 
 export function doctor(opts: { recalibrate?: boolean } = {}): DoctorReport {
-  const { loaded, failed } = loadCandidates();
-  const backends: DoctorReport['backends'] = {};
-  for (const [name, be] of loaded) backends[name] = { loaded: true, describe: be.describe() };
-  for (const [name, reason] of Object.entries(failed)) backends[name] = { loaded: false, reason };
+  const { backends, gpu } = platformReport();
+  const { loaded } = loadCandidates();
   const cal = loadOrCalibrate(loaded, { fresh: opts.recalibrate });
   const report: DoctorReport = {
     node: process.version,
@@ -37,6 +39,7 @@ export function doctor(opts: { recalibrate?: boolean } = {}): DoctorReport {
     backendEnv: process.env.MTLKIT_BACKEND ?? null,
     registered: registeredBackends(),
     backends,
+    gpu,
     auto: { plan: cal.plan, ms: cal.ms, cached: cal.cached, file: cal.file },
   };
   // The backends are the process-wide singletons (their worker threads are unref'd): not closed.
@@ -46,7 +49,7 @@ export function doctor(opts: { recalibrate?: boolean } = {}): DoctorReport {
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
-    .description('which kernel backends load here, SIMD / threads support, and the auto plan')
+    .description('which kernel backends load here, SIMD / threads support, the GPU API the gpu backend got, and the auto plan')
     .option('--json', 'print one JSON object')
     .option('--recalibrate', 'measure the auto plan again instead of reading the cached one')
     .action((o: { json?: boolean; recalibrate?: boolean }) => {
@@ -60,6 +63,7 @@ export function registerDoctor(program: Command): void {
       out.push(`MTLKIT_BACKEND=${r.backendEnv ?? '(unset: wasm)'}  MTLKIT_THREADS=${r.threadsEnv ?? '(unset: core count)'}`);
       out.push('backends:');
       for (const [name, b] of Object.entries(r.backends)) out.push(`  ${name.padEnd(5)} ${b.loaded ? 'ok      ' + b.describe : 'FAILED  ' + b.reason}`);
+      out.push(gpuLine(r.gpu));
       if (r.auto) {
         out.push(`auto plan (${r.auto.cached ? 'cached' : 'calibrated now'}: ${r.auto.file}):`);
         const plan = r.auto.plan as Record<string, Record<string, string>>;

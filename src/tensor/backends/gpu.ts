@@ -34,7 +34,7 @@ export interface GpuBackendOptions {
 export interface GpuBackend extends Backend {
   readonly name: 'gpu';
   readonly mode: GpuMode;
-  /** The API and device the kernels run on ("WebGL2, ANGLE (...)", "webasm (gpu.js on the CPU ...)"). */
+  /** The API and device the kernels run on ("WebGL2, ANGLE (...)", "the CPU (gpu.js webasm kernels ...)"). */
   device(): string;
   /** Kernels compiled so far (one per op, transpose form and shape). */
   cachedKernels(): number;

@@ -23,7 +23,7 @@ export function describeGpuJsKernel(shortcut: unknown): string {
   const gl = kernel?.context;
   if (mode !== 'gpu' || !gl) {
     const inNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
-    return `${mode} (gpu.js on the CPU${inNode ? '; no GPU API in Node' : ''})`;
+    return `the CPU (gpu.js ${mode} kernels${inNode ? '; no GPU API in Node' : ''})`;
   }
   // "WebGL 2.0 (OpenGL ES 3.0 Chromium)", "WebGL 1.0 ...".
   const api = /^WebGL 2/.test(String(gl.getParameter(gl.VERSION))) ? 'WebGL2' : 'WebGL';

@@ -62,5 +62,9 @@ describe('bench matmul and doctor (library side of the CLI)', () => {
     expect(Object.keys(r.backends).sort()).toEqual(['gpu', 'js', 'wasm']);
     for (const b of Object.values(r.backends)) expect(b.describe ?? b.reason).toBeTruthy();
     expect(r.auto?.cached).toBe(true);
+    // Which GPU API the gpu backend got (none in Node) and its matmul parity with js.
+    if (!r.gpu.loaded) expect.fail(`gpu did not load: ${r.gpu.reason}`);
+    expect(r.gpu.device).toMatch(/^the CPU \(gpu\.js \w+ kernels; no GPU API in Node\)$/);
+    expect(r.gpu.parity.ok, JSON.stringify(r.gpu.parity)).toBe(true);
   });
 });
