@@ -1,0 +1,270 @@
+/**
+ * `npm run bench -- compare-torch [--steps 10] [--warmup 2] [--batch 2048] [--quick]
+ *   [--threads 1,2] [--rounds 1] [--modes ew,param,rep] [--python python3] [--no-rss] [--json]`
+ *
+ * mtlkit against PyTorch on the CPU (issue 15), on issue 9's PLE-lite:
+ * 1. our own PyTorch version of the model (bench/torch/ple_lite.py) in a child process
+ *    (bench/torch/serve.py, one command per line); the same weights (copied from mtlkit's
+ *    store) and the same batches (made here), handed over as raw float32 / int32 files;
+ * 2. the same-work check first (bench/torch/same-work.ts): losses, summed-loss gradients,
+ *    per-task shared gradients, and the full gradient after GradCraft's and MultiBalance's
+ *    combines, within a stated float32 tolerance; timing stops if it fails (--force times anyway);
+ * 3. per thread count (mtlkit's wasm setThreads, torch.set_num_threads), per round: EW (one
+ *    backward of the summed loss), param mode with GradCraft (PyTorch: LibMTL's T backwards with
+ *    retain_graph into a T x d buffer), rep mode with MultiBalance (PyTorch: LibMTL's rep_grad),
+ *    each + Adam. Steps are INTERLEAVED: one mtlkit step, then one PyTorch step (the child
+ *    waits meanwhile), mode after mode, so load from other processes hits both alike; medians
+ *    and ranges; ratios within a round only;
+ * 4. peak resident memory of each side in a fresh process (--no-rss skips this).
+ * Without PyTorch it prints how to install it and skips (exit 0).
+ * --quick: 3 steps after 1 warm-up. --profile [--shapes] [--top N]: no race; mtlkit's side of
+ * each mode under the step profiler (src/profile).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BalancedStep } from '../src/mtl/gradients.ts';
+import { formatReport, installProfiler, profile, wrapMethod } from '../src/profile/index.ts';
+import type { WasmBackend } from '../src/tensor/backends/wasm.ts';
+import { getBackend, setBackend } from '../src/tensor/backends/registry.ts';
+import { median } from '../src/tensor/wasm/measure.ts';
+import { makeBatches, makeMtl, mtlStep, MODES, PLE_LITE, writeExchange, type Mode, type MtlSide } from './torch/mtl-side.ts';
+import { defaultPython, probeTorch, TorchPeer } from './torch/peer.ts';
+import { sameWork, TOL } from './torch/same-work.ts';
+
+// ---------------------------------------------------------------------------------- options
+const args = process.argv.slice(2);
+const opt = (k: string, d: string): string => {
+  const i = args.indexOf(`--${k}`);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : d;
+};
+const has = (k: string): boolean => args.includes(`--${k}`);
+const quick = has('quick');
+const B = Number(opt('batch', '2048'));
+const STEPS = Number(opt('steps', quick ? '3' : '10'));
+const WARMUP = Number(opt('warmup', quick ? '1' : '2'));
+const THREADS = opt('threads', '1,2').split(',').map(Number).filter((n) => n >= 1);
+const ROUNDS = Number(opt('rounds', '1'));
+const SEL = opt('modes', MODES.join(',')).split(',').filter(Boolean) as Mode[];
+const PYTHON = opt('python', defaultPython());
+const CHILD = opt('child', '');
+const C = PLE_LITE, NB = 4;
+const json = has('json');
+const log = (s: string): void => void (json ? process.stderr.write(s + '\n') : process.stdout.write(s + '\n'));
+
+if (!process.env.MTLKIT_BACKEND) setBackend('wasm');
+
+// ---------------------------------------------------------------------------------- threads
+/** Sets mtlkit's kernel threads; false when this backend cannot run `n`. */
+function setMtlThreads(n: number): boolean {
+  const be = getBackend();
+  if (be.name !== 'wasm') return n === 1;
+  const w = be as WasmBackend;
+  if (n > w.maxThreads) return false;
+  w.setThreads(n);
+  return true;
+}
+
+// ---------------------------------------------------------------------------------- timing
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+interface Stat {
+  ms: number;
+  min: number;
+  max: number;
+  samples_per_s: number;
+}
+const stat = (xs: number[]): Stat => {
+  const ms = median(xs);
+  return { ms, min: Math.min(...xs), max: Math.max(...xs), samples_per_s: (B * 1000) / ms };
+};
+
+interface Row {
+  mode: Mode;
+  mtlkit: Stat;
+  torch: Stat;
+  /** mtlkit samples/s over PyTorch's, both medians of this round. */
+  ratio: number;
+}
+
+/** One round at `n` threads: every mode, mtlkit then PyTorch, step by step. */
+async function round(mtl: MtlSide, peer: TorchPeer, batches: ReturnType<typeof makeBatches>, n: number): Promise<Row[]> {
+  await peer.send({ cmd: 'threads', n });
+  const ms = SEL.map(() => ({ mtlkit: [] as number[], torch: [] as number[] }));
+  for (let i = 0; i < WARMUP + STEPS; i++) {
+    for (let m = 0; m < SEL.length; m++) {
+      const bi = i % batches.length;
+      const a = performance.now();
+      mtlStep(mtl, SEL[m]!, batches[bi]!);
+      const e = performance.now() - a;
+      await tick(); // lets the wasm heap's finalizers recycle blocks, as a trainer's await does
+      const t = (await peer.send({ cmd: 'step', mode: SEL[m], batch: bi })).ms as number;
+      if (i >= WARMUP) {
+        ms[m]!.mtlkit.push(e);
+        ms[m]!.torch.push(t);
+      }
+    }
+  }
+  return SEL.map((mode, m) => {
+    const a = stat(ms[m]!.mtlkit), b = stat(ms[m]!.torch);
+    return { mode, mtlkit: a, torch: b, ratio: b.ms / a.ms };
+  });
+}
+
+// ---------------------------------------------------------------------------------- RSS
+/** --child mtlkit: mtlkit alone, 1 warm-up + 2 steps of each mode; prints its peak RSS. */
+async function childMain(): Promise<void> {
+  setMtlThreads(Math.max(...THREADS));
+  const batches = makeBatches(C, B, 2);
+  const mtl = makeMtl(C, B);
+  for (let i = 0; i < 3; i++) for (const m of SEL) {
+    mtlStep(mtl, m, batches[i % 2]!);
+    await tick();
+  }
+  process.stdout.write(JSON.stringify({ peak_rss_mb: process.resourceUsage().maxRSS / 1024 }) + '\n');
+}
+
+function mtlRss(): number {
+  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', 'mtlkit', '--batch', String(B), '--threads', THREADS.join(','), '--modes', SEL.join(',')], {
+    encoding: 'utf8', env: process.env, maxBuffer: 1 << 24,
+  });
+  try {
+    return (JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '') as { peak_rss_mb: number }).peak_rss_mb;
+  } catch {
+    process.stderr.write(`compare-torch: RSS child failed: ${r.stderr.slice(-400)}\n`);
+    return NaN;
+  }
+}
+
+/** PyTorch alone in a fresh serve.py, the same steps as the mtlkit child. */
+async function torchRss(dir: string): Promise<number> {
+  const { peer } = await TorchPeer.start(PYTHON);
+  try {
+    await peer.send({ cmd: 'load', dir, threads: Math.max(...THREADS) });
+    for (let i = 0; i < 3; i++) for (const m of SEL) await peer.send({ cmd: 'step', mode: m, batch: i % 2 });
+    return (await peer.send({ cmd: 'rss' })).peak_rss_mb as number;
+  } finally {
+    await peer.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------- profile
+/** --profile: mtlkit only, each mode with the step profiler; no PyTorch needed. */
+async function profileMain(): Promise<void> {
+  setMtlThreads(THREADS.at(-1)!);
+  const batches = makeBatches(C, B, NB);
+  const mtl = makeMtl(C, B);
+  const undo = installProfiler({ balancer: mtl.param.balancer, markSteps: false, matmulShapes: has('shapes') });
+  const undoWb = wrapMethod(profile, BalancedStep.prototype, 'writeBack', 'balancedStep.writeBack', 'balancer');
+  const undoRep = wrapMethod(profile, mtl.rep.balancer, 'combine', 'balancer.combine', 'balancer');
+  console.log(`compare-torch --profile: mtlkit PLE-lite, batch ${B}; ${getBackend().describe()}; ${STEPS} steps after ${WARMUP} warm-up (mean per step); param: GradCraft, rep: MultiBalance`);
+  for (const mode of SEL) {
+    profile.enable({ skipSteps: WARMUP });
+    for (let i = 0; i < WARMUP + STEPS; i++) {
+      mtlStep(mtl, mode, batches[i % batches.length]!);
+      profile.step();
+      profile.pause();
+      await tick();
+      profile.resume();
+    }
+    console.log(`\n== ${mode}`);
+    console.log(formatReport(profile.report(), { top: Number(opt('top', '14')) }));
+    profile.disable();
+  }
+  undoRep();
+  undoWb();
+  undo();
+}
+
+// ---------------------------------------------------------------------------------- main
+const fmt = (x: number): string => Math.round(x).toLocaleString('en');
+const range = (s: Stat): string => `${fmt((B * 1000) / s.max)}-${fmt((B * 1000) / s.min)}`;
+const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
+
+async function main(): Promise<void> {
+  if (CHILD) return childMain();
+  if (has('profile')) return profileMain();
+  const probe = probeTorch(PYTHON);
+  if (!probe.ok) {
+    if (json) console.log(JSON.stringify({ skipped: probe.message }));
+    else console.log(probe.message);
+    return;
+  }
+  const batches = makeBatches(C, B, NB);
+  const mtl = makeMtl(C, B);
+  const dir = mkdtempSync(join(tmpdir(), 'mtlkit-compare-torch-'));
+  const { peer, version } = await TorchPeer.start(PYTHON);
+  try {
+    writeExchange(dir, C, mtl.model, batches);
+    await peer.send({ cmd: 'load', dir, threads: THREADS[0] });
+    const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
+    const loadBefore = load();
+    log(`compare-torch: PLE-lite, batch ${B}, ${C.tasks} tasks, ${C.fields} fields x ${C.vocab} ids, ${mtl.model.store.size.toLocaleString('en')} params; ${machine}; load average ${loadBefore}`);
+    log(`  mtlkit: ${getBackend().describe()}; param mode GradCraft, rep mode MultiBalance; Adam lr 1e-3`);
+    log(`  PyTorch ${version} (${probe.python}), CPU; the same model written in torch (bench/torch/ple_lite.py), torch.optim.Adam`);
+    log(`  threads ${THREADS.join(', ')}; ${ROUNDS} round(s) of ${STEPS} timed steps after ${WARMUP} warm-up each; the sides interleaved step by step`);
+
+    const check = await sameWork(mtl, peer, dir, batches);
+    log(`same-work check (batch 0, before any update): ${check.pass ? 'PASS' : 'FAIL'}`);
+    for (const l of check.lines) log(l);
+    if (!check.pass && !has('force')) {
+      log('compare-torch: the two sides do not compute the same thing; not timing (pass --force to time anyway)');
+      process.exitCode = 1;
+      return;
+    }
+
+    const rounds: { round: number; threads: number; load: string; rows: Row[] }[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const n of THREADS) {
+        if (!setMtlThreads(n)) {
+          log(`  ${n} thread(s): skipped, mtlkit's backend runs at most ${getBackend().name === 'wasm' ? (getBackend() as WasmBackend).maxThreads : 1} (MTLKIT_THREADS)`);
+          continue;
+        }
+        const rows = await round(mtl, peer, batches, n);
+        rounds.push({ round: r + 1, threads: n, load: load(), rows });
+        for (const x of rows) {
+          process.stderr.write(`  round ${r + 1}, ${n} thread(s), ${x.mode.padEnd(5)} mtlkit ${x.mtlkit.ms.toFixed(1)} ms, torch ${x.torch.ms.toFixed(1)} ms, ${x.ratio.toFixed(2)}x\n`);
+        }
+      }
+    }
+    const rss = has('no-rss') ? null : { mtlkit: mtlRss(), torch: await torchRss(dir) };
+    const summary = {
+      model: 'ple-lite', batch: B, steps: STEPS, warmup: WARMUP, machine, load_average: { before: loadBefore, after: load() },
+      mtlkit_backend: getBackend().describe(), torch: { version, python: probe.python },
+      check: { pass: check.pass, worst: check.worst }, tolerance: TOL, rounds, peak_rss_mb: rss,
+    };
+    if (json) {
+      console.log(JSON.stringify(summary));
+      return;
+    }
+    log('');
+    log('| round | threads | step | mtlkit ms (min-max) | mtlkit samples/s | PyTorch ms (min-max) | PyTorch samples/s | mtlkit / PyTorch |');
+    log('|---:|---:|---|---:|---:|---:|---:|---:|');
+    const name: Record<Mode, string> = { ew: 'EW', param: 'param, GradCraft', rep: 'rep, MultiBalance' };
+    for (const r of rounds) {
+      for (const x of r.rows) {
+        const ms = (s: Stat): string => `${s.ms.toFixed(1)} (${s.min.toFixed(1)}-${s.max.toFixed(1)})`;
+        log(`| ${r.round} | ${r.threads} | ${name[x.mode]} | ${ms(x.mtlkit)} | ${fmt(x.mtlkit.samples_per_s)} (${range(x.mtlkit)}) | ${ms(x.torch)} | ${fmt(x.torch.samples_per_s)} (${range(x.torch)}) | **${x.ratio.toFixed(2)}x** |`);
+      }
+    }
+    log('');
+    for (const r of rounds) {
+      const get = (m: Mode): Row | undefined => r.rows.find((x) => x.mode === m);
+      const ew = get('ew'), parts: string[] = [];
+      for (const m of ['param', 'rep'] as const) {
+        const x = get(m);
+        if (ew && x) parts.push(`${m} / EW time: mtlkit ${(x.mtlkit.ms / ew.mtlkit.ms).toFixed(2)}, PyTorch ${(x.torch.ms / ew.torch.ms).toFixed(2)}`);
+      }
+      if (parts.length) log(`round ${r.round}, ${r.threads} thread(s) (load ${r.load}): ${parts.join('; ')}`);
+    }
+    if (rss) log(`peak RSS (a fresh process per side, 1 warm-up + 2 steps of each mode): mtlkit ${fmt(rss.mtlkit)} MB, PyTorch ${fmt(rss.torch)} MB`);
+    log(`load average before / after: ${loadBefore} / ${summary.load_average.after}`);
+  } finally {
+    await peer.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,45 @@
+/**
+ * The PyTorch race's harness (bench/compare-torch.ts): its same-work check on a tiny PLE-lite
+ * when torch imports here; in every case, that the bench without torch skips with a message
+ * naming the install command (so this file never passes without checking something).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeBatches, makeMtl, writeExchange, type PleLiteShape } from '../../bench/torch/mtl-side.ts';
+import { probeTorch, TorchPeer } from '../../bench/torch/peer.ts';
+import { sameWork, TOL } from '../../bench/torch/same-work.ts';
+
+const torch = probeTorch();
+const TINY: PleLiteShape = { tasks: 3, fields: 3, vocab: 50, embDim: 4, expertHidden: [16, 8], towerHidden: [4] };
+
+describe('compare-torch', () => {
+  it('without PyTorch the bench skips and names the install command', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'compare-torch', '--python', 'no-such-python-for-mtlkit'], {
+      encoding: 'utf8', cwd: join(import.meta.dirname, '..', '..'), timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/skipped, PyTorch is not available/);
+    expect(r.stdout).toMatch(/pip install --no-deps .*torch-\*\.whl/);
+  });
+
+  it.skipIf(!torch.ok)(`same-work check on a tiny PLE-lite against PyTorch (skipped when torch does not import: ${torch.ok ? '' : torch.message})`, async () => {
+    const B = 64, dir = mkdtempSync(join(tmpdir(), 'mtlkit-torch-test-'));
+    const s = makeMtl(TINY, B), batches = makeBatches(TINY, B, 2);
+    writeExchange(dir, TINY, s.model, batches);
+    const { peer } = await TorchPeer.start(torch.python);
+    try {
+      await peer.send({ cmd: 'load', dir, threads: 1 });
+      const r = await sameWork(s, peer, dir, batches);
+      expect(r.pass, r.lines.join('\n')).toBe(true);
+      for (const k of ['sumGrad', 'taskGrad', 'gradcraft', 'multibalance'] as const) expect(r.worst[k].rel).toBeLessThanOrEqual(TOL.gradRel);
+      // The sides then step: both run every mode without error and report a time.
+      for (const mode of ['ew', 'param', 'rep']) expect((await peer.send({ cmd: 'step', mode, batch: 1 })).ms).toBeGreaterThan(0);
+    } finally {
+      await peer.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
