@@ -39,15 +39,20 @@ type Started = { worker: WebWorker; port: Port };
 export class WorkerReserve {
   private readonly ready = new Map<WorkerRole, Started[]>();
   private readonly failures = new Map<WorkerRole, string>();
+  private readonly given = new Map<WorkerRole, number>();
 
   constructor(private readonly source: (role: WorkerRole) => WorkerSource) {}
 
-  /** Starts Workers until `count` of `role` are loaded and unused; a failure is kept, not thrown. */
+  /**
+   * Starts Workers until `count` of `role` have been loaded in all (handed out or waiting):
+   * the backends are process-wide, so a second `initBackend` starts none. A failure is kept
+   * for `take` to report, not thrown.
+   */
   async fill(role: WorkerRole, count: number): Promise<void> {
     const have = this.ready.get(role) ?? [];
     this.ready.set(role, have);
     const starting: Promise<Started>[] = [];
-    for (let i = have.length; i < count; i++) starting.push(this.launch(role));
+    for (let i = have.length + (this.given.get(role) ?? 0); i < count; i++) starting.push(this.launch(role));
     for (const r of await Promise.allSettled(starting)) {
       if (r.status === 'fulfilled') have.push(r.value);
       else this.failures.set(role, r.reason instanceof Error ? r.reason.message : String(r.reason));
@@ -62,6 +67,7 @@ export class WorkerReserve {
       throw new Error(why ? `a ${role} Worker failed to load: ${why}`
         : `no ${role} Worker was started ahead: await initBackend(...) before the engine needs its threads`);
     }
+    this.given.set(role, (this.given.get(role) ?? 0) + 1);
     w.port.postMessage(data);
     return {
       post: (m) => w.port.postMessage(m),
