@@ -18,6 +18,7 @@ import time
 import numpy as np
 import torch
 
+sys.dont_write_bytecode = True  # no __pycache__ left in the source tree
 from combine import MultiBalance
 from ple_lite import PleLite
 from steps import ew_grads, param_grads, rep_grads
