@@ -37,7 +37,8 @@ import { Adam } from '../src/nn/optim/adam.ts';
 import { getBackend, setBackend } from '../src/tensor/backends/registry.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { PLE_LITE, TfPleLite, type TfForm } from './tfjs/ple-lite.ts';
-import { formatReport, installProfiler, profile, wrapMethod } from '../src/profile/index.ts';
+import { installProfiler, profile, wrapMethod } from '../src/profile/index.ts';
+import { profileSteps } from './profile-steps.ts';
 import { median } from '../src/tensor/wasm/measure.ts';
 
 // ---------------------------------------------------------------------------------- options
@@ -373,17 +374,7 @@ async function profileMain(): Promise<void> {
   for (const mode of MODES) {
     const bal = mode === 'rep' ? mtl.rep.balancer : mtl.param.balancer;
     const undoB = bal !== mtl.param.balancer ? wrapMethod(profile, bal, 'lossWeights', 'balancer.lossWeights', 'balancer') : () => {};
-    profile.enable({ skipSteps: WARMUP });
-    for (let i = 0; i < WARMUP + STEPS; i++) {
-      mtlStep(mtl, mode, batches[i % batches.length]!);
-      profile.step();
-      profile.pause();
-      await tick();
-      profile.resume();
-    }
-    console.log(`\n== ${mode}`);
-    console.log(formatReport(profile.report(), { top: Number(opt('top', '14')) }));
-    profile.disable();
+    await profileSteps(mode, WARMUP, STEPS, Number(opt('top', '14')), (i) => mtlStep(mtl, mode, batches[i % batches.length]!));
     undoB();
   }
   undoWb();

@@ -26,7 +26,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BalancedStep } from '../src/mtl/gradients.ts';
-import { formatReport, installProfiler, profile, wrapMethod } from '../src/profile/index.ts';
+import { installProfiler, profile, wrapMethod } from '../src/profile/index.ts';
+import { profileSteps } from './profile-steps.ts';
 import type { WasmBackend } from '../src/tensor/backends/wasm.ts';
 import { getBackend, setBackend } from '../src/tensor/backends/registry.ts';
 import { median } from '../src/tensor/wasm/measure.ts';
@@ -161,17 +162,7 @@ async function profileMain(): Promise<void> {
   const undoRep = wrapMethod(profile, mtl.rep.balancer, 'combine', 'balancer.combine', 'balancer');
   console.log(`compare-torch --profile: mtlkit PLE-lite, batch ${B}; ${getBackend().describe()}; ${STEPS} steps after ${WARMUP} warm-up (mean per step); param: GradCraft, rep: MultiBalance`);
   for (const mode of SEL) {
-    profile.enable({ skipSteps: WARMUP });
-    for (let i = 0; i < WARMUP + STEPS; i++) {
-      mtlStep(mtl, mode, batches[i % batches.length]!);
-      profile.step();
-      profile.pause();
-      await tick();
-      profile.resume();
-    }
-    console.log(`\n== ${mode}`);
-    console.log(formatReport(profile.report(), { top: Number(opt('top', '14')) }));
-    profile.disable();
+    await profileSteps(mode, WARMUP, STEPS, Number(opt('top', '14')), (i) => mtlStep(mtl, mode, batches[i % batches.length]!));
   }
   undoRep();
   undoWb();

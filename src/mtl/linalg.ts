@@ -342,21 +342,19 @@ export function quadForm(K: ArrayLike<number>, T: number, c: ArrayLike<number>, 
 }
 
 /**
- * Solve the general n x n system M x = b: LU with partial pivoting when every pivot is above
- * 1e-12 of the largest |entry|; otherwise the minimum-norm least-squares solution by an SVD
- * with the relative rank tolerance n eps sigma_max (solvers/lstsq.ts).
+ * Gaussian elimination with partial pivoting on copies of M and b; false (x untouched) when a
+ * pivot is not above `pivotTol` times the largest |entry| of M.
  */
-export function solveGeneral(M: ArrayLike<number>, n: number, b: ArrayLike<number>, x: Float64Array): SolveReport {
+export function luSolve(M: ArrayLike<number>, n: number, b: ArrayLike<number>, x: Float64Array, pivotTol: number): boolean {
   const a = Float64Array.from({ length: n * n }, (_, i) => M[i]);
   const y = Float64Array.from({ length: n }, (_, i) => b[i]);
   let amax = 0;
   for (let i = 0; i < n * n; i++) amax = Math.max(amax, Math.abs(a[i]));
-  if (!(amax > 0)) { x.fill(0, 0, n); return { method: 'zero', rank: 0 }; }
-  let ok = true;
-  for (let c = 0; c < n && ok; c++) {
+  const tiny = pivotTol * amax;
+  for (let c = 0; c < n; c++) {
     let p = c;
     for (let r = c + 1; r < n; r++) if (Math.abs(a[r * n + c]) > Math.abs(a[p * n + c])) p = r;
-    if (!(Math.abs(a[p * n + c]) > 1e-12 * amax)) { ok = false; break; }
+    if (!(Math.abs(a[p * n + c]) > tiny)) return false;
     if (p !== c) {
       for (let k = 0; k < n; k++) { const t = a[c * n + k]; a[c * n + k] = a[p * n + k]; a[p * n + k] = t; }
       const t = y[c]; y[c] = y[p]; y[p] = t;
@@ -368,14 +366,24 @@ export function solveGeneral(M: ArrayLike<number>, n: number, b: ArrayLike<numbe
       y[r] -= f * y[c];
     }
   }
-  if (ok) {
-    for (let i = n - 1; i >= 0; i--) {
-      let s = y[i];
-      for (let k = i + 1; k < n; k++) s -= a[i * n + k] * x[k];
-      x[i] = s / a[i * n + i];
-    }
-    return { method: 'lu', rank: n };
+  for (let i = n - 1; i >= 0; i--) {
+    let s = y[i];
+    for (let k = i + 1; k < n; k++) s -= a[i * n + k] * x[k];
+    x[i] = s / a[i * n + i];
   }
+  return true;
+}
+
+/**
+ * Solve the general n x n system M x = b: LU with partial pivoting when every pivot is above
+ * 1e-12 of the largest |entry|; otherwise the minimum-norm least-squares solution by an SVD
+ * with the relative rank tolerance n eps sigma_max (solvers/lstsq.ts).
+ */
+export function solveGeneral(M: ArrayLike<number>, n: number, b: ArrayLike<number>, x: Float64Array): SolveReport {
+  let amax = 0;
+  for (let i = 0; i < n * n; i++) amax = Math.max(amax, Math.abs(M[i]));
+  if (!(amax > 0)) { x.fill(0, 0, n); return { method: 'zero', rank: 0 }; }
+  if (luSolve(M, n, b, x, 1e-12)) return { method: 'lu', rank: n };
   const rep = lstsqMinNorm(M, n, n, b, x);
   return { method: 'pinv', rank: rep.rank };
 }

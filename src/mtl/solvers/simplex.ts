@@ -16,7 +16,7 @@
  * reproduce their code; it stops on a step size and is not exact.
  */
 import type { Certificate, CertificateCondition } from '../balancer.ts';
-import { pinvSolveSym } from '../linalg.ts';
+import { luSolve, pinvSolveSym } from '../linalg.ts';
 
 export interface MinNormReport {
   iterations: number;
@@ -60,39 +60,10 @@ export function solveFace(K: ArrayLike<number>, T: number, S: readonly number[],
     rhs[a] = top ? top[a] / sig[a] : 0;
   }
   rhs[k] = bottom / tau;
-  if (!luSolve(A, n, rhs, x)) pinvSolveSym(A, n, rhs, x, 1e-14);
+  if (!luSolve(A, n, rhs, x, n * Number.EPSILON)) pinvSolveSym(A, n, rhs, x, 1e-14);
   for (let a = 0; a < k; a++) w[S[a]] = x[a] / sig[a];
   // The border column carries -nu * tau (the scaled multiplier of the sum constraint).
   return -x[k] * tau;
-}
-
-/** Gaussian elimination with partial pivoting on a copy; false when a pivot is (numerically) zero. */
-function luSolve(M: Float64Array, n: number, b: Float64Array, x: Float64Array): boolean {
-  const a = Float64Array.from(M), y = Float64Array.from(b);
-  let amax = 0;
-  for (let i = 0; i < n * n; i++) amax = Math.max(amax, Math.abs(a[i]));
-  const tiny = n * Number.EPSILON * amax;
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(a[r * n + c]) > Math.abs(a[p * n + c])) p = r;
-    if (!(Math.abs(a[p * n + c]) > tiny)) return false;
-    if (p !== c) {
-      for (let j = 0; j < n; j++) { const t = a[c * n + j]; a[c * n + j] = a[p * n + j]; a[p * n + j] = t; }
-      const t = y[c]; y[c] = y[p]; y[p] = t;
-    }
-    for (let r = c + 1; r < n; r++) {
-      const f = a[r * n + c] / a[c * n + c];
-      if (f === 0) continue;
-      for (let j = c; j < n; j++) a[r * n + j] -= f * a[c * n + j];
-      y[r] -= f * y[c];
-    }
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let s = y[i];
-    for (let j = i + 1; j < n; j++) s -= a[i * n + j] * x[j];
-    x[i] = s / a[i * n + i];
-  }
-  return true;
 }
 
 /**
