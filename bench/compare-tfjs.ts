@@ -40,15 +40,10 @@ import { PLE_LITE, TfPleLite, type TfForm } from './tfjs/ple-lite.ts';
 import { installProfiler, profile, wrapMethod } from '../src/profile/index.ts';
 import { profileSteps } from './profile-steps.ts';
 import { median } from '../src/tensor/wasm/measure.ts';
+import { has, opt } from './flags.ts';
 
 // ---------------------------------------------------------------------------------- options
 const here = dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const opt = (k: string, d: string): string => {
-  const i = args.indexOf(`--${k}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : d;
-};
-const has = (k: string): boolean => args.includes(`--${k}`);
 const quick = has('quick');
 const B = Number(opt('batch', '2048'));
 const STEPS = Number(opt('steps', quick ? '3' : '10'));

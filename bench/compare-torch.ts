@@ -34,14 +34,9 @@ import { median } from '../src/tensor/wasm/measure.ts';
 import { makeBatches, makeMtl, mtlStep, MODES, PLE_LITE, writeExchange, type Mode, type MtlSide } from './torch/mtl-side.ts';
 import { defaultPython, probeTorch, TorchPeer } from './torch/peer.ts';
 import { sameWork, TOL } from './torch/same-work.ts';
+import { has, opt } from './flags.ts';
 
 // ---------------------------------------------------------------------------------- options
-const args = process.argv.slice(2);
-const opt = (k: string, d: string): string => {
-  const i = args.indexOf(`--${k}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : d;
-};
-const has = (k: string): boolean => args.includes(`--${k}`);
 const quick = has('quick');
 const B = Number(opt('batch', '2048'));
 const STEPS = Number(opt('steps', quick ? '3' : '10'));

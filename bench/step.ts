@@ -6,17 +6,13 @@
  */
 import { benchStep } from '../src/nn/bench-step.ts';
 import type { PresetName } from '../src/nn/models/presets.ts';
+import { has, opt } from './flags.ts';
 
-const args = process.argv.slice(2);
-const opt = (k: string, d: string): string => {
-  const i = args.indexOf(`--${k}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : d;
-};
 const model = opt('model', 'ple-paper') as PresetName;
 const batch = Number(opt('batch', '2048')), fields = Number(opt('fields', '20')), steps = Number(opt('steps', '5'));
 const results = [10_000, 1_000_000].map((vocab) => benchStep({ model, batch, fields, vocab, steps, warmup: 2 }));
 const ratio = results[1]!.ms_per_step / results[0]!.ms_per_step;
-if (args.includes('--json')) {
+if (has('json')) {
   console.log(JSON.stringify({ model, batch, fields, small: results[0], large: results[1], ratio, target: 1.3 }));
 } else {
   for (const r of results) {
