@@ -443,7 +443,8 @@ async function main(): Promise<void> {
   }
   log('');
   if (summary.rep_over_ew !== null) log(`mtlkit rep / EW step time: ${summary.rep_over_ew.toFixed(3)} (target <= 1.05)`);
-  log(`param / EW step time: ${Object.entries(summary.param_over_ew).map(([k, v]) => `${k} ${v.toFixed(2)}x`).join(', ')}`);
+  // Only when both modes ran (--modes can leave one out): a ratio of a missing step is NaN.
+  if (Object.values(summary.param_over_ew).every(Number.isFinite)) log(`param / EW step time: ${Object.entries(summary.param_over_ew).map(([k, v]) => `${k} ${v.toFixed(2)}x`).join(', ')}`);
   if (Object.keys(rss).length) log(`peak RSS (child process per side, ${Math.min(STEPS, 2)} steps of each mode): ${Object.entries(rss).map(([k, v]) => `${k} ${Math.round(v)} MB`).join(', ')}`);
   log(`peak RSS of this process (both sides together): ${Math.round(mainRss)} MB`);
 }
