@@ -125,19 +125,26 @@ function signed(v: number, digits: number): string {
   return `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
 }
 
-function table2Claims(ix: ArmIndex): ClaimDef[] {
+/**
+ * "GradCraft above each arm" on AV-A, AV-G, RI-A and RI-G, against one paper table: the shape
+ * shared by the Table 2 (methods) and Table 3 (ablations) claims.
+ */
+function gcAboveClaims(
+  ix: ArmIndex, group: 'table2' | 'table3', arms: readonly string[], paperTable: Partial<Record<string, Record<Av, number>>>,
+  source: string, claim: (arm: string, which: Av) => string,
+): ClaimDef[] {
   const out: ClaimDef[] = [];
   if (!ix.has('gradcraft')) return out;
   for (const which of ['av_a', 'av_g', 'ri_a', 'ri_g'] as Av[]) {
-    for (const other of T2_ARMS) {
-      if (other === 'gradcraft' || !ix.has(other)) continue;
-      const p = GRADCRAFT_TABLE2_WECHAT.gradcraft![which] - GRADCRAFT_TABLE2_WECHAT[other]![which];
-      const { perSeed: d, compared } = gcMinus(ix, other, which);
+    for (const arm of arms) {
+      if (arm === 'gradcraft' || !ix.has(arm)) continue;
+      const p = paperTable.gradcraft![which] - paperTable[arm]![which];
+      const { perSeed: d, compared } = gcMinus(ix, arm, which);
       out.push({
-        id: `table2.${which}.${other}`,
-        group: 'table2',
-        claim: `GradCraft ${AV_NAME[which]} ≥ ${ix.label(other)}`,
-        source: 'GradCraft Table 2 (Wechat)',
+        id: `${group}.${which}.${arm}`,
+        group,
+        claim: claim(arm, which),
+        source,
         paper: p,
         paperText: which.startsWith('av') ? signed(p, 4) : `${signed(p, 3)} pp`,
         unit: unitOf(which),
@@ -150,29 +157,12 @@ function table2Claims(ix: ArmIndex): ClaimDef[] {
   return out;
 }
 
+function table2Claims(ix: ArmIndex): ClaimDef[] {
+  return gcAboveClaims(ix, 'table2', T2_ARMS, GRADCRAFT_TABLE2_WECHAT, 'GradCraft Table 2 (Wechat)', (arm, which) => `GradCraft ${AV_NAME[which]} ≥ ${ix.label(arm)}`);
+}
+
 function table3Claims(ix: ArmIndex): ClaimDef[] {
-  const out: ClaimDef[] = [];
-  if (!ix.has('gradcraft')) return out;
-  for (const which of ['av_a', 'av_g', 'ri_a', 'ri_g'] as Av[]) {
-    for (const ab of T3_ARMS) {
-      if (!ix.has(ab)) continue;
-      const p = GRADCRAFT_TABLE3_WECHAT.gradcraft![which] - GRADCRAFT_TABLE3_WECHAT[ab]![which];
-      const { perSeed: d, compared } = gcMinus(ix, ab, which);
-      out.push({
-        id: `table3.${which}.${ab}`,
-        group: 'table3',
-        claim: `${ix.label(ab)} ${AV_NAME[which]} < GradCraft`,
-        source: 'GradCraft Table 3 (Wechat)',
-        paper: p,
-        paperText: which.startsWith('av') ? signed(p, 4) : `${signed(p, 3)} pp`,
-        unit: unitOf(which),
-        rule: { kind: 'above', bound: 0 },
-        perSeed: d,
-        compared,
-      });
-    }
-  }
-  return out;
+  return gcAboveClaims(ix, 'table3', T3_ARMS, GRADCRAFT_TABLE3_WECHAT, 'GradCraft Table 3 (Wechat)', (arm, which) => `${ix.label(arm)} ${AV_NAME[which]} < GradCraft`);
 }
 
 /**
