@@ -2,11 +2,13 @@
 // Builds what the published package runs with plain node: dist/ mirrors src/ (ESM JavaScript
 // and .d.ts from tsc, plus the .mjs worker scripts, which tsc does not copy), so every path a
 // module resolves from its own URL (../../package.json, build/wasm, ./worker.mjs) is the same
-// from dist/ as from src/. The wasm kernels are built too when missing or stale.
+// from dist/ as from src/. The wasm kernels are built too when missing or stale. The playground
+// (playground/, a clone's own) is written as static files into dist/playground/, which the
+// package's `files` leaves out.
 //
 // Usage: node scripts/build.mjs
 import { execFileSync } from 'node:child_process';
-import { cpSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,4 +31,14 @@ for (const file of readdirSync(src, { recursive: true, encoding: 'utf8' })) {
   if (file.endsWith('.mjs')) cpSync(join(src, file), join(dist, file));
 }
 await buildWasm({ quiet: true });
+// The kernels above are part of the playground's site, so it comes after them.
+if (existsSync(join(root, 'playground/src/main.ts'))) {
+  const { writePlayground, PlaygroundBuildError } = await import('./playground.mjs');
+  try {
+    await writePlayground(join(dist, 'playground'));
+  } catch (e) {
+    process.stderr.write(`mtlkit build: the playground: ${e instanceof PlaygroundBuildError ? e.message : e.stack}\n`);
+    process.exit(1);
+  }
+}
 process.stdout.write(`mtlkit build: ${relative(process.cwd(), dist) || '.'} is ready\n`);

@@ -1,0 +1,17 @@
+// Types of scripts/playground.mjs for the TypeScript that imports it (test/playground).
+export class PlaygroundBuildError extends Error {}
+export interface PlaygroundSite {
+  /** URL path -> contents of the bundled files and index.html. */
+  files: Record<string, string>;
+  /** URL path -> repository path of the files served as they are (kernels, worker scripts, gpu.js). */
+  assets: Record<string, string>;
+}
+export function buildPlayground(opts?: { minify?: boolean }): Promise<PlaygroundSite>;
+export function writePlayground(dir: string, opts?: { minify?: boolean }): Promise<string>;
+export interface ServedPlayground {
+  /** http://127.0.0.1:<port>/ */
+  url: string;
+  rebuild(): Promise<void>;
+  close(): Promise<void>;
+}
+export function servePlayground(opts?: { port?: number; rebuildOnReload?: boolean }): Promise<ServedPlayground>;
