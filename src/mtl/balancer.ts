@@ -74,6 +74,12 @@ export interface BalancerInfo {
   rowScales?: Float64Array | null;
   /** For each task, the tasks it was projected against (when ctx.diagnostics). */
   conflictSets: number[][] | null;
+  /**
+   * Randomised projection methods (pcgrad, pcgrad+, gradvac, gradcraft 'local'), when
+   * ctx.diagnostics: for each task i, the order in which it visited the tasks (all T drawn,
+   * i itself included; the method skips i unless it projects onto itself). Absent or null otherwise.
+   */
+  projectionOrder?: number[][] | null;
   /** Human-readable notes on fallbacks taken (pseudo-inverse, zero-norm task, infeasible...). */
   notes: string[];
   /**

@@ -10,21 +10,36 @@ import {
 import { gram } from '../linalg.ts';
 import type { Rng } from '../../tensor/rng.ts';
 
+/** The numbers an `isNum` check accepts. */
+export interface NumRange { lo: number; hi: number; int: boolean; openLo: boolean }
+
+/**
+ * A validator returning an error message or null. Those made by `isNum` and `oneOf` also say
+ * what they accept (`range`, `choices`), so a form can be built from the spec (the playground's
+ * option controls) without a second copy of it.
+ */
+export type OptionCheck = ((v: unknown) => string | null) & { readonly range?: NumRange; readonly choices?: readonly unknown[] };
+
 /** One option: its default and a validator returning an error message or null. */
 export interface OptionSpec<V = unknown> {
   default: V;
-  check?: (v: unknown) => string | null;
+  check?: OptionCheck;
   doc: string;
 }
 export type OptionsSpec = Record<string, OptionSpec>;
 
-export const isNum = (lo = -Infinity, hi = Infinity, { int = false, openLo = false } = {}) =>
-  (v: unknown): string | null =>
-    typeof v === 'number' && Number.isFinite(v) && (openLo ? v > lo : v >= lo) && v <= hi && (!int || Number.isInteger(v))
-      ? null
-      : `must be a${int ? 'n integer' : ' finite number'} in ${openLo ? '(' : '['}${lo}, ${hi}]`;
-export const oneOf = (...vals: readonly unknown[]) => (v: unknown): string | null =>
-  vals.includes(v) ? null : `must be one of ${vals.map((x) => JSON.stringify(x)).join(', ')}`;
+export const isNum = (lo = -Infinity, hi = Infinity, { int = false, openLo = false } = {}): OptionCheck =>
+  Object.assign(
+    (v: unknown): string | null =>
+      typeof v === 'number' && Number.isFinite(v) && (openLo ? v > lo : v >= lo) && v <= hi && (!int || Number.isInteger(v))
+        ? null
+        : `must be a${int ? 'n integer' : ' finite number'} in ${openLo ? '(' : '['}${lo}, ${hi}]`,
+    { range: { lo, hi, int, openLo } },
+  );
+export const oneOf = (...vals: readonly unknown[]): OptionCheck => Object.assign(
+  (v: unknown): string | null => (vals.includes(v) ? null : `must be one of ${vals.map((x) => JSON.stringify(x)).join(', ')}`),
+  { choices: vals },
+);
 
 /** Fill defaults; unknown names and invalid values throw, naming the balancer and valid names. */
 export function resolveOptions(id: string, spec: OptionsSpec, given: Record<string, unknown> = {}): Record<string, unknown> {
@@ -166,6 +181,13 @@ export abstract class BaseBalancer implements Balancer {
     return a;
   }
 
+  /** A fresh BalancerInfo.projectionOrder when diagnostics are on (conflict sets recorded), else null. */
+  protected projectionOrders(): number[][] | null {
+    const info = this.info!;
+    info.projectionOrder = info.conflictSets ? [] : null;
+    return info.projectionOrder;
+  }
+
   protected note(ctx: BalanceContext, msg: string): void {
     if (this.info && this.info.notes.length < 32) this.info.notes.push(msg);
   }
@@ -257,7 +279,8 @@ export function scaleGram(K: ArrayLike<number>, T: number, f: ArrayLike<number>,
  * PCGrad in coefficient space: C (T x T, row i = the coefficients of task i's projected
  * gradient over the ORIGINAL rows) from the Gram matrix K. Each task visits the others in a
  * random order and removes its component along g_j when <g_i^pc, g_j> < 0
- * (Yu et al. 2020, Algorithm 1). Zero rows are never projected on.
+ * (Yu et al. 2020, Algorithm 1). Zero rows are never projected on. `orders`, when given,
+ * receives each task's drawn order (BalancerInfo.projectionOrder).
  *
  * selfProjection: the official code (and the copies in GradCraft's code and LibMTL) loops over
  * ALL tasks of the shuffled order, i itself included, so g_i^pc is also projected onto the
@@ -266,11 +289,13 @@ export function scaleGram(K: ArrayLike<number>, T: number, f: ArrayLike<number>,
  */
 export function pcgradCoefs(
   K: ArrayLike<number>, T: number, rng: Rng, C: Float64Array, conflictSets: number[][] | null, selfProjection = false,
+  orders: number[][] | null = null,
 ): void {
   C.fill(0, 0, T * T);
   for (let i = 0; i < T; i++) C[i * T + i] = 1;
   for (let i = 0; i < T; i++) {
     const order = rng.permutation(T);
+    if (orders) orders.push(Array.from(order));
     const set: number[] = [];
     for (let a = 0; a < T; a++) {
       const j = order[a];

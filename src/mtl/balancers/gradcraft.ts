@@ -97,9 +97,13 @@ export class GradCraft extends BaseBalancer {
     const K = this.gramChecked(G, T, d);
     this.adjust(K, T);
     const Kh = this.Kh, f = this.f;
+    // The eq. 5 factors (g^_t = f_t g_t; with the norm EMA they are not those of this step's norms).
+    const info = this.info!;
+    if (!info.rowScales || info.rowScales.length !== T) info.rowScales = new Float64Array(T);
+    info.rowScales.set(f.subarray(0, T));
     const C = this.infoArray('taskCoefs', T * T);
     if (this.options.ablation === 'local') {
-      pcgradCoefs(Kh, T, stepRng(this.id, ctx), C, this.info!.conflictSets);
+      pcgradCoefs(Kh, T, stepRng(this.id, ctx), C, this.info!.conflictSets, false, this.projectionOrders());
     } else {
       this.project(Kh, T, C, ctx);
     }

@@ -47,8 +47,10 @@ export class GradVac extends BaseBalancer {
     for (let i = 0; i < T; i++) C[i * T + i] = 1;
     const rng = stepRng(this.id, ctx);
     const sets = this.info!.conflictSets;
+    const orders = this.projectionOrders();
     for (let i = 0; i < T; i++) {
       const order = rng.permutation(T);
+      if (orders) orders.push(Array.from(order));
       const set: number[] = [];
       for (let a = 0; a < T; a++) {
         const j = order[a];

@@ -37,7 +37,10 @@ export class PCGradPlus extends BaseBalancer {
     if (this.Kh.length !== T * T) this.Kh = new Float64Array(T * T);
     scaleGram(K, T, f, this.Kh);
     const C = this.infoArray('taskCoefs', T * T);
-    pcgradCoefs(this.Kh, T, stepRng(this.id, ctx), C, this.info!.conflictSets);
+    pcgradCoefs(this.Kh, T, stepRng(this.id, ctx), C, this.info!.conflictSets, false, this.projectionOrders());
+    // The eq. 5 factors, so g^_t = f_t g_t can be drawn or checked from the info alone.
+    if (!this.info!.rowScales || this.info!.rowScales.length !== T) this.info!.rowScales = new Float64Array(T);
+    this.info!.rowScales.set(f);
     // Back to the original rows: g~_i = sum_j Chat[i,j] f_j g_j.
     for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) C[i * T + j] *= f[j];
     const w = this.infoArray('weights', T);
