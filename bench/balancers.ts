@@ -7,7 +7,7 @@
  * backend's `gram` where one loads. Compare figures of one run only: the machine may be shared.
  *
  * Then the training step (issue 6): on the PLE preset, the real balanced step (BalancedStep +
- * L2 + Adam, src/mtl/bench-step.ts) of GradCraft in param mode and of MultiBalance in rep mode,
+ * L2 + Adam, src/bench/balanced-step.ts) of GradCraft in param mode and of MultiBalance in rep mode,
  * each divided by the EW step measured in the same run. The three are interleaved round by
  * round (the order rotates), so load on a shared machine hits them alike; the ratio printed is
  * the median over rounds of (method step / EW step of that round). Targets: rep <= 1.05x EW,
@@ -15,11 +15,11 @@
  * --tasks 6 --rounds 7 --warmup 2; --skip-combine / --skip-step run one part only.
  */
 import { balancerIds, createBalancer, linalg } from '../src/mtl/index.ts';
-import { BalancedBench, type BalancedBenchResult } from '../src/mtl/bench-step.ts';
+import { BalancedBench, type BalancedBenchResult } from '../src/bench/balanced-step.ts';
 import type { PresetName } from '../src/nn/models/presets.ts';
 import { getBackend, setBackend } from '../src/tensor/backends/registry.ts';
 import { Rng } from '../src/tensor/rng.ts';
-import { median } from '../src/tensor/wasm/measure.ts';
+import { median } from '../src/tensor/timing.ts';
 
 const arg = (name: string, def: string): string => {
   const i = process.argv.indexOf(`--${name}`);

@@ -28,7 +28,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { backward } from '../src/autograd/backward.ts';
 import { noGrad } from '../src/autograd/mode.ts';
-import { BalancedStep, type TrainBatch } from '../src/mtl/gradients.ts';
+import { BalancedStep, type TrainBatch } from '../src/step/balanced-step.ts';
 import { createBalancer } from '../src/mtl/balancers/index.ts';
 import { MultiTaskBCE, weightedSum } from '../src/nn/losses.ts';
 import { createModel } from '../src/nn/models/presets.ts';
@@ -39,7 +39,7 @@ import { Rng } from '../src/tensor/rng.ts';
 import { PLE_LITE, TfPleLite, type TfForm } from './tfjs/ple-lite.ts';
 import { installProfiler, profile, wrapMethod } from '../src/profile/index.ts';
 import { profileSteps } from './profile-steps.ts';
-import { median } from '../src/tensor/wasm/measure.ts';
+import { median } from '../src/tensor/timing.ts';
 import { has, opt } from './flags.ts';
 
 // ---------------------------------------------------------------------------------- options

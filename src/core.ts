@@ -9,6 +9,7 @@ export * from './tensor/index.ts';
 export * from './autograd/index.ts';
 export * from './nn/index.ts';
 export * from './mtl/index.ts';
+export * from './step/index.ts';
 export * from './metrics/index.ts';
 export type { Batch, Dataset, FieldInfo } from './data/types.ts';
 export { numDense, numFields, numTasks } from './data/types.ts';

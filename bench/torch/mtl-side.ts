@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { backward } from '../../src/autograd/backward.ts';
-import { BalancedStep, type TrainBatch } from '../../src/mtl/gradients.ts';
+import { BalancedStep, type TrainBatch } from '../../src/step/balanced-step.ts';
 import { createBalancer } from '../../src/mtl/balancers/index.ts';
 import { MultiTaskBCE, weightedSum } from '../../src/nn/losses.ts';
 import { createModel } from '../../src/nn/models/presets.ts';

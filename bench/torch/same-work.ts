@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { backward } from '../../src/autograd/backward.ts';
-import type { TrainBatch } from '../../src/mtl/gradients.ts';
+import type { TrainBatch } from '../../src/step/balanced-step.ts';
 import { mtlGrads, type MtlSide } from './mtl-side.ts';
 import type { TorchPeer } from './peer.ts';
 

@@ -25,6 +25,3 @@ export { GradCraftExact } from './balancers/gradcraft-exact.ts';
 export { MultiBalance } from './balancers/multibalance.ts';
 export { GradDrop } from './balancers/graddrop.ts';
 export { MoCo } from './balancers/moco.ts';
-export {
-  BalancedStep, NonFiniteError, type BalancedStepOptions, type Scope, type StepContext, type StepOutcome, type TrainBatch,
-} from './gradients.ts';

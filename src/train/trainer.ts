@@ -1,5 +1,5 @@
 /**
- * The trainer: epochs over seeded shuffled batches, the balanced step (src/mtl/gradients.ts),
+ * The trainer: epochs over seeded shuffled batches, the balanced step (src/step/balanced-step.ts),
  * L2 after balancing, one optimizer step; validation each epoch; early stopping on the mean
  * validation AUC (patience, minDelta) restoring the best weights, also when the epoch limit
  * comes first (the GradCraft code restores only when stopping early; mtlkit always does, and
@@ -20,7 +20,7 @@ import { evaluateTasks } from '../metrics/evaluate.ts';
 import { averageOverTasks } from '../metrics/paper.ts';
 import { noGrad } from '../autograd/mode.ts';
 import { createBalancer } from '../mtl/balancers/index.ts';
-import { BalancedStep, NonFiniteError } from '../mtl/gradients.ts';
+import { BalancedStep, NonFiniteError } from '../step/balanced-step.ts';
 import { createModel } from '../nn/models/presets.ts';
 import type { MultiTaskModel } from '../nn/models/model.ts';
 import { makeOptimizer } from '../nn/optim/index.ts';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveConfig, ConfigError } from '../../src/train/config.ts';
 import { resume, train, TrainingDivergedError, type TaskScore, type TrainResult } from '../../src/train/index.ts';
 import { silentProgress } from '../../src/train/progress.ts';
-import { readRun } from '../../src/train/report/io.ts';
+import { readRun } from '../../src/report/io.ts';
 import { readJsonl, tinyConfig, tinySplits, tmp, TINY_TASKS } from './helpers.ts';
 
 const quiet = { progress: silentProgress };

@@ -4,7 +4,8 @@ import { autoBackend } from '../../tensor/backends/auto.ts';
 import { createGpuBackend } from '../../tensor/backends/gpu.ts';
 import { createJsBackend } from '../../tensor/backends/js.ts';
 import { createWasmBackend, threadsFromEnv, type WasmBackend } from '../../tensor/backends/wasm.ts';
-import { ikjMatmul, repsFor, timeMs } from '../../tensor/wasm/measure.ts';
+import { ikjMatmul } from '../../bench/ikj-matmul.ts';
+import { repsFor, timeMs } from '../../tensor/timing.ts';
 import { CliError } from '../errors.ts';
 import { printJson } from '../output.ts';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { benchStep, type StepBenchResult } from '../../nn/bench-step.ts';
-import { benchBalancedStep, type BalancedBenchResult } from '../../mtl/bench-step.ts';
+import { benchStep, type StepBenchResult } from '../../bench/step.ts';
+import { benchBalancedStep, type BalancedBenchResult } from '../../bench/balanced-step.ts';
 import { balancerIds, createBalancer } from '../../mtl/balancers/index.ts';
 import type { Balancer, GradientMode } from '../../mtl/balancer.ts';
 import { loadPlugins } from '../../train/plugins.ts';
@@ -11,10 +11,10 @@ import { formatReport, installProfiler, profile } from '../../profile/index.ts';
 
 /**
  * `mtlkit bench step`: the time of one training step of a model preset. Without --mode and with
- * method ew: the plain step (one backward of the summed loss + Adam, src/nn/bench-step.ts).
+ * method ew: the plain step (one backward of the summed loss + Adam, src/bench/step.ts).
  * With --method <id> and/or --mode param|rep: the real balanced step of the trainer
  * (BalancedStep: forward, per-task backward(s), combine, write-back, L2, Adam;
- * src/mtl/bench-step.ts). --json prints {samples_per_s, ms_per_step (median after warm-up),
+ * src/bench/balanced-step.ts). --json prints {samples_per_s, ms_per_step (median after warm-up),
  * peak_rss_mb, method, mode, ...} (issue 9's contract for scripts).
  */
 export function registerBenchStep(bench: Command): void {

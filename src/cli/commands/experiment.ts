@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../train/config.ts';
 import { pluginPath, PluginError, pluginsRelativeTo } from '../../train/plugins.ts';
-import { ExperimentRefused, getPreset, presetNames, presets, runExperiment, type ExperimentOptions, type ExperimentSize } from '../../train/experiments/index.ts';
-import { toJson } from '../../train/report/index.ts';
+import { ExperimentRefused, getPreset, presetNames, presets, runExperiment, type ExperimentOptions, type ExperimentSize } from '../../experiments/index.ts';
+import { toJson } from '../../report/index.ts';
 import { CliError } from '../errors.ts';
 import { UnknownBackendError } from '../../tensor/backends/registry.ts';
 import { collect, keyValue, readJson, readJsonObject, setDotted } from '../flags.ts';

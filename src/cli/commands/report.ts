@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { renderReport, ReportError } from '../../train/report/index.ts';
+import { renderReport, ReportError } from '../../report/index.ts';
 import { CliError } from '../errors.ts';
 import { printJson } from '../output.ts';
 

@@ -2,7 +2,7 @@ import type { Backend, Storage } from '../backend.ts';
 import { createJsBackend } from './js.ts';
 import { gpuBackend } from './gpu.ts';
 import { wasmBackend } from './wasm.ts';
-import { timeMs } from '../wasm/measure.ts';
+import { timeMs } from '../timing.ts';
 import { host } from '../../platform/host.ts';
 
 /**

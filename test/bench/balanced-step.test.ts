@@ -1,0 +1,37 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { benchBalancedStep } from '../../src/bench/balanced-step.ts';
+
+const tiny = { model: 'ple-lite' as const, batch: 32, fields: 3, vocab: 50, tasks: 3, steps: 2, warmup: 1 };
+
+describe('benchBalancedStep: the real balanced step for any balancer and mode', () => {
+  it('param mode per-task path (T backwards, compact d), rep mode over B x width, loss path for EW', () => {
+    const gc = benchBalancedStep({ ...tiny, method: 'gradcraft', mode: 'param' });
+    expect(gc).toMatchObject({ method: 'gradcraft', mode: 'param', path: 'per-task', tasks: 3, steps: 2 });
+    expect(gc.d).toBeGreaterThan(0);
+    expect(gc.d).toBeLessThan(gc.params);
+    const mb = benchBalancedStep({ ...tiny, method: 'multibalance', mode: 'rep' });
+    expect(mb).toMatchObject({ method: 'multibalance', mode: 'rep', path: 'per-task' });
+    expect(mb.d % tiny.batch).toBe(0); // B x repWidth
+    const ew = benchBalancedStep({ ...tiny, method: 'ew', mode: 'param' });
+    expect(ew).toMatchObject({ path: 'loss', d: 0 });
+    const db = benchBalancedStep({ ...tiny, method: 'dbmtl', mode: 'param' });
+    expect(db.d).toBeGreaterThan(gc.d); // the fixed layout: whole shared tables
+    for (const r of [gc, mb, ew, db]) {
+      for (const k of ['ms_per_step', 'samples_per_s', 'peak_rss_mb'] as const) expect(Number.isFinite(r[k]) && r[k] > 0, k).toBe(true);
+      for (const v of Object.values(r.phases_ms)) expect(Number.isFinite(v)).toBe(true);
+    }
+  });
+
+  it('mtlkit bench step --method --mode --json prints the contract object; a param-only method refuses rep', () => {
+    const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'bench', 'step', '--model', 'ple-lite', '--batch', '32', '--fields', '3', '--vocab', '50', '--tasks', '3', '--steps', '2', '--warmup', '1', ...args], { encoding: 'utf8', timeout: 120_000 });
+    const ok = cli(['--method', 'gradcraft', '--mode', 'param', '--opt', 'tau=0.2', '--json']);
+    expect(ok.status, ok.stderr).toBe(0);
+    const r = JSON.parse(ok.stdout.trim().split('\n').pop()!);
+    expect(r).toMatchObject({ method: 'gradcraft', mode: 'param', model: 'ple-lite', path: 'per-task' });
+    for (const k of ['samples_per_s', 'ms_per_step', 'peak_rss_mb']) expect(typeof r[k]).toBe('number');
+    const ko = cli(['--method', 'dbmtl', '--mode', 'rep', '--json']);
+    expect(ko.status).not.toBe(0);
+    expect(ko.stderr).toMatch(/balancer 'dbmtl' runs in mode 'param', not 'rep'/);
+  });
+});

@@ -1,0 +1,53 @@
+/** `mtlkit experiment`: --help, --json, bad input. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { presetNames } from '../../src/experiments/index.ts';
+import { tmp } from './helpers.ts';
+
+const cli = (...args: string[]): { status: number | null; stdout: string; stderr: string } =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'experiment', ...args], { encoding: 'utf8', timeout: 120_000 });
+
+describe('mtlkit experiment', () => {
+  it('--help names every preset with its run time at both sizes', () => {
+    const r = cli('--help');
+    expect(r.status).toBe(0);
+    for (const p of presetNames) expect(r.stdout).toMatch(new RegExp(`\\n  ${p}\\s+\\S`));
+    expect(r.stdout.match(/--quick: about [\d.]+ (s|min) .*; full: about [\d.]+ (min|h)/g)).toHaveLength(presetNames.length);
+    // npm start's time is the one docs/experiments.md and the README state.
+    expect(r.stdout).toMatch(/npm start +# table2 --quick --workers 2: about 70 s on 2 cores\n/);
+    const docs = readFileSync('docs/experiments.md', 'utf8'), readme = readFileSync('README.md', 'utf8');
+    expect(docs).toMatch(/npm start +# GradCraft Table 2, about 70 s/);
+    expect(readme).toMatch(/about 70 seconds on 2 cores/);
+  });
+
+  it('--json prints the tables as the last stdout line and writes the folder', () => {
+    const out = join(tmp(), 'exp');
+    const r = cli('table3', '--size', 'toy', '--out', out, '--json', '--quiet');
+    expect(r.status, r.stderr).toBe(0);
+    const last = JSON.parse(r.stdout.trim().split('\n').pop()!) as { preset: string; dir: string; tables: { id: string; rows: unknown[] }[]; failed: unknown[] };
+    expect(last.preset).toBe('table3');
+    expect(last.tables[0]).toMatchObject({ id: 'table3' });
+    expect(last.tables[0]!.rows).toHaveLength(5);
+    expect(last.failed).toEqual([]);
+    for (const f of ['experiment.json', 'table.md', 'report.html', 'ri.svg']) expect(existsSync(join(out, f))).toBe(true);
+  });
+
+  it('refuses an unknown backend before anything runs, listing the valid ones', () => {
+    const out = join(tmp(), 'exp');
+    const r = cli('table2', '--size', 'toy', '--backend', 'cuda', '--out', out);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe("mtlkit: experiment: --backend 'cuda' is not a backend; valid: js, wasm, gpu, auto");
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('rejects an unknown preset and bad numbers with exit code 2 and one line', () => {
+    const a = cli('table9');
+    expect(a.status).toBe(2);
+    expect(a.stderr).toMatch(/unknown experiment preset 'table9'; presets: table2, table3, tau, epsilon, tasks, multibalance/);
+    const b = cli('table2', '--seeds', '0');
+    expect(b.status).toBe(2);
+    expect(b.stderr).toMatch(/--seeds expects an integer >= 1, got '0'/);
+  });
+});
