@@ -1,7 +1,7 @@
 /**
  * mtlkit's platform-neutral core: tensors and autograd, layers and models, balancers, metrics,
  * and the in-memory side of data (synthetic data, datasets, splits, batches, encoders and
- * schemas from text). It imports nothing from Node, so it bundles for a browser as it is;
+ * schemas and CSVs from text). It imports nothing from Node, so it bundles for a browser as it is;
  * what needs the surroundings (files, threads, the wasm kernels' bytes) it asks of the host
  * (./platform). src/index.ts is this plus the Node-only parts.
  */
@@ -21,6 +21,8 @@ export {
   type SyntheticOptions, type SyntheticTask,
 } from './data/synthetic.ts';
 export { parseSchema, validateSchema, DEFAULT_MISSING, type CsvSchema, type LabelRule, type NumericSpec } from './data/schema.ts';
+export { loadCsvText } from './data/csv-text.ts';
+export type { LoadCsvOptions, LoadedCsv } from './data/csv-decode.ts';
 export {
   parseEncoders, bucketOf, quantileEdges, vocabMap,
   type Encoders, type CategoricalEncoder, type BucketEncoder, type ValueEncoder,

@@ -15,6 +15,7 @@ export {
   type SyntheticTask,
 } from './synthetic.ts';
 export { loadCsv, type LoadCsvOptions, type LoadedCsv } from './csv-loader.ts';
+export { loadCsvText } from './csv-text.ts';
 export { loadSchema, parseSchema, validateSchema, DEFAULT_MISSING, type CsvSchema, type LabelRule, type NumericSpec } from './schema.ts';
 export {
   saveEncoders,
