@@ -240,7 +240,7 @@ export function allFinite(x: Storage): boolean {
   const n = x.length;
   if (n >= FAST_CHECK_MIN && typeof SharedArrayBuffer !== 'undefined' && x.buffer instanceof SharedArrayBuffer) {
     const be = getBackend();
-    if (be.name === 'wasm' && Number.isFinite(be.dot(x, x, n))) return true;
+    if (be.fastFiniteCheck && Number.isFinite(be.dot(x, x, n))) return true;
   }
   for (let i = 0; i < n; i++) {
     const v = x[i];

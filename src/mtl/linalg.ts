@@ -128,11 +128,9 @@ export function weightedRowSum(G: Grad, T: number, d: number, w: ArrayLike<numbe
     const be = getBackend();
     let allNonzero = true;
     for (let t = 0; t < T; t++) if (w[t] === 0) allNonzero = false;
-    // wasm only (also behind auto): gpu.js compiles a kernel per shape, and d changes every
+    // Not every backend takes it: gpu.js compiles a kernel per shape, and d changes every
     // param-mode step.
-    const auto = be as { pick?: (op: 'matmul', work: number) => string };
-    const wasm = be.name === 'wasm' && (auto.pick === undefined || auto.pick('matmul', T * d) === 'wasm');
-    if (wasm && allNonzero) {
+    if (allNonzero && be.rowSumByMatmul(T * d)) {
       if (wrsWeights === null || wrsWeights.length !== T) wrsWeights = be.alloc('float32', T) as Float32Array;
       for (let t = 0; t < T; t++) wrsWeights[t] = w[t]!;
       be.matmul(G, wrsWeights, out, d, T, 1, true, false, false);

@@ -16,7 +16,7 @@ export type UnaryOp =
   | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sigmoid' | 'relu' | 'tanh' | 'square' | 'recip';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'min';
 
-export type BackendName = 'js' | 'wasm' | 'gpu';
+export type BackendName = 'js' | 'wasm' | 'gpu' | 'auto';
 
 export interface Kernels {
   /**
@@ -122,7 +122,34 @@ export interface AdamScalars {
   invSqrtBc2: number;
 }
 
-export interface Backend extends Kernels {
+/**
+ * What a backend offers beyond the kernels, asked by callers that choose between a kernel and
+ * their own loop. Callers ask these, never the backend's name: `auto` and any new backend answer
+ * for the kernels they actually run.
+ */
+export interface Capabilities {
+  /**
+   * Resident storage: whether `x` lies in this backend's own memory, where its kernels read it in
+   * place (wasm: views into its linear memory). Arrays from anywhere else are copied in.
+   */
+  resident(x: Storage): boolean;
+  /**
+   * Whether `dot(x, x, n)` on resident storage is cheap enough to serve as an all-finite check
+   * (a sum of squares is finite exactly when every term is, unless finite squares overflow).
+   */
+  readonly fastFiniteCheck: boolean;
+  /**
+   * Whether a weighted row sum out = Gᵀ w over a float32 G of `work` = T x d elements should run
+   * here as one narrow matmul (n = 1) instead of the caller's float64 loop.
+   */
+  rowSumByMatmul(work: number): boolean;
+  /** Threads the kernels split across (1 for a single-threaded backend); `setThreads` picks up to `maxThreads`. */
+  readonly threads: number;
+  readonly maxThreads: number;
+  setThreads(n: number): void;
+}
+
+export interface Backend extends Kernels, Capabilities {
   readonly name: BackendName;
   /** Zero-filled storage of n elements. */
   alloc(dtype: DType, n: number): Storage;

@@ -3,7 +3,7 @@ import type { Backend } from '../../tensor/backend.ts';
 import { autoBackend } from '../../tensor/backends/auto.ts';
 import { createGpuBackend } from '../../tensor/backends/gpu.ts';
 import { createJsBackend } from '../../tensor/backends/js.ts';
-import { createWasmBackend, threadsFromEnv, type WasmBackend } from '../../tensor/backends/wasm.ts';
+import { createWasmBackend, threadsFromEnv } from '../../tensor/backends/wasm.ts';
 import { ikjMatmul } from '../../bench/ikj-matmul.ts';
 import { repsFor, timeMs } from '../../tensor/timing.ts';
 import { CliError } from '../errors.ts';
@@ -30,12 +30,27 @@ export interface MatmulBenchResult {
   picked?: string;
 }
 
-export function makeBackend(name: string, threads?: number): Backend {
+/** The backend a run measures; `pick` (auto only) names the backend its plan picks for a matmul. */
+export interface BenchTarget {
+  be: Backend;
+  pick?: (work: number) => string;
+  /** Releases what was made for this run only (a fresh wasm backend's threads). */
+  close(): void;
+}
+
+export function makeBackend(name: string, threads?: number): BenchTarget {
   switch (name) {
-    case 'js': return createJsBackend();
-    case 'wasm': return createWasmBackend({ threads });
-    case 'gpu': return createGpuBackend();
-    case 'auto': return autoBackend();
+    case 'js': return { be: createJsBackend(), close: () => {} };
+    case 'wasm': {
+      const be = createWasmBackend({ threads });
+      return { be, close: () => be.close() };
+    }
+    case 'gpu': return { be: createGpuBackend(), close: () => {} };
+    case 'auto': {
+      // The process-wide auto backend: not closed.
+      const be = autoBackend();
+      return { be, pick: (work) => be.pick('matmul', work), close: () => {} };
+    }
     default: throw new CliError(`--backend must be js, wasm, gpu or auto, got "${name}"`);
   }
 }
@@ -47,31 +62,32 @@ function filled(be: Backend, n: number, seed: number): Float32Array {
   return a;
 }
 
-export function benchMatmul(be: Backend, m: number, k: number, n: number, transpose: 'none' | 'a' | 'b', baselineMs?: number): MatmulBenchResult {
+export function benchMatmul(
+  be: Backend, m: number, k: number, n: number, transpose: 'none' | 'a' | 'b',
+  opts: { baselineMs?: number; pick?: BenchTarget['pick'] } = {},
+): MatmulBenchResult {
   const a = filled(be, m * k, 1), b = filled(be, k * n, 2), c = be.alloc('float32', m * n);
   const ta = transpose === 'a', tb = transpose === 'b';
   const flops = 2 * m * k * n;
   const once = timeMs(() => be.matmul(a, b, c, m, k, n, ta, tb, false), 1, 1);
   const reps = repsFor(once, 1500);
   const ms = timeMs(() => be.matmul(a, b, c, m, k, n, ta, tb, false), reps, 0);
-  let base = baselineMs;
+  let base = opts.baselineMs;
   if (base === undefined) {
     const pa = new Float32Array(a), pb = new Float32Array(b), pc = new Float32Array(m * n);
     const first = timeMs(() => ikjMatmul(pa, pb, pc, m, k, n), 1, 0);
     base = timeMs(() => ikjMatmul(pa, pb, pc, m, k, n), first > 200 ? 3 : 5, 0);
   }
-  const wasm = be.name === 'wasm' ? (be as WasmBackend) : null;
-  const auto = be as Partial<{ pick(op: string, work: number): string }>;
   return {
-    backend: be.name === 'wasm' && auto.pick ? 'auto' : be.name,
-    threads: wasm?.threads ?? 1,
+    backend: be.name,
+    threads: be.threads,
     m, k, n, transpose, dtype: 'float32', reps,
     ms: round(ms, 4),
     gflops: significant(flops / ms / 1e6, 3),
     baseline_ms: round(base, 3),
     baseline_gflops: significant(flops / base / 1e6, 3),
     speedup: round(base / ms, 1),
-    ...(auto.pick ? { picked: auto.pick('matmul', m * k * n) } : {}),
+    ...(opts.pick ? { picked: opts.pick(m * k * n) } : {}),
   };
 }
 
@@ -107,16 +123,15 @@ export function registerBenchMatmul(bench: Command): void {
     .action((o: { m: number; k: number; n: number; transpose: string; backend?: string; threads?: number; json?: boolean }) => {
       if (!['none', 'a', 'b'].includes(o.transpose)) throw new CliError(`--transpose must be none, a or b, got "${o.transpose}"`);
       const name = o.backend ?? process.env.MTLKIT_BACKEND ?? 'wasm';
-      let be: Backend;
+      let target: BenchTarget;
       try {
-        be = makeBackend(name, o.threads ?? threadsFromEnv());
+        target = makeBackend(name, o.threads ?? threadsFromEnv());
       } catch (e) {
         if (e instanceof CliError) throw e;
         throw new CliError(`backend ${name} could not start: ${e instanceof Error ? e.message : String(e)}`, 1);
       }
-      const r = benchMatmul(be, o.m, o.k, o.n, o.transpose as 'none' | 'a' | 'b');
-      if (name === 'auto') r.backend = 'auto';
-      if (name === 'wasm') (be as WasmBackend).close(); // a fresh backend made for this run
+      const r = benchMatmul(target.be, o.m, o.k, o.n, o.transpose as 'none' | 'a' | 'b', { pick: target.pick });
+      target.close();
       if (o.json) printJson(r);
       else {
         process.stdout.write(`${r.backend}${r.picked ? ` (picked ${r.picked})` : ''}, ${r.threads} thread(s): [${r.m}x${r.k}]·[${r.k}x${r.n}] transpose=${r.transpose}: ` +

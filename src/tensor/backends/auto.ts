@@ -134,8 +134,16 @@ export function loadCandidates(): { loaded: Array<[string, Backend]>; failed: Re
 }
 
 export interface AutoBackend extends Backend {
+  readonly name: 'auto';
   readonly plan: Plan;
   readonly calibration: Calibration & { cached: boolean; file: string };
+  /**
+   * The backend under auto: its storage, and every kernel the plan does not route (wasm when it
+   * loaded, else js). Run records name its threads and FMA flavour, the kernels that actually ran.
+   */
+  readonly under: Backend;
+  /** The under backend's relaxed-SIMD FMA flavour, where it has one (run records compare it). */
+  readonly fma: boolean | null;
   /** Which backend runs `op` for a call of this much work. */
   pick(op: Op, work: number): string;
 }
@@ -148,16 +156,27 @@ export function createAutoBackend(): AutoBackend {
   const byName = new Map(loaded);
   const calibration = loadOrCalibrate(loaded);
   const plan = calibration.plan;
-  const base = byName.get('wasm') ?? byName.get('js')!;
-  const be = (op: Op, work: number): Backend => byName.get(plan[op][classify(op, work)]) ?? base;
+  const under = byName.get('wasm') ?? byName.get('js')!;
+  const be = (op: Op, work: number): Backend => byName.get(plan[op][classify(op, work)]) ?? under;
+  const underFma = (under as { fma?: unknown }).fma;
   return {
-    ...base,
-    name: base.name,
+    ...under,
+    name: 'auto',
     plan,
     calibration,
+    under,
+    fma: typeof underFma === 'boolean' ? underFma : null,
+    get threads() { return under.threads; },
+    get maxThreads() { return under.maxThreads; },
+    setThreads: (n) => under.setThreads(n),
     pick: (op, work) => plan[op][classify(op, work)],
-    alloc: (dtype, n) => base.alloc(dtype, n),
-    describe: () => `auto: per-op plan over ${loaded.map(([n]) => n).join(', ')} (matmul large -> ${plan.matmul.large}, gram large -> ${plan.gram.large}); storage from ${base.name}`,
+    alloc: (dtype, n) => under.alloc(dtype, n),
+    resident: (x) => under.resident(x),
+    fastFiniteCheck: under.fastFiniteCheck,
+    // The weighted row sum is a matmul of T x d multiply-adds: the backend the plan picks for
+    // that work decides.
+    rowSumByMatmul: (work) => be('matmul', work).rowSumByMatmul(work),
+    describe: () => `auto: per-op plan over ${loaded.map(([n]) => n).join(', ')} (matmul large -> ${plan.matmul.large}, gram large -> ${plan.gram.large}); storage from ${under.name}`,
     matmul: (a, b, c, m, k, n, ta, tb, acc) => be('matmul', m * k * n).matmul(a, b, c, m, k, n, ta, tb, acc),
     gram: (g, out, t, d) => be('gram', t * t * d).gram(g, out, t, d),
     sumAxis: (x, out, outer, len, inner) => be('sumAxis', outer * len * inner).sumAxis(x, out, outer, len, inner),

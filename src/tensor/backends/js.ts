@@ -17,6 +17,12 @@ export function createJsBackend(): Backend {
       return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
     },
     describe: () => 'js: plain TypeScript loops, single thread (the reference backend)',
+    resident: () => false,
+    fastFiniteCheck: false,
+    rowSumByMatmul: () => false,
+    threads: 1,
+    maxThreads: 1,
+    setThreads: () => {},
     matmul: matmulJs,
     sumAxis: sumAxisJs,
     maxAxis: maxAxisJs,

@@ -234,6 +234,11 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     alloc(dtype: DType, n: number): Storage {
       return heap.alloc(dtype, n);
     },
+    resident: (x) => heap.owns(x),
+    fastFiniteCheck: true,
+    // G^T w is the streaming sgemmSmall kernel (n = 1), faster than a float64 loop at any size
+    // the caller asks about.
+    rowSumByMatmul: () => true,
     describe(): string {
       const storage = heap.resident ? 'storage in shared wasm memory' : 'storage in ordinary arrays (copied in)';
       const why = poolError ? ` (threads unavailable: ${poolError})` : !shared ? ' (no SharedArrayBuffer)' : '';
