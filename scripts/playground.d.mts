@@ -6,7 +6,8 @@ export interface PlaygroundSite {
   /** URL path -> repository path of the files served as they are (kernels, worker scripts, gpu.js). */
   assets: Record<string, string>;
 }
-export function buildPlayground(opts?: { minify?: boolean }): Promise<PlaygroundSite>;
+/** strict (default true): a worker script that does not bundle fails the build; false serves it as a script that throws. */
+export function buildPlayground(opts?: { minify?: boolean; strict?: boolean; warn?: (message: string) => void }): Promise<PlaygroundSite>;
 export function writePlayground(dir: string, opts?: { minify?: boolean }): Promise<string>;
 export interface ServedPlayground {
   /** http://127.0.0.1:<port>/ */
@@ -14,4 +15,5 @@ export interface ServedPlayground {
   rebuild(): Promise<void>;
   close(): Promise<void>;
 }
-export function servePlayground(opts?: { port?: number; rebuildOnReload?: boolean }): Promise<ServedPlayground>;
+/** strict (default false): as buildPlayground's. */
+export function servePlayground(opts?: { port?: number; rebuildOnReload?: boolean; strict?: boolean }): Promise<ServedPlayground>;

@@ -37,13 +37,13 @@ function staticAssets() {
   return out;
 }
 
-/** Entry points: the shell, and every worker script of a panel (bundled separately, as Workers load them). */
+/** The shell's entry points, and every worker script of a panel (bundled on its own, as Workers load them). */
 function entries() {
-  const e = { main: join(pgSrc, 'main.ts'), style: join(pgSrc, 'style.css') };
+  const workers = {};
   for (const f of readdirSync(pgSrc, { recursive: true, encoding: 'utf8' })) {
-    if (/worker\.ts$/.test(f)) e[f.replace(/\.ts$/, '')] = join(pgSrc, f);
+    if (/worker\.ts$/.test(f)) workers[f.replace(/\.ts$/, '')] = join(pgSrc, f);
   }
-  return e;
+  return { page: { main: join(pgSrc, 'main.ts'), style: join(pgSrc, 'style.css') }, workers };
 }
 
 export class PlaygroundBuildError extends Error {
@@ -53,26 +53,42 @@ export class PlaygroundBuildError extends Error {
   }
 }
 
-/**
- * Bundles the page. Returns URL path -> contents (string or Buffer) for the bundled files and
- * index.html, and URL path -> repository path for the assets copied as they are.
- */
-export async function buildPlayground({ minify = false } = {}) {
-  if (!existsSync(join(pgSrc, 'main.ts'))) throw new PlaygroundBuildError(`no ${relative(process.cwd(), join(pgSrc, 'main.ts'))}: run this from a clone of the mtlkit repository`);
-  let out;
+async function bundle(entryPoints, minify) {
   try {
-    out = await build({
-      entryPoints: entries(), bundle: true, platform: 'browser', format: 'esm', target: 'es2022', write: false,
+    const out = await build({
+      entryPoints, bundle: true, platform: 'browser', format: 'esm', target: 'es2022', write: false,
       outdir: '/', sourcemap: 'linked', minify, logLevel: 'silent', charset: 'utf8',
       // The page's own code is browser-only; a Node import reaching it is a bug, not a fallback.
       external: [],
     });
+    return out.outputFiles;
   } catch (e) {
     const errors = (e.errors ?? []).slice(0, 5).map((m) => `${m.location ? `${m.location.file}:${m.location.line}: ` : ''}${m.text}`);
-    throw new PlaygroundBuildError(`esbuild could not bundle playground/src: ${errors.join('; ') || e.message}`);
+    throw new PlaygroundBuildError(`esbuild could not bundle ${Object.values(entryPoints).map((p) => relative(root, p)).join(', ')}: ${errors.join('; ') || e.message}`);
   }
+}
+
+/**
+ * Bundles the page. Returns URL path -> contents for the bundled files and index.html, and URL
+ * path -> repository path for the assets copied as they are. With `strict` false (the dev
+ * server), a worker script that does not bundle is served as one that throws the build error
+ * when started, and the error is printed, so one panel's broken worker leaves the rest of the
+ * page usable; a static build (`strict`, the default) fails instead.
+ */
+export async function buildPlayground({ minify = false, strict = true, warn = (m) => process.stderr.write(`${m}\n`) } = {}) {
+  if (!existsSync(join(pgSrc, 'main.ts'))) throw new PlaygroundBuildError(`no ${relative(process.cwd(), join(pgSrc, 'main.ts'))}: run this from a clone of the mtlkit repository`);
+  const { page, workers } = entries();
   const files = { '/index.html': readFileSync(join(root, 'playground/index.html'), 'utf8') };
-  for (const f of out.outputFiles) files[f.path] = f.text;
+  for (const f of await bundle(page, minify)) files[f.path] = f.text;
+  for (const [name, path] of Object.entries(workers)) {
+    try {
+      for (const f of await bundle({ [name]: path }, minify)) files[f.path] = f.text;
+    } catch (e) {
+      if (strict || !(e instanceof PlaygroundBuildError)) throw e;
+      warn(`playground: ${e.message}`);
+      files[`/${name}.js`] = `throw new Error(${JSON.stringify(e.message)});\n`;
+    }
+  }
   return { files, assets: staticAssets() };
 }
 
@@ -103,15 +119,16 @@ const ISOLATION = {
  * The bundle is made once at start; `rebuild()` makes it again (the dev server calls it when a
  * page is reloaded). Returns { url, close, rebuild }.
  */
-export async function servePlayground({ port = 0, rebuildOnReload = false } = {}) {
-  let site = await buildPlayground();
+export async function servePlayground({ port = 0, rebuildOnReload = false, strict = false } = {}) {
+  const make = () => buildPlayground({ strict });
+  let site = await make();
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     let path = decodeURIComponent(url.pathname);
     if (path === '/') path = '/index.html';
     const headers = { ...ISOLATION, 'cache-control': 'no-store' };
     try {
-      if (path === '/index.html' && rebuildOnReload) site = await buildPlayground();
+      if (path === '/index.html' && rebuildOnReload) site = await make();
     } catch (e) {
       return void res.writeHead(500, { ...headers, 'content-type': 'text/plain' }).end(String(e.message));
     }
@@ -119,17 +136,17 @@ export async function servePlayground({ port = 0, rebuildOnReload = false } = {}
     if (body === undefined && site.assets[path] !== undefined) {
       try { body = readFileSync(site.assets[path]); } catch { body = undefined; }
     }
-    if (body === undefined || normalize(path) !== path) return void res.writeHead(404, headers).end();
+    if (body === undefined) return void res.writeHead(404, headers).end();
     res.writeHead(200, { ...headers, 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
   });
   await new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e) => reject(e.code === 'EADDRINUSE' ? new PlaygroundBuildError(`port ${port} on 127.0.0.1 is in use; pass --port N (0 picks a free one)`) : e));
     server.listen(port, '127.0.0.1', resolve);
   });
   const { port: bound } = server.address();
   return {
     url: `http://127.0.0.1:${bound}/`,
-    rebuild: async () => { site = await buildPlayground(); },
+    rebuild: async () => { site = await make(); },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }

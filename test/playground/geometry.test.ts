@@ -1,0 +1,240 @@
+/**
+ * The playground's Geometry panel in headless Chromium: the page's combined update against
+ * `mtlkit balance`'s (the CLI's own request code, run here in Node) on the same G, options,
+ * seed and losses for every registered balancer, to the bit (both run the library's balancers
+ * in float64 on the js engine); the URL holds a dragged configuration across a reload; option
+ * controls come from the registry and reach the balancer; a run's diagnostics.jsonl rebuilds
+ * rows with the run's Gram matrix; screenshots of the presets go to ARTIFACTS.
+ */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { balancerIds, balancers, createBalancer, diagnose, Rng, type BalancerEntry } from '../../src/core.ts';
+import { runBalanceRequest } from '../../src/cli/commands/balance.ts';
+import { CliError } from '../../src/cli/errors.ts';
+import { ARTIFACTS, chromiumAvailable, openPlayground, skipNote, type OpenedPlayground } from './launch.ts';
+
+type PageResult = { method: string; combined: number[]; weights: number[] | null; taskWeights: number[] | null } | { method: string; error: string };
+interface Case { G: number[][]; method: string; options: Record<string, unknown>; seed: number; losses: number[] }
+
+const CONFIGS: { name: string; G: number[][]; losses: number[] }[] = [
+  { name: 'golden J', G: [[-4, 1, 1], [6, 1, 1]], losses: [0.7, 1.3] },
+  { name: 'T > d (5 tasks in 2-D)', G: [[1.5, 0], [0.4, 1.4], [-1.1, 0.6], [-0.7, -1], [0.9, -1.1]], losses: [0.5, 0.9, 1.1, 0.3, 2] },
+  { name: 'six tasks in 3-D, one dominant', G: [[12, 0.2, 0.1], [-0.5, 1.1, 0.3], [0.2, -0.4, 1.3], [-0.9, -0.3, 0.4], [0.4, 0.8, -0.9], [0.1, -1, -0.5]], losses: [1, 2, 3, 0.5, 0.25, 1.5] },
+];
+
+const entry = (id: string): BalancerEntry => (balancers as Record<string, BalancerEntry>)[id]!;
+
+/** Per method: the defaults, and every option that lists choices set to its last choice (one at a time). */
+function optionVariants(id: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [{}];
+  for (const [name, o] of Object.entries(entry(id).options)) {
+    const c = o.check?.choices;
+    if (c && c.length > 1) out.push({ [name]: c[c.length - 1] });
+  }
+  return out;
+}
+
+/** What `mtlkit balance --json` answers for the case: its combined update, or its error line. */
+function cli(c: Case): { combined: number[] } | { error: string } {
+  try {
+    const r = runBalanceRequest({ G: c.G, method: c.method, options: c.options, seed: c.seed, losses: c.losses });
+    return { combined: r.combined as number[] };
+  } catch (e) {
+    if (e instanceof CliError) return { error: e.message };
+    throw e;
+  }
+}
+
+async function pageResults(page: Page, cases: Case[]): Promise<PageResult[][]> {
+  return page.evaluate((cs) => {
+    const geo = (globalThis as unknown as { playground: { panels: { geometry: { setState(s: unknown): void; results(): unknown[] } } } }).playground.panels.geometry;
+    return cs.map((c) => {
+      geo.setState({ G: c.G, d: c.G[0]!.length, losses: c.losses, seed: c.seed, sides: [{ method: c.method, options: c.options }, { method: 'ew', options: {} }] });
+      return geo.results();
+    });
+  }, cases) as Promise<PageResult[][]>;
+}
+
+const geometryState = (page: Page): Promise<{ G: number[][]; d: number; view: { yaw: number }; sides: { method: string; options: Record<string, unknown> }[] }> =>
+  page.evaluate(() => (globalThis as unknown as { playground: { panels: { geometry: { getState(): unknown } } } }).playground.panels.geometry.getState()) as never;
+
+const urlState = (page: Page): Record<string, unknown> => JSON.parse(new URL(page.url()).searchParams.get('geometry') ?? 'null') as Record<string, unknown>;
+
+describe.skipIf(!chromiumAvailable)(`the playground's Geometry panel in headless Chromium${skipNote}`, () => {
+  let pg: OpenedPlayground;
+
+  beforeAll(async () => {
+    pg = await openPlayground({ query: { tab: 'geometry' } });
+  }, 60_000);
+
+  afterAll(async () => {
+    await pg?.close();
+  });
+
+  it('every registered balancer, its option choices and two seeds: the page\'s combined update has mtlkit balance\'s bits', async () => {
+    const cases: Case[] = [];
+    for (const method of balancerIds) {
+      for (const options of optionVariants(method)) {
+        for (const [k, cfg] of CONFIGS.entries()) cases.push({ G: cfg.G, method, options, seed: k === 1 ? 7 : 0, losses: cfg.losses });
+      }
+    }
+    const away = await pageResults(pg.page, cases);
+    const mismatches: string[] = [];
+    let compared = 0, refused = 0;
+    cases.forEach((c, i) => {
+      const home = cli(c);
+      const there = away[i]![0]!;
+      const label = `${c.method} ${JSON.stringify(c.options)} on ${c.G.length}x${c.G[0]!.length}`;
+      if ('error' in home || 'error' in there) {
+        // Both refuse, for the same reason (the CLI prefixes 'balance: ').
+        if (!('error' in home && 'error' in there && home.error.includes(there.error))) mismatches.push(`${label}: page ${JSON.stringify(there)}, CLI ${JSON.stringify(home)}`);
+        refused++;
+        return;
+      }
+      compared++;
+      const j = there.combined.findIndex((x, k) => !Object.is(x, home.combined[k]));
+      if (there.combined.length !== home.combined.length || j >= 0) mismatches.push(`${label}: page ${JSON.stringify(there.combined)}, CLI ${JSON.stringify(home.combined)}`);
+    });
+    expect(mismatches).toEqual([]);
+    expect(compared).toBeGreaterThanOrEqual(balancerIds.length * CONFIGS.length);
+    console.log(`geometry: ${compared} page updates equal to mtlkit balance's bit for bit, ${refused} refused by both alike (${balancerIds.length} balancers)`);
+    expect(pg.errors).toEqual([]);
+  }, 60_000);
+
+  it('a link sets the configuration; a drag moves the arrow, the update and the URL; a reload restores it', async () => {
+    const page = await pg.goto({ tab: 'geometry', geometry: { d: 2, G: [[2, 0.6], [-1.2, 1.5]], sides: [{ method: 'pcgrad', options: {} }, { method: 'gradcraft', options: { tau: 0.3 } }] } });
+    const before = await geometryState(page);
+    expect(before.G).toEqual([[2, 0.6], [-1.2, 1.5]]);
+    expect(before.sides[1]).toEqual({ method: 'gradcraft', options: { tau: 0.3 } });
+    const shown = await page.locator('[data-side="0"] [data-combined]').getAttribute('data-combined');
+    expect(JSON.parse(shown!)).toEqual((cli({ G: before.G, method: 'pcgrad', options: {}, seed: 0, losses: [1, 1] }) as { combined: number[] }).combined);
+
+    const head = page.locator('[data-side="0"] circle[data-task="1"]');
+    const box = (await head.boundingBox())!;
+    const x = box.x + box.width / 2, y = box.y + box.height / 2;
+    await page.mouse.move(x, y);
+    await page.mouse.down();
+    await page.mouse.move(x + 30, y + 20, { steps: 4 });
+    await page.mouse.move(x + 60, y + 50, { steps: 4 });
+    await page.mouse.up();
+    const after = await geometryState(page);
+    expect(after.G[0]).toEqual([2, 0.6]);
+    expect(after.G[1]![0]).toBeGreaterThan(-1.2);
+    expect(after.G[1]![1]).toBeLessThan(1.5);
+    expect(urlState(page).G).toEqual(after.G);
+    const dragged = JSON.parse((await page.locator('[data-side="0"] [data-combined]').getAttribute('data-combined'))!) as number[];
+    expect(dragged).toEqual((cli({ G: after.G, method: 'pcgrad', options: {}, seed: 0, losses: [1, 1] }) as { combined: number[] }).combined);
+    await pg.screenshot(page, 'geometry-after-drag');
+
+    await page.reload();
+    await page.waitForFunction(() => (globalThis as { playground?: { ready?: boolean } }).playground?.ready === true);
+    const reloaded = await geometryState(page);
+    expect(reloaded.G).toEqual(after.G);
+    expect(reloaded.sides).toEqual(after.sides);
+    expect(JSON.parse((await page.locator('[data-side="0"] [data-combined]').getAttribute('data-combined'))!)).toEqual(dragged);
+  }, 60_000);
+
+  it('3-D: dragging the background turns the camera, and the URL keeps the view', async () => {
+    const page = await pg.goto({ tab: 'geometry', geometry: { d: 3, G: [[-4, 1, 1], [6, 1, 1]] } });
+    const canvas = page.locator('[data-side="1"] svg.geo-canvas');
+    const box = (await canvas.boundingBox())!;
+    const yaw0 = (await geometryState(page)).view.yaw;
+    await page.mouse.move(box.x + 20, box.y + box.height - 20);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 120, box.y + box.height - 20, { steps: 5 });
+    await page.mouse.up();
+    const yaw1 = (await geometryState(page)).view.yaw;
+    expect(yaw1).not.toBe(yaw0);
+    expect((urlState(page).view as { yaw: number }).yaw).toBe(yaw1);
+  }, 30_000);
+
+  it('option controls are generated from the registry, checked by it, and reach the balancer', async () => {
+    const page = await pg.goto({ tab: 'geometry', geometry: { d: 2, G: [[1.5, 0], [0.4, 1.4], [-1.1, 0.6]], sides: [{ method: 'cagrad', options: {} }, { method: 'mgda', options: {} }] } });
+    // One control per option of the spec, nothing hand-copied.
+    for (const [side, id] of [[0, 'cagrad'], [1, 'mgda']] as const) {
+      for (const name of Object.keys(entry(id).options)) await expect(page.locator(`#side${side}-${name}`).count()).resolves.toBe(1);
+    }
+    await page.locator('#side0-c').fill('0.8');
+    await page.locator('#side0-c').press('Enter');
+    await page.locator('#side1-normalization').selectOption({ label: '"l2"' });
+    const s = await geometryState(page);
+    expect(s.sides[0]).toEqual({ method: 'cagrad', options: { c: 0.8 } });
+    expect(s.sides[1]).toEqual({ method: 'mgda', options: { normalization: 'l2' } });
+    expect(urlState(page).sides).toEqual(s.sides);
+    const res = await page.evaluate(() => (globalThis as unknown as { playground: { panels: { geometry: { results(): unknown } } } }).playground.panels.geometry.results()) as PageResult[];
+    expect((res[0] as { combined: number[] }).combined).toEqual((cli({ G: s.G, method: 'cagrad', options: { c: 0.8 }, seed: 0, losses: [1, 1, 1] }) as { combined: number[] }).combined);
+    expect((res[1] as { combined: number[] }).combined).toEqual((cli({ G: s.G, method: 'mgda', options: { normalization: 'l2' }, seed: 0, losses: [1, 1, 1] }) as { combined: number[] }).combined);
+    // A value the spec refuses is shown beside the field and not used.
+    await page.locator('#side0-c').fill('-1');
+    await page.locator('#side0-c').press('Enter');
+    await expect(page.locator('[data-side="0"] .geo-options .bad').first().textContent()).resolves.toMatch(/must be a finite number in \[0, 1000\]/);
+    expect((await geometryState(page)).sides[0]).toEqual({ method: 'cagrad', options: { c: 0.8 } });
+  }, 30_000);
+
+  it('a run\'s diagnostics.jsonl: rows rebuilt with the step\'s norms and cosines, so Gram-only methods give the run\'s weights', async () => {
+    const rng = new Rng(3);
+    const records: string[] = [];
+    const originals: { G: Float64Array; T: number; d: number }[] = [];
+    for (const [step, T] of [[10, 3], [20, 4]] as const) {
+      const d = 12;
+      const G = Float64Array.from({ length: T * d }, () => rng.normal() * (1 + step / 10));
+      const b = createBalancer('imtl');
+      const out = b.combine(G, T, { step: 0, rng: new Rng(0), diagnostics: true });
+      const dg = diagnose(G, T, out, b);
+      records.push(JSON.stringify({ step, epoch: 0, norms_before: dg.normsBefore, cosine: dg.cosine, losses: Array.from({ length: T }, (_, t) => 0.5 + t / 10), weights: dg.weights }));
+      originals.push({ G, T, d });
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const file = join(ARTIFACTS, 'diagnostics.jsonl');
+    writeFileSync(file, records.join('\n') + '\n');
+    const page = await pg.goto({ tab: 'geometry', geometry: { sides: [{ method: 'imtl', options: {} }, { method: 'mgda', options: {} }] } });
+    await page.locator('input[type=file]').setInputFiles(file);
+    await page.locator('text=diagnostics.jsonl step 10').first().waitFor();
+    // Step 10 (T = 3, rank 3): exactly the run's Gram matrix, so IMTL-G's and MGDA's weights are the run's.
+    const check = async (k: number): Promise<void> => {
+      const { G: flat, T, d } = originals[k]!;
+      const s = await geometryState(page);
+      expect(s.G).toHaveLength(T);
+      const rows = Array.from({ length: T }, (_, t) => Array.from(flat.subarray(t * d, t * d + d)));
+      const dot = (a: number[], b: number[]): number => a.reduce((x, v, i) => x + v * b[i]!, 0);
+      for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) {
+        expect(Math.abs(dot(s.G[i]!, s.G[j]!) - dot(rows[i]!, rows[j]!))).toBeLessThan(1e-12 * Math.sqrt(dot(rows[i]!, rows[i]!) * dot(rows[j]!, rows[j]!)));
+      }
+      const res = await page.evaluate(() => (globalThis as unknown as { playground: { panels: { geometry: { results(): unknown } } } }).playground.panels.geometry.results()) as PageResult[];
+      for (const [side, method] of [[0, 'imtl'], [1, 'mgda']] as const) {
+        const home = runBalanceRequest({ G: rows, method, seed: 0, losses: Array.from({ length: T }, (_, t) => 0.5 + t / 10) });
+        const w = (res[side] as { weights: number[] }).weights;
+        const want = home.weights as number[];
+        for (let t = 0; t < T; t++) expect(Math.abs(w[t]! - want[t]!), `${method} step ${k} weight ${t}: ${w} vs ${want}`).toBeLessThan(1e-9);
+      }
+    };
+    await check(0);
+    expect(await page.locator('.geo-note').textContent()).toMatch(/not the gradients/);
+    // Step 20 (T = 4 in d = 12, rank 4): the page keeps 3 dimensions and says so.
+    await page.locator('select[aria-label="diagnostics step"]').selectOption({ index: 1 });
+    const s = await geometryState(page);
+    expect(s.d).toBe(3);
+    expect(s.G).toHaveLength(4);
+    expect((await page.textContent('body'))!).toMatch(/step 20: rebuilt from norms and cosines; rank 4 > 3, best 3-D approximation, [\d.]+% of trace\(K\) dropped/);
+    await pg.screenshot(page, 'geometry-diagnostics');
+  }, 30_000);
+
+  it('a broken link opens the page with the reason and the default gradients', async () => {
+    const page = await pg.goto('?tab=geometry&geometry=%7Bnot-json');
+    await expect(page.locator('#panel-geometry .error').first().textContent()).resolves.toMatch(/'geometry' is not valid JSON.*remove it from the address/);
+    expect((await geometryState(page)).G).toEqual([[-4, 1, 1], [6, 1, 1]]);
+    pg.errors.length = 0;
+  }, 30_000);
+
+  it('screenshots of every preset (saved to ARTIFACTS)', async () => {
+    const page = await pg.goto({ tab: 'geometry' });
+    for (const id of ['golden', 'conflict', 'dominant', 'collinear', 'wide', 'six']) {
+      await page.locator(`button[data-preset="${id}"]`).click();
+      const path = await pg.screenshot(page, `geometry-preset-${id}`);
+      expect(path).toMatch(/\.png$/);
+    }
+    expect(pg.errors).toEqual([]);
+  }, 60_000);
+});
