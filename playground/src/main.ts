@@ -77,6 +77,11 @@ for (const p of PANELS) {
   b.addEventListener('click', () => show(p.id));
   tabs.append(b);
 }
+document.getElementById('copy-link')!.addEventListener('click', (e) => {
+  const b = e.currentTarget as HTMLButtonElement;
+  navigator.clipboard.writeText(location.href).then(() => { b.textContent = 'link copied'; }, () => { b.textContent = 'copy failed: use the address bar'; });
+  setTimeout(() => { b.textContent = 'copy link'; }, 2000);
+});
 document.getElementById('isolation')!.textContent = globalThis.crossOriginIsolated
   ? 'cross-origin isolated (threads available)'
   : 'not cross-origin isolated (one thread)';

@@ -6,13 +6,17 @@
  * controls come from the registry and reach the balancer; a run's diagnostics.jsonl rebuilds
  * rows with the run's Gram matrix; screenshots of the presets go to ARTIFACTS.
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { balancerIds, balancers, createBalancer, diagnose, Rng, type BalancerEntry } from '../../src/core.ts';
 import { runBalanceRequest } from '../../src/cli/commands/balance.ts';
 import { CliError } from '../../src/cli/errors.ts';
+import { writePlayground } from '../../scripts/playground.mjs';
 import { ARTIFACTS, chromiumAvailable, openPlayground, skipNote, type OpenedPlayground } from './launch.ts';
 
 type PageResult = { method: string; combined: number[]; weights: number[] | null; taskWeights: number[] | null } | { method: string; error: string };
@@ -227,6 +231,37 @@ describe.skipIf(!chromiumAvailable)(`the playground's Geometry panel in headless
     expect((await geometryState(page)).G).toEqual([[-4, 1, 1], [6, 1, 1]]);
     pg.errors.length = 0;
   }, 30_000);
+
+  it('the static build (what npm run build writes to dist/playground) runs from a plain web server, not isolated', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mtlkit-playground-static-'));
+    const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
+    // A server that knows nothing of the playground: files only, no COOP / COEP.
+    const server = http.createServer((req, res) => {
+      const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname.replace(/\/$/, '/index.html')));
+      try {
+        res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(join(dir, path)));
+      } catch {
+        res.writeHead(404).end();
+      }
+    });
+    try {
+      await writePlayground(dir);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const page = await pg.context.newPage();
+      const G = [[2, 0.6], [-1.2, 1.5]];
+      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/?tab=geometry&geometry=${encodeURIComponent(JSON.stringify({ G, sides: [{ method: 'pcgrad', options: {} }, { method: 'mgda', options: {} }] }))}`);
+      await page.waitForFunction(() => (globalThis as { playground?: { ready?: boolean } }).playground?.ready === true);
+      expect(await page.evaluate(() => (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated)).toBe(false);
+      await expect(page.locator('#isolation').textContent()).resolves.toMatch(/not cross-origin isolated/);
+      const res = await page.evaluate(() => (globalThis as unknown as { playground: { panels: { geometry: { results(): unknown } } } }).playground.panels.geometry.results()) as PageResult[];
+      expect((res[0] as { combined: number[] }).combined).toEqual((cli({ G, method: 'pcgrad', options: {}, seed: 0, losses: [1, 1] }) as { combined: number[] }).combined);
+      await page.close();
+    } finally {
+      server.closeAllConnections();
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('screenshots of every preset (saved to ARTIFACTS)', async () => {
     const page = await pg.goto({ tab: 'geometry' });

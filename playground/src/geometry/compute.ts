@@ -34,6 +34,8 @@ export interface BalanceResult {
   cosineAfter: number[][] | null;
   /** cos(g_t, update) per task. */
   alignmentCos: number[];
+  /** The update is zero to rounding (|d| <= ZERO_RELATIVE max |g_t|). */
+  zeroUpdate: boolean;
   certificate: Certificate | null;
   diagnostics: Diagnostics;
   notes: string[];
@@ -46,9 +48,16 @@ const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   for (let k = 0; k < a.length; k++) s += a[k]! * b[k]!;
   return s;
 };
-const cosine = (a: number[], b: number[]): number => {
-  const den = Math.sqrt(dot(a, a) * dot(b, b));
-  return den > 0 ? dot(a, b) / den : 0;
+/**
+ * Below this fraction of the largest input norm a derived vector is zero to rounding: a crafted
+ * gradient made by cancelling O(|g|) terms (GradCraft with T > d, say) is then noise whose
+ * direction means nothing, so its cosines are shown as 0, as the library does for a zero row.
+ */
+export const ZERO_RELATIVE = 1e-9;
+
+const cosine = (a: number[], b: number[], zero: number): number => {
+  const na = Math.sqrt(dot(a, a)), nb = Math.sqrt(dot(b, b));
+  return na > zero && nb > zero ? dot(a, b) / (na * nb) : 0;
 };
 
 /** G as the float64 row-major matrix the balancers take. */
@@ -91,6 +100,7 @@ export function runBalancer(
   const weights = info?.weights ? Array.from(info.weights) : null;
   const weighted = !crafted && weights ? G.map((r, t) => r.map((x) => x * weights[t]!)) : null;
   const after = crafted ?? weighted;
+  const zero = ZERO_RELATIVE * Math.max(...G.map((g) => Math.sqrt(dot(g, g))));
   return {
     method: b.id, options: { ...b.options }, kind: b.kind, combined, weights,
     taskWeights: info?.taskWeights ? Array.from(info.taskWeights) : null,
@@ -98,8 +108,9 @@ export function runBalancer(
     rowScales: f ? Array.from(f) : null, adjusted, crafted, weighted,
     conflictSets: diagnostics.conflictSets,
     projectionOrder: info?.projectionOrder ? info.projectionOrder.map((o) => [...o]) : null,
-    cosineAfter: after ? after.map((a) => after.map((c) => cosine(a, c))) : null,
-    alignmentCos: G.map((g) => cosine(g, combined)),
+    cosineAfter: after ? after.map((a) => after.map((c) => cosine(a, c, zero))) : null,
+    alignmentCos: G.map((g) => cosine(g, combined, zero)),
+    zeroUpdate: Math.sqrt(dot(combined, combined)) <= zero,
     certificate: info?.certificate ? structuredClone(info.certificate) : null,
     diagnostics,
     notes: diagnostics.notes,

@@ -3,7 +3,7 @@
  * projection order, the cosine matrices before and after balancing, and what is left in
  * conflict. Every figure is what the library reported (compute.ts), rounded for display only.
  */
-import type { BalanceResult } from './compute.ts';
+import { ZERO_RELATIVE, type BalanceResult } from './compute.ts';
 import { el, fmt } from './dom.ts';
 import { TASK_COLORS } from './canvas.ts';
 
@@ -77,6 +77,9 @@ export function resultNumbers(r: BalanceResult): HTMLElement {
     el('span', { className: rc.tasksAgainstUpdate.length ? 'bad' : '', textContent: `tasks the update works against (⟨gₜ, d⟩ < 0): ${rc.tasksAgainstUpdate.length ? rc.tasksAgainstUpdate.map((t) => t + 1).join(', ') : 'none'}` }),
   );
   box.append(h('residual conflicts'), residual);
+  if (r.zeroUpdate) {
+    box.append(el('p', { className: 'notes', textContent: `d is zero to rounding (‖d‖ ≤ ${ZERO_RELATIVE} maxₜ‖gₜ‖): the method stops here, and the signs of ⟨gₜ, d⟩ above are rounding noise.` }));
+  }
   if (r.certificate) {
     const c = r.certificate;
     box.append(h('certificate'), el('div', { className: c.ok ? '' : 'bad', textContent: `${c.status}: ${c.problem}${c.ok ? '' : ` (${c.conditions.filter((k) => !k.ok).map((k) => k.name).join(', ')})`}` }));
