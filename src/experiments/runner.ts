@@ -25,7 +25,7 @@ import type { JsonObject } from '../sweep/fields.ts';
 import { loadConfigPlugins, loadDataset, loadSplits, resolveConfig, autoProgress, type TrainConfig, type TrainResult } from '../train/index.ts';
 import { experimentTables, renderExperiment, toMarkdown, type RenderResult, type Table } from '../report/index.ts';
 import type { ExperimentJson, ExperimentRow } from '../report/types.ts';
-import { writeFileAtomic } from '../report/atomic.ts';
+import { writeFileAtomic } from '../platform/atomic-write.ts';
 import { describeChanges, ExperimentRefused, RunFolderConflict } from './errors.ts';
 import { applyChoice, gridDir, gridKey, methodGrid, selectOnValidation, type GridChoice, type GridFile } from './grid.ts';
 import { getPreset } from './registry.ts';

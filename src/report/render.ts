@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic.ts';
+import { writeFileAtomic } from '../platform/atomic-write.ts';
 import { escapeXml as escapeAttr } from './escape.ts';
 import { figure, renderHtml, skipped, type HtmlSection } from './html.ts';
 import { detectFolder, readExperiment, readRun, ReportError, type FolderKind, type RunData } from './io.ts';

@@ -11,7 +11,8 @@
  *                   run folder run/ (local pool; emptied at the start of each attempt)
  */
 import { availableParallelism } from 'node:os';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeJsonAtomic } from '../platform/atomic-write.ts';
 import { join } from 'node:path';
 import { runLocalPool, type ExecutorEvents } from './local-pool.ts';
 import { Progress, type ProgressOptions } from './progress.ts';
@@ -66,7 +67,7 @@ export const BEST_FILE = 'best.json';
 export async function runSweep(spec: SweepSpec, opts: SweepOptions): Promise<SweepSummary> {
   const trials = expandTrials(spec);
   mkdirSync(opts.outDir, { recursive: true });
-  writeAtomic(join(opts.outDir, 'spec.json'), JSON.stringify(spec, null, 2) + '\n');
+  writeJsonAtomic(join(opts.outDir, 'spec.json'), spec);
   const results = new ResultsFile(join(opts.outDir, RESULTS_FILE));
   const retryFailed = opts.retryFailed ?? false;
   const toRun = trials.filter((t) => {
@@ -135,7 +136,7 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions): Promise<Swe
   let bestFile: string | undefined;
   if (best) {
     bestFile = join(opts.outDir, BEST_FILE);
-    writeAtomic(bestFile, JSON.stringify(best, null, 2) + '\n');
+    writeJsonAtomic(bestFile, best);
   }
   const failures: SweepSummary['failures'] = [];
   let done = 0;
@@ -156,10 +157,4 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions): Promise<Swe
   if (bestFile) summary.bestFile = bestFile;
   if (best) summary.best = best;
   return summary;
-}
-
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
 }

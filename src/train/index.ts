@@ -1,9 +1,11 @@
 /** Public API of mtlkit's training: config, trainer, checkpoints, progress, run folders. Reports are in ./report. */
 export { resolveConfig, ConfigError, DEFAULT_CONFIG, type TrainConfig, type DataConfig, type SyntheticDataConfig, type CsvDataConfig, type ModelOptions, type OptimizerId } from './config.ts';
-export {
-  train, resume, predict, evaluate, TrainingDivergedError,
-  type TrainResult, type TrainOptions, type TrainHooks, type Timing, type TaskScore, type ValidMetrics, type TestMetrics,
-} from './trainer.ts';
+export { train, resume, type TrainOptions } from './trainer.ts';
+export type { TrainHooks } from './train-model.ts';
+export type { TrainResult, Timing, TaskScore, ValidMetrics, TestMetrics } from './result.ts';
+export { predict, evaluate } from './evaluate-model.ts';
+export { TrainingDivergedError } from './diverged.ts';
+export { EarlyStopping, type EpochVerdict } from './early-stopping.ts';
 export { loadDataset, loadSplits, absoluteData } from './data.ts';
 export { statePath, previousStatePath, bestPath, dropoutLayers, type TrainState, type EarlyStopState } from './checkpoint.ts';
 export { ResumeError, TrainingInterruptedError, type ResumeFault } from './resume-errors.ts';

@@ -13,16 +13,11 @@
  *   failed.json        only when the NaN / Inf guard stopped the run
  *   checkpoint/        state.ckpt, state.prev.ckpt and best.ckpt (checkpoint.ts)
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../platform/atomic-write.ts';
 import type { Diagnostics } from '../mtl/diagnostics.ts';
 
-/** Writes JSON atomically (temp file + rename). */
-export function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  renameSync(tmp, file);
-}
 
 export function appendJsonl(file: string, value: unknown): void {
   appendFileSync(file, JSON.stringify(value) + '\n');
@@ -43,9 +38,7 @@ export function filterJsonl(file: string, keep: (rec: Record<string, unknown>) =
       // torn line
     }
   }
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, kept.map((l) => l + '\n').join(''));
-  renameSync(tmp, file);
+  writeFileAtomic(file, kept.map((l) => l + '\n').join(''));
 }
 
 /** Complete records in a .jsonl file (0 when it does not exist; a torn last line does not count). */
@@ -98,10 +91,6 @@ export function createRunDir(outDir: string | null, name: { method: string; mode
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
   }
-}
-
-export function isRunDir(dir: string): boolean {
-  return existsSync(join(dir, 'config.json')) && readdirSync(dir).length > 0;
 }
 
 /** One diagnostics.jsonl record from a step's Diagnostics. */

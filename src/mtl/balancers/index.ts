@@ -37,10 +37,15 @@ export interface BalancerEntry {
    * `Certifier`). The property harness runs it on every registered entry that has one.
    */
   certify?: Certifier;
+  /**
+   * The method trains one task at a time (Single): the trainer trains one single-task model
+   * per task, with the `task` option 0 (its only task), and combines their test metrics.
+   */
+  perTask?: true;
 }
 
 export const balancers = {
-  single: { summary: 'one task only (weight 1 on `task`)', options: singleOptions, create: (o) => new Single(o) },
+  single: { summary: 'one task only (weight 1 on `task`)', options: singleOptions, create: (o) => new Single(o), perTask: true },
   ew: { summary: 'equal weights 1/T', options: ewOptions, create: (o) => new EW(o) },
   uc: { summary: 'uncertainty weighting (Kendall et al. 2018)', options: ucOptions, create: (o) => new UC(o) },
   dwa: { summary: 'dynamic weight average (Liu et al. 2019)', options: dwaOptions, create: (o) => new DWA(o) },
@@ -117,6 +122,11 @@ export function unregisterBalancer(id: string): boolean {
   delete (balancers as Record<string, BalancerEntry>)[id];
   (balancerIds as string[]).splice((balancerIds as string[]).indexOf(id), 1);
   return true;
+}
+
+/** Whether `id` names a per-task method (BalancerEntry.perTask); false for unknown ids. */
+export function isPerTask(id: string): boolean {
+  return Object.prototype.hasOwnProperty.call(balancers, id) && (balancers as Record<string, BalancerEntry>)[id]!.perTask === true;
 }
 
 /** Create a balancer by id; unknown ids and unknown option names are errors that list the valid ones. */
