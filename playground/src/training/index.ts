@@ -18,20 +18,11 @@ import { el, numberInput, select } from './dom.ts';
 import { CsvDrop } from './drop.ts';
 import { LiveCharts } from './live-charts.ts';
 import { DATA_KINDS, runConfig, settingsFrom, type TrainingSettings } from './settings.ts';
+import type { TrainingStatus } from './status.ts';
 import { addTrainingStyles } from './style.ts';
 
-export interface TrainingStatus {
-  phase: 'idle' | 'starting' | 'running' | 'paused' | 'done' | 'error';
-  step: number;
-  engine: string;
-  method: string;
-  mode: string;
-  meanAuc: number | null;
-  /** Step of the latest validation. */
-  evalStep: number;
-  error: string;
-  counts: Record<string, number>;
-}
+export type { TrainingStatus } from './status.ts';
+
 
 export interface TrainingPanel extends Panel {
   status(): TrainingStatus;
