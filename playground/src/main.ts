@@ -7,6 +7,7 @@
  * `panels[id]` the mounted Panel objects (a panel may carry extra methods for tests), `show(id)`.
  */
 import { mountGeometry } from './geometry/index.ts';
+import { mountTraining } from './training/index.ts';
 import type { MountPanel, Panel } from './panel.ts';
 import { currentTab, panelState, setTab } from './url-state.ts';
 
@@ -20,6 +21,7 @@ interface PanelEntry {
 /** Every panel of the page, in tab order; the first is shown on a fresh page. */
 const PANELS: PanelEntry[] = [
   { id: 'geometry', title: 'Geometry', mount: mountGeometry },
+  { id: 'training', title: 'Training', mount: mountTraining },
 ];
 
 interface Mounted { panel: Panel; root: HTMLElement }
