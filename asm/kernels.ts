@@ -21,6 +21,8 @@
 // which frees the temporary and halves the arithmetic instructions (about 1.2x at the model's
 // shapes); otherwise mul then add.
 
+import { WasmBinary, WasmUnary } from '../src/tensor/wasm/op-codes';
+
 const KC: i32 = 256;
 const MC: i32 = 96;
 const NC: i32 = 512;
@@ -662,7 +664,7 @@ export function maxAxis64(x: usize, out: usize, argmax: usize, outer: i32, len: 
 
 // ---------------------------------------------------------------- elementwise (float32, contiguous)
 
-/** out = a op b elementwise over n float32s; op: 0 add, 1 sub, 2 mul, 3 div, 4 max, 5 min. */
+/** out = a op b elementwise over n float32s; op is a WasmBinary code. */
 export function binary32(op: i32, a: usize, b: usize, out: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -670,13 +672,13 @@ export function binary32(op: i32, a: usize, b: usize, out: usize, n: i32): void 
     const x = v128.load(a + o), y = v128.load(b + o);
     let r: v128;
     switch (op) {
-      case 0: r = f32x4.add(x, y); break;
-      case 1: r = f32x4.sub(x, y); break;
-      case 2: r = f32x4.mul(x, y); break;
-      case 3: r = f32x4.div(x, y); break;
+      case WasmBinary.add: r = f32x4.add(x, y); break;
+      case WasmBinary.sub: r = f32x4.sub(x, y); break;
+      case WasmBinary.mul: r = f32x4.mul(x, y); break;
+      case WasmBinary.div: r = f32x4.div(x, y); break;
       // x >= y ? x : y, as the js twin (NaN handling included), not IEEE max.
-      case 4: r = v128.bitselect(x, y, f32x4.ge(x, y)); break;
-      default: r = v128.bitselect(x, y, f32x4.le(x, y)); break;
+      case WasmBinary.max: r = v128.bitselect(x, y, f32x4.ge(x, y)); break;
+      default: r = v128.bitselect(x, y, f32x4.le(x, y)); break; // WasmBinary.min
     }
     v128.store(out + o, r);
   }
@@ -685,18 +687,18 @@ export function binary32(op: i32, a: usize, b: usize, out: usize, n: i32): void 
     const x = load<f32>(a + o), y = load<f32>(b + o);
     let r: f32;
     switch (op) {
-      case 0: r = x + y; break;
-      case 1: r = x - y; break;
-      case 2: r = x * y; break;
-      case 3: r = x / y; break;
-      case 4: r = x >= y ? x : y; break;
-      default: r = x <= y ? x : y; break;
+      case WasmBinary.add: r = x + y; break;
+      case WasmBinary.sub: r = x - y; break;
+      case WasmBinary.mul: r = x * y; break;
+      case WasmBinary.div: r = x / y; break;
+      case WasmBinary.max: r = x >= y ? x : y; break;
+      default: r = x <= y ? x : y; break; // WasmBinary.min
     }
     store<f32>(out + o, r);
   }
 }
 
-/** out = op(x) over n float32s; op: 0 neg, 1 abs, 2 sqrt, 3 relu, 4 square, 5 recip. */
+/** out = op(x) over n float32s; op is a WasmUnary code. */
 export function unary32(op: i32, x: usize, out: usize, n: i32): void {
   const zero = f32x4.splat(0);
   const one = f32x4.splat(1);
@@ -706,13 +708,13 @@ export function unary32(op: i32, x: usize, out: usize, n: i32): void {
     const v = v128.load(x + o);
     let r: v128;
     switch (op) {
-      case 0: r = f32x4.neg(v); break;
-      case 1: r = f32x4.abs(v); break;
-      case 2: r = f32x4.sqrt(v); break;
+      case WasmUnary.neg: r = f32x4.neg(v); break;
+      case WasmUnary.abs: r = f32x4.abs(v); break;
+      case WasmUnary.sqrt: r = f32x4.sqrt(v); break;
       // v > 0 ? v : 0, as the js twin (NaN -> 0).
-      case 3: r = v128.bitselect(v, zero, f32x4.gt(v, zero)); break;
-      case 4: r = f32x4.mul(v, v); break;
-      default: r = f32x4.div(one, v); break;
+      case WasmUnary.relu: r = v128.bitselect(v, zero, f32x4.gt(v, zero)); break;
+      case WasmUnary.square: r = f32x4.mul(v, v); break;
+      default: r = f32x4.div(one, v); break; // WasmUnary.recip
     }
     v128.store(out + o, r);
   }
@@ -721,12 +723,12 @@ export function unary32(op: i32, x: usize, out: usize, n: i32): void {
     const v = load<f32>(x + o);
     let r: f32;
     switch (op) {
-      case 0: r = -v; break;
-      case 1: r = Mathf.abs(v); break;
-      case 2: r = Mathf.sqrt(v); break;
-      case 3: r = v > 0 ? v : 0; break;
-      case 4: r = v * v; break;
-      default: r = 1 / v; break;
+      case WasmUnary.neg: r = -v; break;
+      case WasmUnary.abs: r = Mathf.abs(v); break;
+      case WasmUnary.sqrt: r = Mathf.sqrt(v); break;
+      case WasmUnary.relu: r = v > 0 ? v : 0; break;
+      case WasmUnary.square: r = v * v; break;
+      default: r = 1 / v; break; // WasmUnary.recip
     }
     store<f32>(out + o, r);
   }

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Compiles asm/kernels.ts (AssemblyScript) into build/wasm/kernels.wasm with SIMD and shared
-// memory, plus the two flavours below. Runs from `npm ci` / `npm install` (the `prepare`
-// script) and lazily from src/tensor/wasm/load.ts when a .wasm is missing or older than its
-// source, so a clean clone needs no downloaded binary and no native toolchain: the compiler
-// is the assemblyscript package, plain JavaScript plus binaryen compiled to wasm.
+// Compiles asm/kernels.ts (AssemblyScript, with the op codes it imports) into
+// build/wasm/kernels.wasm with SIMD and shared memory, plus the two flavours below. Runs from
+// `npm ci` / `npm install` (the `prepare` script) and lazily from the Node host
+// (src/platform/node.ts) when a .wasm is missing or older than a source, so a clean clone needs
+// no downloaded binary and no native toolchain: the compiler is the assemblyscript package,
+// plain JavaScript plus binaryen compiled to wasm.
 //
 // Usage: node scripts/build-wasm.mjs [--force] [--quiet]
 import { mkdirSync, statSync, existsSync, renameSync } from 'node:fs';
@@ -11,19 +12,22 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const source = join(root, 'asm', 'kernels.ts');
+// The entry and every file it imports (the op codes are shared with the TypeScript side); the
+// same list as KERNEL_SOURCES in src/platform/wasm-kernels.ts, which decides staleness at run time.
+export const SOURCES = ['asm/kernels.ts', 'src/tensor/wasm/op-codes.ts'];
+const source = join(root, SOURCES[0]);
 const outDir = join(root, 'build', 'wasm');
 const out = join(outDir, 'kernels.wasm');
 // The same kernels over unshared memory, for hosts without SharedArrayBuffer (one thread).
 const outSingle = join(outDir, 'kernels-single.wasm');
 // The shared kernels with relaxed SIMD, whose f32x4.relaxed_madd is one FMA instruction in the
-// matmul tile (about 1.2x). Engines without relaxed SIMD reject the module, so the backend
-// tries it only when a probe validates (src/tensor/wasm/load.ts) and keeps kernels.wasm for
+// matmul tile. Engines without relaxed SIMD reject the module, so the backend
+// tries it only when a probe validates (src/platform/wasm-features.ts) and keeps kernels.wasm for
 // the rest (Node 20's V8 has it behind a flag that the loader sets).
 const outFma = join(outDir, 'kernels-fma.wasm');
 
 function fresh(file) {
-  return existsSync(file) && statSync(file).mtimeMs >= statSync(source).mtimeMs;
+  return existsSync(file) && SOURCES.every((s) => statSync(file).mtimeMs >= statSync(join(root, s)).mtimeMs);
 }
 
 export async function buildWasm({ force = false, quiet = false } = {}) {

@@ -3,7 +3,7 @@ import { loadCandidates } from './tensor/backends/auto.ts';
 import type { GpuBackend } from './tensor/backends/gpu.ts';
 import { matmulParity, type ParityCheck } from './tensor/gpu/parity-check.ts';
 import { probeWebGpu, type WebGpuProbe } from './tensor/gpu/webgpu-probe.ts';
-import { sharedMemorySupported, simdSupported } from './tensor/wasm/load.ts';
+import { sharedMemorySupported, simdSupported } from './platform/wasm-features.ts';
 
 /**
  * What the engine gets on this host, for `mtlkit doctor` and a page's `await doctor()`: which

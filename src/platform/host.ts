@@ -1,4 +1,4 @@
-import type { KernelFlavor } from '../tensor/wasm/load.ts';
+import type { KernelFlavor } from './wasm-kernels.ts';
 import { createNodeHost, nodeBuiltinsFromProcess } from './node.ts';
 import { createWebHost } from './web.ts';
 

@@ -8,7 +8,7 @@ import type * as Url from 'node:url';
 import type * as V8 from 'node:v8';
 import type * as WorkerThreads from 'node:worker_threads';
 import type * as Zlib from 'node:zlib';
-import { KERNEL_FILES as FILES, type KernelFlavor } from '../tensor/wasm/load.ts';
+import { KERNEL_FILES as FILES, KERNEL_SOURCES, type KernelFlavor } from './wasm-kernels.ts';
 import type { Host, HostFile, HostFiles } from './host.ts';
 
 /**
@@ -63,15 +63,15 @@ export function createNodeHost(node: NodeBuiltins): Host {
 
   /**
    * `npm ci` builds the kernels through the `prepare` script; when the .wasm is missing or
-   * older than asm/kernels.ts (a checkout that skipped scripts, an edited kernel) it is built
+   * older than one of its sources (a checkout that skipped scripts, an edited kernel) it is built
    * here, synchronously, by running the same script in a child process, because backends are
    * created synchronously.
    */
   function wasmKernels(flavor: KernelFlavor): Uint8Array {
     const { existsSync, readFileSync, statSync } = fs();
     const file = `${root}build/wasm/${FILES[flavor]}`;
-    const source = `${root}asm/kernels.ts`;
-    const fresh = existsSync(file) && (!existsSync(source) || statSync(file).mtimeMs >= statSync(source).mtimeMs);
+    // An installed package ships no sources: its .wasm is fresh.
+    const fresh = existsSync(file) && KERNEL_SOURCES.every((s) => !existsSync(root + s) || statSync(file).mtimeMs >= statSync(root + s).mtimeMs);
     if (!fresh) {
       try {
         node('node:child_process').execFileSync(process.execPath, [`${root}scripts/build-wasm.mjs`, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });

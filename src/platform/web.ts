@@ -1,4 +1,5 @@
-import { KERNEL_FILES as FILES, relaxedSimdSupported, sharedMemorySupported, type KernelFlavor } from '../tensor/wasm/load.ts';
+import { KERNEL_FILES as FILES, type KernelFlavor } from './wasm-kernels.ts';
+import { relaxedSimdSupported, sharedMemorySupported } from './wasm-features.ts';
 import type { Host, WorkerRole } from './host.ts';
 import { threadCanBlock, webWorkerCtor, WorkerReserve, type WorkerSource } from './web-workers.ts';
 

@@ -1,7 +1,7 @@
 /**
  * Where a training step's time goes. One process-wide profiler (`profile`) plus `install`,
- * which hooks the active backend's kernels, the layers, the model, the losses' graph and the
- * optimizer from outside (method wrappers; nothing in the engine knows about it):
+ * which times, from outside, the kernels of the backend `getBackend()` returns, the layers, the
+ * model, the losses' graph and the optimizer (nothing in the engine knows about it):
  *
  *     import { profile, installProfiler, formatReport } from '../profile/index.ts';
  *     const undo = installProfiler();        // wrappers call straight through while disabled
@@ -16,7 +16,7 @@ import { install, type InstallOptions } from './instrument.ts';
 import { Profiler } from './profiler.ts';
 
 export { Profiler, formatReport, type FamilyRow, type ProfileReport, type ProfilerOptions } from './profiler.ts';
-export { install, instrumentBackend, instrumentGraph, wrapMethod, type InstallOptions } from './instrument.ts';
+export { install, instrumentGraph, timedBackend, wrapMethod, type InstallOptions } from './instrument.ts';
 
 /** The process-wide profiler that `installProfiler` hooks up. */
 export const profile = new Profiler();

@@ -1,5 +1,5 @@
-import type { Backend } from '../tensor/backend.ts';
-import { getBackend } from '../tensor/backends/registry.ts';
+import { KERNEL_NAMES, type Backend } from '../tensor/backend.ts';
+import { useBackendWrapper } from '../tensor/backends/registry.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { GradNode, GradSink } from '../autograd/node.ts';
 import { Linear } from '../nn/layers/linear.ts';
@@ -17,16 +17,14 @@ import type { Profiler } from './profiler.ts';
 
 /**
  * Timing hooks installed from outside: no engine, layer or optimizer file knows about the
- * profiler. Everything is a method wrapper (own properties of the backend object, prototype
- * methods of layers / models / optimizer / store, and the `backward` closure of each graph
- * node reachable from a loss), and `install` returns the function that puts every original
- * back. Wrappers cost one clock read at each end; with the profiler disabled they call straight
+ * profiler. Kernels are timed through a wrapped backend that `getBackend()` hands out while
+ * installed (no backend object changes); the rest are method wrappers (prototype methods of
+ * layers / models / optimizer / store, and the `backward` closure of each graph node reachable
+ * from a loss), and `install` returns the function that puts every original back. Wrappers cost one clock read at each end; with the profiler disabled they call straight
  * through.
  */
 type AnyFn = (...args: never[]) => unknown;
 type Undo = () => void;
-
-const KERNELS = ['matmul', 'sumAxis', 'maxAxis', 'gram', 'dot', 'unary', 'binary', 'gatherRows', 'scatterAddRows', 'gatherAt', 'scatterAddAt', 'reluGradColumnSums', 'mixture', 'mixtureBackward', 'adamRuns', 'dropoutMask', 'mulAdd'] as const;
 
 /** Replace obj[key] by a timed wrapper; returns the undo. `name` may depend on the arguments. */
 export function wrapMethod<O extends object>(
@@ -57,17 +55,19 @@ export function wrapMethod<O extends object>(
 }
 
 /**
- * Kernel families; matmul is split by transpose form (NN forward, TN weight grad, NT input
- * grad) and, with `matmulShapes`, by m x k x n.
+ * `be` with every kernel (KERNEL_NAMES) timed: `be` itself is untouched, everything else reads
+ * through to it. Kernel families: matmul split by transpose form (NN forward, TN weight grad,
+ * NT input grad) and, with `matmulShapes`, by m x k x n; unary and binary by op.
  */
-export function instrumentBackend(prof: Profiler, backend: Backend = getBackend(), opts: { matmulShapes?: boolean } = {}): Undo {
+export function timedBackend(prof: Profiler, be: Backend, opts: { matmulShapes?: boolean } = {}): Backend {
+  const timed = Object.create(be) as Backend;
   const form = (a: unknown[]): string => `${a[6] ? 'T' : 'N'}${a[7] ? 'T' : 'N'}`;
-  const undos = KERNELS.map((k) =>
-    wrapMethod(prof, backend, k, k === 'matmul'
+  for (const k of KERNEL_NAMES) {
+    wrapMethod(prof, timed, k, k === 'matmul'
       ? opts.matmulShapes ? (a) => `kernel.matmul.${form(a)} ${String(a[3])}x${String(a[4])}x${String(a[5])}` : (a) => `kernel.matmul.${form(a)}`
-      : k === 'unary' || k === 'binary' ? (a) => `kernel.${k}.${String(a[0])}` : `kernel.${k}`),
-  );
-  return () => undos.forEach((u) => u());
+      : k === 'unary' || k === 'binary' ? (a) => `kernel.${k}.${String(a[0])}` : `kernel.${k}`);
+  }
+  return timed;
 }
 
 const wrappedNodes = new WeakSet<object>();
@@ -113,8 +113,6 @@ function patchSink(prof: Profiler, sink: GradSink): void {
 }
 
 export interface InstallOptions {
-  /** The backend whose kernels to time (default: the active one). */
-  backend?: Backend;
   /** Also time this balancer's combine / lossWeights (phase 'balancer'). */
   balancer?: object;
   /** Optimizer.step() marks a step's end (default true). */
@@ -124,7 +122,8 @@ export interface InstallOptions {
 }
 
 /**
- * Everything at once: the active backend's kernels; layer forwards; model forward / bottom /
+ * Everything at once: the kernels of whatever backend `getBackend()` returns (through
+ * `timedBackend`); layer forwards; model forward / bottom /
  * head (phase 'forward'; their own time is the untracked JS ops: mixture, concat, slice);
  * per-task BCE (phase 'forward', and it instruments the graph of the losses it returns, so
  * their backward closures are timed); the optimizer's step (phase 'optimizer', then a step
@@ -133,7 +132,7 @@ export interface InstallOptions {
  */
 export function install(prof: Profiler, opts: InstallOptions = {}): Undo {
   const undos: Undo[] = [];
-  undos.push(instrumentBackend(prof, opts.backend ?? getBackend(), { matmulShapes: opts.matmulShapes }));
+  undos.push(useBackendWrapper((be) => timedBackend(prof, be, { matmulShapes: opts.matmulShapes })));
   const graph = (out: unknown): void => {
     if (!prof.enabled) return;
     if (Array.isArray(out)) instrumentGraph(prof, out as Tensor[]);

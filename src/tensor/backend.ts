@@ -12,9 +12,11 @@
 export type DType = 'float32' | 'float64';
 export type Storage = Float32Array | Float64Array;
 
-export type UnaryOp =
-  | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sigmoid' | 'relu' | 'tanh' | 'square' | 'recip';
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'min';
+/** The elementwise ops, each list declared once: the types, the twin's switch and the tests derive from it. */
+export const UNARY_OPS = ['neg', 'exp', 'log', 'sqrt', 'abs', 'sigmoid', 'relu', 'tanh', 'square', 'recip'] as const;
+export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'pow', 'max', 'min'] as const;
+export type UnaryOp = typeof UNARY_OPS[number];
+export type BinaryOp = typeof BINARY_OPS[number];
 
 export type BackendName = 'js' | 'wasm' | 'gpu' | 'auto';
 
@@ -110,6 +112,18 @@ export interface Kernels {
     count: number, width: number, h: AdamScalars,
   ): void;
 }
+
+/**
+ * Every kernel's name, once: a kernel added to `Kernels` but not here (or the reverse) is a
+ * compile error. Code that treats kernels alike (the profiler's timed backend) walks this list.
+ */
+const KERNEL_SET = {
+  matmul: true, sumAxis: true, maxAxis: true, gram: true, dot: true, unary: true, binary: true,
+  gatherRows: true, scatterAddRows: true, gatherAt: true, scatterAddAt: true, reluGradColumnSums: true,
+  mixture: true, mixtureBackward: true, dropoutMask: true, mulAdd: true, adamRuns: true,
+} as const satisfies Record<keyof Kernels, true>;
+export type KernelName = keyof typeof KERNEL_SET;
+export const KERNEL_NAMES = Object.keys(KERNEL_SET) as readonly KernelName[];
 
 /** The per-step scalars of an Adam update: w -= stepSize m / (sqrt(v) invSqrtBc2 + eps). */
 export interface AdamScalars {

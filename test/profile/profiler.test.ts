@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { Profiler, formatReport, install, instrumentBackend, wrapMethod } from '../../src/profile/index.ts';
+import { Profiler, formatReport, install, timedBackend, wrapMethod } from '../../src/profile/index.ts';
 import { createJsBackend } from '../../src/tensor/backends/js.ts';
 import { createModel } from '../../src/nn/models/presets.ts';
 import { MultiTaskBCE, weightedSum } from '../../src/nn/losses.ts';
 import { Adam } from '../../src/nn/optim/adam.ts';
 import { backward } from '../../src/autograd/backward.ts';
-import { setBackend } from '../../src/tensor/backends/registry.ts';
+import { getBackend, setBackend } from '../../src/tensor/backends/registry.ts';
 
 /** A clock that advances only when told: bookkeeping without wall-clock assertions. */
 function fakeClock(): { now: () => number; tick: (ms: number) => void } {
@@ -130,8 +130,9 @@ describe('instrumentation', () => {
 
   it('backend kernels are counted by family (matmul by transpose form) and results are unchanged', () => {
     const p = new Profiler();
-    const be = createJsBackend();
-    const undo = instrumentBackend(p, be);
+    const js = createJsBackend();
+    const before = { ...js };
+    const be = timedBackend(p, js);
     p.enable();
     const a = Float32Array.from([1, 2, 3, 4]), b = Float32Array.from([5, 6, 7, 8]), out = new Float32Array(4);
     be.matmul(a, b, out, 2, 2, 2, false, false, false);
@@ -141,8 +142,25 @@ describe('instrumentation', () => {
     expect(Array.from(out)).toEqual([1, 2, 3, 4]);
     const calls = Object.fromEntries(p.report().byFamily.map((f) => [f.family, f.calls]));
     expect(calls).toEqual({ 'kernel.matmul.NN': 1, 'kernel.matmul.TN': 1, 'kernel.unary.relu': 1 });
+    // The backend under it is untouched; the rest of its members read through.
+    expect({ ...js }).toEqual(before);
+    expect(be.name).toBe('js');
+    expect(be.threads).toBe(1);
+  });
+
+  it('install times the kernels of the backend getBackend() returns, and its undo puts the backend back', () => {
+    const plain = setBackend('js');
+    const p = new Profiler();
+    const undo = install(p);
+    const timed = getBackend();
+    expect(timed).not.toBe(plain);
+    expect(getBackend()).toBe(timed);
+    p.enable();
+    timed.dot(Float32Array.from([1, 2]), Float32Array.from([3, 4]), 2);
+    p.step();
+    expect(p.report().byFamily.map((f) => f.family)).toEqual(['kernel.dot']);
     undo();
-    expect(Object.prototype.hasOwnProperty.call(be, 'matmul')).toBe(true);
+    expect(getBackend()).toBe(plain);
   });
 
   it('install covers a training step: forward, backward and optimizer phases, the same numbers as without it', () => {

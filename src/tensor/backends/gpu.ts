@@ -117,9 +117,6 @@ function copyRows(rows: unknown, out: Storage, width: number, accumulate: boolea
 export const GRAM_BUCKET = 1 << 16;
 
 export function createGpuBackend(opts: GpuBackendOptions = {}): GpuBackend {
-  if (host().env('MTLKIT_SIMULATE_LOAD_FAILURE')?.split(',').includes('gpu')) {
-    throw new Error('simulated load failure (MTLKIT_SIMULATE_LOAD_FAILURE=gpu)');
-  }
   const mode = opts.mode ?? (host().env('MTLKIT_GPU_MODE') as GpuMode | undefined) ?? 'webasm';
   if (!MODES.includes(mode)) throw new Error(`unknown gpu.js mode "${mode}" (${MODES.join(', ')})`);
   const js = createJsBackend();

@@ -22,6 +22,9 @@ let active: Backend | null = null;
 /** The registered name `active` was made from ('auto', 'gpu', ...); 'js' after a fallback. */
 let activeName = '';
 let warned = false;
+/** Tooling's view of the active backend (the profiler's timed kernels), made once per backend. */
+let wrapper: ((be: Backend) => Backend) | null = null;
+let wrapped: { of: Backend; as: Backend } | null = null;
 
 export function registerBackend(name: string, factory: BackendFactory): void {
   factories.set(name, factory);
@@ -37,7 +40,25 @@ export function registeredBackends(): string[] {
  */
 export function getBackend(): Backend {
   if (active === null) active = resolve(envBackendName(), false);
-  return active;
+  if (wrapper === null) return active;
+  if (wrapped === null || wrapped.of !== active) wrapped = { of: active, as: wrapper(active) };
+  return wrapped.as;
+}
+
+/**
+ * For tooling beside the engine (src/profile): until the returned undo, `getBackend()` returns
+ * `wrap(active)` instead of the active backend (made once per backend, so identity is stable).
+ * The engine asks `getBackend()` at each call, so every kernel call goes through the wrapper;
+ * no backend object is modified. A second wrapper replaces the first until its undo.
+ */
+export function useBackendWrapper(wrap: (be: Backend) => Backend): () => void {
+  const before = wrapper;
+  wrapper = wrap;
+  wrapped = null;
+  return () => {
+    wrapper = before;
+    wrapped = null;
+  };
 }
 
 /**
@@ -47,7 +68,7 @@ export function getBackend(): Backend {
  */
 export function setBackend(name: string, opts: { strict?: boolean } = {}): Backend {
   active = resolve(name, opts.strict ?? false);
-  return active;
+  return getBackend();
 }
 
 /** The registered name the active backend was made from (run records say 'auto' for auto). */

@@ -1,8 +1,10 @@
 import type { Backend, BinaryOp, DType, Storage, UnaryOp } from '../backend.ts';
 import { createJsBackend } from './js.ts';
 import { WasmHeap } from '../wasm/heap.ts';
-import { loadKernelBytes, relaxedSimdSupported, sharedMemorySupported, simdSupported } from '../wasm/load.ts';
+import { loadKernelBytes } from '../wasm/load.ts';
+import { relaxedSimdSupported, sharedMemorySupported, simdSupported } from '../../platform/wasm-features.ts';
 import { WorkerPool } from '../wasm/pool.ts';
+import { WasmBinary, WasmUnary } from '../wasm/op-codes.ts';
 import { host } from '../../platform/host.ts';
 
 /**
@@ -72,8 +74,11 @@ const KERNEL_NAMES = ['sgemm', 'sgemmSmall', 'dgemm', 'dot32', 'dot64', 'gramRan
 const PAR_FLOPS = 4e6;
 const PAR_ELEMS = 1 << 18;
 
-const BINARY: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 };
-const UNARY: Partial<Record<UnaryOp, number>> = { neg: 0, abs: 1, sqrt: 2, relu: 3, square: 4, recip: 5 };
+/** `E` where every member of the enum names an op of `Op`; never (a compile error below) otherwise. */
+type OnlyOps<E, Op extends string> = [Exclude<keyof E, Op>] extends [never] ? E : never;
+// The kernels' op codes by op name; an op without one runs on the js twin.
+const UNARY: { readonly [op in UnaryOp]?: WasmUnary } = WasmUnary satisfies OnlyOps<typeof WasmUnary, UnaryOp>;
+const BINARY: { readonly [op in BinaryOp]?: WasmBinary } = WasmBinary satisfies OnlyOps<typeof WasmBinary, BinaryOp>;
 
 function fmaFromEnv(): boolean {
   const v = host().env('MTLKIT_WASM_FMA');
@@ -90,16 +95,13 @@ export function threadsFromEnv(): number | undefined {
 
 /** Creates a wasm backend; throws (with the reason) if this host cannot run it. */
 export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
-  if (host().env('MTLKIT_SIMULATE_LOAD_FAILURE')?.split(',').includes('wasm')) {
-    throw new Error('simulated load failure (MTLKIT_SIMULATE_LOAD_FAILURE=wasm)');
-  }
   if (!simdSupported()) throw new Error('this WebAssembly engine has no SIMD support');
   const shared = (opts.sharedMemory ?? true) && sharedMemorySupported();
   let module: WebAssembly.Module | null = null;
   // The FMA flavour first where the engine takes it; any failure there (not built, rejected)
   // leaves the plain kernels, which are the reference the parity tests hold both to.
   let fma = false;
-  if (opts.moduleBytes === undefined && shared && (opts.fma ?? fmaFromEnv()) && relaxedSimdSupported()) {
+  if (opts.moduleBytes === undefined && shared && (opts.fma ?? fmaFromEnv()) && relaxedSimdSupported(() => host().enableRelaxedSimd?.())) {
     try {
       module = new WebAssembly.Module(loadKernelBytes('fma'));
       fma = true;

@@ -1,73 +1,10 @@
-import { need, host } from '../../platform/host.ts';
+import { need } from '../../platform/host.ts';
+import type { KernelFlavor } from '../../platform/wasm-kernels.ts';
 
 /**
- * The compiled kernels and what this engine can run. The bytes come from the host (../../platform):
- * in Node it reads build/wasm and builds it if missing or stale; a browser host fetches them
- * before first use (`initBackend`).
+ * The compiled kernels' bytes come from the host (../../platform): in Node it reads build/wasm
+ * and builds it if missing or stale; a browser host fetches them before first use (`initBackend`).
  */
-
-/** shared: SIMD + threads; single: unshared memory; fma: shared plus relaxed SIMD (FMA). */
-export type KernelFlavor = 'shared' | 'single' | 'fma';
-
-/** The file of each flavour, in build/wasm (Node) or under a web host's `kernelsUrl`. */
-export const KERNEL_FILES: Readonly<Record<KernelFlavor, string>> = { shared: 'kernels.wasm', single: 'kernels-single.wasm', fma: 'kernels-fma.wasm' };
-
 export function loadKernelBytes(flavor: KernelFlavor): Uint8Array {
   return need('wasmKernels', "give the host the kernels (createWebHost({ kernelsUrl }) and await initBackend('wasm'))")(flavor);
-}
-
-/** Whether this host validates a module using SIMD (v128) instructions. */
-export function simdSupported(): boolean {
-  // (module (func (result v128) (v128.const i32x4 0 0 0 0)))
-  const bytes = new Uint8Array([
-    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11,
-  ]);
-  try {
-    return WebAssembly.validate(bytes);
-  } catch {
-    return false;
-  }
-}
-
-/** Whether shared wasm memory (and so worker threads over it) is available. */
-export function sharedMemorySupported(): boolean {
-  if (typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') return false;
-  try {
-    const m = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
-    return m.buffer instanceof SharedArrayBuffer;
-  } catch {
-    return false;
-  }
-}
-
-// (module (func (result v128) (f32x4.relaxed_madd (v128.const 0) (v128.const 0) (v128.const 0))))
-const RELAXED_PROBE = (() => {
-  const zero = [253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-  const body = [0, ...zero, ...zero, ...zero, 253, 133, 2, 11];
-  return new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10,
-    body.length + 2, 1, body.length, ...body]);
-})();
-
-let relaxed: boolean | undefined;
-
-/**
- * Whether this host validates relaxed SIMD (the kernels-fma.wasm flavour). Node 22+ ships it;
- * Node 20's V8 (11.3) has it behind --experimental-wasm-relaxed-simd, which the host sets once,
- * before any module using it is compiled (it only widens what validates). Where setting the
- * flag fails or changes nothing, the answer is false and the plain SIMD kernels are used.
- */
-export function relaxedSimdSupported(): boolean {
-  if (relaxed !== undefined) return relaxed;
-  const validates = () => { try { return WebAssembly.validate(RELAXED_PROBE); } catch { return false; } };
-  relaxed = validates();
-  if (!relaxed) {
-    try {
-      host().enableRelaxedSimd?.();
-      relaxed = validates();
-    } catch {
-      relaxed = false;
-    }
-  }
-  return relaxed;
 }

@@ -1,10 +1,22 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { host, useHost } from '../../../src/platform/host.ts';
 import { createWasmBackend } from '../../../src/tensor/backends/wasm.ts';
 
-// Each test imports a fresh registry (and fresh backend singletons) after setting the
-// simulated failure, and counts the warnings: exactly one, naming the reason.
+// Each test installs a host whose wasm kernels and / or gpu.js fail to load (the production
+// backends know nothing of it), imports a fresh registry (and fresh backend singletons), and
+// counts the warnings: exactly one, naming the reason.
+const realHost = host();
+function simulateLoadFailure(...backends: Array<'wasm' | 'gpu'>): void {
+  const fail = (what: string) => (): never => { throw new Error(`simulated load failure (${what})`); };
+  useHost({
+    ...realHost,
+    ...(backends.includes('wasm') ? { wasmKernels: fail('wasm kernels') } : {}),
+    ...(backends.includes('gpu') ? { gpuJs: fail('gpu.js') } : {}),
+  });
+}
+
 afterEach(() => {
-  delete process.env.MTLKIT_SIMULATE_LOAD_FAILURE;
+  useHost(realHost);
   vi.restoreAllMocks();
   vi.resetModules();
 });
@@ -21,7 +33,7 @@ describe('backend fallback', () => {
   });
 
   it('wasm failing to load falls back to js with one warning naming the reason', async () => {
-    process.env.MTLKIT_SIMULATE_LOAD_FAILURE = 'wasm';
+    simulateLoadFailure('wasm');
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const { setBackend } = await freshRegistry();
     const be = setBackend('wasm');
@@ -35,17 +47,17 @@ describe('backend fallback', () => {
   });
 
   it('gpu failing to load falls back to wasm with one warning', async () => {
-    process.env.MTLKIT_SIMULATE_LOAD_FAILURE = 'gpu';
+    simulateLoadFailure('gpu');
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const { setBackend } = await freshRegistry();
     const be = setBackend('gpu');
     expect(be.name).toBe('wasm');
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0][0])).toMatch(/backend gpu unavailable \(simulated.*using the wasm backend/);
+    expect(String(warn.mock.calls[0][0])).toMatch(/backend gpu unavailable \(.*simulated load failure.*using the wasm backend/);
   });
 
   it('gpu and wasm both failing ends on js, still one warning', async () => {
-    process.env.MTLKIT_SIMULATE_LOAD_FAILURE = 'gpu,wasm';
+    simulateLoadFailure('gpu', 'wasm');
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const { setBackend } = await freshRegistry();
     expect(setBackend('gpu').name).toBe('js');

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWasmBackend, type WasmBackend } from '../../../src/tensor/backends/wasm.ts';
 import { Rng } from '../../../src/tensor/rng.ts';
-import { relaxedSimdSupported } from '../../../src/tensor/wasm/load.ts';
+import { relaxedSimdSupported } from '../../../src/platform/wasm-features.ts';
 import { checkMatmul, fill, js, parityProperties } from './harness.ts';
 
 const made: WasmBackend[] = [];
