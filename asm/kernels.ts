@@ -15,11 +15,10 @@
 // Why 4x8 and not larger: V8 emits a loop body's loads before its arithmetic, so the four
 // broadcasts of A, two vectors of B and eight accumulators (plus one product temporary) are
 // live at once: 15 of x64's 16 xmm registers, the 16th being V8's scratch. A 5x8 or 6x8
-// tile, and unrolling p by two (binaryen interleaves the two halves), spill and measured
-// 30-40% slower. The tile's multiply-add is `madd`: with the relaxed-SIMD feature (the
+// tile, and unrolling p by two (binaryen interleaves the two halves), spill (docs/backends.md
+// has the measurements). The tile's multiply-add is `madd`: with the relaxed-SIMD feature (the
 // kernels-fma.wasm flavour, see scripts/build-wasm.mjs) it is one fused f32x4.relaxed_madd,
-// which frees the temporary and halves the arithmetic instructions (about 1.2x at the model's
-// shapes); otherwise mul then add.
+// which frees the temporary and halves the arithmetic instructions; otherwise mul then add.
 
 import { WasmBinary, WasmUnary } from '../src/tensor/wasm/op-codes';
 
@@ -252,9 +251,9 @@ export function sgemm(
 
 // ---------------------------------------------------------------- float32 narrow matmul
 // A gate's Linear (x [B, 320] times W [320, 2]) fills 2 of the 4x8 tile's 8 columns in
-// forward and in dW = xᵀ g: 3-5 GFLOP/s against 30+ for square shapes. These loops read each
-// operand once and are bound by memory instead (4-5x faster at 2048 x 320 x 2). Its dx = g Wᵀ
-// (k = 2) stays on the tile: a dedicated thin-k loop measured no faster there.
+// forward and in dW = xᵀ g, so the tile wastes most of its work there. These loops read each
+// operand once and are bound by memory instead. Its dx = g Wᵀ (k = 2) stays on the tile: a
+// dedicated thin-k loop gained nothing there (docs/backends.md).
 
 /** Columns of C per pass in the Aᵀ·B narrow form: n x SB_I partial sums stay in L1. */
 const SB_I: i32 = 1024;

@@ -81,7 +81,7 @@ if (!skipCombine) try {
   const T = 6, d = 1e6;
   const G = new Float32Array(T * d).map(() => rng.normal());
   const K = new Float64Array(T * T);
-  const ts = timeCalls(() => linalg.gramTs(G, K, T, d));
+  const ts = timeCalls(() => linalg.gramJs(G, K, T, d));
   const js = createJsBackend();
   const tj = timeCalls(() => js.gram(G, K, T, d));
   backendGram = [`gram T=6 d=1e6: mtl/linalg ${ts.toFixed(1)} ms, js backend ${tj.toFixed(1)} ms`];

@@ -6,7 +6,7 @@
  * strided reads a naive transposed loop would do. Median of `--runs` timings (default 7).
  */
 import { getBackend } from '../src/tensor/backends/registry.ts';
-import { matmulIkjPlain } from '../src/tensor/backends/matmul_js.ts';
+import { ikjMatmul } from '../src/bench/ikj-matmul.ts';
 import { Rng } from '../src/tensor/rng.ts';
 
 interface Case { label: string; m: number; k: number; n: number; transA: boolean; transB: boolean }
@@ -52,7 +52,7 @@ for (const c of cases) {
   const a = randomF32(c.m * c.k, rng), b = randomF32(c.k * c.n, rng), out = new Float32Array(c.m * c.n);
   const flops = 2 * c.m * c.k * c.n;
   const tBackend = time(() => be.matmul(a, b, out, c.m, c.k, c.n, c.transA, c.transB, false));
-  const tBase = time(() => matmulIkjPlain(a, b, out, c.m, c.k, c.n));
+  const tBase = time(() => ikjMatmul(a, b, out, c.m, c.k, c.n));
   const g = flops / tBackend / 1e9, gb = flops / tBase / 1e9;
   ratios.push(g / gb);
   console.log(`${c.label.padEnd(26)} ${g.toFixed(2).padStart(15)} ${gb.toFixed(2).padStart(15)} ${(g / gb).toFixed(2).padStart(7)}x`);

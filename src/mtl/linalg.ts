@@ -19,6 +19,7 @@
  * depend on which one is returned.
  */
 import { getBackend } from '../tensor/backends/registry.ts';
+import { gramJs } from '../tensor/backends/reduce-js.ts';
 import type { Grad } from './balancer.ts';
 import { lstsqMinNorm } from './solvers/lstsq.ts';
 
@@ -39,11 +40,11 @@ export const GRAM_KERNEL_MIN = 1 << 18;
 
 /**
  * Route every balancer's Gram matrix through a kernel of your own (same signature), back to
- * the TS loop below with null, or (the default) 'backend': the active backend's `gram` (wasm
- * SIMD over threads, or gpu.js) for G of GRAM_KERNEL_MIN elements or more, whenever that
- * backend is not the js one (whose twin is this loop). The wasm kernel sums float32 products
- * in float32 lanes over at most 1024 coordinates, then in float64: about 1e-6 relative
- * accuracy instead of the loop's ~1e-12. A kernel must fill all T x T entries.
+ * the js twin's loop (`gramJs`) with null, or (the default) 'backend': the active backend's
+ * `gram` (wasm SIMD over threads, gpu.js, or on js that same loop) for G of GRAM_KERNEL_MIN
+ * elements or more. The wasm kernel sums float32 products in float32 lanes over at most 1024
+ * coordinates, then in float64: about 1e-6 relative accuracy instead of the loop's ~1e-12. A
+ * kernel must fill all T x T entries.
  */
 export function useGramKernel(kernel: GramKernel | null | 'backend'): void {
   gramKernel = kernel;
@@ -55,52 +56,20 @@ export function useGramKernel(kernel: GramKernel | null | 'backend'): void {
  */
 export function gram(g: Grad, out: Float64Array, T: number, d: number): void {
   if (gramKernel === 'backend') {
-    const be = getBackend();
-    if (T * d >= GRAM_KERNEL_MIN && be.name !== 'js') {
-      be.gram(g, out, T, d);
+    if (T * d >= GRAM_KERNEL_MIN) {
+      getBackend().gram(g, out, T, d);
       return;
     }
   } else if (gramKernel) {
     gramKernel(g, out, T, d);
     return;
   }
-  gramTs(g, out, T, d);
+  gramJs(g, out, T, d);
 }
 
-/** The reference TS loop: blocked over coordinates, four Gram columns per pass. */
-export function gramTs(g: Grad, out: Float64Array, T: number, d: number): void {
-  out.fill(0, 0, T * T);
-  for (let k0 = 0; k0 < d; k0 += BLOCK) {
-    const k1 = Math.min(d, k0 + BLOCK);
-    for (let i = 0; i < T; i++) {
-      const oi = i * d;
-      let j = i;
-      // Four columns of the Gram row at once: one load of g_i feeds four products.
-      for (; j + 3 < T; j += 4) {
-        const oa = j * d, ob = oa + d, oc = ob + d, od = oc + d;
-        let sa = 0, sb = 0, sc = 0, sd = 0;
-        for (let k = k0; k < k1; k++) {
-          const x = g[oi + k];
-          sa += x * g[oa + k];
-          sb += x * g[ob + k];
-          sc += x * g[oc + k];
-          sd += x * g[od + k];
-        }
-        out[i * T + j] += sa;
-        out[i * T + j + 1] += sb;
-        out[i * T + j + 2] += sc;
-        out[i * T + j + 3] += sd;
-      }
-      for (; j < T; j++) {
-        const oj = j * d;
-        let s = 0;
-        for (let k = k0; k < k1; k++) s += g[oi + k] * g[oj + k];
-        out[i * T + j] += s;
-      }
-    }
-  }
-  for (let i = 0; i < T; i++) for (let j = 0; j < i; j++) out[i * T + j] = out[j * T + i];
-}
+export { gramJs };
+/** The old name of `gramJs`, still imported by test/mtl. */
+export const gramTs = gramJs;
 
 /** sum_k a[aOff+k] b[bOff+k], accumulated in float64. */
 export function dot(a: Grad, aOff: number, b: Grad, bOff: number, n: number): number {
@@ -118,10 +87,10 @@ let wrsWeights: Float32Array | null = null;
 
 /**
  * out[k] = sum_t w[t] G[t, k]; rows with weight 0 are skipped (so their NaN cannot leak).
- * A large float32 G (T d >= GRAM_KERNEL_MIN) with every weight nonzero goes to the wasm backend
- * as one narrow matmul, out = G^T w (n = 1: the wasm backend's streaming kernel), 3x the loop's
- * speed on a rep-mode G; the sum is then in float32 (about T 2^-24 relative to sum |w_t G_tk|)
- * instead of float64 pairs. Otherwise the loop below.
+ * A large float32 G (T d >= GRAM_KERNEL_MIN) with every weight nonzero goes, on a backend whose
+ * `rowSumByMatmul` says so (wasm: its streaming n = 1 kernel), to one narrow matmul
+ * out = G^T w; the sum is then in float32 (about T 2^-24 relative to sum |w_t G_tk|) instead of
+ * float64 pairs. Otherwise the loop below.
  */
 export function weightedRowSum(G: Grad, T: number, d: number, w: ArrayLike<number>, out: Grad): void {
   if (G instanceof Float32Array && out instanceof Float32Array && T * d >= GRAM_KERNEL_MIN) {

@@ -82,8 +82,8 @@ export function sliceAlong(t: Tensor, axis: number, start: number, end: number):
 /**
  * dst[dOff + o * dStride + j] = src[sOff + o * sStride + j] for o < count, j < w. Narrow
  * blocks (a [B, 1] FM column, a [B, 64] expert output) copy by index: a `set(subarray)` per
- * block costs a typed-array header each, which for thousands of short rows cost more than the
- * copy itself (10-15 ms per PLE step in concat and its backward).
+ * block costs a typed-array header each, which for thousands of short rows costs more than the
+ * copy itself (docs/speed.md).
  */
 export function copyBlocks(src: Storage, sOff: number, sStride: number, dst: Storage, dOff: number, dStride: number, count: number, w: number): void {
   if (w >= 256) {

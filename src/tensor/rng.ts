@@ -55,8 +55,8 @@ export class Rng {
 
   /**
    * out[0..count) = the next `count` nextU32() values (the same stream), with the state in
-   * locals for the loop: a bulk draw (dropout masks) runs several times faster than one call
-   * per number.
+   * locals for the loop: a bulk draw (dropout masks) saves a call and a state load / store per
+   * number.
    */
   fillU32(out: Uint32Array, count = out.length): Uint32Array {
     if (count > out.length) throw new Error(`Rng.fillU32: count ${count} exceeds the buffer's ${out.length}`);

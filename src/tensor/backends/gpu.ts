@@ -58,7 +58,6 @@ function loadGpuJs(): GpuModule {
 }
 
 /* Kernel bodies: gpu.js parses these functions' source, so they must stay plain functions. */
-/* eslint-disable */
 type K = { thread: { x: number; y: number }; constants: { k: number; n: number; m: number; len: number; inner: number; d: number } };
 
 function mmNN(this: K, a: number[], b: number[]): number {
@@ -95,7 +94,6 @@ function gramK(this: K, g: number[]): number {
   for (let c = 0; c < this.constants.d; c++) s += g[r + c] * g[q + c];
   return s;
 }
-/* eslint-enable */
 
 function copyRows(rows: unknown, out: Storage, width: number, accumulate: boolean): void {
   const list = rows as ArrayLike<number>[] | ArrayLike<number>;

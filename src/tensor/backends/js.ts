@@ -1,9 +1,9 @@
 import type { Backend, DType, Storage } from '../backend.ts';
 import {
   adamRunsJs, binaryJs, dropoutMaskJs, gatherAtJs, mixtureBackwardJs, mixtureJs, mulAddJs, reluGradColumnSumsJs, scatterAddAtJs, unaryJs,
-} from './elementwise_js.ts';
-import { matmulJs } from './matmul_js.ts';
-import { dotJs, gatherRowsJs, gramJs, maxAxisJs, scatterAddRowsJs, sumAxisJs } from './reduce_js.ts';
+} from './elementwise-js.ts';
+import { matmulJs } from './matmul-js.ts';
+import { dotJs, gatherRowsJs, gramJs, maxAxisJs, scatterAddRowsJs, sumAxisJs } from './reduce-js.ts';
 
 /**
  * The reference backend: plain TypeScript loops over ordinary typed arrays. Every other

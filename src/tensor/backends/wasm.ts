@@ -68,9 +68,10 @@ interface Exports {
   heapBase(): number;
 }
 
-const KERNEL_NAMES = ['sgemm', 'sgemmSmall', 'dgemm', 'dot32', 'dot64', 'gramRange', 'sumAxis32', 'sumAxis64'];
+/** The exports worker threads run (by index into this list); a name the module lacks does not compile. */
+const POOLED_EXPORTS = ['sgemm', 'sgemmSmall', 'dgemm', 'dot32', 'dot64', 'gramRange', 'sumAxis32', 'sumAxis64'] as const satisfies readonly (keyof Exports)[];
 
-/** Below these sizes a call is not worth waking the workers (about 50 us of work). */
+/** Below these sizes a call is not worth waking the workers (less work than the wake-up costs). */
 const PAR_FLOPS = 4e6;
 const PAR_ELEMS = 1 << 18;
 
@@ -123,7 +124,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   let poolError = '';
   if (wanted > 1 && shared) {
     try {
-      pool = new WorkerPool(module, memory, KERNEL_NAMES, wanted - 1);
+      pool = new WorkerPool(module, memory, POOLED_EXPORTS, wanted - 1);
     } catch (e) {
       poolError = e instanceof Error ? e.message : String(e);
       console.warn(`mtlkit: wasm backend runs on one thread: ${poolError}`);
@@ -238,8 +239,8 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     },
     resident: (x) => heap.owns(x),
     fastFiniteCheck: true,
-    // G^T w is the streaming sgemmSmall kernel (n = 1), faster than a float64 loop at any size
-    // the caller asks about.
+    // G^T w is the streaming sgemmSmall kernel (n = 1), which beats a float64 loop at every
+    // size the caller asks about.
     rowSumByMatmul: () => true,
     describe(): string {
       const storage = heap.resident ? 'storage in shared wasm memory' : 'storage in ordinary arrays (copied in)';

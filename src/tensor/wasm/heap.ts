@@ -14,10 +14,10 @@ import { host } from '../../platform/host.ts';
  *   subarray records the owner). A view made with `new Float32Array(x.buffer, ...)` does
  *   not: don't do that with backend storage, keep the array you were given.
  * - V8 does not know that a small typed-array object pins megabytes of wasm memory, so on its
- *   own it would rarely collect them (measured: 2 GiB in 50 steps of 40 MB). Every 32 MB of
+ *   own it would rarely collect them (docs/backends.md has the numbers). Every 32 MB of
  *   blocks handed out, the heap therefore allocates (and drops) an ordinary ArrayBuffer of the
- *   same size: V8 counts that as external memory and collects on schedule (measured: the heap
- *   then levels off). Finalizers run between tasks, so a long synchronous loop recycles
+ *   same size: V8 counts that as external memory and collects on schedule, and the heap
+ *   levels off. Finalizers run between tasks, so a long synchronous loop recycles
  *   nothing until it yields (`await` anything once per step). If the storage budget
  *   (MTLKIT_WASM_HEAP_MB, default 1024) is reached first, alloc returns ordinary arrays and
  *   the kernels copy those in: slower, never wrong.

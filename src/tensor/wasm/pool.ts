@@ -30,7 +30,7 @@ export class WorkerPool {
    * Starts `count` workers and waits (blocking, at most `timeoutMs`) until each has
    * instantiated the module; throws if one fails, so the caller can fall back to one thread.
    */
-  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, readonly names: string[], readonly count: number, timeoutMs = 15000) {
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, readonly names: readonly string[], readonly count: number, timeoutMs = 15000) {
     this.ctl = new Int32Array(new SharedArrayBuffer(64));
     this.jobs = new Float64Array(new SharedArrayBuffer(count * SLOT * 8));
     this.index = new Map(names.map((n, i) => [n, i]));

@@ -47,15 +47,45 @@ export function maxAxisJs(
   }
 }
 
-/** out = G Gᵀ (T x T) for G stored T x d; symmetric, so only the upper triangle is computed. */
+/** Coordinates per block of the Gram loop: the T rows' blocks stay in cache across the pairs. */
+const GRAM_BLOCK = 2048;
+
+/**
+ * out = G Gᵀ (T x T) for G stored T x d, accumulated in float64; symmetric, so the upper
+ * triangle is computed and mirrored. Blocked over coordinates, four Gram columns per pass (one
+ * load of a row of G feeds four products). Also the balancers' loop for small G (mtl/linalg.ts).
+ */
 export function gramJs(g: Storage, out: Float64Array, t: number, d: number): void {
-  for (let r = 0; r < t; r++) {
-    for (let s = r; s < t; s++) {
-      const v = dotJs(g.subarray(r * d, r * d + d), g.subarray(s * d, s * d + d), d);
-      out[r * t + s] = v;
-      out[s * t + r] = v;
+  out.fill(0, 0, t * t);
+  for (let k0 = 0; k0 < d; k0 += GRAM_BLOCK) {
+    const k1 = Math.min(d, k0 + GRAM_BLOCK);
+    for (let i = 0; i < t; i++) {
+      const oi = i * d;
+      let j = i;
+      for (; j + 3 < t; j += 4) {
+        const oa = j * d, ob = oa + d, oc = ob + d, od = oc + d;
+        let sa = 0, sb = 0, sc = 0, sd = 0;
+        for (let k = k0; k < k1; k++) {
+          const x = g[oi + k];
+          sa += x * g[oa + k];
+          sb += x * g[ob + k];
+          sc += x * g[oc + k];
+          sd += x * g[od + k];
+        }
+        out[i * t + j] += sa;
+        out[i * t + j + 1] += sb;
+        out[i * t + j + 2] += sc;
+        out[i * t + j + 3] += sd;
+      }
+      for (; j < t; j++) {
+        const oj = j * d;
+        let s = 0;
+        for (let k = k0; k < k1; k++) s += g[oi + k] * g[oj + k];
+        out[i * t + j] += s;
+      }
     }
   }
+  for (let i = 0; i < t; i++) for (let j = 0; j < i; j++) out[i * t + j] = out[j * t + i];
 }
 
 /** sum_i a[i] b[i] in float64, four partial sums to shorten the dependency chain. */

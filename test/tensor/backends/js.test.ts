@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createJsBackend } from '../../src/tensor/backends/js.ts';
-import { matmulIkjPlain } from '../../src/tensor/backends/matmul_js.ts';
-import { getBackend, registerBackend, setBackend } from '../../src/tensor/backends/registry.ts';
-import { Rng } from '../../src/tensor/rng.ts';
+import { createJsBackend } from '../../../src/tensor/backends/js.ts';
+import { getBackend, registerBackend, setBackend } from '../../../src/tensor/backends/registry.ts';
+import { Rng } from '../../../src/tensor/rng.ts';
+import { ikjMatmul } from '../../../src/bench/ikj-matmul.ts';
 
 const js = createJsBackend();
 
@@ -50,7 +50,7 @@ describe('js backend matmul', () => {
     const a = Float32Array.from(randArr(rng, m * k)), b = Float32Array.from(randArr(rng, k * n));
     const c1 = new Float32Array(m * n), c2 = new Float32Array(m * n);
     js.matmul(a, b, c1, m, k, n, false, false, false);
-    matmulIkjPlain(a, b, c2, m, k, n);
+    ikjMatmul(a, b, c2, m, k, n);
     for (let i = 0; i < m * n; i++) expect(c1[i]).toBeCloseTo(c2[i], 4);
   });
 
