@@ -28,7 +28,6 @@ import { fileURLToPath } from 'node:url';
 import { BalancedStep } from '../src/step/balanced-step.ts';
 import { installProfiler, profile, wrapMethod } from '../src/profile/index.ts';
 import { profileSteps } from './profile-steps.ts';
-import type { WasmBackend } from '../src/tensor/backends/wasm.ts';
 import { getBackend, setBackend } from '../src/tensor/backends/registry.ts';
 import { median } from '../src/tensor/timing.ts';
 import { makeBatches, makeMtl, mtlStep, MODES, PLE_LITE, writeExchange, type Mode, type MtlSide } from './torch/mtl-side.ts';
@@ -56,10 +55,8 @@ if (!process.env.MTLKIT_BACKEND) setBackend('wasm');
 /** Sets mtlkit's kernel threads; false when this backend cannot run `n`. */
 function setMtlThreads(n: number): boolean {
   const be = getBackend();
-  if (be.name !== 'wasm') return n === 1;
-  const w = be as WasmBackend;
-  if (n > w.maxThreads) return false;
-  w.setThreads(n);
+  if (n > be.maxThreads) return false;
+  be.setThreads(n);
   return true;
 }
 
@@ -205,7 +202,7 @@ async function main(): Promise<void> {
     for (let r = 0; r < ROUNDS; r++) {
       for (const n of THREADS) {
         if (!setMtlThreads(n)) {
-          log(`  ${n} thread(s): skipped, mtlkit's backend runs at most ${getBackend().name === 'wasm' ? (getBackend() as WasmBackend).maxThreads : 1} (MTLKIT_THREADS)`);
+          log(`  ${n} thread(s): skipped, mtlkit's backend runs at most ${getBackend().maxThreads} (MTLKIT_THREADS)`);
           continue;
         }
         const rows = await round(mtl, peer, batches, n);
