@@ -97,8 +97,7 @@ export const mountTraining: MountPanel = (root, ctx): TrainingPanel => {
   root.addEventListener('change', (e) => {
     if ((e.target as HTMLElement).closest('.mtl-drop')) return;
     readForm();
-    const running = status.phase === 'running' || status.phase === 'paused';
-    applyBtn.disabled = !running || (settings.method === status.method && settings.mode === status.mode);
+    buttons();
   });
   readForm();
 
@@ -110,14 +109,14 @@ export const mountTraining: MountPanel = (root, ctx): TrainingPanel => {
     errorBox.textContent = message;
     errorBox.hidden = message === '';
   };
-  const buttons = (): void => {
+  function buttons(): void {
     const live = status.phase === 'running' || status.phase === 'paused' || status.phase === 'done';
     pauseBtn.disabled = !live;
     pauseBtn.textContent = status.phase === 'running' ? 'Pause' : 'Resume';
     downloadBtn.disabled = !live || status.step === 0;
     applyBtn.disabled = !live || (settings.method === status.method && settings.mode === status.mode);
     pauseBtn.dataset.action = status.phase === 'running' ? 'pause' : 'resume';
-  };
+  }
   const describe = (): void => {
     const auc = status.meanAuc === null ? '' : `; validation mean AUC ${status.meanAuc.toFixed(4)} at step ${status.evalStep}`;
     show(`${status.phase} · step ${status.step} · ${status.method} (${status.mode}) · ${status.engine}${auc}`);

@@ -98,15 +98,18 @@ async function loop(): Promise<void> {
       } while (running && performance.now() / 1000 - t0 < SLICE_SECONDS);
       trainSeconds += performance.now() / 1000 - t0;
       if (points.length) send({ type: 'steps', points });
-      if (!running) state(s.config.maxSteps > 0 && s.step >= s.config.maxSteps ? `reached ${s.config.maxSteps} steps` : 'paused');
       // Let queued messages (pause, a balancer change, a download) in before the next slice.
       await new Promise((r) => setTimeout(r, 0));
     }
   } catch (e) {
     fail(e);
+    return;
   } finally {
     looping = false;
   }
+  // Stopped between slices, by a pause or by the step limit: say which.
+  const s = session;
+  if (s) state(s.config.maxSteps > 0 && s.step >= s.config.maxSteps ? `reached ${s.config.maxSteps} steps` : 'paused');
 }
 
 scope.addEventListener('message', (e) => {
