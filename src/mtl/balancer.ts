@@ -80,6 +80,12 @@ export interface BalancerInfo {
    * i itself included; the method skips i unless it projects onto itself). Absent or null otherwise.
    */
   projectionOrder?: number[][] | null;
+  /**
+   * The same methods, when ctx.diagnostics: for each task i, the projections it made, in the
+   * order made: onto which task, and task i's gradient after it as coefficients over this
+   * step's rows G (the last is row i of taskCoefs). Absent or null otherwise.
+   */
+  projectionSteps?: ProjectionStep[][] | null;
   /** Human-readable notes on fallbacks taken (pseudo-inverse, zero-norm task, infeasible...). */
   notes: string[];
   /**
@@ -88,6 +94,14 @@ export interface BalancerInfo {
    * Absent or null for closed-form methods.
    */
   certificate?: Certificate | null;
+}
+
+/** One projection of a task's gradient (BalancerInfo.projectionSteps). */
+export interface ProjectionStep {
+  /** The task projected against. */
+  onto: number;
+  /** The task's gradient after this projection: coefficients over this step's rows G. */
+  coefs: number[];
 }
 
 /** One condition of a certificate: a residual that must not exceed its tolerance. */

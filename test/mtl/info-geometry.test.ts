@@ -89,6 +89,33 @@ describe('projectionOrder: the order each task visited the others in', () => {
     }
   });
 
+  it('projectionSteps: each task\'s projections in the order made, onto tasks of its conflict set, the last one its crafted gradient', () => {
+    const T = 5, d = 3;
+    const G = randomG(21, T, d, { spread: 1 });
+    for (const [id, o] of [['pcgrad', {}], ['pcgrad', { selfProjection: true }], ['pcgrad+', {}], ['gradcraft', { ablation: 'local' }], ['gradvac', {}]] as const) {
+      const b = createBalancer(id, o);
+      b.combine(G, T, ctxFor(4, [], 2, true));
+      const info = b.lastInfo()!;
+      const steps = info.projectionSteps!;
+      expect(steps, id).toHaveLength(T);
+      let made = 0;
+      for (let i = 0; i < T; i++) {
+        // The tasks projected against, in order, are the conflict set (self-projections aside).
+        expect(steps[i]!.map((s) => s.onto).filter((j) => j !== i), `${id} task ${i}`).toEqual(info.conflictSets![i]);
+        const order = info.projectionOrder![i]!;
+        const at = steps[i]!.map((s) => order.indexOf(s.onto));
+        expect(at, `${id} task ${i}: steps follow the drawn order`).toEqual([...at].sort((x, y) => x - y));
+        const last = steps[i]!.length ? steps[i]![steps[i]!.length - 1]!.coefs : Array.from({ length: T }, (_, j) => (j === i ? 1 : 0));
+        for (let j = 0; j < T; j++) expect(last[j], `${id} task ${i} coef ${j}`).toBeCloseTo(info.taskCoefs![i * T + j]!, 12);
+        made += steps[i]!.length;
+      }
+      expect(made, `${id}: some projections on these gradients`).toBeGreaterThan(0);
+    }
+    const quiet = createBalancer('pcgrad');
+    quiet.combine(G, T, ctxFor(4, [], 2, false));
+    expect(quiet.lastInfo()!.projectionSteps ?? null).toBeNull();
+  });
+
   it('gradvac, pcgrad+ and gradcraft (local) report one permutation per task', () => {
     const T = 3, d = 2;
     const G = randomG(3, T, d);

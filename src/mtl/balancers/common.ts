@@ -5,7 +5,7 @@
  */
 import {
   BalancerInputError, BalancerOptionError,
-  type Balancer, type BalanceContext, type BalancerInfo, type BalancerKind, type BalancerState, type Grad, type GradientMode,
+  type Balancer, type BalanceContext, type BalancerInfo, type BalancerKind, type BalancerState, type Grad, type GradientMode, type ProjectionStep,
 } from '../balancer.ts';
 import { gram } from '../linalg.ts';
 import type { Rng } from '../../tensor/rng.ts';
@@ -181,11 +181,15 @@ export abstract class BaseBalancer implements Balancer {
     return a;
   }
 
-  /** A fresh BalancerInfo.projectionOrder when diagnostics are on (conflict sets recorded), else null. */
-  protected projectionOrders(): number[][] | null {
+  /**
+   * Fresh BalancerInfo.projectionOrder and projectionSteps when diagnostics are on (conflict
+   * sets recorded), else null: what a randomised projection method fills in as it goes.
+   */
+  protected projectionTrace(): ProjectionTrace | null {
     const info = this.info!;
     info.projectionOrder = info.conflictSets ? [] : null;
-    return info.projectionOrder;
+    info.projectionSteps = info.conflictSets ? [] : null;
+    return info.conflictSets ? { orders: info.projectionOrder!, steps: info.projectionSteps! } : null;
   }
 
   protected note(ctx: BalanceContext, msg: string): void {
@@ -275,12 +279,26 @@ export function scaleGram(K: ArrayLike<number>, T: number, f: ArrayLike<number>,
   for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) out[i * T + j] = f[i] * K[i * T + j] * f[j];
 }
 
+/** Where a randomised projection method records its draws and steps (BalancerInfo's fields). */
+export interface ProjectionTrace {
+  orders: number[][];
+  steps: ProjectionStep[][];
+}
+
+/**
+ * Coefficients over the original rows for steps recorded in a scaled basis (ghat_j = f_j g_j):
+ * pcgrad+ and gradcraft 'local' project the adjusted gradients.
+ */
+export function scaleSteps(steps: ProjectionStep[][] | null | undefined, f: ArrayLike<number>): void {
+  for (const task of steps ?? []) for (const s of task) for (let j = 0; j < s.coefs.length; j++) s.coefs[j] *= f[j];
+}
+
 /**
  * PCGrad in coefficient space: C (T x T, row i = the coefficients of task i's projected
  * gradient over the ORIGINAL rows) from the Gram matrix K. Each task visits the others in a
  * random order and removes its component along g_j when <g_i^pc, g_j> < 0
- * (Yu et al. 2020, Algorithm 1). Zero rows are never projected on. `orders`, when given,
- * receives each task's drawn order (BalancerInfo.projectionOrder).
+ * (Yu et al. 2020, Algorithm 1). Zero rows are never projected on. `trace`, when given,
+ * receives each task's drawn order and the projections it made.
  *
  * selfProjection: the official code (and the copies in GradCraft's code and LibMTL) loops over
  * ALL tasks of the shuffled order, i itself included, so g_i^pc is also projected onto the
@@ -289,13 +307,14 @@ export function scaleGram(K: ArrayLike<number>, T: number, f: ArrayLike<number>,
  */
 export function pcgradCoefs(
   K: ArrayLike<number>, T: number, rng: Rng, C: Float64Array, conflictSets: number[][] | null, selfProjection = false,
-  orders: number[][] | null = null,
+  trace: ProjectionTrace | null = null,
 ): void {
   C.fill(0, 0, T * T);
   for (let i = 0; i < T; i++) C[i * T + i] = 1;
   for (let i = 0; i < T; i++) {
     const order = rng.permutation(T);
-    if (orders) orders.push(Array.from(order));
+    const steps: ProjectionStep[] = [];
+    if (trace) { trace.orders.push(Array.from(order)); trace.steps.push(steps); }
     const set: number[] = [];
     for (let a = 0; a < T; a++) {
       const j = order[a];
@@ -307,6 +326,7 @@ export function pcgradCoefs(
       if (ip < 0) {
         C[i * T + j] -= ip / kjj;
         if (j !== i) set.push(j);
+        if (trace) steps.push({ onto: j, coefs: Array.from(C.subarray(i * T, i * T + T)) });
       }
     }
     if (conflictSets) conflictSets.push(set);

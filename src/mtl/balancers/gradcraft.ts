@@ -41,7 +41,7 @@ import type { BalanceContext, BalancerState, Grad } from '../balancer.ts';
 import { BalancerOptionError } from '../balancer.ts';
 import { solveSPD, weightedRowSum } from '../linalg.ts';
 import {
-  BaseBalancer, checkState, isNum, magnitudeFactors, numArray, oneOf, pcgradCoefs, resolveOptions, scaleGram, stepRng,
+  BaseBalancer, checkState, isNum, magnitudeFactors, numArray, oneOf, pcgradCoefs, resolveOptions, scaleGram, scaleSteps, stepRng,
   type OptionsSpec, coefWeights } from './common.ts';
 
 export const gradcraftOptions: OptionsSpec = {
@@ -103,11 +103,12 @@ export class GradCraft extends BaseBalancer {
     info.rowScales.set(f.subarray(0, T));
     const C = this.infoArray('taskCoefs', T * T);
     if (this.options.ablation === 'local') {
-      pcgradCoefs(Kh, T, stepRng(this.id, ctx), C, this.info!.conflictSets, false, this.projectionOrders());
+      pcgradCoefs(Kh, T, stepRng(this.id, ctx), C, this.info!.conflictSets, false, this.projectionTrace());
     } else {
       this.project(Kh, T, C, ctx);
     }
     for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) C[i * T + j] *= f[j];
+    if (this.options.ablation === 'local') scaleSteps(info.projectionSteps, f);
     const w = this.infoArray('weights', T);
     coefWeights(C, T, this.options.reduction === 'mean' ? 1 / T : 1, w);
     weightedRowSum(G, T, d, w, out);

@@ -17,7 +17,7 @@
  * coefficient space on the Gram matrix like PCGrad; whole-model granularity (one phihat per
  * pair). Modes: param and rep (the state is T x T cosines, not coordinates).
  */
-import type { BalanceContext, BalancerState, Grad } from '../balancer.ts';
+import type { BalanceContext, BalancerState, Grad, ProjectionStep } from '../balancer.ts';
 import { weightedRowSum } from '../linalg.ts';
 import { BaseBalancer, checkState, isNum, numArray, oneOf, resolveOptions, stepRng, type OptionsSpec, coefWeights } from './common.ts';
 
@@ -47,10 +47,11 @@ export class GradVac extends BaseBalancer {
     for (let i = 0; i < T; i++) C[i * T + i] = 1;
     const rng = stepRng(this.id, ctx);
     const sets = this.info!.conflictSets;
-    const orders = this.projectionOrders();
+    const trace = this.projectionTrace();
     for (let i = 0; i < T; i++) {
       const order = rng.permutation(T);
-      if (orders) orders.push(Array.from(order));
+      const steps: ProjectionStep[] = [];
+      if (trace) { trace.orders.push(Array.from(order)); trace.steps.push(steps); }
       const set: number[] = [];
       for (let a = 0; a < T; a++) {
         const j = order[a];
@@ -71,6 +72,7 @@ export class GradVac extends BaseBalancer {
           const s1 = Math.sqrt(1 - phi * phi), s2 = Math.sqrt(Math.max(1 - target * target, 1e-30));
           C[i * T + j] += (ni * (target * s1 - phi * s2)) / (nj * s2);
           set.push(j);
+          if (trace) steps.push({ onto: j, coefs: Array.from(C.subarray(i * T, i * T + T)) });
           if (!always) this.phiHat[i * T + j] = (1 - beta) * target + beta * phi;
         }
         if (always) this.phiHat[i * T + j] = (1 - beta) * target + beta * phi;

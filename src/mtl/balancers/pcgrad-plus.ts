@@ -11,7 +11,7 @@
  */
 import type { BalanceContext, Grad } from '../balancer.ts';
 import { weightedRowSum } from '../linalg.ts';
-import { BaseBalancer, isNum, magnitudeFactors, oneOf, pcgradCoefs, resolveOptions, scaleGram, stepRng, type OptionsSpec, coefWeights } from './common.ts';
+import { BaseBalancer, isNum, magnitudeFactors, oneOf, pcgradCoefs, resolveOptions, scaleGram, scaleSteps, stepRng, type OptionsSpec, coefWeights } from './common.ts';
 
 export const pcgradPlusOptions: OptionsSpec = {
   tau: { default: 0.1, check: isNum(0, 1), doc: 'eq. 5 closeness to the maximum norm (GradCraft best: 0.1)' },
@@ -37,12 +37,13 @@ export class PCGradPlus extends BaseBalancer {
     if (this.Kh.length !== T * T) this.Kh = new Float64Array(T * T);
     scaleGram(K, T, f, this.Kh);
     const C = this.infoArray('taskCoefs', T * T);
-    pcgradCoefs(this.Kh, T, stepRng(this.id, ctx), C, this.info!.conflictSets, false, this.projectionOrders());
+    pcgradCoefs(this.Kh, T, stepRng(this.id, ctx), C, this.info!.conflictSets, false, this.projectionTrace());
     // The eq. 5 factors, so g^_t = f_t g_t can be drawn or checked from the info alone.
     if (!this.info!.rowScales || this.info!.rowScales.length !== T) this.info!.rowScales = new Float64Array(T);
     this.info!.rowScales.set(f);
     // Back to the original rows: g~_i = sum_j Chat[i,j] f_j g_j.
     for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) C[i * T + j] *= f[j];
+    scaleSteps(this.info!.projectionSteps, f);
     const w = this.infoArray('weights', T);
     coefWeights(C, T, this.options.reduction === 'mean' ? 1 / T : 1, w);
     weightedRowSum(G, T, d, w, out);

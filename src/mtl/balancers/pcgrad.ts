@@ -36,7 +36,7 @@ export class PCGrad extends BaseBalancer {
   protected run(G: Grad, T: number, d: number, ctx: BalanceContext, out: Grad): void {
     const K = this.gramChecked(G, T, d);
     const C = this.infoArray('taskCoefs', T * T);
-    pcgradCoefs(K, T, stepRng(this.id, ctx), C, this.info!.conflictSets, this.options.selfProjection as boolean, this.projectionOrders());
+    pcgradCoefs(K, T, stepRng(this.id, ctx), C, this.info!.conflictSets, this.options.selfProjection as boolean, this.projectionTrace());
     const w = this.infoArray('weights', T);
     coefWeights(C, T, this.options.reduction === 'mean' ? 1 / T : 1, w);
     weightedRowSum(G, T, d, w, out);
