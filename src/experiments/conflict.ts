@@ -14,7 +14,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { conflictOf, type ConflictRecord } from '../train/conflict.ts';
-import type { ExperimentRow } from '../report/types.ts';
+import type { ExperimentRow } from './folder-contract.ts';
 import { methodRuns, TABLE2_METHODS, type MethodSpec } from './methods.ts';
 import { outcomeRow } from './rows.ts';
 import type { PlanContext, PresetDef, RunOutcome, RunSpec } from './types.ts';

@@ -1,8 +1,13 @@
 /**
  * The arms of the `findings` preset: each run backs one experiment.json row whose
- * `param.arm` names it. The preset (src/experiments/findings.ts) plans one run per arm
- * and seed; the claims (claims.ts) find their rows by arm, so the two agree on these names only.
+ * `param.arm` names it. The preset (findings.ts) plans one run per arm and seed; the
+ * report's claims (src/report/findings/claims.ts) find their rows by arm, so the two agree on these names only.
  */
+
+import { REFERENCE_METHOD } from './methods.ts';
+
+/** The arm whose rows are the RI reference (Single's; a Table 2 arm is its method id). */
+export const REFERENCE_ARM = REFERENCE_METHOD;
 
 /** GradCraft Table 2's methods, default configs (the arm is the method id). */
 export const T2_ARMS = ['single', 'ew', 'uc', 'dwa', 'mgda', 'pcgrad', 'pcgrad+', 'gradvac', 'cagrad', 'imtl', 'dbmtl', 'gradcraft'] as const;

@@ -3,7 +3,7 @@
  * "Findings"). One folder trains the union of what the claims need, each configuration once:
  * the default GradCraft run is Table 2's GradCraft, Table 3's full model, tau = 0.1 of
  * Figure 2, epsilon = 1e-10 of Figure 3 and T = 6 of Figure 4; EW and MGDA (param) serve both
- * papers. Each run backs one row whose `param.arm` names it (src/report/findings/arms.ts);
+ * papers. Each run backs one row whose `param.arm` names it (findings-arms.ts);
  * the report evaluates the claims from those rows (src/report/findings/).
  *
  * A preset rather than a `--findings` flag on the six presets: the claims cut across them
@@ -15,8 +15,8 @@ import { ConfigError } from '../train/config.ts';
 import type { TrainConfig } from '../train/index.ts';
 import {
   CLAIM_GROUPS, epsilonArm, FINDINGS_EPSILON, FINDINGS_T, FINDINGS_TAU, MB_ARMS, T2_ARMS, T3_ARMS, taskArm, tauArm, type ClaimGroup,
-} from '../report/findings/arms.ts';
-import { slug, TABLE2_METHODS, TABLE3_METHODS, variantId, type MethodSpec } from './methods.ts';
+} from './findings-arms.ts';
+import { slug, TABLE2_BASELINES, TABLE2_METHODS, TABLE3_METHODS, variantId, type MethodSpec } from './methods.ts';
 import { subsetOf } from './tasks.ts';
 import type { PlanContext, PresetDef, RunOutcome, RunSpec } from './types.ts';
 
@@ -30,7 +30,7 @@ interface Arm {
 
 const table2Arm = (method: string): Arm => ({ arm: method, spec: TABLE2_METHODS.find((m) => m.method === method)! });
 const table3Arm = (arm: string): Arm => ({ arm, spec: TABLE3_METHODS.find((m) => variantId(m) === arm)! });
-const GRADCRAFT = TABLE2_METHODS.find((m) => m.method === 'gradcraft')!;
+const GRADCRAFT = TABLE2_METHODS.find((m) => m.role === 'subject')!;
 
 /** MultiBalance's arms as its preset runs them (src/experiments/multibalance.ts). */
 function mbArm(arm: (typeof MB_ARMS)[number], ctx: PlanContext): Arm {
@@ -103,7 +103,7 @@ interface Selection {
 /** Figure 4's "best baseline": the highest mean validation AUC over seeds among Table 2's other methods (or `baseline`). */
 export function selectBaseline(ctx: PlanContext, done: RunOutcome[]): Selection {
   const fixed = ctx.options.baseline;
-  const pool = TABLE2_METHODS.filter((m) => m.method !== 'single' && m.method !== 'gradcraft');
+  const pool = TABLE2_BASELINES;
   if (typeof fixed === 'string' && fixed !== '') {
     const m = pool.find((x) => x.method === fixed);
     if (!m) throw new ConfigError(`findings: --baseline must be one of ${pool.map((x) => x.method).join(', ')}, got '${fixed}'`);

@@ -1,5 +1,5 @@
 /** Experiments: the papers' tables and figures as presets runnable by name (docs/experiments.md). */
-export { runExperiment, mergeConfig, baseConfig, type ExperimentOptions, type ExperimentResult } from './runner.ts';
+export { runExperiment, mergeConfig, baseConfig, type ExperimentOptions, type ExperimentRun } from './runner.ts';
 export { presets, presetNames, getPreset } from './registry.ts';
 export { SIZES, seedList } from './sizes.ts';
 export { TABLE2_METHODS, TABLE3_METHODS, type MethodSpec } from './methods.ts';
@@ -8,4 +8,6 @@ export { TASK_SUBSETS } from './tasks.ts';
 export { MB_BETAS } from './multibalance.ts';
 export { runOne, runFolderState, type RunJob, type RunFolderState } from './run-one.ts';
 export { ExperimentRefused, RunFolderConflict, type FieldChange } from './errors.ts';
+export { EXPERIMENT_PRESETS, type ExperimentPreset, type ExperimentJson, type ExperimentRow } from './folder-contract.ts';
+export * from './findings-arms.ts';
 export type { ExperimentSize, PlanContext, PresetDef, RunOutcome, RunSpec, RowInfo, Phase } from './types.ts';

@@ -12,11 +12,16 @@ export interface MethodSpec {
   methodOptions?: Record<string, unknown>;
   /** Gradient mode (default: the base config's, param). */
   mode?: 'param' | 'rep';
+  /**
+   * Its part in GradCraft's comparisons: the reference of RI-A / RI-G (Single), the method
+   * under test (GradCraft), or, when absent, a baseline.
+   */
+  role?: 'reference' | 'subject';
 }
 
 /** GradCraft Table 2, in the paper's column order. */
 export const TABLE2_METHODS: MethodSpec[] = [
-  { method: 'single', label: 'Single' },
+  { method: 'single', label: 'Single', role: 'reference' },
   { method: 'ew', label: 'EW' },
   { method: 'uc', label: 'UC' },
   { method: 'dwa', label: 'DWA' },
@@ -27,8 +32,14 @@ export const TABLE2_METHODS: MethodSpec[] = [
   { method: 'cagrad', label: 'CAGrad' },
   { method: 'imtl', label: 'IMTL' },
   { method: 'dbmtl', label: 'DBMTL' },
-  { method: 'gradcraft', label: 'GradCraft' },
+  { method: 'gradcraft', label: 'GradCraft', role: 'subject' },
 ];
+
+/** Table 2's baselines: every method but the reference and the subject (Figure 4's candidates). */
+export const TABLE2_BASELINES: MethodSpec[] = TABLE2_METHODS.filter((m) => m.role === undefined);
+
+/** The method whose rows are the RI reference (Single). */
+export const REFERENCE_METHOD: string = TABLE2_METHODS.find((m) => m.role === 'reference')!.method;
 
 /** GradCraft Table 3: GradCraft and its ablations (Single is the RI reference). */
 export const TABLE3_METHODS: MethodSpec[] = [

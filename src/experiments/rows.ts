@@ -1,5 +1,5 @@
 /** experiment.json rows from finished runs (docs/reports.md). */
-import type { ExperimentRow } from '../report/types.ts';
+import type { ExperimentRow } from './folder-contract.ts';
 import type { RowInfo, RunOutcome } from './types.ts';
 
 /** The folder of a run, relative to the experiment folder. */

@@ -1,8 +1,8 @@
 /**
  * The experiment runner: plan a preset's runs, execute them (sequentially in this process, or
- * over `workers` child processes with src/sweep's local pool), write the experiment folder of
- * docs/reports.md (experiment.json + runs/<id>/ run folders) and render it with the report
- * layer (table.md, table.json, SVG plots, report.html).
+ * over `workers` child processes with src/sweep's local pool) and write the experiment folder of
+ * docs/reports.md (experiment.json + runs/<id>/ run folders). Its tables, plots and report.html
+ * are the report layer's (src/report/experiment-report.ts), which the CLI runs next.
  *
  * Determinism: every run's numbers depend only on its config (seeded model, batches, dropout,
  * balancer streams; data and split have their own seeds), so the same experiment gives the same
@@ -23,9 +23,8 @@ import { scriptArgv } from '../sweep/entry.ts';
 import { runLocalPool } from '../sweep/local-pool.ts';
 import type { JsonObject } from '../sweep/fields.ts';
 import { loadConfigPlugins, loadDataset, loadSplits, resolveConfig, autoProgress, type TrainConfig, type TrainResult } from '../train/index.ts';
-import { experimentTables, renderExperiment, toMarkdown, type RenderResult, type Table } from '../report/index.ts';
-import type { ExperimentJson, ExperimentRow } from '../report/types.ts';
-import { writeFileAtomic } from '../platform/atomic-write.ts';
+import type { ExperimentJson, ExperimentRow } from './folder-contract.ts';
+import { writeJsonAtomic } from '../platform/atomic-write.ts';
 import { describeChanges, ExperimentRefused, RunFolderConflict } from './errors.ts';
 import { applyChoice, gridDir, gridKey, methodGrid, selectOnValidation, type GridChoice, type GridFile } from './grid.ts';
 import { getPreset } from './registry.ts';
@@ -60,20 +59,15 @@ export interface ExperimentOptions {
   /** One line per finished run (default: to stderr; quiet: nothing). */
   log?: (line: string) => void;
   quiet?: boolean;
-  /** Also render every run folder's report.html (default true). */
-  renderRuns?: boolean;
-  /** Time stamp for the reports (tests fix it). */
+  /** Creation time recorded in experiment.json (tests fix it). */
   now?: Date;
 }
 
-export interface ExperimentResult {
+/** A finished experiment: its folder and the index written there. */
+export interface ExperimentRun {
   preset: string;
   dir: string;
   experiment: ExperimentJson;
-  tables: Table[];
-  /** All tables as Markdown (what the CLI prints). */
-  markdown: string;
-  render: RenderResult;
   runs: RunOutcome[];
   failed: { id: string; error: string }[];
   seconds: number;
@@ -119,7 +113,7 @@ function describe(r: TrainResult): string {
   return `AV-A ${fmt(r.test.av_a)}, AV-G ${fmt(r.test.av_g)}, valid ${fmt(r.valid.mean_auc)}, best epoch ${r.best_epoch}/${r.epochs_run}, ${r.timing.seconds.toFixed(1)} s`;
 }
 
-export async function runExperiment(name: string, opts: ExperimentOptions = {}): Promise<ExperimentResult> {
+export async function runExperiment(name: string, opts: ExperimentOptions = {}): Promise<ExperimentRun> {
   const t0 = performance.now();
   const def = getPreset(name);
   const size = opts.size ?? 'full';
@@ -234,11 +228,8 @@ export async function runExperiment(name: string, opts: ExperimentOptions = {}):
   if (had > has) {
     throw new ExperimentRefused(dir, `holds ${had} finished rows and this run gives only ${has} (failed: ${failed.map((f) => f.id).join(', ') || 'none'}), so its index was kept`);
   }
-  writeFileAtomic(join(dir, 'experiment.json'), JSON.stringify(experiment, null, 2) + '\n');
-  const render = renderExperiment(dir, { runs: opts.renderRuns ?? true, now: opts.now });
-  const tables = experimentTables(experiment);
-  const markdown = tables.map(toMarkdown).join('\n\n');
-  return { preset: def.name, dir, experiment, tables, markdown, render, runs: done, failed, seconds: (performance.now() - t0) / 1000 };
+  writeJsonAtomic(join(dir, 'experiment.json'), experiment);
+  return { preset: def.name, dir, experiment, runs: done, failed, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** The experiment.json already in `dir`, if any (an unreadable one counts as none: the runs decide). */

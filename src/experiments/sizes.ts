@@ -14,7 +14,7 @@
  * These sizes used ple-lite for a while: ple-paper's old init (every weight N(0, 0.01), every
  * bias 0, now `modelOptions.init = 'normal'`) left some towers at a constant prediction (EV at
  * AUC 0.5000). `--set model=ple-lite` runs the lighter model (no FM, no dropout, Glorot init;
- * a step about 1.5x faster).
+ * a cheaper step).
  */
 import type { TrainConfig } from '../train/index.ts';
 import type { ExperimentSize } from './types.ts';

@@ -10,8 +10,8 @@
  * `--baseline`) skips the selection and trains only that baseline.
  */
 import { ConfigError } from '../train/config.ts';
-import type { ExperimentRow } from '../report/types.ts';
-import { methodRuns, TABLE2_METHODS, type MethodSpec } from './methods.ts';
+import type { ExperimentRow } from './folder-contract.ts';
+import { methodRuns, REFERENCE_METHOD, TABLE2_BASELINES, TABLE2_METHODS, type MethodSpec } from './methods.ts';
 import { outcomeRow } from './rows.ts';
 import type { PlanContext, PresetDef, RunOutcome } from './types.ts';
 
@@ -32,18 +32,16 @@ export function subsetOf(ctx: PlanContext, T: number): string[] {
   return found as string[];
 }
 
-const GRADCRAFT: MethodSpec = TABLE2_METHODS.find((m) => m.method === 'gradcraft')!;
+const GRADCRAFT: MethodSpec = TABLE2_METHODS.find((m) => m.role === 'subject')!;
 
 function candidates(ctx: PlanContext): MethodSpec[] {
   const b = ctx.options.baseline;
   if (typeof b === 'string' && b !== '') {
-    const m = TABLE2_METHODS.find((x) => x.method === b);
-    if (!m || m.method === 'single' || m.method === 'gradcraft') {
-      throw new ConfigError(`tasks preset: --baseline must be one of ${TABLE2_METHODS.filter((x) => x.method !== 'single' && x.method !== 'gradcraft').map((x) => x.method).join(', ')}, got '${b}'`);
-    }
+    const m = TABLE2_BASELINES.find((x) => x.method === b);
+    if (!m) throw new ConfigError(`tasks preset: --baseline must be one of ${TABLE2_BASELINES.map((x) => x.method).join(', ')}, got '${b}'`);
     return [m];
   }
-  return TABLE2_METHODS.filter((m) => m.method !== 'single' && m.method !== 'gradcraft');
+  return TABLE2_BASELINES;
 }
 
 interface Selection {
@@ -74,7 +72,7 @@ export const tasks: PresetDef = {
   runTime: { quick: 'about 4 min on 2 cores (--workers 2)', full: 'about 1 h on 2 cores (--workers 2), estimated' },
   phases: [
     (ctx) => [
-      ...methodRuns(TABLE2_METHODS[0]!, ctx.seeds),
+      ...methodRuns(TABLE2_METHODS.find((m) => m.method === REFERENCE_METHOD)!, ctx.seeds),
       ...methodRuns(GRADCRAFT, ctx.seeds, { prefix: 'T6-', row: { param: { T: ctx.tasks.length }, tasks: ctx.tasks } }),
       ...candidates(ctx).flatMap((m) => methodRuns(m, ctx.seeds, { prefix: 'T6-', rows: false })),
     ],

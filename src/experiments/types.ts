@@ -1,10 +1,10 @@
 /**
  * What an experiment preset is: a list of training runs (one TrainConfig each) and the rows of
  * experiment.json they back (docs/reports.md). The runner (runner.ts) executes the runs, in this
- * process or in child processes, writes the experiment folder and calls the report layer.
+ * process or in child processes, and writes the experiment folder.
  */
 import type { TrainConfig, TrainResult } from '../train/index.ts';
-import type { ExperimentRow, Preset } from '../report/types.ts';
+import type { ExperimentPreset, ExperimentRow } from './folder-contract.ts';
 
 /** quick: the README-sized run (minutes); full: the paper-like size (hours); toy: tests (seconds). */
 export type ExperimentSize = 'toy' | 'quick' | 'full';
@@ -55,7 +55,7 @@ export interface PlanContext {
 export type Phase = (ctx: PlanContext, done: RunOutcome[]) => RunSpec[];
 
 export interface PresetDef {
-  name: Preset;
+  name: ExperimentPreset;
   /** One line: what it reproduces. */
   title: string;
   /** A paragraph for --help and docs: rows, columns, plots. */

@@ -5,7 +5,7 @@
  * with EW as the reference). The x axis of the plot is the measured conflict, not the knob.
  */
 import { lineChart, type LineSeries } from './svg/lineChart.ts';
-import { meanStd, relativeImprovement } from './metrics.ts';
+import { meanStd, splitRelativeImprovement } from './metrics.ts';
 import { groupRows, isMethod, paramValue, referenceMeans } from './tables.ts';
 import { markBest, numberCell, textCell, type Cell, type Column, type Table } from './table.ts';
 import type { ExperimentJson, ExperimentRow } from './types.ts';
@@ -43,7 +43,7 @@ function gainOverEw(exp: ExperimentJson, s: Setting, label: string): ReturnType<
   const ref = referenceMeans(s.ew, exp.tasks, 'auc');
   const runs = exp.rows.filter((r) => (r.label ?? r.method) === label && paramValue(r, KNOB) === s.rho);
   return meanStd(runs.map((r) => {
-    const v = relativeImprovement(r.test, ref, exp.tasks, 'auc');
+    const v = splitRelativeImprovement(r.test, ref, exp.tasks, 'auc');
     return v === null ? null : v * 100;
   }));
 }

@@ -5,7 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PRESETS, type DiagnosticsRecord, type EpochRecord, type ExperimentJson, type FinalJson } from './types.ts';
+import { EXPERIMENT_PRESETS } from '../experiments/folder-contract.ts';
+import type { DiagnosticsRecord, EpochRecord, ExperimentJson, FinalJson } from './types.ts';
 
 export class ReportError extends Error {
   constructor(message: string) {
@@ -59,7 +60,7 @@ export function readExperiment(dir: string): ExperimentJson {
   const file = join(dir, 'experiment.json');
   const exp = readJson<Partial<ExperimentJson>>(file);
   if (!exp || typeof exp !== 'object') throw new ReportError(`${file} must hold a JSON object`);
-  if (!PRESETS.includes(exp.preset as never)) throw new ReportError(`${file}: "preset" must be one of ${PRESETS.join(', ')} (got ${JSON.stringify(exp.preset)})`);
+  if (!EXPERIMENT_PRESETS.includes(exp.preset as never)) throw new ReportError(`${file}: "preset" must be one of ${EXPERIMENT_PRESETS.join(', ')} (got ${JSON.stringify(exp.preset)})`);
   if (!Array.isArray(exp.tasks) || exp.tasks.some((t) => typeof t !== 'string')) throw new ReportError(`${file}: "tasks" must be an array of task names`);
   if (!Array.isArray(exp.rows)) throw new ReportError(`${file}: "rows" must be an array`);
   exp.rows.forEach((r, i) => {

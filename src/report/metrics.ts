@@ -12,7 +12,7 @@
  * positive number is a gain. Throughput drop: (QPS(EW) - QPS(method)) / QPS(EW) in percent.
  */
 import type { SplitMetrics, TaskMetrics } from './types.ts';
-import { averageOverTasks, relativeImprovement as paperRelativeImprovement } from '../metrics/paper.ts';
+import { averageOverTasks, relativeImprovement } from '../metrics/paper.ts';
 
 export type MetricName = 'auc' | 'gauc' | 'ne';
 
@@ -38,13 +38,13 @@ export function average(split: SplitMetrics | undefined, tasks: string[], m: Met
  * reference gives one value per task (Single's, averaged over its seeds). Null if any task
  * is missing on either side or the reference is 0.
  */
-export function relativeImprovement(
+export function splitRelativeImprovement(
   split: SplitMetrics | undefined,
   reference: Record<string, number | null>,
   tasks: string[],
   m: MetricName,
 ): number | null {
-  return paperRelativeImprovement(
+  return relativeImprovement(
     tasks.map((t) => metricOf(split, t, m)),
     tasks.map((t) => reference[t] ?? null),
   );

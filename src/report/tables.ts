@@ -5,7 +5,8 @@
  * that share method, label, parameters and task set are one table row: their seeds are
  * summarised as mean ± std.
  */
-import { average, meanStd, metricOf, neGain, relativeImprovement, throughputDrop, type MetricName } from './metrics.ts';
+import { REFERENCE_METHOD } from '../experiments/methods.ts';
+import { average, meanStd, metricOf, neGain, splitRelativeImprovement, throughputDrop, type MetricName } from './metrics.ts';
 import { markBest, numberCell, textCell, type Cell, type Column, type Table } from './table.ts';
 import type { ExperimentJson, ExperimentRow } from './types.ts';
 import { evaluateFindings } from './findings/evaluate.ts';
@@ -104,8 +105,8 @@ export function groupStats(g: RowGroup, refA: Record<string, number | null>, ref
     gauc,
     avA: meanStd(g.runs.map((r) => average(r.test, g.tasks, 'auc'))),
     avG: meanStd(g.runs.map((r) => average(r.test, g.tasks, 'gauc'))),
-    riA: meanStd(g.runs.map((r) => pct(relativeImprovement(r.test, refA, g.tasks, 'auc')))),
-    riG: meanStd(g.runs.map((r) => pct(relativeImprovement(r.test, refG, g.tasks, 'gauc')))),
+    riA: meanStd(g.runs.map((r) => pct(splitRelativeImprovement(r.test, refA, g.tasks, 'auc')))),
+    riG: meanStd(g.runs.map((r) => pct(splitRelativeImprovement(r.test, refG, g.tasks, 'gauc')))),
   };
 }
 
@@ -123,7 +124,7 @@ export interface Table2Options {
 
 /** GradCraft Table 2: one row per method; AUC and GAUC column groups with AV and RI. */
 export function table2(exp: ExperimentJson, opts: Table2Options = {}): Table {
-  const refId = opts.reference ?? 'single';
+  const refId = opts.reference ?? REFERENCE_METHOD;
   const tasks = exp.tasks;
   const single = exp.rows.filter((r) => isMethod(r, refId));
   const refA = referenceMeans(single, tasks, 'auc');
@@ -162,7 +163,7 @@ function groupLabel(g: RowGroup, exp: ExperimentJson): string {
 
 /** GradCraft Table 3 (ablations): AV-A, RI-A, AV-G, RI-G per variant; Single only as the reference. */
 export function table3(exp: ExperimentJson, opts: Table2Options = {}): Table {
-  const refId = opts.reference ?? 'single';
+  const refId = opts.reference ?? REFERENCE_METHOD;
   const tasks = exp.tasks;
   const single = exp.rows.filter((r) => isMethod(r, refId));
   const refA = referenceMeans(single, tasks, 'auc');
@@ -202,7 +203,7 @@ export function paramValue(row: { param?: Record<string, unknown> | null }, name
  * parameter value, sorted by the value; AV-A, RI-A, AV-G, RI-G.
  */
 export function sweepTable(exp: ExperimentJson, param: string, opts: Table2Options = {}): Table {
-  const refId = opts.reference ?? 'single';
+  const refId = opts.reference ?? REFERENCE_METHOD;
   const tasks = exp.tasks;
   const single = exp.rows.filter((r) => isMethod(r, refId));
   const refA = referenceMeans(single, tasks, 'auc');
@@ -248,7 +249,7 @@ export function taskCount(row: ExperimentRow, exp: ExperimentJson): number {
  * RI of a row uses its own task subset, against Single's per-task means.
  */
 export function tasksTable(exp: ExperimentJson, opts: Table2Options = {}): Table {
-  const refId = opts.reference ?? 'single';
+  const refId = opts.reference ?? REFERENCE_METHOD;
   const everyTask = allTasks(exp);
   const single = exp.rows.filter((r) => isMethod(r, refId));
   const refA = referenceMeans(single, everyTask, 'auc');

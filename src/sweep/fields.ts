@@ -2,13 +2,13 @@
  * Dotted field paths into plain JSON configs: `methodOptions.tau` names `config.methodOptions.tau`.
  * A sweep varies any config field this way, so the sweep never needs to know the trainer's schema.
  */
+import { isPlainObject as isRecord } from '../train/json-checks.ts';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
-export function isPlainObject(v: unknown): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+/** train's isPlainObject, narrowing to a JSON object. */
+export const isPlainObject = isRecord as (v: unknown) => v is JsonObject;
 
 /** Splits and checks a dotted path; throws naming `where` when a segment is empty. */
 export function splitPath(path: string, where: string): string[] {

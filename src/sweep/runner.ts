@@ -11,7 +11,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { scriptArgv } from './entry.ts';
 import { isPlainObject, type JsonObject } from './fields.ts';
 
 /** The package root, from this file's location (not the caller's cwd). */
@@ -19,16 +18,6 @@ export const PACKAGE_ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.ur
 
 /** A runner's exit code for a trial whose config can never work (validation error, unknown method, bad option). */
 export const CONFIG_ERROR_EXIT = 2;
-
-/** `mtlkit train` as a child process (entry.ts: built or under tsx), then `--config <file> --json`. */
-export function defaultRunner(): string[] {
-  return [...scriptArgv('../cli/main.ts', import.meta.url), 'train'];
-}
-
-/** The default trial command with the run folder inside the trial's folder (`{trialDir}/run`). */
-export function trainerRunner(): string[] {
-  return [...defaultRunner(), '--out', '{trialDir}/run'];
-}
 
 /**
  * The full argv for one trial: `{config}` (and `{trialDir}`) placeholders are substituted, else

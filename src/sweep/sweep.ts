@@ -18,9 +18,8 @@ import { runLocalPool, type ExecutorEvents } from './local-pool.ts';
 import { Progress, type ProgressOptions } from './progress.ts';
 import { runQueueSweep } from './queue.ts';
 import { ResultsFile, type TrialRecord } from './results.ts';
-import { trainerRunner } from './runner.ts';
 import { selectBest, type BestTrial } from './select.ts';
-import { expandTrials, type SweepSpec } from './spec.ts';
+import { expandTrials, SpecError, type SweepSpec } from './spec.ts';
 
 export interface SweepOptions {
   outDir: string;
@@ -31,6 +30,8 @@ export interface SweepOptions {
   timeoutSec?: number;
   /** Overrides spec.runner (local pool only; queue workers use their own). */
   runner?: string[];
+  /** The trial command when neither `runner` nor spec.runner gives one (the CLI's: `mtlkit train`). */
+  defaultRunner?: string[];
   /** redis://host:port: enqueue on BullMQ instead of running locally. */
   queue?: string;
   queueName?: string;
@@ -121,7 +122,7 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions): Promise<Swe
       await runLocalPool(
         toRun,
         {
-          runner: opts.runner ?? spec.runner ?? trainerRunner(),
+          runner: localRunner(spec, opts),
           workers: opts.workers ?? spec.workers ?? availableParallelism(),
           retries, timeoutSec, workDir: opts.outDir, signal: opts.signal,
         },
@@ -157,4 +158,10 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions): Promise<Swe
   if (bestFile) summary.bestFile = bestFile;
   if (best) summary.best = best;
   return summary;
+}
+
+function localRunner(spec: SweepSpec, opts: SweepOptions): string[] {
+  const runner = opts.runner ?? spec.runner ?? opts.defaultRunner;
+  if (!runner) throw new SpecError(`sweep ${spec.name}: no trial command: give the spec a "runner", or SweepOptions.runner / defaultRunner`);
+  return runner;
 }

@@ -14,4 +14,5 @@ export { activeBackendRecord, type BackendRecord } from './backend-record.ts';
 export { CheckpointError, type CheckpointFault } from '../nn/io.ts';
 export { autoProgress, barProgress, lineProgress, silentProgress, type Progress, type EpochLine } from './progress.ts';
 export { createRunDir, diagnosticsRecord } from './run-folder.ts';
+export type { DiagnosticsRecord, EpochRecord, FinalJson, SplitMetrics, TimingFields } from './run-folder-contract.ts';
 export { loadPlugins, loadConfigPlugins, pluginPath, pluginsRelativeTo, PluginError } from './plugins.ts';

@@ -1,5 +1,5 @@
 /**
- * Writing a run folder (the contract of docs/reports.md, types in src/report/types.ts):
+ * Writing a run folder (the contract of docs/reports.md, types in run-folder-contract.ts):
  *
  *   config.json        the resolved TrainConfig (re-run with `mtlkit train --config`) and
  *                      `backend`, the kernels it trains on; written once the data has loaded

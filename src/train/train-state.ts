@@ -7,6 +7,7 @@
 import type { BatcherState } from '../data/batcher.ts';
 import type { BalancerState } from '../mtl/balancer.ts';
 import { CheckpointError } from '../nn/io.ts';
+import { isFiniteNumber, isPlainObject } from './json-checks.ts';
 
 export interface EarlyStopState {
   /** Best monitored score (mean validation AUC); null before the first epoch. */
@@ -33,9 +34,7 @@ export interface TrainState {
   lastLosses: number[] | null;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /** `meta.train` of state.ckpt, checked field by field. */
 export function checkTrainState(meta: Record<string, unknown>, file: string): TrainState {
@@ -43,26 +42,26 @@ export function checkTrainState(meta: Record<string, unknown>, file: string): Tr
     throw new CheckpointError(file, 'header', 'header', `meta.train${field ? '.' + field : ''} ${what}`, 'the file was not written by this mtlkit\'s trainer: use an earlier checkpoint');
   };
   const t = meta.train;
-  if (!isObj(t)) return bad('', 'is missing: the file holds no training state (a best.ckpt or a bare parameter file?)');
+  if (!isPlainObject(t)) return bad('', 'is missing: the file holds no training state (a best.ckpt or a bare parameter file?)');
   if (t.version !== 1) bad('version', `must be 1, got ${JSON.stringify(t.version)}`);
   if (!isCount(t.epoch)) bad('epoch', 'must be a non-negative integer');
   if (!isCount(t.step)) bad('step', 'must be a non-negative integer');
-  if (!isObj(t.batcher)) bad('batcher', 'must be an object');
-  if (!isObj(t.balancer)) bad('balancer', 'must be an object');
-  if (!isObj(t.dropout)) bad('dropout', 'must be an object');
+  if (!isPlainObject(t.batcher)) bad('batcher', 'must be an object');
+  if (!isPlainObject(t.balancer)) bad('balancer', 'must be an object');
+  if (!isPlainObject(t.dropout)) bad('dropout', 'must be an object');
   for (const [k, v] of Object.entries(t.dropout as object)) {
     // An rng's cached spare normal is NaN when empty, which JSON writes as null.
-    if (!Array.isArray(v) || v.length !== 5 || !v.every((x) => x === null || isNum(x))) bad(`dropout.${k}`, 'must be an rng state (5 numbers)');
+    if (!Array.isArray(v) || v.length !== 5 || !v.every((x) => x === null || isFiniteNumber(x))) bad(`dropout.${k}`, 'must be an rng state (5 numbers)');
   }
   const e = t.early;
-  if (!isObj(e)) return bad('early', 'must be an object');
-  if (!(e.bestScore === null || isNum(e.bestScore))) bad('early.bestScore', 'must be a number or null');
+  if (!isPlainObject(e)) return bad('early', 'must be an object');
+  if (!(e.bestScore === null || isFiniteNumber(e.bestScore))) bad('early.bestScore', 'must be a number or null');
   if (!isCount(e.bestEpoch) || e.bestEpoch > (t.epoch as number)) bad('early.bestEpoch', `must be an epoch from 0 to ${String(t.epoch)}`);
   if (!isCount(e.badEpochs)) bad('early.badEpochs', 'must be a non-negative integer');
   if (typeof e.stopped !== 'boolean') bad('early.stopped', 'must be true or false');
   const tm = t.timing;
-  if (!isObj(tm)) return bad('timing', 'must be an object');
-  for (const k of ['trainSeconds', 'evalSeconds', 'samples', 'plainSeconds', 'plainSamples']) if (!isNum(tm[k])) bad(`timing.${k}`, 'must be a number');
-  if (!(t.lastLosses === null || (Array.isArray(t.lastLosses) && t.lastLosses.every(isNum)))) bad('lastLosses', 'must be a list of numbers or null');
+  if (!isPlainObject(tm)) return bad('timing', 'must be an object');
+  for (const k of ['trainSeconds', 'evalSeconds', 'samples', 'plainSeconds', 'plainSamples']) if (!isFiniteNumber(tm[k])) bad(`timing.${k}`, 'must be a number');
+  if (!(t.lastLosses === null || (Array.isArray(t.lastLosses) && t.lastLosses.every(isFiniteNumber)))) bad('lastLosses', 'must be a list of numbers or null');
   return t as unknown as TrainState;
 }

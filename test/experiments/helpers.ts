@@ -1,16 +1,27 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runExperiment, type ExperimentOptions, type ExperimentResult } from '../../src/experiments/index.ts';
-import type { Table } from '../../src/report/index.ts';
+import { runExperiment, type ExperimentOptions } from '../../src/experiments/index.ts';
+import { reportExperiment, type ExperimentResult, type Table } from '../../src/report/index.ts';
 
 export function tmp(prefix = 'mtlkit-exp-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+export type RunAndReportOptions = ExperimentOptions & {
+  /** Also render every run folder's report.html (default true). */
+  renderRuns?: boolean;
+};
+
+/** What `mtlkit experiment` does: run the preset, then render its folder (the CLI composes the two layers). */
+export async function runAndReport(preset: string, opts: RunAndReportOptions = {}): Promise<ExperimentResult> {
+  const { renderRuns, ...experiment } = opts;
+  return reportExperiment(await runExperiment(preset, experiment), { runs: renderRuns ?? true, now: opts.now });
+}
+
 /** A preset at the toy size (ple-paper, 1,200 rows, one epoch), quiet, wasm when it loads. */
-export function toy(preset: string, over: ExperimentOptions = {}): Promise<ExperimentResult> {
-  return runExperiment(preset, { size: 'toy', out: join(tmp(), preset), quiet: true, renderRuns: false, backend: 'wasm', now: new Date(0), ...over });
+export function toy(preset: string, over: RunAndReportOptions = {}): Promise<ExperimentResult> {
+  return runAndReport(preset, { size: 'toy', out: join(tmp(), preset), quiet: true, renderRuns: false, backend: 'wasm', now: new Date(0), ...over });
 }
 
 export function table(res: ExperimentResult, id: string): Table {

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EPSILON_VALUES, MB_BETAS, TAU_VALUES, TABLE2_METHODS, TABLE3_METHODS } from '../../src/experiments/index.ts';
-import type { ExperimentResult } from '../../src/experiments/index.ts';
+import type { ExperimentResult } from '../../src/report/index.ts';
 import { train } from '../../src/train/index.ts';
 import { SIZES } from '../../src/experiments/sizes.ts';
 import { columns, labels, numericRows, table, tmp, toy } from './helpers.ts';

@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ExperimentRefused, runExperiment } from '../../src/experiments/index.ts';
-import { toy } from './helpers.ts';
+import { ExperimentRefused } from '../../src/experiments/index.ts';
+import { runAndReport, toy } from './helpers.ts';
 
 /** Every file under `dir` with its bytes, by relative path. */
 function snapshot(dir: string): Map<string, string> {
@@ -39,7 +39,7 @@ describe('a refused experiment re-run', () => {
     expect(snapshot(first.dir)).toEqual(before);
 
     // The library throws the typed error naming each conflicting run folder.
-    const err = await runExperiment('table2', { size: 'toy', out: first.dir, quiet: true, renderRuns: false, backend: 'wasm', base: { lr: 0.05 } }).catch((e: unknown) => e);
+    const err = await runAndReport('table2', { size: 'toy', out: first.dir, quiet: true, renderRuns: false, backend: 'wasm', base: { lr: 0.05 } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ExperimentRefused);
     expect((err as ExperimentRefused).conflicts.map((c) => c.runId)).toContain('gradcraft-s5277');
     expect(snapshot(first.dir)).toEqual(before);
@@ -48,7 +48,7 @@ describe('a refused experiment re-run', () => {
   it('another preset into the same --out is refused before anything runs', async () => {
     const first = await toy('table3');
     const before = snapshot(first.dir);
-    await expect(runExperiment('tau', { size: 'toy', out: first.dir, quiet: true, backend: 'wasm' })).rejects.toThrow(/holds the experiment 'table3', not 'tau'/);
+    await expect(runAndReport('tau', { size: 'toy', out: first.dir, quiet: true, backend: 'wasm' })).rejects.toThrow(/holds the experiment 'table3', not 'tau'/);
     expect(snapshot(first.dir)).toEqual(before);
   });
 
@@ -59,7 +59,7 @@ describe('a refused experiment re-run', () => {
     const keep = readFileSync(join(runDir, 'config.json'));
     for (const f of readdirSync(runDir)) if (f !== 'config.json') spawnSync('rm', ['-rf', join(runDir, f)]);
     writeFileSync(join(runDir, 'config.json'), keep);
-    const again = await runExperiment('table3', { size: 'toy', out: first.dir, quiet: true, renderRuns: false, backend: 'wasm', now: new Date(0) });
+    const again = await runAndReport('table3', { size: 'toy', out: first.dir, quiet: true, renderRuns: false, backend: 'wasm', now: new Date(0) });
     expect(again.failed).toEqual([]);
     expect(again.runs.filter((r) => !r.reused).map((r) => r.spec.id)).toEqual(['gradcraft-s5277']);
     expect(again.markdown).toBe(first.markdown);

@@ -3,9 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/train/config.ts';
-import { baseConfig, getPreset, mergeConfig, runExperiment, SIZES } from '../../src/experiments/index.ts';
+import { baseConfig, getPreset, mergeConfig, SIZES } from '../../src/experiments/index.ts';
 import { applyChoice, methodGrid, selectOnValidation } from '../../src/experiments/grid.ts';
-import { tmp, toy } from './helpers.ts';
+import { runAndReport, tmp, toy } from './helpers.ts';
 
 const metrics = (rows: { label?: string; test: unknown }[]): unknown => rows.map((r) => [r.label, r.test]);
 
@@ -17,7 +17,7 @@ describe('experiment runner', () => {
     expect(b.markdown).toBe(a.markdown);
     // The worker processes' job files are gone; the run folders hold the results.
     expect(existsSync(join(b.dir, '.jobs'))).toBe(false);
-    const again = await runExperiment('table3', { size: 'toy', out: a.dir, quiet: true, renderRuns: false, backend: 'wasm' });
+    const again = await runAndReport('table3', { size: 'toy', out: a.dir, quiet: true, renderRuns: false, backend: 'wasm' });
     expect(again.runs.every((r) => r.reused)).toBe(true);
     expect(metrics(again.experiment.rows)).toEqual(metrics(a.experiment.rows));
   });
@@ -31,7 +31,7 @@ describe('experiment runner', () => {
   });
 
   it('rejects a --baseline that is not a Table 2 baseline', async () => {
-    await expect(runExperiment('tasks', { size: 'toy', out: join(tmp(), 'x'), quiet: true, options: { baseline: 'gradcraft' } })).rejects.toThrow(/--baseline must be one of ew, uc/);
+    await expect(runAndReport('tasks', { size: 'toy', out: join(tmp(), 'x'), quiet: true, options: { baseline: 'gradcraft' } })).rejects.toThrow(/--baseline must be one of ew, uc/);
   });
 
   it('grid search helper: trials as processes over src/sweep, the best on validation, applied by dotted path', async () => {

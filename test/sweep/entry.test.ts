@@ -2,7 +2,6 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BUILT, scriptArgv } from '../../src/sweep/entry.ts';
-import { defaultRunner } from '../../src/sweep/runner.ts';
 
 describe('scriptArgv', () => {
   it('runs a sibling .ts script through the tsx loader that mtlkit itself resolves', () => {
@@ -13,11 +12,5 @@ describe('scriptArgv', () => {
     expect(argv[2]).toMatch(/^(tsx|file:.*\/node_modules\/tsx\/.*)$/);
     expect(argv[3]).toMatch(/\/src\/experiments\/worker\.ts$/);
     expect(existsSync(argv[3]!)).toBe(true);
-  });
-
-  it('gives the trainer as the default trial runner', () => {
-    const argv = defaultRunner();
-    expect(argv.at(-2)).toMatch(/\/src\/cli\/main\.ts$/);
-    expect(argv.at(-1)).toBe('train');
   });
 });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '../../train/config.ts';
 import { pluginPath, PluginError, pluginsRelativeTo } from '../../train/plugins.ts';
 import { ExperimentRefused, getPreset, presetNames, presets, runExperiment, type ExperimentOptions, type ExperimentSize } from '../../experiments/index.ts';
-import { toJson } from '../../report/index.ts';
+import { reportExperiment, toJson } from '../../report/index.ts';
 import { CliError } from '../errors.ts';
 import { UnknownBackendError } from '../../tensor/backends/registry.ts';
 import { collect, keyValue, readJson, readJsonObject, setDotted } from '../flags.ts';
@@ -126,7 +126,7 @@ export function registerExperiment(program: Command): void {
       let res;
       try {
         getPreset(preset);
-        res = await runExperiment(preset, experimentOptions(flags));
+        res = reportExperiment(await runExperiment(preset, experimentOptions(flags)));
       } catch (e) {
         if (e instanceof ConfigError || e instanceof PluginError || e instanceof ExperimentRefused || e instanceof UnknownBackendError) throw new CliError(`experiment: ${e.message}`, 2);
         throw e;

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { CliError } from '../errors.ts';
 import { printJson } from '../output.ts';
+import { trainerRunner } from '../train-runner.ts';
 import { DEFAULT_QUEUE_NAME, expandTrials, loadSpec, QueueError, runSweep, SpecError, type SweepSummary } from '../../sweep/index.ts';
 export function intOption(flag: string, min: number): (value: string) => number {
   return (value: string) => {
@@ -121,6 +122,7 @@ export function registerSweep(program: Command): void {
           retries: opts.retries,
           timeoutSec: opts.timeout,
           runner: opts.runner ? parseRunner(opts.runner) : undefined,
+          defaultRunner: trainerRunner(),
           queue: opts.queue,
           queueName: opts.queueName,
           retryFailed: opts.retryFailed,

@@ -8,7 +8,8 @@ import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { CliError } from '../errors.ts';
 import { printJson } from '../output.ts';
-import { DEFAULT_QUEUE_NAME, QueueError, runWorker, trainerRunner, type WorkerEvent } from '../../sweep/index.ts';
+import { DEFAULT_QUEUE_NAME, QueueError, runWorker, type WorkerEvent } from '../../sweep/index.ts';
+import { trainerRunner } from '../train-runner.ts';
 import { abortOnSignals, intOption, parseRunner, secondsOption } from './sweep.ts';
 
 interface WorkerCliOptions {

@@ -8,11 +8,11 @@
  * RI and NE gain use the same seed's Single / EW as the reference (not the mean over seeds as
  * the Table 2 layout does), which keeps the pairing: RI of Single is then exactly 0.
  */
-import { average, metricOf, neGain, relativeImprovement, throughputDrop, type MetricName } from '../metrics.ts';
+import { average, metricOf, neGain, splitRelativeImprovement, throughputDrop, type MetricName } from '../metrics.ts';
 import type { ExperimentJson, ExperimentRow } from '../types.ts';
 import {
-  DEFAULT_EPSILON, DEFAULT_TAU, epsilonArm, FINDINGS_EPSILON, FINDINGS_T, FINDINGS_TAU, MB_ARMS, T2_ARMS, T3_ARMS, taskArm, tauArm, type ClaimGroup,
-} from './arms.ts';
+  DEFAULT_EPSILON, DEFAULT_TAU, epsilonArm, FINDINGS_EPSILON, FINDINGS_T, FINDINGS_TAU, MB_ARMS, REFERENCE_ARM, T2_ARMS, T3_ARMS, taskArm, tauArm, type ClaimGroup,
+} from '../../experiments/findings-arms.ts';
 import { GRADCRAFT_FIGURES, GRADCRAFT_TABLE2_WECHAT, GRADCRAFT_TABLE3_WECHAT, MULTIBALANCE_TABLE2_QPS_DROP, MULTIBALANCE_TABLE3_NE } from './paper.ts';
 import type { Rule } from './verdict.ts';
 import { olsSlope } from '../../metrics/stats.ts';
@@ -93,7 +93,7 @@ export function avRi(row: ExperimentRow, single: ExperimentRow | undefined, task
   if (which === 'av_a' || which === 'av_g') return average(row.test, tasks, m);
   if (!single) return null;
   const ref: Record<string, number | null> = Object.fromEntries(tasks.map((t) => [t, metricOf(single.test, t, m)]));
-  const ri = relativeImprovement(row.test, ref, tasks, m);
+  const ri = splitRelativeImprovement(row.test, ref, tasks, m);
   return ri === null ? null : ri * 100;
 }
 
@@ -109,7 +109,7 @@ function unitOf(which: Av): Unit {
 
 /** GradCraft's metric minus another arm's, paired by seed (the Table 2 and Table 3 claims). */
 function gcMinus(ix: ArmIndex, other: string, which: Av): { perSeed: Map<number, number>; compared: string } {
-  const arms = ['gradcraft', other, 'single'];
+  const arms = ['gradcraft', other, REFERENCE_ARM];
   const needSingle = which.startsWith('ri');
   const use = needSingle ? arms : arms.slice(0, 2);
   const side = (k: 0 | 1): Map<number, number> =>
@@ -233,12 +233,12 @@ function sweepClaims(ix: ArmIndex, group: 'tau' | 'epsilon'): ClaimDef[] {
 /** The Figure 4 claims: per seed, the OLS slope over T = 2, 4, 6 of GradCraft's RI (or its gap to the best baseline). */
 function tasksClaims(ix: ArmIndex): ClaimDef[] {
   const baselineRow = [...ix.rows(taskArm(FINDINGS_T[0], 'baseline')).values()][0];
-  if (!baselineRow || !ix.has('gradcraft') || !ix.has('single')) return [];
+  if (!baselineRow || !ix.has('gradcraft') || !ix.has(REFERENCE_ARM)) return [];
   const baseline = T2_ARMS.find((a) => a === baselineRow.method) ?? baselineRow.method;
   const Ts = [...FINDINGS_T, ix.exp.tasks.length];
   const gcArm = (T: number): string => (T === ix.exp.tasks.length ? 'gradcraft' : taskArm(T, 'gradcraft'));
   const blArm = (T: number): string => (T === ix.exp.tasks.length ? baseline : taskArm(T, 'baseline'));
-  const arms = [...Ts.map(gcArm), ...Ts.map(blArm), 'single'];
+  const arms = [...Ts.map(gcArm), ...Ts.map(blArm), REFERENCE_ARM];
   if (!arms.every((a) => ix.has(a))) return [];
   const out: ClaimDef[] = [];
   for (const which of ['ri_a', 'ri_g'] as Av[]) {

@@ -8,7 +8,7 @@
  */
 import { pairedBootstrap, tInterval, type Interval } from '../../metrics/stats.ts';
 import type { ExperimentJson } from '../types.ts';
-import type { ClaimGroup } from './arms.ts';
+import type { ClaimGroup } from '../../experiments/findings-arms.ts';
 import { findingsClaims, type ClaimDef, type Unit } from './claims.ts';
 import { ruleText, verdictOf, type Rule, type Verdict } from './verdict.ts';
 

@@ -3,12 +3,12 @@
  * shapes table2, table3, the tau / epsilon sweeps, the tasks study and the MultiBalance tables
  * read, so the findings report shows those tables (and their plots) from the same runs.
  */
-import type { ExperimentJson, ExperimentRow, Preset } from '../types.ts';
-import { DEFAULT_EPSILON, DEFAULT_TAU, FINDINGS_T, MB_ARMS, T2_ARMS, T3_ARMS } from './arms.ts';
+import type { ExperimentJson, ExperimentPreset, ExperimentRow } from '../types.ts';
+import { DEFAULT_EPSILON, DEFAULT_TAU, FINDINGS_T, MB_ARMS, REFERENCE_ARM, T2_ARMS, T3_ARMS } from '../../experiments/findings-arms.ts';
 
 const armOf = (r: ExperimentRow): string | null => (typeof r.param?.arm === 'string' ? r.param.arm : null);
 
-function view(exp: ExperimentJson, preset: Preset, pick: (r: ExperimentRow, arm: string) => ExperimentRow[] | null): ExperimentJson {
+function view(exp: ExperimentJson, preset: ExperimentPreset, pick: (r: ExperimentRow, arm: string) => ExperimentRow[] | null): ExperimentJson {
   const rows: ExperimentRow[] = [];
   for (const r of exp.rows) {
     const arm = armOf(r);
@@ -20,7 +20,7 @@ function view(exp: ExperimentJson, preset: Preset, pick: (r: ExperimentRow, arm:
 }
 
 const T2 = new Set<string>(T2_ARMS);
-const T3 = new Set<string>(['single', 'gradcraft', ...T3_ARMS]);
+const T3 = new Set<string>([REFERENCE_ARM, 'gradcraft', ...T3_ARMS]);
 const MB = new Set<string>(MB_ARMS);
 
 export function findingsViews(exp: ExperimentJson): ExperimentJson[] {
@@ -28,7 +28,7 @@ export function findingsViews(exp: ExperimentJson): ExperimentJson[] {
   const withParam = (r: ExperimentRow, p: Record<string, unknown>): ExperimentRow => ({ ...r, param: p });
   const baselineMethod = exp.rows.find((r) => armOf(r) === `T${FINDINGS_T[0]}-baseline`)?.method;
   const sweep = (name: 'tau' | 'epsilon', def: number) => (r: ExperimentRow, arm: string): ExperimentRow[] | null => {
-    if (arm === 'single') return [plain(r)];
+    if (arm === REFERENCE_ARM) return [plain(r)];
     if (arm === 'gradcraft') return [withParam(r, { [name]: def })];
     const v = r.param?.[name];
     return typeof v === 'number' && arm.startsWith(`gradcraft-${name}`) ? [withParam(r, { [name]: v })] : null;
@@ -39,7 +39,7 @@ export function findingsViews(exp: ExperimentJson): ExperimentJson[] {
     view(exp, 'tau', sweep('tau', DEFAULT_TAU)),
     view(exp, 'epsilon', sweep('epsilon', DEFAULT_EPSILON)),
     view(exp, 'tasks', (r, arm) => {
-      if (arm === 'single') return [plain(r)];
+      if (arm === REFERENCE_ARM) return [plain(r)];
       if (arm === 'gradcraft' || arm === baselineMethod) return baselineMethod ? [withParam(r, { T: exp.tasks.length })] : null;
       return /^T\d+-/.test(arm) ? [withParam(r, { T: (r.tasks ?? exp.tasks).length })] : null;
     }),
@@ -52,5 +52,5 @@ export function findingsViews(exp: ExperimentJson): ExperimentJson[] {
     }),
   ];
   // A view needs more than its reference rows to say anything.
-  return views.filter((v) => v.rows.some((r) => !['single', 'ew'].includes(armOf(r) ?? '')));
+  return views.filter((v) => v.rows.some((r) => ![REFERENCE_ARM, 'ew'].includes(armOf(r) ?? '')));
 }
