@@ -176,11 +176,23 @@ export interface Balancer {
   setState(state: BalancerState): void;
 }
 
-/** Invalid input to a balancer (shape, NaN / Inf, missing losses). */
+/** What was wrong with a balancer's input. */
+export const BALANCER_INPUT_FAULTS = ['non-finite', 'domain', 'invalid'] as const satisfies readonly string[];
+/** 'non-finite': a NaN / Inf in G or the losses; 'domain': a finite value the method cannot
+ *  take (a loss <= 0 for a log); 'invalid': anything else (shapes, a missing context, state). */
+export type BalancerInputFault = (typeof BALANCER_INPUT_FAULTS)[number];
+
+/** Invalid input to a balancer (shape, NaN / Inf, missing losses), with the task it concerns. */
 export class BalancerInputError extends Error {
-  constructor(message: string) {
+  readonly fault: BalancerInputFault;
+  /** The task whose row or loss is at fault, or null when the input as a whole is. */
+  readonly task: number | null;
+
+  constructor(message: string, detail: { fault?: BalancerInputFault; task?: number | null } = {}) {
     super(message);
     this.name = 'BalancerInputError';
+    this.fault = detail.fault ?? 'invalid';
+    this.task = detail.task ?? null;
   }
 }
 

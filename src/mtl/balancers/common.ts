@@ -86,6 +86,7 @@ export function throwNonFinite(id: string, G: Grad, T: number, d: number): never
       if (!Number.isFinite(v)) {
         throw new BalancerInputError(
           `${id}: G[task ${t}, coord ${k}] = ${v}; gradients must be finite (skip this step, or lower the learning rate / check the loss)`,
+          { fault: 'non-finite', task: t },
         );
       }
     }
@@ -101,8 +102,8 @@ export function requireLosses(id: string, ctx: BalanceContext, T: number, positi
   const out = new Float64Array(T);
   for (let t = 0; t < T; t++) {
     const v = Number(L[t]);
-    if (!Number.isFinite(v)) throw new BalancerInputError(`${id}: loss of task ${t} is ${v}; losses must be finite`);
-    if (positive && !(v > 0)) throw new BalancerInputError(`${id}: loss of task ${t} is ${v}; this method needs losses > 0`);
+    if (!Number.isFinite(v)) throw new BalancerInputError(`${id}: loss of task ${t} is ${v}; losses must be finite`, { fault: 'non-finite', task: t });
+    if (positive && !(v > 0)) throw new BalancerInputError(`${id}: loss of task ${t} is ${v}; this method needs losses > 0`, { fault: 'domain', task: t });
     out[t] = v;
   }
   return out;

@@ -67,11 +67,11 @@ export class DBMTL extends BaseBalancer {
   }
 
   protected run(G: Grad, T: number, d: number, ctx: BalanceContext, out: Grad): void {
-    for (let i = 0; i < T * d; i++) if (!Number.isFinite(G[i])) throw new BalancerInputError(`dbmtl: G[task ${Math.floor(i / d)}, coord ${i % d}] = ${G[i]}; gradients must be finite`);
+    for (let i = 0; i < T * d; i++) if (!Number.isFinite(G[i])) throw new BalancerInputError(`dbmtl: G[task ${Math.floor(i / d)}, coord ${i % d}] = ${G[i]}; gradients must be finite`, { fault: 'non-finite', task: Math.floor(i / d) });
     const L = this.needsLosses ? requireLosses('dbmtl', ctx, T) : null;
     if (L) {
       for (let t = 0; t < T; t++) {
-        if (L[t] < 0) throw new BalancerInputError(`dbmtl: loss of task ${t} is ${L[t]}; log-loss balancing needs losses >= 0 (a loss below 0 has no log and would flip the task's gradient), or use the option logLoss: false`);
+        if (L[t] < 0) throw new BalancerInputError(`dbmtl: loss of task ${t} is ${L[t]}; log-loss balancing needs losses >= 0 (a loss below 0 has no log and would flip the task's gradient), or use the option logLoss: false`, { fault: 'domain', task: t });
         if (L[t] < LOSS_FLOOR) this.note(ctx, `dbmtl: loss of task ${t} is ${L[t]}, below ${LOSS_FLOOR}: its log-gradient g / (L + ${LOSS_FLOOR}) scales g by up to 1 / ${LOSS_FLOOR}`);
       }
     }
