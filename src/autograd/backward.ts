@@ -3,8 +3,18 @@ import { getBackend } from '../tensor/backends/registry.ts';
 import { reduceInto } from '../tensor/reduce.ts';
 import { formatShape, shapesEqual } from '../tensor/shape.ts';
 import { Tensor } from '../tensor/tensor.ts';
+import { gradWindow, type GradResolver, type RowDestination } from './destination.ts';
+import { NonFiniteGradientError } from './errors.ts';
 import type { GradNode, GradSink } from './node.ts';
 import { gradBuffers } from './pool.ts';
+
+export interface BackwardOptions {
+  /**
+   * Where leaf gradients land in this call (default: each leaf's own `grad`). The balanced step
+   * sends task t's shared-parameter gradients straight into row t of its T x d matrix this way.
+   */
+  into?: GradResolver;
+}
 
 /**
  * Reverse-mode sweep from `root`: visits only the nodes reachable from root, in reverse
@@ -12,7 +22,7 @@ import { gradBuffers } from './pool.ts';
  * The graph is kept, so several roots of one forward pass can each call backward in turn,
  * each adding only its own gradients. Without `upstream` the root must have one element.
  */
-export function backward(root: Tensor, upstream?: Tensor): void {
+export function backward(root: Tensor, upstream?: Tensor, opts: BackwardOptions = {}): void {
   if (!root.requiresGrad) {
     throw new Error(
       `backward: the root ${root} does not require grad; give some input requiresGrad: true ` +
@@ -30,10 +40,10 @@ export function backward(root: Tensor, upstream?: Tensor): void {
     seed = new Tensor(gradBuffers.take(root.dtype, 1), root.shape);
     seed.data[0] = 1;
   } else {
-    checkUpstream(root, upstream, '');
+    checkUpstream(root, upstream, 0, '');
     seed = upstream;
   }
-  sweep([root], [seed.data]);
+  sweep([root], [seed.data], opts.into ?? null);
 }
 
 /**
@@ -43,11 +53,11 @@ export function backward(root: Tensor, upstream?: Tensor): void {
  * combined gradient into the representation's segments this way (the bottom runs once).
  * Roots that do not require grad are skipped (no gradient can flow from them).
  */
-export function backwardMany(roots: readonly Tensor[], upstreams: readonly Tensor[]): void {
+export function backwardMany(roots: readonly Tensor[], upstreams: readonly Tensor[], opts: BackwardOptions = {}): void {
   if (roots.length !== upstreams.length) throw new Error(`backwardMany: ${roots.length} roots but ${upstreams.length} upstream gradients; pass one per root`);
   const rs: Tensor[] = [], seeds: Storage[] = [];
   roots.forEach((r, i) => {
-    checkUpstream(r, upstreams[i]!, ` ${i}`);
+    checkUpstream(r, upstreams[i]!, i, ` ${i}`);
     if (!r.requiresGrad) return;
     if (rs.includes(r)) throw new Error(`backwardMany: root ${i} appears twice; add its upstream gradients first`);
     rs.push(r);
@@ -56,22 +66,22 @@ export function backwardMany(roots: readonly Tensor[], upstreams: readonly Tenso
   if (rs.length === 0) {
     throw new Error('backwardMany: no root requires grad; make sure the forward pass did not run inside noGrad');
   }
-  sweep(rs, seeds);
+  sweep(rs, seeds, opts.into ?? null);
 }
 
-function checkUpstream(root: Tensor, upstream: Tensor, which: string): void {
+function checkUpstream(root: Tensor, upstream: Tensor, index: number, which: string): void {
   if (!shapesEqual(upstream.shape, root.shape)) {
     throw new Error(`backward: upstream gradient${which} shape ${formatShape(upstream.shape)} does not match root${which} shape ${formatShape(root.shape)}`);
   }
-  assertFinite(upstream.data, `the upstream gradient${which} passed to backward`, 'pass a finite upstream gradient');
+  assertFinite(upstream.data, `the upstream gradient${which} passed to backward`, 'pass a finite upstream gradient', null, index);
 }
 
-function sweep(roots: readonly Tensor[], seeds: readonly Storage[]): void {
+function sweep(roots: readonly Tensor[], seeds: readonly Storage[], into: GradResolver | null): void {
   const pending = new Map<Tensor, Storage>();
   const inner: Tensor[] = [];
   roots.forEach((r, i) => {
     if (r.isLeaf) {
-      accumulate(leafGrad(r), seeds[i]!);
+      accumulate(leafGradIn(into, r), seeds[i]!);
       gradBuffers.give(seeds[i]!);
     } else {
       pending.set(r, seeds[i]!);
@@ -83,7 +93,7 @@ function sweep(roots: readonly Tensor[], seeds: readonly Storage[]): void {
     return;
   }
   const order = topoOrder(inner);
-  const sink = new Sink(pending);
+  const sink = new Sink(pending, into);
   for (let n = order.length - 1; n >= 0; n--) {
     const t = order[n];
     const g = pending.get(t);
@@ -137,6 +147,11 @@ function leafGrad(t: Tensor): Storage {
   return t.grad.data;
 }
 
+/** A leaf's gradient storage in this call: the resolver's answer, else its own `grad`. */
+function leafGradIn(into: GradResolver | null, t: Tensor): Storage {
+  return (into !== null ? into.dense(t) : null) ?? leafGrad(t);
+}
+
 function accumulate(dst: Storage, src: Storage): void {
   for (let i = 0; i < dst.length; i++) dst[i] += src[i];
 }
@@ -146,7 +161,7 @@ class Sink implements GradSink {
   private node: GradNode | null = null;
   private touched: [number, Storage][] = [];
 
-  constructor(private readonly pending: Map<Tensor, Storage>) {}
+  constructor(private readonly pending: Map<Tensor, Storage>, private readonly into: GradResolver | null) {}
 
   begin(node: GradNode): void {
     this.node = node;
@@ -165,15 +180,7 @@ class Sink implements GradSink {
   buffer(i: number): Storage {
     const x = this.input(i);
     if (!x.requiresGrad) throw new Error(`backward of '${this.node!.op}': input ${i} does not require grad; check grads.needs(${i}) first`);
-    let buf: Storage | undefined;
-    if (x.isLeaf) buf = leafGrad(x);
-    else {
-      buf = this.pending.get(x);
-      if (buf === undefined) {
-        buf = gradBuffers.take(x.dtype, x.size);
-        this.pending.set(x, buf);
-      }
-    }
+    const buf = x.isLeaf ? leafGradIn(this.into, x) : this.pendingBuffer(x);
     if (!this.touched.some(([j]) => j === i)) this.touched.push([i, buf]);
     return buf;
   }
@@ -184,18 +191,65 @@ class Sink implements GradSink {
     reduceInto(g.data, g.shape, this.buffer(i), x.shape);
   }
 
-  addRows(i: number, idx: Int32Array, src: Storage, rows: number, width: number): void {
-    if (!this.needs(i)) return;
-    const x = this.input(i);
-    assertFinite(src.subarray(0, rows * width), this.what(i), FIX);
-    let buf: Storage;
-    if (x.isLeaf) buf = leafGrad(x);
-    else {
-      const p = this.pending.get(x);
-      buf = p ?? gradBuffers.take(x.dtype, x.size);
-      if (p === undefined) this.pending.set(x, buf);
+  addRows(i: number, idx: Int32Array, src: Storage, rows: number, width: number, tables = 1): void {
+    let any = false;
+    for (let f = 0; f < tables; f++) if (this.needs(i + f)) any = true;
+    if (!any) return;
+    assertFinite(src.subarray(0, rows * width), this.what(i), FIX, this.node!.op, i);
+    const dests = this.rowDests(i, tables);
+    const one = dests[0]!;
+    let same = one.buf !== null;
+    for (let f = 1; f < tables && same; f++) same = dests[f]!.buf === one.buf;
+    if (same && tables === 1 && one.base === 0 && one.slots === null) {
+      getBackend().scatterAddRows(one.buf!, idx, src, rows, width);
+      return;
     }
-    getBackend().scatterAddRows(buf, idx, src, rows, width);
+    if (same) {
+      const at = rowOffsets(dests, idx, rows, width, tables, this.node!.op, i);
+      getBackend().scatterAddAt(one.buf!, at, src, rows, width);
+      return;
+    }
+    // Tables in different buffers (or some without a gradient): row by row.
+    for (let r = 0, f = 0; r < rows; r++) {
+      const d = dests[f]!;
+      if (d.buf !== null) {
+        const o = d.base + slotOf(d, idx[r]!, this.node!.op, i + f) * width;
+        for (let j = 0; j < width; j++) d.buf[o + j] += src[r * width + j]!;
+      }
+      if (++f === tables) f = 0;
+    }
+  }
+
+  /** Where each of inputs i .. i + tables - 1 takes its rows (buf null: it needs no gradient). */
+  private rowDests(i: number, tables: number): RowTarget[] {
+    for (let f = 0; f < tables; f++) {
+      const d = (rowTargets[f] ??= { buf: null, base: 0, slots: null });
+      const x = this.input(i + f);
+      if (!x.requiresGrad) {
+        d.buf = null;
+        continue;
+      }
+      const r: RowDestination | null | undefined = x.isLeaf ? (this.into !== null ? this.into.rows(x) : null) ?? gradWindow(x) : null;
+      if (r) {
+        d.buf = r.buf;
+        d.base = r.base;
+        d.slots = r.slots;
+      } else {
+        d.buf = x.isLeaf ? leafGrad(x) : this.pendingBuffer(x);
+        d.base = 0;
+        d.slots = null;
+      }
+    }
+    return rowTargets;
+  }
+
+  private pendingBuffer(x: Tensor): Storage {
+    let buf = this.pending.get(x);
+    if (buf === undefined) {
+      buf = gradBuffers.take(x.dtype, x.size);
+      this.pending.set(x, buf);
+    }
+    return buf;
   }
 
   private input(i: number): Tensor {
@@ -209,20 +263,50 @@ class Sink implements GradSink {
   }
 
   private check(i: number, buf: Storage): void {
-    assertFinite(buf, this.what(i), FIX);
+    assertFinite(buf, this.what(i), FIX, this.node!.op, i);
   }
+}
+
+/** One table's resolved row destination inside a sink call (reused: no allocation per call). */
+interface RowTarget {
+  buf: Storage | null;
+  base: number;
+  slots: Int32Array | null;
+}
+const rowTargets: RowTarget[] = [];
+let offsets = new Int32Array(0);
+
+/** Element offsets of each src row in the one shared destination buffer. */
+function rowOffsets(dests: readonly RowTarget[], idx: Int32Array, rows: number, width: number, tables: number, op: string, i: number): Int32Array {
+  if (offsets.length < rows) offsets = new Int32Array(rows);
+  const at = offsets;
+  for (let r = 0, f = 0; r < rows; r++) {
+    const d = dests[f]!;
+    at[r] = d.base + (d.slots === null ? idx[r]! : slotOf(d, idx[r]!, op, i + f)) * width;
+    if (++f === tables) f = 0;
+  }
+  return at;
+}
+
+function slotOf(d: RowTarget, row: number, op: string, input: number): number {
+  if (d.slots === null) return row;
+  const s = d.slots[row]! - 1;
+  if (s < 0) {
+    throw new Error(`backward of '${op}': row ${row} of input ${input} receives a gradient but has no slot in the destination (rows must be touched in forward)`);
+  }
+  return s;
 }
 
 const FIX =
   'check the inputs of that op for values outside its domain (log or sqrt of values <= 0, division by 0, ' +
   'exp overflow), or lower the learning rate if values grew over training';
 
-function assertFinite(x: Storage, what: string, fix: string): void {
+function assertFinite(x: Storage, what: string, fix: string, op: string | null, input: number): void {
   if (allFinite(x)) return;
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
     if (v - v !== 0) {
-      throw new Error(`backward: ${what} is not finite (${v} at element ${i}); ${fix}`);
+      throw new NonFiniteGradientError(`backward: ${what} is not finite (${v} at element ${i}); ${fix}`, op, input, i, v);
     }
   }
 }

@@ -1,4 +1,6 @@
-export { backward, backwardMany } from './backward.ts';
+export { backward, backwardMany, type BackwardOptions } from './backward.ts';
+export { setGradWindow, type GradResolver, type RowDestination } from './destination.ts';
+export { NonFiniteGradientError } from './errors.ts';
 export { isGradEnabled, noGrad } from './mode.ts';
 export { customOp, record, type BackwardFn, type CustomOpSpec, type GradNode, type GradSink } from './node.ts';
 export { detach } from './detach.ts';

@@ -4,8 +4,10 @@ import { isGradEnabled, noGrad } from './mode.ts';
 
 /**
  * Where an op's backward puts gradients for its inputs. Everything accumulates (`+=`): into a
- * leaf's `grad` (possibly a caller's view into a flat buffer) or into a per-pass buffer of a
- * non-leaf. Inputs are numbered as in the op's `inputs` list.
+ * leaf's `grad` (possibly a caller's view into a flat buffer), or wherever the call's
+ * `GradResolver` sends that leaf, or into a per-pass buffer of a non-leaf. Inputs are numbered
+ * as in the op's `inputs` list. Ops write through the sink only, never to a leaf's storage
+ * directly, so the destination stays the caller's choice.
  */
 export interface GradSink {
   /** Whether input i wants a gradient (skip the work when it does not). */
@@ -14,8 +16,12 @@ export interface GradSink {
   add(i: number, g: Tensor): void;
   /** The storage to accumulate into directly (input i's shape, row-major), e.g. for matmul. */
   buffer(i: number): Storage;
-  /** Scatter-add rows: grad_i[idx[r], :] += src[r, :]. Touches only those rows. */
-  addRows(i: number, idx: Int32Array, src: Storage, rows: number, width: number): void;
+  /**
+   * Scatter-add rows: grad_i[idx[r], :] += src[r, :]. Touches only those rows. With `tables` > 1
+   * the rows take inputs i .. i + tables - 1 in turn (row r goes to input i + r % tables): a
+   * lookup of several fields per example, each field its own table (Embedding).
+   */
+  addRows(i: number, idx: Int32Array, src: Storage, rows: number, width: number, tables?: number): void;
 }
 
 /**

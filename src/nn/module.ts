@@ -1,6 +1,6 @@
 import type { DType, Storage } from '../tensor/backend.ts';
 import { getBackend } from '../tensor/backends/registry.ts';
-import { Tensor } from '../tensor/tensor.ts';
+import type { Tensor } from '../tensor/tensor.ts';
 import type { InitSpec } from './init.ts';
 import type { Group, Parameter, ParameterOptions } from './parameter.ts';
 import type { ParameterStore } from './store.ts';
@@ -56,23 +56,14 @@ export interface LayerOptions {
   init?: InitSpec;
 }
 
-const leaves = new WeakMap<Parameter, Tensor>();
-
 /**
  * The autograd leaf of a parameter: a tensor over its value view whose `grad` is its gradient
- * view in the store (backward accumulates straight into the flat buffer). Follows the store's
- * shared-group redirect. Needs an allocated store.
+ * view in the store (backward accumulates straight into the flat buffer unless a call's
+ * resolver sends it elsewhere). Needs an allocated store.
  */
 export function paramTensor(p: Parameter): Tensor {
-  let t = leaves.get(p);
-  if (t) return t;
   if (p.offset < 0) throw new Error(`paramTensor('${p.name}'): allocate the ParameterStore before the first forward`);
-  const leaf = Tensor.fromStorage(p.value, p.shape, { requiresGrad: true });
-  leaf.grad = Tensor.fromStorage(p.grad, p.shape);
-  p.onGradRetarget = (g) => (leaf.grad = Tensor.fromStorage(g, p.shape));
-  leaves.set(p, leaf);
-  t = leaf;
-  return t;
+  return p.leaf;
 }
 
 /**

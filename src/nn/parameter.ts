@@ -1,4 +1,5 @@
 import type { Storage } from '../tensor/backend.ts';
+import type { Tensor } from '../tensor/tensor.ts';
 import type { InitSpec } from './init.ts';
 
 /** Which declared group a parameter belongs to: every task's (`'shared'`) or task t's (t). */
@@ -34,13 +35,11 @@ export class Parameter {
   offset = -1;
   /** Value view (length `size`). */
   value!: Storage;
-  /**
-   * Gradient view: the store's flat gradient buffer at `offset`, or, while the shared group is
-   * redirected (`ParameterStore.redirectShared`), the matching slice of the caller's buffer.
-   */
+  /** Gradient view: the store's flat gradient buffer at `offset` (one backward call may send
+   *  the gradient elsewhere through a `GradResolver`; this view never moves). */
   grad!: Storage;
-  /** Called when `grad` is re-pointed, so a tensor wrapping the view can follow. */
-  onGradRetarget: ((grad: Storage) => void) | null = null;
+  /** The autograd leaf over `value` whose `grad` is `grad` (made by allocate). */
+  leaf!: Tensor;
   /** Index among the store's sparse parameters (-1 for dense ones). */
   sparseIndex = -1;
 

@@ -1,9 +1,12 @@
 import type { DType, Storage } from '../tensor/backend.ts';
 import { Rng } from '../tensor/rng.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import { setGradWindow, type GradResolver } from '../autograd/destination.ts';
 import { allocStorage } from './alloc.ts';
 import { initialise, type InitSpec } from './init.ts';
 import { Parameter, groupName, type Group, type ParameterOptions } from './parameter.ts';
 import { RowSet } from './rowset.ts';
+import { compactRowResolver } from './compact-row.ts';
 
 /** A contiguous slice [offset, offset + length) of the flat buffers. */
 export interface Range {
@@ -72,11 +75,6 @@ export class ParameterStore {
   private sharedDense = 0;
   private sharedSparse: Parameter[] = [];
   private readonly view: SharedView = { length: 0, denseLength: 0, segments: [] };
-  /** While redirected: the compact target of the shared group's gradients. */
-  private redirect: Storage | null = null;
-  private redirectBase: Int32Array = new Int32Array(0);
-  /** sparseIndex -> index among the shared tables (-1 for task tables). */
-  private sharedSegIndex: Int32Array = new Int32Array(0);
 
   constructor(opts: StoreOptions) {
     if (!Number.isInteger(opts.tasks) || opts.tasks < 1) {
@@ -149,6 +147,10 @@ export class ParameterStore {
     for (const p of ordered) {
       p.value = this.values.subarray(p.offset, p.offset + p.size);
       p.grad = this.grads.subarray(p.offset, p.offset + p.size);
+      p.leaf = Tensor.fromStorage(p.value, p.shape, { requiresGrad: true });
+      p.leaf.grad = Tensor.fromStorage(p.grad, p.shape);
+      // Row scatters into several tables then run as one kernel call over the flat buffer.
+      if (p.sparse) setGradWindow(p.leaf, this.grads, p.offset);
       if (p.sparse) {
         p.sparseIndex = this.sparseParams.length;
         this.sparseParams.push(p);
@@ -165,9 +167,6 @@ export class ParameterStore {
     this.params.push(...ordered);
     this.view.denseLength = this.sharedDense;
     this.view.segments = this.sharedSparse.map((param) => ({ param, rows: new Int32Array(0), offset: 0, width: param.width }));
-    this.redirectBase = new Int32Array(this.sharedSparse.length);
-    this.sharedSegIndex = new Int32Array(this.sparseParams.length).fill(-1);
-    this.sharedSparse.forEach((p, i) => (this.sharedSegIndex[p.sparseIndex] = i));
     this.allocated = true;
     return this;
   }
@@ -214,6 +213,12 @@ export class ParameterStore {
     this.rowSets[p.sparseIndex]!.add(r);
   }
 
+  /** Row r of table p's gradient in the flat buffer, a view (touch the row before writing it). */
+  rowGrad(p: Parameter, r: number): Storage {
+    const o = p.offset + r * p.width;
+    return this.grads.subarray(o, o + p.width);
+  }
+
   /** The rows of table p touched this step, in insertion order (a view). */
   touched(p: Parameter): Int32Array {
     if (!p.sparse) throw new Error(`ParameterStore.touched: '${p.name}' is not a sparse table`);
@@ -225,27 +230,6 @@ export class ParameterStore {
     let n = 0;
     for (const s of this.rowSets) n += s.count;
     return n;
-  }
-
-  /**
-   * Where row r of table p's gradient lives right now: returns the element offset into
-   * `rowGradBuffer(p)`. The row must have been touched (the Embedding layer touches its rows in
-   * forward). Backward scatter-adds go through these two calls so that they follow a redirect.
-   */
-  rowGradOffset(p: Parameter, r: number): number {
-    if (this.redirect !== null && p.group === 'shared') {
-      const pos = this.rowSets[p.sparseIndex]!.position(r);
-      if (pos < 0) {
-        throw new Error(`ParameterStore: row ${r} of '${p.name}' receives a gradient while the shared group is redirected but was not touched in forward`);
-      }
-      return this.redirectBase[this.sharedSegIndex[p.sparseIndex]!]! + pos * p.width;
-    }
-    this.rowSets[p.sparseIndex]!.add(r);
-    return p.offset + r * p.width;
-  }
-
-  rowGradBuffer(p: Parameter): Storage {
-    return this.redirect !== null && p.group === 'shared' ? this.redirect : this.grads;
   }
 
   /**
@@ -298,42 +282,28 @@ export class ParameterStore {
   }
 
   /**
-   * Points the shared group's gradients at `target` (length >= sharedView().length, compact
-   * layout) until `redirectShared(null)`: backward then accumulates task t's shared gradient
-   * straight into row t of a caller's T x d matrix, with no copy. The touched rows must be
-   * final (forward done) before redirecting. Task groups keep writing to the flat buffer.
+   * Where one backward call sends the shared group's gradients: into `row` (the compact layout
+   * of `sharedView()`, length >= its length), with no copy. Dense shared parameters land in its
+   * first `denseLength` entries, each shared table's touched rows in their slots; every other
+   * parameter's gradient stays in the flat buffer. Forward must have run: the rows it touched
+   * fix the layout. `backward(loss, undefined, { into: store.sharedInto(row) })`.
    */
-  redirectShared(target: Storage | null): void {
-    this.need();
-    if (target === null) {
-      if (this.redirect === null) return;
-      this.redirect = null;
-      for (const p of this.params) {
-        if (p.group !== 'shared' || p.sparse) continue;
-        p.grad = this.grads.subarray(p.offset, p.offset + p.size);
-        p.onGradRetarget?.(p.grad);
-      }
-      return;
-    }
+  sharedInto(row: Storage): GradResolver {
     const v = this.sharedView();
-    if (target.length < v.length) {
-      throw new Error(`ParameterStore.redirectShared: target has ${target.length} entries, the compact shared view needs ${v.length}`);
+    if (row.length < v.length) {
+      throw new Error(`ParameterStore.sharedInto: row has ${row.length} entries, the compact shared view needs ${v.length}`);
     }
-    if ((target instanceof Float64Array) !== (this.grads instanceof Float64Array)) {
-      throw new Error(`ParameterStore.redirectShared: target dtype differs from the store's ${this.dtype}`);
+    if ((row instanceof Float64Array) !== (this.grads instanceof Float64Array)) {
+      throw new Error(`ParameterStore.sharedInto: row dtype differs from the store's ${this.dtype}`);
     }
-    this.redirect = target;
-    v.segments.forEach((s, i) => (this.redirectBase[i] = s.offset));
     const base = this.range('shared').offset;
-    for (const p of this.params) {
-      if (p.group !== 'shared' || p.sparse) continue;
-      p.grad = target.subarray(p.offset - base, p.offset - base + p.size);
-      p.onGradRetarget?.(p.grad);
-    }
+    const dense = this.params.filter((p) => p.group === 'shared' && !p.sparse);
+    return compactRowResolver(row, dense, base, v.segments.map((s) => ({ param: s.param, offset: s.offset, slots: this.rowSets[s.param.sparseIndex]!.slot })));
   }
 
+  /** Always false: nothing redirects the store any more (`sharedInto` is per call). */
   get redirected(): boolean {
-    return this.redirect !== null;
+    return false;
   }
 
   // ---- whole-store operations, O(dense + touched rows) ---------------------------------------

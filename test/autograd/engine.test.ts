@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  add, backward, backwardMany, customOp, detach, gradcheck, isGradEnabled, log, matmul, mul, noGrad, relu, sum, tanh,
+  add, backward, backwardMany, customOp, detach, gradcheck, isGradEnabled, log, matmul, mul, noGrad, relu, setGradWindow, sum, tanh,
+  NonFiniteGradientError, type GradResolver,
 } from '../../src/autograd/index.ts';
 import { Tensor, fromArray, randn, Rng, tensor, zerosLike } from '../../src/tensor/index.ts';
 
@@ -143,6 +144,69 @@ describe('errors', () => {
     expect(() => backward(sum(log(x)))).toThrow(/gradient of op 'log' with respect to its input 0 \(shape \[2\]\) is not finite \(Infinity at element 0\)/);
     const y = f64([1]);
     expect(() => backward(y, f64([NaN], [1], false))).toThrow(/upstream gradient passed to backward is not finite/);
+  });
+
+  it('a non-finite gradient is a NonFiniteGradientError naming op, input, index and value', () => {
+    const caught = (fn: () => void): NonFiniteGradientError => {
+      try {
+        fn();
+      } catch (e) {
+        expect(e).toBeInstanceOf(NonFiniteGradientError);
+        return e as NonFiniteGradientError;
+      }
+      throw new Error('no error');
+    };
+    const e = caught(() => backward(sum(log(f64([3, 0])))));
+    expect([e.op, e.input, e.index, e.value]).toEqual(['log', 0, 1, Infinity]);
+    const u = caught(() => backwardMany([f64([1]), f64([2])], [f64([1], [1], false), f64([NaN], [1], false)]));
+    expect([u.op, u.input, u.index]).toEqual([null, 1, 0]);
+    expect(u.value).toBeNaN();
+  });
+});
+
+describe('gradient destinations per call (GradResolver)', () => {
+  it('one call sends a leaf gradient where the resolver says; the next call without one uses grad', () => {
+    const w = f64([1, 2]);
+    const elsewhere = new Float64Array(2);
+    const into: GradResolver = { dense: (leaf) => (leaf === w ? elsewhere : null), rows: () => null };
+    backward(sum(mul(w, w)), undefined, { into });
+    expect(Array.from(elsewhere)).toEqual([2, 4]);
+    expect(w.grad).toBeNull();
+    backward(sum(mul(w, w)));
+    expect(Array.from(w.grad!.data)).toEqual([2, 4]);
+    expect(Array.from(elsewhere)).toEqual([2, 4]);
+  });
+
+  it('addRows over interleaved tables: one buffer by default (windows), compact slots by resolver', () => {
+    // Two tables of 4 rows x 2 in one flat buffer; rows alternate between them (a 2-field lookup).
+    const flat = new Float64Array(16);
+    const mk = (base: number) => {
+      const t = Tensor.fromStorage(new Float64Array(8), [4, 2], { requiresGrad: true });
+      t.grad = Tensor.fromStorage(flat.subarray(base, base + 8), [4, 2]);
+      setGradWindow(t, flat, base);
+      return t;
+    };
+    const a = mk(0), b = mk(8);
+    const idx = Int32Array.of(1, 3, 2, 3); // a row 1, b row 3, a row 2, b row 3
+    const src = Float64Array.of(1, 1, 2, 2, 3, 3, 4, 4);
+    const lookup = () => customOp({
+      name: 'lookup', inputs: [a, b] as const, forward: (_a, _b) => f64([0], [1], false),
+      backward: (_g, grads) => grads.addRows(0, idx, src, 4, 2, 2),
+    });
+    backward(lookup());
+    expect(Array.from(flat)).toEqual([0, 0, 1, 1, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 6, 6]);
+    // Compact: b's row 3 in slot 0 after a's two slots (rows 2 then 1).
+    const row = new Float64Array(6);
+    const aSlots = Int32Array.of(0, 2, 1, 0), bSlots = Int32Array.of(0, 0, 0, 1);
+    const into: GradResolver = {
+      dense: () => null,
+      rows: (leaf) => (leaf === a ? { buf: row, base: 0, slots: aSlots } : leaf === b ? { buf: row, base: 4, slots: bSlots } : null),
+    };
+    backward(lookup(), undefined, { into });
+    expect(Array.from(row)).toEqual([3, 3, 1, 1, 6, 6]);
+    expect(flat[2]).toBe(1); // the flat buffer did not move
+    const noSlot = { dense: () => null, rows: (leaf: Tensor) => (leaf === a ? { buf: row, base: 0, slots: new Int32Array(4) } : null) };
+    expect(() => backward(lookup(), undefined, { into: noSlot })).toThrow(/row 1 of input 0 receives a gradient but has no slot/);
   });
 });
 

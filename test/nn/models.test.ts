@@ -134,7 +134,7 @@ describe('models', () => {
     for (let i = 0; i < expected.length; i++) expect(s.grads[i]).toBeCloseTo(expected[i]!, 12);
   });
 
-  it('param mode with redirect: task t shared gradient lands in row t of a T x d matrix, equal to the dense one', () => {
+  it('param mode, sharedInto: task t shared gradient lands in row t of a T x d matrix, equal to the dense one', () => {
     const m = tinyPLE();
     const s = m.store;
     const batch = batchOf(5, 9);
@@ -153,10 +153,8 @@ describe('models', () => {
     const v = s.sharedView();
     const G = new Float64Array(2 * v.length);
     for (let t = 0; t < 2; t++) {
-      s.redirectShared(G.subarray(t * v.length, (t + 1) * v.length));
-      backward(losses[t]!);
+      backward(losses[t]!, undefined, { into: s.sharedInto(G.subarray(t * v.length, (t + 1) * v.length)) });
     }
-    s.redirectShared(null);
     expect(s.sharedGrad().every((x) => x === 0)).toBe(true);
     for (let t = 0; t < 2; t++) {
       for (let i = 0; i < v.length; i++) expect(G[t * v.length + i]).toBeCloseTo(rows[t]![i]!, 14);

@@ -25,8 +25,9 @@ function randomStep(s: ParameterStore, rng: Rng): void {
     const p = s.get(name);
     for (let k = 0; k < 6; k++) {
       const r = rng.int(0, rows < 100 ? rows : 20); // a small id range so rows recur across steps
-      const off = s.rowGradOffset(p, r), buf = s.rowGradBuffer(p);
-      for (let j = 0; j < 4; j++) buf[off + j] += rng.normal();
+      s.touchRow(p, r);
+      const row = s.rowGrad(p, r);
+      for (let j = 0; j < 4; j++) row[j] += rng.normal();
     }
   }
 }

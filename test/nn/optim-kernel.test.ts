@@ -21,8 +21,10 @@ function randomGrads(s: ParameterStore, rng: Rng): void {
   for (let i = 0; i < g.length; i++) g[i] = rng.normal();
   const p = s.get('e');
   for (let k = 0; k < 150; k++) {
-    const off = s.rowGradOffset(p, rng.int(0, 300)), buf = s.rowGradBuffer(p);
-    for (let j = 0; j < 16; j++) buf[off + j] += rng.normal();
+    const r = rng.int(0, 300);
+    s.touchRow(p, r);
+    const row = s.rowGrad(p, r);
+    for (let j = 0; j < 16; j++) row[j] += rng.normal();
   }
 }
 

@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import { ParameterStore } from '../../src/nn/store.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { addL2Grad, l2Penalty } from '../../src/nn/regularize.ts';
+import { backward, customOp } from '../../src/autograd/index.ts';
+import { tensor } from '../../src/tensor/index.ts';
 
 function toyStore(tasks = 3, dtype: 'float32' | 'float64' = 'float32'): ParameterStore {
   const s = new ParameterStore({ tasks, dtype });
@@ -73,8 +75,9 @@ describe('touched rows', () => {
         for (const [first, r0] of touches) {
           const p = first ? emb : emb2;
           const r = r0 % p.rows;
-          const off = s.rowGradOffset(p, r), buf = s.rowGradBuffer(p);
-          for (let j = 0; j < p.width; j++) buf[off + j] += rng.normal();
+          s.touchRow(p, r);
+          const row = s.rowGrad(p, r);
+          for (let j = 0; j < p.width; j++) row[j] += rng.normal();
         }
         const v = s.sharedView();
         const out = new Float32Array(v.length);
@@ -117,28 +120,37 @@ describe('touched rows', () => {
     );
   });
 
-  it('redirects the shared group into a caller row with no copy (dense and rows)', () => {
+  it('sends the shared group into a caller row with no copy (dense and rows), for one backward call', () => {
     const s = toyStore(2);
-    const emb = s.get('emb');
+    const emb = s.get('emb'), w = s.get('shared.w'), t0 = s.get('t0.w');
     s.touchRow(emb, 7);
     s.touchRow(emb, 3);
     const v = s.sharedView();
     expect(v.length).toBe(20 + 2 * 4);
     const G = new Float32Array(2 * v.length);
     const row1 = G.subarray(v.length, 2 * v.length);
-    s.redirectShared(row1);
-    expect(s.get('shared.w').grad.buffer).toBe(G.buffer);
-    s.get('shared.w').grad[2] = 5;
-    const off = s.rowGradOffset(emb, 3);
-    s.rowGradBuffer(emb)[off + 1] = 9;
-    expect(() => s.rowGradOffset(emb, 11)).toThrow(/not touched/);
-    s.get('t0.w').grad[0] = 1; // task groups keep the flat buffer
-    s.redirectShared(null);
+    // An op writing through the sink: shared.w[2], row `r` of emb, task 0's t0.w[0].
+    const probe = (r: number) => customOp({
+      name: 'probe', inputs: [w.leaf, emb.leaf, t0.leaf] as const, forward: (_w, _e, _t) => tensor([0]),
+      backward: (_g, grads) => {
+        grads.buffer(0)[2] += 5;
+        grads.addRows(1, Int32Array.of(r), Float32Array.of(0, 9, 0, 0), 1, 4);
+        grads.buffer(2)[0] += 1;
+      },
+    });
+    backward(probe(3), undefined, { into: s.sharedInto(row1) });
     expect(row1[2]).toBe(5);
-    expect(row1[20 + 4 + 1]).toBe(9);
+    expect(row1[20 + 4 + 1]).toBe(9); // row 3 is the second touched row: slot 1
     expect(s.sharedGrad().every((x) => x === 0)).toBe(true);
-    expect(s.get('t0.w').grad[0]).toBe(1);
-    expect(s.get('shared.w').grad.buffer).toBe(s.grads.buffer);
+    expect(t0.grad[0]).toBe(1); // task groups keep the flat buffer
+    expect(() => backward(probe(11), undefined, { into: s.sharedInto(row1) })).toThrow(/row 11 .*touched in forward/);
+    // Nothing stays redirected: the next call without a resolver writes the flat buffer.
+    s.zeroGrad();
+    s.touchRow(emb, 3);
+    backward(probe(3));
+    expect(w.grad[2]).toBe(5);
+    expect(emb.grad[3 * 4 + 1]).toBe(9);
+    expect(w.grad.buffer).toBe(s.grads.buffer);
   });
 });
 

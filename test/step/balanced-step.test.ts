@@ -7,6 +7,11 @@ import { SharedBottom } from '../../src/nn/models/shared-bottom.ts';
 import type { MultiTaskModel } from '../../src/nn/models/model.ts';
 import { MultiTaskBCE, weightedSum } from '../../src/nn/losses.ts';
 import { Rng } from '../../src/tensor/rng.ts';
+import { fromArray } from '../../src/tensor/index.ts';
+import { log, sum } from '../../src/autograd/index.ts';
+import { NonFiniteGradientError } from '../../src/autograd/errors.ts';
+import { BalancerInputError } from '../../src/mtl/balancer.ts';
+import { backwardInto, guardBalancer } from '../../src/step/errors.ts';
 
 const vocab = [7, 5, 9];
 
@@ -281,6 +286,47 @@ describe('BalancedStep, guards and diagnostics', () => {
     expect(err).toBeInstanceOf(NonFiniteError);
     expect((err as NonFiniteError).task).toBe(1);
     expect((err as NonFiniteError).message).toMatch(/step 17.*task 1/);
+  });
+
+  it('a non-finite gradient in backward is a NonFiniteError with the task and the typed cause', () => {
+    const x = fromArray([2, 0], [2], { dtype: 'float64', requiresGrad: true });
+    let err: unknown;
+    try {
+      backwardInto(17, { task: 2 }, sum(log(x)));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(NonFiniteError);
+    const e = err as NonFiniteError;
+    expect([e.step, e.task, e.where]).toEqual([17, 2, 'backward']);
+    expect(e.cause).toBeInstanceOf(NonFiniteGradientError);
+    expect((e.cause as NonFiniteGradientError).op).toBe('log');
+    expect(e.message).toMatch(/^step 17: backward of task 2's loss: backward: the gradient of op 'log'/);
+  });
+
+  it("a balancer's non-finite input is a NonFiniteError with the balancer's typed task; other input errors pass through", () => {
+    const G = Float64Array.of(1, 2, 3, 4, NaN, 6);
+    let err: unknown;
+    try {
+      guardBalancer(4, () => createBalancer('mgda').combine(G, 3, { step: 4, rng: new Rng(1) }));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(NonFiniteError);
+    const e = err as NonFiniteError;
+    expect([e.step, e.task, e.where]).toEqual([4, 2, 'balancer']);
+    expect(e.cause).toBeInstanceOf(BalancerInputError);
+    expect(() => guardBalancer(4, () => createBalancer('mgda').combine(new Float64Array(7), 3, { step: 4, rng: new Rng(1) }))).toThrow(BalancerInputError);
+  });
+
+  it('scope and reduction are typed fields: the options, else the balancer\'s own, else shared / sum', () => {
+    const m = tiny();
+    const own = new BalancedStep(m, createBalancer('gradcraft', { scope: 'whole-model' }));
+    expect([own.scope, own.reduction]).toEqual(['whole-model', 'mean']);
+    const given = new BalancedStep(m, createBalancer('gradcraft', { scope: 'whole-model' }), { scope: 'shared', reduction: 'sum' });
+    expect([given.scope, given.reduction]).toEqual(['shared', 'sum']);
+    const none = new BalancedStep(m, createBalancer('mgda'));
+    expect([none.scope, none.reduction]).toEqual(['shared', 'sum']);
   });
 
   it('diagnostics every k steps, also for loss-kind methods', () => {

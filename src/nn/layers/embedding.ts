@@ -20,9 +20,10 @@ export interface EmbeddingOptions {
 /**
  * Several categorical fields -> their concatenated embeddings, [batch, fields * dim].
  * Ids outside [1, vocab_f) (0, negative, or too large) map to the field's reserved row 0.
- * Backward scatter-adds each (row, field) gradient into the touched table rows only, through
- * the store's row API (so it records the rows and follows a shared-group redirect); forward
- * marks the rows when a graph is being recorded, so the touched set is known before backward.
+ * Backward scatter-adds each (row, field) gradient through the sink (`addRows`, one table per
+ * field in turn), so it lands wherever the backward call sends the tables' gradients: the flat
+ * buffer's rows by default, or a caller's compact row. Forward marks the rows it reads when a
+ * graph is being recorded, so the touched set is final before backward.
  */
 export class Embedding extends Module {
   readonly tables: Parameter[];
@@ -33,10 +34,8 @@ export class Embedding extends Module {
   private readonly vocab: Int32Array;
   /** Per (row, field): the table row used, and which table. */
   private rowIdx = new Int32Array(0);
-  /** Per (row, field): element offset of the row in the flat values (forward's gather)... */
+  /** Per (row, field): element offset of the row in the flat values (forward's gather). */
   private srcAt = new Int32Array(0);
-  /** ... and in the gradient buffer (backward's scatter; recomputed per backward, see there). */
-  private gradAt = new Int32Array(0);
   private readonly out = new Scratch();
 
   constructor(store: ParameterStore, name: string, opts: EmbeddingOptions) {
@@ -72,7 +71,6 @@ export class Embedding extends Module {
     if (this.rowIdx.length < n) {
       this.rowIdx = new Int32Array(n);
       this.srcAt = new Int32Array(n);
-      this.gradAt = new Int32Array(n);
     }
     const rowIdx = this.rowIdx, srcAt = this.srcAt, vocab = this.vocab, offsets = this.offsets;
     const shared = this.layout === 'shared';
@@ -92,29 +90,7 @@ export class Embedding extends Module {
     const be = getBackend();
     be.gatherAt(this.store.values, srcAt, y, n, k);
     const leaves = this.tables.map(paramTensor);
-    return record('embedding', leaves, new Tensor(y, [batch, F * k]), (g) => {
-      const gd = g.data, store = this.store, tables = this.tables;
-      // Where each row's gradient goes is asked per backward: while the shared group is
-      // redirected (param mode) it is a slot of the compact view, which moves between calls.
-      const buf = store.rowGradBuffer(tables[0]!);
-      let oneBuffer = true;
-      for (let t = 1; t < tables.length; t++) if (store.rowGradBuffer(tables[t]!) !== buf) oneBuffer = false;
-      if (!oneBuffer) {
-        // Tables in different groups (not a layout the constructor builds): row by row.
-        for (let i = 0, f = 0; i < n; i++) {
-          const p = tables[shared ? 0 : f]!;
-          const b = store.rowGradBuffer(p), off = store.rowGradOffset(p, rowIdx[i]!);
-          for (let j = 0; j < k; j++) b[off + j] += gd[i * k + j]!;
-          if (++f === F) f = 0;
-        }
-        return;
-      }
-      const gradAt = this.gradAt;
-      for (let i = 0, f = 0; i < n; i++) {
-        gradAt[i] = store.rowGradOffset(tables[shared ? 0 : f]!, rowIdx[i]!);
-        if (++f === F) f = 0;
-      }
-      be.scatterAddAt(buf, gradAt, gd, n, k);
-    });
+    const tables = shared ? 1 : F;
+    return record('embedding', leaves, new Tensor(y, [batch, F * k]), (g, grads) => grads.addRows(0, rowIdx, g.data, n, k, tables));
   }
 }

@@ -1,0 +1,41 @@
+import type { Storage } from '../tensor/backend.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+
+/**
+ * Where a row table's gradient rows go: row r of the table accumulates at
+ * buf[base + s * width ..], where s = slots[r] - 1 (a slot map: 0 means the row has no slot,
+ * which is an error) or s = r when `slots` is null.
+ */
+export interface RowDestination {
+  readonly buf: Storage;
+  readonly base: number;
+  readonly slots: Int32Array | null;
+}
+
+/**
+ * Where the gradients of leaves land in ONE backward call (`backward(root, upstream, { into })`).
+ * The sink asks it for each leaf an op writes to; null means the leaf's default: its own `grad`
+ * (for row scatters, the window `setGradWindow` declared). Nothing is switched globally: another
+ * call without a resolver writes to the defaults.
+ */
+export interface GradResolver {
+  /** Storage of the leaf's size (row-major) that receives its gradient, or null. */
+  dense(leaf: Tensor): Storage | null;
+  /** Where a row table leaf's rows go (`GradSink.addRows`), or null. */
+  rows(leaf: Tensor): RowDestination | null;
+}
+
+const windows = new WeakMap<Tensor, RowDestination>();
+
+/**
+ * Declares that `leaf.grad` is the window buf[base, base + leaf.size): row scatters into several
+ * such leaves over one buffer (an embedding's per-field tables in a parameter store) then run as
+ * one kernel call. Set once, when the leaf is made; `leaf.grad` must stay that view.
+ */
+export function setGradWindow(leaf: Tensor, buf: Storage, base: number): void {
+  windows.set(leaf, { buf, base, slots: null });
+}
+
+export function gradWindow(leaf: Tensor): RowDestination | undefined {
+  return windows.get(leaf);
+}
