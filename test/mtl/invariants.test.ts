@@ -319,16 +319,21 @@ describe('diagnostics', () => {
   it('reports cosines, conflicts, weights and residual conflicts', () => {
     const b = createBalancer('ew');
     const out = b.combine(J, 2, ctxFor(0, [1, 1], 0, true));
-    const dg = diagnose(J, 2, out, b);
+    const dg = diagnose(J, 2, out, b.lastInfo());
     expect(dg.cosine[0][1]).toBeCloseTo(-22 / Math.sqrt(18 * 38), 12);
     expect(dg.conflictPairs).toEqual([[0, 1]]);
     expect(dg.weights).toEqual([0.5, 0.5]);
     expect(dg.residualConflicts.tasksAgainstUpdate).toEqual([0]);
     const g = createBalancer('gradcraft-exact');
     const o2 = g.combine(J, 2, ctxFor(0, [1, 1], 0, true));
-    const d2 = diagnose(J, 2, o2, g);
+    const d2 = diagnose(J, 2, o2, g.lastInfo());
     expect(d2.residualConflicts.pairs).toEqual([]);
     expect(d2.conflictSets).toEqual([[1], [0]]);
     expect(d2.normsAfter!.length).toBe(2);
+    // Without the balancer's info: only what G and the update show.
+    const bare = diagnose(J, 2, o2, null);
+    expect(bare.weights).toBeNull();
+    expect(bare.conflictSets).toEqual([[1], [0]]);
+    expect(bare.alignment).toEqual(d2.alignment);
   });
 });
