@@ -1,7 +1,8 @@
 /**
  * mtlkit's platform-neutral core: tensors and autograd, layers and models, balancers, metrics,
- * and the in-memory side of data (synthetic data, datasets, splits, batches, encoders and
- * schemas and CSVs from text). It imports nothing from Node, so it bundles for a browser as it is;
+ * the in-memory side of data (synthetic data, datasets, splits, batches, encoders, schemas and
+ * CSVs from text) and the report tables of an experiment's JSON. It imports nothing from Node,
+ * so it bundles for a browser as it is;
  * what needs the surroundings (files, threads, the wasm kernels' bytes) it asks of the host
  * (./platform). src/index.ts is this plus the Node-only parts.
  */
@@ -29,5 +30,8 @@ export {
 } from './data/encoders.ts';
 export { DataError } from './data/errors.ts';
 export { kCoreMask } from './data/kcore.ts';
+export { experimentTables } from './report/tables.ts';
+export { toHtml, toMarkdown, type Table, type TableRow, type Column, type Cell } from './report/table.ts';
+export type { DiagnosticsRecord, EpochRecord, FinalJson, ExperimentJson, ExperimentRow } from './report/types.ts';
 export * from './platform/index.ts';
 export { doctor, platformReport, gpuLine, webGpuLine, type PlatformReport } from './doctor.ts';
