@@ -177,6 +177,21 @@ describe.skipIf(!chromiumAvailable)(`the playground's Geometry panel in headless
     expect((await geometryState(page)).sides[0]).toEqual({ method: 'cagrad', options: { c: 0.8 } });
   }, 30_000);
 
+  it('PCGrad\'s projections are drawn in the order made: one numbered step per projection, as many as the CLI\'s conflict sets hold', async () => {
+    const G = [[1.5, 0], [0.4, 1.4], [-1.1, 0.6], [-0.7, -1], [0.9, -1.1]];
+    const page = await pg.goto({ tab: 'geometry', geometry: { G, seed: 3, sides: [{ method: 'pcgrad', options: {} }, { method: 'ew', options: {} }] } });
+    const home = runBalanceRequest({ G, method: 'pcgrad', seed: 3 }) as { diagnostics: { conflictSets: number[][] } };
+    const made = home.diagnostics.conflictSets.reduce((n, s) => n + s.length, 0);
+    expect(made).toBeGreaterThan(0);
+    await expect(page.locator('[data-side="0"] [data-path] circle').count()).resolves.toBe(made);
+    await expect(page.locator('[data-side="1"] [data-path]').count()).resolves.toBe(0);
+    const text = (await page.locator('[data-side="0"] .geo-numbers').textContent())!;
+    home.diagnostics.conflictSets.forEach((set, i) => {
+      expect(text).toContain(`g${i + 1}: visits`);
+      if (set.length) expect(text).toContain(`projected onto ${set.map((j) => `g${j + 1}`).join(', then ')}`);
+    });
+  }, 30_000);
+
   it('a run\'s diagnostics.jsonl: rows rebuilt with the step\'s norms and cosines, so Gram-only methods give the run\'s weights', async () => {
     const rng = new Rng(3);
     const records: string[] = [];

@@ -97,6 +97,7 @@ export class GeometryCanvas {
     const T = scene.G.length;
     // Back to front: derived vectors under the inputs, the update on top, heads last (grabbable).
     if (r?.adjusted) r.adjusted.forEach((v, t) => parts.push(this.arrow(v, TASK_COLORS[t]!, { dash: '2 4', width: 1.6, label: `ĝ${sub(t)}`, labelAt: 0.55 })));
+    r?.projectionPath?.forEach((steps, t) => { if (steps.length) parts.push(this.path(scene.G[t]!, steps, TASK_COLORS[t]!)); });
     if (r?.crafted) r.crafted.forEach((v, t) => parts.push(this.arrow(v, TASK_COLORS[t]!, { dash: '8 5', width: 2.2, label: `g̃${sub(t)}` })));
     if (r?.weighted) r.weighted.forEach((v, t) => parts.push(this.arrow(v, TASK_COLORS[t]!, { dash: '8 5', width: 2, label: `w${sub(t)}g${sub(t)}` })));
     scene.G.forEach((v, t) => parts.push(this.arrow(v, TASK_COLORS[t]!, { width: 2.6, label: `g${sub(t)}` })));
@@ -119,6 +120,23 @@ export class GeometryCanvas {
       g.append(svg('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y }), svg('text', { x: b.x + 4, y: b.y - 4, stroke: 'none' }, name));
     });
     g.append(svg('circle', { cx: C, cy: C, r: R, fill: 'none', 'stroke-dasharray': '2 6' }));
+    return g;
+  }
+
+  /**
+   * A task's projections in the order made: from its gradient's head through the head after
+   * each projection, each step numbered and titled with the task it was projected against.
+   */
+  private path(start: readonly number[], steps: { onto: number; vector: number[] }[], color: string): SVGGElement {
+    const g = svg('g', { stroke: color, fill: color, 'data-path': '' });
+    const pts = [start, ...steps.map((s) => s.vector)].map((v) => this.toScreen(v));
+    g.append(svg('polyline', { points: pts.map((p) => `${p.x},${p.y}`).join(' '), fill: 'none', 'stroke-width': 1.2, 'stroke-dasharray': '1 3', 'stroke-opacity': 0.8 }));
+    steps.forEach((s, k) => {
+      const p = pts[k + 1]!;
+      g.append(svg('circle', { cx: p.x, cy: p.y, r: 6, fill: '#fff', 'stroke-width': 1 },
+        svg('title', {}, `projection ${k + 1}: onto g${s.onto + 1}`)));
+      g.append(svg('text', { x: p.x, y: p.y + 3.5, stroke: 'none', 'font-size': 9, 'text-anchor': 'middle' }, String(k + 1)));
+    });
     return g;
   }
 

@@ -30,6 +30,8 @@ export interface BalanceResult {
   conflictSets: number[][];
   /** The randomised projection methods' visiting order per task, or null. */
   projectionOrder: number[][] | null;
+  /** Their projections per task in the order made: onto which task, and the task's vector after it. */
+  projectionPath: { onto: number; vector: number[] }[][] | null;
   /** cos between the per-task vectors after balancing (crafted, else weighted), or null when there are none. */
   cosineAfter: number[][] | null;
   /** cos(g_t, update) per task. */
@@ -66,6 +68,11 @@ export function flatten(G: number[][]): Float64Array {
   const flat = new Float64Array(G.length * d);
   G.forEach((r, t) => flat.set(r, t * d));
   return flat;
+}
+
+/** sum_j c_j G_j. */
+function rowOf(c: ArrayLike<number>, G: number[][]): number[] {
+  return G[0]!.map((_, k) => G.reduce((s, g, j) => s + c[j]! * g[k]!, 0));
 }
 
 function combos(C: ArrayLike<number>, G: number[][]): number[][] {
@@ -108,6 +115,7 @@ export function runBalancer(
     rowScales: f ? Array.from(f) : null, adjusted, crafted, weighted,
     conflictSets: diagnostics.conflictSets,
     projectionOrder: info?.projectionOrder ? info.projectionOrder.map((o) => [...o]) : null,
+    projectionPath: info?.projectionSteps ? info.projectionSteps.map((steps) => steps.map((s) => ({ onto: s.onto, vector: rowOf(s.coefs, G) }))) : null,
     cosineAfter: after ? after.map((a) => after.map((c) => cosine(a, c, zero))) : null,
     alignmentCos: G.map((g) => cosine(g, combined, zero)),
     zeroUpdate: Math.sqrt(dot(combined, combined)) <= zero,

@@ -59,9 +59,11 @@ export function resultNumbers(r: BalanceResult): HTMLElement {
   const sets = r.conflictSets.map((s, i) => `C${i + 1} = ${setText(s)}`).join('   ');
   box.append(h('conflict sets (projected against)'), el('div', { textContent: sets }));
   if (r.projectionOrder) {
-    box.append(h('projection order (seeded)'), el('div', {
-      textContent: r.projectionOrder.map((o, i) => `g${i + 1}: ${o.filter((j) => j !== i).map((j) => j + 1).join(' → ')}`).join('   '),
-    }));
+    const lines = r.projectionOrder.map((o, i) => {
+      const made = r.projectionPath?.[i]?.map((s) => (s.onto === i ? 'itself' : `g${s.onto + 1}`)) ?? [];
+      return el('div', { textContent: `g${i + 1}: visits ${o.filter((j) => j !== i).map((j) => `g${j + 1}`).join(' → ')}; projected onto ${made.length ? made.join(', then ') : 'none'}` });
+    });
+    box.append(h('projection order (seeded; numbered on the canvas)'), el('div', {}, ...lines));
   }
   const cos = el('div', { style: 'display: flex; gap: 1rem; flex-wrap: wrap' });
   cos.append(el('div', {}, h('cosines before'), cosTable(r.diagnostics.cosine, 'before')));
