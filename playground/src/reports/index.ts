@@ -23,13 +23,15 @@ export interface ReportsPanel extends Panel {
   status(): ReportsStatus;
 }
 
-/** Top-level scalars of a config, as header facts (as report.html lists them). */
-function facts(config: Record<string, unknown> | null, limit = 14): [string, string][] {
+/** Top-level scalars of a config, as header facts (as report.html lists them: each once, none empty). */
+function facts(config: Record<string, unknown> | null, shown: [string, string][], limit = 14): [string, string][] {
   if (!config) return [];
+  const seen = new Set(shown.map(([k]) => k));
   const out: [string, string][] = [];
   for (const [k, v] of Object.entries(config)) {
     if (out.length >= limit) break;
-    if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) out.push([k, String(v)]);
+    if (seen.has(k) || v === null || v === '' || !['string', 'number', 'boolean'].includes(typeof v)) continue;
+    out.push([k, String(v)]);
   }
   return out;
 }
@@ -80,7 +82,7 @@ export const mountReports: MountPanel = (root): ReportsPanel => {
       const f = r.final;
       const items: [string, string][] = [['folder', folder.name], ['tasks', r.tasks.join(', ')], ['epochs run', String(r.epochs.length)]];
       if (f) items.push(['best epoch', `${f.best_epoch}${f.stopped_early ? ' (stopped early)' : ''}`]);
-      head.replaceChildren(el('h2', { textContent: `Run report: ${String(r.config?.method ?? folder.name)}` }), list([...items, ...facts(r.config)]));
+      head.replaceChildren(el('h2', { textContent: `Run report: ${String(r.config?.method ?? folder.name)}` }), list([...items, ...facts(r.config, items)]));
       const metrics = runMetricsHtml(r);
       tables.innerHTML = metrics ?? '<p class="muted">Final metrics not shown: final.json is missing (the run has not finished).</p>';
       status.tables = metrics ? 1 : 0;
