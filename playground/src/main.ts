@@ -7,6 +7,7 @@
  * `panels[id]` the mounted Panel objects (a panel may carry extra methods for tests), `show(id)`.
  */
 import { mountGeometry } from './geometry/index.ts';
+import { mountReports } from './reports/index.ts';
 import { mountTraining } from './training/index.ts';
 import type { MountPanel, Panel } from './panel.ts';
 import { currentTab, panelState, setTab } from './url-state.ts';
@@ -22,6 +23,7 @@ interface PanelEntry {
 const PANELS: PanelEntry[] = [
   { id: 'geometry', title: 'Geometry', mount: mountGeometry },
   { id: 'training', title: 'Training', mount: mountTraining },
+  { id: 'reports', title: 'Reports', mount: mountReports },
 ];
 
 interface Mounted { panel: Panel; root: HTMLElement }
