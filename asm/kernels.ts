@@ -677,7 +677,8 @@ export function binary32(op: i32, a: usize, b: usize, out: usize, n: i32): void 
       case WasmBinary.div: r = f32x4.div(x, y); break;
       // x >= y ? x : y, as the js twin (NaN handling included), not IEEE max.
       case WasmBinary.max: r = v128.bitselect(x, y, f32x4.ge(x, y)); break;
-      default: r = v128.bitselect(x, y, f32x4.le(x, y)); break; // WasmBinary.min
+      case WasmBinary.min: r = v128.bitselect(x, y, f32x4.le(x, y)); break;
+      default: r = unreachable();
     }
     v128.store(out + o, r);
   }
@@ -691,7 +692,8 @@ export function binary32(op: i32, a: usize, b: usize, out: usize, n: i32): void 
       case WasmBinary.mul: r = x * y; break;
       case WasmBinary.div: r = x / y; break;
       case WasmBinary.max: r = x >= y ? x : y; break;
-      default: r = x <= y ? x : y; break; // WasmBinary.min
+      case WasmBinary.min: r = x <= y ? x : y; break;
+      default: r = unreachable();
     }
     store<f32>(out + o, r);
   }
@@ -713,7 +715,8 @@ export function unary32(op: i32, x: usize, out: usize, n: i32): void {
       // v > 0 ? v : 0, as the js twin (NaN -> 0).
       case WasmUnary.relu: r = v128.bitselect(v, zero, f32x4.gt(v, zero)); break;
       case WasmUnary.square: r = f32x4.mul(v, v); break;
-      default: r = f32x4.div(one, v); break; // WasmUnary.recip
+      case WasmUnary.recip: r = f32x4.div(one, v); break;
+      default: r = unreachable();
     }
     v128.store(out + o, r);
   }
@@ -727,7 +730,8 @@ export function unary32(op: i32, x: usize, out: usize, n: i32): void {
       case WasmUnary.sqrt: r = Mathf.sqrt(v); break;
       case WasmUnary.relu: r = v > 0 ? v : 0; break;
       case WasmUnary.square: r = v * v; break;
-      default: r = 1 / v; break; // WasmUnary.recip
+      case WasmUnary.recip: r = 1 / v; break;
+      default: r = unreachable();
     }
     store<f32>(out + o, r);
   }

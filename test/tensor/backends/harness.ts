@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { BINARY_OPS, UNARY_OPS, type Backend, type DType, type Storage } from '../../../src/tensor/backend.ts';
+import { BINARY_OPS, UNARY_OPS, type Backend, type DType, type KernelName, type Storage } from '../../../src/tensor/backend.ts';
 import { createJsBackend } from '../../../src/tensor/backends/js.ts';
 import { Rng } from '../../../src/tensor/rng.ts';
 
@@ -71,6 +71,17 @@ export function checkClose(name: string, got: ArrayLike<number>, want: ArrayLike
     }
   }
 }
+
+/**
+ * Which property below checks each kernel. A kernel added to the contract (KERNEL_NAMES) must
+ * be named here, or this file does not compile: no kernel goes untested against its twin.
+ */
+export const CHECKED_BY = {
+  matmul: 'matmul', gram: 'gram and dot', dot: 'gram and dot', sumAxis: 'sumAxis and maxAxis', maxAxis: 'sumAxis and maxAxis',
+  unary: 'elementwise', binary: 'elementwise', gatherRows: 'gatherRows and scatterAddRows', scatterAddRows: 'gatherRows and scatterAddRows',
+  gatherAt: 'gatherAt and scatterAddAt', scatterAddAt: 'gatherAt and scatterAddAt', mixture: 'mixture', mixtureBackward: 'mixture',
+  adamRuns: 'adamRuns', reluGradColumnSums: 'reluGradColumnSums', dropoutMask: 'dropoutMask and mulAdd', mulAdd: 'dropoutMask and mulAdd',
+} as const satisfies Record<KernelName, string>;
 
 /** Registers the whole parity property set for one backend (called inside a describe). */
 export function parityProperties(make: () => Backend, it: (name: string, fn: () => void) => void, runs = 40): void {
