@@ -278,6 +278,26 @@ describe.skipIf(!chromiumAvailable)(`the playground's Geometry panel in headless
     }
   }, 60_000);
 
+  it('the shell: the open tab is in the URL, a panel mounts the first time its tab is shown, each keeps its own parameter', async () => {
+    const page = await pg.goto({ tab: 'geometry', geometry: { d: 2, G: [[1, 0], [0, 1]] } });
+    const mounted = (): Promise<string[]> => page.evaluate(() => Object.keys((globalThis as unknown as { playground: { panels: object } }).playground.panels));
+    expect(await mounted()).toEqual(['geometry']);
+    const tabs = await page.locator('nav button[data-tab]').evaluateAll((bs) => bs.map((b) => (b as unknown as { dataset: { tab: string } }).dataset.tab));
+    expect(tabs[0]).toBe('geometry');
+    for (const tab of tabs.slice(1)) {
+      await page.locator(`nav button[data-tab="${tab}"]`).click();
+      expect(new URL(page.url()).searchParams.get('tab')).toBe(tab);
+      await expect(page.locator(`#panel-${tab}`).isVisible()).resolves.toBe(true);
+      await expect(page.locator('#panel-geometry').isVisible()).resolves.toBe(false);
+    }
+    expect((await mounted()).sort()).toEqual([...tabs].sort());
+    await page.locator('nav button[data-tab="geometry"]').click();
+    // The geometry parameter survived the other panels' visits, and the panel was not mounted twice.
+    expect(urlState(page).G).toEqual([[1, 0], [0, 1]]);
+    await expect(page.locator('#panel-geometry').count()).resolves.toBe(1);
+    expect(pg.errors).toEqual([]);
+  }, 30_000);
+
   it('screenshots of every preset (saved to ARTIFACTS)', async () => {
     const page = await pg.goto({ tab: 'geometry' });
     for (const id of ['golden', 'conflict', 'dominant', 'collinear', 'wide', 'six']) {
