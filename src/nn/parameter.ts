@@ -9,9 +9,9 @@ export interface ParameterOptions {
   group: Group;
   init: InitSpec;
   /**
-   * Row-sparse (an embedding table, shape [rows, width]): its gradient is only ever written
-   * through the store's row API, so zeroing, norms and lazy optimizer updates visit only the
-   * rows a step touched.
+   * Row-sparse (an embedding table, shape [rows, width]): only rows marked touched
+   * (`ParameterStore.touchRow`, done by the layer's forward) ever receive a gradient, so
+   * zeroing, norms and lazy optimizer updates visit only the rows a step touched.
    */
   sparse?: boolean;
   /** Whether L2 regularisation applies (weight matrices and tables: yes; biases: no). */

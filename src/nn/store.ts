@@ -301,7 +301,10 @@ export class ParameterStore {
     return compactRowResolver(row, dense, base, v.segments.map((s) => ({ param: s.param, offset: s.offset, slots: this.rowSets[s.param.sparseIndex]!.slot })));
   }
 
-  /** Always false: nothing redirects the store any more (`sharedInto` is per call). */
+  /**
+   * Always false: nothing redirects the store any more (`sharedInto` is per call).
+   * @deprecated kept while the optimizer's and addL2Grad's old guards still read it.
+   */
   get redirected(): boolean {
     return false;
   }
