@@ -138,6 +138,13 @@ describe.skipIf(!chromiumAvailable)(`the playground's Geometry panel in headless
     expect(reloaded.G).toEqual(after.G);
     expect(reloaded.sides).toEqual(after.sides);
     expect(JSON.parse((await page.locator('[data-side="0"] [data-combined]').getAttribute('data-combined'))!)).toEqual(dragged);
+    // The keyboard moves a focused head too (arrow keys, 1% of the view).
+    await page.locator('[data-side="0"] circle[data-task="0"]').focus();
+    await page.keyboard.press('ArrowUp');
+    const nudged = await geometryState(page);
+    expect(nudged.G[0]![0]).toBe(reloaded.G[0]![0]);
+    expect(nudged.G[0]![1]).toBeGreaterThan(reloaded.G[0]![1]!);
+    expect(urlState(page).G).toEqual(nudged.G);
   }, 60_000);
 
   it('3-D: dragging the background turns the camera, and the URL keeps the view', async () => {
@@ -185,6 +192,10 @@ describe.skipIf(!chromiumAvailable)(`the playground's Geometry panel in headless
     expect(made).toBeGreaterThan(0);
     await expect(page.locator('[data-side="0"] [data-path] circle').count()).resolves.toBe(made);
     await expect(page.locator('[data-side="1"] [data-path]').count()).resolves.toBe(0);
+    // Pointing at g1 leaves g1 and its conflict set in colour and dims the others.
+    await page.locator('[data-side="0"] circle[data-task="0"]').hover();
+    const dimmed = await page.locator('[data-side="0"] .dim').evaluateAll((es) => [...new Set(es.map((e) => Number(e.getAttribute('data-owner'))))].sort());
+    expect(dimmed).toEqual([0, 1, 2, 3, 4].filter((t) => t !== 0 && !home.diagnostics.conflictSets[0]!.includes(t)));
     const text = (await page.locator('[data-side="0"] .geo-numbers').textContent())!;
     home.diagnostics.conflictSets.forEach((set, i) => {
       expect(text).toContain(`g${i + 1}: visits`);

@@ -38,6 +38,11 @@ export class GeometryCanvas {
     this.element.addEventListener('pointermove', (e) => this.move(e, false));
     this.element.addEventListener('pointerup', (e) => this.move(e, true));
     this.element.addEventListener('pointercancel', (e) => this.move(e, true));
+    this.element.addEventListener('pointerover', (e) => this.focusTask(e.target as Element));
+    this.element.addEventListener('pointerout', () => { if (!this.dragging) this.focusTask(null); });
+    this.element.addEventListener('focusin', (e) => this.focusTask(e.target as Element));
+    this.element.addEventListener('focusout', () => this.focusTask(null));
+    this.element.addEventListener('keydown', (e) => this.nudge(e));
   }
 
   private scale(): number {
@@ -96,18 +101,45 @@ export class GeometryCanvas {
     const r = scene.result;
     const T = scene.G.length;
     // Back to front: derived vectors under the inputs, the update on top, heads last (grabbable).
-    if (r?.adjusted) r.adjusted.forEach((v, t) => parts.push(this.arrow(v, TASK_COLORS[t]!, { dash: '2 4', width: 1.6, label: `ĝ${sub(t)}`, labelAt: 0.55 })));
-    r?.projectionPath?.forEach((steps, t) => { if (steps.length) parts.push(this.path(scene.G[t]!, steps, TASK_COLORS[t]!)); });
-    if (r?.crafted) r.crafted.forEach((v, t) => parts.push(this.arrow(v, TASK_COLORS[t]!, { dash: '8 5', width: 2.2, label: `g̃${sub(t)}` })));
-    if (r?.weighted) r.weighted.forEach((v, t) => parts.push(this.arrow(v, TASK_COLORS[t]!, { dash: '8 5', width: 2, label: `w${sub(t)}g${sub(t)}` })));
-    scene.G.forEach((v, t) => parts.push(this.arrow(v, TASK_COLORS[t]!, { width: 2.6, label: `g${sub(t)}` })));
+    const own = (t: number, e: SVGElement): void => { e.setAttribute('data-owner', String(t)); parts.push(e); };
+    if (r?.adjusted) r.adjusted.forEach((v, t) => own(t, this.arrow(v, TASK_COLORS[t]!, { dash: '2 4', width: 1.6, label: `ĝ${sub(t)}`, labelAt: 0.55 })));
+    r?.projectionPath?.forEach((steps, t) => { if (steps.length) own(t, this.path(scene.G[t]!, steps, TASK_COLORS[t]!)); });
+    if (r?.crafted) r.crafted.forEach((v, t) => own(t, this.arrow(v, TASK_COLORS[t]!, { dash: '8 5', width: 2.2, label: `g̃${sub(t)}` })));
+    if (r?.weighted) r.weighted.forEach((v, t) => own(t, this.arrow(v, TASK_COLORS[t]!, { dash: '8 5', width: 2, label: `w${sub(t)}g${sub(t)}` })));
+    scene.G.forEach((v, t) => own(t, this.arrow(v, TASK_COLORS[t]!, { width: 2.6, label: `g${sub(t)}` })));
     if (r) parts.push(this.arrow(r.combined, '#111', { width: 4, label: 'd', id: 'update' }));
     for (let t = 0; t < T; t++) {
       const h = this.toScreen(scene.G[t]!);
-      parts.push(svg('circle', { cx: h.x, cy: h.y, r: 9, fill: TASK_COLORS[t]!, 'fill-opacity': 0.25, stroke: TASK_COLORS[t]!, class: 'head', 'data-task': t },
-        svg('title', {}, `g${t + 1}: drag to move`)));
+      const conflicts = r?.conflictSets[t] ?? [];
+      parts.push(svg('circle', { cx: h.x, cy: h.y, r: 9, fill: TASK_COLORS[t]!, 'fill-opacity': 0.25, stroke: TASK_COLORS[t]!, class: 'head', 'data-task': t, tabindex: 0 },
+        svg('title', {}, `g${t + 1}: drag to move (arrow keys: small steps); conflict set ${conflicts.length ? conflicts.map((j) => `g${j + 1}`).join(', ') : 'empty'}`)));
     }
     this.element.replaceChildren(...parts);
+  }
+
+  /**
+   * Pointing at a head (or focusing it) leaves that task and its conflict set in full colour and
+   * dims the rest, so the set the method projected against is seen on the canvas.
+   */
+  private focusTask(target: Element | null): void {
+    const head = target?.closest('[data-task]');
+    const t = head ? Number(head.getAttribute('data-task')) : -1;
+    const keep = new Set(t >= 0 ? [t, ...(this.scene?.result?.conflictSets[t] ?? [])] : []);
+    for (const e of this.element.querySelectorAll('[data-owner]')) e.classList.toggle('dim', t >= 0 && !keep.has(Number(e.getAttribute('data-owner'))));
+  }
+
+  /** Arrow keys on a focused head move it by 1% of the view (Shift: 10%). */
+  private nudge(e: KeyboardEvent): void {
+    const head = (e.target as Element).closest?.('[data-task]');
+    const step = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] }[e.key];
+    if (!head || !step || !this.scene) return;
+    e.preventDefault();
+    const task = Number(head.getAttribute('data-task'));
+    const s = this.scene.extent * (e.shiftKey ? 0.1 : 0.01);
+    const p = project(this.scene.G[task]!, this.scene.view);
+    this.events.drag(task, unproject(p.x + step[0]! * s, p.y + step[1]! * s, p.depth, this.scene.d, this.scene.view), true);
+    // The canvas was redrawn: focus the task's new head, so the keys keep working.
+    (this.element.querySelector(`[data-task="${task}"]`) as SVGElement | null)?.focus();
   }
 
   private axes(): SVGGElement {
