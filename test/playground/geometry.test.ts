@@ -249,6 +249,12 @@ describe.skipIf(!chromiumAvailable)(`the playground's Geometry panel in headless
     expect(s.G).toHaveLength(4);
     expect((await page.textContent('body'))!).toMatch(/step 20: rebuilt from norms and cosines; rank 4 > 3, best 3-D approximation, [\d.]+% of trace\(K\) dropped/);
     await pg.screenshot(page, 'geometry-diagnostics');
+    // A file that is not a diagnostics.jsonl says so and leaves the gradients alone.
+    const wrong = join(ARTIFACTS, 'not-diagnostics.jsonl');
+    writeFileSync(wrong, '{"step": 1, "losses": [1, 2]}\n');
+    await page.locator('input[type=file]').setInputFiles(wrong);
+    await page.locator('#panel-geometry > .error').filter({ hasText: /not-diagnostics\.jsonl line 1 has no "norms_before" and T x T "cosine"; is it a diagnostics\.jsonl/ }).waitFor({ timeout: 5000 });
+    expect((await geometryState(page)).G).toEqual(s.G);
   }, 30_000);
 
   it('a broken link opens the page with the reason and the default gradients', async () => {

@@ -9,7 +9,7 @@
 import type { MountPanel, Panel } from '../panel.ts';
 import { runBalancer, failed, type BalanceFailure, type BalanceResult } from './compute.ts';
 import { el } from './dom.ts';
-import { DiagnosticsFileError, parseDiagnostics, rebuildGradients, type DiagnosticsStep } from './diagnostics-file.ts';
+import { REBUILT, REBUILT_CAVEAT, diagnosticsLoader } from './diagnostics-loader.ts';
 import { inputsTable } from './inputs.ts';
 import { PRESETS } from './presets.ts';
 import { SideView } from './side.ts';
@@ -39,7 +39,6 @@ export const mountGeometry: MountPanel = (root, ctx) => {
   }
   let results: (BalanceResult | BalanceFailure)[] = [];
   let extent = 1;
-  let diagSteps: DiagnosticsStep[] = [];
 
   const save = (): void => ctx.state.set(serializeState(state));
 
@@ -85,55 +84,23 @@ export const mountGeometry: MountPanel = (root, ctx) => {
     state.seed = v;
     update({ rescale: false });
   });
-  const file = el('input', { type: 'file', accept: '.jsonl,.json,application/json' });
-  file.setAttribute('aria-label', 'diagnostics.jsonl');
-  const stepSelect = el('select', { hidden: true, title: 'which recorded step' });
-  stepSelect.setAttribute('aria-label', 'diagnostics step');
-  const drop = el('label', { className: 'geo-drop', title: 'a run folder\'s diagnostics.jsonl (mtlkit train writes one)' }, 'load diagnostics.jsonl: ', file);
-  const message = el('div', { className: 'geo-note', hidden: true });
+  const message = el('div', { className: 'geo-note', hidden: true, textContent: REBUILT_CAVEAT });
   const errorLine = el('p', { className: 'error', hidden: !startError, textContent: startError });
   const source = el('span', { className: 'muted' });
-
-  const loadText = (text: string, name: string): void => {
-    try {
-      diagSteps = parseDiagnostics(text, name);
-    } catch (e) {
-      if (!(e instanceof DiagnosticsFileError)) throw e;
-      errorLine.hidden = false;
-      errorLine.textContent = e.message;
-      return;
-    }
+  const loader = diagnosticsLoader(root, (r) => {
     errorLine.hidden = true;
-    stepSelect.replaceChildren(...diagSteps.map((s, i) => el('option', { value: String(i), textContent: `step ${s.step}${s.epoch !== null ? ` (epoch ${s.epoch})` : ''}` })));
-    stepSelect.hidden = diagSteps.length < 2;
-    useStep(0, name);
-  };
-  const useStep = (i: number, name = 'diagnostics.jsonl'): void => {
-    const s = diagSteps[i]!;
-    const r = rebuildGradients(s);
-    const approx = r.dropped > 0 ? `; rank ${r.rank} > 3, best 3-D approximation, ${(r.dropped * 100).toPrecision(2)}% of trace(K) dropped` : '';
-    state = { ...state, d: r.d, G: r.G, losses: s.losses ?? s.norms.map(() => 1), source: `${name} step ${s.step}: rebuilt from norms and cosines${approx}` };
+    state = { ...state, d: r.d, G: r.G, losses: r.losses, source: r.source };
     update();
-  };
-  file.addEventListener('change', async () => {
-    const f = file.files?.[0];
-    if (f) loadText(await f.text(), f.name);
-  });
-  stepSelect.addEventListener('change', () => useStep(Number(stepSelect.value)));
-  root.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
-  root.addEventListener('dragleave', () => drop.classList.remove('over'));
-  root.addEventListener('drop', async (e) => {
-    e.preventDefault();
-    drop.classList.remove('over');
-    const f = e.dataTransfer?.files[0];
-    if (f) loadText(await f.text(), f.name);
+  }, (msg) => {
+    errorLine.hidden = false;
+    errorLine.textContent = msg;
   });
 
   const inputsBox = el('div');
   const sidesBox = el('div', { className: 'geo-sides' }, ...sides.map((s) => s.element));
   root.append(
     el('div', { className: 'geo-toolbar' }, presetBar,
-      el('label', {}, 'dimension ', dim), el('label', {}, 'seed ', seed), drop, stepSelect),
+      el('label', {}, 'dimension ', dim), el('label', {}, 'seed ', seed), ...loader.controls),
     errorLine, el('div', {}, 'gradients: ', source), message, inputsBox, sidesBox,
   );
 
@@ -155,7 +122,7 @@ export const mountGeometry: MountPanel = (root, ctx) => {
       setLoss(t, v) { state.losses[t] = v; update({ rescale: false }); },
       add() {
         if (state.G.length >= MAX_TASKS) return;
-        // A new task at a right angle to the last one, of the mean length: visible, and movable.
+        // A new task at a right angle to the last one and as long: visible, and movable.
         const last = state.G[state.G.length - 1]!;
         state.G.push(state.d === 2 ? [-last[1]!, last[0]!] : [-last[1]!, last[0]!, last[2]! * 0.5]);
         state.losses.push(1);
@@ -173,11 +140,7 @@ export const mountGeometry: MountPanel = (root, ctx) => {
     dim.value = String(state.d);
     seed.value = String(state.seed);
     source.textContent = state.source;
-    message.hidden = !state.source.includes('rebuilt from norms');
-    message.textContent = 'diagnostics.jsonl records each sampled step\'s gradient norms, cosines and losses, not the gradients (they have the model\'s size). '
-      + 'The arrows are rows with exactly that Gram matrix, in the smallest dimension that holds it: every method here except GradDrop sees only the Gram matrix and the losses, '
-      + 'so its weights, conflict sets and cosines are those of the run\'s step (the update is the run\'s, turned into this basis). GradDrop works per coordinate and gives a different answer on these rows. '
-      + 'Stateful methods (EMAs, learned weights: uc, dwa, dbmtl, gradvac, multibalance, moco, gradcraft b > 0) start fresh here; in the run they carried state from earlier steps.';
+    message.hidden = !state.source.includes(REBUILT);
     if (table) renderInputs();
     if (url) save();
   }
