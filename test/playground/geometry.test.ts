@@ -17,6 +17,9 @@ import { balancerIds, balancers, createBalancer, diagnose, Rng, type BalancerEnt
 import { runBalanceRequest } from '../../src/cli/commands/balance.ts';
 import { CliError } from '../../src/cli/errors.ts';
 import { writePlayground } from '../../scripts/playground.mjs';
+import { project, unproject } from '../../playground/src/geometry/camera.ts';
+import { DiagnosticsFileError, parseDiagnostics, rebuildGradients } from '../../playground/src/geometry/diagnostics-file.ts';
+import { GeometryStateError, parseState } from '../../playground/src/geometry/state.ts';
 import { ARTIFACTS, chromiumAvailable, openPlayground, skipNote, type OpenedPlayground } from './launch.ts';
 
 type PageResult = { method: string; combined: number[]; weights: number[] | null; taskWeights: number[] | null } | { method: string; error: string };
@@ -65,6 +68,50 @@ const geometryState = (page: Page): Promise<{ G: number[][]; d: number; view: { 
   page.evaluate(() => (globalThis as unknown as { playground: { panels: { geometry: { getState(): unknown } } } }).playground.panels.geometry.getState()) as never;
 
 const urlState = (page: Page): Record<string, unknown> => JSON.parse(new URL(page.url()).searchParams.get('geometry') ?? 'null') as Record<string, unknown>;
+
+describe('the Geometry panel\'s pure parts, in Node', () => {
+  it('the 3-D camera: unproject inverts project at the same depth (a dragged head keeps its depth)', () => {
+    const rng = new Rng(5);
+    for (let k = 0; k < 50; k++) {
+      const v = [rng.normal(), rng.normal(), rng.normal()];
+      const view = { yaw: rng.next() * 360 - 180, pitch: rng.next() * 178 - 89 };
+      const p = project(v, view);
+      const back = unproject(p.x, p.y, p.depth, 3, view);
+      back.forEach((x, i) => expect(x).toBeCloseTo(v[i]!, 12));
+      const moved = unproject(p.x + 0.3, p.y - 0.2, p.depth, 3, view);
+      expect(project(moved, view).depth).toBeCloseTo(p.depth, 12);
+    }
+    expect(project([1, 2], { yaw: 40, pitch: 10 })).toEqual({ x: 1, y: 2, depth: 0 });
+  });
+
+  it('rows rebuilt from norms and cosines have that Gram matrix, in the smallest dimension (2 for rank <= 2)', () => {
+    const G = [[3, 0, 0, 1], [-1, 2, 0, 0.5]];
+    const n = G.map((g) => Math.hypot(...g));
+    const cos = G.map((a, i) => G.map((b, j) => a.reduce((s, x, k) => s + x * b[k]!, 0) / (n[i]! * n[j]!)));
+    const [step] = parseDiagnostics(JSON.stringify({ step: 3, norms_before: n, cosine: cos, losses: [0.5, 0.7] }), 'd.jsonl');
+    const r = rebuildGradients(step!);
+    expect(r.d).toBe(2);
+    expect(r.rank).toBe(2);
+    expect(r.dropped).toBe(0);
+    for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) {
+      expect(r.G[i]![0]! * r.G[j]![0]! + r.G[i]![1]! * r.G[j]![1]!).toBeCloseTo(n[i]! * n[j]! * cos[i]![j]!, 12);
+    }
+    expect(step!.losses).toEqual([0.5, 0.7]);
+    expect(() => parseDiagnostics('{"step": 1}\n', 'x.jsonl')).toThrow(DiagnosticsFileError);
+    expect(() => parseDiagnostics('\n', 'x.jsonl')).toThrow(/has no records/);
+  });
+
+  it('a link\'s state is checked, naming the field and the fix', () => {
+    expect(parseState(undefined).G).toEqual([[-4, 1, 1], [6, 1, 1]]);
+    expect(parseState({ G: [[1, 2], [3, 4]] }).d).toBe(2);
+    expect(() => parseState({ G: [[1, 2]] })).toThrow(/G must be an array of 2 to 6 rows/);
+    expect(() => parseState({ d: 2, G: [[1, 2], [3]] })).toThrow(/G\[1\] must have 2 numbers/);
+    expect(() => parseState({ G: [[1, 2], [3, 'x']] })).toThrow(/G\[1\]\[1\] is "x", not a finite number/);
+    expect(() => parseState({ d: 4 })).toThrow(GeometryStateError);
+    expect(() => parseState({ G: [[1, 2], [3, 4]], losses: [1] })).toThrow(/losses must be 2 finite numbers/);
+    expect(() => parseState({ seed: 1.5 })).toThrow(/seed must be an integer/);
+  });
+});
 
 describe.skipIf(!chromiumAvailable)(`the playground's Geometry panel in headless Chromium${skipNote}`, () => {
   let pg: OpenedPlayground;
@@ -159,6 +206,17 @@ describe.skipIf(!chromiumAvailable)(`the playground's Geometry panel in headless
     const yaw1 = (await geometryState(page)).view.yaw;
     expect(yaw1).not.toBe(yaw0);
     expect((urlState(page).view as { yaw: number }).yaw).toBe(yaw1);
+    // A head dragged in 3-D moves in the screen's plane: its depth stays (to the 4 digits kept).
+    const before = await geometryState(page) as unknown as { G: number[][]; view: { yaw: number; pitch: number } };
+    const head = (await page.locator('[data-side="0"] circle[data-task="1"]').boundingBox())!;
+    await page.mouse.move(head.x + head.width / 2, head.y + head.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(head.x + head.width / 2 - 40, head.y + head.height / 2 - 30, { steps: 4 });
+    await page.mouse.up();
+    const after = await geometryState(page) as unknown as { G: number[][]; view: { yaw: number; pitch: number } };
+    expect(after.G[1]).not.toEqual(before.G[1]);
+    expect(Math.abs(project(after.G[1]!, after.view).depth - project(before.G[1]!, before.view).depth)).toBeLessThan(0.01);
+    expect(after.G[0]).toEqual(before.G[0]);
   }, 30_000);
 
   it('option controls are generated from the registry, checked by it, and reach the balancer', async () => {
