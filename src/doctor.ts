@@ -1,5 +1,5 @@
 import { host } from './platform/host.ts';
-import { loadCandidates } from './tensor/backends/auto.ts';
+import { loadCandidates } from './tensor/backends/accelerated.ts';
 import type { GpuBackend } from './tensor/backends/gpu.ts';
 import { matmulParity, type ParityCheck } from './tensor/gpu/parity-check.ts';
 import { probeWebGpu, type WebGpuProbe } from './tensor/gpu/webgpu-probe.ts';

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
-import { loadCandidates, loadOrCalibrate } from '../../tensor/backends/auto.ts';
+import { loadCandidates } from '../../tensor/backends/accelerated.ts';
+import { loadOrCalibrate } from '../../tensor/backends/auto.ts';
 import { registeredBackends } from '../../tensor/backends/registry.ts';
 import { sharedMemorySupported, simdSupported } from '../../platform/wasm-features.ts';
 import { gpuLine, platformReport, type PlatformReport } from '../../doctor.ts';

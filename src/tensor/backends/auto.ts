@@ -1,7 +1,5 @@
 import type { Backend, Storage } from '../backend.ts';
-import { createJsBackend } from './js.ts';
-import { gpuBackend } from './gpu.ts';
-import { wasmBackend } from './wasm.ts';
+import { loadCandidates } from './accelerated.ts';
 import { timeMs } from '../timing.ts';
 import { host } from '../../platform/host.ts';
 
@@ -13,13 +11,11 @@ import { host } from '../../platform/host.ts';
  * or release calibrates again (once). A host without a cache calibrates once per process.
  * Storage comes from wasm when it loaded (its kernels then read operands in place; js and
  * gpu.js read those arrays like any other).
- *
- * This file also holds the table of accelerated backends that registry.ts registers, and the
- * fallback chain: a backend that cannot load hands over to the next (gpu -> wasm -> js) with
- * one warning naming the reason.
+ * The candidates are js and the table in ./accelerated.ts.
  */
 export type Op = 'matmul' | 'gram' | 'sumAxis';
-export type ShapeClass = 'small' | 'medium' | 'large';
+const SHAPE_CLASSES = ['small', 'medium', 'large'] as const;
+export type ShapeClass = typeof SHAPE_CLASSES[number];
 export type Plan = Record<Op, Record<ShapeClass, string>>;
 
 export interface Calibration {
@@ -66,7 +62,7 @@ export function calibrate(candidates: Array<[string, Backend]>): Calibration {
   const ms: Record<string, Record<string, number>> = {};
   for (const op of Object.keys(SHAPES) as Op[]) {
     plan[op] = {} as Record<ShapeClass, string>;
-    for (const cls of ['small', 'medium', 'large'] as ShapeClass[]) {
+    for (const cls of SHAPE_CLASSES) {
       const s = SHAPES[op][cls];
       const row: Record<string, number> = {};
       for (const [name, be] of candidates) {
@@ -117,20 +113,6 @@ export function loadOrCalibrate(candidates: Array<[string, Backend]>, opts: { fr
   const c = calibrate(candidates);
   cache?.write(name, JSON.stringify(c, null, 2));
   return { ...c, cached: false, file };
-}
-
-/** Backends that load here, with the reasons of those that do not. */
-export function loadCandidates(): { loaded: Array<[string, Backend]>; failed: Record<string, string> } {
-  const loaded: Array<[string, Backend]> = [['js', createJsBackend()]];
-  const failed: Record<string, string> = {};
-  for (const [name, make] of [['wasm', wasmBackend], ['gpu', gpuBackend]] as const) {
-    try {
-      loaded.push([name, make()]);
-    } catch (e) {
-      failed[name] = e instanceof Error ? e.message : String(e);
-    }
-  }
-  return { loaded, failed };
 }
 
 export interface AutoBackend extends Backend {
@@ -188,29 +170,3 @@ export function autoBackend(): AutoBackend {
   if (sharedAuto === null) sharedAuto = createAutoBackend();
   return sharedAuto;
 }
-
-/**
- * Tries each name in order; the first that loads wins. A failure before it is reported in one
- * warning naming the reason; if all fail, throws with every reason (the registry then falls
- * back to js with its own single warning).
- */
-export function firstThatLoads(chain: Array<[string, () => Backend]>): Backend {
-  const reasons: string[] = [];
-  for (const [name, make] of chain) {
-    try {
-      const be = make();
-      if (reasons.length > 0) console.warn(`mtlkit: ${reasons.join('; ')}; using the ${name} backend instead`);
-      return be;
-    } catch (e) {
-      reasons.push(`backend ${name} unavailable (${e instanceof Error ? e.message : String(e)})`);
-    }
-  }
-  throw new Error(reasons.join('; '));
-}
-
-/** What registry.ts registers besides js: name -> factory (each a process-wide singleton). */
-export const acceleratedBackends: Array<[string, () => Backend]> = [
-  ['wasm', () => wasmBackend()],
-  ['gpu', () => firstThatLoads([['gpu', gpuBackend], ['wasm', wasmBackend]])],
-  ['auto', () => autoBackend()],
-];

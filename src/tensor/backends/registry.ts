@@ -1,6 +1,7 @@
 import type { Backend } from '../backend.ts';
 import { createJsBackend } from './js.ts';
-import { acceleratedBackends } from './auto.ts';
+import { ACCELERATED, withFallback } from './accelerated.ts';
+import { autoBackend } from './auto.ts';
 import { host } from '../../platform/host.ts';
 
 /**
@@ -136,6 +137,7 @@ function resolve(name: string, strict: boolean): Backend {
   return factories.get('js')!();
 }
 
-// Built-in registrations. The js backend is always there; wasm / gpu / auto add one line each.
+// Built-in registrations: js, the accelerated table (./accelerated.ts), auto over them.
 registerBackend('js', createJsBackend);
-for (const [name, factory] of acceleratedBackends) registerBackend(name, factory);
+ACCELERATED.forEach(([name], i) => registerBackend(name, withFallback(i)));
+registerBackend('auto', autoBackend);
