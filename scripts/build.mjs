@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildWasm } from './build-wasm.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -30,6 +30,10 @@ try {
 for (const file of readdirSync(src, { recursive: true, encoding: 'utf8' })) {
   if (file.endsWith('.mjs')) cpSync(join(src, file), join(dist, file));
 }
+// report.html's chart layer (uPlot and playground/src/charts), bundled once into
+// dist/report-charts.js: an installed package has neither esbuild nor the playground's sources.
+const { writeChartRuntime } = await import(pathToFileURL(join(dist, 'report/chart-runtime.js')).href);
+writeChartRuntime();
 await buildWasm({ quiet: true });
 // The kernels above are part of the playground's site, so it comes after them.
 if (existsSync(join(root, 'playground/src/main.ts'))) {

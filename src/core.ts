@@ -1,10 +1,10 @@
 /**
  * mtlkit's platform-neutral core: tensors and autograd, layers and models, balancers, metrics,
  * the in-memory side of data (synthetic data, datasets, splits, batches, encoders, schemas and
- * CSVs from text) and the report tables of an experiment's JSON. It imports nothing from Node,
- * so it bundles for a browser as it is;
- * what needs the surroundings (files, threads, the wasm kernels' bytes) it asks of the host
- * (./platform). src/index.ts is this plus the Node-only parts.
+ * CSVs from text), and the report tables and chart specs of run and experiment folders' JSON.
+ * It imports nothing from Node, so it bundles for a browser as it is; what needs the
+ * surroundings (files, threads, the wasm kernels' bytes) it asks of the host (./platform).
+ * src/index.ts is this plus the Node-only parts.
  */
 export * from './tensor/index.ts';
 export * from './autograd/index.ts';
@@ -31,6 +31,8 @@ export {
 export { DataError } from './data/errors.ts';
 export { kCoreMask } from './data/kcore.ts';
 export { experimentTables } from './report/tables.ts';
+export { runChartSpecs, type ChartSpec, type LineSpec, type HeatmapSpec } from './report/chart-specs.ts';
+export type { RunData } from './report/io.ts';
 export { toHtml, toMarkdown, type Table, type TableRow, type Column, type Cell } from './report/table.ts';
 export type { DiagnosticsRecord, EpochRecord, FinalJson, ExperimentJson, ExperimentRow } from './report/types.ts';
 export * from './platform/index.ts';

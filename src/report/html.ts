@@ -1,6 +1,8 @@
 /**
- * One self-contained report page: inline CSS, the SVG plots inlined, no scripts, no external
- * resources (not even the SVG namespace URL, which inline SVG in HTML does not need).
+ * One self-contained report page: inline CSS, the SVG plots inlined, at most one inline script
+ * (the chart layer, chart-runtime.ts, which turns figures with chart specs into interactive
+ * charts), no external resources (not even the SVG namespace URL, which inline SVG in HTML does
+ * not need).
  */
 import { escapeXml } from './escape.ts';
 
@@ -22,6 +24,8 @@ export interface HtmlPage {
   sections: HtmlSection[];
   /** Lines about skipped plots, torn files and other caveats. */
   notes?: string[];
+  /** The chart layer's script (chart-runtime.ts), inlined at the end of the body; none: static plots only. */
+  script?: string | null;
 }
 
 const CSS = `
@@ -32,7 +36,7 @@ table{border-collapse:collapse;margin:.8em 0;font-size:.9em}caption{text-align:l
 th,td{border:1px solid #ccc;padding:3px 8px}thead th{background:#f3f3f3}th.group{text-align:center}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tbody th{text-align:left;font-weight:normal;white-space:nowrap}table.wide{font-size:.78em}table.wide th,table.wide td{padding:2px 5px}
 td.num span.sd{display:block;font-size:.82em;color:#555}.table-wrap{max-width:100%;overflow-x:auto}ul.notes{font-size:.85em;color:#444;margin:.2em 0 1em}
-figure{margin:1em 0;overflow-x:auto}figure svg{max-width:100%;height:auto}figcaption{font-size:.85em;color:#555}
+figure{margin:1em 0;overflow-x:auto}.mtl-figure-charts{display:flex;flex-wrap:wrap}figure svg{max-width:100%;height:auto}figcaption{font-size:.85em;color:#555}
 .skipped{color:#8a5a00;background:#fff8e6;border-left:3px solid #e69f00;padding:4px 8px;margin:.4em 0}
 pre{background:#f6f6f6;padding:8px;overflow-x:auto;font-size:.85em}details{margin:.6em 0}
 `;
@@ -45,8 +49,10 @@ export function inlineSvg(svg: string): string {
     .trim();
 }
 
-export function figure(svg: string, caption: string): string {
-  return `<figure>${inlineSvg(svg)}<figcaption>${escapeXml(caption)}</figcaption></figure>`;
+/** A plot; with chart specs (chart-specs.ts), the chart layer draws them in place of the SVG. */
+export function figure(svg: string, caption: string, charts?: readonly unknown[]): string {
+  const data = charts?.length ? ` data-charts="${escapeXml(JSON.stringify(charts))}"` : '';
+  return `<figure${data}>${inlineSvg(svg)}<figcaption>${escapeXml(caption)}</figcaption></figure>`;
 }
 
 export function skipped(reason: string): string {
@@ -76,7 +82,7 @@ export function renderHtml(page: HtmlPage): string {
 <body>
 <header><h1>${escapeXml(page.title)}</h1><dl class="facts">${facts}${when}</dl>${config}${notes}</header>
 ${sections}
-</body>
+${page.script ? `<script>${page.script}</script>\n` : ''}</body>
 </html>
 `;
 }

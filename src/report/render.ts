@@ -5,6 +5,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../platform/atomic-write.ts';
+import { chartRuntime } from './chart-runtime.ts';
+import { runChartSpecs, type ChartSpec } from './chart-specs.ts';
 import { escapeXml as escapeAttr } from './escape.ts';
 import { figure, renderHtml, skipped, type HtmlSection } from './html.ts';
 import { detectFolder, readExperiment, readRun, ReportError, type FolderKind, type RunData } from './io.ts';
@@ -42,12 +44,12 @@ function writeAll(pending: Pending, files: string[]): void {
   }
 }
 
-function plotSections(dir: string, plots: Plot[], pending: Pending, skippedOut: string[]): string {
+function plotSections(dir: string, plots: Plot[], pending: Pending, skippedOut: string[], charts: Record<string, ChartSpec[]> = {}): string {
   const html: string[] = [];
   for (const p of plots) {
     if ('svg' in p) {
       pending.push([join(dir, p.file), p.svg]);
-      html.push(figure(p.svg, `${p.caption} (${p.file})`));
+      html.push(figure(p.svg, `${p.caption} (${p.file})`, charts[p.file]));
     } else {
       skippedOut.push(p.skipped);
       html.push(skipped(p.skipped));
@@ -119,7 +121,8 @@ export function renderRun(dir: string, opts: RenderOptions = {}): RenderResult {
   else sections.push({ heading: 'Metrics', html: skipped('Final metrics not shown: final.json is missing (the run has not finished).') });
   if (!f) skippedOut.push('Final metrics not shown: final.json is missing (the run has not finished).');
   const pending: Pending = [];
-  sections.push({ heading: 'Plots', html: plotSections(dir, runPlots(run), pending, skippedOut) });
+  const charts = runChartSpecs(run);
+  sections.push({ heading: 'Plots', html: plotSections(dir, runPlots(run), pending, skippedOut, charts) });
   const facts: Array<[string, string]> = [['folder', dir], ['tasks', run.tasks.join(', ')]];
   if (f) {
     facts.push(['best epoch', `${f.best_epoch}${f.stopped_early ? ' (stopped early)' : ' (epoch limit reached)'}`]);
@@ -135,6 +138,7 @@ export function renderRun(dir: string, opts: RenderOptions = {}): RenderResult {
     generated: opts.now ?? new Date(),
     sections,
     notes: run.warnings,
+    script: Object.keys(charts).length ? chartRuntime() : null,
   });
   pending.push([join(dir, 'report.html'), html]);
   writeAll(pending, files);

@@ -21,12 +21,19 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const read = (p: string): string => readFileSync(p, 'utf8');
 const names = (r: RenderResult): string[] => r.files.map((f) => f.slice(r.dir.length + 1));
 
-/** report.html loads nothing from anywhere: no URLs at all, no scripts, no external references. */
+/**
+ * report.html loads nothing from anywhere: no URLs at all, no external references, and no script
+ * but the chart layer's one inline script (which loads nothing either).
+ */
 function expectSelfContained(html: string): void {
   expect(html).not.toMatch(/https?:/i);
-  expect(html).not.toMatch(/<script|<link|<img|<iframe|\ssrc=|url\(|@import/i);
-  expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
-  expect(xmlProblem(html.replace(/^<!DOCTYPE html>/, ''), { voidTags: ['meta'] })).toBeNull();
+  const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)];
+  expect(scripts.length).toBeLessThanOrEqual(1);
+  for (const [, js] of scripts) expect(js).not.toMatch(/\bimport\(|\bfetch\(|XMLHttpRequest|\bimportScripts\(/);
+  const page = html.replace(/<script>[\s\S]*?<\/script>/g, '');
+  expect(page).not.toMatch(/<script|<link|<img|<iframe|\ssrc=|url\(|@import/i);
+  expect(page.startsWith('<!DOCTYPE html>')).toBe(true);
+  expect(xmlProblem(page.replace(/^<!DOCTYPE html>/, ''), { voidTags: ['meta'] })).toBeNull();
 }
 
 describe('experiment folders', () => {
@@ -160,6 +167,13 @@ describe('run folders', () => {
     expect(cos).toContain('Mean over 10 sampled steps');
     const html = read(join(r.dir, 'report.html'));
     expectSelfContained(html);
+    // The chart layer: the script, and each drawn plot's specs (chart-specs.ts) on its figure.
+    expect(html).toMatch(/<script>\/\*! uPlot v[\d.]+ /);
+    const specs = [...html.matchAll(/<figure data-charts="([^"]*)">/g)].map((m) => JSON.parse(m[1]!.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')) as { title: string }[]);
+    expect(specs.map((f) => f.map((c) => c.title))).toEqual([
+      ['Training loss', 'Validation AUC'], ['Gradient norms before balancing', 'Gradient norms after balancing'],
+      ['Cosine of task gradients over training (before balancing)'], ['Gradient conflicts over training'],
+    ]);
     expect(html).toContain('synthetic &lt;default&gt; &amp; co'); // config text escaped
     expect(html).toContain('restored best epoch 5');
     expect(html).toContain('class="skipped"');

@@ -9,6 +9,7 @@ const OURS = `
 .mtl-chart .u-title { font-size: 14px; font-weight: 600; }
 .mtl-chart .u-legend { font-size: 12px; }
 .mtl-chart .u-legend .u-series { cursor: pointer; }
+.mtl-chart .u-legend th, .mtl-chart .u-legend td { border: 0; padding: 0 2px; background: none; }
 .mtl-chart-caption { font-size: 12px; color: #555; min-height: 1.4em; margin: 2px 0 0 8px; }
 .mtl-chart-empty { font-size: 13px; color: #777; padding: 24px; border: 1px dashed #ccc; }
 `;
