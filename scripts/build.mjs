@@ -32,8 +32,13 @@ for (const file of readdirSync(src, { recursive: true, encoding: 'utf8' })) {
 }
 // report.html's chart layer (uPlot and playground/src/charts), bundled once into
 // dist/report-charts.js: an installed package has neither esbuild nor the playground's sources.
-const { writeChartRuntime } = await import(pathToFileURL(join(dist, 'report/chart-runtime.js')).href);
-writeChartRuntime();
+// A copy without the playground builds a package whose reports keep their static plots only.
+if (existsSync(join(root, 'playground/src/charts/report-entry.ts'))) {
+  const { writeChartRuntime } = await import(pathToFileURL(join(dist, 'report/chart-runtime.js')).href);
+  writeChartRuntime();
+} else {
+  process.stdout.write('mtlkit build: no playground/src/charts here, so report.html keeps static plots only\n');
+}
 await buildWasm({ quiet: true });
 // The kernels above are part of the playground's site, so it comes after them.
 if (existsSync(join(root, 'playground/src/main.ts'))) {
