@@ -16,6 +16,9 @@ const CSS = `
 .mtl-report-tables { overflow-x: auto; }
 .mtl-report-tables table { border-collapse: collapse; font-size: 13px; margin: 6px 0 14px; }
 .mtl-report-tables th, .mtl-report-tables td { border: 1px solid #ddd; padding: 2px 6px; text-align: right; }
+.mtl-report-tables th.group { text-align: center; }
+.mtl-report-tables tbody th { text-align: left; font-weight: normal; }
+.mtl-report-tables td.num span.sd { display: block; font-size: .82em; color: #555; }
 .mtl-report-tables caption { text-align: left; font-weight: 600; padding: 4px 0; }
 .mtl-facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; font-size: 13px; }
 .mtl-facts dt { color: #555; }
