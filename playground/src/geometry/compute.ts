@@ -34,6 +34,14 @@ export interface BalanceResult {
   projectionPath: { onto: number; vector: number[] }[][] | null;
   /** cos between the per-task vectors after balancing (crafted, else weighted), or null when there are none. */
   cosineAfter: number[][] | null;
+  /**
+   * Norms of those vectors, taken from the vectors themselves. The library's diagnostics take
+   * them through the Gram matrix (a quadratic form), whose rounding leaves about 1e-8 |g| where
+   * a crafted gradient cancels to 0; from the vector they are exact to rounding.
+   */
+  normsAfter: number[] | null;
+  /** Which of those vectors are zero to rounding (norm <= ZERO_RELATIVE max |g_t|). */
+  zeroAfter: boolean[] | null;
   /** cos(g_t, update) per task. */
   alignmentCos: number[];
   /** The update is zero to rounding (|d| <= ZERO_RELATIVE max |g_t|). */
@@ -117,6 +125,8 @@ export function runBalancer(
     projectionOrder: info?.projectionOrder ? info.projectionOrder.map((o) => [...o]) : null,
     projectionPath: info?.projectionSteps ? info.projectionSteps.map((steps) => steps.map((s) => ({ onto: s.onto, vector: rowOf(s.coefs, G) }))) : null,
     cosineAfter: after ? after.map((a) => after.map((c) => cosine(a, c, zero))) : null,
+    normsAfter: after ? after.map((a) => Math.sqrt(dot(a, a))) : null,
+    zeroAfter: after ? after.map((a) => Math.sqrt(dot(a, a)) <= zero) : null,
     alignmentCos: G.map((g) => cosine(g, combined, zero)),
     zeroUpdate: Math.sqrt(dot(combined, combined)) <= zero,
     certificate: info?.certificate ? structuredClone(info.certificate) : null,

@@ -51,7 +51,9 @@ export function resultNumbers(r: BalanceResult): HTMLElement {
   add('loss weights', r.lossWeights);
   add('eq. 5 factors fₜ (ĝₜ = fₜgₜ)', r.rowScales);
   add('‖gₜ‖', r.diagnostics.normsBefore);
-  if (r.diagnostics.normsAfter) add(r.crafted ? '‖g̃ₜ‖' : '|wₜ| ‖gₜ‖', r.diagnostics.normsAfter);
+  if (r.normsAfter) {
+    rows.push([el('th', { textContent: r.crafted ? '‖g̃ₜ‖' : '|wₜ| ‖gₜ‖' }), ...r.normsAfter.map((n, t) => (r.zeroAfter![t] ? el('td', { textContent: '≈ 0', title: `${n}: zero to rounding` }) : fmt(n)))]);
+  }
   add('cos(gₜ, d)', r.alignmentCos);
   box.append(h('per task'), table(['', ...Array.from({ length: T }, (_, t) => taskName(t))], rows));
   if (!r.weights) box.append(el('p', { className: 'notes', textContent: 'Not a fixed combination of this step\'s rows (per-coordinate or tracked state), so no row weights.' }));
@@ -71,10 +73,14 @@ export function resultNumbers(r: BalanceResult): HTMLElement {
   box.append(cos);
 
   const rc = r.diagnostics.residualConflicts;
+  // A pair with a vector that is zero to rounding is the diagnostics' rounding, not a conflict.
+  const noise = rc.pairs.filter(([i, j]) => r.zeroAfter?.[i] || r.zeroAfter?.[j]);
+  const pairs = rc.pairs.filter((p) => !noise.includes(p));
   const residual = el('div', {});
   residual.dataset.residual = JSON.stringify(rc);
   residual.append(
-    el('span', { className: rc.pairs.length ? 'bad' : '', textContent: `pairs still in conflict after balancing: ${rc.pairs.length ? rc.pairs.map(([i, j]) => `(${i + 1}, ${j + 1})`).join(' ') : 'none'}` }),
+    el('span', { className: pairs.length ? 'bad' : '', textContent: `pairs still in conflict after balancing: ${pairs.length ? pairs.map(([i, j]) => `(${i + 1}, ${j + 1})`).join(' ') : 'none'}` }),
+    ...(noise.length ? [el('br'), el('span', { className: 'muted', textContent: `(the library's diagnostics also list ${noise.map(([i, j]) => `(${i + 1}, ${j + 1})`).join(' ')}, pairs with a gradient crafted to zero: rounding, not conflict)` })] : []),
     el('br'),
     el('span', { className: rc.tasksAgainstUpdate.length ? 'bad' : '', textContent: `tasks the update works against (⟨gₜ, d⟩ < 0): ${rc.tasksAgainstUpdate.length ? rc.tasksAgainstUpdate.map((t) => t + 1).join(', ') : 'none'}` }),
   );
