@@ -1,12 +1,12 @@
 /** Public API of mtlkit's multi-task balancing: the Balancer contract, registry, linear algebra, diagnostics. */
 export type {
-  Balancer, BalanceContext, BalancerInfo, BalancerKind, BalancerState, Certificate, CertificateCondition, Certifier, Grad, GradientMode,
+  Balancer, BalanceContext, BalancerInfo, BalancerKind, BalancerState, Certificate, CertificateCondition, Certifier, Grad, GradientMode, ProjectionStep,
 } from './balancer.ts';
 export { BalancerInputError, BalancerOptionError } from './balancer.ts';
 export {
   balancers, balancerIds, createBalancer, registerBalancer, unregisterBalancer, type BalancerEntry, type BalancerFactory, type BalancerId,
 } from './balancers/index.ts';
-export { BaseBalancer, resolveOptions, type OptionsSpec } from './balancers/common.ts';
+export { BaseBalancer, resolveOptions, type NumRange, type OptionCheck, type OptionSpec, type OptionsSpec } from './balancers/common.ts';
 export { diagnose, type Diagnostics } from './diagnostics.ts';
 export * as linalg from './linalg.ts';
 export { Single } from './balancers/single.ts';
