@@ -4,13 +4,13 @@
  * report's claims (src/report/findings/claims.ts) find their rows by arm, so the two agree on these names only.
  */
 
-import { REFERENCE_METHOD } from './methods.ts';
+import { REFERENCE_METHOD, TABLE2_METHODS } from './methods.ts';
 
 /** The arm whose rows are the RI reference (Single's; a Table 2 arm is its method id). */
 export const REFERENCE_ARM = REFERENCE_METHOD;
 
 /** GradCraft Table 2's methods, default configs (the arm is the method id). */
-export const T2_ARMS = ['single', 'ew', 'uc', 'dwa', 'mgda', 'pcgrad', 'pcgrad+', 'gradvac', 'cagrad', 'imtl', 'dbmtl', 'gradcraft'] as const;
+export const T2_ARMS: readonly string[] = TABLE2_METHODS.map((m) => m.method);
 
 /** GradCraft Table 3's ablations (GradCraft itself is the `gradcraft` arm). */
 export const T3_ARMS = ['gradcraft-fix-epsilon', 'gradcraft-fix-tau', 'gradcraft-ori', 'gradcraft-local'] as const;

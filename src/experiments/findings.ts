@@ -14,7 +14,7 @@
 import { ConfigError } from '../train/config.ts';
 import type { TrainConfig } from '../train/index.ts';
 import {
-  CLAIM_GROUPS, epsilonArm, FINDINGS_EPSILON, FINDINGS_T, FINDINGS_TAU, MB_ARMS, T2_ARMS, T3_ARMS, taskArm, tauArm, type ClaimGroup,
+  CLAIM_GROUPS, epsilonArm, FINDINGS_EPSILON, FINDINGS_T, FINDINGS_TAU, MB_ARMS, REFERENCE_ARM, T2_ARMS, T3_ARMS, taskArm, tauArm, type ClaimGroup,
 } from './findings-arms.ts';
 import { slug, TABLE2_BASELINES, TABLE2_METHODS, TABLE3_METHODS, variantId, type MethodSpec } from './methods.ts';
 import { subsetOf } from './tasks.ts';
@@ -67,9 +67,9 @@ export function firstArms(ctx: PlanContext): Arm[] {
   const want = new Set<string>();
   const add = (...arms: readonly string[]): void => arms.forEach((a) => want.add(a));
   if (groups.has('table2') || groups.has('tasks')) add(...T2_ARMS);
-  if (groups.has('table3')) add('single', 'gradcraft', ...T3_ARMS);
-  if (groups.has('tau')) add('single', ...FINDINGS_TAU.map(tauArm));
-  if (groups.has('epsilon')) add('single', ...FINDINGS_EPSILON.map(epsilonArm));
+  if (groups.has('table3')) add(REFERENCE_ARM, 'gradcraft', ...T3_ARMS);
+  if (groups.has('tau')) add(REFERENCE_ARM, ...FINDINGS_TAU.map(tauArm));
+  if (groups.has('epsilon')) add(REFERENCE_ARM, ...FINDINGS_EPSILON.map(epsilonArm));
   if (groups.has('mb-qps')) add('ew', 'mgda', 'moco', 'multibalance-rep');
   if (groups.has('mb-ne')) add('ew', ...MB_ARMS.filter((a) => a !== 'moco'));
   const arms: Arm[] = [];

@@ -10,11 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isPlainObject, type JsonObject } from './fields.ts';
-
-/** The package root, from this file's location (not the caller's cwd). */
-export const PACKAGE_ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 
 /** A runner's exit code for a trial whose config can never work (validation error, unknown method, bad option). */
 export const CONFIG_ERROR_EXIT = 2;

@@ -56,7 +56,7 @@ export interface TrainConfig {
   tasks: string[] | null;
   model: PresetName;
   modelOptions: ModelOptions;
-  /** A balancer id (mtlkit balance lists them); 'single' trains one model per task. */
+  /** A balancer id (mtlkit balance lists them); a per-task one (Single) trains one model per task. */
   method: string;
   methodOptions: Record<string, unknown>;
   /** 'param': per-task gradients of the shared parameters; 'rep': of the shared representation. */

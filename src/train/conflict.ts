@@ -13,7 +13,7 @@ import { Batcher } from '../data/batcher.ts';
 import { splitDataset } from '../data/split.ts';
 import { generateSynthetic, type SyntheticOptions } from '../data/synthetic.ts';
 import { createBalancer } from '../mtl/balancers/index.ts';
-import { BalancedStep } from '../step/balanced-step.ts';
+import { BalancedStep } from '../step/index.ts';
 import { createModel, type PresetName } from '../nn/models/presets.ts';
 import { makeOptimizer } from '../nn/optim/index.ts';
 import { Rng } from '../tensor/rng.ts';

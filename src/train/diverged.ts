@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../platform/atomic-write.ts';
-import type { NonFiniteError } from '../step/balanced-step.ts';
+import type { NonFiniteError } from '../step/index.ts';
 import { statePath } from './checkpoint.ts';
 
 export class TrainingDivergedError extends Error {

@@ -18,7 +18,7 @@ import { createModel } from '../nn/models/presets.ts';
 import { makeOptimizer } from '../nn/optim/index.ts';
 import type { Optimizer } from '../nn/optim/optimizer.ts';
 import { addL2Grad } from '../nn/regularize.ts';
-import { BalancedStep, NonFiniteError } from '../step/balanced-step.ts';
+import { BalancedStep, NonFiniteError } from '../step/index.ts';
 import { Rng } from '../tensor/rng.ts';
 import { activeBackendRecord } from './backend-record.ts';
 import { dropoutStates, hasState, loadState, saveBest, saveState, setDropoutStates, statePath, type TrainState } from './checkpoint.ts';
