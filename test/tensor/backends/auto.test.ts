@@ -36,6 +36,20 @@ describe('auto backend', () => {
     }
   });
 
+  it('is named auto; its capabilities are the backend under it, the row sum the one its plan picks', () => {
+    expect(auto.name).toBe('auto');
+    const { loaded } = loadCandidates();
+    expect(auto.under.name).toBe(loaded.some(([n]) => n === 'wasm') ? 'wasm' : 'js');
+    expect(auto.fastFiniteCheck).toBe(auto.under.fastFiniteCheck);
+    expect(auto.threads).toBe(auto.under.threads);
+    const x = auto.alloc('float32', 5000);
+    expect(auto.resident(x)).toBe(auto.under.resident(x));
+    const byName = new Map(loaded);
+    for (const work of [1e3, 1e6, 1e8]) {
+      expect(auto.rowSumByMatmul(work)).toBe(byName.get(auto.pick('matmul', work))!.rowSumByMatmul(work));
+    }
+  });
+
   it('classifies PLE-sized calls as large', () => {
     expect(classify('matmul', 2048 * 320 * 256)).toBe('large');
     expect(classify('gram', 6 * 6 * 3e6)).toBe('large');

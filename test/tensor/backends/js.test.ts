@@ -25,6 +25,16 @@ function randArr(rng: Rng, n: number): Float64Array {
   return x;
 }
 
+describe('js backend capabilities', () => {
+  it('nothing resident, no fast finite check, row sums stay in the caller\'s loop, one thread', () => {
+    const be = createJsBackend();
+    expect(be.resident(be.alloc('float32', 5000))).toBe(false);
+    expect(be.fastFiniteCheck).toBe(false);
+    expect(be.rowSumByMatmul(1e9)).toBe(false);
+    expect([be.threads, be.maxThreads]).toEqual([1, 1]);
+  });
+});
+
 describe('js backend matmul', () => {
   it('matches the naive triple loop for every transpose form, with and without accumulate', () => {
     fc.assert(

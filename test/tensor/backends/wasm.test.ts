@@ -112,6 +112,13 @@ describe('wasm narrow matmul (n <= 4, its own kernel)', () => {
 });
 
 describe('wasm storage', () => {
+  it('capabilities: its own blocks are resident, other arrays are not; dot is the fast finite check; row sums go to matmul', () => {
+    expect(wasm.resident(wasm.alloc('float32', 5000))).toBe(true);
+    expect(wasm.resident(new Float32Array(5000))).toBe(false);
+    expect(wasm.fastFiniteCheck).toBe(true);
+    expect(wasm.rowSumByMatmul(6 * 100_000)).toBe(true);
+  });
+
   it('alloc hands out zeroed views into shared wasm memory that survive growth', () => {
     const a = wasm.alloc('float32', 5000);
     expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
