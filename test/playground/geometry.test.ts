@@ -217,6 +217,15 @@ describe.skipIf(!chromiumAvailable)(`the playground's Geometry panel in headless
     expect(after.G[1]).not.toEqual(before.G[1]);
     expect(Math.abs(project(after.G[1]!, after.view).depth - project(before.G[1]!, before.view).depth)).toBeLessThan(0.01);
     expect(after.G[0]).toEqual(before.G[0]);
+    // The wheel zooms both canvases (kept in the URL); a double click fits the view again.
+    const canvas0 = page.locator('[data-side="0"] svg.geo-canvas');
+    await canvas0.hover({ position: { x: 30, y: 30 } });
+    await page.mouse.wheel(0, -100);
+    await page.mouse.wheel(0, -100);
+    expect((urlState(page).view as { zoom: number }).zoom).toBeCloseTo(1.5625, 12);
+    await expect(page.locator('[data-side="1"] svg.geo-canvas text', { hasText: 'zoom ×1.56' }).count()).resolves.toBe(1);
+    await canvas0.dblclick({ position: { x: 30, y: 30 } });
+    expect((urlState(page).view as { zoom: number }).zoom).toBe(1);
   }, 30_000);
 
   it('option controls are generated from the registry, checked by it, and reach the balancer', async () => {

@@ -3,7 +3,11 @@
  * `yaw` about the vertical z axis and tilted by `pitch` towards the viewer. Dragging a head
  * moves it in the screen's plane, keeping its depth, so `unproject` is the exact inverse.
  */
-export interface View { yaw: number; pitch: number }
+/** The camera: yaw and pitch in degrees (3-D only) and a zoom factor over the fitted view. */
+export interface View { yaw: number; pitch: number; zoom: number }
+
+export const MIN_ZOOM = 0.25;
+export const MAX_ZOOM = 1e6;
 
 /** Screen coordinates in world units (x right, y up) and the depth into the screen. */
 export interface Projected { x: number; y: number; depth: number }

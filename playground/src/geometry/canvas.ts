@@ -5,7 +5,7 @@
  * (a few dozen elements). In 3-D, dragging the background turns the camera.
  */
 import type { BalanceResult } from './compute.ts';
-import { clampPitch, project, unproject, type View } from './camera.ts';
+import { MAX_ZOOM, MIN_ZOOM, clampPitch, project, unproject, type View } from './camera.ts';
 import { svg } from './dom.ts';
 
 export const TASK_COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf'];
@@ -16,14 +16,14 @@ export interface Scene {
   G: number[][];
   result: BalanceResult | null;
   view: View;
-  /** World units at the canvas's edge radius R (the panel keeps it fixed during a drag). */
+  /** World units at the canvas's edge radius R before zooming (the panel keeps it fixed during a drag). */
   extent: number;
 }
 
 export interface CanvasEvents {
   /** A head moved to `v` (world units); `done` on release. */
   drag(task: number, v: number[], done: boolean): void;
-  /** The 3-D camera turned; `done` on release. */
+  /** The camera turned (3-D) or zoomed; `done` on release. */
   turn(view: View, done: boolean): void;
 }
 
@@ -43,10 +43,26 @@ export class GeometryCanvas {
     this.element.addEventListener('focusin', (e) => this.focusTask(e.target as Element));
     this.element.addEventListener('focusout', () => this.focusTask(null));
     this.element.addEventListener('keydown', (e) => this.nudge(e));
+    this.element.addEventListener('wheel', (e) => this.wheel(e), { passive: false });
+    this.element.addEventListener('dblclick', () => { if (this.scene) this.events.turn({ ...this.scene.view, zoom: 1 }, true); });
   }
 
   private scale(): number {
-    return R / this.scene!.extent;
+    return (R * this.scene!.view.zoom) / this.scene!.extent;
+  }
+
+  /** World units at the edge radius as shown (after the zoom). */
+  private shown(): number {
+    return this.scene!.extent / this.scene!.view.zoom;
+  }
+
+  /** The wheel zooms about the origin (where every vector starts); a double click fits the view again. */
+  private wheel(e: WheelEvent): void {
+    if (!this.scene) return;
+    e.preventDefault();
+    const v = this.scene.view;
+    const zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, v.zoom * (e.deltaY < 0 ? 1.25 : 0.8)));
+    this.events.turn({ ...v, zoom }, true);
   }
 
   /** World -> SVG user units. */
@@ -83,7 +99,7 @@ export class GeometryCanvas {
     if (!g || !this.scene) return;
     const p = this.local(e);
     if ('turn' in g) {
-      const view = { yaw: g.view.yaw + (p.x - g.x) * 0.5, pitch: clampPitch(g.view.pitch + (p.y - g.y) * 0.5) };
+      const view = { ...g.view, yaw: g.view.yaw + (p.x - g.x) * 0.5, pitch: clampPitch(g.view.pitch + (p.y - g.y) * 0.5) };
       this.events.turn(view, done);
     } else {
       const s = this.scale();
@@ -135,7 +151,7 @@ export class GeometryCanvas {
     if (!head || !step || !this.scene) return;
     e.preventDefault();
     const task = Number(head.getAttribute('data-task'));
-    const s = this.scene.extent * (e.shiftKey ? 0.1 : 0.01);
+    const s = this.shown() * (e.shiftKey ? 0.1 : 0.01);
     const p = project(this.scene.G[task]!, this.scene.view);
     this.events.drag(task, unproject(p.x + step[0]! * s, p.y + step[1]! * s, p.depth, this.scene.d, this.scene.view), true);
     // The canvas was redrawn: focus the task's new head, so the keys keep working.
@@ -144,7 +160,7 @@ export class GeometryCanvas {
 
   private axes(): SVGGElement {
     const g = svg('g', { stroke: '#c9ced6', 'stroke-width': 1, fill: '#8a929c', 'font-size': 12 });
-    const ext = this.scene!.extent;
+    const ext = this.shown();
     const names = this.scene!.d === 2 ? ['x', 'y'] : ['x', 'y', 'z'];
     names.forEach((name, k) => {
       const e = names.map((_, j) => (j === k ? ext : 0));
@@ -152,6 +168,8 @@ export class GeometryCanvas {
       g.append(svg('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y }), svg('text', { x: b.x + 4, y: b.y - 4, stroke: 'none' }, name));
     });
     g.append(svg('circle', { cx: C, cy: C, r: R, fill: 'none', 'stroke-dasharray': '2 6' }));
+    const zoom = this.scene!.view.zoom;
+    g.append(svg('text', { x: 8, y: 18, stroke: 'none' }, zoom === 1 ? 'wheel: zoom' : `zoom ×${Number(zoom.toPrecision(3))} (double-click: fit)`));
     return g;
   }
 

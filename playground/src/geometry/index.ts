@@ -46,7 +46,7 @@ export const mountGeometry: MountPanel = (root, ctx) => {
     method(m) { state.sides[i] = { method: m, options: {} }; update(); },
     options(o) { state.sides[i] = { method: state.sides[i]!.method, options: o }; update(); },
     drag(t, v, done) {
-      state.G[t] = v.map((x) => quantize(x, extent));
+      state.G[t] = v.map((x) => quantize(x, extent / state.view.zoom));
       update({ rescale: done, url: done, table: done });
     },
     turn(view, done) {

@@ -5,6 +5,8 @@
  * 3-D camera. Parsed with errors that name the field and the fix, so a hand-edited link that
  * is wrong says so instead of silently resetting.
  */
+import { MAX_ZOOM, MIN_ZOOM, type View } from './camera.ts';
+
 export const MIN_TASKS = 2;
 export const MAX_TASKS = 6;
 
@@ -20,8 +22,8 @@ export interface GeometryState {
   losses: number[];
   seed: number;
   sides: [SideState, SideState];
-  /** Orthographic camera of the 3-D view, degrees. */
-  view: { yaw: number; pitch: number };
+  /** The camera (camera.ts): 3-D orientation in degrees, and the zoom of both canvases. */
+  view: View;
   /** Where G came from, shown above the canvases (a preset's name, a diagnostics step). */
   source: string;
 }
@@ -40,7 +42,7 @@ export function defaultState(): GeometryState {
     losses: [1, 1],
     seed: 0,
     sides: [{ method: 'gradcraft', options: {} }, { method: 'pcgrad', options: {} }],
-    view: { yaw: -35, pitch: 20 },
+    view: { yaw: -35, pitch: 20, zoom: 1 },
     source: 'preset: golden J',
   };
 }
@@ -90,13 +92,14 @@ export function parseState(raw: Record<string, unknown> | undefined): GeometrySt
   if (!Number.isInteger(seed)) bad(`seed must be an integer, got ${JSON.stringify(seed)}`, 'use an integer');
   const sides = raw.sides ?? [];
   if (!Array.isArray(sides) || sides.length > 2) bad('sides must be an array of at most two {"method", "options"}', 'fix or remove it');
-  const view = raw.view as { yaw?: unknown; pitch?: unknown } | undefined;
-  const yaw = view?.yaw ?? def.view.yaw, pitch = view?.pitch ?? def.view.pitch;
-  if (!finite(yaw) || !finite(pitch)) bad('view must be {"yaw": degrees, "pitch": degrees}', 'fix or remove it');
+  const view = raw.view as { yaw?: unknown; pitch?: unknown; zoom?: unknown } | undefined;
+  const yaw = view?.yaw ?? def.view.yaw, pitch = view?.pitch ?? def.view.pitch, zoom = view?.zoom ?? 1;
+  if (!finite(yaw) || !finite(pitch)) bad('view must be {"yaw": degrees, "pitch": degrees, "zoom": factor}', 'fix or remove it');
+  if (!finite(zoom) || zoom < MIN_ZOOM || zoom > MAX_ZOOM) bad(`view.zoom must be a number in [${MIN_ZOOM}, ${MAX_ZOOM}]`, 'fix or remove it');
   return {
     d: d as 2 | 3, G, losses, seed: seed as number,
     sides: [checkSide((sides as unknown[])[0], 0, def.sides[0]), checkSide((sides as unknown[])[1], 1, def.sides[1])],
-    view: { yaw: yaw as number, pitch: pitch as number },
+    view: { yaw: yaw as number, pitch: pitch as number, zoom: zoom as number },
     source: typeof raw.source === 'string' ? raw.source : 'link',
   };
 }
