@@ -139,7 +139,16 @@ describe.skipIf(!chromiumAvailable)(`the Training panel in headless Chromium${sk
     expect(cli).toMatch(/bad\.csv:4: column "age": /);
 
     await page.selectOption('select[name=data]', 'csv');
-    await page.setInputFiles('[data-role=csv-drop] input[type=file]', [join(tmp, 'bad.csv'), join(tmp, 'bad.schema.json')]);
+    // A drop, as the browser sends it: a drop event whose DataTransfer holds the two files.
+    const dataTransfer = await page.evaluateHandle(([c, j]) => {
+      // The page's DOM types (this file compiles without them).
+      const g = globalThis as unknown as { DataTransfer: new () => { items: { add(f: unknown): void } }; File: new (parts: string[], name: string) => unknown };
+      const dt = new g.DataTransfer();
+      dt.items.add(new g.File([c], 'bad.csv'));
+      dt.items.add(new g.File([j], 'bad.schema.json'));
+      return dt;
+    }, [csv, JSON.stringify(schema)] as const);
+    await page.dispatchEvent('[data-role=csv-drop]', 'drop', { dataTransfer });
     await page.waitForSelector('[data-role=csv-drop] >> text=schema: bad.schema.json');
     await page.click('button[data-action=start]');
     const s = await until('the error', (x) => x.phase === 'error' || x.phase === 'running').catch((e: Error) => ({ phase: 'error', error: e.message }) as TrainingStatus);
