@@ -3,8 +3,11 @@
  * `yaw` about the vertical z axis and tilted by `pitch` towards the viewer. Dragging a head
  * moves it in the screen's plane, keeping its depth, so `unproject` is the exact inverse.
  */
-/** The camera: yaw and pitch in degrees (3-D only) and a zoom factor over the fitted view. */
-export interface View { yaw: number; pitch: number; zoom: number }
+/** Which way the 3-D camera looks, degrees. */
+export interface Orientation { yaw: number; pitch: number }
+
+/** The camera: its orientation (3-D only) and a zoom factor over the fitted view. */
+export interface View extends Orientation { zoom: number }
 
 export const MIN_ZOOM = 0.25;
 export const MAX_ZOOM = 1e6;
@@ -14,7 +17,7 @@ export interface Projected { x: number; y: number; depth: number }
 
 const rad = (deg: number): number => (deg * Math.PI) / 180;
 
-export function project(v: readonly number[], view: View): Projected {
+export function project(v: readonly number[], view: Orientation): Projected {
   if (v.length === 2) return { x: v[0]!, y: v[1]!, depth: 0 };
   const a = rad(view.yaw), b = rad(view.pitch);
   const x1 = v[0]! * Math.cos(a) - v[1]! * Math.sin(a);
@@ -24,7 +27,7 @@ export function project(v: readonly number[], view: View): Projected {
 }
 
 /** The world vector at screen point (x, y) with the given depth (2-D: depth ignored). */
-export function unproject(x: number, y: number, depth: number, d: 2 | 3, view: View): number[] {
+export function unproject(x: number, y: number, depth: number, d: 2 | 3, view: Orientation): number[] {
   if (d === 2) return [x, y];
   const a = rad(view.yaw), b = rad(view.pitch);
   const y1 = depth * Math.cos(b) + y * Math.sin(b);
