@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync, strFromU8 } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
-import '../../src/index.ts';
+import { train } from '../../src/index.ts';
 import { renderReport } from '../../src/report/index.ts';
 import { resolveConfig } from '../../src/train/config.ts';
 import { checkRunConfig, DEFAULT_RUN, RunConfigError, type RunConfig } from '../../playground/src/worker/config.ts';
@@ -66,6 +66,16 @@ describe('TrainingSession', () => {
     const r = renderReport(dir, { now: new Date('2026-01-01T00:00:00Z') });
     expect(r.skipped).toEqual([]);
     expect(r.files.map((f) => f.slice(dir.length + 1)).sort()).toEqual(['conflicts.svg', 'cosine.svg', 'curves.svg', 'norms.svg', 'report.html', 'weights.svg']);
+  });
+
+  it("trains as the CLI does: its config.json re-run by the trainer gives the same first epoch, bit for bit", async () => {
+    const s = await session({ ...SMALL, method: 'gradcraft' });
+    while (s.epochs.length === 0) s.next();
+    const config = JSON.parse(runFolderFiles(s, 1)['config.json']);
+    const cli = await train({ ...config, backend: undefined, epochs: 1, outDir: join(tmp, 'cli-rerun') }, { quiet: true });
+    const line = JSON.parse(readFileSync(join(cli.run_dir, 'epochs.jsonl'), 'utf8').trim());
+    expect(line.train_loss).toEqual(s.epochs[0]!.train_loss);
+    expect(line.valid).toEqual(s.epochs[0]!.valid);
   });
 
   it('refuses a bad setting with its field and what it accepts', () => {
