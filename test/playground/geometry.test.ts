@@ -220,12 +220,15 @@ describe.skipIf(!chromiumAvailable)(`the playground's Geometry panel in headless
     // The wheel zooms both canvases (kept in the URL); a double click fits the view again.
     const canvas0 = page.locator('[data-side="0"] svg.geo-canvas');
     await canvas0.hover({ position: { x: 30, y: 30 } });
+    // Wheel events are delivered asynchronously: wait for each before the next.
+    const zoom = (): number => (urlState(page).view as { zoom: number }).zoom;
     await page.mouse.wheel(0, -100);
+    await expect.poll(zoom).toBe(1.25);
     await page.mouse.wheel(0, -100);
-    expect((urlState(page).view as { zoom: number }).zoom).toBeCloseTo(1.5625, 12);
+    await expect.poll(zoom).toBeCloseTo(1.5625, 12);
     await expect(page.locator('[data-side="1"] svg.geo-canvas text', { hasText: 'zoom ×1.56' }).count()).resolves.toBe(1);
     await canvas0.dblclick({ position: { x: 30, y: 30 } });
-    expect((urlState(page).view as { zoom: number }).zoom).toBe(1);
+    await expect.poll(zoom).toBe(1);
   }, 30_000);
 
   it('option controls are generated from the registry, checked by it, and reach the balancer', async () => {
@@ -279,7 +282,7 @@ describe.skipIf(!chromiumAvailable)(`the playground's Geometry panel in headless
       const G = Float64Array.from({ length: T * d }, () => rng.normal() * (1 + step / 10));
       const b = createBalancer('imtl');
       const out = b.combine(G, T, { step: 0, rng: new Rng(0), diagnostics: true });
-      const dg = diagnose(G, T, out, b);
+      const dg = diagnose(G, T, out, b.lastInfo());
       records.push(JSON.stringify({ step, epoch: 0, norms_before: dg.normsBefore, cosine: dg.cosine, losses: Array.from({ length: T }, (_, t) => 0.5 + t / 10), weights: dg.weights }));
       originals.push({ G, T, d });
     }

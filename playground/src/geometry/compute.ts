@@ -106,8 +106,8 @@ export function runBalancer(
     if (e instanceof BalancerOptionError || e instanceof BalancerInputError) return { method, error: e.message };
     throw e;
   }
-  const diagnostics = diagnose(flat, T, out, b);
   const info = b.lastInfo();
+  const diagnostics = diagnose(flat, T, out, info);
   const combined = Array.from(out);
   const crafted = info?.taskCoefs && info.taskCoefs.length === T * T ? combos(info.taskCoefs, G) : null;
   const f = info?.rowScales && info.rowScales.length === T ? info.rowScales : null;
