@@ -31,7 +31,7 @@ export {
 export { DataError } from './data/errors.ts';
 export { kCoreMask } from './data/kcore.ts';
 export { experimentTables } from './report/tables.ts';
-export { runChartSpecs, type ChartSpec, type LineSpec, type HeatmapSpec } from './report/chart-specs.ts';
+export { runChartSpecs, type ChartSpec, type LineSpec, type HeatmapSpec, type BarSpec } from './report/chart-specs.ts';
 export type { RunData } from './report/io.ts';
 export { toHtml, toMarkdown, type Table, type TableRow, type Column, type Cell } from './report/table.ts';
 export type { DiagnosticsRecord, EpochRecord, FinalJson, ExperimentJson, ExperimentRow } from './report/types.ts';

@@ -5,7 +5,8 @@
  * SVG of the same plot, which stays for a page without scripts and as the folder's .svg file;
  * the playground's Reports panel draws the same specs from a dropped folder.
  *
- * Keyed by the SVG plot's file (plots.ts), so each interactive chart replaces its static twin.
+ * Keyed by the SVG plot's file (plots.ts), so each interactive chart replaces its static twin; an
+ * experiment's bar plots carry theirs on the Plot itself (`barSpec`, from the barChart options).
  */
 import type { RunData } from './io.ts';
 import type { DiagnosticsRecord } from './types.ts';
@@ -34,7 +35,31 @@ export interface HeatmapSpec {
   cells: (number | null)[][];
 }
 
-export type ChartSpec = LineSpec | HeatmapSpec;
+/** Grouped bars (an experiment's RI, NE gain, task-number plots), from the same options as the SVG's barChart. */
+export interface BarSpec {
+  kind: 'bars';
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  categories: string[];
+  series: string[];
+  /** values[s][c]: series s in category c. */
+  values: (number | null)[][];
+  /** errors[s][c]: the 95% interval drawn as an error bar, or null. */
+  errors?: ([number, number] | null)[][];
+  unit?: string;
+}
+
+export type ChartSpec = LineSpec | HeatmapSpec | BarSpec;
+
+/** The bar spec of the SVG bar chart's options (svg/barChart.ts), so both draw one description. */
+export function barSpec(o: { title: string; xLabel: string; yLabel: string; categories: string[]; series: { name: string; values: (number | null)[]; errors?: ([number, number] | null)[] }[] }, unit = '%'): BarSpec {
+  const errors = o.series.map((s) => s.errors ?? s.values.map(() => null));
+  return {
+    kind: 'bars', title: o.title, xLabel: o.xLabel, yLabel: o.yLabel, categories: o.categories, series: o.series.map((s) => s.name),
+    values: o.series.map((s) => s.values), ...(errors.flat().some((e) => e !== null) ? { errors } : {}), unit,
+  };
+}
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 

@@ -19,8 +19,10 @@ import { studentTQuantile } from '../metrics/stats.ts';
 import type { Cell } from './table.ts';
 import type { MeanStd } from './metrics.ts';
 import { conflictPlot } from './conflict.ts';
+import { barSpec, type ChartSpec } from './chart-specs.ts';
 
-export type Plot = { file: string; caption: string; svg: string } | { file: string; caption: string; skipped: string };
+/** A plot's SVG, and the chart specs that draw it interactively where it has them (bars). */
+export type Plot = { file: string; caption: string; svg: string; charts?: ChartSpec[] } | { file: string; caption: string; skipped: string };
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
@@ -187,18 +189,14 @@ export function riBars(table: Table): Plot {
   const rows = table.rows.filter((r) => keys.some((k) => r.cells[k]?.value !== null && r.cells[k]?.value !== undefined));
   if (rows.length === 0) return { file, caption, skipped: 'RI bars skipped: no RI values (the experiment has no Single row).' };
   const errors = keys.map((k) => rows.map((r) => cellCi(r.cells[k])));
-  return {
-    file,
-    caption: caption + ciNote(errors.flat().some((e) => e !== null)),
-    svg: barChart({
-      title: 'Relative improvement over Single',
-      xLabel: 'method',
-      yLabel: 'relative improvement (%)',
-      categories: rows.map((r) => r.label),
-      series: keys.map((k, i) => ({ name: k === 'ri_a' ? 'RI-A' : 'RI-G', values: rows.map((r) => r.cells[k]?.value ?? null), errors: errors[i]! })),
-      format: pctFmt,
-    }),
+  const bars = {
+    title: 'Relative improvement over Single',
+    xLabel: 'method',
+    yLabel: 'relative improvement (%)',
+    categories: rows.map((r) => r.label),
+    series: keys.map((k, i) => ({ name: k === 'ri_a' ? 'RI-A' : 'RI-G', values: rows.map((r) => r.cells[k]?.value ?? null), errors: errors[i]! })),
   };
+  return { file, caption: caption + ciNote(errors.flat().some((e) => e !== null)), svg: barChart({ ...bars, format: pctFmt }), charts: [barSpec(bars)] };
 }
 
 /** Per task: each method's test AUC change against Single, in percent (small multiples). */
@@ -217,9 +215,13 @@ export function aucChangeBars(exp: ExperimentJson): Plot {
     // Single's own seed spread is left out: the bars show the method's interval against Single's mean.
     const errors = stats.map((s, i) => (s && r && values[i] !== null ? ci95(s, values[i]!, 100 / r) : null));
     anyCi ||= errors.some((e) => e !== null);
-    return barChart({ title: t, xLabel: 'method', yLabel: 'AUC change vs Single (%)', categories: groups.map((g) => g.label), series: [{ name: `${t} AUC change`, values, errors }], width: 520, height: 340, format: pctFmt });
+    return { title: t, xLabel: 'method', yLabel: 'AUC change vs Single (%)', categories: groups.map((g) => g.label), series: [{ name: `${t} AUC change`, values, errors }] };
   });
-  return { file, caption: caption + ciNote(anyCi), svg: smallMultiples(panels, { title: 'Test AUC change against Single, per task', columns: 2 }) };
+  return {
+    file, caption: caption + ciNote(anyCi),
+    svg: smallMultiples(panels.map((b) => barChart({ ...b, width: 520, height: 340, format: pctFmt })), { title: 'Test AUC change against Single, per task', columns: 2 }),
+    charts: panels.map((b) => barSpec(b)),
+  };
 }
 
 /** tau / epsilon sweep: AV-G and RI-G (AV-A / RI-A without GAUC) against the parameter. */
@@ -268,23 +270,23 @@ export function tasksPlot(table: Table): Plot {
   const file = 'tasks.svg';
   const caption = 'RI-A and RI-G against the number of tasks T (GradCraft Figure 4).';
   if (table.rows.length === 0) return { file, caption, skipped: 'Task-number plot skipped: no rows.' };
-  const panels = ['RI-A', 'RI-G']
-    .map((g) => {
-      const cols = table.columns.filter((c) => c.group === g);
-      if (!cols.length) return null;
-      return barChart({
-        title: g,
-        xLabel: 'number of tasks',
-        yLabel: `${g} (% over Single)`,
-        categories: cols.map((c) => c.label),
-        series: table.rows.map((r) => ({ name: r.label, values: cols.map((c) => r.cells[c.key]?.value ?? null), errors: cols.map((c) => cellCi(r.cells[c.key])) })),
-        width: 480,
-        format: pctFmt,
-      });
-    })
-    .filter((p): p is string => p !== null);
+  const panels = ['RI-A', 'RI-G'].flatMap((g) => {
+    const cols = table.columns.filter((c) => c.group === g);
+    if (!cols.length) return [];
+    return [{
+      title: g,
+      xLabel: 'number of tasks',
+      yLabel: `${g} (% over Single)`,
+      categories: cols.map((c) => c.label),
+      series: table.rows.map((r) => ({ name: r.label, values: cols.map((c) => r.cells[c.key]?.value ?? null), errors: cols.map((c) => cellCi(r.cells[c.key])) })),
+    }];
+  });
   const anyCi = table.rows.some((r) => Object.values(r.cells).some((c) => cellCi(c) !== null));
-  return { file, caption: caption + ciNote(anyCi), svg: smallMultiples(panels, { title: 'Effect of the number of tasks' }) };
+  return {
+    file, caption: caption + ciNote(anyCi),
+    svg: smallMultiples(panels.map((b) => barChart({ ...b, width: 480, format: pctFmt })), { title: 'Effect of the number of tasks' }),
+    charts: panels.map((b) => barSpec(b)),
+  };
 }
 
 /** MultiBalance: NE gain over EW per method, one bar per task (its Table 3 as a chart). */
@@ -295,18 +297,14 @@ export function neGainBars(tables: Table[]): Plot {
   if (!t || t.rows.length === 0) return { file, caption, skipped: 'NE gain bars skipped: no baseline rows.' };
   const cols = t.columns.filter((c) => c.key.startsWith('ne:'));
   const errors = cols.map((c) => t.rows.map((r) => cellCi(r.cells[c.key])));
-  return {
-    file,
-    caption: caption + ciNote(errors.flat().some((e) => e !== null)),
-    svg: barChart({
-      title: 'NE gain over EW',
-      xLabel: 'method',
-      yLabel: 'NE gain over EW (%)',
-      categories: t.rows.map((r) => r.label),
-      series: cols.map((c, i) => ({ name: c.label, values: t.rows.map((r) => r.cells[c.key]?.value ?? null), errors: errors[i]! })),
-      format: pctFmt,
-    }),
+  const bars = {
+    title: 'NE gain over EW',
+    xLabel: 'method',
+    yLabel: 'NE gain over EW (%)',
+    categories: t.rows.map((r) => r.label),
+    series: cols.map((c, i) => ({ name: c.label, values: t.rows.map((r) => r.cells[c.key]?.value ?? null), errors: errors[i]! })),
   };
+  return { file, caption: caption + ciNote(errors.flat().some((e) => e !== null)), svg: barChart({ ...bars, format: pctFmt }), charts: [barSpec(bars)] };
 }
 
 /**

@@ -49,7 +49,7 @@ function plotSections(dir: string, plots: Plot[], pending: Pending, skippedOut: 
   for (const p of plots) {
     if ('svg' in p) {
       pending.push([join(dir, p.file), p.svg]);
-      html.push(figure(p.svg, `${p.caption} (${p.file})`, charts[p.file]));
+      html.push(figure(p.svg, `${p.caption} (${p.file})`, p.charts ?? charts[p.file]));
     } else {
       skippedOut.push(p.skipped);
       html.push(skipped(p.skipped));
@@ -163,7 +163,8 @@ export function renderExperiment(dir: string, opts: RenderOptions = {}): RenderR
   if (exp.preset === 'findings') pending.push([join(dir, 'findings.json'), JSON.stringify({ preset: exp.preset, tasks: exp.tasks, findings: evaluateFindings(exp) }, null, 2) + '\n']);
   const sections: HtmlSection[] = lead ? [{ heading: 'Findings', html: toHtml(lead) }] : [];
   sections.push({ heading: 'Tables', html: rest.length ? rest.map(toHtml).join('\n') : skipped('No table: the experiment has no rows this preset can show.') });
-  sections.push({ heading: 'Plots', html: plotSections(dir, experimentPlots(exp, tables, dir), pending, skippedOut) });
+  const plots = experimentPlots(exp, tables, dir);
+  sections.push({ heading: 'Plots', html: plotSections(dir, plots, pending, skippedOut) });
   // Tables and plots are all computed before the first file is replaced.
   writeAll(pending, files);
 
@@ -200,6 +201,7 @@ export function renderExperiment(dir: string, opts: RenderOptions = {}): RenderR
     generated: opts.now ?? new Date(),
     sections,
     notes: warnings,
+    script: plots.some((p) => 'charts' in p && p.charts?.length) ? chartRuntime() : null,
   });
   writeAll([[join(dir, 'report.html'), html]], files);
   return { kind: 'experiment', dir, files, skipped: skippedOut, warnings };

@@ -114,6 +114,14 @@ describe.skipIf(!chromiumAvailable)(`the Reports panel in headless Chromium${ski
     expect(await report.locator('figure[data-charts] svg').count(), 'every static SVG with specs was replaced').toBe(0);
     expect(remote).toEqual([]);
     await pg.screenshot(report, 'report-html-run');
+    // The experiment's bar plots too: RI per method and the per-task AUC change, with intervals where seeds allow.
+    renderReport(expDir, { now: new Date('2026-01-01T00:00:00Z') });
+    await report.goto(`file://${join(expDir, 'report.html')}`);
+    await report.waitForSelector('.mtl-figure-charts .uplot');
+    const bars = await report.locator('.mtl-figure-charts .mtl-chart').evaluateAll((els) => els.map((e) => e.getAttribute('data-chart')));
+    expect(bars).toEqual(['Relative improvement over Single', ...run.tasks]);
+    expect(remote).toEqual([]);
+    await pg.screenshot(report, 'report-html-experiment');
     await report.close();
   }, 30_000);
 

@@ -3,10 +3,12 @@
  * the page for the Reports panel) with this layer's charts.
  */
 import type { ChartSpec } from '../../../src/core.ts';
+import { BarChart } from './bars.ts';
 import { StepHeatmap } from './heatmap.ts';
 import { LineChart } from './line.ts';
 
-export function drawChart(parent: HTMLElement, spec: ChartSpec, size: { width?: number; height?: number } = {}): LineChart | StepHeatmap {
+export function drawChart(parent: HTMLElement, spec: ChartSpec, size: { width?: number; height?: number } = {}): LineChart | StepHeatmap | BarChart {
+  if (spec.kind === 'bars') return new BarChart(parent, { ...spec, ...size });
   if (spec.kind === 'heatmap') {
     const h = new StepHeatmap(parent, { title: spec.title, xLabel: spec.xLabel, rows: spec.rows, width: size.width });
     h.setData(spec.x, spec.cells.map((col) => col.map((v) => v ?? Number.NaN)));

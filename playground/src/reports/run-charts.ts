@@ -4,11 +4,11 @@
  * and series toggled from the legend. A plot whose input is missing is left out with the reason.
  */
 import { runChartSpecs } from '../../../src/core.ts';
-import { drawChart, type LineChart, type StepHeatmap } from '../charts/index.ts';
+import { drawChart, type BarChart, type LineChart, type StepHeatmap } from '../charts/index.ts';
 import type { RunView } from './folder.ts';
 
 export interface DrawnRun {
-  charts: (LineChart | StepHeatmap)[];
+  charts: (LineChart | StepHeatmap | BarChart)[];
   skipped: string[];
 }
 
