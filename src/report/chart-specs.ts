@@ -21,8 +21,12 @@ export interface LineSpec {
   /** One column per series, aligned with x; null where a series has no value. */
   y: (number | null)[][];
   logY?: boolean;
+  logX?: boolean;
   points?: boolean;
   decimals?: number;
+  /** An interval per series around its line (the 95% interval over seeds), aligned with x; null where none. */
+  lo?: (number | null)[][];
+  hi?: (number | null)[][];
 }
 
 export interface HeatmapSpec {
@@ -51,6 +55,26 @@ export interface BarSpec {
 }
 
 export type ChartSpec = LineSpec | HeatmapSpec | BarSpec;
+
+/**
+ * The line spec of the SVG line chart's options (svg/lineChart.ts), so both draw one description:
+ * the series' x values merged, bands as lo / hi columns. Null for a log x axis that must show 0
+ * (an epsilon sweep's broken axis, which only the SVG draws).
+ */
+export function lineSpec(o: { title: string; xLabel: string; yLabel: string; series: { name: string; points: [number, number | null][]; band?: [number, number, number][] }[]; xLog?: boolean }): LineSpec | null {
+  const x = [...new Set(o.series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b);
+  if (o.xLog && x.some((v) => v <= 0)) return null;
+  const at = (pts: readonly (readonly (number | null)[])[], k: number): (number | null)[] => x.map((v) => num(pts.find((p) => p[0] === v)?.[k]));
+  const spec: LineSpec = {
+    kind: 'line', title: o.title, xLabel: o.xLabel, yLabel: o.yLabel, series: o.series.map((s) => s.name), x,
+    y: o.series.map((s) => at(s.points, 1)), points: x.length <= 40, ...(o.xLog ? { logX: true } : {}),
+  };
+  if (o.series.some((s) => s.band?.length)) {
+    spec.lo = o.series.map((s) => at(s.band ?? [], 1));
+    spec.hi = o.series.map((s) => at(s.band ?? [], 2));
+  }
+  return spec;
+}
 
 /** The bar spec of the SVG bar chart's options (svg/barChart.ts), so both draw one description. */
 export function barSpec(o: { title: string; xLabel: string; yLabel: string; categories: string[]; series: { name: string; values: (number | null)[]; errors?: ([number, number] | null)[] }[] }, unit = '%'): BarSpec {

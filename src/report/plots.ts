@@ -19,7 +19,7 @@ import { studentTQuantile } from '../metrics/stats.ts';
 import type { Cell } from './table.ts';
 import type { MeanStd } from './metrics.ts';
 import { conflictPlot } from './conflict.ts';
-import { barSpec, type ChartSpec } from './chart-specs.ts';
+import { barSpec, lineSpec, type ChartSpec, type LineSpec } from './chart-specs.ts';
 
 /** A plot's SVG, and the chart specs that draw it interactively where it has them (bars). */
 export type Plot = { file: string; caption: string; svg: string; charts?: ChartSpec[] } | { file: string; caption: string; skipped: string };
@@ -252,16 +252,16 @@ export function sweepPlot(exp: ExperimentJson, param: string): Plot {
   const sym = param === 'tau' ? 'τ' : param === 'epsilon' ? 'ϵ' : param;
   const av = gauc ? 'AV-G' : 'AV-A';
   const ri = gauc ? 'RI-G' : 'RI-A';
+  const lines = [
+    { title: `${av} vs ${sym}`, xLabel, yLabel: `${av} (${gauc ? 'GAUC' : 'AUC'}, 0-1)`, series: series((s) => (gauc ? s.avG : s.avA)), xLog },
+    { title: `${ri} vs ${sym}`, xLabel, yLabel: `${ri} (% over Single)`, series: series((s) => (gauc ? s.riG : s.riA)), xLog },
+  ];
+  const charts = lines.map(lineSpec);
   return {
     file,
     caption: caption + ciNote(anyCi),
-    svg: smallMultiples(
-      [
-        lineChart({ title: `${av} vs ${sym}`, xLabel, yLabel: `${av} (${gauc ? 'GAUC' : 'AUC'}, 0-1)`, series: series((s) => (gauc ? s.avG : s.avA)), xLog }),
-        lineChart({ title: `${ri} vs ${sym}`, xLabel, yLabel: `${ri} (% over Single)`, series: series((s) => (gauc ? s.riG : s.riA)), xLog }),
-      ],
-      { title: `Sensitivity of ${labels.join(', ')} to ${sym}` },
-    ),
+    svg: smallMultiples(lines.map((o) => lineChart(o)), { title: `Sensitivity of ${labels.join(', ')} to ${sym}` }),
+    ...(charts.every((c) => c !== null) ? { charts: charts as ChartSpec[] } : {}),
   };
 }
 
@@ -322,13 +322,17 @@ export function multibalanceFigure(exp: ExperimentJson, dir: string): Plot {
     const d = run.diagnostics ?? [];
     if (d.length === 0) continue;
     const tasks = r.tasks ?? exp.tasks;
-    const panels = [
-      lineChart({ title: '(c) Magnitudes before balancing', xLabel: 'training step', yLabel: 'gradient L2 norm', series: perTaskSeries(d, tasks, (x) => x.norms_before), width: 420, height: 320 }),
+    const lines = [
+      { title: '(c) Magnitudes before balancing', xLabel: 'training step', yLabel: 'gradient L2 norm', series: perTaskSeries(d, tasks, (x) => x.norms_before) },
       // lambda itself (task_weights); runs written before it was recorded have only lambda / u.
-      lineChart({ title: '(d) Task weights learned', xLabel: 'training step', yLabel: 'task weight lambda (unitless)', series: perTaskSeries(d, tasks, (x) => x.task_weights ?? x.weights), width: 420, height: 320 }),
-      lineChart({ title: '(e) Magnitudes after balancing', xLabel: 'training step', yLabel: 'weighted gradient L2 norm', series: perTaskSeries(d, tasks, (x) => x.norms_after), width: 420, height: 320 }),
+      { title: '(d) Task weights learned', xLabel: 'training step', yLabel: 'task weight lambda (unitless)', series: perTaskSeries(d, tasks, (x) => x.task_weights ?? x.weights) },
+      { title: '(e) Magnitudes after balancing', xLabel: 'training step', yLabel: 'weighted gradient L2 norm', series: perTaskSeries(d, tasks, (x) => x.norms_after) },
     ];
-    return { file, caption: `${caption} Run: ${r.run_dir}.`, svg: smallMultiples(panels, { title: `Learning process of ${r.label ?? r.method}`, columns: 3 }) };
+    return {
+      file, caption: `${caption} Run: ${r.run_dir}.`,
+      svg: smallMultiples(lines.map((o) => lineChart({ ...o, width: 420, height: 320 })), { title: `Learning process of ${r.label ?? r.method}`, columns: 3 }),
+      charts: lines.map(lineSpec).filter((c): c is LineSpec => c !== null),
+    };
   }
   return { file, caption, skipped: 'MultiBalance Figure 2 skipped: no MultiBalance row has a run_dir with a non-empty diagnostics.jsonl.' };
 }

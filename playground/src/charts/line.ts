@@ -21,6 +21,8 @@ export interface LineChartSpec {
   yRange?: [number, number];
   /** Log y axis (gradient norms). */
   logY?: boolean;
+  /** Log x axis (an epsilon sweep). */
+  logX?: boolean;
   /** Draw a dot at every point (few points: epochs). */
   points?: boolean;
   /** Decimals of hovered values. */
@@ -35,6 +37,7 @@ export class LineChart {
   private readonly xs: number[] = [];
   private readonly ys: (number | null)[][];
   private readonly marks: Mark[] = [];
+  private bands: { lo: (number | null)[][]; hi: (number | null)[][] } | null = null;
   private dirty = false;
 
   constructor(parent: HTMLElement, readonly spec: LineChartSpec) {
@@ -51,8 +54,8 @@ export class LineChart {
       width: spec.width ?? 420,
       height: spec.height ?? 240,
       scales: {
-        x: { time: false },
-        y: spec.logY ? { distr: 3 } : spec.yRange ? { range: spec.yRange } : {},
+        x: spec.logX ? { time: false, distr: 3 } : { time: false },
+        y: spec.logY ? { distr: 3 } : spec.yRange ? { range: spec.yRange } : { range: (_u, min, max) => this.yRange(min, max) },
       },
       axes: [
         { label: spec.xLabel, labelSize: 20, size: 36 },
@@ -67,7 +70,7 @@ export class LineChart {
       ],
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
-      hooks: { draw: [(u) => this.drawMarks(u)] },
+      hooks: { drawClear: [(u) => this.drawBands(u)], draw: [(u) => this.drawMarks(u)] },
     };
     this.plot = new uPlot(opts, [[], ...spec.series.map(() => [])], this.el);
   }
@@ -87,6 +90,13 @@ export class LineChart {
       col.length = 0;
       col.push(...(values[i] ?? []).map((v) => clean(v, this.spec.logY)));
     });
+    this.dirty = true;
+    this.flush();
+  }
+
+  /** Intervals around the lines (lo[s][i], hi[s][i] at x[i]), shaded in the series' colour. */
+  setBands(lo: readonly (readonly (number | null)[])[], hi: readonly (readonly (number | null)[])[]): void {
+    this.bands = { lo: lo.map((c) => [...c]), hi: hi.map((c) => [...c]) };
     this.dirty = true;
     this.flush();
   }
@@ -115,6 +125,44 @@ export class LineChart {
   destroy(): void {
     this.plot.destroy();
     this.el.remove();
+  }
+
+  /** The data's range, widened to the bands, padded as uPlot pads its own. */
+  private yRange(min: number, max: number): uPlot.Range.MinMax {
+    let lo = min, hi = max;
+    for (const col of this.bands?.lo ?? []) for (const v of col) if (v !== null && Number.isFinite(v)) lo = Math.min(lo, v);
+    for (const col of this.bands?.hi ?? []) for (const v of col) if (v !== null && Number.isFinite(v)) hi = Math.max(hi, v);
+    return uPlot.rangeNum(lo, hi, 0.1, true);
+  }
+
+  /** Drawn under the lines: one translucent polygon per series' run of defined intervals. */
+  private drawBands(u: uPlot): void {
+    if (!this.bands) return;
+    const ctx = u.ctx;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
+    ctx.clip();
+    ctx.globalAlpha = 0.18;
+    this.bands.lo.forEach((lo, s) => {
+      if (u.series[s + 1]?.show === false) return;
+      const hi = this.bands!.hi[s] ?? [];
+      ctx.fillStyle = seriesColour(s);
+      let run: number[] = [];
+      const fill = (): void => {
+        if (run.length > 1) {
+          ctx.beginPath();
+          run.forEach((i, k) => (k ? ctx.lineTo : ctx.moveTo).call(ctx, u.valToPos(this.xs[i]!, 'x', true), u.valToPos(hi[i]!, 'y', true)));
+          for (const i of [...run].reverse()) ctx.lineTo(u.valToPos(this.xs[i]!, 'x', true), u.valToPos(lo[i]!, 'y', true));
+          ctx.closePath();
+          ctx.fill();
+        }
+        run = [];
+      };
+      this.xs.forEach((_, i) => (lo[i] !== null && lo[i] !== undefined && hi[i] !== null && hi[i] !== undefined ? run.push(i) : fill()));
+      fill();
+    });
+    ctx.restore();
   }
 
   private drawMarks(u: uPlot): void {

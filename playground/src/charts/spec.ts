@@ -15,8 +15,9 @@ export function drawChart(parent: HTMLElement, spec: ChartSpec, size: { width?: 
     return h;
   }
   const c = new LineChart(parent, {
-    title: spec.title, xLabel: spec.xLabel, yLabel: spec.yLabel, series: spec.series, logY: spec.logY, points: spec.points, decimals: spec.decimals, ...size,
+    title: spec.title, xLabel: spec.xLabel, yLabel: spec.yLabel, series: spec.series, logY: spec.logY, logX: spec.logX, points: spec.points, decimals: spec.decimals, ...size,
   });
   c.setData(spec.x, spec.y);
+  if (spec.lo && spec.hi) c.setBands(spec.lo, spec.hi);
   return c;
 }
