@@ -29,6 +29,8 @@ import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { backward } from '../src/autograd/backward.ts';
 import { noGrad } from '../src/autograd/mode.ts';
 import { BalancedStep, type TrainBatch } from '../src/step/balanced-step.ts';
+import { ParamRows } from '../src/step/param-rows.ts';
+import { RepRows } from '../src/step/rep-rows.ts';
 import { createBalancer } from '../src/mtl/balancers/index.ts';
 import { MultiTaskBCE, weightedSum } from '../src/nn/losses.ts';
 import { createModel } from '../src/nn/models/presets.ts';
@@ -364,7 +366,9 @@ async function profileMain(): Promise<void> {
   const batches = makeBatches(4);
   const mtl = makeMtl();
   const undo = installProfiler({ balancer: mtl.param.balancer, markSteps: false, matmulShapes: has('shapes') });
-  const undoWb = wrapMethod(profile, BalancedStep.prototype, 'writeBack', 'balancedStep.writeBack', 'balancer');
+  // The step's write-back lives on its row sources (whole-model rows write through ParamRows).
+  const undoWbs = [ParamRows.prototype, RepRows.prototype].map((proto) => wrapMethod(profile, proto, 'writeBack', 'balancedStep.writeBack', 'balancer'));
+  const undoWb = (): void => undoWbs.forEach((u) => u());
   console.log(`compare-tfjs --profile: mtlkit PLE-lite, batch ${B}; ${getBackend().describe()}; ${STEPS} steps after ${WARMUP} warm-up (mean per step)`);
   for (const mode of MODES) {
     const bal = mode === 'rep' ? mtl.rep.balancer : mtl.param.balancer;

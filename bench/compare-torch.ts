@@ -26,6 +26,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BalancedStep } from '../src/step/balanced-step.ts';
+import { ParamRows } from '../src/step/param-rows.ts';
+import { RepRows } from '../src/step/rep-rows.ts';
 import { installProfiler, profile, wrapMethod } from '../src/profile/index.ts';
 import { profileSteps } from './profile-steps.ts';
 import { getBackend, setBackend } from '../src/tensor/backends/registry.ts';
@@ -150,7 +152,9 @@ async function profileMain(): Promise<void> {
   const batches = makeBatches(C, B, NB);
   const mtl = makeMtl(C, B);
   const undo = installProfiler({ balancer: mtl.param.balancer, markSteps: false, matmulShapes: has('shapes') });
-  const undoWb = wrapMethod(profile, BalancedStep.prototype, 'writeBack', 'balancedStep.writeBack', 'balancer');
+  // The step's write-back lives on its row sources (whole-model rows write through ParamRows).
+  const undoWbs = [ParamRows.prototype, RepRows.prototype].map((proto) => wrapMethod(profile, proto, 'writeBack', 'balancedStep.writeBack', 'balancer'));
+  const undoWb = (): void => undoWbs.forEach((u) => u());
   const undoRep = wrapMethod(profile, mtl.rep.balancer, 'combine', 'balancer.combine', 'balancer');
   console.log(`compare-torch --profile: mtlkit PLE-lite, batch ${B}; ${getBackend().describe()}; ${STEPS} steps after ${WARMUP} warm-up (mean per step); param: GradCraft, rep: MultiBalance`);
   for (const mode of SEL) {

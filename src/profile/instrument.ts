@@ -20,15 +20,17 @@ import type { Profiler } from './profiler.ts';
  * profiler. Kernels are timed through a wrapped backend that `getBackend()` hands out while
  * installed (no backend object changes); the rest are method wrappers (prototype methods of
  * layers / models / optimizer / store, and the `backward` closure of each graph node reachable
- * from a loss), and `install` returns the function that puts every original back. Wrappers cost one clock read at each end; with the profiler disabled they call straight
- * through.
+ * from a loss), and `install` returns the function that puts every original back. Wrappers
+ * cost one clock read at each end; with the profiler disabled they call straight through.
+ * Method names are typed against their class, so a renamed method is a compile error here
+ * instead of a family that silently disappears.
  */
 type AnyFn = (...args: never[]) => unknown;
 type Undo = () => void;
 
 /** Replace obj[key] by a timed wrapper; returns the undo. `name` may depend on the arguments. */
 export function wrapMethod<O extends object>(
-  prof: Profiler, obj: O, key: string, name: string | ((args: unknown[]) => string), phase?: string, after?: (result: unknown) => void,
+  prof: Profiler, obj: O, key: Extract<keyof O, string>, name: string | ((args: unknown[]) => string), phase?: string, after?: (result: unknown) => void,
 ): Undo {
   const rec = obj as Record<string, unknown>;
   const own = Object.prototype.hasOwnProperty.call(obj, key);
@@ -112,6 +114,16 @@ function patchSink(prof: Profiler, sink: GradSink): void {
   sinkPatched = { proto, undo: wrapMethod(prof, proto, 'finish', 'autograd.finiteCheck', 'backward') };
 }
 
+/** The model methods `install` times, and the family each is reported as. */
+const MODEL_FAMILIES = {
+  forward: 'model.fwd(mixture,concat)',
+  bottom: 'model.bottom(concat)',
+  head: 'model.head(mixture,slice)',
+  bottomSegments: 'model.bottomSegments',
+  headSegments: 'model.headSegments(mixture)',
+} as const;
+type ModelHook = keyof typeof MODEL_FAMILIES;
+
 export interface InstallOptions {
   /** Also time this balancer's combine / lossWeights (phase 'balancer'). */
   balancer?: object;
@@ -127,7 +139,7 @@ export interface InstallOptions {
  * head (phase 'forward'; their own time is the untracked JS ops: mixture, concat, slice);
  * per-task BCE (phase 'forward', and it instruments the graph of the losses it returns, so
  * their backward closures are timed); the optimizer's step (phase 'optimizer', then a step
- * mark); zeroGrad; the store's shared-view moves (phase 'balancer'); a balancer's
+ * mark); zeroGrad; the store's shared-view gather / scatter (phase 'balancer'); a balancer's
  * combine / lossWeights when given.
  */
 export function install(prof: Profiler, opts: InstallOptions = {}): Undo {
@@ -144,16 +156,14 @@ export function install(prof: Profiler, opts: InstallOptions = {}): Undo {
   undos.push(wrapMethod(prof, MLP.prototype, 'forward', 'mlp.fwd', 'forward'));
   undos.push(wrapMethod(prof, Dropout.prototype, 'forward', 'dropout.fwd', 'forward'));
   undos.push(wrapMethod(prof, FM.prototype, 'forward', 'fm.fwd', 'forward'));
-  for (const M of [PLE.prototype, SharedBottom.prototype]) {
-    undos.push(wrapMethod(prof, M, 'forward', 'model.fwd(mixture,concat)', 'forward'));
-    undos.push(wrapMethod(prof, M, 'bottom', 'model.bottom(concat)', 'forward', graph));
-    undos.push(wrapMethod(prof, M, 'head', 'model.head(mixture,slice)', 'forward'));
-    undos.push(wrapMethod(prof, M, 'bottomSegments', 'model.bottomSegments', 'forward', graph));
-    undos.push(wrapMethod(prof, M, 'headSegments', 'model.headSegments(mixture)', 'forward'));
-  }
+  const model = <M extends object>(proto: M, keys: ReadonlyArray<Extract<keyof M, ModelHook>>): void => {
+    for (const k of keys) undos.push(wrapMethod(prof, proto, k as Extract<keyof M, string> & ModelHook, MODEL_FAMILIES[k], 'forward', k === 'bottom' || k === 'bottomSegments' ? graph : undefined));
+  };
+  model(PLE.prototype, ['forward', 'bottom', 'head', 'bottomSegments', 'headSegments']);
+  model(SharedBottom.prototype, ['forward', 'bottom', 'head']);
   undos.push(wrapMethod(prof, MultiTaskBCE.prototype, 'losses', 'bce.fwd', 'forward', graph));
   undos.push(wrapMethod(prof, ParameterStore.prototype, 'zeroGrad', 'store.zeroGrad', 'optimizer'));
-  for (const k of ['gatherShared', 'scatterShared', 'redirectShared']) {
+  for (const k of ['gatherShared', 'scatterShared'] as const) {
     undos.push(wrapMethod(prof, ParameterStore.prototype, k, `store.${k}`, 'balancer'));
   }
   const stepUndo = wrapMethod(prof, Optimizer.prototype, 'step', 'optimizer.step', 'optimizer', () => {
@@ -161,7 +171,8 @@ export function install(prof: Profiler, opts: InstallOptions = {}): Undo {
   });
   undos.push(stepUndo);
   if (opts.balancer) {
-    for (const k of ['combine', 'lossWeights']) undos.push(wrapMethod(prof, opts.balancer, k, `balancer.${k}`, 'balancer'));
+    const balancer = opts.balancer as Record<string, unknown>;
+    for (const k of ['combine', 'lossWeights']) undos.push(wrapMethod(prof, balancer, k, `balancer.${k}`, 'balancer'));
   }
   return () => {
     for (const u of undos.reverse()) u();
