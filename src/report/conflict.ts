@@ -5,6 +5,7 @@
  * with EW as the reference). The x axis of the plot is the measured conflict, not the knob.
  */
 import { lineChart, type LineSeries } from './svg/lineChart.ts';
+import { lineSpec } from './chart-specs.ts';
 import { meanStd, splitRelativeImprovement } from './metrics.ts';
 import { groupRows, isMethod, paramValue, referenceMeans } from './tables.ts';
 import { markBest, numberCell, textCell, type Cell, type Column, type Table } from './table.ts';
@@ -92,9 +93,6 @@ export function conflictPlot(exp: ExperimentJson): Plot {
     name: l,
     points: ss.map((s) => [s.conflict! * 100, gainOverEw(exp, s, l)?.mean ?? null] as [number, number | null]),
   }));
-  return {
-    file,
-    caption,
-    svg: lineChart({ title: 'Where balancing pays: gain over EW vs measured conflict', xLabel: 'task pairs with negative gradient cosine (%)', yLabel: 'RI-A over EW (%)', series, markers: true }),
-  };
+  const line = { title: 'Where balancing pays: gain over EW vs measured conflict', xLabel: 'task pairs with negative gradient cosine (%)', yLabel: 'RI-A over EW (%)', series };
+  return { file, caption, svg: lineChart({ ...line, markers: true }), charts: [lineSpec(line)!] };
 }
