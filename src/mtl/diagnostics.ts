@@ -5,7 +5,7 @@
  * after balancing; tasks whose original gradient conflicts with the final update).
  * Cost: one Gram matrix and T dot products of length d (only when asked for).
  */
-import type { Balancer, BalancerInfo, Grad } from './balancer.ts';
+import type { BalancerInfo, Grad } from './balancer.ts';
 import { dot, gram, quadForm } from './linalg.ts';
 
 export interface Diagnostics {
@@ -40,11 +40,7 @@ export interface Diagnostics {
  * Diagnostics of combined update `out` for gradients G (T x d), with what the balancer reported
  * for this combine (`balancer.lastInfo()`; null or absent: only what G and out show).
  */
-export function diagnose(G: Grad, T: number, out: Grad, info?: BalancerInfo | null): Diagnostics;
-/** @deprecated pass `balancer.lastInfo()` instead of the balancer. */
-export function diagnose(G: Grad, T: number, out: Grad, balancer: Pick<Balancer, 'lastInfo'>): Diagnostics;
-export function diagnose(G: Grad, T: number, out: Grad, from?: BalancerInfo | Pick<Balancer, 'lastInfo'> | null): Diagnostics {
-  const info = from == null ? null : 'lastInfo' in from ? from.lastInfo() : from;
+export function diagnose(G: Grad, T: number, out: Grad, info: BalancerInfo | null = null): Diagnostics {
   const d = G.length / T;
   const K = new Float64Array(T * T);
   gram(G, K, T, d);

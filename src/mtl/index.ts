@@ -2,7 +2,7 @@
 export type {
   Balancer, BalanceContext, BalancerInfo, BalancerKind, BalancerState, Certificate, CertificateCondition, Certifier, Grad, GradientMode, ProjectionStep,
 } from './balancer.ts';
-export { BalancerInputError, BalancerOptionError } from './balancer.ts';
+export { BalancerInputError, BalancerOptionError, BALANCER_INPUT_FAULTS, type BalancerInputFault } from './balancer.ts';
 export {
   balancers, balancerIds, createBalancer, registerBalancer, unregisterBalancer, type BalancerEntry, type BalancerFactory, type BalancerId,
 } from './balancers/index.ts';

@@ -30,7 +30,6 @@ export function l2Penalty(store: ParameterStore, l2: number): number {
 /** grad += 2 * l2 * w over the same support as `l2Penalty` (dense decayed params, touched rows). */
 export function addL2Grad(store: ParameterStore, l2: number): void {
   if (l2 === 0) return;
-  if (store.redirected) throw new Error('addL2Grad: the shared group is redirected; add L2 after writing the combined gradient back');
   const w = store.values, g = store.grads, c = 2 * l2;
   for (const p of store.params) {
     if (!p.decay) continue;

@@ -301,14 +301,6 @@ export class ParameterStore {
     return compactRowResolver(row, dense, base, v.segments.map((s) => ({ param: s.param, offset: s.offset, slots: this.rowSets[s.param.sparseIndex]!.slot })));
   }
 
-  /**
-   * Always false: nothing redirects the store any more (`sharedInto` is per call).
-   * @deprecated kept while the optimizer's and addL2Grad's old guards still read it.
-   */
-  get redirected(): boolean {
-    return false;
-  }
-
   // ---- whole-store operations, O(dense + touched rows) ---------------------------------------
 
   /** Zeroes every dense gradient and the touched rows of every table, then forgets the rows. */

@@ -16,7 +16,7 @@ describe("lastInfo().taskWeights: a method's own task weights where they are not
       expect(lambda.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
       const u = (mb.getState().u as number[]);
       for (let m = 0; m < 3; m++) expect(info.weights![m]).toBeCloseTo(lambda[m]! / u[m]!, 12);
-      const dg = diagnose(g, 3, out, mb);
+      const dg = diagnose(g, 3, out, mb.lastInfo());
       expect(dg.taskWeights).toEqual(lambda);
       const n = [0, 1, 2].map((t) => Math.hypot(g[3 * t]!, g[3 * t + 1]!, g[3 * t + 2]!));
       for (let m = 0; m < 3; m++) expect(dg.normsAfter![m]).toBeCloseTo((lambda[m]! * n[m]!) / u[m]!, 12);
@@ -33,6 +33,6 @@ describe("lastInfo().taskWeights: a method's own task weights where they are not
     const mgda = createBalancer('mgda');
     const out = mgda.combine(G(1), 3, { step: 0, rng: new Rng(1) });
     expect(mgda.lastInfo()!.taskWeights ?? null).toBeNull();
-    expect(diagnose(G(1), 3, out, mgda).taskWeights).toBeNull();
+    expect(diagnose(G(1), 3, out, mgda.lastInfo()).taskWeights).toBeNull();
   });
 });

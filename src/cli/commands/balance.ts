@@ -166,7 +166,7 @@ export function runBalanceRequest(req: Request): Record<string, unknown> {
   const results: StepResult[] = mats.map((m, step) => {
     try {
       const out = balancer.combine(m.G, T, { step, losses: losses[step], epoch: epochs[step], rng, diagnostics: true });
-      const diagnostics = diagnose(m.G, T, out, balancer);
+      const diagnostics = diagnose(m.G, T, out, balancer.lastInfo());
       const info = balancer.lastInfo();
       return {
         combined: Array.from(out),

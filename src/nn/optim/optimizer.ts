@@ -76,7 +76,6 @@ export abstract class Optimizer {
   private readonly run = (a: number, b: number): void => this.update(a, b, this.flatState!, a);
 
   step(): void {
-    if (this.store.redirected) throw new Error(`${this.name}.step: the shared group is still redirected; call store.redirectShared(null) and write the combined gradient back first`);
     this.t++;
     this.prepare();
     this.flatState ??= Object.values(this.buffers());
