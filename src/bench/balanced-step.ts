@@ -6,7 +6,7 @@
  *
  * Phases (medians): forward = the model's forward / bottom / heads; balancer = combine or
  * lossWeights; optimizer = L2 + Adam; backward = the rest of the step (the backward passes,
- * BCE, redirects and write-back). Each phase is timed by wrapping those methods on this run's
+ * BCE, the row sources and write-back). Each phase is timed by wrapping those methods on this run's
  * own instances (one clock read per call), so they add up to about the step time.
  */
 import { getBackend } from '../tensor/backends/registry.ts';
@@ -17,7 +17,7 @@ import { addL2Grad } from '../nn/regularize.ts';
 import type { StepBenchOptions } from './step.ts';
 import type { Balancer, GradientMode } from '../mtl/balancer.ts';
 import { createBalancer } from '../mtl/balancers/index.ts';
-import { BalancedStep, type TrainBatch } from '../step/balanced-step.ts';
+import { BalancedStep, type TrainBatch } from '../step/index.ts';
 import { median } from '../tensor/timing.ts';
 
 /** The plain step bench's shape options, plus the balancer and mode to time. */

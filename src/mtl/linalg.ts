@@ -68,8 +68,6 @@ export function gram(g: Grad, out: Float64Array, T: number, d: number): void {
 }
 
 export { gramJs };
-/** The old name of `gramJs`, still imported by test/mtl. */
-export const gramTs = gramJs;
 
 /** sum_k a[aOff+k] b[bOff+k], accumulated in float64. */
 export function dot(a: Grad, aOff: number, b: Grad, bOff: number, n: number): number {

@@ -24,6 +24,3 @@ export function allocStorage(dtype: DType, n: number): Storage {
 /** Larger stores (big embedding tables) stay in plain, lazily paged memory. */
 const BACKEND_ALLOC_LIMIT = 1 << 25;
 
-export function dtypeOf(s: Storage): DType {
-  return s instanceof Float64Array ? 'float64' : 'float32';
-}

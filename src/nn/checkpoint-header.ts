@@ -32,7 +32,7 @@ const LAYOUT_KEYS = ['name', 'shape', 'group', 'offset', 'sparse'];
 const BUFFER_KEYS = ['name', 'length', 'byteOffset', 'crc32'];
 const OPTIMIZER_KEYS = ['name', 'options', 'step'];
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 /** Checks `raw` (the parsed header JSON) against the schema; `headerEnd` is where buffers start. */
@@ -41,7 +41,7 @@ export function checkHeader(raw: unknown, file: string, headerEnd: number): Chec
     throw new CheckpointError(file, 'header', 'header', `${where} ${what}`, DAMAGED_FIX);
   };
   const keys = (where: string, v: unknown, want: readonly string[]): Record<string, unknown> => {
-    if (!isObj(v)) return bad(where, 'is not a JSON object');
+    if (!isPlainObject(v)) return bad(where, 'is not a JSON object');
     for (const k of want) if (!(k in v)) bad(where, `lacks key '${k}'`);
     for (const k of Object.keys(v)) if (!want.includes(k)) bad(where, `has an unknown key '${k}'`);
     return v;
@@ -75,7 +75,7 @@ export function checkHeader(raw: unknown, file: string, headerEnd: number): Chec
     const o = keys('optimizer', h.optimizer, OPTIMIZER_KEYS);
     str('optimizer.name', o.name);
     count('optimizer.step', o.step);
-    if (!isObj(o.options)) bad('optimizer.options', 'must be a JSON object');
+    if (!isPlainObject(o.options)) bad('optimizer.options', 'must be a JSON object');
     for (const [k, v] of Object.entries(o.options as object)) {
       if (typeof v !== 'boolean' && !(typeof v === 'number' && Number.isFinite(v))) bad(`optimizer.options.${k}`, `must be a number or true/false, got ${JSON.stringify(v)}`);
     }
@@ -101,6 +101,6 @@ export function checkHeader(raw: unknown, file: string, headerEnd: number): Chec
     at += length * el;
   });
   if (count('totalBytes', h.totalBytes) !== at + END.length) bad('totalBytes', `is ${String(h.totalBytes)}, the buffers and end marker make ${at + END.length}`);
-  if (!isObj(h.meta)) bad('meta', 'must be a JSON object');
+  if (!isPlainObject(h.meta)) bad('meta', 'must be a JSON object');
   return h as unknown as CheckpointHeader;
 }

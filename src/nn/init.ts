@@ -100,7 +100,3 @@ export function linearBiasInit(spec: InitSpec | undefined, inFeatures: number): 
   }
   return spec;
 }
-
-export function describeInit(spec: InitSpec): string {
-  return typeof spec === 'string' ? spec : JSON.stringify(spec);
-}

@@ -57,7 +57,7 @@ export interface BarSpec {
 export type ChartSpec = LineSpec | HeatmapSpec | BarSpec;
 
 /**
- * The line spec of the SVG line chart's options (svg/lineChart.ts), so both draw one description:
+ * The line spec of the SVG line chart's options (svg/line-chart.ts), so both draw one description:
  * the series' x values merged, bands as lo / hi columns. Null for a log x axis that must show 0
  * (an epsilon sweep's broken axis, which only the SVG draws).
  */
@@ -76,7 +76,7 @@ export function lineSpec(o: { title: string; xLabel: string; yLabel: string; ser
   return spec;
 }
 
-/** The bar spec of the SVG bar chart's options (svg/barChart.ts), so both draw one description. */
+/** The bar spec of the SVG bar chart's options (svg/bar-chart.ts), so both draw one description. */
 export function barSpec(o: { title: string; xLabel: string; yLabel: string; categories: string[]; series: { name: string; values: (number | null)[]; errors?: ([number, number] | null)[] }[] }, unit = '%'): BarSpec {
   const errors = o.series.map((s) => s.errors ?? s.values.map(() => null));
   return {

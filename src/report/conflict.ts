@@ -4,7 +4,7 @@
  * each method's relative improvement over EW trained on the same data (RI-A, GradCraft eq. 14
  * with EW as the reference). The x axis of the plot is the measured conflict, not the knob.
  */
-import { lineChart, type LineSeries } from './svg/lineChart.ts';
+import { lineChart, type LineSeries } from './svg/line-chart.ts';
 import { lineSpec } from './chart-specs.ts';
 import { meanStd, splitRelativeImprovement } from './metrics.ts';
 import { groupRows, isMethod, paramValue, referenceMeans } from './tables.ts';

@@ -1,9 +1,9 @@
 /** Reports: tables (Markdown / JSON / HTML), SVG plots and report.html for run and experiment folders. */
 export { escapeXml } from './escape.ts';
-export { lineChart, type LineChartOptions, type LineSeries } from './svg/lineChart.ts';
+export { lineChart, type LineChartOptions, type LineSeries } from './svg/line-chart.ts';
 export { heatmap, type HeatmapOptions } from './svg/heatmap.ts';
-export { barChart, type BarChartOptions, type BarSeries } from './svg/barChart.ts';
-export { smallMultiples, type SmallMultiplesOptions } from './svg/smallMultiples.ts';
+export { barChart, type BarChartOptions, type BarSeries } from './svg/bar-chart.ts';
+export { smallMultiples, type SmallMultiplesOptions } from './svg/small-multiples.ts';
 export { SERIES_COLOURS, divergingColour, seriesColour, seriesDash } from './svg/palette.ts';
 export { niceTicks, linearScale, logScale, formatTick, formatExp, type Scale, type Tick } from './svg/scale.ts';
 export { average, splitRelativeImprovement, neGain, throughputDrop, meanStd, metricOf, taskMetrics, type MeanStd, type MetricName } from './metrics.ts';

@@ -5,12 +5,13 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { barChart } from './svg/barChart.ts';
+import { barChart } from './svg/bar-chart.ts';
 import { heatmap } from './svg/heatmap.ts';
-import { lineChart, type LineSeries } from './svg/lineChart.ts';
-import { smallMultiples } from './svg/smallMultiples.ts';
+import { lineChart, type LineSeries } from './svg/line-chart.ts';
+import { smallMultiples } from './svg/small-multiples.ts';
 import { readRun, type RunData } from './io.ts';
 import { experimentTables, groupRows, groupStats, isMethod, paramValue, referenceMeans } from './tables.ts';
+import { REFERENCE_METHOD } from '../experiments/methods.ts';
 import type { Table } from './table.ts';
 import type { DiagnosticsRecord, ExperimentJson } from './types.ts';
 import { metricOf } from './metrics.ts';
@@ -203,10 +204,10 @@ export function riBars(table: Table): Plot {
 export function aucChangeBars(exp: ExperimentJson): Plot {
   const file = 'auc_change.svg';
   const caption = 'Per-task test AUC change against Single, in percent, per method.';
-  const single = exp.rows.filter((r) => isMethod(r, 'single'));
+  const single = exp.rows.filter((r) => isMethod(r, REFERENCE_METHOD));
   if (!single.length) return { file, caption, skipped: 'Per-task AUC change skipped: the experiment has no Single row.' };
   const ref = referenceMeans(single, exp.tasks, 'auc');
-  const groups = groupRows(exp).filter((g) => !isMethod(g, 'single'));
+  const groups = groupRows(exp).filter((g) => !isMethod(g, REFERENCE_METHOD));
   let anyCi = false;
   const panels = exp.tasks.map((t) => {
     const stats = groups.map((g) => groupStats({ ...g, tasks: exp.tasks }, ref, ref).auc[t]);
@@ -228,10 +229,10 @@ export function aucChangeBars(exp: ExperimentJson): Plot {
 export function sweepPlot(exp: ExperimentJson, param: string): Plot {
   const file = 'sweep.svg';
   const caption = `AV and RI against ${param} (GradCraft Figure ${param === 'tau' ? 2 : 3}).`;
-  const single = exp.rows.filter((r) => isMethod(r, 'single'));
+  const single = exp.rows.filter((r) => isMethod(r, REFERENCE_METHOD));
   const refA = referenceMeans(single, exp.tasks, 'auc');
   const refG = referenceMeans(single, exp.tasks, 'gauc');
-  const groups = groupRows(exp).filter((g) => !isMethod(g, 'single') && paramValue(g, param) !== null);
+  const groups = groupRows(exp).filter((g) => !isMethod(g, REFERENCE_METHOD) && paramValue(g, param) !== null);
   if (groups.length === 0) return { file, caption, skipped: `Sweep plot skipped: no row has a numeric param.${param}.` };
   const stats = groups.map((g) => ({ g, x: paramValue(g, param)!, s: groupStats({ ...g, tasks: exp.tasks }, refA, refG) }));
   const gauc = stats.some((x) => x.s.avG !== null);

@@ -18,14 +18,16 @@ export interface BackendRecord {
 }
 
 export function activeBackendRecord(): BackendRecord {
-  const be = getBackend() as unknown as { name: string; threads?: unknown; fma?: unknown; plan?: unknown };
+  const be = getBackend();
+  // fma and plan belong to the wasm kernels and to auto's routing only.
+  const extra = be as unknown as { fma?: unknown; plan?: unknown };
   const auto = activeBackendName() === 'auto';
   const rec: BackendRecord = {
     name: auto ? 'auto' : be.name,
-    threads: typeof be.threads === 'number' ? be.threads : 1,
-    fma: typeof be.fma === 'boolean' ? be.fma : null,
+    threads: be.threads,
+    fma: typeof extra.fma === 'boolean' ? extra.fma : null,
   };
-  if (auto && be.plan !== undefined) rec.plan = be.plan;
+  if (auto && extra.plan !== undefined) rec.plan = extra.plan;
   return rec;
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { balancers, createBalancer } from '../../../src/mtl/index.ts';
-import { gramTs } from '../../../src/mtl/linalg.ts';
+import { gramJs } from '../../../src/mtl/linalg.ts';
 import { Rng } from '../../../src/tensor/rng.ts';
 import { FAMILIES, arbCase, makeCase } from './families.ts';
 
@@ -57,7 +57,7 @@ function check(G: Float64Array, T: number, d: number, options: Record<string, un
   const cert = info.certificate!;
   // The registered certifier, called from outside, agrees with what the balancer stored.
   const K = new Float64Array(T * T);
-  gramTs(G, K, T, d);
+  gramJs(G, K, T, d);
   const again = balancers['gradcraft-exact'].certify!(K, T, info, b.options, ctx);
   expect(again.ok).toBe(cert.ok);
   expect(cert.ok).toBe(true);
@@ -168,7 +168,7 @@ describe('gradcraft-exact', () => {
     const info = bal.lastInfo()!;
     const K = new Float64Array(36);
     const c = makeCase('wide', 104);
-    gramTs(c.G, K, 6, 3);
+    gramJs(c.G, K, 6, 3);
     expect(balancers['gradcraft-exact'].certify!(K, 6, { ...info, rowScales: null }, bal.options, ctx).ok).toBe(false);
   });
 });

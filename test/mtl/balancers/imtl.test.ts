@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { balancers, createBalancer } from '../../../src/mtl/index.ts';
-import { gramTs } from '../../../src/mtl/linalg.ts';
+import { gramJs } from '../../../src/mtl/linalg.ts';
 import { Rng } from '../../../src/tensor/rng.ts';
 import { arbCase, type Case } from './families.ts';
 
@@ -31,7 +31,7 @@ function check(c: Case): void {
   const out = b.combine(G, T, ctx);
   const info = b.lastInfo()!;
   const K = new Float64Array(T * T);
-  gramTs(G, K, T, d);
+  gramJs(G, K, T, d);
   expect(info.certificate!.ok).toBe(true);
   expect(balancers.imtl.certify!(K, T, info, b.options, ctx).ok).toBe(true);
   const a = info.weights!;
