@@ -1,7 +1,8 @@
 /**
  * mtlkit's platform-neutral core: tensors and autograd, layers and models, balancers, metrics,
  * the in-memory side of data (synthetic data, datasets, splits, batches, encoders, schemas and
- * CSVs from text), and the report tables and chart specs of run and experiment folders' JSON.
+ * CSVs from text), the trainer's pure pieces (scoring a model, the run folder's records), and
+ * the report tables and chart specs of run and experiment folders' JSON.
  * It imports nothing from Node, so it bundles for a browser as it is; what needs the
  * surroundings (files, threads, the wasm kernels' bytes) it asks of the host (./platform).
  * src/index.ts is this plus the Node-only parts.
@@ -35,5 +36,10 @@ export { runChartSpecs, type ChartSpec, type LineSpec, type HeatmapSpec, type Ba
 export type { RunData } from './report/io.ts';
 export { toHtml, toMarkdown, type Table, type TableRow, type Column, type Cell } from './report/table.ts';
 export type { DiagnosticsRecord, EpochRecord, FinalJson, ExperimentJson, ExperimentRow } from './report/types.ts';
+// The trainer's pure pieces, so that a browser trains, scores and logs as the CLI does.
+export { predict, evaluate } from './train/evaluate-model.ts';
+export { diagnosticsRecord } from './train/run-records.ts';
+export { activeBackendRecord, type BackendRecord } from './train/backend-record.ts';
+export type { TaskScore } from './train/result.ts';
 export * from './platform/index.ts';
 export { doctor, platformReport, gpuLine, webGpuLine, type PlatformReport } from './doctor.ts';

@@ -16,8 +16,9 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../platform/atomic-write.ts';
-import type { Diagnostics } from '../mtl/diagnostics.ts';
 
+// The records themselves are pure (the browser writes them too): run-records.ts.
+export { diagnosticsRecord } from './run-records.ts';
 
 export function appendJsonl(file: string, value: unknown): void {
   appendFileSync(file, JSON.stringify(value) + '\n');
@@ -91,27 +92,4 @@ export function createRunDir(outDir: string | null, name: { method: string; mode
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
   }
-}
-
-/** One diagnostics.jsonl record from a step's Diagnostics. */
-export function diagnosticsRecord(step: number, epoch: number, losses: ArrayLike<number>, d: Diagnostics): Record<string, unknown> {
-  return {
-    step,
-    epoch,
-    norms_before: d.normsBefore,
-    norms_after: d.normsAfter ?? [],
-    cosine: d.cosine,
-    conflicts: d.conflictPairs.length,
-    residual_conflicts: d.residualConflicts.pairs.length,
-    weights: d.weights,
-    task_weights: d.taskWeights,
-    loss_weights: d.lossWeights,
-    losses: Array.from(losses),
-    conflict_pairs: d.conflictPairs,
-    conflict_sets: d.conflictSets,
-    tasks_against_update: d.residualConflicts.tasksAgainstUpdate,
-    alignment: d.alignment,
-    norm_update: d.normUpdate,
-    notes: d.notes,
-  };
 }

@@ -68,7 +68,7 @@ describe('TrainingSession', () => {
     expect(r.files.map((f) => f.slice(dir.length + 1)).sort()).toEqual(['conflicts.svg', 'cosine.svg', 'curves.svg', 'norms.svg', 'report.html', 'weights.svg']);
   });
 
-  it("trains as the CLI does: its config.json re-run by the trainer gives the same first epoch, bit for bit", async () => {
+  it("trains as the CLI does: its config.json re-run by the trainer gives the same first epoch and diagnostics, bit for bit", async () => {
     const s = await session({ ...SMALL, method: 'gradcraft' });
     while (s.epochs.length === 0) s.next();
     const config = JSON.parse(runFolderFiles(s, 1)['config.json']);
@@ -76,6 +76,11 @@ describe('TrainingSession', () => {
     const line = JSON.parse(readFileSync(join(cli.run_dir, 'epochs.jsonl'), 'utf8').trim());
     expect(line.train_loss).toEqual(s.epochs[0]!.train_loss);
     expect(line.valid).toEqual(s.epochs[0]!.valid);
+    expect([line.valid_mean_auc, line.valid_mean_auc_tasks]).toEqual([s.epochs[0]!.valid_mean_auc, s.epochs[0]!.valid_mean_auc_tasks]);
+    // The same diagnostics lines too (the library's record; the playground adds the balancer's id).
+    const cliDiagnostics = readFileSync(join(cli.run_dir, 'diagnostics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(cliDiagnostics.length).toBeGreaterThan(0);
+    expect(s.diagnostics.slice(0, cliDiagnostics.length)).toEqual(cliDiagnostics.map((d) => ({ ...d, method: 'gradcraft' })));
   });
 
   it('refuses a bad setting with its field and what it accepts', () => {

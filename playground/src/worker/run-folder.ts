@@ -7,10 +7,10 @@
  * of the download (no early stopping, no restore of a best epoch), the last epoch may be
  * partial, and `switches` lists the balancer changes made during the run.
  */
-import { getBackend } from '../../../src/core.ts';
+import { activeBackendRecord } from '../../../src/core.ts';
 import { CENSUS_FILE, type RunConfig } from './config.ts';
 import { SPLIT } from './data.ts';
-import type { TrainingSession } from './session.ts';
+import { EVAL_BATCH_SIZE, type TrainingSession } from './session.ts';
 
 export type RunFiles = Record<'config.json' | 'epochs.jsonl' | 'diagnostics.jsonl' | 'final.json', string>;
 
@@ -22,13 +22,8 @@ export function trainConfigOf(c: RunConfig, epochs: number, schema: unknown): Re
   return {
     data, split: SPLIT, tasks: null, model: c.model, modelOptions: {}, method: c.method, methodOptions: {}, mode: c.mode, scope: null,
     optimizer: 'adam', optimizerOptions: {}, lr: c.lr, batchSize: c.batchSize, l2: c.l2, epochs: Math.max(1, epochs), patience: 10, minDelta: 1e-5,
-    seed: c.seed, evalBatchSize: 2048, diagnosticsEvery: c.diagnosticsEvery, outDir: null, checkpoint: false, plugins: [],
+    seed: c.seed, evalBatchSize: EVAL_BATCH_SIZE, diagnosticsEvery: c.diagnosticsEvery, outDir: null, checkpoint: false, plugins: [],
   };
-}
-
-function backendRecord(): { name: string; threads: number; fma: boolean | null } {
-  const be = getBackend() as unknown as { name: string; threads?: unknown; fma?: unknown };
-  return { name: be.name, threads: typeof be.threads === 'number' ? be.threads : 1, fma: typeof be.fma === 'boolean' ? be.fma : null };
 }
 
 const jsonl = (rows: readonly unknown[]): string => rows.map((r) => JSON.stringify(r) + '\n').join('');
@@ -36,19 +31,15 @@ const jsonl = (rows: readonly unknown[]): string => rows.map((r) => JSON.stringi
 /** The four files, from the session as it is now (`seconds`: wall time spent training). */
 export function runFolderFiles(s: TrainingSession, seconds: number, schema: unknown = null): RunFiles {
   const epochsRun = Math.ceil(s.step / Math.max(1, s.stepsPerEpoch));
-  const config = { ...trainConfigOf(s.config, epochsRun, schema), backend: backendRecord() };
-  const v = s.evaluate(s.splits.valid);
-  const t = s.evaluate(s.splits.test);
-  const mean = (xs: (number | null)[]): number | null => {
-    const h = xs.filter((x): x is number => x !== null);
-    return h.length ? h.reduce((a, b) => a + b, 0) / h.length : null;
-  };
-  const gaucs = Object.values(t.perTask).map((m) => m.gauc);
+  const config = { ...trainConfigOf(s.config, epochsRun, schema), backend: activeBackendRecord() };
+  const v = s.evaluate(s.splits.valid).scores;
+  const t = s.evaluate(s.splits.test).scores;
   const samples = s.step * s.config.batchSize;
   const final = {
     config, tasks: s.tasks,
-    valid: { mean_auc: v.report.meanAuc, ...v.perTask },
-    test: { ...t.perTask, av_a: t.report.meanAuc, av_g: gaucs.every((g) => g !== null) ? mean(gaucs) : null },
+    // The trainer's final.json blocks (src/train/train-model.ts), from the same scores.
+    valid: { mean_auc: v.meanAuc, mean_auc_tasks: v.meanAucTasks, ...v.perTask },
+    test: { ...t.perTask, av_a: t.avA, av_g: t.avG },
     best_epoch: s.epochs.length, epochs_run: epochsRun, stopped_early: false, stop_reason: 'stopped-in-playground',
     restored: `the mtlkit playground: the weights after step ${s.step} (no early stopping, no restore of a best epoch)`,
     timing: { samples_per_s: samples / Math.max(seconds, 1e-9), seconds, steps: s.step, samples },

@@ -1,12 +1,12 @@
 /**
  * One playground training run, step by step, on the library itself: the preset model, the
  * balancer, BalancedStep (per-task gradients, balancing, write-back), L2 and the optimizer, the
- * seeded batcher, and the metrics code for validation. The Worker drives it a few steps at a
+ * seeded batcher, the trainer's own scoring (`evaluate`) and diagnostics.jsonl records. The Worker drives it a few steps at a
  * time so that pause / resume / balancer changes land between steps; it also runs in Node
  * (the tests, and the AUC floor the browser test states).
  */
 import {
-  addL2Grad, BalancedStep, Batcher, createBalancer, createModel, evaluateTasks, makeOptimizer, noGrad, Rng, sequentialBatches,
+  addL2Grad, BalancedStep, Batcher, createBalancer, createModel, diagnosticsRecord, evaluate as evaluateModel, makeOptimizer, Rng,
   type Balancer, type Dataset, type Diagnostics, type MultiTaskModel, type Optimizer, type Splits,
 } from '../../../src/core.ts';
 import type { RunConfig } from './config.ts';
@@ -18,6 +18,12 @@ export interface StepReport {
   losses: number[];
   diagnostics: Diagnostics | null;
 }
+
+/** The trainer's default evaluation batch (TrainConfig.evalBatchSize), which config.json records. */
+export const EVAL_BATCH_SIZE = 2048;
+
+/** The trainer's scores of a model on a split (per task, and the means final.json records). */
+export type Scores = ReturnType<typeof evaluateModel>;
 
 export interface EvalReport {
   step: number;
@@ -32,6 +38,7 @@ export interface EpochRecord {
   train_loss: number[];
   valid: Record<string, { auc: number | null; gauc: number | null; ne: number | null }>;
   valid_mean_auc: number | null;
+  valid_mean_auc_tasks: number;
   seconds: number;
   step: number;
   method: string;
@@ -117,44 +124,31 @@ export class TrainingSession {
     for (let t = 0; t < T; t++) this.lossSum[t] += res.losses[t]! * batch.size;
     this.rows += batch.size;
     const losses = Array.from(res.losses);
-    if (res.diagnostics) this.diagnostics.push(diagnosticsLine(this.step, this.batcher.epoch + 1, losses, res.diagnostics, this.method));
+    // The trainer's line, plus the balancer that made it, since a playground run can change it.
+    if (res.diagnostics) this.diagnostics.push({ ...diagnosticsRecord(this.step, this.batcher.epoch + 1, losses, res.diagnostics), method: this.method });
     const report: StepReport = { step: this.step, epoch: this.batcher.epoch, losses, diagnostics: res.diagnostics };
     this.step++;
     return { step: report, epoch };
   }
 
-  /** AUC / GAUC / NE per task on `ds` (validation by default) with the current weights. */
-  evaluate(ds: Dataset = this.splits.valid): { report: EvalReport; perTask: EpochRecord['valid'] } {
-    const T = this.tasks.length;
-    const preds = ds === this.splits.valid ? this.validPreds : new Float32Array(ds.rows * T);
-    let row = 0;
-    noGrad(() => {
-      for (const b of sequentialBatches(ds, 2048)) {
-        const logits = this.model.forward(b, { train: false });
-        for (let t = 0; t < T; t++) {
-          const z = logits[t]!.data;
-          for (let i = 0; i < b.size; i++) preds[(row + i) * T + t] = 1 / (1 + Math.exp(-z[i]!));
-        }
-        row += b.size;
-      }
+  /** AUC / GAUC / NE per task on `ds` (validation by default) with the current weights, as the trainer scores them. */
+  evaluate(ds: Dataset = this.splits.valid): { report: EvalReport; scores: Scores } {
+    const scores = evaluateModel(this.model, ds, EVAL_BATCH_SIZE, ds === this.splits.valid ? this.validPreds : undefined);
+    const auc = ds.taskNames.map((n) => {
+      const a = scores.perTask[n]!.auc;
+      return a !== null && Number.isFinite(a) ? a : null;
     });
-    this.model.train(true);
-    const rep = evaluateTasks({ taskNames: ds.taskNames, labels: ds.labels, preds, users: ds.users });
-    const perTask: EpochRecord['valid'] = {};
-    for (const m of rep.tasks) perTask[m.name] = { auc: m.auc, gauc: m.gauc, ne: m.ne };
-    const aucs = rep.tasks.map((m) => (m.auc !== null && Number.isFinite(m.auc) ? m.auc : null));
-    const have = aucs.filter((a): a is number => a !== null);
-    const meanAuc = have.length ? have.reduce((a, b) => a + b, 0) / have.length : null;
-    return { report: { step: this.step, auc: aucs, meanAuc }, perTask };
+    return { report: { step: this.step, auc, meanAuc: scores.meanAuc }, scores };
   }
 
   private closeEpoch(): EpochRecord {
-    const { report, perTask } = this.evaluate();
+    const { scores } = this.evaluate();
     const rec: EpochRecord = {
       epoch: this.epochs.length + 1,
       train_loss: Array.from(this.lossSum, (s) => s / Math.max(1, this.rows)),
-      valid: perTask,
-      valid_mean_auc: report.meanAuc,
+      valid: scores.perTask,
+      valid_mean_auc: scores.meanAuc,
+      valid_mean_auc_tasks: scores.meanAucTasks,
       seconds: this.clock() - this.epochStarted,
       step: this.step,
       method: this.method,
@@ -170,18 +164,4 @@ export class TrainingSession {
   partialTrainLoss(): number[] | null {
     return this.rows > 0 ? Array.from(this.lossSum, (s) => s / this.rows) : null;
   }
-}
-
-/**
- * One diagnostics.jsonl line in the trainer's format (docs/reports.md; src/train/run-folder.ts
- * writes the same fields), plus the balancer that made it, since a playground run can change it.
- */
-function diagnosticsLine(step: number, epoch: number, losses: number[], d: Diagnostics, method: string): Record<string, unknown> {
-  return {
-    step, epoch, norms_before: d.normsBefore, norms_after: d.normsAfter ?? [], cosine: d.cosine,
-    conflicts: d.conflictPairs.length, residual_conflicts: d.residualConflicts.pairs.length,
-    weights: d.weights, task_weights: d.taskWeights, loss_weights: d.lossWeights, losses,
-    conflict_pairs: d.conflictPairs, conflict_sets: d.conflictSets, tasks_against_update: d.residualConflicts.tasksAgainstUpdate,
-    alignment: d.alignment, norm_update: d.normUpdate, notes: d.notes, method,
-  };
 }
