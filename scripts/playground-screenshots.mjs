@@ -3,7 +3,9 @@
 // it, opened in headless Chromium (Debian's /usr/bin/chromium through playwright-core, a fresh
 // profile), one PNG per view into docs/img/playground-*.png. Every tab the page has gets at least
 // its opening view, so a new panel appears here without editing this file; the Geometry views
-// below are links (the page's state is its URL).
+// below are links (the page's state is its URL). Training and Reports are shot with something
+// in them: a finished 100-step run, and a run folder the trainer writes here first (in this
+// process, into a temporary folder), picked as a folder.
 //
 // Usage: node scripts/playground-screenshots.mjs [--out docs/img]
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { tsImport } from 'tsx/esm/api';
 import { servePlayground } from './playground.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -35,7 +38,45 @@ const VIEWS = {
   'geometry-numbers': [geometry({ d: 2, G: [[1.5, 0], [0.4, 1.4], [-1.1, 0.6], [-0.7, -1], [0.9, -1.1]], sides: [{ method: 'gradcraft-exact', options: {} }, { method: 'pcgrad', options: {} }], seed: 3, source: 'preset: T > d' }), '.geo-sides'],
 };
 
+/** How long a panel may take to get to its picture (a 100-step run on a loaded 2-core machine). */
+const SETUP_MS = 180_000;
+
+/** A run folder the trainer writes, as `mtlkit train` would: ple-lite with GradCraft on a small synthetic world. */
+async function writeRunFolder(dir) {
+  const { train } = await tsImport('../src/index.ts', import.meta.url);
+  await train({
+    data: { kind: 'synthetic', rows: 6000, users: 200, items: 600 }, model: 'ple-lite', method: 'gradcraft', epochs: 6, batchSize: 256,
+    lr: 3e-3, diagnosticsEvery: 2, outDir: dir, checkpoint: false,
+  }, { quiet: true });
+  return dir;
+}
+
+/** Waits until `status()[key] === value` on panel `id`; a panel that reports an error stops the script with it. */
+async function waitForPanel(page, id, key, value) {
+  const handle = await page.waitForFunction(([id, key, value]) => {
+    const st = globalThis.playground.panels[id].status();
+    return st[key] === value || st.error ? st : null;
+  }, [id, key, value], { timeout: SETUP_MS, polling: 100 });
+  const st = await handle.jsonValue();
+  if (st.error) throw new Error(`${id}: ${st.error}`);
+}
+
+/** Tabs whose picture needs more than opening them: tab -> what to do before the shot (the tab is open). */
+const SETUPS = {
+  training: async (page) => {
+    await page.fill('input[name=steps]', '100');
+    await page.click('button[data-action=start]');
+    await waitForPanel(page, 'training', 'phase', 'done');
+  },
+  reports: async (page, scratch) => {
+    const dir = await writeRunFolder(join(scratch, 'gradcraft-param-s5277'));
+    await page.setInputFiles('[data-role=report-drop] input[webkitdirectory]', dir);
+    await waitForPanel(page, 'reports', 'kind', 'run');
+  },
+};
+
 const profile = mkdtempSync(join(tmpdir(), 'mtlkit-screens-'));
+const scratch = mkdtempSync(join(tmpdir(), 'mtlkit-screens-runs-'));
 const served = await servePlayground({ port: 0, strict: true });
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: CHROMIUM, viewport: { width: 1400, height: 1000 },
@@ -62,10 +103,11 @@ try {
   const tabs = await page.locator('nav button[data-tab]').evaluateAll((bs) => bs.map((b) => b.dataset.tab));
   for (const tab of tabs.filter((t) => !Object.keys(VIEWS).some((v) => v === t || v.startsWith(`${t}-`)))) {
     await open(`?tab=${tab}`);
+    await SETUPS[tab]?.(page, scratch);
     // A panel may draw after its first frame (charts, a worker's first message).
     await page.waitForTimeout(1500);
     const path = join(out, `playground-${tab}.png`);
-    await page.screenshot({ path });
+    await page.screenshot({ path, fullPage: tab in SETUPS });
     written.push(path);
   }
   if (errors.length) throw new Error(`the page reported errors: ${errors.join('; ')}`);
@@ -73,5 +115,6 @@ try {
   await context.close();
   await served.close();
   rmSync(profile, { recursive: true, force: true });
+  rmSync(scratch, { recursive: true, force: true });
 }
 process.stdout.write(written.map((p) => `playground-screenshots: ${relative(process.cwd(), p)}\n`).join(''));
