@@ -38,6 +38,7 @@ export { toHtml, toMarkdown, type Table, type TableRow, type Column, type Cell }
 export type { DiagnosticsRecord, EpochRecord, FinalJson, ExperimentJson, ExperimentRow } from './report/types.ts';
 // The trainer's pure pieces, so that a browser trains, scores and logs as the CLI does.
 export { predict, evaluate } from './train/evaluate-model.ts';
+export { DEFAULT_CONFIG, type TrainConfig } from './train/config-defaults.ts';
 export { diagnosticsRecord } from './train/run-records.ts';
 export { activeBackendRecord, type BackendRecord } from './train/backend-record.ts';
 export type { TaskScore } from './train/result.ts';

@@ -3,11 +3,11 @@
  * (generateSynthetic with the panel's knobs, all six tasks) or a CSV with its schema, then the
  * seeded 8:1:1 split the CLI uses.
  */
-import { generateSynthetic, splitDataset, SYNTHETIC_TASKS, type Dataset, type Splits } from '../../../src/core.ts';
+import { DEFAULT_CONFIG, generateSynthetic, splitDataset, SYNTHETIC_TASKS, type Dataset, type Splits } from '../../../src/core.ts';
 import type { CensusData, CsvData, RunData } from './config.ts';
 
-/** The CLI's default split. */
-export const SPLIT = { ratios: [0.8, 0.1, 0.1] as [number, number, number], seed: 5277 };
+/** The CLI's split (DEFAULT_CONFIG.split), so a downloaded run trains on the same rows. */
+export const SPLIT = DEFAULT_CONFIG.split;
 
 /** The splits of `data`; `csv` loads a CSV (a dropped one, or the census data built into the Worker). */
 export async function loadRunData(data: RunData, csv: (d: CsvData | CensusData) => Promise<Dataset>): Promise<Splits> {

@@ -7,7 +7,7 @@
  * of the download (no early stopping, no restore of a best epoch), the last epoch may be
  * partial, and `switches` lists the balancer changes made during the run.
  */
-import { activeBackendRecord } from '../../../src/core.ts';
+import { activeBackendRecord, DEFAULT_CONFIG, type TrainConfig } from '../../../src/core.ts';
 import { CENSUS_FILE, type RunConfig } from './config.ts';
 import { SPLIT } from './data.ts';
 import { EVAL_BATCH_SIZE, type TrainingSession } from './session.ts';
@@ -19,11 +19,12 @@ export function trainConfigOf(c: RunConfig, epochs: number, schema: unknown): Re
   const data = c.data.kind === 'synthetic'
     ? { kind: 'synthetic', rows: c.data.rows, users: c.data.users, items: c.data.items, conflict: c.data.conflict, noise: c.data.noise, seed: c.data.seed }
     : { kind: 'csv', path: c.data.kind === 'census' ? CENSUS_FILE : c.data.file, schema };
-  return {
-    data, split: SPLIT, tasks: null, model: c.model, modelOptions: {}, method: c.method, methodOptions: {}, mode: c.mode, scope: null,
-    optimizer: 'adam', optimizerOptions: {}, lr: c.lr, batchSize: c.batchSize, l2: c.l2, epochs: Math.max(1, epochs), patience: 10, minDelta: 1e-5,
-    seed: c.seed, evalBatchSize: EVAL_BATCH_SIZE, diagnosticsEvery: c.diagnosticsEvery, outDir: null, checkpoint: false, plugins: [],
+  const cfg: Omit<TrainConfig, 'data'> & { data: unknown } = {
+    ...DEFAULT_CONFIG, data, split: SPLIT, model: c.model, method: c.method, mode: c.mode,
+    lr: c.lr, batchSize: c.batchSize, l2: c.l2, epochs: Math.max(1, epochs),
+    seed: c.seed, evalBatchSize: EVAL_BATCH_SIZE, diagnosticsEvery: c.diagnosticsEvery, checkpoint: false,
   };
+  return cfg;
 }
 
 const jsonl = (rows: readonly unknown[]): string => rows.map((r) => JSON.stringify(r) + '\n').join('');
