@@ -11,7 +11,7 @@ import { autoBackend, classify } from '../src/tensor/backends/auto.ts';
 import { createGpuBackend } from '../src/tensor/backends/gpu.ts';
 import { createJsBackend } from '../src/tensor/backends/js.ts';
 import { createWasmBackend, type WasmBackend } from '../src/tensor/backends/wasm.ts';
-import { ikjMatmul } from '../src/bench/ikj-matmul.ts';
+import { ikjMatmul } from '../src/bench/index.ts';
 import { repsFor, timeMs } from '../src/tensor/timing.ts';
 
 const json = process.argv.includes('--json');

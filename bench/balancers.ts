@@ -15,7 +15,7 @@
  * --tasks 6 --rounds 7 --warmup 2; --skip-combine / --skip-step run one part only.
  */
 import { balancerIds, createBalancer, linalg } from '../src/mtl/index.ts';
-import { BalancedBench, type BalancedBenchResult } from '../src/bench/balanced-step.ts';
+import { BalancedBench, type BalancedBenchResult } from '../src/bench/index.ts';
 import type { PresetName } from '../src/nn/models/presets.ts';
 import { getBackend, setBackend } from '../src/tensor/backends/registry.ts';
 import { Rng } from '../src/tensor/rng.ts';

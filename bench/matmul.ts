@@ -6,7 +6,7 @@
  * strided reads a naive transposed loop would do. Median of `--runs` timings (default 7).
  */
 import { getBackend } from '../src/tensor/backends/registry.ts';
-import { ikjMatmul } from '../src/bench/ikj-matmul.ts';
+import { ikjMatmul } from '../src/bench/index.ts';
 import { Rng } from '../src/tensor/rng.ts';
 
 interface Case { label: string; m: number; k: number; n: number; transA: boolean; transB: boolean }

@@ -4,7 +4,7 @@
  * ratio (target <= 1.3x: lazy rows make the step cost scale with the rows a batch touches,
  * not the table size). Prints one line per size, then the ratio; `--json` for one object.
  */
-import { benchStep } from '../src/bench/step.ts';
+import { benchStep } from '../src/bench/index.ts';
 import type { PresetName } from '../src/nn/models/presets.ts';
 import { has, opt } from './flags.ts';
 

@@ -4,7 +4,7 @@ import { autoBackend } from '../../tensor/backends/auto.ts';
 import { createGpuBackend } from '../../tensor/backends/gpu.ts';
 import { createJsBackend } from '../../tensor/backends/js.ts';
 import { createWasmBackend, threadsFromEnv } from '../../tensor/backends/wasm.ts';
-import { ikjMatmul } from '../../bench/ikj-matmul.ts';
+import { ikjMatmul } from '../../bench/index.ts';
 import { repsFor, timeMs } from '../../tensor/timing.ts';
 import { CliError } from '../errors.ts';
 import { printJson } from '../output.ts';

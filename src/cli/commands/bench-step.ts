@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { benchStep, type StepBenchResult } from '../../bench/step.ts';
-import { benchBalancedStep, type BalancedBenchResult } from '../../bench/balanced-step.ts';
+import { benchStep, type StepBenchResult } from '../../bench/index.ts';
+import { benchBalancedStep, type BalancedBenchResult } from '../../bench/index.ts';
 import { balancerIds, createBalancer } from '../../mtl/balancers/index.ts';
 import type { Balancer, GradientMode } from '../../mtl/balancer.ts';
 import { loadPlugins } from '../../train/plugins.ts';
