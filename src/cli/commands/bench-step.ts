@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { benchStep, type StepBenchResult } from '../../bench/index.ts';
-import { benchBalancedStep, type BalancedBenchResult } from '../../bench/index.ts';
+import { benchBalancedStep, benchStep, type BalancedBenchResult, type StepBenchResult } from '../../bench/index.ts';
 import { balancerIds, createBalancer } from '../../mtl/balancers/index.ts';
 import type { Balancer, GradientMode } from '../../mtl/balancer.ts';
 import { loadPlugins } from '../../train/plugins.ts';
