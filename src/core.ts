@@ -2,7 +2,7 @@
  * mtlkit's platform-neutral core: tensors and autograd, layers and models, balancers, metrics,
  * the in-memory side of data (synthetic data, datasets, splits, batches, encoders, schemas and
  * CSVs from text), the trainer's pure pieces (scoring a model, the run folder's records), and
- * the report tables and chart specs of run and experiment folders' JSON.
+ * the report tables, plots and chart specs of run and experiment folders' JSON.
  * It imports nothing from Node, so it bundles for a browser as it is; what needs the
  * surroundings (files, threads, the wasm kernels' bytes) it asks of the host (./platform).
  * src/index.ts is this plus the Node-only parts.
@@ -32,6 +32,8 @@ export {
 export { DataError } from './data/errors.ts';
 export { kCoreMask } from './data/kcore.ts';
 export { experimentTables } from './report/tables.ts';
+export { experimentPlotsFrom } from './report/experiment-plots.ts';
+export type { Plot, RunLookup } from './report/plot.ts';
 export { runChartSpecs, type ChartSpec, type LineSpec, type HeatmapSpec, type BarSpec } from './report/chart-specs.ts';
 export type { RunData } from './report/io.ts';
 export { toHtml, toMarkdown, type Table, type TableRow, type Column, type Cell } from './report/table.ts';

@@ -13,7 +13,7 @@ import { chromiumAvailable, openPlayground, skipNote, type OpenedPlayground } fr
  * run folder from the trainer (two epochs of ple-lite with GradCraft on a small synthetic world)
  * and an experiment folder over it. The panel shows the run's metrics and every plot of
  * `mtlkit report` as a chart that answers hover and legend clicks, and the experiment's tables
- * exactly as report.html has them.
+ * exactly as report.html has them, and its plots from the very chart specs report.html carries.
  */
 const tmp = mkdtempSync(join(tmpdir(), 'mtlkit-pg-reports-'));
 let pg: OpenedPlayground;
@@ -34,6 +34,14 @@ async function shown(what: string, ok: (s: ReportsStatus) => boolean): Promise<R
   }
 }
 
+/** The chart specs report.html carries, in page order: each `<figure data-charts>`'s JSON text. */
+function figureSpecs(html: string): string[] {
+  const unescape = (t: string): string => t.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return [...html.matchAll(/<figure data-charts="([^"]*)">/g)].map((m) => unescape(m[1]!));
+}
+
+const fixture = (name: string, file = 'experiment.json'): [string, string] => [file, readFileSync(join(import.meta.dirname, '..', 'report', 'fixtures', name, file), 'utf8')];
+
 /** The chart specs' titles (src/report/chart-specs.ts): the charts report.html draws too. */
 const RUN_CHARTS = ['Training loss', 'Validation AUC', 'Gradient norms before balancing', 'Gradient norms after balancing',
   'Cosine of task gradients over training (before balancing)', 'Gradient conflicts over training', 'Task weights over training'];
@@ -44,7 +52,9 @@ describe.skipIf(!chromiumAvailable)(`the Reports panel in headless Chromium${ski
       data: { kind: 'synthetic', rows: 3000, users: 100, items: 300 }, model: 'ple-lite', method: 'gradcraft', epochs: 2, batchSize: 256,
       lr: 3e-3, diagnosticsEvery: 2, outDir: runDir, checkpoint: false,
     }, { quiet: true });
-    const single = { ...run.test };
+    // Single a little below GradCraft on every task, so the RI and AUC-change bars have height.
+    const single = Object.fromEntries(Object.entries(run.test).map(([k, v]) => [k, typeof v === 'object' && v !== null
+      ? Object.fromEntries(Object.entries(v).map(([m, x]) => [m, typeof x === 'number' && m !== 'ne' ? x * 0.98 : x])) : v]));
     writeFileSync(join(expDir, 'experiment.json'), JSON.stringify({
       preset: 'table2', tasks: run.tasks, created: '2026-01-01T00:00:00Z',
       rows: [
@@ -99,8 +109,47 @@ describe.skipIf(!chromiumAvailable)(`the Reports panel in headless Chromium${ski
     expect(s.charts).toEqual(RUN_CHARTS);
     const table = await page.innerHTML('[data-role=report-tables]');
     expect(html).toContain(table.trim());
+
+    // The experiment's own plots: the chart specs report.html carries, to the byte.
+    expect(s.plots.map((p) => [p.file, p.svg, p.skipped])).toEqual([['ri.svg', false, null], ['auc_change.svg', false, null]]);
+    expect(s.plots.map((p) => JSON.stringify(p.charts))).toEqual(figureSpecs(html));
+    const plots = page.locator('[data-role=report-plots]');
+    expect(await plots.locator('.mtl-chart').evaluateAll((els) => els.map((e) => e.getAttribute('data-chart')))).toEqual(['Relative improvement over Single', ...run.tasks]);
+    // Hover: the legend shows the bar values of the category under the cursor.
+    const ri = plots.locator('.mtl-chart[data-chart="Relative improvement over Single"]');
+    await ri.scrollIntoViewIfNeeded();
+    const box = (await ri.locator('.u-over').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 });
+    await expect.poll(() => ri.locator('.u-series').nth(1).locator('.u-value').textContent()).toMatch(/^-?\d+\.\d{2}%/);
+    // A legend click hides that series' bars (the canvas changes) and shows them again.
+    const canvas = (): Promise<Buffer> => ri.locator('canvas').screenshot();
+    const before = await canvas();
+    const riA = ri.locator('.u-series').nth(1);
+    await riA.click();
+    await expect.poll(() => riA.getAttribute('class')).toContain('u-off');
+    expect((await canvas()).equals(before)).toBe(false);
+    await riA.click();
+    await expect.poll(() => riA.getAttribute('class')).not.toContain('u-off');
     await pg.screenshot(page, 'reports-experiment');
   }, 60_000);
+
+  it('says which run files a plot needs when the drop lacks them, and shows an epsilon sweep with 0 as its SVG', async () => {
+    const load = (name: string, entries: [string, string][]): Promise<void> => page.evaluate(([n, e]) =>
+      (globalThis as unknown as { playground: { panels: { reports: { load(n: string, e: [string, string][]): void } } } }).playground.panels.reports.load(n, e), [name, entries] as const);
+    await load('exp-multibalance', [fixture('exp-multibalance')]);
+    let s = await shown('MultiBalance', (x) => x.name === 'exp-multibalance' || x.error !== '');
+    expect(s.error).toBe('');
+    expect(s.plots.map((p) => p.file)).toEqual(['ne_gain.svg', 'figure2.svg']);
+    expect(s.plots[0]!.charts).not.toBeNull();
+    expect(s.plots[1]!.skipped).toBe('MultiBalance Figure 2 skipped: no MultiBalance row has a run_dir with a non-empty diagnostics.jsonl. Not in the dropped folder: runs/multibalance/diagnostics.jsonl.');
+    expect(await page.textContent('[data-role=report-plots] [data-plot="figure2.svg"]')).toContain('Not in the dropped folder: runs/multibalance/diagnostics.jsonl');
+
+    await load('exp-epsilon', [fixture('exp-epsilon')]);
+    s = await shown('the epsilon sweep', (x) => x.name === 'exp-epsilon' || x.error !== '');
+    expect(s.plots.map((p) => [p.file, p.svg, p.charts])).toEqual([['sweep.svg', true, null]]);
+    expect(await page.locator('[data-role=report-plots] [data-plot="sweep.svg"] .mtl-report-svg > svg').count()).toBe(1);
+    expect(await page.textContent('[data-role=report-plots] [data-plot="sweep.svg"] figcaption')).toContain('Shown as its SVG');
+  }, 30_000);
 
   it("report.html from mtlkit report draws the same charts with the same layer, offline", async () => {
     renderReport(runDir, { now: new Date('2026-01-01T00:00:00Z') });

@@ -1,8 +1,9 @@
 /**
  * The Reports panel: drop a CLI run or experiment folder (or the Training panel's zip) and
- * browse it: an experiment's tables as `mtlkit report` makes them (the report library's
- * experimentTables / toHtml), a run's final metrics, and every run's plots as interactive
- * charts (hover for values, click a legend entry to toggle its series). Nothing leaves the page.
+ * browse it: an experiment's tables and plots as `mtlkit report` makes them (the report
+ * library's experimentTables / toHtml / experimentPlotsFrom), a run's final metrics, and every
+ * run's plots, as interactive charts (hover for values, click a legend entry to toggle its
+ * series). Nothing leaves the page.
  *
  * For tests, the returned Panel also has `load(name, entries)` (what a drop does, with
  * [path, text] pairs) and `status()`.
@@ -10,13 +11,14 @@
 import type { MountPanel, Panel } from '../panel.ts';
 import { el } from '../training/dom.ts';
 import { addTrainingStyles } from '../training/style.ts';
-import { normaliseFolder, readReportFolder, type ReportFolder, type RunView } from './folder.ts';
+import { drawExperimentPlots, type DrawnPlots } from './experiment-plots.ts';
+import { normaliseFolder, readReportFolder, type FolderFiles, type ReportFolder, type RunView } from './folder.ts';
 import { readDropped, readPicked } from './read-drop.ts';
 import { drawRun, type DrawnRun } from './run-charts.ts';
 import type { ReportsStatus } from './status.ts';
 import { experimentTablesHtml, runMetricsHtml } from './tables.ts';
 
-export type { ReportsStatus } from './status.ts';
+export type { PlotStatus, ReportsStatus } from './status.ts';
 
 export interface ReportsPanel extends Panel {
   load(name: string, entries: [string, string][]): void;
@@ -38,8 +40,9 @@ function facts(config: Record<string, unknown> | null, shown: [string, string][]
 
 export const mountReports: MountPanel = (root): ReportsPanel => {
   addTrainingStyles();
-  const status: ReportsStatus = { kind: null, name: '', tables: 0, charts: [], skipped: [], runs: [], error: '', warnings: [] };
+  const status: ReportsStatus = { kind: null, name: '', tables: 0, plots: [], charts: [], skipped: [], runs: [], error: '', warnings: [] };
   let drawn: DrawnRun | null = null;
+  let drawnPlots: DrawnPlots | null = null;
 
   const filesInput = el('input', { type: 'file', multiple: true, accept: '.json,.jsonl,.zip' });
   const folderInput = el('input', { type: 'file', multiple: true });
@@ -50,9 +53,10 @@ export const mountReports: MountPanel = (root): ReportsPanel => {
   const errorBox = el('div', { className: 'error', hidden: true, dataset: { role: 'error' } });
   const head = el('div', { dataset: { role: 'report-head' } });
   const tables = el('div', { className: 'mtl-report-tables', dataset: { role: 'report-tables' } });
+  const plotBox = el('div', { className: 'mtl-charts', dataset: { role: 'report-plots' } });
   const runPicker = el('div', { className: 'mtl-row', dataset: { role: 'report-runs' } });
   const chartBox = el('div', { className: 'mtl-charts', dataset: { role: 'report-charts' } });
-  root.append(drop, errorBox, head, tables, runPicker, chartBox);
+  root.append(drop, errorBox, head, tables, plotBox, runPicker, chartBox);
 
   const fail = (message: string): void => {
     status.error = message;
@@ -70,13 +74,17 @@ export const mountReports: MountPanel = (root): ReportsPanel => {
     for (const b of runPicker.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.run === run.dir));
   }
 
-  function render(folder: ReportFolder): void {
+  function render(folder: ReportFolder, files: FolderFiles): void {
     status.kind = folder.kind;
     status.name = folder.name;
     const list = (items: [string, string][]): HTMLElement => el('dl', { className: 'mtl-facts' }, ...items.flatMap(([k, v]) => [el('dt', { textContent: k }), el('dd', { textContent: v })]));
     runPicker.replaceChildren();
     chartBox.replaceChildren();
+    for (const c of drawnPlots?.charts ?? []) c.destroy();
+    drawnPlots = null;
+    plotBox.replaceChildren();
     status.charts = [];
+    status.plots = [];
     if (folder.kind === 'run') {
       const r = folder.run;
       const f = r.final;
@@ -98,6 +106,9 @@ export const mountReports: MountPanel = (root): ReportsPanel => {
       status.tables = t.count;
       status.runs = [...folder.runs.keys()];
       status.warnings = folder.warnings;
+      plotBox.append(el('h3', { textContent: 'Plots' }));
+      drawnPlots = drawExperimentPlots(plotBox, exp, files, folder.runs);
+      status.plots = drawnPlots.plots;
       if (folder.runs.size) {
         runPicker.append(el('span', { className: 'muted', textContent: "a run's plots: " }));
         for (const [dir, run] of folder.runs) {
@@ -115,7 +126,7 @@ export const mountReports: MountPanel = (root): ReportsPanel => {
     fail('');
     try {
       const { name: top, files } = normaliseFolder(entries, name);
-      render(readReportFolder(top, files));
+      render(readReportFolder(top, files), files);
     } catch (e) {
       status.kind = null;
       fail(e instanceof Error ? e.message : String(e));
