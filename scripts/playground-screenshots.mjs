@@ -5,7 +5,8 @@
 // its opening view, so a new panel appears here without editing this file; the Geometry views
 // below are links (the page's state is its URL). Training and Reports are shot with something
 // in them: a finished 100-step run, and a run folder the trainer writes here first (in this
-// process, into a temporary folder), picked as a folder.
+// process, into a temporary folder), picked as a folder; the Reports tab once more on an
+// experiment folder (the report tests' table2 fixture: several methods and seeds), for its plots.
 //
 // Usage: node scripts/playground-screenshots.mjs [--out docs/img]
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -75,6 +76,19 @@ const SETUPS = {
   },
 };
 
+/** Further full-page shots of a tab with something in it: name -> [tab, what to do before the shot]. */
+const EXTRAS = {
+  'reports-experiment': ['reports', async (page) => {
+    await page.setInputFiles('[data-role=report-drop] input[webkitdirectory]', join(root, 'test/report/fixtures/exp-table2'));
+    await waitForPanel(page, 'reports', 'kind', 'experiment');
+    // Hovering GradCraft (the last of the twelve methods) puts its values in the RI chart's legend.
+    const over = page.locator('[data-role=report-plots] .mtl-chart .u-over').first();
+    await over.scrollIntoViewIfNeeded();
+    const box = await over.boundingBox();
+    await page.mouse.move(box.x + box.width * (11.5 / 12), box.y + box.height / 2, { steps: 4 });
+  }],
+};
+
 const profile = mkdtempSync(join(tmpdir(), 'mtlkit-screens-'));
 const scratch = mkdtempSync(join(tmpdir(), 'mtlkit-screens-runs-'));
 const served = await servePlayground({ port: 0, strict: true });
@@ -108,6 +122,14 @@ try {
     await page.waitForTimeout(1500);
     const path = join(out, `playground-${tab}.png`);
     await page.screenshot({ path, fullPage: tab in SETUPS });
+    written.push(path);
+  }
+  for (const [name, [tab, setup]] of Object.entries(EXTRAS)) {
+    await open(`?tab=${tab}`);
+    await setup(page);
+    await page.waitForTimeout(1500);
+    const path = join(out, `playground-${name}.png`);
+    await page.screenshot({ path, fullPage: true });
     written.push(path);
   }
   if (errors.length) throw new Error(`the page reported errors: ${errors.join('; ')}`);

@@ -53,7 +53,8 @@ export const mountReports: MountPanel = (root): ReportsPanel => {
   const errorBox = el('div', { className: 'error', hidden: true, dataset: { role: 'error' } });
   const head = el('div', { dataset: { role: 'report-head' } });
   const tables = el('div', { className: 'mtl-report-tables', dataset: { role: 'report-tables' } });
-  const plotBox = el('div', { className: 'mtl-charts', dataset: { role: 'report-plots' } });
+  // Hidden unless an experiment is shown, so that a run's page is laid out as before.
+  const plotBox = el('div', { className: 'mtl-charts', hidden: true, dataset: { role: 'report-plots' } });
   const runPicker = el('div', { className: 'mtl-row', dataset: { role: 'report-runs' } });
   const chartBox = el('div', { className: 'mtl-charts', dataset: { role: 'report-charts' } });
   root.append(drop, errorBox, head, tables, plotBox, runPicker, chartBox);
@@ -83,6 +84,7 @@ export const mountReports: MountPanel = (root): ReportsPanel => {
     for (const c of drawnPlots?.charts ?? []) c.destroy();
     drawnPlots = null;
     plotBox.replaceChildren();
+    plotBox.hidden = folder.kind !== 'experiment';
     status.charts = [];
     status.plots = [];
     if (folder.kind === 'run') {
