@@ -202,23 +202,78 @@ export function sgemm(
   a: usize, b: usize, c: usize, m: i32, k: i32, n: i32,
   transA: bool, transB: bool, accumulate: bool, r0: i32, r1: i32, scratch: usize,
 ): void {
+  sgemmRows(a, b, false, c, m, k, n, transA, transB, accumulate, r0, r1, scratch);
+}
+
+/**
+ * sgemm over rows [r0, r1) with op(B) already packed whole by `packBBlocks` at `packed`:
+ * threads that split C's rows then share one packing of B instead of each packing all of it
+ * for every chunk (for dW = xᵀg, B is the batch-long gradient and its packing dominated).
+ */
+export function sgemmPacked(
+  a: usize, packed: usize, c: usize, m: i32, k: i32, n: i32,
+  transA: bool, accumulate: bool, r0: i32, r1: i32, scratch: usize,
+): void {
+  sgemmRows(a, packed, true, c, m, k, n, transA, false, accumulate, r0, r1, scratch);
+}
+
+// Equal k-slabs (k = 320 runs as 2 x 160, not 256 + 64): a thin last slab would pay a full
+// read-modify-write of C for little work.
+@inline function kSlab(k: i32): i32 {
+  return (k + ((k + KC - 1) / KC) - 1) / ((k + KC - 1) / KC);
+}
+
+// Where block (jc, pc) of a whole packing starts: column blocks of NC one after another, each
+// its k-slabs in order, a slab kb x round-up(nb, NR) as packB32 lays it out.
+@inline function packedBlock(packed: usize, k: i32, n: i32, jc: i32, pc: i32): usize {
+  const nb = imin(NC, n - jc);
+  const nbPad = (nb + NR - 1) / NR * NR;
+  return packed + (<usize>jc * <usize>k + <usize>pc * <usize>nbPad) * 4;
+}
+
+/** Bytes `packBBlocks` fills for a k x n op(B). */
+export function packedBBytes(k: i32, n: i32): i32 {
+  return k * ((n + NR - 1) / NR * NR) * 4;
+}
+
+/** Blocks of a whole packing of op(B): column blocks times k-slabs. */
+export function packedBBlockCount(k: i32, n: i32): i32 {
+  const ks = kSlab(k);
+  return ((n + NC - 1) / NC) * ((k + ks - 1) / ks);
+}
+
+/** Packs blocks [i0, i1) of op(B) (numbered column block first, then k-slab) into `packed`. */
+export function packBBlocks(b: usize, transB: bool, k: i32, n: i32, packed: usize, i0: i32, i1: i32): void {
+  if (k <= 0 || n <= 0) return;
+  const ks = kSlab(k);
+  const slabs = (k + ks - 1) / ks;
+  for (let i = i0; i < i1; i++) {
+    const jc = (i / slabs) * NC, pc = (i % slabs) * ks;
+    packB32(b, transB, k, n, pc, jc, imin(ks, k - pc), imin(NC, n - jc), packedBlock(packed, k, n, jc, pc));
+  }
+}
+
+@inline function sgemmRows(
+  a: usize, b: usize, prepacked: bool, c: usize, m: i32, k: i32, n: i32,
+  transA: bool, transB: bool, accumulate: bool, r0: i32, r1: i32, scratch: usize,
+): void {
   if (r1 <= r0 || n <= 0) return;
   if (k <= 0) {
     if (!accumulate) memory.fill(c + <usize>r0 * <usize>n * 4, 0, <usize>(r1 - r0) * <usize>n * 4);
     return;
   }
   const packA = scratch;
-  const packB = packA + <usize>((MC + MR) * KC) * 4;
-  const tile = packB + <usize>(KC * (NC + NR)) * 4;
+  const ownB = packA + <usize>((MC + MR) * KC) * 4;
+  const tile = ownB + <usize>(KC * (NC + NR)) * 4;
   const ldc = <usize>n * 4;
-  // Equal k-slabs (k = 320 runs as 2 x 160, not 256 + 64): a thin last slab would pay a
-  // full read-modify-write of C for little work.
-  const kstep = (k + ((k + KC - 1) / KC) - 1) / ((k + KC - 1) / KC);
+  const kstep = kSlab(k);
   for (let jc = 0; jc < n; jc += NC) {
     const nb = imin(NC, n - jc);
     for (let pc = 0; pc < k; pc += kstep) {
       const kb = imin(kstep, k - pc);
-      packB32(b, transB, k, n, pc, jc, kb, nb, packB);
+      let packB = ownB;
+      if (prepacked) packB = packedBlock(b, k, n, jc, pc);
+      else packB32(b, transB, k, n, pc, jc, kb, nb, packB);
       const add = accumulate || pc > 0;
       for (let ic = r0; ic < r1; ic += MC) {
         const mb = imin(MC, r1 - ic);

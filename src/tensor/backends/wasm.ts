@@ -45,6 +45,10 @@ interface Exports {
   gemmScratchBytes(): number;
   sgemm(a: number, b: number, c: number, m: number, k: number, n: number, ta: number, tb: number, acc: number, r0: number, r1: number, scratch: number): void;
   sgemmSmall(a: number, b: number, c: number, m: number, k: number, n: number, ta: number, tb: number, acc: number, r0: number, r1: number, scratch: number): void;
+  sgemmPacked(a: number, packed: number, c: number, m: number, k: number, n: number, ta: number, acc: number, r0: number, r1: number, scratch: number): void;
+  packBBlocks(b: number, tb: number, k: number, n: number, packed: number, i0: number, i1: number): void;
+  packedBBytes(k: number, n: number): number;
+  packedBBlockCount(k: number, n: number): number;
   dgemm(a: number, b: number, c: number, m: number, k: number, n: number, ta: number, tb: number, acc: number, r0: number, r1: number, scratch: number): void;
   dot32(a: number, b: number, n: number): number;
   dot64(a: number, b: number, n: number): number;
@@ -69,7 +73,7 @@ interface Exports {
 }
 
 /** The exports worker threads run (by index into this list); a name the module lacks does not compile. */
-const POOLED_EXPORTS = ['sgemm', 'sgemmSmall', 'dgemm', 'dot32', 'dot64', 'gramRange', 'sumAxis32', 'sumAxis64'] as const satisfies readonly (keyof Exports)[];
+const POOLED_EXPORTS = ['sgemm', 'sgemmSmall', 'sgemmPacked', 'packBBlocks', 'dgemm', 'dot32', 'dot64', 'gramRange', 'sumAxis32', 'sumAxis64'] as const satisfies readonly (keyof Exports)[];
 
 /** Below these sizes a call is not worth waking the workers (less work than the wake-up costs). */
 const PAR_FLOPS = 4e6;
@@ -269,9 +273,24 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
           return;
         }
         // About 4 chunks per thread (rows in multiples of the 4-row tile, at least 16): enough
-        // to rebalance when a core is busy, few enough that re-packing B per chunk stays small.
+        // to rebalance when a core is busy.
         const chunk = Math.max(16, Math.ceil(m / (threads * 4) / 4) * 4);
-        pool.runChunks(name, m, chunk, 9, args, fn as (...a: number[]) => unknown, threads - 1);
+        if (f64 || small) {
+          pool.runChunks(name, m, chunk, 9, args, fn as (...a: number[]) => unknown, threads - 1);
+          return;
+        }
+        // op(B) packed once, by all threads, then shared: each chunk packing all of B again
+        // cost more than the second thread gained where B is long (dW = xᵀg over the batch).
+        const [packed, cls] = heap.reserve(k.packedBBytes(kk, n));
+        try {
+          const blocks = k.packedBBlockCount(kk, n);
+          const tb = transB ? 1 : 0, ta = transA ? 1 : 0, acc = accumulate ? 1 : 0;
+          pool.runChunks('packBBlocks', blocks, 1, 5, () => [pb, tb, kk, n, packed, 0, blocks], k.packBBlocks as (...a: number[]) => unknown, threads - 1);
+          pool.runChunks('sgemmPacked', m, chunk, 8, (t) => [pa, packed, pc, m, kk, n, ta, acc, 0, m, scratch[t]],
+            k.sgemmPacked as (...a: number[]) => unknown, threads - 1);
+        } finally {
+          heap.release(packed, cls);
+        }
       });
     },
 

@@ -60,6 +60,23 @@ describe('wasm threads', () => {
       }), { numRuns: 8 });
   });
 
+  it('B packed once and shared by the threads gives the single-threaded bits: column blocks, k-slabs, partial panels', () => {
+    // n = 530: two column blocks (512 + 18, the last panel partial); k = 700: three k-slabs.
+    for (const [m, k, n] of [[300, 700, 530], [64, 2048, 256], [2048, 320, 29]] as const) {
+      for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+        const rng = new Rng(m * 7 + k * 3 + n + (ta ? 1 : 0) + (tb ? 2 : 0));
+        const a = fill(wasm, 'float32', m * k, rng, true), b = fill(wasm, 'float32', k * n, rng, true);
+        const c1 = fill(wasm, 'float32', m * n, rng, true), c2 = wasm.alloc('float32', m * n);
+        c2.set(c1);
+        wasm.setThreads(1);
+        wasm.matmul(a, b, c1, m, k, n, ta, tb, true);
+        wasm.setThreads(2);
+        wasm.matmul(a, b, c2, m, k, n, ta, tb, true);
+        expect(Buffer.compare(Buffer.from(c1.buffer, c1.byteOffset, c1.byteLength), Buffer.from(c2.buffer, c2.byteOffset, c2.byteLength))).toBe(0);
+      }
+    }
+  });
+
   it('the narrow (n <= 4) matmul splits over threads with the same bits', () => {
     // Over a million elements of A: the call is split across the threads.
     for (const [m, k, n, ta, tb] of [[70_001, 31, 3, false, false], [70_001, 31, 1, true, true], [70_001, 33, 2, true, false], [50_003, 45, 4, false, true]] as const) {
