@@ -10,7 +10,7 @@ import { meanStd, splitRelativeImprovement } from './metrics.ts';
 import { groupRows, isMethod, paramValue, referenceMeans } from './tables.ts';
 import { markBest, numberCell, textCell, type Cell, type Column, type Table } from './table.ts';
 import type { ExperimentJson, ExperimentRow } from './types.ts';
-import type { Plot } from './plots.ts';
+import type { Plot } from './plot.ts';
 
 /** The knob a conflict row records (param.rho) and the measured share (param.conflict, 0-1). */
 const KNOB = 'rho';
