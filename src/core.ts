@@ -33,6 +33,7 @@ export { DataError } from './data/errors.ts';
 export { kCoreMask } from './data/kcore.ts';
 export { experimentTables } from './report/tables.ts';
 export { experimentPlotsFrom } from './report/experiment-plots.ts';
+export { parseJsonl, ReportError } from './report/jsonl.ts';
 export type { Plot, RunLookup } from './report/plot.ts';
 export { runChartSpecs, type ChartSpec, type LineSpec, type HeatmapSpec, type BarSpec } from './report/chart-specs.ts';
 export type { RunData } from './report/io.ts';

@@ -6,14 +6,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXPERIMENT_PRESETS } from '../experiments/folder-contract.ts';
+import { parseJsonl, ReportError } from './jsonl.ts';
 import type { DiagnosticsRecord, EpochRecord, ExperimentJson, FinalJson } from './types.ts';
 
-export class ReportError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ReportError';
-  }
-}
+export { ReportError } from './jsonl.ts';
 
 export type FolderKind = 'run' | 'experiment';
 
@@ -40,19 +36,7 @@ export function readJson<T = unknown>(file: string): T {
 
 /** Parsed lines of a JSON Lines file; `warnings` gets a line when a torn last line is dropped. */
 export function readJsonl<T>(file: string, warnings: string[] = []): T[] {
-  const lines = readFileSync(file, 'utf8').split('\n');
-  const out: T[] = [];
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return;
-    try {
-      out.push(JSON.parse(line) as T);
-    } catch {
-      const last = lines.slice(i + 1).every((l) => l.trim() === '');
-      if (!last) throw new ReportError(`${file} line ${i + 1} is not valid JSON`);
-      warnings.push(`${file}: the last line is incomplete (run interrupted while writing?) and was ignored.`);
-    }
-  });
-  return out;
+  return parseJsonl<T>(readFileSync(file, 'utf8'), file, warnings);
 }
 
 /** Reads and checks experiment.json: preset, tasks and rows with method and test. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseFolder, readReportFolder, ReportFolderError } from '../../playground/src/reports/folder.ts';
+import { normaliseFolder, readReportFolder } from '../../playground/src/reports/folder.ts';
+import { ReportError } from '../../src/core.ts';
 
 /** The Reports panel's folder reading (pure): what a drop becomes, and the CLI reader's rules. */
 const EPOCH = (e: number) => JSON.stringify({ epoch: e, train_loss: [0.5, 0.4], valid: { a: { auc: 0.7, gauc: null, ne: 0.9 }, b: { auc: 0.6, gauc: null, ne: 0.95 } }, valid_mean_auc: 0.65, seconds: 1 });
@@ -23,7 +24,7 @@ describe('the Reports panel reads folders as mtlkit report does', () => {
 
   it('a bad line elsewhere, or a folder that is neither, is an error naming it', () => {
     expect(() => readReportFolder('r', new Map([['epochs.jsonl', `{oops\n${EPOCH(2)}\n`]]))).toThrow('epochs.jsonl line 1 is not valid JSON');
-    expect(() => readReportFolder('x', new Map([['notes.json', '{}']]))).toThrow(ReportFolderError);
+    expect(() => readReportFolder('x', new Map([['notes.json', '{}']]))).toThrow(ReportError);
     expect(() => readReportFolder('x', new Map())).toThrow('x is not a report folder: missing experiment.json (experiment) or final.json / epochs.jsonl (run)');
   });
 

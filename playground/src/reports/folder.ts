@@ -5,17 +5,11 @@
  * is dropped with a warning, a bad line elsewhere is an error naming the file and line, as the
  * CLI's reader does.
  */
-import type { DiagnosticsRecord, EpochRecord, ExperimentJson, FinalJson } from '../../../src/core.ts';
+import { parseJsonl, ReportError, type DiagnosticsRecord, type EpochRecord, type ExperimentJson, type FinalJson } from '../../../src/core.ts';
 
 /** Path inside the dropped folder (its top folder removed) -> text. */
 export type FolderFiles = Map<string, string>;
 
-export class ReportFolderError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ReportFolderError';
-  }
-}
 
 export interface RunView {
   /** The folder, relative to what was dropped ('' for the top). */
@@ -36,25 +30,13 @@ function json<T>(files: FolderFiles, path: string): T {
   try {
     return JSON.parse(files.get(path)!) as T;
   } catch (e) {
-    throw new ReportFolderError(`${path} is not valid JSON (${(e as Error).message})`);
+    throw new ReportError(`${path} is not valid JSON (${(e as Error).message})`);
   }
 }
 
 function jsonl<T>(files: FolderFiles, path: string, warnings: string[]): T[] {
   const text = files.get(path);
-  if (text === undefined) return [];
-  const lines = text.split('\n');
-  const out: T[] = [];
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return;
-    try {
-      out.push(JSON.parse(line) as T);
-    } catch {
-      if (!lines.slice(i + 1).every((l) => l.trim() === '')) throw new ReportFolderError(`${path} line ${i + 1} is not valid JSON`);
-      warnings.push(`${path}: the last line is incomplete (run interrupted while writing?) and was ignored.`);
-    }
-  });
-  return out;
+  return text === undefined ? [] : parseJsonl<T>(text, path, warnings);
 }
 
 const join = (dir: string, f: string): string => (dir ? `${dir}/${f}` : f);
@@ -86,7 +68,7 @@ export function readReportFolder(name: string, files: FolderFiles): ReportFolder
   if (files.has('experiment.json')) {
     const experiment = json<ExperimentJson>(files, 'experiment.json');
     if (!experiment || typeof experiment !== 'object' || !Array.isArray(experiment.rows) || !Array.isArray(experiment.tasks)) {
-      throw new ReportFolderError('experiment.json must hold an object with "preset", "tasks" and "rows"');
+      throw new ReportError('experiment.json must hold an object with "preset", "tasks" and "rows"');
     }
     const runs = new Map<string, RunView>();
     const warnings: string[] = [];
@@ -100,7 +82,7 @@ export function readReportFolder(name: string, files: FolderFiles): ReportFolder
     return { kind: 'experiment', name, experiment, runs, warnings };
   }
   if (isRun(files, '')) return { kind: 'run', name, run: readRunView(files) };
-  throw new ReportFolderError(`${name} is not a report folder: missing experiment.json (experiment) or final.json / epochs.jsonl (run)`);
+  throw new ReportError(`${name} is not a report folder: missing experiment.json (experiment) or final.json / epochs.jsonl (run)`);
 }
 
 /**
