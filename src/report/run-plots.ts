@@ -34,10 +34,16 @@ export function curvesPlot(run: RunData): Plot {
   };
 }
 
-function noDiagnostics(file: string, caption: string, run: RunData): Plot | null {
-  if (!run.diagnostics) return { file, caption, skipped: `${caption.replace(/\.$/, '')} skipped: diagnostics.jsonl is missing (the run did not record balancer diagnostics).` };
-  if (run.diagnostics.length === 0) return { file, caption, skipped: `${caption.replace(/\.$/, '')} skipped: diagnostics.jsonl is empty.` };
-  return null;
+/**
+ * A plot drawn from the run's diagnostics lines, or skipped with the reason: no
+ * diagnostics.jsonl, an empty one, or what `draw` says is missing from its lines.
+ */
+function diagnosticsPlot(run: RunData, file: string, caption: string, draw: (d: DiagnosticsRecord[]) => string | { skipped: string }): Plot {
+  const what = caption.replace(/\.$/, '');
+  if (!run.diagnostics) return { file, caption, skipped: `${what} skipped: diagnostics.jsonl is missing (the run did not record balancer diagnostics).` };
+  if (run.diagnostics.length === 0) return { file, caption, skipped: `${what} skipped: diagnostics.jsonl is empty.` };
+  const out = draw(run.diagnostics);
+  return typeof out === 'string' ? { file, caption, svg: out } : { file, caption, ...out };
 }
 
 export function perTaskSeries(d: DiagnosticsRecord[], tasks: string[], pick: (r: DiagnosticsRecord) => number[] | null | undefined): LineSeries[] {
@@ -45,22 +51,13 @@ export function perTaskSeries(d: DiagnosticsRecord[], tasks: string[], pick: (r:
 }
 
 export function normsPlot(run: RunData): Plot {
-  const file = 'norms.svg';
-  const caption = 'Per-task gradient norms before and after balancing.';
-  const skip = noDiagnostics(file, caption, run);
-  if (skip) return skip;
-  const d = run.diagnostics!;
-  return {
-    file,
-    caption,
-    svg: smallMultiples(
-      [
-        lineChart({ title: 'Before balancing', xLabel: 'training step', yLabel: 'gradient L2 norm', series: perTaskSeries(d, run.tasks, (r) => r.norms_before) }),
-        lineChart({ title: 'After balancing', xLabel: 'training step', yLabel: 'gradient L2 norm', series: perTaskSeries(d, run.tasks, (r) => r.norms_after) }),
-      ],
-      { title: 'Task gradient magnitudes' },
-    ),
-  };
+  return diagnosticsPlot(run, 'norms.svg', 'Per-task gradient norms before and after balancing.', (d) => smallMultiples(
+    [
+      lineChart({ title: 'Before balancing', xLabel: 'training step', yLabel: 'gradient L2 norm', series: perTaskSeries(d, run.tasks, (r) => r.norms_before) }),
+      lineChart({ title: 'After balancing', xLabel: 'training step', yLabel: 'gradient L2 norm', series: perTaskSeries(d, run.tasks, (r) => r.norms_after) }),
+    ],
+    { title: 'Task gradient magnitudes' },
+  ));
 }
 
 /** Entry-wise mean of the finite values of several T x T matrices. */
@@ -83,60 +80,41 @@ export function meanMatrix(ms: number[][][]): Array<Array<number | null>> {
 }
 
 export function cosinePlot(run: RunData): Plot {
-  const file = 'cosine.svg';
   const caption = 'Cosine similarity of the task gradients (before balancing): last sampled step and mean over sampled steps.';
-  const skip = noDiagnostics(file, caption, run);
-  if (skip) return skip;
-  const ms = run.diagnostics!.map((r) => r.cosine).filter((m) => Array.isArray(m) && m.length > 0);
-  if (ms.length === 0) return { file, caption, skipped: 'Cosine heat map skipped: no diagnostics line has a "cosine" matrix.' };
-  const last = run.diagnostics!.filter((r) => Array.isArray(r.cosine) && r.cosine.length > 0).at(-1)!;
-  return {
-    file,
-    caption,
-    svg: smallMultiples(
+  return diagnosticsPlot(run, 'cosine.svg', caption, (d) => {
+    const withCosine = d.filter((r) => Array.isArray(r.cosine) && r.cosine.length > 0);
+    if (withCosine.length === 0) return { skipped: 'Cosine heat map skipped: no diagnostics line has a "cosine" matrix.' };
+    const last = withCosine.at(-1)!;
+    return smallMultiples(
       [
         heatmap({ title: `Step ${last.step}`, matrix: last.cosine, labels: run.tasks }),
-        heatmap({ title: `Mean over ${ms.length} sampled steps`, matrix: meanMatrix(ms), labels: run.tasks }),
+        heatmap({ title: `Mean over ${withCosine.length} sampled steps`, matrix: meanMatrix(withCosine.map((r) => r.cosine)), labels: run.tasks }),
       ],
       { title: 'Cosine similarity between task gradients' },
-    ),
-  };
+    );
+  });
 }
 
 export function conflictsPlot(run: RunData): Plot {
-  const file = 'conflicts.svg';
   const caption = 'Conflicting task pairs (negative cosine) before balancing, and those left after it.';
-  const skip = noDiagnostics(file, caption, run);
-  if (skip) return skip;
-  const d = run.diagnostics!;
-  return {
-    file,
-    caption,
-    svg: lineChart({
-      title: 'Gradient conflicts over training',
-      xLabel: 'training step',
-      yLabel: 'conflicting task pairs (count)',
-      series: [
-        { name: 'conflicts before balancing', points: d.map((r) => [r.step, num(r.conflicts)]) },
-        { name: 'residual conflicts after balancing', points: d.map((r) => [r.step, num(r.residual_conflicts)]) },
-      ],
-      yMin: 0,
-    }),
-  };
+  return diagnosticsPlot(run, 'conflicts.svg', caption, (d) => lineChart({
+    title: 'Gradient conflicts over training',
+    xLabel: 'training step',
+    yLabel: 'conflicting task pairs (count)',
+    series: [
+      { name: 'conflicts before balancing', points: d.map((r) => [r.step, num(r.conflicts)]) },
+      { name: 'residual conflicts after balancing', points: d.map((r) => [r.step, num(r.residual_conflicts)]) },
+    ],
+    yMin: 0,
+  }));
 }
 
 export function weightsPlot(run: RunData): Plot {
-  const file = 'weights.svg';
-  const caption = 'Task weights chosen by the balancer over training.';
-  const skip = noDiagnostics(file, caption, run);
-  if (skip) return skip;
-  const d = run.diagnostics!.filter((r) => Array.isArray(r.weights));
-  if (d.length === 0) return { file, caption, skipped: 'Task weights plot skipped: this balancer reports no task weights ("weights" is null in diagnostics.jsonl).' };
-  return {
-    file,
-    caption,
-    svg: lineChart({ title: 'Task weights over training', xLabel: 'training step', yLabel: 'task weight (unitless)', series: perTaskSeries(d, run.tasks, (r) => r.weights) }),
-  };
+  return diagnosticsPlot(run, 'weights.svg', 'Task weights chosen by the balancer over training.', (all) => {
+    const d = all.filter((r) => Array.isArray(r.weights));
+    if (d.length === 0) return { skipped: 'Task weights plot skipped: this balancer reports no task weights ("weights" is null in diagnostics.jsonl).' };
+    return lineChart({ title: 'Task weights over training', xLabel: 'training step', yLabel: 'task weight (unitless)', series: perTaskSeries(d, run.tasks, (r) => r.weights) });
+  });
 }
 
 export function runPlots(run: RunData): Plot[] {
