@@ -140,6 +140,15 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   const scratchBytes = k.gemmScratchBytes();
   const scratch: number[] = [];
   for (let t = 0; t < maxThreads; t++) scratch.push(heap.reserve(scratchBytes)[0]);
+  // The whole packing of op(B) that threaded matmuls share: grown to the largest B seen, kept.
+  let packedAt = 0, packedCap = 0;
+  const packedBuffer = (bytes: number): number => {
+    if (bytes > packedCap) {
+      if (packedCap > 0) heap.release(packedAt, packedCap);
+      [packedAt, packedCap] = heap.reserve(bytes);
+    }
+    return packedAt;
+  };
 
   const js = createJsBackend();
 
@@ -281,16 +290,12 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         }
         // op(B) packed once, by all threads, then shared: each chunk packing all of B again
         // cost more than the second thread gained where B is long (dW = xᵀg over the batch).
-        const [packed, cls] = heap.reserve(k.packedBBytes(kk, n));
-        try {
-          const blocks = k.packedBBlockCount(kk, n);
-          const tb = transB ? 1 : 0, ta = transA ? 1 : 0, acc = accumulate ? 1 : 0;
-          pool.runChunks('packBBlocks', blocks, 1, 5, () => [pb, tb, kk, n, packed, 0, blocks], k.packBBlocks as (...a: number[]) => unknown, threads - 1);
-          pool.runChunks('sgemmPacked', m, chunk, 8, (t) => [pa, packed, pc, m, kk, n, ta, acc, 0, m, scratch[t]],
-            k.sgemmPacked as (...a: number[]) => unknown, threads - 1);
-        } finally {
-          heap.release(packed, cls);
-        }
+        const packed = packedBuffer(k.packedBBytes(kk, n));
+        const blocks = k.packedBBlockCount(kk, n);
+        const tb = transB ? 1 : 0, ta = transA ? 1 : 0, acc = accumulate ? 1 : 0;
+        pool.runChunks('packBBlocks', blocks, 1, 5, () => [pb, tb, kk, n, packed, 0, blocks], k.packBBlocks as (...a: number[]) => unknown, threads - 1);
+        pool.runChunks('sgemmPacked', m, chunk, 8, (t) => [pa, packed, pc, m, kk, n, ta, acc, 0, m, scratch[t]],
+          k.sgemmPacked as (...a: number[]) => unknown, threads - 1);
       });
     },
 
