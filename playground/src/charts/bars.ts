@@ -6,7 +6,7 @@
  */
 import uPlot from 'uplot';
 import { seriesColour } from './palette.ts';
-import { addChartStyles } from './style.ts';
+import { chartContainer } from './style.ts';
 
 export interface BarsOptions {
   title: string;
@@ -30,11 +30,7 @@ export class BarChart {
   private readonly plot: uPlot;
 
   constructor(parent: HTMLElement, readonly spec: BarsOptions) {
-    addChartStyles(parent.ownerDocument);
-    this.el = parent.ownerDocument.createElement('div');
-    this.el.className = 'mtl-chart';
-    this.el.dataset.chart = spec.title;
-    parent.append(this.el);
+    this.el = chartContainer(parent, spec.title);
     const n = spec.categories.length;
     const lo = Math.min(0, ...spec.series.flatMap((_, s) => spec.categories.map((_, c) => spec.errors?.[s]?.[c]?.[0] ?? spec.values[s]?.[c] ?? 0)));
     const hi = Math.max(0, ...spec.series.flatMap((_, s) => spec.categories.map((_, c) => spec.errors?.[s]?.[c]?.[1] ?? spec.values[s]?.[c] ?? 0)));

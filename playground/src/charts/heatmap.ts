@@ -6,7 +6,7 @@
  */
 import uPlot from 'uplot';
 import { divergingColour } from './palette.ts';
-import { addChartStyles } from './style.ts';
+import { chartContainer } from './style.ts';
 
 export interface HeatmapSpec {
   title: string;
@@ -27,11 +27,7 @@ export class StepHeatmap {
 
   constructor(parent: HTMLElement, readonly spec: HeatmapSpec) {
     const doc = parent.ownerDocument;
-    addChartStyles(doc);
-    this.el = doc.createElement('div');
-    this.el.className = 'mtl-chart';
-    this.el.dataset.chart = spec.title;
-    parent.append(this.el);
+    this.el = chartContainer(parent, spec.title);
     const R = spec.rows.length;
     const opts: uPlot.Options = {
       title: spec.title,

@@ -7,7 +7,7 @@
  */
 import uPlot from 'uplot';
 import { seriesColour, seriesDash } from './palette.ts';
-import { addChartStyles } from './style.ts';
+import { chartContainer } from './style.ts';
 
 export interface LineChartSpec {
   title: string;
@@ -41,11 +41,7 @@ export class LineChart {
   private dirty = false;
 
   constructor(parent: HTMLElement, readonly spec: LineChartSpec) {
-    addChartStyles(parent.ownerDocument);
-    this.el = parent.ownerDocument.createElement('div');
-    this.el.className = 'mtl-chart';
-    this.el.dataset.chart = spec.title;
-    parent.append(this.el);
+    this.el = chartContainer(parent, spec.title);
     this.ys = spec.series.map(() => []);
     const decimals = spec.decimals ?? 4;
     const fmt = (_u: uPlot, v: number | null): string => (v === null || v === undefined ? '–' : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : v.toFixed(decimals));

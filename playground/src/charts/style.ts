@@ -24,3 +24,13 @@ export function addChartStyles(doc: Document = document): void {
   doc.head.append(el);
   added = true;
 }
+
+/** A chart's container: the shared styles added once, a `.mtl-chart` div named by its title. */
+export function chartContainer(parent: HTMLElement, title: string): HTMLElement {
+  addChartStyles(parent.ownerDocument);
+  const el = parent.ownerDocument.createElement('div');
+  el.className = 'mtl-chart';
+  el.dataset.chart = title;
+  parent.append(el);
+  return el;
+}
