@@ -1,0 +1,152 @@
+/*
+ * The Node-API face of the native matmul (C, no C++ wrapper). JavaScript passes the typed
+ * arrays themselves: napi_get_typedarray_info gives the address of the first element for
+ * views of ordinary ArrayBuffers and of SharedArrayBuffers (the wasm backend's memory) alike.
+ * Every size is checked against the arrays here, so nothing is written out of bounds.
+ *
+ *   sgemm(a, b, c, m, k, n, transA, transB, accumulate, threads): undefined
+ *   info(): { available, reason, microKernel, threads, kc, mc }
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "pool.h"
+#include "sgemm.h"
+
+#define CHECK(call) do { if ((call) != napi_ok) return NULL; } while (0)
+
+static int cpu_ok = -1;
+
+static int cpu(void) {
+  if (cpu_ok < 0) cpu_ok = mtlkit_cpu_ok();
+  return cpu_ok;
+}
+
+/* A Float32Array argument: its data and length, or a TypeError naming it. */
+static int f32_arg(napi_env env, napi_value v, const char *name, float **data, size_t *length) {
+  bool is_ta = false;
+  napi_typedarray_type type;
+  void *ptr = NULL;
+  char msg[128];
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok) return 0;
+  if (is_ta && napi_get_typedarray_info(env, v, &type, length, &ptr, NULL, NULL) != napi_ok) return 0;
+  if (!is_ta || type != napi_float32_array) {
+    snprintf(msg, sizeof msg, "mtlkit native sgemm: %s must be a Float32Array", name);
+    napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+    return 0;
+  }
+  *data = ptr;
+  return 1;
+}
+
+/* A non-negative integer argument (a safe integer), or a TypeError / RangeError naming it. */
+static int size_arg(napi_env env, napi_value v, const char *name, double min, size_t *out) {
+  napi_valuetype t;
+  double d;
+  char msg[128];
+  if (napi_typeof(env, v, &t) != napi_ok) return 0;
+  if (t != napi_number) {
+    snprintf(msg, sizeof msg, "mtlkit native sgemm: %s must be a number", name);
+    napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+    return 0;
+  }
+  if (napi_get_value_double(env, v, &d) != napi_ok) return 0;
+  if (!(d >= min) || d > 9007199254740991.0 || d != (double)(long long)d) {
+    snprintf(msg, sizeof msg, "mtlkit native sgemm: %s must be an integer >= %.0f, got %g", name, min, d);
+    napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+    return 0;
+  }
+  *out = (size_t)d;
+  return 1;
+}
+
+static int bool_arg(napi_env env, napi_value v, int *out) {
+  napi_value b;
+  bool r;
+  if (napi_coerce_to_bool(env, v, &b) != napi_ok || napi_get_value_bool(env, b, &r) != napi_ok) return 0;
+  *out = r ? 1 : 0;
+  return 1;
+}
+
+/* `have` elements in `name`, at least rows * cols wanted; else a RangeError naming both. */
+static int fits(napi_env env, const char *name, size_t have, size_t rows, size_t cols, const char *dims) {
+  char msg[192];
+  if (cols != 0 && rows > (size_t)-1 / cols) {
+    snprintf(msg, sizeof msg, "mtlkit native sgemm: %s overflows", dims);
+    napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+    return 0;
+  }
+  if (have < rows * cols) {
+    snprintf(msg, sizeof msg, "mtlkit native sgemm: %s has %zu elements, %s = %zu needed", name, have, dims, rows * cols);
+    napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value sgemm(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 10) {
+    napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG",
+                          "mtlkit native sgemm: expects (a, b, c, m, k, n, transA, transB, accumulate, threads)");
+    return NULL;
+  }
+  if (!cpu()) {
+    napi_throw_error(env, "ERR_MTLKIT_NATIVE_CPU", "mtlkit native sgemm: this CPU lacks AVX2 or FMA");
+    return NULL;
+  }
+  float *a, *b, *c;
+  size_t la, lb, lc, m, k, n, threads;
+  int ta, tb, acc;
+  if (!f32_arg(env, argv[0], "a", &a, &la) || !f32_arg(env, argv[1], "b", &b, &lb) || !f32_arg(env, argv[2], "c", &c, &lc))
+    return NULL;
+  if (!size_arg(env, argv[3], "m", 0, &m) || !size_arg(env, argv[4], "k", 0, &k) || !size_arg(env, argv[5], "n", 0, &n))
+    return NULL;
+  if (!bool_arg(env, argv[6], &ta) || !bool_arg(env, argv[7], &tb) || !bool_arg(env, argv[8], &acc)) return NULL;
+  if (!size_arg(env, argv[9], "threads", 1, &threads)) return NULL;
+  if (!fits(env, "a", la, m, k, "m*k") || !fits(env, "b", lb, k, n, "k*n") || !fits(env, "c", lc, m, n, "m*n"))
+    return NULL;
+  if (mtlkit_sgemm(a, b, c, m, k, n, ta, tb, acc, threads > 64 ? 64 : (int)threads) != 0) {
+    napi_throw_error(env, "ERR_MTLKIT_NATIVE_MEMORY", "mtlkit native sgemm: could not allocate the packing buffers");
+    return NULL;
+  }
+  return NULL;
+}
+
+static napi_value str(napi_env env, const char *s) {
+  napi_value v;
+  return napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v) == napi_ok ? v : NULL;
+}
+
+static napi_value num(napi_env env, double d) {
+  napi_value v;
+  return napi_create_double(env, d, &v) == napi_ok ? v : NULL;
+}
+
+static napi_value info(napi_env env, napi_callback_info cbinfo) {
+  (void)cbinfo;
+  napi_value o, avail;
+  CHECK(napi_create_object(env, &o));
+  CHECK(napi_get_boolean(env, cpu(), &avail));
+  CHECK(napi_set_named_property(env, o, "available", avail));
+  CHECK(napi_set_named_property(env, o, "reason", str(env, cpu() ? "" : "this CPU lacks AVX2 or FMA")));
+  CHECK(napi_set_named_property(env, o, "microKernel", str(env, "6x16 AVX2 FMA")));
+  CHECK(napi_set_named_property(env, o, "threads", str(env, mtlkit_threads_impl())));
+  CHECK(napi_set_named_property(env, o, "kc", num(env, mtlkit_sgemm_kc())));
+  CHECK(napi_set_named_property(env, o, "mc", num(env, mtlkit_sgemm_mc())));
+  return o;
+}
+
+NAPI_MODULE_INIT() {
+  napi_value f;
+  if (napi_create_function(env, "sgemm", NAPI_AUTO_LENGTH, sgemm, NULL, &f) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "sgemm", f) != napi_ok) return NULL;
+  if (napi_create_function(env, "info", NAPI_AUTO_LENGTH, info, NULL, &f) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "info", f) != napi_ok) return NULL;
+  return exports;
+}

@@ -1,0 +1,268 @@
+/*
+ * The GotoBLAS / BLIS scheme on AVX2 + FMA: op(B) is packed once per call into 16-column
+ * panels (k split into equal slabs of at most KC), op(A) into 6-row micro-panels one block of
+ * rows at a time, and a 6x16 register tile (twelve ymm accumulators, two B loads and one A
+ * broadcast per k) runs over the panels.
+ *
+ * Determinism: each C element is summed over the slabs in order, and within a slab over k in
+ * order, starting from 0 (first slab, no accumulate) or from C. Edge tiles run the same tile
+ * over zero-padded panels into a scratch tile. So an element's arithmetic depends on (m, k, n)
+ * only, never on which thread or which block computed it: any split gives the same bits.
+ */
+#include "sgemm.h"
+#include "pool.h"
+
+#include <immintrin.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MR MTLKIT_MR
+#define NR MTLKIT_NR
+#ifndef KC
+#define KC 256
+#endif
+#ifndef MC
+#define MC 96
+#endif
+#define MAX_THREADS 64
+
+#define AVX2 __attribute__((target("avx2,fma")))
+
+int mtlkit_cpu_ok(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+/* C[6 x 16] (row stride ldc) = (load ? C : 0) + A_panel . B_panel over kc. */
+static AVX2 void tile(size_t kc, const float *restrict ap, const float *restrict bp, float *restrict c,
+                      size_t ldc, int load) {
+  __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+  if (load) {
+    c00 = _mm256_loadu_ps(c + 0 * ldc); c01 = _mm256_loadu_ps(c + 0 * ldc + 8);
+    c10 = _mm256_loadu_ps(c + 1 * ldc); c11 = _mm256_loadu_ps(c + 1 * ldc + 8);
+    c20 = _mm256_loadu_ps(c + 2 * ldc); c21 = _mm256_loadu_ps(c + 2 * ldc + 8);
+    c30 = _mm256_loadu_ps(c + 3 * ldc); c31 = _mm256_loadu_ps(c + 3 * ldc + 8);
+    c40 = _mm256_loadu_ps(c + 4 * ldc); c41 = _mm256_loadu_ps(c + 4 * ldc + 8);
+    c50 = _mm256_loadu_ps(c + 5 * ldc); c51 = _mm256_loadu_ps(c + 5 * ldc + 8);
+  } else {
+    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = _mm256_setzero_ps();
+  }
+  for (size_t p = 0; p < kc; p++) {
+    const __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
+    __m256 a;
+    a = _mm256_broadcast_ss(ap + 0); c00 = _mm256_fmadd_ps(a, b0, c00); c01 = _mm256_fmadd_ps(a, b1, c01);
+    a = _mm256_broadcast_ss(ap + 1); c10 = _mm256_fmadd_ps(a, b0, c10); c11 = _mm256_fmadd_ps(a, b1, c11);
+    a = _mm256_broadcast_ss(ap + 2); c20 = _mm256_fmadd_ps(a, b0, c20); c21 = _mm256_fmadd_ps(a, b1, c21);
+    a = _mm256_broadcast_ss(ap + 3); c30 = _mm256_fmadd_ps(a, b0, c30); c31 = _mm256_fmadd_ps(a, b1, c31);
+    a = _mm256_broadcast_ss(ap + 4); c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41);
+    a = _mm256_broadcast_ss(ap + 5); c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51);
+    ap += MR;
+    bp += NR;
+  }
+  _mm256_storeu_ps(c + 0 * ldc, c00); _mm256_storeu_ps(c + 0 * ldc + 8, c01);
+  _mm256_storeu_ps(c + 1 * ldc, c10); _mm256_storeu_ps(c + 1 * ldc + 8, c11);
+  _mm256_storeu_ps(c + 2 * ldc, c20); _mm256_storeu_ps(c + 2 * ldc + 8, c21);
+  _mm256_storeu_ps(c + 3 * ldc, c30); _mm256_storeu_ps(c + 3 * ldc + 8, c31);
+  _mm256_storeu_ps(c + 4 * ldc, c40); _mm256_storeu_ps(c + 4 * ldc + 8, c41);
+  _mm256_storeu_ps(c + 5 * ldc, c50); _mm256_storeu_ps(c + 5 * ldc + 8, c51);
+}
+
+/* A partial tile (mr < 6 or nr < 16): the same tile through a scratch copy of the valid part. */
+static AVX2 void edge_tile(size_t kc, const float *ap, const float *bp, float *c, size_t ldc, int load,
+                           size_t mr, size_t nr) {
+  float t[MR * NR] __attribute__((aligned(32)));
+  if (load)
+    for (size_t r = 0; r < mr; r++) memcpy(t + r * NR, c + r * ldc, nr * sizeof(float));
+  tile(kc, ap, bp, t, NR, load);
+  for (size_t r = 0; r < mr; r++) memcpy(c + r * ldc, t + r * NR, nr * sizeof(float));
+}
+
+/* The slabs of k: `count` equal parts of at most KC (the first k % count one longer). */
+typedef struct {
+  size_t count, base, extra;
+} slabs_t;
+
+static slabs_t slabs_of(size_t k) {
+  slabs_t s;
+  s.count = (k + KC - 1) / KC;
+  s.base = k / s.count;
+  s.extra = k % s.count;
+  return s;
+}
+static size_t slab_start(const slabs_t *s, size_t i) { return i * s->base + (i < s->extra ? i : s->extra); }
+static size_t slab_len(const slabs_t *s, size_t i) { return s->base + (i < s->extra ? 1 : 0); }
+
+/* op(B)[p0 .. p0+kc, j .. j+nr] into kc rows of 16 (zero beyond nr). */
+static AVX2 void pack_b(const float *b, int tb, size_t k, size_t n, size_t p0, size_t kc, size_t j, size_t nr,
+                        float *restrict out) {
+  if (!tb) {
+    const float *src = b + p0 * n + j;
+    if (nr == NR) {
+      for (size_t p = 0; p < kc; p++, src += n, out += NR) {
+        _mm256_store_ps(out, _mm256_loadu_ps(src));
+        _mm256_store_ps(out + 8, _mm256_loadu_ps(src + 8));
+      }
+    } else {
+      for (size_t p = 0; p < kc; p++, src += n, out += NR) {
+        size_t c = 0;
+        for (; c < nr; c++) out[c] = src[c];
+        for (; c < NR; c++) out[c] = 0.0f;
+      }
+    }
+    return;
+  }
+  /* B stored n x k: column c of the panel is row j + c of B, contiguous in p. */
+  for (size_t c = 0; c < NR; c++) {
+    if (c < nr) {
+      const float *src = b + (j + c) * k + p0;
+      for (size_t p = 0; p < kc; p++) out[p * NR + c] = src[p];
+    } else {
+      for (size_t p = 0; p < kc; p++) out[p * NR + c] = 0.0f;
+    }
+  }
+}
+
+/* op(A)[i .. i+mr, p0 .. p0+kc] into kc groups of 6 (zero beyond mr). */
+static AVX2 void pack_a(const float *a, int ta, size_t m, size_t k, size_t i, size_t mr, size_t p0, size_t kc,
+                        float *restrict out) {
+  if (ta) {
+    const float *src = a + p0 * m + i;
+    for (size_t p = 0; p < kc; p++, src += m, out += MR) {
+      size_t r = 0;
+      for (; r < mr; r++) out[r] = src[r];
+      for (; r < MR; r++) out[r] = 0.0f;
+    }
+    return;
+  }
+  if (mr == MR) {
+    const float *r0 = a + i * k + p0, *r1 = r0 + k, *r2 = r1 + k, *r3 = r2 + k, *r4 = r3 + k, *r5 = r4 + k;
+    for (size_t p = 0; p < kc; p++, out += MR) {
+      out[0] = r0[p]; out[1] = r1[p]; out[2] = r2[p];
+      out[3] = r3[p]; out[4] = r4[p]; out[5] = r5[p];
+    }
+    return;
+  }
+  for (size_t r = 0; r < MR; r++) {
+    if (r < mr) {
+      const float *src = a + (i + r) * k + p0;
+      for (size_t p = 0; p < kc; p++) out[p * MR + r] = src[p];
+    } else {
+      for (size_t p = 0; p < kc; p++) out[p * MR + r] = 0.0f;
+    }
+  }
+}
+
+/* ---- one call, shared by its threads */
+
+typedef struct {
+  const float *a, *b;
+  float *c;
+  size_t m, k, n;
+  int ta, tb, acc;
+  slabs_t s;
+  size_t panels;     /* ceil(n / 16) */
+  size_t chunk;      /* rows per work unit, a multiple of MR */
+  size_t chunks;
+  float *bpack;      /* all of op(B): slab by slab, panel by panel */
+  atomic_size_t next_pack, packed, next_chunk;
+} job_t;
+
+/* Grow-only buffers, kept between calls (the call lock guards them). */
+static float *bpack_buf;
+static size_t bpack_cap;
+static float *apack_buf[MAX_THREADS];
+
+static float *grow(float **buf, size_t *cap, size_t floats) {
+  if (floats <= *cap) return *buf;
+  free(*buf);
+  *buf = aligned_alloc(64, (floats * sizeof(float) + 63) & ~(size_t)63);
+  *cap = *buf ? floats : 0;
+  return *buf;
+}
+
+static AVX2 void run_part(void *arg, int t) {
+  job_t *j = arg;
+  const size_t units = j->s.count * j->panels;
+  /* Phase 1: pack op(B), one (slab, panel) at a time, by whichever thread takes it. */
+  for (size_t u; (u = atomic_fetch_add(&j->next_pack, 1)) < units;) {
+    const size_t si = u / j->panels, jp = u % j->panels;
+    const size_t p0 = slab_start(&j->s, si), kc = slab_len(&j->s, si);
+    const size_t col = jp * NR, nr = j->n - col < NR ? j->n - col : NR;
+    pack_b(j->b, j->tb, j->k, j->n, p0, kc, col, nr, j->bpack + (p0 * j->panels + jp * kc) * NR);
+    atomic_fetch_add(&j->packed, 1);
+  }
+  while (atomic_load(&j->packed) < units) mtlkit_pool_relax();
+
+  /* Phase 2: blocks of rows of C, taken from a shared counter. */
+  float *ap = apack_buf[t];
+  for (size_t u; (u = atomic_fetch_add(&j->next_chunk, 1)) < j->chunks;) {
+    const size_t i0 = u * j->chunk, i1 = i0 + j->chunk < j->m ? i0 + j->chunk : j->m;
+    for (size_t si = 0; si < j->s.count; si++) {
+      const size_t p0 = slab_start(&j->s, si), kc = slab_len(&j->s, si);
+      const int load = si > 0 || j->acc;
+      for (size_t i = i0; i < i1; i += MR) {
+        const size_t mr = i1 - i < MR ? i1 - i : MR;
+        pack_a(j->a, j->ta, j->m, j->k, i, mr, p0, kc, ap + (i - i0) * kc);
+      }
+      const float *bs = j->bpack + p0 * j->panels * NR;
+      for (size_t jp = 0; jp < j->panels; jp++) {
+        const size_t col = jp * NR, nr = j->n - col < NR ? j->n - col : NR;
+        const float *bp = bs + jp * kc * NR;
+        for (size_t i = i0; i < i1; i += MR) {
+          const size_t mr = i1 - i < MR ? i1 - i : MR;
+          float *c = j->c + i * j->n + col;
+          if (mr == MR && nr == NR) tile(kc, ap + (i - i0) * kc, bp, c, j->n, load);
+          else edge_tile(kc, ap + (i - i0) * kc, bp, c, j->n, load, mr, nr);
+        }
+      }
+    }
+  }
+}
+
+int mtlkit_sgemm_kc(void) { return KC; }
+int mtlkit_sgemm_mc(void) { return MC; }
+
+/* Below this many flops a call is not worth waking a thread. */
+#define PAR_FLOPS 4e6
+
+int mtlkit_sgemm(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
+                 int ta, int tb, int acc, int threads) {
+  if (m == 0 || n == 0) return 0;
+  if (k == 0) {
+    if (!acc) memset(c, 0, m * n * sizeof(float));
+    return 0;
+  }
+  if (threads < 1) threads = 1;
+  if (threads > MAX_THREADS) threads = MAX_THREADS;
+  if (2.0 * m * n * k < PAR_FLOPS || m < 2 * MR) threads = 1;
+
+  mtlkit_pool_lock();
+  job_t j;
+  j.a = a; j.b = b; j.c = c; j.m = m; j.k = k; j.n = n; j.ta = ta; j.tb = tb; j.acc = acc;
+  j.s = slabs_of(k);
+  j.panels = (n + NR - 1) / NR;
+  /* About 4 blocks per thread, so a thread the OS runs late costs little; at most MC rows. */
+  size_t chunk = (m + 4 * (size_t)threads - 1) / (4 * (size_t)threads);
+  chunk = (chunk + MR - 1) / MR * MR;
+  if (chunk > MC) chunk = MC;
+  if (chunk < MR) chunk = MR;
+  j.chunk = chunk;
+  j.chunks = (m + chunk - 1) / chunk;
+  if ((size_t)threads > j.chunks) threads = (int)j.chunks;
+  j.bpack = grow(&bpack_buf, &bpack_cap, k * j.panels * NR);
+  int ok = j.bpack != NULL;
+  for (int t = 0; ok && t < threads; t++) {
+    if (!apack_buf[t]) apack_buf[t] = aligned_alloc(64, (size_t)MC * KC * sizeof(float));
+    ok = apack_buf[t] != NULL;
+  }
+  if (ok) {
+    atomic_init(&j.next_pack, 0);
+    atomic_init(&j.packed, 0);
+    atomic_init(&j.next_chunk, 0);
+    threads = mtlkit_pool_run(run_part, &j, threads);
+  }
+  mtlkit_pool_unlock();
+  return ok ? 0 : -1;
+}

@@ -1,0 +1,31 @@
+/*
+ * mtlkit's native float32 matmul: C = op(A) op(B) (+ C), row-major, for x86-64 with AVX2 + FMA.
+ * The kernel functions are compiled for avx2,fma only; the rest of the module is plain x86-64,
+ * so it loads anywhere and says "unavailable" where the CPU lacks the instructions.
+ */
+#ifndef MTLKIT_SGEMM_H
+#define MTLKIT_SGEMM_H
+
+#include <stddef.h>
+
+/* The register tile: MR rows of C by NR columns (NR / 8 ymm registers per row). */
+#define MTLKIT_MR 6
+#define MTLKIT_NR 16
+
+/* 1 when this CPU runs AVX2 and FMA (checked once). */
+int mtlkit_cpu_ok(void);
+
+/*
+ * C[m x n] = op(A)[m x k] op(B)[k x n] (+ C[m x n] when acc), op = transpose when ta / tb
+ * (A stored k x m, B stored n x k). Uses up to `threads` threads including the caller.
+ * Every C element is summed in the same order whatever `threads` is. Returns 0, or -1 when
+ * a buffer could not be allocated (C then is unchanged or partly written).
+ */
+int mtlkit_sgemm(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
+                 int ta, int tb, int acc, int threads);
+
+/* For info(): the blocking. */
+int mtlkit_sgemm_kc(void);
+int mtlkit_sgemm_mc(void);
+
+#endif
