@@ -13,6 +13,7 @@ import { evaluateFindings } from './findings/evaluate.ts';
 import { findingsTable } from './findings/table.ts';
 import { findingsViews } from './findings/views.ts';
 import { conflictTable } from './conflict.ts';
+import { resolutionTable } from './resolution.ts';
 
 /** Rows of one method / setting, over seeds. */
 export interface RowGroup {
@@ -150,7 +151,14 @@ export function table2(exp: ExperimentJson, opts: Table2Options = {}): Table {
   const notes = ['AV-A / AV-G: mean test AUC / GAUC over the tasks (eq. 12-13).', singleNote(single)];
   if (single.length) notes.push('The Single row is the reference: it takes no best / second marks.');
   if (!gauc) notes.push('GAUC columns are left out: no row has a GAUC (the data has no user ids).');
+  notes.push(...seedNote(exp));
   return markBest({ id: 'table2', title: opts.title ?? 'Performance comparison (GradCraft Table 2 layout), test split', rowHeader: 'Method', columns, rows, notes });
+}
+
+/** With one seed per method nothing says which gaps are noise: the table must say so. */
+function seedNote(exp: ExperimentJson): string[] {
+  if (groupRows(exp).some((g) => new Set(g.runs.map((r) => r.seed)).size > 1)) return [];
+  return ['One seed per method: the spread over seeds is unknown, so no gap in this table is known to be more than noise. With --seeds 2 or more the report adds which differences the seeds resolve (95% paired intervals).'];
 }
 
 /** A row label: the method's label, plus its parameters when the label alone is ambiguous. */
@@ -188,7 +196,7 @@ export function table3(exp: ExperimentJson, opts: Table2Options = {}): Table {
     rowHeader: 'Method',
     columns,
     rows,
-    notes: [singleNote(single), 'The Single row is the RI reference and is not listed.'],
+    notes: [singleNote(single), 'The Single row is the RI reference and is not listed.', ...seedNote(exp)],
   });
 }
 
@@ -380,13 +388,23 @@ export function multibalanceTables(exp: ExperimentJson): Table[] {
   return out;
 }
 
+/** AV-A's and, where the data has users, AV-G's resolution tables (./resolution.ts); none with one seed. */
+function resolutionTables(exp: ExperimentJson, focus: { method: string; claim: string }, withReference = true): Table[] {
+  const out: Table[] = [];
+  for (const m of hasGauc(exp) ? (['av_a', 'av_g'] as const) : (['av_a'] as const)) {
+    const t = resolutionTable(exp, m, { focus, withReference });
+    if (t) out.push(t);
+  }
+  return out;
+}
+
 /** The tables of an experiment, chosen by its preset. */
 export function experimentTables(exp: ExperimentJson): Table[] {
   switch (exp.preset) {
     case 'table2':
-      return [table2(exp)];
+      return [table2(exp), ...resolutionTables(exp, { method: 'gradcraft', claim: 'The paper (GradCraft Table 2) puts GradCraft first' })];
     case 'table3':
-      return [table3(exp)];
+      return [table3(exp), ...resolutionTables(exp, { method: 'gradcraft', claim: 'The paper (GradCraft Table 3) puts full GradCraft above every ablation' }, false)];
     case 'tau':
       return [sweepTable(exp, 'tau')];
     case 'epsilon':
