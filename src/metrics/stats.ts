@@ -234,3 +234,26 @@ export function olsSlope(x: readonly number[], y: readonly number[]): number {
   if (sxx === 0) throw new StatsError('olsSlope: every x is the same');
   return sxy / sxx;
 }
+
+/**
+ * Kendall's tau-b between two scorings of the same items (index-aligned): +1 the same order, -1
+ * reversed; ties in either scoring are corrected for (tau-b), so tied means do not count as
+ * disagreement. Used to ask how far a ranking over a few seeds moves from the ranking over many.
+ */
+export function kendallTau(a: readonly number[], b: readonly number[]): number {
+  if (a.length !== b.length || a.length < 2) throw new StatsError(`kendallTau needs two or more index-aligned pairs, got ${a.length} and ${b.length}`);
+  let concordant = 0, discordant = 0, tiesA = 0, tiesB = 0;
+  for (let i = 0; i < a.length; i++) {
+    for (let j = i + 1; j < a.length; j++) {
+      const da = Math.sign(a[i]! - a[j]!), db = Math.sign(b[i]! - b[j]!);
+      if (da === 0 && db === 0) continue;
+      if (da === 0) tiesA++;
+      else if (db === 0) tiesB++;
+      else if (da === db) concordant++;
+      else discordant++;
+    }
+  }
+  const denom = Math.sqrt((concordant + discordant + tiesA) * (concordant + discordant + tiesB));
+  if (denom === 0) throw new StatsError('kendallTau: one scoring ties every item');
+  return (concordant - discordant) / denom;
+}

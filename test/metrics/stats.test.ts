@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   lnGamma, mean, normalCdf, normalQuantile, olsSlope, pairedBootstrap, pairedTInterval, quantileSorted, regIncBeta,
-  sampleSd, StatsError, studentTCdf, studentTQuantile, tInterval,
+  kendallTau, sampleSd, StatsError, studentTCdf, studentTQuantile, tInterval,
 } from '../../src/metrics/stats.ts';
 
 describe('Student t quantiles', () => {
@@ -135,5 +135,29 @@ describe('mean, sd and intervals', () => {
     expect(quantileSorted([1, 2, 3, 4], 0.25)).toBe(1.75);
     expect(olsSlope([2, 4, 6], [1, 2, 5])).toBeCloseTo(1, 14);
     expect(() => olsSlope([1, 1], [1, 2])).toThrow(StatsError);
+  });
+});
+
+describe('kendallTau (tau-b)', () => {
+  it('is 1 for the same order, -1 reversed, and matches a hand count', () => {
+    expect(kendallTau([1, 2, 3, 4], [10, 20, 30, 40])).toBe(1);
+    expect(kendallTau([1, 2, 3, 4], [4, 3, 2, 1])).toBe(-1);
+    // pairs of (1,2,3,4) vs (1,3,2,4): 5 concordant, 1 discordant, no ties
+    expect(kendallTau([1, 2, 3, 4], [1, 3, 2, 4])).toBeCloseTo(4 / 6, 15);
+    // a tie in b: (1,2,3) vs (1,1,2): pairs (0,1) tie in b; (0,2),(1,2) concordant: 2 / sqrt(3 * 2)
+    expect(kendallTau([1, 2, 3], [1, 1, 2])).toBeCloseTo(2 / Math.sqrt(6), 15);
+  });
+
+  it('is symmetric, invariant under monotone maps, and refuses degenerate input', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5 })), { minLength: 3, maxLength: 12 }), (pairs) => {
+      const a = pairs.map((p) => p[0]), b = pairs.map((p) => p[1]);
+      if (new Set(a).size < 2 || new Set(b).size < 2) return;
+      const t = kendallTau(a, b);
+      expect(kendallTau(b, a)).toBeCloseTo(t, 12);
+      expect(kendallTau(a.map((x) => Math.exp(x)), b)).toBeCloseTo(t, 12);
+      expect(Math.abs(t)).toBeLessThanOrEqual(1 + 1e-12);
+    }));
+    expect(() => kendallTau([1], [1])).toThrow(StatsError);
+    expect(() => kendallTau([1, 1], [1, 2])).toThrow(/ties every item/);
   });
 });
