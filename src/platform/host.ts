@@ -1,4 +1,5 @@
 import type { KernelFlavor } from './wasm-kernels.ts';
+import type { NativeKernels } from './native-kernels.ts';
 import { createNodeHost, nodeBuiltinsFromProcess } from './node.ts';
 import { createWebHost } from './web.ts';
 
@@ -32,6 +33,12 @@ export interface Host {
   prepare?(backend: string): Promise<void>;
   /** The compiled wasm kernels of this flavour, synchronously; throws with the reason. */
   wasmKernels?(flavor: KernelFlavor): Uint8Array;
+  /**
+   * The native AVX2 / FMA matmul (native/), loaded once; throws a
+   * NativeKernelsUnavailableError with the reason where it cannot run (not built, not x86-64,
+   * a CPU without AVX2 / FMA). Hosts without native code omit it.
+   */
+  nativeKernels?(): NativeKernels;
   /** Lets the engine validate relaxed SIMD where a runtime keeps it behind a flag. */
   enableRelaxedSimd?(): void;
   /**

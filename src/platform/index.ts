@@ -3,3 +3,7 @@ export {
   type Host, type HostCache, type HostFile, type HostFiles, type HostWorker, type WorkerRole,
 } from './host.ts';
 export { createWebHost, type WebHostOptions } from './web.ts';
+export {
+  NativeKernelsUnavailableError, nativeAddonPath,
+  type NativeKernels, type NativeKernelsInfo,
+} from './native-kernels.ts';

@@ -10,6 +10,7 @@ import type * as WorkerThreads from 'node:worker_threads';
 import type * as Zlib from 'node:zlib';
 import { KERNEL_FILES as FILES, KERNEL_SOURCES, type KernelFlavor } from './wasm-kernels.ts';
 import type { Host, HostFile, HostFiles } from './host.ts';
+import { NATIVE_SOURCE_DIR, nativeAddonPath, NativeKernelsUnavailableError, type NativeKernels } from './native-kernels.ts';
 
 /**
  * The Node host. It reaches Node's modules only through `NodeBuiltins`, so this file imports
@@ -84,6 +85,44 @@ export function createNodeHost(node: NodeBuiltins): Host {
     return readFileSync(file);
   }
 
+  /**
+   * The native matmul addon, loaded once. `npm ci` builds it through `prepare`; when it is
+   * missing or older than a file of native/ it is built here, synchronously, by the same script
+   * in a child process. Any failure (not x86-64, no compiler, a CPU without AVX2 / FMA) becomes
+   * a NativeKernelsUnavailableError with the reason, remembered so it is paid once.
+   */
+  let native: NativeKernels | NativeKernelsUnavailableError | undefined;
+  function loadNative(): NativeKernels {
+    native ??= tryLoadNative();
+    if (native instanceof NativeKernelsUnavailableError) throw native;
+    return native;
+  }
+  function tryLoadNative(): NativeKernels | NativeKernelsUnavailableError {
+    if (process.arch !== 'x64') return new NativeKernelsUnavailableError(`the CPU is ${process.arch}, not x86-64`);
+    const { existsSync, readdirSync, statSync } = fs();
+    const file = root + nativeAddonPath(process.platform, process.arch);
+    const srcDir = root + NATIVE_SOURCE_DIR;
+    const sources = existsSync(srcDir) ? readdirSync(srcDir).filter((f) => /\.[ch]$/.test(f)).map((f) => `${srcDir}/${f}`) : [];
+    const fresh = existsSync(file) && sources.every((s) => statSync(file).mtimeMs >= statSync(s).mtimeMs);
+    if (!fresh) {
+      const script = `${root}scripts/build-native.mjs`;
+      if (!existsSync(script)) return new NativeKernelsUnavailableError(`${file} is missing`);
+      // The script exits 0 either way and says why on stderr when it could not build.
+      const r = node('node:child_process').spawnSync(process.execPath, [script, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const said = r.stderr?.toString().trim().replace(/^mtlkit: native matmul not built \((.*)\); the wasm matmul will be used$/s, '$1');
+      if (!existsSync(file) || !sources.every((s) => statSync(file).mtimeMs >= statSync(s).mtimeMs)) {
+        return new NativeKernelsUnavailableError(said || r.error?.message || `building ${file} failed`);
+      }
+    }
+    try {
+      const addon = node('node:module').createRequire(import.meta.url)(file) as NativeKernels;
+      const info = addon.info();
+      return info.available ? addon : new NativeKernelsUnavailableError(info.reason);
+    } catch (e) {
+      return new NativeKernelsUnavailableError(`loading ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
   const zlibCrc = (node('node:zlib') as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 
   return {
@@ -92,6 +131,7 @@ export function createNodeHost(node: NodeBuiltins): Host {
     cpuCount: () => node('node:os').availableParallelism(),
     defaultBackend: () => 'wasm',
     wasmKernels,
+    nativeKernels: loadNative,
     // Node 20's V8 validates relaxed SIMD only behind this flag; it only widens what validates.
     enableRelaxedSimd: () => node('node:v8').setFlagsFromString('--experimental-wasm-relaxed-simd'),
     startWorker(script, data) {

@@ -6,6 +6,7 @@ import { relaxedSimdSupported, sharedMemorySupported, simdSupported } from '../.
 import { WorkerPool } from '../wasm/pool.ts';
 import { WasmBinary, WasmUnary } from '../wasm/op-codes.ts';
 import { host } from '../../platform/host.ts';
+import type { NativeKernels } from '../../platform/native-kernels.ts';
 
 /**
  * The CPU default: WebAssembly SIMD kernels (asm/kernels.ts) over storage that lives in the
@@ -26,7 +27,15 @@ export interface WasmBackendOptions {
    * multiply-add is then rounded twice instead of fused). Default: MTLKIT_WASM_FMA, else true.
    */
   fma?: boolean;
+  /**
+   * false: float32 matmuls stay on the wasm kernel even where the host offers the native
+   * AVX2 / FMA matmul (native/). Default: MTLKIT_NATIVE, else true.
+   */
+  native?: boolean;
 }
+
+/** Which kernel runs float32 matmuls: the native AVX2 / FMA addon or the wasm SIMD one. */
+export type MatmulKernel = 'native' | 'wasm';
 
 export interface WasmBackend extends Backend {
   readonly name: 'wasm';
@@ -36,6 +45,10 @@ export interface WasmBackend extends Backend {
   readonly sharedMemory: boolean;
   /** Whether the kernels are the relaxed-SIMD (fused multiply-add) flavour. */
   readonly fma: boolean;
+  /** The float32 matmul's kernel (a run's numbers depend on it: the two round differently). */
+  readonly matmulKernel: MatmulKernel;
+  /** Why the native matmul is not used ('' when it is). */
+  readonly nativeReason: string;
   setThreads(n: number): void;
   heapStats(): { heapBytes: number; liveBytes: number; freeBlocks: number };
   close(): void;
@@ -85,9 +98,22 @@ type OnlyOps<E, Op extends string> = [Exclude<keyof E, Op>] extends [never] ? E 
 const UNARY: { readonly [op in UnaryOp]?: WasmUnary } = WasmUnary satisfies OnlyOps<typeof WasmUnary, UnaryOp>;
 const BINARY: { readonly [op in BinaryOp]?: WasmBinary } = WasmBinary satisfies OnlyOps<typeof WasmBinary, BinaryOp>;
 
-function fmaFromEnv(): boolean {
-  const v = host().env('MTLKIT_WASM_FMA');
+function flagFromEnv(name: string): boolean {
+  const v = host().env(name);
   return v === undefined || v === '' || !['0', 'false', 'off', 'no'].includes(v.toLowerCase());
+}
+
+/** The host's native matmul, or the reason it is not used. */
+function nativeMatmul(wanted: boolean): NativeKernels | string {
+  if (!wanted) return 'turned off (native: false or MTLKIT_NATIVE=0)';
+  const h = host();
+  if (!h.nativeKernels) return `the ${h.name} host has no native code`;
+  try {
+    return h.nativeKernels();
+  } catch (e) {
+    const reason = (e as { reason?: unknown }).reason;
+    return typeof reason === 'string' ? reason : e instanceof Error ? e.message : String(e);
+  }
 }
 
 export function threadsFromEnv(): number | undefined {
@@ -106,7 +132,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   // The FMA flavour first where the engine takes it; any failure there (not built, rejected)
   // leaves the plain kernels, which are the reference the parity tests hold both to.
   let fma = false;
-  if (opts.moduleBytes === undefined && shared && (opts.fma ?? fmaFromEnv()) && relaxedSimdSupported(() => host().enableRelaxedSimd?.())) {
+  if (opts.moduleBytes === undefined && shared && (opts.fma ?? flagFromEnv('MTLKIT_WASM_FMA')) && relaxedSimdSupported(() => host().enableRelaxedSimd?.())) {
     try {
       module = new WebAssembly.Module(loadKernelBytes('fma'));
       fma = true;
@@ -151,6 +177,9 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   };
 
   const js = createJsBackend();
+  const nativeOrWhy = nativeMatmul(opts.native ?? flagFromEnv('MTLKIT_NATIVE'));
+  const native = typeof nativeOrWhy === 'string' ? null : nativeOrWhy;
+  const nativeReason = typeof nativeOrWhy === 'string' ? nativeOrWhy : '';
 
   // ---- operand marshalling: resident arrays are passed by address, others copied in.
   type Temp = { addr: number; cls: number; arr: ArrayBufferView | null; count: number };
@@ -238,6 +267,8 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     get threads() { return threads; },
     sharedMemory: shared,
     fma,
+    matmulKernel: native ? 'native' : 'wasm',
+    nativeReason,
     setThreads(n: number) {
       threads = Math.max(1, Math.min(maxThreads, Math.floor(n)));
     },
@@ -258,7 +289,8 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     describe(): string {
       const storage = heap.resident ? 'storage in shared wasm memory' : 'storage in ordinary arrays (copied in)';
       const why = poolError ? ` (threads unavailable: ${poolError})` : !shared ? ' (no SharedArrayBuffer)' : '';
-      return `wasm: SIMD kernels${fma ? ' (relaxed-SIMD FMA)' : ''}, ${threads}/${maxThreads} thread(s)${why}, ${storage}`;
+      const matmul = native ? `matmul: native AVX2/FMA, ${threads} thread(s)` : `matmul: wasm (native unavailable: ${nativeReason})`;
+      return `wasm: SIMD kernels${fma ? ' (relaxed-SIMD FMA)' : ''}, ${threads}/${maxThreads} thread(s)${why}, ${storage}; ${matmul}`;
     },
 
     matmul(a, b, c, m, kk, n, transA, transB, accumulate) {
@@ -271,6 +303,11 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       // empty: sgemmSmall streams the operands once instead. It is memory bound, so threads
       // pay off only for a lot of memory, not of flops.
       const small = !f64 && n <= 4 && kk * n * 4 + 4 * 1024 * 4 <= scratchBytes;
+      if (native !== null && !f64 && !small) {
+        // The addon reads the arrays in place, resident in wasm memory or not.
+        native.sgemm(a as Float32Array, b as Float32Array, c as Float32Array, m, kk, n, transA, transB, accumulate, threads);
+        return;
+      }
       call(() => {
         const pa = addrIn(a, m * kk), pb = addrIn(b, kk * n), pc = addrOut(c, m * n, accumulate);
         const name = f64 ? 'dgemm' : small ? 'sgemmSmall' : 'sgemm';

@@ -8,8 +8,11 @@ import { relaxedSimdSupported } from '../../../src/platform/wasm-features.ts';
 import { checkMatmul, fill, js, parityProperties } from './harness.ts';
 
 const made: WasmBackend[] = [];
+// native: false: this file holds the wasm kernels themselves (their threading, packing and
+// flavours) to account; the native matmul that replaces the float32 one where the host has it
+// is tested in native-matmul.test.ts.
 function make(opts: Parameters<typeof createWasmBackend>[0] = {}): WasmBackend {
-  const be = createWasmBackend({ threads: 2, ...opts });
+  const be = createWasmBackend({ threads: 2, native: false, ...opts });
   made.push(be);
   return be;
 }

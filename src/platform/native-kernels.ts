@@ -1,0 +1,49 @@
+/**
+ * The native matmul addon as the engine sees it: what it exports (native/binding.c), where
+ * its file lives and what it is built from. The Node host loads it (building it first when
+ * missing or stale); the web host has none. The tensor layer's wasm backend asks the host
+ * for it and keeps its own matmul when the answer is a reason instead.
+ */
+
+/** What info() reports: whether this CPU can run the kernel, and how it is built. */
+export interface NativeKernelsInfo {
+  /** false where the CPU lacks AVX2 or FMA (the addon still loads; sgemm then throws). */
+  readonly available: boolean;
+  /** Why it is not available; '' when it is. */
+  readonly reason: string;
+  /** The register tile, e.g. "6x16 AVX2 FMA". */
+  readonly microKernel: string;
+  /** What runs the threads, e.g. "pthreads (sleeping workers)". */
+  readonly threads: string;
+  /** Blocking: the longest k slab and the most rows of A packed at once. */
+  readonly kc: number;
+  readonly mc: number;
+}
+
+export interface NativeKernels {
+  /**
+   * c[m x n] = op(a)[m x k] op(b)[k x n] (+ c when accumulate), row-major float32; op(a) reads a
+   * as k x m when transA, op(b) reads b as n x k when transB. The arrays may be views of a
+   * SharedArrayBuffer. Bitwise the same for every `threads`. Throws a TypeError / RangeError
+   * naming the argument when an array is not a Float32Array or is shorter than its sizes.
+   */
+  sgemm(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number,
+    transA: boolean, transB: boolean, accumulate: boolean, threads: number): void;
+  info(): NativeKernelsInfo;
+}
+
+/** The addon's file, relative to the package root, for a platform and CPU (Node's names). */
+export function nativeAddonPath(platform: string, arch: string): string {
+  return `build/native/${platform}-${arch}/mtlkit-native.node`;
+}
+
+/** The folder of the C sources: an addon older than any file in it is stale. */
+export const NATIVE_SOURCE_DIR = 'native';
+
+/** Thrown (by the host's `nativeKernels`) with the reason the native matmul cannot run here. */
+export class NativeKernelsUnavailableError extends Error {
+  constructor(readonly reason: string) {
+    super(`native matmul unavailable: ${reason}`);
+    this.name = 'NativeKernelsUnavailableError';
+  }
+}

@@ -1,0 +1,232 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { host, useHost, type Host } from '../../../src/platform/host.ts';
+import { NativeKernelsUnavailableError, type NativeKernels } from '../../../src/platform/native-kernels.ts';
+import { matmulJs } from '../../../src/tensor/backends/matmul-js.ts';
+import { registerBackend } from '../../../src/tensor/backends/registry.ts';
+import { createWasmBackend, type WasmBackend } from '../../../src/tensor/backends/wasm.ts';
+import { Rng } from '../../../src/tensor/rng.ts';
+import { tinyTrain } from '../../platform/tiny-train.ts';
+import { checkMatmul, parityProperties } from './harness.ts';
+
+/**
+ * The native AVX2 / FMA matmul (native/, loaded by the Node host) and the wasm backend's use
+ * of it. Where this machine can build it (x86-64 Linux, a CPU with AVX2 and FMA, a C compiler)
+ * it must load: a missing or broken build fails here rather than being skipped, so CI cannot
+ * quietly test the wasm matmul only. Elsewhere the native cases skip and say why.
+ */
+function whyNoNative(): string {
+  if (process.arch !== 'x64') return `the CPU is ${process.arch}, not x86-64`;
+  if (process.platform !== 'linux') return `${process.platform}: only Linux is set up to build it`;
+  const cpu = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  if (!/\bavx2\b/.test(cpu) || !/\bfma\b/.test(cpu)) return 'this CPU lacks AVX2 or FMA';
+  if (spawnSync(process.env.CC || 'cc', ['--version'], { stdio: 'ignore' }).status !== 0) return 'no C compiler (cc)';
+  return '';
+}
+const noNative = whyNoNative();
+if (noNative) console.info(`native matmul tests skipped: ${noNative}`);
+
+const realHost = host();
+afterEach(() => { useHost(realHost); });
+
+const made: WasmBackend[] = [];
+function make(opts: Parameters<typeof createWasmBackend>[0] = {}): WasmBackend {
+  const be = createWasmBackend({ threads: 2, ...opts });
+  made.push(be);
+  return be;
+}
+afterAll(() => { for (const be of made) be.close(); });
+
+function addon(): NativeKernels {
+  return realHost.nativeKernels!();
+}
+
+function random(n: number, rng: Rng, into?: Float32Array): Float32Array {
+  const out = into ?? new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = rng.normal();
+  return out;
+}
+
+/**
+ * ||C - C_ref||_F / || |op(A)| |op(B)| ||_F, C_ref in float64 from the js twin. Each native
+ * element is a float32 sum of k products (fused multiply-adds, the k slabs added in order),
+ * so its error is at most about k 2^-24 (|A||B|)_ij and, with rounding errors of both signs,
+ * typically sqrt(k) 2^-24: about 1e-6 at k = 300. A bound of 1e-5 holds that with room and
+ * still catches any indexing or packing mistake, which moves C by O(1) of |A||B|.
+ */
+const TOL = 1e-5;
+function normwiseError(a: Float32Array, b: Float32Array, c0: Float32Array, got: Float32Array,
+  m: number, k: number, n: number, ta: boolean, tb: boolean, acc: boolean): number {
+  const a64 = Float64Array.from(a.subarray(0, m * k)), b64 = Float64Array.from(b.subarray(0, k * n));
+  const want = acc ? Float64Array.from(c0.subarray(0, m * n)) : new Float64Array(m * n);
+  matmulJs(a64, b64, want, m, k, n, ta, tb, acc);
+  const mag = acc ? Float64Array.from(c0.subarray(0, m * n), Math.abs) : new Float64Array(m * n);
+  matmulJs(a64.map(Math.abs), b64.map(Math.abs), mag, m, k, n, ta, tb, acc);
+  let num = 0, den = 0;
+  for (let i = 0; i < m * n; i++) {
+    num += (got[i] - want[i]) ** 2;
+    den += mag[i] ** 2;
+  }
+  return den === 0 ? Math.sqrt(num) : Math.sqrt(num / den);
+}
+
+function sameBits(x: Float32Array, y: Float32Array): boolean {
+  return Buffer.compare(Buffer.from(x.buffer, x.byteOffset, x.byteLength), Buffer.from(y.buffer, y.byteOffset, y.byteLength)) === 0;
+}
+
+const FORMS = [[false, false], [true, false], [false, true], [true, true]] as const;
+const EDGES = [1, 2, 3, 5, 7, 15, 16, 17, 31] as const;
+// Past one register tile, one 96-row block, one k slab (256), and the model's widths.
+const LARGE = [[33, 64, 97], [255, 256, 257], [300, 300, 300], [97, 513, 31], [6, 700, 16], [2048, 64, 32], [17, 1, 300]] as const;
+
+describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNative})` : ''}`, () => {
+  it('is built and loads here (a failure names the reason)', () => {
+    let why = '';
+    try { addon(); } catch (e) { why = e instanceof Error ? e.message : String(e); }
+    expect(why).toBe('');
+    const info = addon().info();
+    expect(info).toMatchObject({ available: true, reason: '', microKernel: '6x16 AVX2 FMA' });
+    expect(info.threads).toMatch(/pthreads/);
+  });
+
+  it('matches the js twin (float64) within the normwise bound: every edge size, every transpose form, accumulate', () => {
+    const nat = addon();
+    const rng = new Rng(1);
+    let worst = 0;
+    const shapes: Array<readonly [number, number, number]> = [...LARGE];
+    for (const m of EDGES) for (const k of EDGES) for (const n of EDGES) shapes.push([m, k, n]);
+    for (const [m, k, n] of shapes) {
+      for (const [ta, tb] of FORMS) {
+        for (const acc of [false, true]) {
+          const a = random(m * k, rng), b = random(k * n, rng), c0 = random(m * n, rng);
+          const c = Float32Array.from(c0);
+          nat.sgemm(a, b, c, m, k, n, ta, tb, acc, 2);
+          const err = normwiseError(a, b, c0, c, m, k, n, ta, tb, acc);
+          if (!(err <= TOL)) expect.fail(`m=${m} k=${k} n=${n} ta=${ta} tb=${tb} acc=${acc}: normwise error ${err}`);
+          worst = Math.max(worst, err);
+        }
+      }
+    }
+    expect(worst).toBeGreaterThan(0); // float32 does round: the check compares something
+  });
+
+  it('reads and writes views of a SharedArrayBuffer at any offset, like ordinary arrays', () => {
+    const nat = addon();
+    const [m, k, n] = [37, 300, 19];
+    const rng = new Rng(2);
+    const sab = new SharedArrayBuffer(4 * (m * k + k * n + m * n + 3));
+    const a = random(m * k, rng, new Float32Array(sab, 4, m * k));
+    const b = random(k * n, rng, new Float32Array(sab, 4 * (2 + m * k), k * n));
+    const c = new Float32Array(sab, 4 * (3 + m * k + k * n), m * n);
+    const plain = new Float32Array(m * n);
+    nat.sgemm(a, b, c, m, k, n, false, true, false, 1);
+    nat.sgemm(Float32Array.from(a), Float32Array.from(b), plain, m, k, n, false, true, false, 1);
+    expect(sameBits(c, plain)).toBe(true);
+    expect(normwiseError(a, b, c, c, m, k, n, false, true, false)).toBeLessThanOrEqual(TOL);
+    // Nothing around the output was touched.
+    expect(new Float32Array(sab, 4 * (2 + m * k + k * n), 1)[0]).toBe(0);
+  });
+
+  it('gives the same bits for 1, 2, 3 and 4 threads, and on every run', () => {
+    const nat = addon();
+    for (const [m, k, n] of [[300, 300, 300], [2048, 320, 29], [97, 700, 530], [320, 2048, 64]] as const) {
+      for (const [ta, tb] of FORMS) {
+        const rng = new Rng(m + k + n);
+        const a = random(m * k, rng), b = random(k * n, rng), c0 = random(m * n, rng);
+        const first = Float32Array.from(c0);
+        nat.sgemm(a, b, first, m, k, n, ta, tb, true, 1);
+        for (const threads of [1, 2, 3, 4]) {
+          const c = Float32Array.from(c0);
+          nat.sgemm(a, b, c, m, k, n, ta, tb, true, threads);
+          if (!sameBits(c, first)) expect.fail(`m=${m} k=${k} n=${n} ta=${ta} tb=${tb}: ${threads} threads differ from 1`);
+        }
+      }
+    }
+  });
+
+  it('throws a TypeError or RangeError naming the argument, and writes nothing', () => {
+    const nat = addon();
+    const a = new Float32Array(6), b = new Float32Array(6), c = new Float32Array(4).fill(7);
+    const call = (...args: unknown[]) => () => (nat.sgemm as (...x: unknown[]) => void)(...args);
+    expect(call(new Float64Array(6), b, c, 2, 3, 2, false, false, false, 1)).toThrow(TypeError);
+    expect(call(new Float64Array(6), b, c, 2, 3, 2, false, false, false, 1)).toThrow(/\ba must be a Float32Array/);
+    expect(call(a, [0, 0, 0, 0, 0, 0], c, 2, 3, 2, false, false, false, 1)).toThrow(/\bb must be a Float32Array/);
+    expect(call(a, b, c, 2, 4, 2, false, false, false, 1)).toThrow(RangeError);
+    expect(call(a, b, c, 2, 4, 2, false, false, false, 1)).toThrow(/\ba has 6 elements, m\*k = 8 needed/);
+    expect(call(a, b, c, 2, 3, 3, false, false, false, 1)).toThrow(/\bb has 6 elements, k\*n = 9 needed/);
+    expect(call(a, b, c.subarray(1), 2, 3, 2, false, false, false, 1)).toThrow(/\bc has 3 elements, m\*n = 4 needed/);
+    expect(call(a, b, c, -1, 3, 2, false, false, false, 1)).toThrow(/\bm must be an integer >= 0/);
+    expect(call(a, b, c, 2, 1.5, 2, false, false, false, 1)).toThrow(/\bk must be an integer >= 0/);
+    expect(call(a, b, c, 2, 3, '2', false, false, false, 1)).toThrow(/\bn must be a number/);
+    expect(call(a, b, c, 2, 3, 2, false, false, false, 0)).toThrow(/\bthreads must be an integer >= 1/);
+    expect(call(a, b, c)).toThrow(TypeError);
+    expect(Array.from(c)).toEqual([7, 7, 7, 7]);
+  });
+
+  describe('in the wasm backend', () => {
+    const native = make({ native: true });
+
+    it('runs float32 matmuls and says so', () => {
+      expect(native.matmulKernel).toBe('native');
+      expect(native.nativeReason).toBe('');
+      expect(native.describe()).toMatch(/matmul: native AVX2\/FMA, 2 thread\(s\)/);
+    });
+
+    it('keeps the parity harness (resident and ordinary arrays, every form, accumulate)', () => {
+      for (const [m, k, n] of [[1, 1, 1], [7, 17, 31], [97, 257, 33], [300, 64, 300]] as const) {
+        for (const [ta, tb] of FORMS) {
+          for (const acc of [false, true]) {
+            for (const resident of [false, true]) checkMatmul(native, 'float32', m, k, n, ta, tb, acc, resident, m * k + n);
+          }
+        }
+      }
+    });
+
+    parityProperties(() => native, it, 15);
+
+    it('a training step on it is finite and deterministic (same seed twice, same bits)', () => {
+      registerBackend('wasm-native-test', () => createWasmBackend({ threads: 2, native: true }));
+      const one = tinyTrain('wasm-native-test', 3), two = tinyTrain('wasm-native-test', 3);
+      expect(one.losses.every(Number.isFinite) && one.values.every(Number.isFinite)).toBe(true);
+      expect(two.losses).toEqual(one.losses);
+      expect(two.values).toEqual(one.values);
+    });
+  });
+});
+
+describe('the wasm matmul fallback', () => {
+  function bitsOf(be: WasmBackend): Float32Array {
+    const [m, k, n] = [130, 300, 70];
+    const rng = new Rng(9);
+    const a = random(m * k, rng), b = random(k * n, rng), c = random(m * n, rng);
+    be.matmul(a, b, c, m, k, n, false, true, true);
+    return c;
+  }
+
+  it('native: false keeps the wasm kernel and says why', () => {
+    const off = make({ native: false, threads: 1 });
+    expect(off.matmulKernel).toBe('wasm');
+    expect(off.describe()).toMatch(/matmul: wasm \(native unavailable: turned off/);
+  });
+
+  it('a host without native code, or whose addon fails, gives the wasm kernel\'s exact bits and the reason', () => {
+    const off = bitsOf(make({ native: false, threads: 1 }));
+    const { nativeKernels: _, ...bare } = realHost;
+    useHost(bare as Host);
+    const without = make({ threads: 1 });
+    expect(without.matmulKernel).toBe('wasm');
+    expect(without.describe()).toMatch(/matmul: wasm \(native unavailable: the node host has no native code\)/);
+    expect(sameBits(bitsOf(without), off)).toBe(true);
+    useHost({ ...realHost, nativeKernels: () => { throw new NativeKernelsUnavailableError('simulated: no compiler'); } });
+    const failing = make({ threads: 1 });
+    expect(failing.nativeReason).toBe('simulated: no compiler');
+    expect(failing.describe()).toMatch(/native unavailable: simulated: no compiler/);
+    expect(sameBits(bitsOf(failing), off)).toBe(true);
+  });
+
+  it('MTLKIT_NATIVE=0 turns it off', () => {
+    useHost({ ...realHost, env: (name) => (name === 'MTLKIT_NATIVE' ? '0' : realHost.env(name)) });
+    expect(make({ threads: 1 }).matmulKernel).toBe('wasm');
+  });
+});
