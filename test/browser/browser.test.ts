@@ -144,7 +144,8 @@ describe.skipIf(!available)(`mtlkit in headless Chromium${available ? '' : ` (sk
     expect(await call(page, 'page', 'init', 'wasm')).toMatch(/1\/1 thread\(s\) \(no SharedArrayBuffer\)/);
     expectParity('wasm 1 thread', await call(page, 'page', 'parity', 6));
     const away = decode(await call<WireStep>(page, 'page', 'step', 'wasm'));
-    registerBackend('wasm-single', () => createWasmBackend({ sharedMemory: false, threads: 1 }));
+    // native: false: a page has no native matmul, so the same bits need Node's wasm one.
+    registerBackend('wasm-single', () => createWasmBackend({ sharedMemory: false, threads: 1, native: false }));
     const home = pleStep('wasm-single');
     expectSameBits('wasm losses', away.losses, home.losses);
     expectSameBits('wasm grads', away.grads, home.grads);
@@ -176,7 +177,8 @@ describe.skipIf(!available)(`mtlkit in headless Chromium${available ? '' : ` (sk
     expect(await call(page, 'engine', 'init', 'wasm')).toMatch(/2\/2 thread\(s\)/);
     expectParity('wasm 2 threads', await call(page, 'engine', 'parity', 6));
     const away = decode(await call<WireStep>(page, 'engine', 'step', 'wasm'));
-    registerBackend('wasm-2', () => createWasmBackend({ threads: 2 }));
+    // native: false, as above.
+    registerBackend('wasm-2', () => createWasmBackend({ threads: 2, native: false }));
     const home = pleStep('wasm-2');
     expectSameBits('wasm 2 threads losses', away.losses, home.losses);
     expectSameBits('wasm 2 threads grads', away.grads, home.grads);
