@@ -4,6 +4,7 @@ import type { GpuBackend } from './tensor/backends/gpu.ts';
 import { matmulParity, type ParityCheck } from './tensor/gpu/parity-check.ts';
 import { probeWebGpu, type WebGpuProbe } from './tensor/gpu/webgpu-probe.ts';
 import { sharedMemorySupported, simdSupported } from './platform/wasm-features.ts';
+import type { WasmBackend } from './tensor/backends/wasm.ts';
 
 /**
  * What the engine gets on this host, for `mtlkit doctor` and a page's `await doctor()`: which
@@ -20,8 +21,15 @@ export interface PlatformReport {
   threads: number;
   backends: Record<string, { loaded: boolean; describe?: string; reason?: string }>;
   gpu: { loaded: true; mode: string; device: string; parity: ParityCheck } | { loaded: false; reason: string };
+  /** Which kernel runs the wasm backend's float32 matmuls, and why not the native one. */
+  matmul: MatmulReport;
   webgpu: WebGpuProbe;
 }
+
+export type MatmulReport =
+  | { kernel: 'native'; microKernel: string; threads: string }
+  | { kernel: 'wasm'; reason: string }
+  | { kernel: null; reason: string };
 
 export async function doctor(opts: { webgpu?: boolean } = {}): Promise<PlatformReport> {
   const h = host();
@@ -40,6 +48,7 @@ export function platformReport(): PlatformReport {
   for (const [name, be] of loaded) backends[name] = { loaded: true, describe: be.describe() };
   for (const [name, reason] of Object.entries(failed)) backends[name] = { loaded: false, reason };
   const gpu = loaded.find(([name]) => name === 'gpu')?.[1] as GpuBackend | undefined;
+  const wasm = loaded.find(([name]) => name === 'wasm')?.[1] as WasmBackend | undefined;
   return {
     host: host().name,
     simd: simdSupported(),
@@ -47,8 +56,23 @@ export function platformReport(): PlatformReport {
     threads: host().cpuCount(),
     backends,
     gpu: gpu ? { loaded: true, mode: gpu.mode, device: gpu.device(), parity: matmulParity(gpu) } : { loaded: false, reason: failed.gpu ?? 'not loaded' },
+    matmul: matmulReport(wasm, failed.wasm),
     webgpu: { available: false, reason: 'not asked' },
   };
+}
+
+function matmulReport(wasm: WasmBackend | undefined, failed: string | undefined): MatmulReport {
+  if (!wasm) return { kernel: null, reason: `the wasm backend did not load (${failed ?? 'not loaded'})` };
+  if (wasm.matmulKernel === 'wasm') return { kernel: 'wasm', reason: wasm.nativeReason };
+  const info = host().nativeKernels!().info();
+  return { kernel: 'native', microKernel: info.microKernel, threads: info.threads };
+}
+
+/** One line on the float32 matmul kernel. */
+export function matmulLine(m: MatmulReport): string {
+  if (m.kernel === 'native') return `matmul: native ${m.microKernel} (${m.threads})`;
+  if (m.kernel === 'wasm') return `matmul: wasm SIMD (native unavailable: ${m.reason})`;
+  return `matmul: ${m.reason}`;
 }
 
 /** One line on the gpu backend: API and device, and the parity check's result. */

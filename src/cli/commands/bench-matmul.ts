@@ -3,7 +3,7 @@ import type { Backend } from '../../tensor/backend.ts';
 import { autoBackend } from '../../tensor/backends/auto.ts';
 import { createGpuBackend } from '../../tensor/backends/gpu.ts';
 import { createJsBackend } from '../../tensor/backends/js.ts';
-import { createWasmBackend, threadsFromEnv } from '../../tensor/backends/wasm.ts';
+import { createWasmBackend, threadsFromEnv, type MatmulKernel, type WasmBackend } from '../../tensor/backends/wasm.ts';
 import { ikjMatmul } from '../../bench/index.ts';
 import { repsFor, timeMs } from '../../tensor/timing.ts';
 import { CliError } from '../errors.ts';
@@ -11,8 +11,10 @@ import { printJson } from '../output.ts';
 
 /**
  * `mtlkit bench matmul --m 2048 --k 320 --n 256 [--transpose none|a|b] [--backend js|wasm|gpu|auto]
- * [--threads N] [--json]`: median time and GFLOP/s of one float32 matmul C = op(A)·op(B)
- * (op(A) m x k, op(B) k x n), beside the plain i-k-j loop measured in the same run.
+ * [--threads N] [--kernel wasm|native|both] [--json]`: median time and GFLOP/s of one float32
+ * matmul C = op(A)·op(B) (op(A) m x k, op(B) k x n), beside the plain i-k-j loop measured in the
+ * same run. On the wasm backend `--kernel both` (the default where the native matmul loads)
+ * measures the wasm and the native kernel in the same process, interleaved, and their ratio.
  */
 export interface MatmulBenchResult {
   backend: string;
@@ -28,6 +30,17 @@ export interface MatmulBenchResult {
   speedup: number;
   /** For auto: the backend its plan picked for this shape. */
   picked?: string;
+  /** The wasm backend's float32 matmul kernel (native AVX2 / FMA or wasm SIMD). */
+  kernel?: MatmulKernel;
+}
+
+/** `--kernel both`: the two kernels' medians over interleaved rounds, and native / wasm. */
+export interface MatmulKernelsResult {
+  wasm: MatmulBenchResult;
+  native: MatmulBenchResult;
+  /** native GFLOP/s over wasm GFLOP/s. */
+  ratio: number;
+  rounds: number;
 }
 
 /** The backend a run measures; `pick` (auto only) names the backend its plan picks for a matmul. */
@@ -38,11 +51,11 @@ export interface BenchTarget {
   close(): void;
 }
 
-export function makeBackend(name: string, threads?: number): BenchTarget {
+export function makeBackend(name: string, threads?: number, native?: boolean): BenchTarget {
   switch (name) {
     case 'js': return { be: createJsBackend(), close: () => {} };
     case 'wasm': {
-      const be = createWasmBackend({ threads });
+      const be = createWasmBackend({ threads, native });
       return { be, close: () => be.close() };
     }
     case 'gpu': return { be: createGpuBackend(), close: () => {} };
@@ -88,7 +101,33 @@ export function benchMatmul(
     baseline_gflops: significant(flops / base / 1e6, 3),
     speedup: round(base / ms, 1),
     ...(opts.pick ? { picked: opts.pick(m * k * n) } : {}),
+    ...(isWasm(be) ? { kernel: be.matmulKernel } : {}),
   };
+}
+
+function isWasm(be: Backend): be is WasmBackend {
+  return 'matmulKernel' in be;
+}
+
+/**
+ * The wasm and the native kernel on the same shape, in the same process: `rounds` rounds, each
+ * timing wasm then native, so a burst of load on this shared machine hits both; medians.
+ */
+export function benchMatmulKernels(
+  wasm: Backend, native: Backend, m: number, k: number, n: number, transpose: 'none' | 'a' | 'b', rounds = 3,
+): MatmulKernelsResult {
+  const runs: Record<MatmulKernel, MatmulBenchResult[]> = { wasm: [], native: [] };
+  let baselineMs: number | undefined;
+  for (let r = 0; r < rounds; r++) {
+    for (const [kernel, be] of [['wasm', wasm], ['native', native]] as const) {
+      const res = benchMatmul(be, m, k, n, transpose, { baselineMs });
+      baselineMs = res.baseline_ms;
+      runs[kernel].push(res);
+    }
+  }
+  const median = (xs: MatmulBenchResult[]): MatmulBenchResult => [...xs].sort((x, y) => x.ms - y.ms)[xs.length >> 1];
+  const w = median(runs.wasm), nat = median(runs.native);
+  return { wasm: w, native: nat, ratio: round(nat.gflops / w.gflops, 2), rounds };
 }
 
 function round(x: number, d: number): number {
@@ -119,23 +158,56 @@ export function registerBenchMatmul(bench: Command): void {
     .option('--transpose <which>', 'none | a (Aᵀ·B) | b (A·Bᵀ)', 'none')
     .option('--backend <name>', 'js | wasm | gpu | auto (default: MTLKIT_BACKEND, else wasm)')
     .option('--threads <n>', 'wasm threads (default: MTLKIT_THREADS, else the core count)', positive('--threads'))
+    .option('--kernel <which>', 'wasm backend only: wasm | native | both (default: both where the native matmul loads, else wasm)')
     .option('--json', 'print one JSON object')
-    .action((o: { m: number; k: number; n: number; transpose: string; backend?: string; threads?: number; json?: boolean }) => {
+    .action((o: { m: number; k: number; n: number; transpose: string; backend?: string; threads?: number; kernel?: string; json?: boolean }) => {
       if (!['none', 'a', 'b'].includes(o.transpose)) throw new CliError(`--transpose must be none, a or b, got "${o.transpose}"`);
+      if (o.kernel !== undefined && !['wasm', 'native', 'both'].includes(o.kernel)) throw new CliError(`--kernel must be wasm, native or both, got "${o.kernel}"`);
       const name = o.backend ?? process.env.MTLKIT_BACKEND ?? 'wasm';
+      if (o.kernel !== undefined && name !== 'wasm') throw new CliError(`--kernel applies to the wasm backend only, not ${name}`);
+      const threads = o.threads ?? threadsFromEnv();
+      if (name === 'wasm' && o.kernel !== 'wasm') {
+        const native = createWasmBackend({ threads, native: true });
+        if (native.matmulKernel !== 'native') {
+          native.close();
+          if (o.kernel === 'native' || o.kernel === 'both') throw new CliError(`--kernel ${o.kernel}: native matmul unavailable: ${native.nativeReason}`, 1);
+        } else if (o.kernel === 'native') {
+          report(benchMatmul(native, o.m, o.k, o.n, o.transpose as 'none' | 'a' | 'b'), o.json);
+          native.close();
+          return;
+        } else {
+          const wasm = createWasmBackend({ threads, native: false });
+          const r = benchMatmulKernels(wasm, native, o.m, o.k, o.n, o.transpose as 'none' | 'a' | 'b');
+          wasm.close();
+          native.close();
+          if (o.json) printJson(r);
+          else {
+            report(r.wasm, false);
+            report(r.native, false);
+            process.stdout.write(`native / wasm: ${r.ratio}x (medians of ${r.rounds} interleaved rounds)\n`);
+          }
+          return;
+        }
+      }
       let target: BenchTarget;
       try {
-        target = makeBackend(name, o.threads ?? threadsFromEnv());
+        target = makeBackend(name, threads, name === 'wasm' ? false : undefined);
       } catch (e) {
         if (e instanceof CliError) throw e;
         throw new CliError(`backend ${name} could not start: ${e instanceof Error ? e.message : String(e)}`, 1);
       }
       const r = benchMatmul(target.be, o.m, o.k, o.n, o.transpose as 'none' | 'a' | 'b', { pick: target.pick });
       target.close();
-      if (o.json) printJson(r);
-      else {
-        process.stdout.write(`${r.backend}${r.picked ? ` (picked ${r.picked})` : ''}, ${r.threads} thread(s): [${r.m}x${r.k}]·[${r.k}x${r.n}] transpose=${r.transpose}: ` +
-          `${r.ms} ms, ${r.gflops} GFLOP/s; i-k-j baseline ${r.baseline_gflops} GFLOP/s (${r.speedup}x)\n`);
-      }
+      report(r, o.json);
     });
+}
+
+function report(r: MatmulBenchResult, json: boolean | undefined): void {
+  if (json) {
+    printJson(r);
+    return;
+  }
+  const what = `${r.backend}${r.kernel ? ` (${r.kernel} matmul)` : ''}${r.picked ? ` (picked ${r.picked})` : ''}`;
+  process.stdout.write(`${what}, ${r.threads} thread(s): [${r.m}x${r.k}]·[${r.k}x${r.n}] transpose=${r.transpose}: ` +
+    `${r.ms} ms, ${r.gflops} GFLOP/s; i-k-j baseline ${r.baseline_gflops} GFLOP/s (${r.speedup}x)\n`);
 }

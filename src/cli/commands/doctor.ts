@@ -4,7 +4,7 @@ import { loadCandidates } from '../../tensor/backends/accelerated.ts';
 import { loadOrCalibrate } from '../../tensor/backends/auto.ts';
 import { registeredBackends } from '../../tensor/backends/registry.ts';
 import { sharedMemorySupported, simdSupported } from '../../platform/wasm-features.ts';
-import { gpuLine, platformReport, type PlatformReport } from '../../doctor.ts';
+import { gpuLine, matmulLine, platformReport, type PlatformReport } from '../../doctor.ts';
 import { printJson } from '../output.ts';
 
 /**
@@ -24,11 +24,12 @@ export interface DoctorReport {
   registered: string[];
   backends: Record<string, { loaded: boolean; describe?: string; reason?: string }>;
   gpu: PlatformReport['gpu'];
+  matmul: PlatformReport['matmul'];
   auto: { plan: unknown; ms: unknown; cached: boolean; file: string } | null;
 }
 
 export function doctor(opts: { recalibrate?: boolean } = {}): DoctorReport {
-  const { backends, gpu } = platformReport();
+  const { backends, gpu, matmul } = platformReport();
   const { loaded } = loadCandidates();
   const cal = loadOrCalibrate(loaded, { fresh: opts.recalibrate });
   const report: DoctorReport = {
@@ -41,6 +42,7 @@ export function doctor(opts: { recalibrate?: boolean } = {}): DoctorReport {
     registered: registeredBackends(),
     backends,
     gpu,
+    matmul,
     auto: { plan: cal.plan, ms: cal.ms, cached: cal.cached, file: cal.file },
   };
   // The backends are the process-wide singletons (their worker threads are unref'd): not closed.
@@ -64,6 +66,7 @@ export function registerDoctor(program: Command): void {
       out.push(`MTLKIT_BACKEND=${r.backendEnv ?? '(unset: wasm)'}  MTLKIT_THREADS=${r.threadsEnv ?? '(unset: core count)'}`);
       out.push('backends:');
       for (const [name, b] of Object.entries(r.backends)) out.push(`  ${name.padEnd(5)} ${b.loaded ? 'ok      ' + b.describe : 'FAILED  ' + b.reason}`);
+      out.push(matmulLine(r.matmul));
       out.push(gpuLine(r.gpu));
       if (r.auto) {
         out.push(`auto plan (${r.auto.cached ? 'cached' : 'calibrated now'}: ${r.auto.file}):`);
