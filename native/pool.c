@@ -28,7 +28,13 @@ const char *mtlkit_threads_impl(void) { return "pthreads (sleeping workers)"; }
 void mtlkit_pool_lock(void) { pthread_mutex_lock(&call_lock); }
 void mtlkit_pool_unlock(void) { pthread_mutex_unlock(&call_lock); }
 
-void mtlkit_pool_relax(void) {
+void mtlkit_pool_relax(unsigned *spins) {
+  /* On a shared machine the thread being waited for may be off its core: after a short spin,
+     give the core away on each round instead of burning it. */
+  if (++*spins > 2000) {
+    sched_yield();
+    return;
+  }
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
 #endif
@@ -90,7 +96,8 @@ int mtlkit_pool_run(mtlkit_part_fn part, void *job, int threads) {
   part(job, 0);
   if (workers > 0) {
     /* The caller has just finished its own share: the others are close behind. */
-    for (int spin = 0; spin < 20000 && atomic_load(&running) > 0; spin++) mtlkit_pool_relax();
+    unsigned spins = 0;
+    while (spins < 4000 && atomic_load(&running) > 0) mtlkit_pool_relax(&spins);
     if (atomic_load(&running) > 0) {
       pthread_mutex_lock(&mu);
       while (atomic_load(&running) > 0) pthread_cond_wait(&done, &mu);

@@ -23,7 +23,7 @@ int mtlkit_pool_run(mtlkit_part_fn part, void *job, int threads);
 /* What runs the threads, for info(). */
 const char *mtlkit_threads_impl(void);
 
-/* A pause inside a wait loop of a running call. */
-void mtlkit_pool_relax(void);
+/* One round of a wait loop inside a running call (`spins` counts the rounds, from 0). */
+void mtlkit_pool_relax(unsigned *spins);
 
 #endif

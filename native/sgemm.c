@@ -193,7 +193,7 @@ static AVX2 void run_part(void *arg, int t) {
     pack_b(j->b, j->tb, j->k, j->n, p0, kc, col, nr, j->bpack + (p0 * j->panels + jp * kc) * NR);
     atomic_fetch_add(&j->packed, 1);
   }
-  while (atomic_load(&j->packed) < units) mtlkit_pool_relax();
+  for (unsigned spins = 0; atomic_load(&j->packed) < units;) mtlkit_pool_relax(&spins);
 
   /* Phase 2: blocks of rows of C, taken from a shared counter. */
   float *ap = apack_buf[t];
