@@ -6,23 +6,25 @@
  * task-pair cosines at the shared parameters, from their diagnostics) and reports each
  * method's gain over EW against that measured share (report/conflict.ts).
  *
- * The dial's other settings are fixed: 80% of each task's score variance from the context and
- * balanced positive rates (sparsity 0), so that the correlation of the labels, and with it the
- * measured conflict, follows rho closely (docs/data.md, "Dials"). `--set data.context=...`
- * and the other data overrides still apply on top.
+ * The dial's other settings are fixed (CONFLICT_DIAL, train/conflict-curve.ts): 95% of each
+ * task's score variance from the context and balanced positive rates (sparsity 0), so that the
+ * correlation of the residuals, and with it the measured conflict, follows rho closely
+ * (docs/data.md, "Dials"). `--set data.context=...` and the other data overrides still apply
+ * on top.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { conflictOf, type ConflictRecord } from '../train/conflict.ts';
+import { CONFLICT_DIAL, RHO_VALUES as DIAL_RHO_VALUES } from '../train/conflict-curve.ts';
 import type { ExperimentRow } from './folder-contract.ts';
 import { methodRuns, TABLE2_METHODS, type MethodSpec } from './methods.ts';
 import { outcomeRow } from './rows.ts';
 import type { PlanContext, PresetDef, RunOutcome, RunSpec } from './types.ts';
 
-/** The dial's values, from agreeing tasks (1) to the most negative correlation six tasks admit. */
-export const RHO_VALUES: number[] = [1, 0.5, 0, -0.2];
+/** The dial's values (the curve `mtlkit data conflict` measures). */
+export const RHO_VALUES: readonly number[] = DIAL_RHO_VALUES;
 /** The dial's fixed settings (see the doc comment). */
-export const CONFLICT_DATA = { context: 0.8, agreement: 1, sparsity: 0 } as const;
+export const CONFLICT_DATA = CONFLICT_DIAL;
 /** EW (the reference) and the balancers compared with it. */
 export const CONFLICT_METHODS: MethodSpec[] = ['ew', 'gradcraft', 'pcgrad', 'mgda', 'cagrad', 'dbmtl'].map((id) => TABLE2_METHODS.find((m) => m.method === id)!);
 
@@ -74,9 +76,9 @@ export function measuredConflict(done: RunOutcome[]): Map<number, { share: numbe
 
 export const conflict: PresetDef = {
   name: 'conflict',
-  title: 'Gain over EW against measured gradient conflict (the data\'s conflict dial rho = 1, 0.5, 0, -0.2)',
+  title: `Gain over EW against measured gradient conflict (the data's conflict dial rho = ${RHO_VALUES.join(', ')})`,
   description:
-    'On synthetic data with the conflict dial at rho = 1, 0.5, 0, -0.2 (context 0.8, balanced rates), trains EW, GradCraft, PCGrad, ' +
+    `On synthetic data with the conflict dial at rho = ${RHO_VALUES.join(', ')} (context ${CONFLICT_DATA.context}, balanced rates), trains EW, GradCraft, PCGrad, ` +
     'MGDA, CAGrad and DB-MTL; measures each setting\'s conflict in its EW runs (share of negative task-pair cosines at the shared ' +
     'parameters) and reports RI-A over EW per method against it (table and conflict.svg).',
   runTime: { quick: 'about 8 min on 2 cores (--workers 2), estimated', full: 'about 2 h on 2 cores (--workers 2), estimated' },

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getPreset } from '../../src/experiments/index.ts';
-import { CONFLICT_METHODS, RHO_VALUES } from '../../src/experiments/conflict.ts';
+import { CONFLICT_DATA, CONFLICT_METHODS, RHO_VALUES } from '../../src/experiments/conflict.ts';
 import { columns, labels, table, toy } from './helpers.ts';
 
 describe('conflict preset', () => {
@@ -10,7 +10,7 @@ describe('conflict preset', () => {
     const runs = getPreset('conflict').phases[0]!({ size: 'toy', seeds: [5277], base: {}, tasks: [], options: {} }, []);
     expect(runs).toHaveLength(RHO_VALUES.length * CONFLICT_METHODS.length);
     expect(new Set(runs.map((r) => r.config.method))).toEqual(new Set(['ew', 'gradcraft', 'pcgrad', 'mgda', 'cagrad', 'dbmtl']));
-    for (const r of runs) expect(r.config.data).toMatchObject({ kind: 'synthetic', context: 0.8, contextCorrelation: r.rows[0]!.param!.rho });
+    for (const r of runs) expect(r.config.data).toMatchObject({ kind: 'synthetic', ...CONFLICT_DATA, contextCorrelation: r.rows[0]!.param!.rho });
   });
 
   it('toy: measured conflict grows along the dial; the table and conflict.svg show the gain over EW against it', async () => {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CURVE_DEFAULTS, CURVE_KNOBS, conflictCurve, type CurveKnob, type CurvePoint } from '../../train/conflict-curve.ts';
 import { PRESETS, type PresetName } from '../../nn/models/presets.ts';
+import { SIZES } from '../../experiments/sizes.ts';
 import { CliError } from '../errors.ts';
 import { printJson } from '../output.ts';
 
@@ -9,8 +10,11 @@ import { printJson } from '../output.ts';
  * world, trains EW briefly at each value and prints what the balancers would meet: the share
  * of negative task-pair cosines at the shared parameters and the spread of the task gradient
  * norms (largest mean norm over smallest), over all steps and over the second half
- * (src/train/conflict.ts). --json prints one object {knob, steps, points} as the last line.
+ * (src/train/conflict.ts). The model, batch and learning rate default to the quick
+ * experiments', so that the curve is the conflict those runs meet. --json prints one object
+ * {knob, steps, points} as the last line.
  */
+const MEASURED = SIZES.quick;
 export function registerData(program: Command): void {
   const data = program.command('data').description('inspect the synthetic world');
   data
@@ -20,9 +24,9 @@ export function registerData(program: Command): void {
     .option('--values <list>', 'comma-separated values (default: the knob\'s curve in docs/data.md)')
     .option('--set <key=value>', 'another synthetic option, fixed (repeatable), e.g. --set context=0.8', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--steps <n>', 'EW training steps, each measured', '300')
-    .option('--batch <n>', 'batch size', '256')
-    .option('--lr <x>', 'Adam learning rate', '0.002')
-    .option('--model <name>', `model preset: ${PRESETS.join(' | ')}`, 'ple-lite')
+    .option('--batch <n>', 'batch size (default: the quick experiments\')', String(MEASURED.batchSize))
+    .option('--lr <x>', 'Adam learning rate (default: the quick experiments\')', String(MEASURED.lr))
+    .option('--model <name>', `model preset: ${PRESETS.join(' | ')} (default: the experiments')`, MEASURED.model)
     .option('--seed <n>', 'model init and batch order (the data keeps its own seed; --set seed=N changes it)', '5277')
     .option('--json', 'print one JSON object as the last line')
     .action((o: Record<string, string | boolean | string[] | undefined>) => {
