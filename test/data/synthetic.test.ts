@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { describeDataset, generateSynthetic, durationBucket } from '../../src/data/index.ts';
 import { contextLoadings, sparseRate, SyntheticDialError } from '../../src/data/synthetic-dial.ts';
+import type { SyntheticOptions } from '../../src/data/synthetic.ts';
+import { CONFLICT_DIAL } from '../../src/train/conflict-curve.ts';
 
 describe('generateSynthetic', () => {
   it('is deterministic per seed and differs across seeds', () => {
@@ -95,8 +97,8 @@ describe('generateSynthetic dials', () => {
   });
 
   it('makes the correlation of the task labels follow rho, monotone', () => {
-    const corr = (rho: number): number => {
-      const ds = generateSynthetic({ rows: 20_000, users: 300, items: 800, context: 0.8, contextCorrelation: rho, sparsity: 0, seed: 3 });
+    const corr = (dial: SyntheticOptions): number => {
+      const ds = generateSynthetic({ rows: 20_000, users: 300, items: 800, sparsity: 0, seed: 3, ...dial });
       // Mean phi coefficient over the 15 task pairs (every rate is 0.5 at sparsity 0).
       let s = 0, n = 0;
       for (let a = 0; a < 6; a++) {
@@ -109,10 +111,17 @@ describe('generateSynthetic dials', () => {
       }
       return s / n;
     };
-    const cs = [1, 0.5, 0, -0.2].map(corr);
+    const cs = [1, 0.5, 0, -0.2].map((rho) => corr({ context: 0.8, contextCorrelation: rho }));
     for (let i = 1; i < cs.length; i++) expect(cs[i]!).toBeLessThan(cs[i - 1]! - 0.05);
     expect(cs[0]!).toBeGreaterThan(0.5);
     expect(cs[3]!).toBeLessThan(0);
+    // At the conflict dial's settings the latent correlation of two tasks' scores is
+    // (1 - w) + w rho (agreement 1 makes the world's part common); median splits turn a latent
+    // correlation c into the phi coefficient (2 / pi) asin(c).
+    for (const rho of [1, -0.2]) {
+      const w = CONFLICT_DIAL.context;
+      expect(corr({ ...CONFLICT_DIAL, contextCorrelation: rho })).toBeCloseTo((2 / Math.PI) * Math.asin(1 - w + w * rho), 1.5);
+    }
   });
 
   it('moves the positive rates with sparsity: 0 balanced, 2 sparser', () => {

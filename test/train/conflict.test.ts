@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { conflictOf, measureConflict } from '../../src/train/conflict.ts';
+import { CONFLICT_DIAL, conflictCurve } from '../../src/train/conflict-curve.ts';
+import { SIZES } from '../../src/experiments/sizes.ts';
 
 describe('conflictOf', () => {
   it('counts negative pair cosines over steps, per pair and in the second half, and the norm spread', () => {
@@ -29,5 +31,37 @@ describe('measureConflict', () => {
     expect(agree.pairs).toHaveLength(15);
     expect(agree.positiveRates.every((r) => Math.abs(r - 0.5) < 0.05)).toBe(true);
     expect(oppose.negativeShare).toBeGreaterThan(agree.negativeShare + 0.2);
+  });
+});
+
+describe('the conflict dial on the experiments\' model', () => {
+  // Toy sizes of `mtlkit data conflict --knob context`: the same ordering as the 300-step curve
+  // in docs/data.md, with margins well inside what the toy run shows.
+  const at = (context: number, rho: number) =>
+    measureConflict({
+      model: SIZES.quick.model,
+      data: { rows: 3000, users: 80, items: 300, ...CONFLICT_DIAL, context, contextCorrelation: rho },
+      steps: 60,
+      batchSize: 128,
+      lr: 5e-3,
+    });
+  const meanCosine = (m: ReturnType<typeof at>): number => m.pairs.reduce((a, p) => a + p.meanCosine, 0) / m.pairs.length;
+
+  it('at the dial\'s context, rho = -0.2 makes most pair cosines negative and rho = 1 almost none', () => {
+    const oppose = at(CONFLICT_DIAL.context, -0.2), agree = at(CONFLICT_DIAL.context, 1);
+    expect(oppose.negativeShare).toBeGreaterThan(0.55);
+    expect(meanCosine(oppose)).toBeLessThan(-0.02);
+    expect(agree.negativeShare).toBeLessThan(0.15);
+  });
+
+  it('a weaker context leaves the residuals to the world\'s score, and no world score leaves the towers apart', () => {
+    const [weak, dial, none] = conflictCurve('context', [0.8, CONFLICT_DIAL.context, 1], { rows: 3000, users: 80, items: 300, ...CONFLICT_DIAL, contextCorrelation: -0.2 }, {
+      model: SIZES.quick.model,
+      steps: 60,
+      batchSize: 128,
+      lr: 5e-3,
+    }).map((p) => p.measurement);
+    expect(dial!.negativeShare).toBeGreaterThan(weak!.negativeShare + 0.1);
+    expect(dial!.negativeShare).toBeGreaterThan(none!.negativeShare + 0.08);
   });
 });
