@@ -129,6 +129,14 @@ static AVX2 void pack_a(const float *a, int ta, size_t m, size_t k, size_t i, si
                         float *restrict out) {
   if (ta) {
     const float *src = a + p0 * m + i;
+    if (mr == MR) {
+      /* Six plain copies: a loop here becomes a memcpy call per k. */
+      for (size_t p = 0; p < kc; p++, src += m, out += MR) {
+        out[0] = src[0]; out[1] = src[1]; out[2] = src[2];
+        out[3] = src[3]; out[4] = src[4]; out[5] = src[5];
+      }
+      return;
+    }
     for (size_t p = 0; p < kc; p++, src += m, out += MR) {
       size_t r = 0;
       for (; r < mr; r++) out[r] = src[r];
