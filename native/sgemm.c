@@ -146,7 +146,33 @@ static AVX2 void pack_a(const float *a, int ta, size_t m, size_t k, size_t i, si
   }
   if (mr == MR) {
     const float *r0 = a + i * k + p0, *r1 = r0 + k, *r2 = r1 + k, *r3 = r2 + k, *r4 = r3 + k, *r5 = r4 + k;
-    for (size_t p = 0; p < kc; p++, out += MR) {
+    size_t p = 0;
+    /* Eight k at a time: a 6x8 block of A transposed in registers (as 8x8 with two zero rows).
+       Each group of 6 is stored as 8 floats, the last 2 overwritten by the next group, so the
+       loop stops while at least one k is left for the scalar tail to overwrite the spill. */
+    for (; p + 8 < kc; p += 8, out += 8 * MR) {
+      const __m256 z = _mm256_setzero_ps();
+      const __m256 x0 = _mm256_loadu_ps(r0 + p), x1 = _mm256_loadu_ps(r1 + p), x2 = _mm256_loadu_ps(r2 + p);
+      const __m256 x3 = _mm256_loadu_ps(r3 + p), x4 = _mm256_loadu_ps(r4 + p), x5 = _mm256_loadu_ps(r5 + p);
+      const __m256 t0 = _mm256_unpacklo_ps(x0, x1), t1 = _mm256_unpackhi_ps(x0, x1);
+      const __m256 t2 = _mm256_unpacklo_ps(x2, x3), t3 = _mm256_unpackhi_ps(x2, x3);
+      const __m256 t4 = _mm256_unpacklo_ps(x4, x5), t5 = _mm256_unpackhi_ps(x4, x5);
+      const __m256 t6 = _mm256_unpacklo_ps(z, z), t7 = t6;
+      const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+      const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+      const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+      const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+      /* Column q (k = p + q) is rows 0-3 from u*, rows 4-5 (and two zeros) from the u* of rows 4-7. */
+      _mm256_storeu_ps(out + 0 * MR, _mm256_permute2f128_ps(u0, u4, 0x20));
+      _mm256_storeu_ps(out + 1 * MR, _mm256_permute2f128_ps(u1, u5, 0x20));
+      _mm256_storeu_ps(out + 2 * MR, _mm256_permute2f128_ps(u2, u6, 0x20));
+      _mm256_storeu_ps(out + 3 * MR, _mm256_permute2f128_ps(u3, u7, 0x20));
+      _mm256_storeu_ps(out + 4 * MR, _mm256_permute2f128_ps(u0, u4, 0x31));
+      _mm256_storeu_ps(out + 5 * MR, _mm256_permute2f128_ps(u1, u5, 0x31));
+      _mm256_storeu_ps(out + 6 * MR, _mm256_permute2f128_ps(u2, u6, 0x31));
+      _mm256_storeu_ps(out + 7 * MR, _mm256_permute2f128_ps(u3, u7, 0x31));
+    }
+    for (; p < kc; p++, out += MR) {
       out[0] = r0[p]; out[1] = r1[p]; out[2] = r2[p];
       out[3] = r3[p]; out[4] = r4[p]; out[5] = r5[p];
     }
