@@ -59,7 +59,9 @@ export function buildNative({ force = false } = {}) {
   } catch (e) {
     rmSync(tmp, { force: true });
     const err = /** @type {{ stderr?: Buffer, message: string }} */ (e);
-    throw new Error(`${cc} failed: ${err.stderr?.toString().trim() || err.message}`);
+    // The compiler's first error line says most; the rest would break the one-line rule.
+    const lines = (err.stderr?.toString() ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+    throw new Error(`${cc} failed: ${lines.find((l) => /\berror\b/.test(l)) ?? lines[0] ?? err.message}`);
   }
   renameSync(tmp, OUT);
   return OUT;
@@ -76,7 +78,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     // prepare must not fail an install: the wasm matmul is the fallback.
     const why = err instanceof Error ? err.message : String(err);
     process.stderr.write(`mtlkit: native matmul not built (${why.split('\n')[0]}); the wasm matmul will be used\n`);
-    if (why.includes('\n') && !quiet) process.stderr.write(`${why}\n`);
     process.exitCode = 0;
   }
 }
