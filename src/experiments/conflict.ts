@@ -33,9 +33,9 @@ function runs(ctx: PlanContext): RunSpec[] {
     CONFLICT_METHODS.flatMap((m) =>
       methodRuns(m, ctx.seeds, {
         prefix: `rho${rho}-`,
-        // Toy runs are one epoch of 3 batches: smaller batches give the EW diagnostics enough
-        // steps to tell the dial's settings apart.
-        config: { data: { kind: 'synthetic', ...CONFLICT_DATA, contextCorrelation: rho }, ...(ctx.size === 'toy' ? { batchSize: 60 } : {}) },
+        // Toy runs are one epoch of 960 training rows: batches of 30 give the EW diagnostics 32
+        // steps, enough for the towers to align and the dial's ends to tell apart.
+        config: { data: { kind: 'synthetic', ...CONFLICT_DATA, contextCorrelation: rho }, ...(ctx.size === 'toy' ? { batchSize: 30 } : {}) },
         row: { param: { rho } },
       }),
     ),

@@ -18,15 +18,14 @@ describe('conflict preset', () => {
     expect(res.failed).toEqual([]);
     const t = table(res, 'conflict');
     expect(columns(t)).toEqual(['rho', 'conflict', 'ew', 'gain:GradCraft', 'gain:PCGrad', 'gain:MGDA', 'gain:CAGrad', 'gain:DBMTL']);
-    // Rows are sorted by measured conflict. The toy run (16 EW steps on 1,200 rows) resolves
-    // the ends of the dial, not every step of it (docs/data.md has the 300-step curve).
+    // Rows are sorted by measured conflict. The toy run (32 EW steps on 960 training rows)
+    // resolves the dial's ends, not rho 0 against -0.2 (docs/data.md has the 300-step curve).
     expect(new Set(labels(t))).toEqual(new Set(RHO_VALUES.map((v) => `rho = ${v}`)));
     const at = (rho: number): number => t.rows.find((r) => r.label === `rho = ${rho}`)!.cells.conflict!.value!;
-    expect(at(1)).toBeLessThan(at(0));
+    expect(at(1)).toBeLessThan(at(0.5));
     expect(at(0.5)).toBeLessThan(at(-0.2));
-    expect(at(-0.2) - at(1)).toBeGreaterThan(10);
+    expect(at(-0.2) - at(1)).toBeGreaterThan(20);
     expect(labels(t)[0]).toBe('rho = 1');
-    expect(labels(t)[3]).toBe('rho = -0.2');
     expect(existsSync(join(res.dir, 'conflict.svg'))).toBe(true);
     expect(readFileSync(join(res.dir, 'report.html'), 'utf8')).toContain('measured conflict');
   }, 120_000);
