@@ -13,7 +13,11 @@
  * Whether it shows as conflict depends on the towers reading the shared features alike, which
  * `agreement` arranges: it replaces part of each task's world score by the tasks' common score.
  * With both, rho near 1 makes the tasks agree and rho at its lower bound -1/(K - 1) makes every
- * pair disagree (docs/data.md, "Dials", has the measured curves).
+ * pair disagree (docs/data.md, "Dials", has the measured curves). The context's share decides
+ * how much: whatever of the world's score the model has not learned yet sits in every task's
+ * residual alike and pulls the cosines positive, while with no world score left the towers
+ * never come to read the features alike; the conflict dial runs at 0.95 (CONFLICT_DIAL in
+ * train/conflict-curve.ts).
  *
  * Norm spread. A task's gradient scales with its residual, about 2 r (1 - r) at positive rate
  * r, so sparse tasks have small gradients. `sparsity` s moves every rate r to 0.5 (r / 0.5)^s:
