@@ -13,6 +13,8 @@ export interface BackendRecord {
   threads: number;
   /** The wasm kernels' relaxed-SIMD FMA flavour; null where the backend has none. */
   fma: boolean | null;
+  /** The wasm backend's float32 matmul kernel ('native' AVX2 / FMA or 'wasm'); absent elsewhere and in older folders. */
+  matmul?: 'native' | 'wasm';
   /** auto only: which backend runs each op at each size. */
   plan?: unknown;
 }
@@ -20,13 +22,15 @@ export interface BackendRecord {
 export function activeBackendRecord(): BackendRecord {
   const be = getBackend();
   // fma and plan belong to the wasm kernels and to auto's routing only.
-  const extra = be as unknown as { fma?: unknown; plan?: unknown };
+  const extra = be as unknown as { fma?: unknown; plan?: unknown; matmulKernel?: unknown; under?: { matmulKernel?: unknown } };
+  const matmul = extra.matmulKernel ?? extra.under?.matmulKernel;
   const auto = activeBackendName() === 'auto';
   const rec: BackendRecord = {
     name: auto ? 'auto' : be.name,
     threads: be.threads,
     fma: typeof extra.fma === 'boolean' ? extra.fma : null,
   };
+  if (matmul === 'native' || matmul === 'wasm') rec.matmul = matmul;
   if (auto && extra.plan !== undefined) rec.plan = extra.plan;
   return rec;
 }
@@ -36,11 +40,15 @@ export function parseBackendRecord(v: unknown): BackendRecord | null {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
   const r = v as Record<string, unknown>;
   if (typeof r.name !== 'string' || typeof r.threads !== 'number' || !(r.fma === null || typeof r.fma === 'boolean')) return null;
-  return { name: r.name, threads: r.threads, fma: r.fma, ...(r.plan !== undefined ? { plan: r.plan } : {}) };
+  return {
+    name: r.name, threads: r.threads, fma: r.fma,
+    ...(r.matmul === 'native' || r.matmul === 'wasm' ? { matmul: r.matmul } : {}),
+    ...(r.plan !== undefined ? { plan: r.plan } : {}),
+  };
 }
 
 export function describeBackend(r: BackendRecord): string {
-  return `${r.name}, ${r.threads} thread${r.threads === 1 ? '' : 's'}${r.fma === null ? '' : r.fma ? ', FMA' : ', no FMA'}`;
+  return `${r.name}, ${r.threads} thread${r.threads === 1 ? '' : 's'}${r.fma === null ? '' : r.fma ? ', FMA' : ', no FMA'}${r.matmul ? `, ${r.matmul} matmul` : ''}`;
 }
 
 /** What differs between two records, e.g. "threads 4 -> 2"; null when they match. */
@@ -49,6 +57,7 @@ export function backendDifference(was: BackendRecord, now: BackendRecord): strin
   if (was.name !== now.name) d.push(`backend ${was.name} -> ${now.name}`);
   if (was.threads !== now.threads) d.push(`threads ${was.threads} -> ${now.threads}`);
   if (was.fma !== now.fma) d.push(`FMA ${String(was.fma)} -> ${String(now.fma)}`);
+  if (was.matmul !== undefined && was.matmul !== now.matmul) d.push(`matmul ${was.matmul} -> ${String(now.matmul)}`);
   if (was.name === now.name && JSON.stringify(was.plan) !== JSON.stringify(now.plan)) d.push('auto plan differs (recalibrated)');
   return d.length ? d.join(', ') : null;
 }
@@ -58,5 +67,6 @@ export function backendSettings(r: BackendRecord): { backend: string; env: strin
   const env: string[] = [];
   if (r.name !== 'js') env.push(`MTLKIT_THREADS=${r.threads}`);
   if (r.fma !== null) env.push(`MTLKIT_WASM_FMA=${r.fma ? 1 : 0}`);
+  if (r.matmul !== undefined) env.push(`MTLKIT_NATIVE=${r.matmul === 'native' ? 1 : 0}`);
   return { backend: r.name, env };
 }
