@@ -34,7 +34,7 @@ import { getBackend, setBackend } from '../src/tensor/backends/registry.ts';
 import { median } from '../src/tensor/timing.ts';
 import { makeBatches, makeMtl, mtlStep, MODES, PLE_LITE, writeExchange, type Mode, type MtlSide } from './torch/mtl-side.ts';
 import { defaultPython, probeTorch, TorchPeer } from './torch/peer.ts';
-import { sameWork, TOL } from './torch/same-work.ts';
+import { sameWork, TOL, TOL32 } from './torch/same-work.ts';
 import { has, opt } from './flags.ts';
 
 // ---------------------------------------------------------------------------------- options
@@ -220,7 +220,7 @@ async function main(): Promise<void> {
     const summary = {
       model: 'ple-lite', batch: B, steps: STEPS, warmup: WARMUP, machine, load_average: { before: loadBefore, after: load() },
       mtlkit_backend: getBackend().describe(), torch: { version, python: probe.python },
-      check: { pass: check.pass, worst: check.worst }, tolerance: TOL, rounds, peak_rss_mb: rss,
+      check: { pass: check.pass, worst: check.worst, float32: check.float32 }, tolerance: { float64: TOL, float32: TOL32 }, rounds, peak_rss_mb: rss,
     };
     if (json) {
       console.log(JSON.stringify(summary));

@@ -14,6 +14,7 @@ import { PLE } from '../../src/nn/models/ple.ts';
 import type { MultiTaskModel } from '../../src/nn/models/model.ts';
 import { Adam } from '../../src/nn/optim/adam.ts';
 import { Rng } from '../../src/tensor/rng.ts';
+import type { DType } from '../../src/tensor/index.ts';
 
 export interface PleLiteShape {
   tasks: number;
@@ -33,13 +34,13 @@ const isPreset = (c: PleLiteShape): boolean =>
   c.embDim === 16 && c.expertHidden.join() === PLE_LITE.expertHidden.join() && c.towerHidden.join() === PLE_LITE.towerHidden.join();
 
 /** The preset itself at its own widths; other widths (the tests' tiny model) with its options. */
-export function makeModel(c: PleLiteShape): MultiTaskModel {
-  if (isPreset(c)) return createModel('ple-lite', { fields: c.fields, vocab: c.vocab, tasks: c.tasks, seed: SEED });
+export function makeModel(c: PleLiteShape, dtype: DType = 'float32'): MultiTaskModel {
+  if (isPreset(c)) return createModel('ple-lite', { fields: c.fields, vocab: c.vocab, tasks: c.tasks, seed: SEED, dtype });
   return new PLE({
     tasks: c.tasks, vocabSizes: Array.from({ length: c.fields }, () => c.vocab), embDim: c.embDim, levels: 1,
     sharedExperts: 1, specificExperts: 1, expertHidden: c.expertHidden, towerHidden: c.towerHidden, fm: false, dropout: 0,
     gateBias: false, weightInit: 'glorot_uniform', biasInit: 'zeros', gateInit: 'glorot_uniform', logitInit: 'glorot_uniform',
-    embInit: 'normal', seed: SEED, name: 'ple',
+    embInit: 'normal', seed: SEED, name: 'ple', dtype,
   });
 }
 
@@ -57,6 +58,7 @@ export type Mode = 'ew' | 'param' | 'rep';
 export const MODES: readonly Mode[] = ['ew', 'param', 'rep'];
 
 export interface MtlSide {
+  shape: PleLiteShape;
   model: MultiTaskModel;
   opt: Adam;
   bce: MultiTaskBCE;
@@ -67,13 +69,13 @@ export interface MtlSide {
   step: number;
 }
 
-export function makeMtl(c: PleLiteShape, B: number): MtlSide {
-  const model = makeModel(c);
+export function makeMtl(c: PleLiteShape, B: number, dtype: DType = 'float32'): MtlSide {
+  const model = makeModel(c, dtype);
   const opt = new Adam(model.store, { lr: 1e-3 });
   // Steady state, as `mtlkit bench step` does: page in the gradient buffer.
   model.store.grads.fill(0);
   return {
-    model, opt, bce: new MultiTaskBCE(c.tasks), rng: new Rng(7), step: 0,
+    shape: c, model, opt, bce: new MultiTaskBCE(c.tasks), rng: new Rng(7), step: 0,
     param: new BalancedStep(model, createBalancer('gradcraft'), { mode: 'param', maxBatch: B }),
     rep: new BalancedStep(model, createBalancer('multibalance'), { mode: 'rep', maxBatch: B }),
   };

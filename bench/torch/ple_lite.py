@@ -121,9 +121,9 @@ class PleLite(nn.Module):
         if seen != len(names):
             raise ValueError(f"mtlkit's layout names {seen} of the {len(names)} PyTorch parameters")
 
-    def grads_flat(self, layout, size, only=None):
+    def grads_flat(self, layout, size, only=None, dtype=np.float32):
         """The .grad of every parameter (or those in `only`) in mtlkit's flat layout; zeros elsewhere."""
-        out = np.zeros(size, dtype=np.float32)
+        out = np.zeros(size, dtype=dtype)
         names = self.by_mtlkit_name()
         keep = None if only is None else {id(p) for p in only}
         g = self.emb.weight.grad

@@ -5,10 +5,11 @@ there). Bulk data travels as raw files in the folder `load` names, written by th
 model.json (config, mtlkit's parameter layout, batch count), weights.f32 (mtlkit's flat
 store), batch<i>.cat.i32 ([B, F] ids), batch<i>.labels.f32 ([B, T] row-major).
 
-Commands: load {dir, threads}; threads {n}; check {batch} (writes grad files, answers the
-losses); step {mode, batch} (answers the step's ms, timed here so the pipe is not in it);
+Commands: load {dir, threads}; threads {n}; check {batch, dtype} (writes grad files, answers
+the losses); step {mode, batch} (answers the step's ms, timed here so the pipe is not in it);
 rss; quit.
 """
+import copy
 import json
 import os
 import resource
@@ -63,27 +64,40 @@ class Side:
         self.opt.step()
         return (time.perf_counter() - a) * 1e3
 
-    def write(self, name, only=None):
-        self.model.grads_flat(self.layout, self.size, only).tofile(os.path.join(self.folder, name))
+    def check(self, i, dtype="float32"):
+        """Gradients of the same-work check, before any update, written as torch.<what>.f32 (or
+        .f64: a float64 copy of the model, so that rounding cannot move a ReLU across its kink);
+        answers the losses and leaves no state behind."""
+        wide = dtype == "float64"
+        m = copy.deepcopy(self.model).double() if wide else self.model
+        rows, ys = self.rows[i], ([y.double() for y in self.ys[i]] if wide else self.ys[i])
+        ext, out = ("f64", np.float64) if wide else ("f32", np.float32)
+        before = torch.get_default_dtype()
+        torch.set_default_dtype(torch.float64 if wide else torch.float32)  # the steps' T x d buffers
 
-    def check(self, i):
-        """Gradients of the same-work check, before any update; leaves no state behind."""
-        m = self.model
-        with torch.no_grad():
-            losses = [float(x) for x in m.losses(self.rows[i], self.ys[i])]
-        self.grads("ew", i)
-        self.write("torch.sum.f32")
-        shared = m.shared_params()
-        for t in range(m.T):
-            self.opt.zero_grad()
-            m.losses(self.rows[i], self.ys[i])[t].backward()
-            self.write(f"torch.task{t}.f32", shared)
-        self.grads("param", i)
-        self.write("torch.param.f32")
-        self.grads("rep", i)
-        self.write("torch.rep.f32")
-        self.opt.zero_grad()
-        self.mb.reset()
+        def write(name, only=None):
+            m.grads_flat(self.layout, self.size, only, out).tofile(os.path.join(self.folder, f"torch.{name}.{ext}"))
+
+        try:
+            with torch.no_grad():
+                losses = [float(x) for x in m.losses(rows, ys)]
+            m.zero_grad()
+            ew_grads(m, rows, ys)
+            write("sum")
+            shared = m.shared_params()
+            for t in range(m.T):
+                m.zero_grad()
+                m.losses(rows, ys)[t].backward()
+                write(f"task{t}", shared)
+            m.zero_grad()
+            param_grads(m, rows, ys)
+            write("param")
+            m.zero_grad()
+            rep_grads(m, rows, ys, MultiBalance())
+            write("rep")
+        finally:
+            torch.set_default_dtype(before)
+            m.zero_grad()
         return losses
 
 
@@ -109,7 +123,7 @@ def main():
                 torch.set_num_threads(int(cmd["n"]))
                 answer({"threads": torch.get_num_threads()})
             elif op == "check":
-                answer({"losses": side.check(int(cmd["batch"]))})
+                answer({"losses": side.check(int(cmd["batch"]), cmd.get("dtype", "float32"))})
             elif op == "step":
                 answer({"ms": side.step(cmd["mode"], int(cmd["batch"]))})
             elif op == "rss":

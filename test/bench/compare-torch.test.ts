@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeBatches, makeMtl, writeExchange, type PleLiteShape } from '../../bench/torch/mtl-side.ts';
 import { probeTorch, TorchPeer } from '../../bench/torch/peer.ts';
-import { sameWork, TOL } from '../../bench/torch/same-work.ts';
+import { sameWork, TOL, TOL32 } from '../../bench/torch/same-work.ts';
 
 const torch = probeTorch();
 const TINY: PleLiteShape = { tasks: 3, fields: 3, vocab: 50, embDim: 4, expertHidden: [16, 8], towerHidden: [4] };
@@ -34,8 +34,29 @@ describe('compare-torch', () => {
       const r = await sameWork(s, peer, dir, batches);
       expect(r.pass, r.lines.join('\n')).toBe(true);
       for (const k of ['sumGrad', 'taskGrad', 'gradcraft', 'multibalance'] as const) expect(r.worst[k].rel).toBeLessThanOrEqual(TOL.gradRel);
+      // The float32 comparison is reported beside the verdict.
+      expect(r.float32.worst.loss.rel).toBeLessThanOrEqual(TOL32.lossRel);
+      expect(r.lines.join('\n')).toMatch(/float64 \(the verdict.*\n[\s\S]*float32, as timed/);
       // The sides then step: both run every mode without error and report a time.
       for (const mode of ['ew', 'param', 'rep']) expect((await peer.send({ cmd: 'step', mode, batch: 1 })).ms).toBeGreaterThan(0);
+    } finally {
+      await peer.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!torch.ok)('the float64 verdict fails where the two sides do different work (one weight of one tower changed on mtlkit\'s side only)', async () => {
+    const B = 32, dir = mkdtempSync(join(tmpdir(), 'mtlkit-torch-test-'));
+    const s = makeMtl(TINY, B), batches = makeBatches(TINY, B, 1);
+    writeExchange(dir, TINY, s.model, batches);
+    const { peer } = await TorchPeer.start(torch.python);
+    try {
+      await peer.send({ cmd: 'load', dir, threads: 1 });
+      const p = s.model.store.layout().find((q) => q.name === 'ple.tower1.logit.weight')!;
+      s.model.store.values[p.offset] += 0.05;
+      const r = await sameWork(s, peer, dir, batches);
+      expect(r.pass).toBe(false);
+      expect(r.worst.sumGrad.rel).toBeGreaterThan(1e-3);
     } finally {
       await peer.close();
       rmSync(dir, { recursive: true, force: true });
