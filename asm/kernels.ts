@@ -872,6 +872,35 @@ export function reluGradColSums32(y: usize, g: usize, gz: usize, db: usize, acc:
   }
 }
 
+/**
+ * A Linear layer's epilogue over rows [r0, r1) of y (rows x n), in place: y[r, :] += b (when
+ * b != 0), then y = y > 0 ? y : 0 (when relu; NaN -> 0). One pass where the layer made three
+ * (the bias tiled into a scratch row block, a binary add, a unary ReLU); the same float32
+ * operations in the same order, so the same bits. Row ranges let the pool split it.
+ */
+export function biasRelu32(y: usize, b: usize, n: i32, relu: i32, r0: i32, r1: i32): void {
+  const zero = f32x4.splat(0);
+  const n4 = n & ~3;
+  for (let r = r0; r < r1; r++) {
+    const yr = y + <usize>r * <usize>n * 4;
+    let j = 0;
+    for (; j < n4; j += 4) {
+      const o = <usize>j << 2;
+      let v = v128.load(yr + o);
+      if (b != 0) v = f32x4.add(v, v128.load(b + o));
+      if (relu) v = v128.bitselect(v, zero, f32x4.gt(v, zero));
+      v128.store(yr + o, v);
+    }
+    for (; j < n; j++) {
+      const o = <usize>j << 2;
+      let v = load<f32>(yr + o);
+      if (b != 0) v = v + load<f32>(b + o);
+      if (relu) v = v > 0 ? v : 0;
+      store<f32>(yr + o, v);
+    }
+  }
+}
+
 // ---------------------------------------------------------------- gated mixture (float32)
 // xs: the address of E addresses, each an expert output [B, d]. Sums run in f64 lanes and
 // round to float32 wherever the js twin stores into a Float32Array, so outputs and dx are its
@@ -1015,33 +1044,62 @@ export function adam32(
   w: usize, g: usize, m: usize, v: usize, wAt: usize, sAt: usize, count: i32, width: i32,
   b1: f64, b2: f64, c1: f64, c2: f64, step: f64, r: f64, eps: f64,
 ): void {
-  const B1 = f64x2.splat(b1), B2 = f64x2.splat(b2), C1 = f64x2.splat(c1), C2 = f64x2.splat(c2);
-  const S = f64x2.splat(step), R = f64x2.splat(r), E = f64x2.splat(eps);
   for (let q = 0; q < count; q++) {
     const wo = <usize>load<i32>(wAt + (<usize>q << 2)) << 2;
     const so = <usize>load<i32>(sAt + (<usize>q << 2)) << 2;
-    const wp = w + wo, gp = g + wo, mp = m + so, vp = v + so;
-    let i = 0;
-    for (; i + 2 <= width; i += 2) {
-      const o = <usize>i << 2;
-      const gi = f64x2.promote_low_f32x4(v128.load64_zero(gp + o));
-      const mi = f64x2.add(f64x2.mul(B1, f64x2.promote_low_f32x4(v128.load64_zero(mp + o))), f64x2.mul(C1, gi));
-      const vi = f64x2.add(f64x2.mul(B2, f64x2.promote_low_f32x4(v128.load64_zero(vp + o))), f64x2.mul(f64x2.mul(C2, gi), gi));
-      v128.store64_lane(mp + o, f32x4.demote_f64x2_zero(mi), 0);
-      v128.store64_lane(vp + o, f32x4.demote_f64x2_zero(vi), 0);
-      const u = f64x2.div(f64x2.mul(S, mi), f64x2.add(f64x2.mul(f64x2.sqrt(vi), R), E));
-      const wi = f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(wp + o)), u);
-      v128.store64_lane(wp + o, f32x4.demote_f64x2_zero(wi), 0);
-    }
-    for (; i < width; i++) {
-      const o = <usize>i << 2;
-      const gi = <f64>load<f32>(gp + o);
-      const mi = b1 * <f64>load<f32>(mp + o) + c1 * gi;
-      const vi = b2 * <f64>load<f32>(vp + o) + c2 * gi * gi;
-      store<f32>(mp + o, <f32>mi);
-      store<f32>(vp + o, <f32>vi);
-      store<f32>(wp + o, <f32>(<f64>load<f32>(wp + o) - (step * mi) / (Math.sqrt(vi) * r + eps)));
-    }
+    adamRun(w + wo, g + wo, m + so, v + so, width, b1, b2, c1, c2, step, r, eps);
+  }
+}
+
+/** adam32 over runs [q0, q1) of the run lists: a chunk of one call, for the pool's threads. */
+export function adamRunsChunk32(
+  w: usize, g: usize, m: usize, v: usize, wAt: usize, sAt: usize, width: i32,
+  b1: f64, b2: f64, c1: f64, c2: f64, step: f64, r: f64, eps: f64, q0: i32, q1: i32,
+): void {
+  adam32(w, g, m, v, wAt + (<usize>q0 << 2), sAt + (<usize>q0 << 2), q1 - q0, width, b1, b2, c1, c2, step, r, eps);
+}
+
+/**
+ * Elements [i0, i1) of one run (w, g, m, v: its first elements): a chunk of a long dense run,
+ * for the pool's threads. Every element's arithmetic is independent of the others, so any
+ * split gives the bits of the whole (even i0 keeps the f64 pairs where adam32 has them, though
+ * the pairs and the scalar tail compute the same operations anyway).
+ */
+export function adamSpan32(
+  w: usize, g: usize, m: usize, v: usize,
+  b1: f64, b2: f64, c1: f64, c2: f64, step: f64, r: f64, eps: f64, i0: i32, i1: i32,
+): void {
+  const o = <usize>i0 << 2;
+  adamRun(w + o, g + o, m + o, v + o, i1 - i0, b1, b2, c1, c2, step, r, eps);
+}
+
+@inline
+function adamRun(
+  wp: usize, gp: usize, mp: usize, vp: usize, width: i32,
+  b1: f64, b2: f64, c1: f64, c2: f64, step: f64, r: f64, eps: f64,
+): void {
+  const B1 = f64x2.splat(b1), B2 = f64x2.splat(b2), C1 = f64x2.splat(c1), C2 = f64x2.splat(c2);
+  const S = f64x2.splat(step), R = f64x2.splat(r), E = f64x2.splat(eps);
+  let i = 0;
+  for (; i + 2 <= width; i += 2) {
+    const o = <usize>i << 2;
+    const gi = f64x2.promote_low_f32x4(v128.load64_zero(gp + o));
+    const mi = f64x2.add(f64x2.mul(B1, f64x2.promote_low_f32x4(v128.load64_zero(mp + o))), f64x2.mul(C1, gi));
+    const vi = f64x2.add(f64x2.mul(B2, f64x2.promote_low_f32x4(v128.load64_zero(vp + o))), f64x2.mul(f64x2.mul(C2, gi), gi));
+    v128.store64_lane(mp + o, f32x4.demote_f64x2_zero(mi), 0);
+    v128.store64_lane(vp + o, f32x4.demote_f64x2_zero(vi), 0);
+    const u = f64x2.div(f64x2.mul(S, mi), f64x2.add(f64x2.mul(f64x2.sqrt(vi), R), E));
+    const wi = f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(wp + o)), u);
+    v128.store64_lane(wp + o, f32x4.demote_f64x2_zero(wi), 0);
+  }
+  for (; i < width; i++) {
+    const o = <usize>i << 2;
+    const gi = <f64>load<f32>(gp + o);
+    const mi = b1 * <f64>load<f32>(mp + o) + c1 * gi;
+    const vi = b2 * <f64>load<f32>(vp + o) + c2 * gi * gi;
+    store<f32>(mp + o, <f32>mi);
+    store<f32>(vp + o, <f32>vi);
+    store<f32>(wp + o, <f32>(<f64>load<f32>(wp + o) - (step * mi) / (Math.sqrt(vi) * r + eps)));
   }
 }
 

@@ -188,6 +188,16 @@ class Sink implements GradSink {
     return buf;
   }
 
+  freshBuffer(i: number): Storage | null {
+    const x = this.input(i);
+    if (!x.requiresGrad) throw new Error(`backward of '${this.node!.op}': input ${i} does not require grad; check grads.needs(${i}) first`);
+    if (x.isLeaf || this.pending.has(x)) return null;
+    const buf = gradBuffers.take(x.dtype, x.size, false);
+    this.pending.set(x, buf);
+    if (!this.touched.some(([j]) => j === i)) this.touched.push([i, buf]);
+    return buf;
+  }
+
   add(i: number, g: Tensor): void {
     if (!this.needs(i)) return;
     const x = this.input(i);

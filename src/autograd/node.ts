@@ -17,6 +17,13 @@ export interface GradSink {
   /** The storage to accumulate into directly (input i's shape, row-major), e.g. for matmul. */
   buffer(i: number): Storage;
   /**
+   * For an op that writes ALL of input i's gradient in one go (a matmul with accumulate off):
+   * an uninitialised buffer when input i is a non-leaf that has received nothing yet this pass,
+   * else null (then accumulate into `buffer(i)`). Saves zero-filling a buffer that is about to
+   * be overwritten; a caller that takes it must write every element.
+   */
+  freshBuffer(i: number): Storage | null;
+  /**
    * Scatter-add rows: grad_i[idx[r], :] += src[r, :]. Touches only those rows. With `tables` > 1
    * the rows take inputs i .. i + tables - 1 in turn (row r goes to input i + r % tables): a
    * lookup of several fields per example, each field its own table (Embedding).

@@ -24,8 +24,8 @@ export class GradBufferPool {
 
   constructor(readonly keepPasses = 16) {}
 
-  /** Zero-filled storage of n elements in `dtype`. */
-  take(dtype: DType, n: number): Storage {
+  /** Storage of n elements in `dtype`: zero-filled, or with `zero` false whatever it held. */
+  take(dtype: DType, n: number, zero = true): Storage {
     const be = getBackend();
     if (be !== this.owner) {
       this.free.clear();
@@ -35,7 +35,7 @@ export class GradBufferPool {
     let buf: Storage;
     if (e !== undefined) {
       buf = e.buf;
-      buf.fill(0);
+      if (zero) buf.fill(0);
     } else {
       buf = be.alloc(dtype, n);
     }

@@ -76,6 +76,12 @@ export interface Kernels {
    * twin's bits.
    */
   reluGradColumnSums(y: Storage, g: Storage, gz: Storage, db: Storage | null, rows: number, n: number): void;
+  /**
+   * The Linear layer's forward epilogue, in place over y (rows x n): y[r, :] += b when b is
+   * given (each sum rounded to y's type), then, when relu, y[i] = y[i] > 0 ? y[i] : 0 (NaN -> 0).
+   * Every backend returns the js twin's bits.
+   */
+  biasRelu(y: Storage, b: Storage | null, rows: number, n: number, relu: boolean): void;
 
   /**
    * The gated mixture of E expert outputs xs[e], each [B, d]: out[b, :] = sum_e w[b, e] xs[e][b, :]
@@ -119,7 +125,7 @@ export interface Kernels {
  */
 const KERNEL_SET = {
   matmul: true, sumAxis: true, maxAxis: true, gram: true, dot: true, unary: true, binary: true,
-  gatherRows: true, scatterAddRows: true, gatherAt: true, scatterAddAt: true, reluGradColumnSums: true,
+  gatherRows: true, scatterAddRows: true, gatherAt: true, scatterAddAt: true, reluGradColumnSums: true, biasRelu: true,
   mixture: true, mixtureBackward: true, dropoutMask: true, mulAdd: true, adamRuns: true,
 } as const satisfies Record<keyof Kernels, true>;
 export type KernelName = keyof typeof KERNEL_SET;

@@ -39,6 +39,26 @@ describe('gradcheck of every layer through the flat buffers (float64)', () => {
     }
   });
 
+  it('Linear writes a non-leaf input\'s gradient whole (a recycled, unzeroed buffer), and a second reader adds to it', () => {
+    const s = store();
+    const a = new Linear(s, 'a', 5, 4, { group: 'shared', activation: 'relu', init: 'he_normal' });
+    const b = new Linear(s, 'b', 4, 3, { group: 'shared', init: 'he_normal' });
+    const c = new Linear(s, 'c', 4, 2, { group: 'shared', activation: 'relu', init: 'he_normal' });
+    s.allocate(1);
+    const x = input(new Rng(5), 6, 5);
+    const f = (): Tensor => {
+      const h = a.forward(x);
+      return add(sum(b.forward(h)), sum(c.forward(h)));
+    };
+    // Passes that leave the pool's buffers of h's size holding old gradients.
+    for (let i = 0; i < 3; i++) {
+      s.zeroGrad();
+      backward(f());
+    }
+    const res = flatGradcheck(s, f, { leaves: [x] });
+    expect(res.maxError, res.where).toBeLessThan(TOL);
+  });
+
   it('Embedding (per-field tables and one shared table; unknown ids -> row 0)', () => {
     for (const layout of ['per-field', 'shared'] as const) {
       const s = store();

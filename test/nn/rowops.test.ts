@@ -35,6 +35,11 @@ for (const name of ['js', 'wasm'] as const) {
         const ref = Float32Array.from(y);
         for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) ref[r * n + j] += b[j]!;
         for (let i = 0; i < len; i++) if (!(ref[i]! > 0)) ref[i] = 0;
+        // The Linear layer's fused epilogue: the same bits as the two steps it replaced.
+        const fused = be.alloc('float32', len);
+        fused.set(y);
+        be.biasRelu(fused, b, rows, n, true);
+        expect(firstDiff(fused, ref)).toBe(-1);
         addBiasRows(be, y, b, rows, n, new Scratch());
         reluInPlace(be, y);
         expect(firstDiff(y, ref)).toBe(-1);

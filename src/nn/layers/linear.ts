@@ -6,7 +6,7 @@ import { Module, Scratch, paramTensor, type LayerOptions } from '../module.ts';
 import { linearBiasInit, type InitSpec } from '../init.ts';
 import type { Parameter } from '../parameter.ts';
 import type { ParameterStore } from '../store.ts';
-import { addBiasRows, addColumnSums, reluInPlace } from './rowops.ts';
+import { addColumnSums } from './rowops.ts';
 
 export type Activation = 'none' | 'relu';
 
@@ -28,7 +28,6 @@ export class Linear extends Module {
   readonly activation: Activation;
   private readonly out = new Scratch();
   private readonly gmask = new Scratch();
-  private readonly tile = new Scratch();
   private readonly colsum = new Scratch();
 
   constructor(store: ParameterStore, name: string, readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions) {
@@ -47,9 +46,8 @@ export class Linear extends Module {
     const y = this.out.get(bsz * n, this.dtype);
     const be = getBackend();
     be.matmul(x.data, W.data, y, bsz, k, n, false, false, false);
-    if (b) addBiasRows(be, y, b.data, bsz, n, this.tile);
     const relu = this.activation === 'relu';
-    if (relu) reluInPlace(be, y);
+    if (b || relu) be.biasRelu(y, b ? b.data : null, bsz, n, relu);
     const out = new Tensor(y, [bsz, n]);
     const inputs = b ? [x, W, b] : [x, W];
     return record(relu ? 'linear_relu' : 'linear', inputs, out, (g, grads) => {
@@ -63,7 +61,11 @@ export class Linear extends Module {
         addColumnSums(be, gz, db, bsz, n, this.colsum);
       }
       if (grads.needs(1)) be.matmul(x.data, gz, grads.buffer(1), k, bsz, n, true, false, true);
-      if (grads.needs(0)) be.matmul(gz, W.data, grads.buffer(0), bsz, n, k, false, true, true);
+      if (grads.needs(0)) {
+        // The first gradient this input receives is written whole, not added to zeros.
+        const fresh = grads.freshBuffer(0);
+        be.matmul(gz, W.data, fresh ?? grads.buffer(0), bsz, n, k, false, true, fresh === null);
+      }
     });
   }
 }

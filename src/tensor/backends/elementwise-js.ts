@@ -104,6 +104,12 @@ export function reluGradColumnSumsJs(y: Storage, g: Storage, gz: Storage, db: St
   for (let j = 0; j < n; j++) db[j] += acc[j]!;
 }
 
+/** See Kernels.biasRelu: the bias row added to every row, then ReLU, in place. */
+export function biasReluJs(y: Storage, b: Storage | null, rows: number, n: number, relu: boolean): void {
+  if (b !== null) for (let r = 0; r < rows; r++) for (let j = 0, o = r * n; j < n; j++) y[o + j] += b[j]!;
+  if (relu) for (let i = 0, len = rows * n; i < len; i++) { const v = y[i]!; y[i] = v > 0 ? v : 0; }
+}
+
 /** See Kernels.adamRuns: the reference loop (float64 arithmetic on the loaded values). */
 export function adamRunsJs(
   w: Storage, g: Storage, m: Storage, v: Storage, wAt: Int32Array, sAt: Int32Array,

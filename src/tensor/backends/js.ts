@@ -1,6 +1,6 @@
 import type { Backend, DType, Storage } from '../backend.ts';
 import {
-  adamRunsJs, binaryJs, dropoutMaskJs, gatherAtJs, mixtureBackwardJs, mixtureJs, mulAddJs, reluGradColumnSumsJs, scatterAddAtJs, unaryJs,
+  adamRunsJs, biasReluJs, binaryJs, dropoutMaskJs, gatherAtJs, mixtureBackwardJs, mixtureJs, mulAddJs, reluGradColumnSumsJs, scatterAddAtJs, unaryJs,
 } from './elementwise-js.ts';
 import { matmulJs } from './matmul-js.ts';
 import { dotJs, gatherRowsJs, gramJs, maxAxisJs, scatterAddRowsJs, sumAxisJs } from './reduce-js.ts';
@@ -35,6 +35,7 @@ export function createJsBackend(): Backend {
     gatherAt: gatherAtJs,
     scatterAddAt: scatterAddAtJs,
     reluGradColumnSums: reluGradColumnSumsJs,
+    biasRelu: biasReluJs,
     adamRuns: adamRunsJs,
     mixture: mixtureJs,
     mixtureBackward: mixtureBackwardJs,

@@ -80,13 +80,21 @@ interface Exports {
   mixture32(w: number, xs: number, out: number, e: number, b: number, d: number): void;
   mixtureBack32(w: number, xs: number, g: number, dw: number, dxs: number, e: number, b: number, d: number): void;
   reluGradColSums32(y: number, g: number, gz: number, db: number, acc: number, rows: number, n: number): void;
+  biasRelu32(y: number, b: number, n: number, relu: number, r0: number, r1: number): void;
+  adamRunsChunk32(w: number, g: number, m: number, v: number, wAt: number, sAt: number, width: number,
+    b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number, q0: number, q1: number): void;
+  adamSpan32(w: number, g: number, m: number, v: number,
+    b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number, i0: number, i1: number): void;
   dropoutMask32(bits: number, x: number, y: number, m: number, n: number, thr: number, scale: number): void;
   mulAdd32(dst: number, a: number, b: number, n: number): void;
   heapBase(): number;
 }
 
 /** The exports worker threads run (by index into this list); a name the module lacks does not compile. */
-const POOLED_EXPORTS = ['sgemm', 'sgemmSmall', 'sgemmPacked', 'packBBlocks', 'dgemm', 'dot32', 'dot64', 'gramRange', 'sumAxis32', 'sumAxis64'] as const satisfies readonly (keyof Exports)[];
+const POOLED_EXPORTS = [
+  'sgemm', 'sgemmSmall', 'sgemmPacked', 'packBBlocks', 'dgemm', 'dot32', 'dot64', 'gramRange', 'sumAxis32', 'sumAxis64',
+  'biasRelu32', 'adamRunsChunk32', 'adamSpan32',
+] as const satisfies readonly (keyof Exports)[];
 
 /** Below these sizes a call is not worth waking the workers (less work than the wake-up costs). */
 const PAR_FLOPS = 4e6;
@@ -520,6 +528,24 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       });
     },
 
+    biasRelu(y, b, rows, n, relu) {
+      const len = rows * n;
+      if (len < 256 || !(y instanceof Float32Array) || (b !== null && !(b instanceof Float32Array))) {
+        js.biasRelu(y, b, rows, n, relu);
+        return;
+      }
+      call(() => {
+        const py = addrOut(y, len, true), pb = b ? addrIn(b, n) : 0, r = relu ? 1 : 0;
+        // Memory bound: the second thread pays where the rows are many (a batch's activations).
+        if (pool === null || threads === 1 || len < PAR_ELEMS || rows < 8) {
+          k.biasRelu32(py, pb, n, r, 0, rows);
+          return;
+        }
+        const chunk = Math.max(4, Math.ceil(rows / (threads * 4)));
+        pool.runChunks('biasRelu32', rows, chunk, 4, () => [py, pb, n, r, 0, rows], k.biasRelu32 as (...a: number[]) => unknown, threads - 1);
+      });
+    },
+
     adamRuns(w, g, m, v, wAt, sAt, count, width, h) {
       // The parameters and moments must be resident: copying the store in and out would cost
       // more than the update. Only the offsets are copied.
@@ -529,10 +555,28 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         js.adamRuns(w, g, m, v, wAt, sAt, count, width, h);
         return;
       }
+      const b1 = h.beta1, b2 = h.beta2, c1 = 1 - h.beta1, c2 = 1 - h.beta2, step = h.stepSize, r = h.invSqrtBc2, eps = h.eps;
       call(() => {
         const pw = addrIn(wAt, count), ps = addrIn(sAt, count);
-        k.adam32(w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, pw, ps, count, width,
-          h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, h.stepSize, h.invSqrtBc2, h.eps);
+        // Each element's update is independent of the others (f64 division and square root:
+        // compute bound), so the threads split it anywhere and return the same bits.
+        if (pool === null || threads === 1 || count * width < PAR_ELEMS / 4) {
+          k.adam32(w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, pw, ps, count, width, b1, b2, c1, c2, step, r, eps);
+          return;
+        }
+        if (count === 1) {
+          // One long dense run: split its elements (even bounds keep adam32's f64 pairs).
+          const wo = wAt[0]! * 4, so = sAt[0]! * 4;
+          const chunk = Math.max(2048, Math.ceil(width / (threads * 4) / 2) * 2);
+          pool.runChunks('adamSpan32', width, chunk, 11,
+            () => [w.byteOffset + wo, g.byteOffset + wo, m.byteOffset + so, v.byteOffset + so, b1, b2, c1, c2, step, r, eps, 0, width],
+            k.adamSpan32 as (...a: number[]) => unknown, threads - 1);
+          return;
+        }
+        const chunk = Math.max(16, Math.ceil(count / (threads * 4)));
+        pool.runChunks('adamRunsChunk32', count, chunk, 14,
+          () => [w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, pw, ps, width, b1, b2, c1, c2, step, r, eps, 0, count],
+          k.adamRunsChunk32 as (...a: number[]) => unknown, threads - 1);
       });
     },
   };

@@ -80,7 +80,7 @@ export const CHECKED_BY = {
   matmul: 'matmul', gram: 'gram and dot', dot: 'gram and dot', sumAxis: 'sumAxis and maxAxis', maxAxis: 'sumAxis and maxAxis',
   unary: 'elementwise', binary: 'elementwise', gatherRows: 'gatherRows and scatterAddRows', scatterAddRows: 'gatherRows and scatterAddRows',
   gatherAt: 'gatherAt and scatterAddAt', scatterAddAt: 'gatherAt and scatterAddAt', mixture: 'mixture', mixtureBackward: 'mixture',
-  adamRuns: 'adamRuns', reluGradColumnSums: 'reluGradColumnSums', dropoutMask: 'dropoutMask and mulAdd', mulAdd: 'dropoutMask and mulAdd',
+  adamRuns: 'adamRuns', reluGradColumnSums: 'reluGradColumnSums', biasRelu: 'biasRelu', dropoutMask: 'dropoutMask and mulAdd', mulAdd: 'dropoutMask and mulAdd',
 } as const satisfies Record<KernelName, string>;
 
 /** Registers the whole parity property set for one backend (called inside a describe). */
@@ -278,6 +278,24 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
         js.reluGradColumnSums(y, g, gz2, db2, rows, n);
         checkClose(`${be.name} reluGradColumnSums gz`, gz1, gz2, () => 0);
         if (db1 && db2) checkClose(`${be.name} reluGradColumnSums db`, db1, db2, () => 0);
+      }), { numRuns: runs });
+  });
+
+  it('biasRelu: the js twin\'s bits, with and without bias and ReLU, float32 and float64 (NaN, -0, Inf)', () => {
+    const be = make();
+    fc.assert(fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 70 }), dtype, bool, bool, bool, fc.integer(),
+      (rows, n, dt, resident, withBias, relu, seed) => {
+        const rng = new Rng(seed);
+        const len = rows * n;
+        const y1 = fill(be, dt, len, rng, resident);
+        y1[0] = NaN;
+        if (len > 1) y1[1] = -0;
+        if (len > 2) y1[2] = -Infinity;
+        const y2 = copyOf(y1);
+        const b = withBias ? fill(be, dt, n, rng, resident) : null;
+        be.biasRelu(y1, b, rows, n, relu);
+        js.biasRelu(y2, b, rows, n, relu);
+        for (let i = 0; i < len; i++) if (!Object.is(y1[i], y2[i])) expect.fail(`${be.name} biasRelu: [${i}] = ${y1[i]}, js twin ${y2[i]}`);
       }), { numRuns: runs });
   });
 

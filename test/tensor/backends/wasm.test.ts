@@ -94,6 +94,41 @@ describe('wasm threads', () => {
     }
   });
 
+  it('the Linear epilogue (bias + ReLU) split over row chunks gives the js twin\'s bits', () => {
+    for (const [rows, n, bias, relu] of [[2048, 160, true, true], [4099, 67, true, false], [3001, 129, false, true]] as const) {
+      const rng = new Rng(rows + n);
+      const y1 = fill(wasm, 'float32', rows * n, rng, true), y2 = Float32Array.from(y1);
+      const b = bias ? fill(wasm, 'float32', n, rng, true) : null;
+      wasm.setThreads(2);
+      wasm.biasRelu(y1, b, rows, n, relu);
+      js.biasRelu(y2, b, rows, n, relu);
+      expect(Array.from(y1)).toEqual(Array.from(y2));
+    }
+  });
+
+  it('Adam split over threads (one long run by elements, many rows by runs) gives the js twin\'s bits', () => {
+    const h = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 3), invSqrtBc2: 1 / Math.sqrt(1 - 0.999 ** 3) };
+    const cases = [
+      { count: 1, width: 300_001, runs: (wAt: Int32Array, sAt: Int32Array) => { wAt[0] = 5; sAt[0] = 5; } },
+      { count: 9_001, width: 16, runs: (wAt: Int32Array, sAt: Int32Array) => { for (let q = 0; q < 9_001; q++) { wAt[q] = 16 * ((q * 7919) % 9_001); sAt[q] = 16 * q; } } },
+    ];
+    for (const { count, width, runs } of cases) {
+      const size = count * width + 8, rng = new Rng(count);
+      const wAt = new Int32Array(count), sAt = new Int32Array(count);
+      runs(wAt, sAt);
+      const w1 = fill(wasm, 'float32', size, rng, true), g = fill(wasm, 'float32', size, rng, true);
+      const m1 = fill(wasm, 'float32', size, rng, true), v1 = fill(wasm, 'float32', size, rng, true);
+      for (let i = 0; i < size; i++) v1[i] = Math.abs(v1[i]!);
+      const w2 = Float32Array.from(w1), m2 = Float32Array.from(m1), v2 = Float32Array.from(v1);
+      wasm.setThreads(2);
+      wasm.adamRuns(w1, g, m1, v1, wAt, sAt, count, width, h);
+      js.adamRuns(w2, g, m2, v2, wAt, sAt, count, width, h);
+      expect(Array.from(w1)).toEqual(Array.from(w2));
+      expect(Array.from(m1)).toEqual(Array.from(m2));
+      expect(Array.from(v1)).toEqual(Array.from(v2));
+    }
+  });
+
   it('threaded Gram over a long d matches the single-threaded one', () => {
     const t = 6, d = 200_003;
     const g = fill(wasm, 'float32', t * d, new Rng(7), true);
