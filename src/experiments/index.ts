@@ -2,6 +2,7 @@
 export { runExperiment, mergeConfig, baseConfig, type ExperimentOptions, type ExperimentRun } from './runner.ts';
 export { presets, presetNames, getPreset } from './registry.ts';
 export { SIZES, seedList } from './sizes.ts';
+export { START } from './start.ts';
 export { TABLE2_METHODS, TABLE3_METHODS, type MethodSpec } from './methods.ts';
 export { TAU_VALUES, EPSILON_VALUES } from './sweeps.ts';
 export { TASK_SUBSETS } from './tasks.ts';

@@ -4,9 +4,10 @@
  *
  * - toy: seconds per run, for tests (1,200 rows, one epoch, balanced labels so every split has
  *   both classes of every task).
- * - quick: `npm start` and `--quick`: 30,000 synthetic rows (24,000 training rows), batch 256,
- *   Adam lr 2e-3, 2 epochs, so that every task of every method learns (test AUC 0.65-0.91 per
- *   task, EV 0.83-0.85, AV-A 0.77-0.79; run times in docs/experiments.md).
+ * - quick: `--quick` (and `npm start`, with 4 epochs and 3 seeds: start.ts): 30,000 synthetic
+ *   rows (24,000 training rows), batch 256, Adam lr 2e-3, 2 epochs, so that every task of every
+ *   method learns (test AUC 0.65-0.91 per task, EV 0.83-0.85, AV-A 0.77-0.79; run times in
+ *   docs/experiments.md).
  * - full: the synthetic default (50,000 rows), batch 256, Adam lr 1e-3, L2 1e-6, up to
  *   40 epochs with patience 5 (the paper: batch 2048-4096, patience 10, on millions of rows; on
  *   40,000 training rows a batch of 2048 is only 20 steps an epoch, see docs/data.md).

@@ -6,6 +6,7 @@
  * summarised as mean ± std.
  */
 import { REFERENCE_METHOD } from '../experiments/methods.ts';
+import { isPlainObject } from '../train/json-checks.ts';
 import { average, meanStd, metricOf, neGain, splitRelativeImprovement, throughputDrop, type MetricName } from './metrics.ts';
 import { markBest, numberCell, textCell, type Cell, type Column, type Table } from './table.ts';
 import type { ExperimentJson, ExperimentRow } from './types.ts';
@@ -151,8 +152,31 @@ export function table2(exp: ExperimentJson, opts: Table2Options = {}): Table {
   const notes = ['AV-A / AV-G: mean test AUC / GAUC over the tasks (eq. 12-13).', singleNote(single)];
   if (single.length) notes.push('The Single row is the reference: it takes no best / second marks.');
   if (!gauc) notes.push('GAUC columns are left out: no row has a GAUC (the data has no user ids).');
-  notes.push(...seedNote(exp));
+  notes.push(...sizeNote(exp), ...seedNote(exp));
   return markBest({ id: 'table2', title: opts.title ?? 'Performance comparison (GradCraft Table 2 layout), test split', rowHeader: 'Method', columns, rows, notes });
+}
+
+/**
+ * What every run trained on, from the folder's config (absent in hand-made folders): a
+ * ranking is only a ranking at a size, and the size is what a reader changes first.
+ */
+function sizeNote(exp: ExperimentJson): string[] {
+  const c = isPlainObject(exp.config) ? exp.config : null;
+  const base = c && isPlainObject(c.base) ? c.base : null;
+  if (!c || !base) return [];
+  const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const data = isPlainObject(base.data) ? base.data : {};
+  const rows = num(data.rows);
+  const parts = [
+    `${typeof data.kind === 'string' ? data.kind : 'synthetic'} data${rows !== null ? `, ${rows.toLocaleString('en')} rows` : ''}`,
+    typeof base.model === 'string' ? base.model : null,
+    num(base.batchSize) !== null ? `batch ${num(base.batchSize)}` : null,
+    num(base.lr) !== null ? `lr ${num(base.lr)}` : null,
+    num(base.epochs) !== null ? `up to ${num(base.epochs)} epochs${num(base.patience) !== null ? ` (patience ${num(base.patience)}, the best validation epoch kept)` : ''}` : null,
+  ].filter((x): x is string => x !== null);
+  const seeds = Array.isArray(c.seeds) ? c.seeds.filter((x): x is number => typeof x === 'number') : [];
+  const seedText = seeds.length ? `; ${seeds.length} seed${seeds.length === 1 ? '' : 's'} (${seeds.length > 2 ? `${seeds[0]}-${seeds[seeds.length - 1]}` : seeds.join(', ')})` : '';
+  return [`Size${typeof c.size === 'string' ? ` '${c.size}'` : ''}: ${parts.join(', ')}${seedText}.`];
 }
 
 /** With one seed per method nothing says which gaps are noise: the table must say so. */
@@ -196,7 +220,7 @@ export function table3(exp: ExperimentJson, opts: Table2Options = {}): Table {
     rowHeader: 'Method',
     columns,
     rows,
-    notes: [singleNote(single), 'The Single row is the RI reference and is not listed.', ...seedNote(exp)],
+    notes: [singleNote(single), 'The Single row is the RI reference and is not listed.', ...sizeNote(exp), ...seedNote(exp)],
   });
 }
 

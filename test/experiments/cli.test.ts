@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { presetNames } from '../../src/experiments/index.ts';
+import { presetNames, START } from '../../src/experiments/index.ts';
 import { tmp } from './helpers.ts';
 
 const cli = (...args: string[]): { status: number | null; stdout: string; stderr: string } =>
@@ -15,11 +15,15 @@ describe('mtlkit experiment', () => {
     expect(r.status).toBe(0);
     for (const p of presetNames) expect(r.stdout).toMatch(new RegExp(`\\n  ${p}\\s+\\S`));
     expect(r.stdout.match(/--quick: about [\d.]+ (s|min) .*; full: about [\d.]+ (min|h)/g)).toHaveLength(presetNames.length);
-    // npm start's time is the one docs/experiments.md and the README state.
-    expect(r.stdout).toMatch(/npm start +# table2 --quick --workers 2: about 70 s on 2 cores\n/);
+    // npm start is what package.json runs, and its time is the one docs/experiments.md and the README state.
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.start).toBe(`tsx src/cli/main.ts experiment ${START.preset} ${START.args.join(' ')}`);
+    const time = START.runTime.replace(/ \(.*\)$/, '');
+    expect(r.stdout).toContain(`# ${START.preset} ${START.args.join(' ')}: ${time}\n`);
     const docs = readFileSync('docs/experiments.md', 'utf8'), readme = readFileSync('README.md', 'utf8');
-    expect(docs).toMatch(/npm start +# GradCraft Table 2, about 70 s/);
-    expect(readme).toMatch(/about 70 seconds on 2 cores/);
+    expect(docs).toContain(`\`npm start\` is \`experiment ${START.preset} ${START.args.join(' ')}\``);
+    expect(docs).toContain(time);
+    expect(readme).toContain(time);
   });
 
   it('--json prints the tables as the last stdout line and writes the folder', () => {

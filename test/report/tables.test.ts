@@ -31,6 +31,21 @@ const exp: ExperimentJson = {
 
 const cellOf = (t: Table, row: string, key: string) => t.rows.find((r) => r.label === row)!.cells[key]!;
 
+describe('the size every run trained on, under Table 2 / 3', () => {
+  const config = {
+    size: 'quick', seeds: [5277, 5278, 5279],
+    base: { data: { kind: 'synthetic', rows: 30000 }, model: 'ple-paper', batchSize: 256, lr: 0.002, epochs: 4, patience: 2 },
+  };
+  it('names data, model, batch, lr, epochs and seeds from the folder config', () => {
+    const want = "Size 'quick': synthetic data, 30,000 rows, ple-paper, batch 256, lr 0.002, up to 4 epochs (patience 2, the best validation epoch kept); 3 seeds (5277-5279).";
+    expect(table2({ ...exp, config }).notes).toContain(want);
+    expect(table3({ ...exp, preset: 'table3', config }).notes).toContain(want);
+  });
+  it('says nothing where the folder records no size (a hand-made folder)', () => {
+    expect(table2({ ...exp, config: { preset: 'table2', seeds: 2 } }).notes.some((n) => n.startsWith('Size'))).toBe(false);
+  });
+});
+
 describe('table2 math (GradCraft eq. 12-15)', () => {
   const t = table2(exp);
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../train/config.ts';
 import { pluginPath, PluginError, pluginsRelativeTo } from '../../train/plugins.ts';
-import { ExperimentRefused, getPreset, presetNames, presets, runExperiment, type ExperimentOptions, type ExperimentSize } from '../../experiments/index.ts';
+import { ExperimentRefused, getPreset, presetNames, presets, runExperiment, START, type ExperimentOptions, type ExperimentSize } from '../../experiments/index.ts';
 import { reportExperiment, toJson } from '../../report/index.ts';
 import { CliError } from '../errors.ts';
 import { UnknownBackendError } from '../../tensor/backends/registry.ts';
@@ -83,11 +83,11 @@ function presetHelp(): string {
   }
   lines.push(
     '',
-    'Sizes: --quick = 30,000 synthetic rows, ple-paper, batch 256, lr 2e-3, 2 epochs (what `npm start` runs);',
+    'Sizes: --quick = 30,000 synthetic rows, ple-paper, batch 256, lr 2e-3, 2 epochs (npm start: 4 epochs, 3 seeds);',
     'full (default) = 50,000 rows, ple-paper, batch 256, lr 1e-3, <= 40 epochs, patience 5; --size toy is for tests.',
     '--set model=ple-lite for the lighter model (no FM, no dropout, Glorot init; docs/experiments.md).',
     'Examples:',
-    `  npm start                                                      # table2 --quick --workers 2: ${presets.table2.runTime.quick.replace(/ \(.*\)$/, '')}`,
+    `  npm start                                                      # ${START.preset} ${START.args.join(' ')}: ${START.runTime.replace(/ \(.*\)$/, '')}`,
     '  npm run -s mtlkit -- experiment tau --quick --workers 2        # Figure 2',
     '  npm run -s mtlkit -- experiment table2 --seeds 3 --workers 2   # full size, mean ± std over 3 seeds',
     '  npm run -s mtlkit -- experiment multibalance --quick           # MultiBalance Tables 2-4, Figure 2',
