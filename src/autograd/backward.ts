@@ -181,16 +181,14 @@ class Sink implements GradSink {
   }
 
   buffer(i: number): Storage {
-    const x = this.input(i);
-    if (!x.requiresGrad) throw new Error(`backward of '${this.node!.op}': input ${i} does not require grad; check grads.needs(${i}) first`);
+    const x = this.wanting(i);
     const buf = x.isLeaf ? leafGradIn(this.into, x) : this.pendingBuffer(x);
     if (!this.touched.some(([j]) => j === i)) this.touched.push([i, buf]);
     return buf;
   }
 
   freshBuffer(i: number): Storage | null {
-    const x = this.input(i);
-    if (!x.requiresGrad) throw new Error(`backward of '${this.node!.op}': input ${i} does not require grad; check grads.needs(${i}) first`);
+    const x = this.wanting(i);
     if (x.isLeaf || this.pending.has(x)) return null;
     const buf = gradBuffers.take(x.dtype, x.size, false);
     this.pending.set(x, buf);
@@ -265,6 +263,13 @@ class Sink implements GradSink {
       this.pending.set(x, buf);
     }
     return buf;
+  }
+
+  /** Input i, which must want a gradient (a caller that writes one checked needs(i)). */
+  private wanting(i: number): Tensor {
+    const x = this.input(i);
+    if (!x.requiresGrad) throw new Error(`backward of '${this.node!.op}': input ${i} does not require grad; check grads.needs(${i}) first`);
+    return x;
   }
 
   private input(i: number): Tensor {

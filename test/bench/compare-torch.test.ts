@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeBatches, makeMtl, writeExchange, type PleLiteShape } from '../../bench/torch/mtl-side.ts';
+import { makeBatches, makeMtl, writeExchange, type MtlSide, type PleLiteShape } from '../../bench/torch/mtl-side.ts';
+import type { TrainBatch } from '../../src/step/balanced-step.ts';
 import { probeTorch, TorchPeer } from '../../bench/torch/peer.ts';
 import { sameWork, TOL, TOL32 } from '../../bench/torch/same-work.ts';
 
@@ -24,13 +25,23 @@ describe('compare-torch', () => {
     expect(p.message).toMatch(/pip install --no-deps .*torch-\*\.whl/);
   });
 
-  it.skipIf(!torch.ok)(`same-work check on a tiny PLE-lite against PyTorch (skipped when torch does not import: ${torch.ok ? '' : torch.message})`, async () => {
-    const B = 64, dir = mkdtempSync(join(tmpdir(), 'mtlkit-torch-test-'));
-    const s = makeMtl(TINY, B), batches = makeBatches(TINY, B, 2);
+  /** A tiny PLE-lite on both sides (batches of B, `n` of them), handed to `fn`; cleaned up after. */
+  async function withPeer(B: number, n: number, fn: (s: MtlSide, peer: TorchPeer, dir: string, batches: TrainBatch[]) => Promise<void>): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'mtlkit-torch-test-'));
+    const s = makeMtl(TINY, B), batches = makeBatches(TINY, B, n);
     writeExchange(dir, TINY, s.model, batches);
     const { peer } = await TorchPeer.start(torch.python);
     try {
       await peer.send({ cmd: 'load', dir, threads: 1 });
+      await fn(s, peer, dir, batches);
+    } finally {
+      await peer.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it.skipIf(!torch.ok)(`same-work check on a tiny PLE-lite against PyTorch (skipped when torch does not import: ${torch.ok ? '' : torch.message})`, () =>
+    withPeer(64, 2, async (s, peer, dir, batches) => {
       const r = await sameWork(s, peer, dir, batches);
       expect(r.pass, r.lines.join('\n')).toBe(true);
       for (const k of ['sumGrad', 'taskGrad', 'gradcraft', 'multibalance'] as const) expect(r.worst[k].rel).toBeLessThanOrEqual(TOL.gradRel);
@@ -39,27 +50,14 @@ describe('compare-torch', () => {
       expect(r.lines.join('\n')).toMatch(/float64 \(the verdict.*\n[\s\S]*float32, as timed/);
       // The sides then step: both run every mode without error and report a time.
       for (const mode of ['ew', 'param', 'rep']) expect((await peer.send({ cmd: 'step', mode, batch: 1 })).ms).toBeGreaterThan(0);
-    } finally {
-      await peer.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it.skipIf(!torch.ok)('the float64 verdict fails where the two sides do different work (one weight of one tower changed on mtlkit\'s side only)', async () => {
-    const B = 32, dir = mkdtempSync(join(tmpdir(), 'mtlkit-torch-test-'));
-    const s = makeMtl(TINY, B), batches = makeBatches(TINY, B, 1);
-    writeExchange(dir, TINY, s.model, batches);
-    const { peer } = await TorchPeer.start(torch.python);
-    try {
-      await peer.send({ cmd: 'load', dir, threads: 1 });
+  it.skipIf(!torch.ok)('the float64 verdict fails where the two sides do different work (one weight of one tower changed on mtlkit\'s side only)', () =>
+    withPeer(32, 1, async (s, peer, dir, batches) => {
       const p = s.model.store.layout().find((q) => q.name === 'ple.tower1.logit.weight')!;
       s.model.store.values[p.offset] += 0.05;
       const r = await sameWork(s, peer, dir, batches);
       expect(r.pass).toBe(false);
       expect(r.worst.sumGrad.rel).toBeGreaterThan(1e-3);
-    } finally {
-      await peer.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 });

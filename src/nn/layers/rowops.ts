@@ -12,7 +12,11 @@ import type { Scratch } from '../module.ts';
 
 const FLAT = [1] as const;
 
-/** y[r, :] += b for r < rows (y is rows x n): the bias row tiled once, then one vector add. */
+/**
+ * y[r, :] += b for r < rows (y is rows x n): the bias row tiled once, then one vector add.
+ * The Linear layer runs this and reluInPlace fused as the backend kernel `biasRelu` (one pass,
+ * same bits); these two stay as the reference it is tested on (test/nn/rowops.test.ts).
+ */
 export function addBiasRows(be: Backend, y: Storage, b: Storage, rows: number, n: number, tile: Scratch): void {
   const len = rows * n;
   if (rows === 1 || len < 1024) {
