@@ -85,9 +85,22 @@ export function mergeConfig(base: Partial<TrainConfig> | Record<string, unknown>
   return out as Partial<TrainConfig>;
 }
 
+/**
+ * The size profile under the user's config. A user's data of another kind replaces the size's
+ * data whole (the census CSV at the toy or quick size): the size's synthetic rows and rates mean
+ * nothing to a CSV.
+ */
+function sizedConfig(opts: ExperimentOptions): Partial<TrainConfig> {
+  const size = SIZES[opts.size ?? 'full'];
+  const over = opts.base ?? {};
+  const userData = (over as { data?: { kind?: unknown } }).data;
+  const sized = userData?.kind !== undefined && userData.kind !== size.data?.kind ? { ...size, data: over.data } : size;
+  return mergeConfig(sized, over);
+}
+
 /** The size profile with the user's overrides. */
 export function baseConfig(opts: ExperimentOptions): Partial<TrainConfig> {
-  let base = mergeConfig(SIZES[opts.size ?? 'full'], opts.base ?? {});
+  let base = sizedConfig(opts);
   if (opts.epochs !== undefined) base = { ...base, epochs: opts.epochs };
   if (opts.rows !== undefined) {
     if (base.data?.kind === 'csv') throw new Error('experiment: --rows sizes the synthetic data; the base config reads a CSV');
@@ -121,7 +134,7 @@ export async function runExperiment(name: string, opts: ExperimentOptions = {}):
   if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`experiment: --seeds must be a positive integer, got ${seeds}`);
   const workers = opts.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`experiment: --workers must be a positive integer, got ${workers}`);
-  await loadConfigPlugins(mergeConfig(SIZES[opts.size ?? 'full'], opts.base ?? {}));
+  await loadConfigPlugins(sizedConfig(opts));
   const base = baseConfig(opts);
   // A typo must not train every run on another backend: an unknown name is an error.
   const backend = (opts.backend !== undefined

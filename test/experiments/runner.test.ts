@@ -30,6 +30,16 @@ describe('experiment runner', () => {
     expect(mergeConfig({ methodOptions: { a: 1 }, lr: 1 }, { methodOptions: { b: 2 } })).toEqual({ methodOptions: { a: 1, b: 2 }, lr: 1 });
   });
 
+  it('a CSV in the user config replaces the size profile\'s synthetic data whole', () => {
+    const csv = { kind: 'csv' as const, path: 'data/adult.csv', schema: 'schemas/adult.json' };
+    for (const size of ['toy', 'quick', 'full'] as const) {
+      expect(baseConfig({ size, base: { data: csv } }).data).toEqual(csv);
+    }
+    // Same kind: the user's fields go over the size's, the rest stays.
+    expect(baseConfig({ size: 'quick', base: { data: { kind: 'synthetic', context: 0.5 } } }).data).toEqual({ kind: 'synthetic', rows: 30_000, context: 0.5 });
+    expect(() => baseConfig({ size: 'quick', base: { data: csv }, rows: 100 })).toThrow(/--rows sizes the synthetic data/);
+  });
+
   it('rejects a --baseline that is not a Table 2 baseline', async () => {
     await expect(runAndReport('tasks', { size: 'toy', out: join(tmp(), 'x'), quiet: true, options: { baseline: 'gradcraft' } })).rejects.toThrow(/--baseline must be one of ew, uc/);
   });
