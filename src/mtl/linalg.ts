@@ -85,22 +85,31 @@ let wrsWeights: Float32Array | null = null;
 
 /**
  * out[k] = sum_t w[t] G[t, k]; rows with weight 0 are skipped (so their NaN cannot leak).
- * A large float32 G (T d >= GRAM_KERNEL_MIN) with every weight nonzero goes, on a backend whose
- * `rowSumByMatmul` says so (wasm: its streaming n = 1 kernel), to one narrow matmul
- * out = G^T w; the sum is then in float32 (about T 2^-24 relative to sum |w_t G_tk|) instead of
- * float64 pairs. Otherwise the loop below.
+ * A large float32 G (T d >= GRAM_KERNEL_MIN) goes, on a backend whose `rowSumByMatmul` says so
+ * (wasm: its streaming n = 1 kernel), to narrow matmuls out = G^T w, one per run of consecutive
+ * nonzero weights, the later ones accumulating: the sum is then in float32 (about T 2^-24
+ * relative to sum |w_t G_tk|) instead of float64 pairs. Zero weights are common (MultiBalance's
+ * and MGDA's simplex weights), and skipping their rows keeps the NaN rule on the kernel path.
+ * Otherwise the loop below.
  */
 export function weightedRowSum(G: Grad, T: number, d: number, w: ArrayLike<number>, out: Grad): void {
   if (G instanceof Float32Array && out instanceof Float32Array && T * d >= GRAM_KERNEL_MIN) {
     const be = getBackend();
-    let allNonzero = true;
-    for (let t = 0; t < T; t++) if (w[t] === 0) allNonzero = false;
     // Not every backend takes it: gpu.js compiles a kernel per shape, and d changes every
     // param-mode step.
-    if (allNonzero && be.rowSumByMatmul(T * d)) {
+    if (be.rowSumByMatmul(T * d)) {
       if (wrsWeights === null || wrsWeights.length !== T) wrsWeights = be.alloc('float32', T) as Float32Array;
       for (let t = 0; t < T; t++) wrsWeights[t] = w[t]!;
-      be.matmul(G, wrsWeights, out, d, T, 1, true, false, false);
+      let accumulate = false;
+      for (let a = 0; a < T; ) {
+        if (w[a] === 0) { a++; continue; }
+        let b = a + 1;
+        while (b < T && w[b] !== 0) b++;
+        be.matmul(G.subarray(a * d, b * d), wrsWeights.subarray(a, b), out, d, b - a, 1, true, false, accumulate);
+        accumulate = true;
+        a = b;
+      }
+      if (!accumulate) out.fill(0, 0, d);
       return;
     }
   }

@@ -71,7 +71,15 @@ describe('the balancers\' Gram matrix uses the active backend by default', () =>
 });
 
 describe('weightedRowSum on a large float32 G', () => {
-  it('wasm: one narrow matmul, within float32 summation error of the float64 loop; a zero weight still hides a NaN row', () => {
+  const within = (g: Float32Array, T: number, d: number, w: number[], out: Float32Array): void => {
+    for (let k = 0; k < d; k++) {
+      let ref = 0, mag = 0;
+      for (let t = 0; t < T; t++) if (w[t] !== 0) { ref += w[t]! * g[t * d + k]!; mag += Math.abs(w[t]! * g[t * d + k]!); }
+      expect(Math.abs(out[k]! - ref)).toBeLessThanOrEqual(2 * (T + 2) * 2 ** -24 * mag + 1e-30);
+    }
+  };
+
+  it('wasm: one narrow matmul, within float32 summation error of the float64 loop', () => {
     const be = setBackend('wasm');
     const T = 5, d = 60_001, g = rows(T, d, 7), w = [0.5, -1.25, 2, 0.125, 1];
     const sp = spy(be, 'matmul');
@@ -79,18 +87,38 @@ describe('weightedRowSum on a large float32 G', () => {
       const out = be.alloc('float32', d) as Float32Array;
       weightedRowSum(g, T, d, w, out);
       expect(sp.calls()).toBe(1);
-      for (let k = 0; k < d; k++) {
-        let ref = 0, mag = 0;
-        for (let t = 0; t < T; t++) { ref += w[t]! * g[t * d + k]!; mag += Math.abs(w[t]! * g[t * d + k]!); }
-        expect(Math.abs(out[k]! - ref)).toBeLessThanOrEqual(2 * (T + 2) * 2 ** -24 * mag + 1e-30);
-      }
+      within(g, T, d, w, out);
+    } finally {
+      sp.restore();
+    }
+  });
+
+  it('wasm, zero weights: one matmul per run of nonzero weights, the zero rows skipped (a NaN there cannot leak), equal to the sum over the live rows alone', () => {
+    const be = setBackend('wasm');
+    const T = 6, d = 50_003, g = rows(T, d, 11);
+    const sp = spy(be, 'matmul');
+    try {
+      const out = be.alloc('float32', d) as Float32Array;
       g[2 * d + 5] = NaN;
-      weightedRowSum(g, T, d, [0.5, -1.25, 0, 0.125, 1], out); // the loop: row 2 skipped
-      expect(sp.calls()).toBe(1);
+      g[5 * d + 9] = Infinity;
+      const w = [0.5, -1.25, 0, 0.125, 1, 0];
+      weightedRowSum(g, T, d, w, out);
+      expect(sp.calls()).toBe(2); // rows 0-1, then 3-4
       expect(out.every((v) => Number.isFinite(v))).toBe(true);
+      within(g, T, d, w, out);
+      // Exactly the two kernel calls over the live rows alone, the second accumulating.
+      const ref = be.alloc('float32', d) as Float32Array;
+      be.matmul(g.slice(0, 2 * d), new Float32Array([0.5, -1.25]), ref, d, 2, 1, true, false, false);
+      be.matmul(g.slice(3 * d, 5 * d), new Float32Array([0.125, 1]), ref, d, 2, 1, true, false, true);
+      expect(sp.calls()).toBe(4);
+      expect(out).toEqual(ref);
+      // Every weight zero: out is zero, no kernel call.
+      out.fill(7);
+      weightedRowSum(g, T, d, [0, 0, 0, 0, 0, 0], out);
+      expect(sp.calls()).toBe(4);
+      expect(out.every((v) => v === 0)).toBe(true);
     } finally {
       sp.restore();
     }
   });
 });
-
