@@ -809,10 +809,10 @@ export function scatterAddRows32(table: usize, idx: usize, src: usize, rows: i32
   }
 }
 
-/** out[r, :] = src[at[r] .. + width] for r < count (element offsets); float32. */
-export function gatherAt32(src: usize, at: usize, out: usize, count: i32, width: i32): void {
+/** out[r, :] = src[at[r] .. + width] for r in [r0, r1) (element offsets); float32. */
+export function gatherAt32(src: usize, at: usize, out: usize, width: i32, r0: i32, r1: i32): void {
   const rowBytes = <usize>width << 2;
-  for (let r = 0; r < count; r++) {
+  for (let r = r0; r < r1; r++) {
     const s = src + (<usize>load<i32>(at + (<usize>r << 2)) << 2);
     const d = out + <usize>r * rowBytes;
     let j: usize = 0;
@@ -821,15 +821,20 @@ export function gatherAt32(src: usize, at: usize, out: usize, count: i32, width:
   }
 }
 
-/** dst[at[r] .. + width] += src[r, :] for r < count, in order (repeated offsets accumulate). */
-export function scatterAddAt32(dst: usize, at: usize, src: usize, count: i32, width: i32): void {
+/**
+ * dst[at[r] + c] += src[r, c] for r < count, in order (repeated offsets accumulate), over the
+ * columns c in [c0, c1) of the width. Rows can collide, columns cannot: the pool splits the
+ * columns, and each element still takes its additions in row order (the bits of one call).
+ */
+export function scatterAddAt32(dst: usize, at: usize, src: usize, count: i32, width: i32, c0: i32, c1: i32): void {
   const rowBytes = <usize>width << 2;
+  const j0 = <usize>c0 << 2, j1 = <usize>c1 << 2;
   for (let r = 0; r < count; r++) {
     const d = dst + (<usize>load<i32>(at + (<usize>r << 2)) << 2);
     const s = src + <usize>r * rowBytes;
-    let j: usize = 0;
-    for (; j + 16 <= rowBytes; j += 16) v128.store(d + j, f32x4.add(v128.load(d + j), v128.load(s + j)));
-    for (; j < rowBytes; j += 4) store<f32>(d + j, load<f32>(d + j) + load<f32>(s + j));
+    let j = j0;
+    for (; j + 16 <= j1; j += 16) v128.store(d + j, f32x4.add(v128.load(d + j), v128.load(s + j)));
+    for (; j < j1; j += 4) store<f32>(d + j, load<f32>(d + j) + load<f32>(s + j));
   }
 }
 

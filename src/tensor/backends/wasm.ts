@@ -75,8 +75,8 @@ interface Exports {
   scatterAddRows32(table: number, idx: number, src: number, rows: number, width: number): void;
   adam32(w: number, g: number, m: number, v: number, wAt: number, sAt: number, count: number, width: number,
     b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number): void;
-  gatherAt32(src: number, at: number, out: number, count: number, width: number): void;
-  scatterAddAt32(dst: number, at: number, src: number, count: number, width: number): void;
+  gatherAt32(src: number, at: number, out: number, width: number, r0: number, r1: number): void;
+  scatterAddAt32(dst: number, at: number, src: number, count: number, width: number, c0: number, c1: number): void;
   mixture32(w: number, xs: number, out: number, e: number, b: number, d: number): void;
   mixtureBack32(w: number, xs: number, g: number, dw: number, dxs: number, e: number, b: number, d: number): void;
   reluGradColSums32(y: number, g: number, gz: number, db: number, acc: number, rows: number, n: number): void;
@@ -93,7 +93,7 @@ interface Exports {
 /** The exports worker threads run (by index into this list); a name the module lacks does not compile. */
 const POOLED_EXPORTS = [
   'sgemm', 'sgemmSmall', 'sgemmPacked', 'packBBlocks', 'dgemm', 'dot32', 'dot64', 'gramRange', 'sumAxis32', 'sumAxis64',
-  'biasRelu32', 'adamRunsChunk32', 'adamSpan32',
+  'biasRelu32', 'adamRunsChunk32', 'adamSpan32', 'gatherAt32', 'scatterAddAt32',
 ] as const satisfies readonly (keyof Exports)[];
 
 /** Below these sizes a call is not worth waking the workers (less work than the wake-up costs). */
@@ -216,6 +216,22 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     const p = tempBlock(addrs.length * 4);
     new Int32Array(heap.buffer, p, addrs.length).set(addrs);
     return p;
+  }
+
+  /**
+   * Whether a memory-bound kernel touching about `elems` elements, split into `units` rows or
+   * columns, is worth waking the workers for.
+   */
+  function pooled(elems: number, units: number): boolean {
+    return pool !== null && threads > 1 && elems >= PAR_ELEMS / 2 && units >= 8;
+  }
+  /** Rows per chunk: about 4 chunks per thread, to rebalance when a core is busy. */
+  function rowChunk(rows: number): number {
+    return Math.max(4, Math.ceil(rows / (threads * 4)));
+  }
+  /** Columns per chunk: one share per thread, in whole SIMD vectors of 4. */
+  function colChunk(cols: number): number {
+    return Math.max(4, Math.ceil(cols / threads / 4) * 4);
   }
 
   /** A scratch block for this call only (released by finish). */
@@ -448,7 +464,12 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       }
       call(() => {
         const pa = addrIn(at, count), po = addrOut(out, count * width, false);
-        k.gatherAt32(src.byteOffset, pa, po, count, width);
+        if (!pooled(count * width, count)) {
+          k.gatherAt32(src.byteOffset, pa, po, width, 0, count);
+          return;
+        }
+        pool!.runChunks('gatherAt32', count, rowChunk(count), 4, () => [src.byteOffset, pa, po, width, 0, count],
+          k.gatherAt32 as (...a: number[]) => unknown, threads - 1);
       });
     },
 
@@ -459,7 +480,13 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       }
       call(() => {
         const pa = addrIn(at, count), ps = addrIn(src, count * width);
-        k.scatterAddAt32(dst.byteOffset, pa, ps, count, width);
+        // Rows may share a destination; columns never do, so the columns are split.
+        if (!pooled(count * width, width)) {
+          k.scatterAddAt32(dst.byteOffset, pa, ps, count, width, 0, width);
+          return;
+        }
+        pool!.runChunks('scatterAddAt32', width, colChunk(width), 5, () => [dst.byteOffset, pa, ps, count, width, 0, width],
+          k.scatterAddAt32 as (...a: number[]) => unknown, threads - 1);
       });
     },
 
@@ -560,7 +587,9 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         const pw = addrIn(wAt, count), ps = addrIn(sAt, count);
         // Each element's update is independent of the others (f64 division and square root:
         // compute bound), so the threads split it anywhere and return the same bits.
-        if (pool === null || threads === 1 || count * width < PAR_ELEMS / 4) {
+        // Compute bound (about 10 ns an element): a table's touched rows (a few thousand rows of
+        // 16) already pay for the wake-up.
+        if (pool === null || threads === 1 || count * width < PAR_ELEMS / 32) {
           k.adam32(w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, pw, ps, count, width, b1, b2, c1, c2, step, r, eps);
           return;
         }

@@ -106,6 +106,28 @@ describe('wasm threads', () => {
     }
   });
 
+  it('embedding gather (rows split) and scatter-add (columns split) over threads: the js twin\'s bits', () => {
+    wasm.setThreads(2);
+    const rng = new Rng(17);
+    // gather (rows split) and scatter-add (columns split; repeated destinations add in row order)
+    for (const [count, width, tableRows] of [[40_960, 16, 900], [9_000, 33, 50]] as const) {
+      const table = fill(wasm, 'float32', tableRows * width, rng, true);
+      const at = new Int32Array(count);
+      for (let r = 0; r < count; r++) at[r] = ((r * 7919) % tableRows) * width;
+      const out1 = wasm.alloc('float32', count * width) as Float32Array, out2 = new Float32Array(count * width);
+      wasm.gatherAt(table, at, out1, count, width);
+      js.gatherAt(table, at, out2, count, width);
+      expect(Array.from(out1)).toEqual(Array.from(out2));
+      const src = fill(wasm, 'float32', count * width, rng, true);
+      const d1 = Float32Array.from(table), d2 = Float32Array.from(table);
+      const dst1 = wasm.alloc('float32', tableRows * width) as Float32Array;
+      dst1.set(d1);
+      wasm.scatterAddAt(dst1, at, src, count, width);
+      js.scatterAddAt(d2, at, src, count, width);
+      expect(Array.from(dst1)).toEqual(Array.from(d2));
+    }
+  });
+
   it('Adam split over threads (one long run by elements, many rows by runs) gives the js twin\'s bits', () => {
     const h = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 3), invSqrtBc2: 1 / Math.sqrt(1 - 0.999 ** 3) };
     const cases = [
