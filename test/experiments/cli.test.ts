@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { presetNames, START } from '../../src/experiments/index.ts';
+import { experimentOptions } from '../../src/cli/commands/experiment.ts';
 import { tmp } from './helpers.ts';
 
 const cli = (...args: string[]): { status: number | null; stdout: string; stderr: string } =>
@@ -36,6 +37,22 @@ describe('mtlkit experiment', () => {
     expect(last.tables[0]!.rows).toHaveLength(5);
     expect(last.failed).toEqual([]);
     for (const f of ['experiment.json', 'table.md', 'report.html', 'ri.svg']) expect(existsSync(join(out, f))).toBe(true);
+  });
+
+  it('--data / --schema run a preset on a CSV (the census data: two tasks, AUC without GAUC), at any size', () => {
+    const out = join(tmp(), 'census');
+    const r = cli('table3', '--size', 'toy', '--data', 'data/adult.csv', '--schema', 'schemas/adult.json', '--out', out, '--json', '--quiet', '--workers', '2');
+    expect(r.status, r.stderr).toBe(0);
+    const last = JSON.parse(r.stdout.trim().split('\n').pop()!) as { tables: { id: string; rows: Record<string, unknown>[] }[] };
+    expect(last.tables[0]!.rows).toHaveLength(5);
+    expect(r.stdout).toContain('csv data');
+    const exp = JSON.parse(readFileSync(join(out, 'experiment.json'), 'utf8')) as { config: { base: { data: unknown } } };
+    expect(exp.config.base.data).toEqual({ kind: 'csv', path: 'data/adult.csv', schema: 'schemas/adult.json' });
+    const flags = { set: [], size: 'quick' };
+    expect(experimentOptions({ ...flags, data: 'd.csv', schema: 's.json' }).base).toEqual({ data: { kind: 'csv', path: 'd.csv', schema: 's.json' } });
+    expect(() => experimentOptions({ ...flags, data: 'd.csv' })).toThrow('experiment: --data needs --schema SCHEMA.json (docs/data.md)');
+    expect(() => experimentOptions({ ...flags, schema: 's.json' })).toThrow('experiment: --schema is given without --data FILE.csv');
+    expect(() => experimentOptions({ ...flags, data: 'd.csv', schema: 's.json', rows: '100' })).toThrow(/--rows sizes the synthetic data/);
   });
 
   it('refuses an unknown backend before anything runs, listing the valid ones', () => {

@@ -23,6 +23,8 @@ interface ExperimentFlags {
   seeds?: string;
   epochs?: string;
   rows?: string;
+  data?: string;
+  schema?: string;
   out?: string;
   workers?: string;
   backend?: string;
@@ -54,6 +56,13 @@ export function experimentOptions(f: ExperimentFlags): ExperimentOptions {
   if (f.config) {
     base = readJsonObject(f.config, 'experiment', '--config', ' (TrainConfig fields)');
     pluginsRelativeTo(base, f.config);
+  }
+  if (f.data !== undefined) {
+    if (f.schema === undefined) throw new CliError('experiment: --data needs --schema SCHEMA.json (docs/data.md)');
+    if (f.rows !== undefined) throw new CliError('experiment: --rows sizes the synthetic data; leave it out with --data');
+    base.data = { kind: 'csv', path: f.data, schema: f.schema };
+  } else if (f.schema !== undefined) {
+    throw new CliError('experiment: --schema is given without --data FILE.csv');
   }
   for (const s of f.set) setDotted(base, ...keyValue(s, 'experiment', '--set'));
   if (f.plugin?.length) base.plugins = [...(Array.isArray(base.plugins) ? base.plugins : []), ...f.plugin.map((p) => pluginPath(p))];
@@ -91,6 +100,7 @@ function presetHelp(): string {
     '  npm run -s mtlkit -- experiment tau --quick --workers 2        # Figure 2',
     '  npm run -s mtlkit -- experiment table2 --seeds 3 --workers 2   # full size, mean ± std over 3 seeds',
     '  npm run -s mtlkit -- experiment multibalance --quick           # MultiBalance Tables 2-4, Figure 2',
+    '  npm run -s mtlkit -- experiment table2 --data data/adult.csv --schema schemas/adult.json --seeds 3 --workers 2   # census data, 2 tasks',
     '  npm run -s mtlkit -- experiment findings --quick --seeds 3     # every claim as a test: 95% intervals, verdicts',
     '  npm run -s mtlkit -- experiment table2 --grid grid.json        # select lr / batch / L2 / options on validation first',
     'Run again with the same --out to resume: finished runs are reused. An --out whose runs have another',
@@ -109,6 +119,8 @@ export function registerExperiment(program: Command): void {
     .option('--seeds <n>', 'training seeds per method (tables show mean ± std); default 1')
     .option('--epochs <n>', "override the size's epoch limit")
     .option('--rows <n>', 'override the synthetic data rows')
+    .option('--data <file.csv>', 'CSV data instead of the synthetic world (needs --schema), e.g. data/adult.csv')
+    .option('--schema <schema.json>', 'the CSV schema (docs/data.md), e.g. schemas/adult.json')
     .option('--out <dir>', 'experiment folder (default runs/experiments/<preset>-<size>-<time>)')
     .option('--workers <n>', 'runs at once, each in its own process (default 1: in this process); results are the same')
     .option('--backend <name>', 'kernel backend js | wasm | gpu | auto (default MTLKIT_BACKEND, else wasm)')
