@@ -9,7 +9,7 @@
  * attempt (or an interrupted sweep) left there is replaced, never left beside a new run.
  */
 import type { ChildProcess } from 'node:child_process';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrialRecord } from './results.ts';
@@ -35,6 +35,17 @@ export interface LocalPoolOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * MTLKIT_THREADS for each trial process when `lanes` run at once on `cores` cores: a share of
+ * the cores each (at least 1), so that N processes do not start N x cores kernel threads. The
+ * thread count changes no number (src/train/backend-record.ts), only the speed. A user's own
+ * MTLKIT_THREADS is kept (null: nothing to add).
+ */
+export function trialThreads(lanes: number, cores: number, env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.MTLKIT_THREADS !== undefined && env.MTLKIT_THREADS.trim() !== '') return null;
+  return String(Math.max(1, Math.floor(cores / Math.max(1, lanes))));
+}
+
 export async function runLocalPool(trials: Trial[], opts: LocalPoolOptions, events: ExecutorEvents): Promise<void> {
   const pending: { trial: Trial; attempt: number }[] = trials.map((trial) => ({ trial, attempt: 1 }));
   const children = new Set<ChildProcess>();
@@ -43,6 +54,8 @@ export async function runLocalPool(trials: Trial[], opts: LocalPoolOptions, even
   };
   opts.signal?.addEventListener('abort', onAbort);
   const ranOn = `local:${hostname()}`;
+  const lanes = Math.max(1, Math.min(opts.workers, trials.length));
+  const threads = trialThreads(lanes, availableParallelism());
 
   const lane = async (): Promise<void> => {
     for (;;) {
@@ -59,7 +72,7 @@ export async function runLocalPool(trials: Trial[], opts: LocalPoolOptions, even
         configPath: join(dir, 'config.json'),
         trialDir: dir,
         timeoutSec: opts.timeoutSec,
-        env: { MTLKIT_TRIAL_ID: trial.id, MTLKIT_TRIAL_DIR: dir, MTLKIT_TRIAL_ATTEMPT: String(attempt) },
+        env: { MTLKIT_TRIAL_ID: trial.id, MTLKIT_TRIAL_DIR: dir, MTLKIT_TRIAL_ATTEMPT: String(attempt), ...(threads !== null ? { MTLKIT_THREADS: threads } : {}) },
         onSpawn: (c) => {
           child = c;
           children.add(c);
@@ -81,7 +94,6 @@ export async function runLocalPool(trials: Trial[], opts: LocalPoolOptions, even
   };
 
   try {
-    const lanes = Math.max(1, Math.min(opts.workers, trials.length));
     await Promise.all(Array.from({ length: lanes }, lane));
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);

@@ -1,16 +1,23 @@
 /**
  * Which kernel backend a run trained on, as written into config.json and final.json. Resume is
  * bit-exact only on the same kernels: the backends round differently, the wasm backend's FMA
- * flavour rounds a multiply-add once instead of twice, and its thread count decides how sums
- * such as the Gram matrix are split into partial sums. So all three are recorded and compared.
+ * flavour rounds a multiply-add once instead of twice, and its matmul kernel (native or wasm)
+ * sums in another order. Those are recorded and compared. The thread count is recorded too but
+ * no longer decides a number (`threadInvariant`): every kernel splits its sums by size, not by
+ * threads. Records written before that (no `threadInvariant`) split the Gram matrix into one
+ * partial sum per thread; the fixed split reproduces exactly the two-thread one, so such a
+ * record matches today's kernels only at GRAM_PARTS threads.
  */
 import { activeBackendName, getBackend } from '../tensor/backends/registry.ts';
+import { GRAM_PARTS } from '../tensor/backends/wasm.ts';
 
 export interface BackendRecord {
   /** js | wasm | gpu | auto (auto: a per-op plan over the others). */
   name: string;
   /** Worker threads the kernels split across (1 for js). */
   threads: number;
+  /** true: the numbers do not depend on `threads` (every record written since that holds). */
+  threadInvariant?: true;
   /** The wasm kernels' relaxed-SIMD FMA flavour; null where the backend has none. */
   fma: boolean | null;
   /** The wasm backend's float32 matmul kernel ('native' AVX2 / FMA or 'wasm'); absent elsewhere and in older folders. */
@@ -28,6 +35,7 @@ export function activeBackendRecord(): BackendRecord {
   const rec: BackendRecord = {
     name: auto ? 'auto' : be.name,
     threads: be.threads,
+    threadInvariant: true,
     fma: typeof extra.fma === 'boolean' ? extra.fma : null,
   };
   if (matmul === 'native' || matmul === 'wasm') rec.matmul = matmul;
@@ -41,7 +49,9 @@ export function parseBackendRecord(v: unknown): BackendRecord | null {
   const r = v as Record<string, unknown>;
   if (typeof r.name !== 'string' || typeof r.threads !== 'number' || !(r.fma === null || typeof r.fma === 'boolean')) return null;
   return {
-    name: r.name, threads: r.threads, fma: r.fma,
+    name: r.name, threads: r.threads,
+    ...(r.threadInvariant === true ? { threadInvariant: true as const } : {}),
+    fma: r.fma,
     ...(r.matmul === 'native' || r.matmul === 'wasm' ? { matmul: r.matmul } : {}),
     ...(r.plan !== undefined ? { plan: r.plan } : {}),
   };
@@ -51,11 +61,19 @@ export function describeBackend(r: BackendRecord): string {
   return `${r.name}, ${r.threads} thread${r.threads === 1 ? '' : 's'}${r.fma === null ? '' : r.fma ? ', FMA' : ', no FMA'}${r.matmul ? `, ${r.matmul} matmul` : ''}`;
 }
 
-/** What differs between two records, e.g. "threads 4 -> 2"; null when they match. */
+/** Whether a different thread count can change the numbers between the two records. */
+function threadsMatter(was: BackendRecord, now: BackendRecord): boolean {
+  if (was.threadInvariant === true && now.threadInvariant === true) return false;
+  // An older record: its Gram was split per thread, which the fixed split matches only here.
+  const old = was.threadInvariant === true ? now : was, fresh = old === was ? now : was;
+  return !(fresh.threadInvariant === true && old.threads === GRAM_PARTS);
+}
+
+/** What differs between two records, e.g. "matmul native -> wasm"; null when they match. */
 export function backendDifference(was: BackendRecord, now: BackendRecord): string | null {
   const d: string[] = [];
   if (was.name !== now.name) d.push(`backend ${was.name} -> ${now.name}`);
-  if (was.threads !== now.threads) d.push(`threads ${was.threads} -> ${now.threads}`);
+  if (was.threads !== now.threads && threadsMatter(was, now)) d.push(`threads ${was.threads} -> ${now.threads}`);
   if (was.fma !== now.fma) d.push(`FMA ${String(was.fma)} -> ${String(now.fma)}`);
   if (was.matmul !== undefined && was.matmul !== now.matmul) d.push(`matmul ${was.matmul} -> ${String(now.matmul)}`);
   if (was.name === now.name && JSON.stringify(was.plan) !== JSON.stringify(now.plan)) d.push('auto plan differs (recalibrated)');

@@ -3,6 +3,8 @@ import { gram, gramJs, useGramKernel, weightedRowSum } from '../../src/mtl/linal
 import type { Backend } from '../../src/tensor/backend.ts';
 import { getBackend, setBackend } from '../../src/tensor/backends/registry.ts';
 import { Rng } from '../../src/tensor/rng.ts';
+import { createBalancer } from '../../src/mtl/balancers/index.ts';
+import type { WasmBackend } from '../../src/tensor/backends/wasm.ts';
 
 const before = getBackend().name;
 afterAll(() => {
@@ -119,6 +121,33 @@ describe('weightedRowSum on a large float32 G', () => {
       expect(out.every((v) => v === 0)).toBe(true);
     } finally {
       sp.restore();
+    }
+  });
+});
+
+describe('the balancers\' numbers do not depend on the thread count', () => {
+  it('GradCraft, MGDA and MultiBalance combine a large G to the same bits on 1 and 2 wasm threads', () => {
+    const be = setBackend('wasm') as WasmBackend;
+    useGramKernel('backend');
+    // Conflicting rows (alternating signs of a common direction plus noise): the combines then
+    // depend on every bit of the Gram matrix.
+    const T = 6, d = 200_003, g = rows(T, d, 21), u = rows(1, d, 22);
+    for (let t = 0; t < T; t++) for (let k = 0; k < d; k++) g[t * d + k] = (t % 2 ? -1 : 1) * (1 + t / 10) * u[k]! + 0.5 * g[t * d + k]!;
+    const threads = be.threads;
+    try {
+      for (const id of ['gradcraft', 'mgda', 'multibalance']) {
+        const outs = [1, 2].map((n) => {
+          be.setThreads(n);
+          const b = createBalancer(id);
+          const losses = [0.5, 0.7, 0.2, 0.9, 0.4, 0.6];
+          return Array.from(b.combine(g, T, { step: 0, rng: new Rng(1), losses }));
+        });
+        let differ = 0;
+        for (let k = 0; k < d; k++) if (!Object.is(outs[0]![k], outs[1]![k])) differ++;
+        expect(differ, `${id}: coordinates that differ between 1 and 2 threads`).toBe(0);
+      }
+    } finally {
+      be.setThreads(threads);
     }
   });
 });

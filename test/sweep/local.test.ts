@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expandTrials, loadSpec, parseSpec, runSweep, trialId, type SweepOptions } from '../../src/sweep/index.ts';
+import { trialThreads } from '../../src/sweep/local-pool.ts';
 import { CLI, countBy, FAKE_RUNNER, ROOT, readResults, readRuns, tempDir } from './helpers.ts';
 
 const quiet: SweepOptions['progress'] = { quiet: true };
@@ -192,5 +193,16 @@ describe('examples/sweep-spec.json', () => {
     const keys = new Set(trials.flatMap((t) => Object.keys(t.config)));
     expect([...keys].sort()).toEqual(['batchSize', 'epochs', 'l2', 'lr', 'method', 'methodOptions', 'seed']);
     expect(trials.filter((t) => t.config.method === 'ew').every((t) => t.config.methodOptions === undefined)).toBe(true);
+  });
+});
+
+describe('threads per trial process', () => {
+  it('N processes at once share the cores (at least one thread each); a user\'s MTLKIT_THREADS is kept', () => {
+    expect(trialThreads(2, 2, {})).toBe('1');
+    expect(trialThreads(1, 8, {})).toBe('8');
+    expect(trialThreads(3, 8, {})).toBe('2');
+    expect(trialThreads(16, 2, {})).toBe('1');
+    expect(trialThreads(2, 2, { MTLKIT_THREADS: '2' })).toBeNull();
+    expect(trialThreads(2, 2, { MTLKIT_THREADS: ' ' })).toBe('1');
   });
 });

@@ -35,4 +35,23 @@ describe('the backend record names the matmul kernel', () => {
     expect(backendDifference(old!, { ...old!, matmul: 'native' })).toBeNull();
     expect(backendSettings(old!).env.some((e) => e.startsWith('MTLKIT_NATIVE'))).toBe(false);
   });
+
+  it('the thread count changes no number: records since then match on any threads; an older record only at the two threads its split equals', () => {
+    const now = { name: 'wasm', threads: 1, threadInvariant: true as const, fma: true, matmul: 'native' as const };
+    expect(backendDifference({ ...now, threads: 4 }, now)).toBeNull();
+    expect(parseBackendRecord(JSON.parse(JSON.stringify(now)))).toEqual(now);
+    const older = parseBackendRecord({ name: 'wasm', threads: 2, fma: true, matmul: 'native' })!;
+    expect(older.threadInvariant).toBeUndefined();
+    expect(backendDifference(older, now)).toBeNull();
+    expect(backendDifference({ ...older, threads: 1 }, { ...now, threads: 2 })).toBe('threads 1 -> 2');
+    expect(backendDifference({ ...older, threads: 4 }, { ...now, threads: 2 })).toBe('threads 4 -> 2');
+    expect(backendDifference({ ...older, threads: 4 }, { ...older, threads: 2 })).toBe('threads 4 -> 2');
+    const before = activeBackendName();
+    try {
+      setBackend('wasm', { strict: true });
+      expect(activeBackendRecord().threadInvariant).toBe(true);
+    } finally {
+      setBackend(before);
+    }
+  });
 });

@@ -99,6 +99,12 @@ const POOLED_EXPORTS = [
 /** Below these sizes a call is not worth waking the workers (less work than the wake-up costs). */
 const PAR_FLOPS = 4e6;
 const PAR_ELEMS = 1 << 18;
+/**
+ * Column ranges a large Gram matrix is summed in (partial Grams added in order). Two, whatever
+ * the thread count: the numbers then do not depend on the machine, and they are the bits the
+ * two-thread split gave before the split stopped following the thread count.
+ */
+export const GRAM_PARTS = 2;
 
 /** `E` where every member of the enum names an op of `Op`; never (a compile error below) otherwise. */
 type OnlyOps<E, Op extends string> = [Exclude<keyof E, Op>] extends [never] ? E : never;
@@ -265,23 +271,26 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     return out;
   }
 
-  /** Runs `job(range, threadIndex)` over the ranges: range i on thread i (0 = this one). */
-  function parallel(rs: Array<[number, number]>, job: (r: [number, number], t: number) => readonly [string, ...number[]]): number[] {
-    if (rs.length <= 1 || pool === null) {
-      return rs.map((r, t) => {
-        const [name, ...args] = job(r, t);
-        return (k as unknown as Record<string, (...a: number[]) => number>)[name](...args) ?? 0;
-      });
-    }
-    const first = job(rs[0], 0);
+  /**
+   * Runs `job(range, i)` over the ranges and returns their results in range order: range i on
+   * thread i (0 = this one) while there are threads, the rest on this thread after its own.
+   */
+  function parallel(rs: Array<[number, number]>, job: (r: [number, number], i: number) => readonly [string, ...number[]]): number[] {
+    const runHere = (i: number): number => {
+      const [name, ...args] = job(rs[i]!, i);
+      return (k as unknown as Record<string, (...a: number[]) => number>)[name](...args) ?? 0;
+    };
+    const helpers = pool === null ? 0 : Math.min(pool.count, threads - 1, rs.length - 1);
+    if (helpers <= 0) return rs.map((_, i) => runHere(i));
     const jobs: Array<readonly [string, ...number[]] | null> = [];
-    for (let w = 0; w < pool.count; w++) jobs.push(w + 1 < rs.length ? job(rs[w + 1], w + 1) : null);
-    let mine = 0;
-    const theirs = pool.run(jobs, () => {
-      const [name, ...args] = first;
-      mine = (k as unknown as Record<string, (...a: number[]) => number>)[name](...args) ?? 0;
+    for (let w = 0; w < pool!.count; w++) jobs.push(w < helpers ? job(rs[w + 1]!, w + 1) : null);
+    const out = new Array<number>(rs.length).fill(0);
+    const theirs = pool!.run(jobs, () => {
+      out[0] = runHere(0);
+      for (let i = helpers + 1; i < rs.length; i++) out[i] = runHere(i);
     });
-    return [mine, ...theirs.slice(0, rs.length - 1)];
+    for (let w = 0; w < helpers; w++) out[w + 1] = theirs[w]!;
+    return out;
   }
 
   const backend: WasmBackend = {
@@ -365,7 +374,9 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       const f64 = g instanceof Float64Array;
       call(() => {
         const pg = addrIn(g, t * d);
-        const parts = t * t * d >= PAR_ELEMS * 4 ? threads : 1;
+        // The split is fixed by the size, never by the thread count: the partial sums (and so
+        // the Gram's bits, and every balancer's numbers) are the same on any number of cores.
+        const parts = t * t * d >= PAR_ELEMS * 4 ? GRAM_PARTS : 1;
         const rs = ranges(d, parts, 16);
         if (rs.length === 0) rs.push([0, 0]);
         const partial = rs.map(() => heap.reserve(t * t * 8));
