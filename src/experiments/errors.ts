@@ -38,3 +38,11 @@ export function describeChanges(changes: FieldChange[], max = 3): string {
   const shown = changes.slice(0, max).map((c) => `${c.field} ${short(c.stored)} -> ${short(c.wanted)}`);
   return shown.join(', ') + (changes.length > max ? `, and ${changes.length - max} more` : '');
 }
+
+/** A `--reuse` folder that is not an experiment folder. */
+export class ReuseFolderError extends Error {
+  constructor(readonly dir: string) {
+    super(`--reuse ${dir}: not an experiment folder (it has no experiment.json and runs/); give the --out of an earlier experiment`);
+    this.name = 'ReuseFolderError';
+  }
+}

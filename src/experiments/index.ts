@@ -8,7 +8,7 @@ export { TAU_VALUES, EPSILON_VALUES } from './sweeps.ts';
 export { TASK_SUBSETS } from './tasks.ts';
 export { MB_BETAS } from './multibalance.ts';
 export { runOne, runFolderState, type RunJob, type RunFolderState } from './run-one.ts';
-export { ExperimentRefused, RunFolderConflict, type FieldChange } from './errors.ts';
+export { ExperimentRefused, ReuseFolderError, RunFolderConflict, type FieldChange } from './errors.ts';
 export { EXPERIMENT_PRESETS, type ExperimentPreset, type ExperimentJson, type ExperimentRow } from './folder-contract.ts';
 export * from './findings-arms.ts';
 export type { ExperimentSize, PlanContext, PresetDef, RunOutcome, RunSpec, RowInfo, Phase } from './types.ts';

@@ -30,6 +30,7 @@ import { applyChoice, gridDir, gridKey, methodGrid, selectOnValidation, type Gri
 import { getPreset } from './registry.ts';
 import { defaultRows, runDirOf } from './rows.ts';
 import { runFolderState, runOne, type RunJob } from './run-one.ts';
+import { ReuseIndex } from './reuse.ts';
 import { seedList, SIZES } from './sizes.ts';
 import type { ExperimentSize, PlanContext, RunOutcome, RunSpec } from './types.ts';
 
@@ -56,6 +57,8 @@ export interface ExperimentOptions {
   backend?: string;
   /** Show each run's own progress (in-process runs only). */
   verbose?: boolean;
+  /** Earlier experiment folders whose finished runs of the same config are copied in instead of trained (reuse.ts). */
+  reuse?: string[];
   /** One line per finished run (default: to stderr; quiet: nothing). */
   log?: (line: string) => void;
   quiet?: boolean;
@@ -145,6 +148,8 @@ export async function runExperiment(name: string, opts: ExperimentOptions = {}):
   const dir = opts.out ?? join('runs', 'experiments', `${name}-${size}-${stamp(created)}`);
   const previous = previousIndex(dir);
   if (previous && previous.preset !== def.name) throw new ExperimentRefused(dir, `holds the experiment '${String(previous.preset)}', not '${def.name}'`);
+  // Read before anything is written: a bad --reuse folder leaves no new folder behind.
+  const reuse = opts.reuse?.length ? new ReuseIndex(opts.reuse) : null;
   mkdirSync(join(dir, 'runs'), { recursive: true });
 
   const ctx: PlanContext = { size, seeds: seedList(seeds), base, tasks: await dataTasks(base), options: opts.options ?? {} };
@@ -154,6 +159,7 @@ export async function runExperiment(name: string, opts: ExperimentOptions = {}):
   const gridChoices: Record<string, GridChoice & { method: string }> = {};
   let planned = 0;
   log(`experiment ${name} (${size}): ${def.title}; folder ${dir}; backend ${backend}; ${workers} worker${workers > 1 ? 's' : ''}`);
+  if (reuse) log(`--reuse: ${reuse.size} finished runs in ${opts.reuse!.join(', ')}`);
 
   for (const phase of def.phases) {
     const specs = phase(ctx, done);
@@ -168,6 +174,11 @@ export async function runExperiment(name: string, opts: ExperimentOptions = {}):
       specs.map((spec) => [spec.id, { spec, job: { id: spec.id, config: mergeConfig(base, spec.config), runDir: join(dir, runDirOf(spec.id)) } }]),
     );
     refuseConflicts(dir, [...jobs.values()].map((j) => j.job));
+    if (reuse) {
+      let copied = 0;
+      for (const { job } of jobs.values()) if (reuse.fill(job) !== null) copied++;
+      if (copied > 0) log(`--reuse: ${copied} of this phase's ${jobs.size} runs copied in (same config, finished)`);
+    }
     const finish = (o: RunOutcome): void => {
       done.push(o);
       const k = done.length;

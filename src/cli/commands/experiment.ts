@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../train/config.ts';
 import { pluginPath, PluginError, pluginsRelativeTo } from '../../train/plugins.ts';
-import { ExperimentRefused, getPreset, presetNames, presets, runExperiment, START, type ExperimentOptions, type ExperimentSize } from '../../experiments/index.ts';
+import { ExperimentRefused, ReuseFolderError, getPreset, presetNames, presets, runExperiment, START, type ExperimentOptions, type ExperimentSize } from '../../experiments/index.ts';
 import { reportExperiment, toJson } from '../../report/index.ts';
 import { CliError } from '../errors.ts';
 import { UnknownBackendError } from '../../tensor/backends/registry.ts';
@@ -34,6 +34,7 @@ interface ExperimentFlags {
   config?: string;
   set: string[];
   plugin?: string[];
+  reuse?: string[];
   verbose?: boolean;
   quiet?: boolean;
   json?: boolean;
@@ -80,6 +81,7 @@ export function experimentOptions(f: ExperimentFlags): ExperimentOptions {
     grid: grid as ExperimentOptions['grid'],
     verbose: f.verbose,
     quiet: f.quiet,
+    ...(f.reuse?.length ? { reuse: f.reuse } : {}),
   };
 }
 
@@ -130,6 +132,7 @@ export function registerExperiment(program: Command): void {
     .option('--config <file.json>', 'TrainConfig fields over the size profile (data, model, ...)')
     .option('--set <path=value>', 'one TrainConfig field by dotted path (repeatable), e.g. --set model=ple-lite', collect, [])
     .option('--plugin <module>', 'a module every run imports first, e.g. one that calls registerBalancer (repeatable; config.plugins)', collect, [])
+    .option('--reuse <dir>', 'an earlier experiment folder whose finished runs of the same config are copied in instead of trained (repeatable), e.g. findings from table2 / table3 / tau / epsilon folders', collect, [])
     .option('--verbose', "show each run's own progress (--workers 1)")
     .option('--quiet', 'no progress lines')
     .option('--json', 'print one JSON object {preset, dir, files, tables, failed, seconds} as the last stdout line')
@@ -140,7 +143,7 @@ export function registerExperiment(program: Command): void {
         getPreset(preset);
         res = reportExperiment(await runExperiment(preset, experimentOptions(flags)));
       } catch (e) {
-        if (e instanceof ConfigError || e instanceof PluginError || e instanceof ExperimentRefused || e instanceof UnknownBackendError) throw new CliError(`experiment: ${e.message}`, 2);
+        if (e instanceof ConfigError || e instanceof PluginError || e instanceof ExperimentRefused || e instanceof ReuseFolderError || e instanceof UnknownBackendError) throw new CliError(`experiment: ${e.message}`, 2);
         throw e;
       }
       for (const f of res.failed) process.stderr.write(`mtlkit: warning: run ${f.id} failed (its row prints n/a): ${f.error.split('\n').slice(-1)[0]}\n`);
