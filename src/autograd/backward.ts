@@ -147,9 +147,20 @@ function leafGrad(t: Tensor): Storage {
   return t.grad.data;
 }
 
-/** A leaf's gradient storage in this call: the resolver's answer, else its own `grad`. */
-function leafGradIn(into: GradResolver | null, t: Tensor): Storage {
-  return (into !== null ? into.dense(t) : null) ?? leafGrad(t);
+/**
+ * A leaf's gradient storage in this call: the resolver's answer, else its own `grad`. An
+ * unzeroed resolver destination (`GradResolver.written`) is zeroed on its first use here, for an
+ * addition, unless `whole` says the caller writes all of it.
+ */
+function leafGradIn(into: GradResolver | null, t: Tensor, zero = true): Storage {
+  const dest = into !== null ? into.dense(t) : null;
+  if (dest === null) return leafGrad(t);
+  const written = into!.written;
+  if (written !== undefined && !written.has(t)) {
+    if (zero) dest.fill(0);
+    written.add(t);
+  }
+  return dest;
 }
 
 function accumulate(dst: Storage, src: Storage): void {
@@ -189,7 +200,17 @@ class Sink implements GradSink {
 
   freshBuffer(i: number): Storage | null {
     const x = this.wanting(i);
-    if (x.isLeaf || this.pending.has(x)) return null;
+    if (x.isLeaf) {
+      // An unzeroed resolver destination not yet written in this call: written whole here.
+      const into = this.into;
+      if (into === null || into.written === undefined || into.written.has(x)) return null;
+      const dest = into.dense(x);
+      if (dest === null) return null;
+      const buf = leafGradIn(into, x, false);
+      if (!this.touched.some(([j]) => j === i)) this.touched.push([i, buf]);
+      return buf;
+    }
+    if (this.pending.has(x)) return null;
     const buf = gradBuffers.take(x.dtype, x.size, false);
     this.pending.set(x, buf);
     if (!this.touched.some(([j]) => j === i)) this.touched.push([i, buf]);

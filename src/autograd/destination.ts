@@ -23,6 +23,13 @@ export interface GradResolver {
   dense(leaf: Tensor): Storage | null;
   /** Where a row table leaf's rows go (`GradSink.addRows`), or null. */
   rows(leaf: Tensor): RowDestination | null;
+  /**
+   * Given when the `dense` destinations are NOT zeroed beforehand: the sweep then writes each
+   * such leaf's first gradient whole (an op's `freshBuffer`) or zeroes the destination before
+   * the first addition, and adds the leaf here. A destination whose leaf is not in the set
+   * afterwards received nothing and still holds whatever it held: the caller zeroes it.
+   */
+  written?: Set<Tensor>;
 }
 
 const windows = new WeakMap<Tensor, RowDestination>();

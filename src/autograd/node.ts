@@ -18,8 +18,9 @@ export interface GradSink {
   buffer(i: number): Storage;
   /**
    * For an op that writes ALL of input i's gradient in one go (a matmul with accumulate off):
-   * an uninitialised buffer when input i is a non-leaf that has received nothing yet this pass,
-   * else null (then accumulate into `buffer(i)`). Saves zero-filling a buffer that is about to
+   * an uninitialised buffer when input i is a non-leaf that has received nothing yet this pass
+   * (or a leaf whose destination the call's resolver gave unzeroed, `GradResolver.written`, not
+   * yet written), else null (then accumulate into `buffer(i)`). Saves zero-filling a buffer that is about to
    * be overwritten; a caller that takes it must write every element.
    */
   freshBuffer(i: number): Storage | null;

@@ -42,15 +42,17 @@ export class RepRows implements RowSource {
   collect(losses: Tensor[], G: Storage, d: number, step: number): void {
     const blocks = new Map<Tensor, Storage>();
     this.copies.forEach((copy, t) => {
-      const row = G.subarray(t * d, (t + 1) * d);
-      row.fill(0);
       let off = t * d;
       copy.forEach((c) => {
         blocks.set(c, G.subarray(off, off + c.size));
         off += c.size;
       });
     });
-    backwardInto(step, 'summed loss', weightedLoss(losses, this.ones), { dense: (leaf) => blocks.get(leaf) ?? null, rows: () => null });
+    // G is not zeroed first: the sweep writes each block's first gradient whole (a Linear's
+    // input gradient) or zeroes it before adding, and names the blocks it wrote.
+    const written = new Set<Tensor>();
+    backwardInto(step, 'summed loss', weightedLoss(losses, this.ones), { dense: (leaf) => blocks.get(leaf) ?? null, rows: () => null, written });
+    for (const [c, block] of blocks) if (!written.has(c)) block.fill(0);
   }
 
   writeBack(out: Storage, step: number): void {

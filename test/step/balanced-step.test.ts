@@ -230,6 +230,19 @@ describe('BalancedStep, rep mode', () => {
     for (let t = 0; t < res.d; t++) expect(Number.isFinite(step.combined(res.d)[t]!)).toBe(true);
   });
 
+  it('G is not zeroed before the rows are written: garbage in it (NaN) gives the same rows, blocks a head never reads included', () => {
+    for (const m of [tiny(), tiny({ levels: 2, sharedExperts: 2, specificExperts: 1 })]) {
+      const b = batchOf(5, 3, 13);
+      const step = new BalancedStep(m, createBalancer('ew', { reduction: 'sum' }), { mode: 'rep', perTaskAlways: true, maxBatch: 5 });
+      const first = step.run(b, ctx());
+      const rows = Float64Array.from(step.rows(first.d));
+      step.rows(first.d).fill(NaN);
+      const again = step.run(b, ctx());
+      expect(again.d).toBe(first.d);
+      expect(Array.from(step.rows(again.d))).toEqual(Array.from(rows));
+    }
+  });
+
   it('segment-major rows for multi-level PLE and MMoE, one block for a model without segments', () => {
     const models: [string, () => MultiTaskModel][] = [
       ['PLE 2 levels', () => tiny({ levels: 2, sharedExperts: 2, specificExperts: 1 })],
