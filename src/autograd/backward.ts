@@ -1,5 +1,6 @@
 import type { Storage } from '../tensor/backend.ts';
 import { getBackend } from '../tensor/backends/registry.ts';
+import { allFinite } from '../tensor/finite.ts';
 import { reduceInto } from '../tensor/reduce.ts';
 import { formatShape, shapesEqual } from '../tensor/shape.ts';
 import { Tensor } from '../tensor/tensor.ts';
@@ -350,26 +351,4 @@ function assertFinite(x: Storage, what: string, fix: string, op: string | null, 
       throw new NonFiniteGradientError(`backward: ${what} is not finite (${v} at element ${i}); ${fix}`, op, input, i, v);
     }
   }
-}
-
-/** Below this many elements a plain loop is as fast as a kernel call. */
-const FAST_CHECK_MIN = 4096;
-
-/**
- * Whether every element is finite. Large buffers in the wasm backend's memory ask its SIMD
- * dot kernel for sum x_i^2: every term is >= 0, so the sum is finite exactly when every x_i is,
- * unless finite squares overflow (|x| > ~1e19 in float32 lanes), which the exact loop then
- * settles. About 20x faster than the loop, which ran after every node on every buffer it wrote.
- */
-export function allFinite(x: Storage): boolean {
-  const n = x.length;
-  if (n >= FAST_CHECK_MIN && typeof SharedArrayBuffer !== 'undefined' && x.buffer instanceof SharedArrayBuffer) {
-    const be = getBackend();
-    if (be.fastFiniteCheck && Number.isFinite(be.dot(x, x, n))) return true;
-  }
-  for (let i = 0; i < n; i++) {
-    const v = x[i];
-    if (v - v !== 0) return false;
-  }
-  return true;
 }

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { backward } from '../../src/autograd/backward.ts';
-import { allFinite } from '../../src/autograd/backward.ts';
+import { allFinite } from '../../src/tensor/finite.ts';
 import { GradBufferPool, gradBuffers } from '../../src/autograd/pool.ts';
 import { log, relu, tanh } from '../../src/autograd/ops/unary.ts';
 import { add, mul } from '../../src/autograd/ops/arithmetic.ts';

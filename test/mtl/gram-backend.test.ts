@@ -151,3 +151,14 @@ describe('the balancers\' numbers do not depend on the thread count', () => {
     }
   });
 });
+
+describe('the combined gradient\'s finiteness check on the backend', () => {
+  it('an output that overflows float32 from finite rows is still caught on a large wasm-resident G', () => {
+    setBackend('wasm');
+    const T = 2, d = 50_000, g = rows(T, d, 31);
+    g[7] = 3e38;
+    g[d + 7] = 3e38; // finite, but EW's sum of the two overflows float32
+    const out = getBackend().alloc('float32', d) as Float32Array;
+    expect(() => createBalancer('ew', { reduction: 'sum' }).combine(g, T, { step: 0, rng: new Rng(1) }, out)).toThrow(/produced a non-finite value from finite gradients/);
+  });
+});

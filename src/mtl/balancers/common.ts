@@ -8,6 +8,7 @@ import {
   type Balancer, type BalanceContext, type BalancerInfo, type BalancerKind, type BalancerState, type Grad, type GradientMode, type ProjectionStep,
 } from '../balancer.ts';
 import { gram } from '../linalg.ts';
+import { allFinite } from '../../tensor/finite.ts';
 import type { Rng } from '../../tensor/rng.ts';
 
 /** The numbers an `isNum` check accepts. */
@@ -148,9 +149,7 @@ export abstract class BaseBalancer implements Balancer {
     }
     this.prepare(T, ctx);
     this.run(G, T, d, ctx, out);
-    for (let k = 0; k < d; k++) {
-      if (!Number.isFinite(out[k])) throwNonFinite(this.id, G, T, d);
-    }
+    if (!allFinite(out)) throwNonFinite(this.id, G, T, d);
     return out;
   }
 
