@@ -14,6 +14,6 @@ export const table2: PresetDef = {
     'Trains Single (one model per task), EW, UC, DWA, MGDA, PCGrad, PCGrad+, GradVac, CAGrad, IMTL, DBMTL and GradCraft ' +
     'on the PLE preset (param mode, paper defaults for every method) and reports test AUC and GAUC per task with ' +
     'AV-A / RI-A / AV-G / RI-G (GradCraft eq. 12-15); plots ri.svg and auc_change.svg.',
-  runTime: { quick: 'about 70 s on 2 cores (--workers 2; measured: 69 s)', full: 'about 45 min on 2 cores (--workers 2), estimated' },
+  runTime: { quick: 'about 70 s on 2 cores (--workers 2; measured: 69 s)', full: 'about 8 min per seed on 2 cores (--workers 2; measured: 24.4 min for --seeds 3)' },
   phases: [(ctx) => TABLE2_METHODS.flatMap((m) => methodRuns(m, ctx.seeds))],
 };
