@@ -12,6 +12,6 @@ export const table3: PresetDef = {
   description:
     'Trains Single (the RI reference, not listed), GradCraft and its four ablations (balancer option ablation = ' +
     'fix-epsilon | fix-tau | ori | local) and reports AV-A, RI-A, AV-G, RI-G; plot ri.svg.',
-  runTime: { quick: 'about 1.5 min on 2 cores (--workers 2)', full: 'about 20 min on 2 cores (--workers 2), estimated' },
+  runTime: { quick: 'about 1.5 min on 2 cores (--workers 2)', full: 'about 5 min per seed on 2 cores (--workers 2; measured: 14.0 min for --seeds 3)' },
   phases: [(ctx) => [TABLE2_METHODS[0]!, ...TABLE3_METHODS].flatMap((m) => methodRuns(m, ctx.seeds))],
 };
