@@ -34,6 +34,6 @@ export const epsilon: PresetDef = {
   name: 'epsilon',
   title: 'GradCraft Figure 3: sensitivity to epsilon in {0, 1e-12, ..., 1e-7}, AV-A / RI-A / AV-G / RI-G',
   description: 'Trains Single and GradCraft with epsilon = 0, 1e-12, ..., 1e-7 (tau 0.1); table per value and sweep.svg (log x axis, 0 drawn left of a break).',
-  runTime: { quick: 'about 2 min on 2 cores (--workers 2)', full: 'about 25 min on 2 cores (--workers 2), estimated' },
+  runTime: { quick: 'about 2 min on 2 cores (--workers 2)', full: 'about 5 min per seed on 2 cores (--workers 2; measured: 13.2 min for --seeds 3)' },
   phases: [(ctx) => sweepRuns(ctx, 'epsilon', EPSILON_VALUES)],
 };
