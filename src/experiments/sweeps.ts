@@ -26,7 +26,7 @@ export const tau: PresetDef = {
   name: 'tau',
   title: 'GradCraft Figure 2: sensitivity to tau in 0..1 (step 0.1), AV-A / RI-A / AV-G / RI-G',
   description: 'Trains Single and GradCraft with tau = 0, 0.1, ..., 1 (epsilon 1e-10); table per value and sweep.svg (AV-G and RI-G against tau).',
-  runTime: { quick: 'about 3 min on 2 cores (--workers 2)', full: 'about 40 min on 2 cores (--workers 2), estimated' },
+  runTime: { quick: 'about 3 min on 2 cores (--workers 2)', full: 'about 7 min per seed on 2 cores (--workers 2; measured: 19.4 min for --seeds 3)' },
   phases: [(ctx) => sweepRuns(ctx, 'tau', TAU_VALUES)],
 };
 
