@@ -142,7 +142,7 @@ export const findings: PresetDef = {
     'epsilon stability ranges, the gap over the best baseline growing with T, MultiBalance\'s throughput cost and NE gains. ' +
     'Table: claim, paper number, ours as mean [95% t interval] of the per-seed paired statistic, verdict; then the presets\' tables. ' +
     '--claims <groups> narrows it; --seeds 2 or more for intervals.',
-  runTime: { quick: 'about 14 min per seed on 2 cores (--workers 2; measured: 41 min for --seeds 3)', full: 'about 3 h per seed on 2 cores (--workers 2), estimated' },
+  runTime: { quick: 'about 14 min per seed on 2 cores (--workers 2; measured: 41 min for --seeds 3)', full: 'about 30 min per seed on 2 cores (--workers 2), estimated from the measured presets (--reuse takes their runs)' },
   phases: [(ctx) => firstArms(ctx).flatMap((a) => runsOf(a, ctx.seeds)), (ctx, done) => taskArms(ctx, done).flatMap((a) => runsOf(a, ctx.seeds))],
   summarize(ctx, done) {
     const groups = claimGroups(ctx);
