@@ -149,16 +149,15 @@ function leafGrad(t: Tensor): Storage {
 }
 
 /**
- * A leaf's gradient storage in this call: the resolver's answer, else its own `grad`. An
- * unzeroed resolver destination (`GradResolver.written`) is zeroed on its first use here, for an
- * addition, unless `whole` says the caller writes all of it.
+ * A leaf's gradient storage in this call, to add into: the resolver's answer, else its own
+ * `grad`. An unzeroed resolver destination (`GradResolver.written`) is zeroed on first use.
  */
-function leafGradIn(into: GradResolver | null, t: Tensor, zero = true): Storage {
+function leafGradIn(into: GradResolver | null, t: Tensor): Storage {
   const dest = into !== null ? into.dense(t) : null;
   if (dest === null) return leafGrad(t);
   const written = into!.written;
   if (written !== undefined && !written.has(t)) {
-    if (zero) dest.fill(0);
+    dest.fill(0);
     written.add(t);
   }
   return dest;
@@ -207,9 +206,9 @@ class Sink implements GradSink {
       if (into === null || into.written === undefined || into.written.has(x)) return null;
       const dest = into.dense(x);
       if (dest === null) return null;
-      const buf = leafGradIn(into, x, false);
-      if (!this.touched.some(([j]) => j === i)) this.touched.push([i, buf]);
-      return buf;
+      into.written.add(x);
+      if (!this.touched.some(([j]) => j === i)) this.touched.push([i, dest]);
+      return dest;
     }
     if (this.pending.has(x)) return null;
     const buf = gradBuffers.take(x.dtype, x.size, false);
