@@ -841,29 +841,30 @@ export function scatterAddAt32(dst: usize, at: usize, src: usize, count: i32, wi
 // ---------------------------------------------------------------- layer backward helpers
 
 /**
- * ReLU's backward fused with the bias gradient, float32, one pass over rows x n:
- * gz = g * (y > 0 ? 1 : 0) (the js twin's product, so -0 and NaN propagate the same), and
- * when db != 0, db[j] += sum_r gz[r, j] with the sums taken in row order from 0 in `acc`
+ * ReLU's backward fused with the bias gradient, float32, one pass over columns [j0, j1) of
+ * rows x n: gz = g * (y > 0 ? 1 : 0) (the js twin's product, so -0 and NaN propagate the same),
+ * and when db != 0, db[j] += sum_r gz[r, j] with the sums taken in row order from 0 in `acc`
  * (n float32s of scratch) and added to db at the end: the same additions in the same order
- * as the js twin, so the results agree bit for bit.
+ * as the js twin, so the results agree bit for bit. Column ranges (j0 a multiple of 4) let the
+ * pool split it without changing a sum.
  */
-export function reluGradColSums32(y: usize, g: usize, gz: usize, db: usize, acc: usize, rows: i32, n: i32): void {
+export function reluGradColSums32(y: usize, g: usize, gz: usize, db: usize, acc: usize, rows: i32, n: i32, j0: i32, j1: i32): void {
   const zero = f32x4.splat(0);
   const one = f32x4.splat(1);
   const withSums = db != 0;
-  if (withSums) memory.fill(acc, 0, <usize>n * 4);
-  const n4 = n & ~3;
+  if (withSums) memory.fill(acc + (<usize>j0 << 2), 0, <usize>(j1 - j0) * 4);
+  const n4 = j0 + ((j1 - j0) & ~3);
   for (let r = 0; r < rows; r++) {
     const base = <usize>r * <usize>n * 4;
     const yr = y + base, gr = g + base, zr = gz + base;
-    let j = 0;
+    let j = j0;
     for (; j < n4; j += 4) {
       const o = <usize>j << 2;
       const z = f32x4.mul(v128.load(gr + o), v128.and(f32x4.gt(v128.load(yr + o), zero), one));
       v128.store(zr + o, z);
       if (withSums) v128.store(acc + o, f32x4.add(v128.load(acc + o), z));
     }
-    for (; j < n; j++) {
+    for (; j < j1; j++) {
       const o = <usize>j << 2;
       const z = load<f32>(gr + o) * (load<f32>(yr + o) > 0 ? <f32>1 : <f32>0);
       store<f32>(zr + o, z);
@@ -871,7 +872,7 @@ export function reluGradColSums32(y: usize, g: usize, gz: usize, db: usize, acc:
     }
   }
   if (!withSums) return;
-  for (let j = 0; j < n; j++) {
+  for (let j = j0; j < j1; j++) {
     const o = <usize>j << 2;
     store<f32>(db + o, load<f32>(db + o) + load<f32>(acc + o));
   }
@@ -914,9 +915,12 @@ export function biasRelu32(y: usize, b: usize, n: i32, relu: i32, r0: i32, r1: i
 @inline function ld2(p: usize): v128 { return f64x2.promote_low_f32x4(v128.load64_zero(p)); }
 @inline function st2(p: usize, x: v128): void { v128.store64_lane(p, f32x4.demote_f64x2_zero(x), 0); }
 
-/** out[b, :] = sum_e w[b, e] xs[e][b, :], e in order, rounded to float32 after each term. */
-export function mixture32(w: usize, xs: usize, out: usize, e: i32, bsz: i32, d: i32): void {
-  for (let b = 0; b < bsz; b++) {
+/**
+ * out[b, :] = sum_e w[b, e] xs[e][b, :], e in order, rounded to float32 after each term, for
+ * rows b in [b0, b1) of the bsz (rows are independent: the pool splits them).
+ */
+export function mixture32(w: usize, xs: usize, out: usize, e: i32, bsz: i32, d: i32, b0: i32, b1: i32): void {
+  for (let b = b0; b < b1; b++) {
     const row = <usize>b * <usize>d * 4;
     const o = out + row;
     let j = 0;
@@ -944,13 +948,14 @@ export function mixture32(w: usize, xs: usize, out: usize, e: i32, bsz: i32, d: 
 
 /**
  * Backward of mixture32 for gradient g [B, d]: dw[b, e] += <g[b, :], xs[e][b, :]> when dw != 0;
- * dxs[e][b, :] += w[b, e] g[b, :] for each nonzero address in the list dxs (0: not wanted).
+ * dxs[e][b, :] += w[b, e] g[b, :] for each nonzero address in the list dxs (0: not wanted);
+ * rows b in [b0, b1) of the bsz.
  */
-export function mixtureBack32(w: usize, xs: usize, g: usize, dw: usize, dxs: usize, e: i32, bsz: i32, d: i32): void {
+export function mixtureBack32(w: usize, xs: usize, g: usize, dw: usize, dxs: usize, e: i32, bsz: i32, d: i32, b0: i32, b1: i32): void {
   for (let q = 0; q < e; q++) {
     const x = <usize>load<i32>(xs + (<usize>q << 2));
     const dx = <usize>load<i32>(dxs + (<usize>q << 2));
-    for (let b = 0; b < bsz; b++) {
+    for (let b = b0; b < b1; b++) {
       const row = <usize>b * <usize>d * 4;
       const wi = w + (<usize>(b * e + q) << 2);
       const gr = g + row;

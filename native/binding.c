@@ -5,6 +5,7 @@
  * Every size is checked against the arrays here, so nothing is written out of bounds.
  *
  *   sgemm(a, b, c, m, k, n, transA, transB, accumulate, threads): undefined
+ *   sgemmBegin(same arguments): parts; sgemmPart(t); sgemmEnd()   (the split form, sgemm.h)
  *   info(): { available, reason, microKernel, threads, kc, mc }
  */
 #define NAPI_VERSION 8
@@ -87,34 +88,83 @@ static int fits(napi_env env, const char *name, size_t have, size_t rows, size_t
   return 1;
 }
 
-static napi_value sgemm(napi_env env, napi_callback_info info) {
+/* The checked arguments of a matmul call (sgemm and sgemmBegin take the same). */
+typedef struct {
+  float *a, *b, *c;
+  size_t m, k, n, threads;
+  int ta, tb, acc;
+} call_t;
+
+static int call_args(napi_env env, napi_callback_info info, const char *fn, call_t *x) {
   size_t argc = 10;
   napi_value argv[10];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char msg[160];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
   if (argc < 10) {
-    napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG",
-                          "mtlkit native sgemm: expects (a, b, c, m, k, n, transA, transB, accumulate, threads)");
-    return NULL;
+    snprintf(msg, sizeof msg, "mtlkit native %s: expects (a, b, c, m, k, n, transA, transB, accumulate, threads)", fn);
+    napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+    return 0;
   }
   if (!cpu()) {
     napi_throw_error(env, "ERR_MTLKIT_NATIVE_CPU", "mtlkit native sgemm: this CPU lacks AVX2 or FMA");
+    return 0;
+  }
+  size_t la, lb, lc;
+  if (!f32_arg(env, argv[0], "a", &x->a, &la) || !f32_arg(env, argv[1], "b", &x->b, &lb) || !f32_arg(env, argv[2], "c", &x->c, &lc))
+    return 0;
+  if (!size_arg(env, argv[3], "m", 0, &x->m) || !size_arg(env, argv[4], "k", 0, &x->k) || !size_arg(env, argv[5], "n", 0, &x->n))
+    return 0;
+  if (!bool_arg(env, argv[6], &x->ta) || !bool_arg(env, argv[7], &x->tb) || !bool_arg(env, argv[8], &x->acc)) return 0;
+  if (!size_arg(env, argv[9], "threads", 1, &x->threads)) return 0;
+  if (x->threads > 64) x->threads = 64;
+  return fits(env, "a", la, x->m, x->k, "m*k") && fits(env, "b", lb, x->k, x->n, "k*n") && fits(env, "c", lc, x->m, x->n, "m*n");
+}
+
+static void out_of_memory(napi_env env) {
+  napi_throw_error(env, "ERR_MTLKIT_NATIVE_MEMORY", "mtlkit native sgemm: could not allocate the packing buffers");
+}
+
+static napi_value sgemm(napi_env env, napi_callback_info info) {
+  call_t x;
+  if (!call_args(env, info, "sgemm", &x)) return NULL;
+  if (mtlkit_sgemm(x.a, x.b, x.c, x.m, x.k, x.n, x.ta, x.tb, x.acc, (int)x.threads) != 0) out_of_memory(env);
+  return NULL;
+}
+
+static napi_value num(napi_env env, double d);
+
+/* sgemmBegin(same arguments as sgemm): the parts to run (0: C is final already). */
+static napi_value sgemm_begin(napi_env env, napi_callback_info info) {
+  call_t x;
+  if (!call_args(env, info, "sgemmBegin", &x)) return NULL;
+  const int parts = mtlkit_sgemm_begin(x.a, x.b, x.c, x.m, x.k, x.n, x.ta, x.tb, x.acc, (int)x.threads);
+  if (parts < 0) {
+    out_of_memory(env);
     return NULL;
   }
-  float *a, *b, *c;
-  size_t la, lb, lc, m, k, n, threads;
-  int ta, tb, acc;
-  if (!f32_arg(env, argv[0], "a", &a, &la) || !f32_arg(env, argv[1], "b", &b, &lb) || !f32_arg(env, argv[2], "c", &c, &lc))
-    return NULL;
-  if (!size_arg(env, argv[3], "m", 0, &m) || !size_arg(env, argv[4], "k", 0, &k) || !size_arg(env, argv[5], "n", 0, &n))
-    return NULL;
-  if (!bool_arg(env, argv[6], &ta) || !bool_arg(env, argv[7], &tb) || !bool_arg(env, argv[8], &acc)) return NULL;
-  if (!size_arg(env, argv[9], "threads", 1, &threads)) return NULL;
-  if (!fits(env, "a", la, m, k, "m*k") || !fits(env, "b", lb, k, n, "k*n") || !fits(env, "c", lc, m, n, "m*n"))
-    return NULL;
-  if (mtlkit_sgemm(a, b, c, m, k, n, ta, tb, acc, threads > 64 ? 64 : (int)threads) != 0) {
-    napi_throw_error(env, "ERR_MTLKIT_NATIVE_MEMORY", "mtlkit native sgemm: could not allocate the packing buffers");
+  return num(env, parts);
+}
+
+/* sgemmPart(t): runs part t of the open call; any thread that loaded the addon may call it. */
+static napi_value sgemm_part(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  size_t t;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || !size_arg(env, argv[0], "part", 0, &t)) {
+    if (argc < 1) napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", "mtlkit native sgemmPart: expects (part)");
     return NULL;
   }
+  if (t > 64 || mtlkit_sgemm_part((int)t) != 0) {
+    napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", "mtlkit native sgemmPart: no open call (sgemmBegin) has this part");
+  }
+  return NULL;
+}
+
+/* sgemmEnd(): closes the open call (after every part returned). */
+static napi_value sgemm_end(napi_env env, napi_callback_info info) {
+  (void)info;
+  mtlkit_sgemm_end();
   return NULL;
 }
 
@@ -146,6 +196,12 @@ NAPI_MODULE_INIT() {
   napi_value f;
   if (napi_create_function(env, "sgemm", NAPI_AUTO_LENGTH, sgemm, NULL, &f) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "sgemm", f) != napi_ok) return NULL;
+  if (napi_create_function(env, "sgemmBegin", NAPI_AUTO_LENGTH, sgemm_begin, NULL, &f) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "sgemmBegin", f) != napi_ok) return NULL;
+  if (napi_create_function(env, "sgemmPart", NAPI_AUTO_LENGTH, sgemm_part, NULL, &f) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "sgemmPart", f) != napi_ok) return NULL;
+  if (napi_create_function(env, "sgemmEnd", NAPI_AUTO_LENGTH, sgemm_end, NULL, &f) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "sgemmEnd", f) != napi_ok) return NULL;
   if (napi_create_function(env, "info", NAPI_AUTO_LENGTH, info, NULL, &f) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "info", f) != napi_ok) return NULL;
   return exports;

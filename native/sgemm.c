@@ -261,42 +261,81 @@ int mtlkit_sgemm_mc(void) { return MC; }
 /* Below this many flops a call is not worth waking a thread. */
 #define PAR_FLOPS 4e6
 
-int mtlkit_sgemm(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
-                 int ta, int tb, int acc, int threads) {
-  if (m == 0 || n == 0) return 0;
+/* Nothing to multiply: C is left (k = 0 with accumulate) or zeroed. Returns 1 when so. */
+static int trivial(float *c, size_t m, size_t k, size_t n, int acc) {
+  if (m == 0 || n == 0) return 1;
   if (k == 0) {
     if (!acc) memset(c, 0, m * n * sizeof(float));
-    return 0;
+    return 1;
   }
+  return 0;
+}
+
+/* Fills j for one call (the pool lock held); returns the parts to run, or -1 when a packing
+   buffer could not be allocated. */
+static int setup(job_t *j, const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
+                 int ta, int tb, int acc, int threads) {
   if (threads < 1) threads = 1;
   if (threads > MAX_THREADS) threads = MAX_THREADS;
   if (2.0 * m * n * k < PAR_FLOPS || m < 2 * MR) threads = 1;
-
-  mtlkit_pool_lock();
-  job_t j;
-  j.a = a; j.b = b; j.c = c; j.m = m; j.k = k; j.n = n; j.ta = ta; j.tb = tb; j.acc = acc;
-  j.s = slabs_of(k);
-  j.panels = (n + NR - 1) / NR;
+  j->a = a; j->b = b; j->c = c; j->m = m; j->k = k; j->n = n; j->ta = ta; j->tb = tb; j->acc = acc;
+  j->s = slabs_of(k);
+  j->panels = (n + NR - 1) / NR;
   /* About 4 blocks per thread, so a thread the OS runs late costs little; at most MC rows. */
   size_t chunk = (m + 4 * (size_t)threads - 1) / (4 * (size_t)threads);
   chunk = (chunk + MR - 1) / MR * MR;
   if (chunk > MC) chunk = MC;
   if (chunk < MR) chunk = MR;
-  j.chunk = chunk;
-  j.chunks = (m + chunk - 1) / chunk;
-  if ((size_t)threads > j.chunks) threads = (int)j.chunks;
-  j.bpack = grow(&bpack_buf, &bpack_cap, k * j.panels * NR);
-  int ok = j.bpack != NULL;
-  for (int t = 0; ok && t < threads; t++) {
+  j->chunk = chunk;
+  j->chunks = (m + chunk - 1) / chunk;
+  if ((size_t)threads > j->chunks) threads = (int)j->chunks;
+  j->bpack = grow(&bpack_buf, &bpack_cap, k * j->panels * NR);
+  if (j->bpack == NULL) return -1;
+  for (int t = 0; t < threads; t++) {
     if (!apack_buf[t]) apack_buf[t] = aligned_alloc(64, (size_t)MC * KC * sizeof(float));
-    ok = apack_buf[t] != NULL;
+    if (apack_buf[t] == NULL) return -1;
   }
-  if (ok) {
-    atomic_init(&j.next_pack, 0);
-    atomic_init(&j.packed, 0);
-    atomic_init(&j.next_chunk, 0);
-    threads = mtlkit_pool_run(run_part, &j, threads);
-  }
+  atomic_init(&j->next_pack, 0);
+  atomic_init(&j->packed, 0);
+  atomic_init(&j->next_chunk, 0);
+  return threads;
+}
+
+int mtlkit_sgemm(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
+                 int ta, int tb, int acc, int threads) {
+  if (trivial(c, m, k, n, acc)) return 0;
+  mtlkit_pool_lock();
+  job_t j;
+  const int parts = setup(&j, a, b, c, m, k, n, ta, tb, acc, threads);
+  if (parts > 0) mtlkit_pool_run(run_part, &j, parts);
   mtlkit_pool_unlock();
-  return ok ? 0 : -1;
+  return parts > 0 ? 0 : -1;
+}
+
+/* The split call's job, between mtlkit_sgemm_begin and mtlkit_sgemm_end (the pool lock held). */
+static job_t split;
+static atomic_int split_parts;
+
+int mtlkit_sgemm_begin(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
+                       int ta, int tb, int acc, int threads) {
+  if (trivial(c, m, k, n, acc)) return 0;
+  mtlkit_pool_lock();
+  const int parts = setup(&split, a, b, c, m, k, n, ta, tb, acc, threads);
+  if (parts <= 0) {
+    mtlkit_pool_unlock();
+    return -1;
+  }
+  atomic_store(&split_parts, parts);
+  return parts;
+}
+
+int mtlkit_sgemm_part(int t) {
+  if (t < 0 || t >= atomic_load(&split_parts)) return -1;
+  run_part(&split, t);
+  return 0;
+}
+
+void mtlkit_sgemm_end(void) {
+  if (atomic_exchange(&split_parts, 0) == 0) return;
+  mtlkit_pool_unlock();
 }

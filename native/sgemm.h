@@ -24,6 +24,20 @@ int mtlkit_cpu_ok(void);
 int mtlkit_sgemm(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
                  int ta, int tb, int acc, int threads);
 
+/*
+ * The same call with the caller's own threads: begin prepares it (taking the pool lock) and
+ * returns how many parts to run (0: nothing to run, C already final; -1: out of memory, no lock
+ * held); part(t) for each t in 0 .. parts-1 runs concurrently on any threads (the wasm backend's
+ * kernel workers: one set of threads for every kernel, so they can wait spinning without taking
+ * a core from a second pool); end releases the lock once every part has returned. A part that
+ * starts late finds the work done and returns. part returns -1 when no call is open or t is out
+ * of range. The same bits as mtlkit_sgemm.
+ */
+int mtlkit_sgemm_begin(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
+                       int ta, int tb, int acc, int threads);
+int mtlkit_sgemm_part(int t);
+void mtlkit_sgemm_end(void);
+
 /* For info(): the blocking. */
 int mtlkit_sgemm_kc(void);
 int mtlkit_sgemm_mc(void);

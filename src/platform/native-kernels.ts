@@ -29,7 +29,20 @@ export interface NativeKernels {
    */
   sgemm(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number,
     transA: boolean, transB: boolean, accumulate: boolean, threads: number): void;
+  /**
+   * The same call split over the caller's own threads: `sgemmBegin` (the arguments of sgemm)
+   * opens it and returns how many parts to run (0: nothing left to do, C is final); each part
+   * t in 0 .. parts-1 is run once by `sgemmPart(t)`, concurrently, on any thread that loaded
+   * this addon (the wasm backend's kernel workers); `sgemmEnd` closes it after every part
+   * returned. One call is open at a time per process. The same bits as sgemm.
+   */
+  sgemmBegin(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number,
+    transA: boolean, transB: boolean, accumulate: boolean, threads: number): number;
+  sgemmPart(part: number): void;
+  sgemmEnd(): void;
   info(): NativeKernelsInfo;
+  /** The addon's file, for worker threads to load the same module (its state is per process). */
+  readonly file: string;
 }
 
 /** The addon's file, relative to the package root, for a platform and CPU (Node's names). */

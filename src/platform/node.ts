@@ -115,9 +115,9 @@ export function createNodeHost(node: NodeBuiltins): Host {
       }
     }
     try {
-      const addon = node('node:module').createRequire(import.meta.url)(file) as NativeKernels;
+      const addon = node('node:module').createRequire(import.meta.url)(file) as Omit<NativeKernels, 'file'>;
       const info = addon.info();
-      return info.available ? addon : new NativeKernelsUnavailableError(info.reason);
+      return info.available ? { ...addon, file } : new NativeKernelsUnavailableError(info.reason);
     } catch (e) {
       return new NativeKernelsUnavailableError(`loading ${file}: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -32,6 +32,8 @@ export interface WasmBackendOptions {
    * AVX2 / FMA matmul (native/). Default: MTLKIT_NATIVE, else true.
    */
   native?: boolean;
+  /** How long the kernel threads poll before sleeping, in microseconds (pool.ts). Default: MTLKIT_POOL_SPIN_US, else DEFAULT_SPIN_US. */
+  spinMicros?: number;
 }
 
 /** Which kernel runs float32 matmuls: the native AVX2 / FMA addon or the wasm SIMD one. */
@@ -77,9 +79,9 @@ interface Exports {
     b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number): void;
   gatherAt32(src: number, at: number, out: number, width: number, r0: number, r1: number): void;
   scatterAddAt32(dst: number, at: number, src: number, count: number, width: number, c0: number, c1: number): void;
-  mixture32(w: number, xs: number, out: number, e: number, b: number, d: number): void;
-  mixtureBack32(w: number, xs: number, g: number, dw: number, dxs: number, e: number, b: number, d: number): void;
-  reluGradColSums32(y: number, g: number, gz: number, db: number, acc: number, rows: number, n: number): void;
+  mixture32(w: number, xs: number, out: number, e: number, b: number, d: number, b0: number, b1: number): void;
+  mixtureBack32(w: number, xs: number, g: number, dw: number, dxs: number, e: number, b: number, d: number, b0: number, b1: number): void;
+  reluGradColSums32(y: number, g: number, gz: number, db: number, acc: number, rows: number, n: number, j0: number, j1: number): void;
   biasRelu32(y: number, b: number, n: number, relu: number, r0: number, r1: number): void;
   adamRunsChunk32(w: number, g: number, m: number, v: number, wAt: number, sAt: number, width: number,
     b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number, q0: number, q1: number): void;
@@ -93,7 +95,7 @@ interface Exports {
 /** The exports worker threads run (by index into this list); a name the module lacks does not compile. */
 const POOLED_EXPORTS = [
   'sgemm', 'sgemmSmall', 'sgemmPacked', 'packBBlocks', 'dgemm', 'dot32', 'dot64', 'gramRange', 'sumAxis32', 'sumAxis64',
-  'biasRelu32', 'adamRunsChunk32', 'adamSpan32', 'gatherAt32', 'scatterAddAt32',
+  'biasRelu32', 'reluGradColSums32', 'mixture32', 'mixtureBack32', 'adamRunsChunk32', 'adamSpan32', 'gatherAt32', 'scatterAddAt32',
 ] as const satisfies readonly (keyof Exports)[];
 
 /** Below these sizes a call is not worth waking the workers (less work than the wake-up costs). */
@@ -130,11 +132,23 @@ function nativeMatmul(wanted: boolean): NativeKernels | string {
   }
 }
 
+/** How long the kernel threads poll between kernels by default, in microseconds. */
+export const DEFAULT_SPIN_US = 0;
+
 export function threadsFromEnv(): number | undefined {
   const v = host().env('MTLKIT_THREADS');
   if (!v) return undefined;
   const n = Number.parseInt(v, 10);
   if (!Number.isFinite(n) || n < 1) throw new Error(`MTLKIT_THREADS must be a positive integer, got "${v}"`);
+  return n;
+}
+
+/** MTLKIT_POOL_SPIN_US: how long the kernel threads poll before sleeping (pool.ts). */
+export function spinFromEnv(): number {
+  const v = host().env('MTLKIT_POOL_SPIN_US');
+  if (!v) return DEFAULT_SPIN_US;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`MTLKIT_POOL_SPIN_US must be a number of microseconds >= 0, got "${v}"`);
   return n;
 }
 
@@ -163,12 +177,15 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   // Resident storage needs views that survive memory growth: shared memory only.
   const heap = new WasmHeap(memory, k.heapBase(), { residentStorage: shared && (opts.residentStorage ?? true) });
 
+  const nativeOrWhy = nativeMatmul(opts.native ?? flagFromEnv('MTLKIT_NATIVE'));
+  const native = typeof nativeOrWhy === 'string' ? null : nativeOrWhy;
+  const nativeReason = typeof nativeOrWhy === 'string' ? nativeOrWhy : '';
   const wanted = Math.max(1, Math.floor(opts.threads ?? threadsFromEnv() ?? host().cpuCount()));
   let pool: WorkerPool | null = null;
   let poolError = '';
   if (wanted > 1 && shared) {
     try {
-      pool = new WorkerPool(module, memory, POOLED_EXPORTS, wanted - 1);
+      pool = new WorkerPool(module, memory, POOLED_EXPORTS, wanted - 1, { nativeFile: native?.file ?? null, spinMicros: opts.spinMicros ?? spinFromEnv() });
     } catch (e) {
       poolError = e instanceof Error ? e.message : String(e);
       console.warn(`mtlkit: wasm backend runs on one thread: ${poolError}`);
@@ -191,9 +208,6 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   };
 
   const js = createJsBackend();
-  const nativeOrWhy = nativeMatmul(opts.native ?? flagFromEnv('MTLKIT_NATIVE'));
-  const native = typeof nativeOrWhy === 'string' ? null : nativeOrWhy;
-  const nativeReason = typeof nativeOrWhy === 'string' ? nativeOrWhy : '';
 
   // ---- operand marshalling: resident arrays are passed by address, others copied in.
   type Temp = { addr: number; cls: number; arr: ArrayBufferView | null; count: number };
@@ -338,7 +352,19 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       const small = !f64 && n <= 4 && kk * n * 4 + 4 * 1024 * 4 <= scratchBytes;
       if (native !== null && !f64 && !small) {
         // The addon reads the arrays in place, resident in wasm memory or not.
-        native.sgemm(a as Float32Array, b as Float32Array, c as Float32Array, m, kk, n, transA, transB, accumulate, threads);
+        if (pool === null || threads === 1) {
+          native.sgemm(a as Float32Array, b as Float32Array, c as Float32Array, m, kk, n, transA, transB, accumulate, 1);
+          return;
+        }
+        // Its parts run on this backend's kernel threads: one set of threads for every kernel.
+        const parts = native.sgemmBegin(a as Float32Array, b as Float32Array, c as Float32Array, m, kk, n, transA, transB, accumulate, threads);
+        if (parts === 0) return;
+        try {
+          if (parts === 1) native.sgemmPart(0);
+          else pool.runNative(parts - 1, () => native.sgemmPart(0));
+        } finally {
+          native.sgemmEnd();
+        }
         return;
       }
       call(() => {
@@ -510,7 +536,12 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       }
       call(() => {
         const pw = addrIn(w, B * E), px = addrList(xs.map((x) => addrIn(x, B * d)));
-        k.mixture32(pw, px, addrOut(out, B * d, false), E, B, d);
+        const po = addrOut(out, B * d, false);
+        if (!pooled(B * d * (E + 1), B)) {
+          k.mixture32(pw, px, po, E, B, d, 0, B);
+          return;
+        }
+        pool!.runChunks('mixture32', B, rowChunk(B), 6, () => [pw, px, po, E, B, d, 0, B], k.mixture32 as (...a: number[]) => unknown, threads - 1);
       });
     },
 
@@ -526,7 +557,12 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         const pw = addrIn(w, B * E), pg = addrIn(g, B * d), pdw = dw ? addrOut(dw, B * E, true) : 0;
         const px = addrList(xs.map((x) => addrIn(x, B * d)));
         const pdx = addrList(xs.map((_, e) => (dxs[e] ? addrOut(dxs[e]!, B * d, true) : 0)));
-        k.mixtureBack32(pw, px, pg, pdw, pdx, E, B, d);
+        // Rows are independent: split by rows, each element's sums in the same order.
+        if (!pooled(B * d * (E + 1), B)) {
+          k.mixtureBack32(pw, px, pg, pdw, pdx, E, B, d, 0, B);
+          return;
+        }
+        pool!.runChunks('mixtureBack32', B, rowChunk(B), 8, () => [pw, px, pg, pdw, pdx, E, B, d, 0, B], k.mixtureBack32 as (...a: number[]) => unknown, threads - 1);
       });
     },
 
@@ -562,7 +598,12 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       call(() => {
         const py = addrIn(y, len), pg = addrIn(g, len), pz = addrOut(gz, len, false);
         const pd = db ? addrOut(db, n, true) : 0, pacc = db ? tempBlock(n * 4) : 0;
-        k.reluGradColSums32(py, pg, pz, pd, pacc, rows, n);
+        // Split by columns, so each column's sum keeps its row order (and its bits).
+        if (!pooled(len, n / 16)) {
+          k.reluGradColSums32(py, pg, pz, pd, pacc, rows, n, 0, n);
+          return;
+        }
+        pool!.runChunks('reluGradColSums32', n, 16, 7, () => [py, pg, pz, pd, pacc, rows, n, 0, n], k.reluGradColSums32 as (...a: number[]) => unknown, threads - 1);
       });
     },
 

@@ -10,6 +10,11 @@ import { need, type HostWorker } from '../../platform/host.ts';
  * bumps SEQ and notifies; each worker runs its job (op < 0: nothing to do), adds 1 to DONE
  * and notifies; the main thread waits until DONE equals the worker count.
  *
+ * A native job (`runNative`, op NATIVE_PART) runs part `id + 1` of the native matmul call the
+ * main thread has open (native/sgemm.h's split form): the workers load the same addon, so the
+ * native matmul and the wasm kernels share one set of threads instead of two pools that wake
+ * each other's threads on the same cores.
+ *
  * A dynamic job (`runChunks`) instead names the argument pair that holds a row range: every
  * thread, the main one included, grabs the next chunk from the NEXT counter until the range
  * is exhausted. On a shared machine the OS often runs a worker late; with static halves the
@@ -19,6 +24,20 @@ const SEQ = 0, DONE = 1, STOP = 2, READY = 3, ERROR = 4, NEXT = 5;
 /** Job slot: [op, argc, result, dynamic arg index or -1, total, chunk, ...args]. */
 const ARGS = 6;
 const SLOT = 24;
+/** The op of a native matmul part (worker.mjs). */
+const NATIVE_PART = -2;
+
+export interface PoolOptions {
+  /** How long the constructor waits for the workers to start. Default 15 s. */
+  timeoutMs?: number;
+  /** The native matmul addon's file: the workers load it and run its parts (runNative). */
+  nativeFile?: string | null;
+  /**
+   * How long a thread polls before it sleeps: a worker for its next job, the main thread for
+   * the workers' end. 0: sleep at once. Polling only pays while no other pool wants the core.
+   */
+  spinMicros?: number;
+}
 
 export class WorkerPool {
   private readonly workers: HostWorker[] = [];
@@ -30,14 +49,21 @@ export class WorkerPool {
    * Starts `count` workers and waits (blocking, at most `timeoutMs`) until each has
    * instantiated the module; throws if one fails, so the caller can fall back to one thread.
    */
-  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, readonly names: readonly string[], readonly count: number, timeoutMs = 15000) {
+  readonly nativeFile: string | null;
+  readonly spinMicros: number;
+
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, readonly names: readonly string[], readonly count: number,
+    opts: PoolOptions = {}) {
+    const timeoutMs = opts.timeoutMs ?? 15000;
+    const nativeFile = (this.nativeFile = opts.nativeFile ?? null);
+    const spinMicros = (this.spinMicros = opts.spinMicros ?? 0);
     this.ctl = new Int32Array(new SharedArrayBuffer(64));
     this.jobs = new Float64Array(new SharedArrayBuffer(count * SLOT * 8));
     this.index = new Map(names.map((n, i) => [n, i]));
     const start = need('startWorker', 'the wasm kernels run on one thread here');
     const url = new URL('./worker.mjs', import.meta.url);
     for (let id = 0; id < count; id++) {
-      this.workers.push(start(url, { module, memory, control: this.ctl.buffer, jobs: this.jobs.buffer, id, names, slot: SLOT }, 'wasm-kernels'));
+      this.workers.push(start(url, { module, memory, control: this.ctl.buffer, jobs: this.jobs.buffer, id, names, slot: SLOT, native: nativeFile, spinMicros }, 'wasm-kernels'));
     }
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -52,7 +78,7 @@ export class WorkerPool {
     }
     if (Atomics.load(this.ctl, ERROR) !== 0) {
       this.close();
-      throw new Error('a worker thread could not instantiate the wasm kernels');
+      throw new Error(`a worker thread could not instantiate the wasm kernels${nativeFile === null ? '' : ' or load the native matmul'}`);
     }
   }
 
@@ -108,6 +134,16 @@ export class WorkerPool {
     });
   }
 
+  /**
+   * Runs parts 1 .. `workers` of the open native matmul call on the first `workers` workers
+   * and `mine` (part 0) on this thread. Needs the pool started with the addon's file.
+   */
+  runNative(workers: number, mine: () => void): void {
+    if (this.nativeFile === null) throw new Error('wasm pool: started without the native matmul');
+    for (let w = 0; w < this.count; w++) this.jobs[w * SLOT] = w < workers ? NATIVE_PART : -1;
+    this.dispatch(mine);
+  }
+
   private dispatch(mine: () => void): number[] {
     const ctl = this.ctl;
     Atomics.store(ctl, DONE, 0);
@@ -118,6 +154,11 @@ export class WorkerPool {
       mine();
     } catch (e) {
       failure = e;
+    }
+    // The workers are close behind a thread that finished its share: poll a while first.
+    if (this.spinMicros > 0 && Atomics.load(ctl, DONE) < this.count) {
+      const until = performance.now() + this.spinMicros / 1000;
+      for (let i = 1; Atomics.load(ctl, DONE) < this.count; i++) if ((i & 63) === 0 && performance.now() > until) break;
     }
     for (;;) {
       const done = Atomics.load(ctl, DONE);

@@ -6,17 +6,20 @@
 // module Worker; only where the start data comes from differs (./start-data.mjs).
 import { startData } from './start-data.mjs';
 
-const { module, memory, control, jobs, id, names, slot } = await startData();
+const { module, memory, control, jobs, id, names, slot, native, spinMicros = 0 } = await startData();
 const ctl = new Int32Array(control);
 const job = new Float64Array(jobs, id * slot * 8, slot);
 const SEQ = 0, DONE = 1, STOP = 2, READY = 3, ERROR = 4, NEXT = 5;
 const ARGS = 6;
+const NATIVE_PART = -2;
 
-let instance;
+let instance, addon = null;
 try {
   instance = new WebAssembly.Instance(module, {
     env: { memory, abort: () => { throw new Error('wasm abort'); } },
   });
+  // The native matmul's parts run here too (Node only: a browser has no addon to name).
+  if (native) addon = (await import('node:module')).createRequire(import.meta.url)(native);
 } catch (e) {
   Atomics.store(ctl, ERROR, 1);
   Atomics.add(ctl, READY, 1);
@@ -29,11 +32,22 @@ Atomics.notify(ctl, READY);
 
 let seen = 0;
 for (;;) {
+  // Kernels come back to back within a step: poll a while before sleeping (spinMicros, pool.ts).
+  if (spinMicros > 0) {
+    const until = performance.now() + spinMicros / 1000;
+    for (let i = 1; Atomics.load(ctl, SEQ) === seen; i++) if ((i & 63) === 0 && performance.now() > until) break;
+  }
   Atomics.wait(ctl, SEQ, seen);
   seen = Atomics.load(ctl, SEQ);
   if (Atomics.load(ctl, STOP) !== 0) break;
   const op = job[0];
-  if (op >= 0) {
+  if (op === NATIVE_PART) {
+    try {
+      addon.sgemmPart(id + 1);
+    } catch {
+      Atomics.store(ctl, ERROR, 1);
+    }
+  } else if (op >= 0) {
     try {
       const argc = job[1];
       const args = [];

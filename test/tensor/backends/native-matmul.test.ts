@@ -145,6 +145,48 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
     }
   });
 
+  it('split over the caller\'s threads (sgemmBegin / sgemmPart / sgemmEnd) gives sgemm\'s bits, the parts in any order', () => {
+    const nat = addon();
+    for (const [m, k, n] of [[300, 300, 300], [2048, 320, 29], [97, 700, 530]] as const) {
+      for (const [ta, tb] of FORMS) {
+        const rng = new Rng(m * k + n);
+        const a = random(m * k, rng), b = random(k * n, rng), c0 = random(m * n, rng);
+        const want = Float32Array.from(c0);
+        nat.sgemm(a, b, want, m, k, n, ta, tb, true, 1);
+        for (const threads of [2, 3]) {
+          const c = Float32Array.from(c0);
+          const parts = nat.sgemmBegin(a, b, c, m, k, n, ta, tb, true, threads);
+          try {
+            expect(parts).toBe(threads);
+            // A part that starts after the others finished the work finds none left.
+            for (let t = parts - 1; t >= 0; t--) nat.sgemmPart(t);
+          } finally {
+            nat.sgemmEnd();
+          }
+          if (!sameBits(c, want)) expect.fail(`m=${m} k=${k} n=${n} ta=${ta} tb=${tb}: split over ${threads} parts differs from sgemm`);
+        }
+      }
+    }
+    // Too little work for a second thread: one part. Nothing to multiply: none, C final.
+    const small = new Float32Array(4);
+    expect(nat.sgemmBegin(small, small, small, 2, 2, 2, false, false, false, 4)).toBe(1);
+    nat.sgemmPart(0);
+    nat.sgemmEnd();
+    const c = new Float32Array(4).fill(5);
+    expect(nat.sgemmBegin(small, small, c, 2, 0, 2, false, false, false, 2)).toBe(0);
+    expect(Array.from(c)).toEqual([0, 0, 0, 0]);
+    // No open call (or a part it does not have): a RangeError, nothing run.
+    expect(() => nat.sgemmPart(0)).toThrow(RangeError);
+    const a = random(300 * 300, new Rng(1));
+    expect(nat.sgemmBegin(a, a, new Float32Array(300 * 300), 300, 300, 300, false, false, false, 2)).toBe(2);
+    try {
+      expect(() => nat.sgemmPart(2)).toThrow(/no open call \(sgemmBegin\) has this part/);
+    } finally {
+      nat.sgemmEnd();
+    }
+    nat.sgemmEnd(); // closing twice is harmless
+  });
+
   it('throws a TypeError or RangeError naming the argument, and writes nothing', () => {
     const nat = addon();
     const a = new Float32Array(6), b = new Float32Array(6), c = new Float32Array(4).fill(7);
@@ -184,6 +226,24 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
     });
 
     parityProperties(() => native, it, 15);
+
+    it('runs its parts on the kernel threads with the addon\'s bits (big enough to split)', () => {
+      const nat = addon();
+      const [m, k, n] = [512, 320, 256];
+      const rng = new Rng(9);
+      const a = random(m * k, rng), b = random(k * n, rng), c0 = random(m * n, rng);
+      const want = Float32Array.from(c0);
+      nat.sgemm(a, b, want, m, k, n, false, true, true, 1);
+      const spinning = make({ native: true, spinMicros: 500 });
+      for (const be of [native, spinning]) {
+        const c = Float32Array.from(c0);
+        for (let i = 0; i < 2; i++) {
+          c.set(c0);
+          be.matmul(a, b, c, m, k, n, false, true, true);
+        }
+        expect(sameBits(c, want)).toBe(true);
+      }
+    });
 
     it('a training step on it is finite and deterministic (same seed twice, same bits)', () => {
       registerBackend('wasm-native-test', () => createWasmBackend({ threads: 2, native: true }));

@@ -106,6 +106,52 @@ describe('wasm threads', () => {
     }
   });
 
+  it('the ReLU backward with bias sums split over column chunks gives the js twin\'s bits', () => {
+    wasm.setThreads(2);
+    for (const [rows, n, bias] of [[2048, 256, true], [1100, 131, true], [3001, 160, false]] as const) {
+      const rng = new Rng(rows * n);
+      const y = fill(wasm, 'float32', rows * n, rng, true), g = fill(wasm, 'float32', rows * n, rng, true);
+      const gz1 = wasm.alloc('float32', rows * n) as Float32Array, gz2 = new Float32Array(rows * n);
+      const db1 = bias ? fill(wasm, 'float32', n, rng, true) : null, db2 = db1 ? Float32Array.from(db1) : null;
+      wasm.reluGradColumnSums(y, g, gz1, db1, rows, n);
+      js.reluGradColumnSums(y, g, gz2, db2, rows, n);
+      expect(Array.from(gz1)).toEqual(Array.from(gz2));
+      if (db1) expect(Array.from(db1)).toEqual(Array.from(db2!));
+    }
+  });
+
+  it('the gated mixture and its backward split over row chunks give the single-threaded bits', () => {
+    for (const [B, d, E] of [[2048, 64, 2], [1500, 129, 3]] as const) {
+      const rng = new Rng(B + d + E);
+      const w = fill(wasm, 'float32', B * E, rng, true), g = fill(wasm, 'float32', B * d, rng, true);
+      const xs = Array.from({ length: E }, () => fill(wasm, 'float32', B * d, rng, true));
+      const runs = [1, 2].map((threads) => {
+        wasm.setThreads(threads);
+        const out = wasm.alloc('float32', B * d) as Float32Array;
+        wasm.mixture(w, xs, out, B, d);
+        const dw = new Float32Array(B * E).fill(0.5);
+        const dxs = xs.map((_, e) => (e === 1 ? null : new Float32Array(B * d).fill(0.25)));
+        wasm.mixtureBackward(w, xs, g, dw, dxs, B, d);
+        return [out, dw, ...dxs.filter((x): x is Float32Array => x !== null)].map((x) => Array.from(x));
+      });
+      expect(runs[1]).toEqual(runs[0]);
+    }
+  });
+
+  it('kernel threads that poll before sleeping (spinMicros) give the same bits', () => {
+    const spinning = make({ threads: 2, spinMicros: 500 });
+    const [m, k, n] = [700, 320, 96];
+    const rng = new Rng(5);
+    const a = fill(wasm, 'float32', m * k, rng, true), b = fill(wasm, 'float32', k * n, rng, true);
+    const c1 = fill(wasm, 'float32', m * n, rng, true), c2 = Float32Array.from(c1);
+    wasm.setThreads(2);
+    for (let i = 0; i < 3; i++) {
+      wasm.matmul(a, b, c1, m, k, n, false, false, true);
+      spinning.matmul(a, b, c2, m, k, n, false, false, true);
+    }
+    expect(Array.from(c2)).toEqual(Array.from(c1));
+  });
+
   it('embedding gather (rows split) and scatter-add (columns split) over threads: the js twin\'s bits', () => {
     wasm.setThreads(2);
     const rng = new Rng(17);
