@@ -841,30 +841,29 @@ export function scatterAddAt32(dst: usize, at: usize, src: usize, count: i32, wi
 // ---------------------------------------------------------------- layer backward helpers
 
 /**
- * ReLU's backward fused with the bias gradient, float32, one pass over columns [j0, j1) of
- * rows x n: gz = g * (y > 0 ? 1 : 0) (the js twin's product, so -0 and NaN propagate the same),
- * and when db != 0, db[j] += sum_r gz[r, j] with the sums taken in row order from 0 in `acc`
+ * ReLU's backward fused with the bias gradient, float32, one pass over rows x n:
+ * gz = g * (y > 0 ? 1 : 0) (the js twin's product, so -0 and NaN propagate the same), and
+ * when db != 0, db[j] += sum_r gz[r, j] with the sums taken in row order from 0 in `acc`
  * (n float32s of scratch) and added to db at the end: the same additions in the same order
- * as the js twin, so the results agree bit for bit. Column ranges (j0 a multiple of 4) let the
- * pool split it without changing a sum.
+ * as the js twin, so the results agree bit for bit.
  */
-export function reluGradColSums32(y: usize, g: usize, gz: usize, db: usize, acc: usize, rows: i32, n: i32, j0: i32, j1: i32): void {
+export function reluGradColSums32(y: usize, g: usize, gz: usize, db: usize, acc: usize, rows: i32, n: i32): void {
   const zero = f32x4.splat(0);
   const one = f32x4.splat(1);
   const withSums = db != 0;
-  if (withSums) memory.fill(acc + (<usize>j0 << 2), 0, <usize>(j1 - j0) * 4);
-  const n4 = j0 + ((j1 - j0) & ~3);
+  if (withSums) memory.fill(acc, 0, <usize>n * 4);
+  const n4 = n & ~3;
   for (let r = 0; r < rows; r++) {
     const base = <usize>r * <usize>n * 4;
     const yr = y + base, gr = g + base, zr = gz + base;
-    let j = j0;
+    let j = 0;
     for (; j < n4; j += 4) {
       const o = <usize>j << 2;
       const z = f32x4.mul(v128.load(gr + o), v128.and(f32x4.gt(v128.load(yr + o), zero), one));
       v128.store(zr + o, z);
       if (withSums) v128.store(acc + o, f32x4.add(v128.load(acc + o), z));
     }
-    for (; j < j1; j++) {
+    for (; j < n; j++) {
       const o = <usize>j << 2;
       const z = load<f32>(gr + o) * (load<f32>(yr + o) > 0 ? <f32>1 : <f32>0);
       store<f32>(zr + o, z);
@@ -872,7 +871,7 @@ export function reluGradColSums32(y: usize, g: usize, gz: usize, db: usize, acc:
     }
   }
   if (!withSums) return;
-  for (let j = j0; j < j1; j++) {
+  for (let j = 0; j < n; j++) {
     const o = <usize>j << 2;
     store<f32>(db + o, load<f32>(db + o) + load<f32>(acc + o));
   }

@@ -81,7 +81,7 @@ interface Exports {
   scatterAddAt32(dst: number, at: number, src: number, count: number, width: number, c0: number, c1: number): void;
   mixture32(w: number, xs: number, out: number, e: number, b: number, d: number, b0: number, b1: number): void;
   mixtureBack32(w: number, xs: number, g: number, dw: number, dxs: number, e: number, b: number, d: number, b0: number, b1: number): void;
-  reluGradColSums32(y: number, g: number, gz: number, db: number, acc: number, rows: number, n: number, j0: number, j1: number): void;
+  reluGradColSums32(y: number, g: number, gz: number, db: number, acc: number, rows: number, n: number): void;
   biasRelu32(y: number, b: number, n: number, relu: number, r0: number, r1: number): void;
   adamRunsChunk32(w: number, g: number, m: number, v: number, wAt: number, sAt: number, width: number,
     b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number, q0: number, q1: number): void;
@@ -95,7 +95,7 @@ interface Exports {
 /** The exports worker threads run (by index into this list); a name the module lacks does not compile. */
 const POOLED_EXPORTS = [
   'sgemm', 'sgemmSmall', 'sgemmPacked', 'packBBlocks', 'dgemm', 'dot32', 'dot64', 'gramRange', 'sumAxis32', 'sumAxis64',
-  'biasRelu32', 'reluGradColSums32', 'mixture32', 'mixtureBack32', 'adamRunsChunk32', 'adamSpan32', 'gatherAt32', 'scatterAddAt32',
+  'biasRelu32', 'mixture32', 'mixtureBack32', 'adamRunsChunk32', 'adamSpan32', 'gatherAt32', 'scatterAddAt32',
 ] as const satisfies readonly (keyof Exports)[];
 
 /** Below these sizes a call is not worth waking the workers (less work than the wake-up costs). */
@@ -133,7 +133,7 @@ function nativeMatmul(wanted: boolean): NativeKernels | string {
 }
 
 /** How long the kernel threads poll between kernels by default, in microseconds. */
-export const DEFAULT_SPIN_US = 0;
+export const DEFAULT_SPIN_US = 300;
 
 export function threadsFromEnv(): number | undefined {
   const v = host().env('MTLKIT_THREADS');
@@ -598,12 +598,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       call(() => {
         const py = addrIn(y, len), pg = addrIn(g, len), pz = addrOut(gz, len, false);
         const pd = db ? addrOut(db, n, true) : 0, pacc = db ? tempBlock(n * 4) : 0;
-        // Split by columns, so each column's sum keeps its row order (and its bits).
-        if (!pooled(len, n / 16)) {
-          k.reluGradColSums32(py, pg, pz, pd, pacc, rows, n, 0, n);
-          return;
-        }
-        pool!.runChunks('reluGradColSums32', n, 16, 7, () => [py, pg, pz, pd, pacc, rows, n, 0, n], k.reluGradColSums32 as (...a: number[]) => unknown, threads - 1);
+        k.reluGradColSums32(py, pg, pz, pd, pacc, rows, n);
       });
     },
 
