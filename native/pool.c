@@ -23,7 +23,7 @@ static mtlkit_part_fn cur_part;
 static void *cur_job;
 static atomic_int running;      /* parts of this generation not yet finished (workers only) */
 
-const char *mtlkit_threads_impl(void) { return "pthreads (sleeping workers)"; }
+const char *mtlkit_threads_impl(void) { return "the caller's threads in the split form, else pthreads (sleeping workers)"; }
 
 void mtlkit_pool_lock(void) { pthread_mutex_lock(&call_lock); }
 void mtlkit_pool_unlock(void) { pthread_mutex_unlock(&call_lock); }

@@ -13,7 +13,7 @@ export interface NativeKernelsInfo {
   readonly reason: string;
   /** The register tile, e.g. "6x16 AVX2 FMA". */
   readonly microKernel: string;
-  /** What runs the threads, e.g. "pthreads (sleeping workers)". */
+  /** What runs the threads, e.g. "the caller's threads in the split form, else pthreads (sleeping workers)". */
   readonly threads: string;
   /** Blocking: the longest k slab and the most rows of A packed at once. */
   readonly kc: number;
