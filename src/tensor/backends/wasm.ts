@@ -184,12 +184,23 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   let pool: WorkerPool | null = null;
   let poolError = '';
   if (wanted > 1 && shared) {
+    const spinMicros = opts.spinMicros ?? spinFromEnv();
     try {
-      pool = new WorkerPool(module, memory, POOLED_EXPORTS, wanted - 1, { nativeFile: native?.file ?? null, spinMicros: opts.spinMicros ?? spinFromEnv() });
+      pool = new WorkerPool(module, memory, POOLED_EXPORTS, wanted - 1, { nativeFile: native?.file ?? null, spinMicros });
     } catch (e) {
       poolError = e instanceof Error ? e.message : String(e);
-      console.warn(`mtlkit: wasm backend runs on one thread: ${poolError}`);
     }
+    if (pool === null && native !== null) {
+      // Workers that cannot load the addon still run the wasm kernels; the native matmul then
+      // takes its own pthreads, as before the pools were one.
+      try {
+        pool = new WorkerPool(module, memory, POOLED_EXPORTS, wanted - 1, { spinMicros: 0 });
+        console.warn(`mtlkit: the native matmul runs on its own threads: ${poolError}`);
+      } catch (e) {
+        poolError = e instanceof Error ? e.message : String(e);
+      }
+    }
+    if (pool === null) console.warn(`mtlkit: wasm backend runs on one thread: ${poolError}`);
   }
   const maxThreads = pool ? pool.count + 1 : 1;
   let threads = maxThreads;
@@ -352,8 +363,8 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       const small = !f64 && n <= 4 && kk * n * 4 + 4 * 1024 * 4 <= scratchBytes;
       if (native !== null && !f64 && !small) {
         // The addon reads the arrays in place, resident in wasm memory or not.
-        if (pool === null || threads === 1) {
-          native.sgemm(a as Float32Array, b as Float32Array, c as Float32Array, m, kk, n, transA, transB, accumulate, 1);
+        if (pool === null || threads === 1 || pool.nativeFile === null) {
+          native.sgemm(a as Float32Array, b as Float32Array, c as Float32Array, m, kk, n, transA, transB, accumulate, threads);
           return;
         }
         // Its parts run on this backend's kernel threads: one set of threads for every kernel.

@@ -45,13 +45,14 @@ export class WorkerPool {
   private readonly jobs: Float64Array;
   private readonly index: Map<string, number>;
 
-  /**
-   * Starts `count` workers and waits (blocking, at most `timeoutMs`) until each has
-   * instantiated the module; throws if one fails, so the caller can fall back to one thread.
-   */
   readonly nativeFile: string | null;
   readonly spinMicros: number;
 
+  /**
+   * Starts `count` workers and waits (blocking, at most `timeoutMs`) until each has
+   * instantiated the module (and loaded the native addon, when given); throws if one fails,
+   * so the caller can fall back.
+   */
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, readonly names: readonly string[], readonly count: number,
     opts: PoolOptions = {}) {
     const timeoutMs = opts.timeoutMs ?? 15000;

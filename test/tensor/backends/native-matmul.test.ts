@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { host, useHost, type Host } from '../../../src/platform/host.ts';
 import { NativeKernelsUnavailableError, type NativeKernels } from '../../../src/platform/native-kernels.ts';
 import { matmulJs } from '../../../src/tensor/backends/matmul-js.ts';
@@ -226,6 +226,27 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
     });
 
     parityProperties(() => native, it, 15);
+
+    it('workers that cannot load the addon keep both threads: the matmul takes its own pthreads, same bits, and says so', () => {
+      const nat = addon();
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      try {
+        useHost({ ...realHost, nativeKernels: () => ({ ...nat, file: '/nonexistent/mtlkit-native.node' }) });
+        const apart = make({ native: true });
+        expect(apart.threads).toBe(2);
+        expect(apart.matmulKernel).toBe('native');
+        expect(warn.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(/the native matmul runs on its own threads: .*load the native matmul/);
+        const [m, k, n] = [512, 320, 256];
+        const rng = new Rng(11);
+        const a = random(m * k, rng), b = random(k * n, rng);
+        const want = new Float32Array(m * n), c = new Float32Array(m * n);
+        nat.sgemm(a, b, want, m, k, n, false, false, false, 1);
+        apart.matmul(a, b, c, m, k, n, false, false, false);
+        expect(sameBits(c, want)).toBe(true);
+      } finally {
+        warn.mockRestore();
+      }
+    });
 
     it('runs its parts on the kernel threads with the addon\'s bits (big enough to split)', () => {
       const nat = addon();
