@@ -74,6 +74,6 @@ export const multibalance: PresetDef = {
     'UC, PCGrad, GradVac, GradDrop, DB-MTL, IMTL-G, MultiBalance w/o EMA on representation gradients (DB-MTL param); ' +
     'MultiBalance with beta 2, 5, 10. Tables: throughput drop and NE gain (Table 2), NE gain (Table 3), beta (Table 4); ' +
     'plots ne_gain.svg and figure2.svg. Use --workers 1 for clean throughput numbers.',
-  runTime: { quick: 'about 3 min on 2 cores (--workers 1; measured: 180 s)', full: 'about 1.5 h on 2 cores (--workers 1), estimated' },
+  runTime: { quick: 'about 3 min on 2 cores (--workers 1; measured: 180 s)', full: 'about 16 min per seed on 2 cores (--workers 1; measured: 48.6 min for --seeds 3)' },
   phases: [mbRuns],
 };
