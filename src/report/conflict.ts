@@ -7,6 +7,7 @@
 import { lineChart, type LineSeries } from './svg/line-chart.ts';
 import { lineSpec } from './chart-specs.ts';
 import { meanStd, splitRelativeImprovement } from './metrics.ts';
+import { ci95, ciNote } from './plot-intervals.ts';
 import { groupRows, isMethod, paramValue, referenceMeans } from './tables.ts';
 import { markBest, numberCell, textCell, type Cell, type Column, type Table } from './table.ts';
 import type { ExperimentJson, ExperimentRow } from './types.ts';
@@ -89,10 +90,16 @@ export function conflictPlot(exp: ExperimentJson): Plot {
   const caption = 'Each method\'s RI-A over EW against the measured share of conflicting task pairs.';
   const ss = settings(exp).filter((s) => s.conflict !== null);
   if (ss.length === 0) return { file, caption, skipped: 'Conflict plot skipped: no row has a measured param.conflict (no EW run with diagnostics).' };
-  const series: LineSeries[] = methodLabels(exp).map((l) => ({
-    name: l,
-    points: ss.map((s) => [s.conflict! * 100, gainOverEw(exp, s, l)?.mean ?? null] as [number, number | null]),
-  }));
+  let anyCi = false;
+  const series: LineSeries[] = methodLabels(exp).map((l) => {
+    const gains = ss.map((s) => [s.conflict! * 100, gainOverEw(exp, s, l)] as const);
+    const band = gains.flatMap(([x, g]) => {
+      const ci = ci95(g);
+      return ci ? [[x, ci[0], ci[1]] as [number, number, number]] : [];
+    });
+    anyCi ||= band.length > 0;
+    return { name: l, points: gains.map(([x, g]) => [x, g?.mean ?? null] as [number, number | null]), ...(band.length ? { band } : {}) };
+  });
   const line = { title: 'Where balancing pays: gain over EW vs measured conflict', xLabel: 'task pairs with negative gradient cosine (%)', yLabel: 'RI-A over EW (%)', series };
-  return { file, caption, svg: lineChart({ ...line, markers: true }), charts: [lineSpec(line)!] };
+  return { file, caption: caption + ciNote(anyCi), svg: lineChart({ ...line, markers: true }), charts: [lineSpec(line)!] };
 }

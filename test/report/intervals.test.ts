@@ -10,6 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { barChart, experimentTables, lineChart, toHtml, type ExperimentJson } from '../../src/report/index.ts';
 import { ci95, experimentPlots, sweepPlot } from '../../src/report/plots.ts';
 import { studentTQuantile } from '../../src/metrics/stats.ts';
+import { conflictPlot } from '../../src/report/conflict.ts';
+import { multibalanceFigure } from '../../src/report/multibalance-figure.ts';
+import type { DiagnosticsRecord } from '../../src/report/types.ts';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const load = (name: string): ExperimentJson => JSON.parse(readFileSync(join(fixtures, name, 'experiment.json'), 'utf8')) as ExperimentJson;
@@ -53,6 +56,60 @@ describe('intervals on plots', () => {
     const p = sweepPlot(twice, 'tau');
     expect(svgOf(p)).toMatch(/class="band"/);
     expect(p.caption).toMatch(/95% t interval/);
+  });
+});
+
+describe('the conflict plot', () => {
+  // Two settings of the dial, EW and one method, `seeds` seeds: the gain over EW per seed varies.
+  const conflictExp = (seeds: number): ExperimentJson => {
+    const rows = [];
+    for (const [rho, conflict] of [[1, 0.05], [0, 0.5]] as const) {
+      for (let s = 0; s < seeds; s++) {
+        for (const [method, label, auc] of [['ew', 'EW', 0.6], ['gradcraft', 'GradCraft', 0.61 + 0.004 * s]] as const) {
+          const task = { auc, gauc: auc, ne: 0.9 };
+          rows.push({ method, label, seed: 1 + s, param: { rho, conflict }, test: { a: task, b: task, av_a: auc, av_g: auc } });
+        }
+      }
+    }
+    return { preset: 'conflict', tasks: ['a', 'b'], rows } as unknown as ExperimentJson;
+  };
+
+  it('several seeds: each method\'s gain over EW carries its 95% band, and the caption says so', () => {
+    const p = conflictPlot(conflictExp(3));
+    expect(svgOf(p)).toMatch(/class="band"/);
+    expect(p.caption).toMatch(/95% t interval/);
+  });
+
+  it('one seed: no band, no interval sentence', () => {
+    const p = conflictPlot(conflictExp(1));
+    expect(svgOf(p)).not.toMatch(/class="band"/);
+    expect(p.caption).not.toMatch(/interval/);
+  });
+});
+
+describe('MultiBalance Figure 2', () => {
+  const diag = (step: number, k: number): DiagnosticsRecord => ({
+    step, norms_before: [1 * k, 2 * k], norms_after: [1, 1], cosine: [[1, 0], [0, 1]], conflicts: 0, residual_conflicts: 0, weights: [0.5, 0.5], task_weights: [k, 1 / k],
+  });
+  const figureOf = (seeds: number) => {
+    const rows = Array.from({ length: seeds }, (_, s) => ({
+      method: 'multibalance', label: 'MultiBalance (rep)', seed: 1 + s, param: { mode: 'rep' }, run_dir: `runs/mb-s${1 + s}`, test: {},
+    }));
+    const exp = { preset: 'multibalance', tasks: ['a', 'b'], rows } as unknown as ExperimentJson;
+    return multibalanceFigure(exp, (dir) => ({ diagnostics: [0, 5, 10].map((step) => diag(step, 1 + Number(dir.slice(-1)) / 10)) }));
+  };
+
+  it('several seeds of its configuration: means over seeds with 95% bands, the seeds named', () => {
+    const p = figureOf(3);
+    expect(svgOf(p)).toMatch(/class="band"/);
+    expect(p.caption).toMatch(/Mean over 3 seeds \(1, 2, 3\)/);
+    expect(p.caption).toMatch(/95% t interval/);
+  });
+
+  it('one seed: that run, no band', () => {
+    const p = figureOf(1);
+    expect(svgOf(p)).not.toMatch(/class="band"/);
+    expect(p.caption).toMatch(/Run: runs\/mb-s1\./);
   });
 });
 
