@@ -81,7 +81,7 @@ export const conflict: PresetDef = {
     `On synthetic data with the conflict dial at rho = ${RHO_VALUES.join(', ')} (context ${CONFLICT_DATA.context}, balanced rates), trains EW, GradCraft, PCGrad, ` +
     'MGDA, CAGrad and DB-MTL; measures each setting\'s conflict in its EW runs (share of negative task-pair cosines at the shared ' +
     'parameters) and reports RI-A over EW per method against it (table and conflict.svg).',
-  runTime: { quick: 'about 2 min per seed on 2 cores (--workers 2; measured: 363 s for 3 seeds)', full: 'about 12 min per seed on 2 cores (--workers 2; measured: 11.6 min for 1 seed)' },
+  runTime: { quick: 'about 2 min per seed on 2 cores (--workers 2; measured: 363 s for 3 seeds)', full: 'about 12 min per seed on 2 cores (--workers 2; measured: 11.6 min for 1 seed, 22.3 min for 2 more)' },
   phases: [runs],
   summarize(_ctx, done) {
     const m = measuredConflict(done);
