@@ -6,11 +6,13 @@
  *
  *   sgemm(a, b, c, m, k, n, transA, transB, accumulate, threads): undefined
  *   sgemmBegin(same arguments): parts; sgemmPart(t); sgemmEnd()   (the split form, sgemm.h)
+ *   instance(): a number unique to this loaded copy of the addon
  *   info(): { available, reason, microKernel, threads, kc, mc }
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -161,6 +163,14 @@ static napi_value sgemm_part(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* instance(): a number unique to this loaded copy of the addon (the address of one of its
+   statics), so a thread can tell it shares the copy, and with it the open call, of another. */
+static char instance_tag;
+static napi_value instance(napi_env env, napi_callback_info info) {
+  (void)info;
+  return num(env, (double)(uintptr_t)&instance_tag);
+}
+
 /* sgemmEnd(): closes the open call (after every part returned). */
 static napi_value sgemm_end(napi_env env, napi_callback_info info) {
   (void)info;
@@ -200,6 +210,8 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "sgemmBegin", f) != napi_ok) return NULL;
   if (napi_create_function(env, "sgemmPart", NAPI_AUTO_LENGTH, sgemm_part, NULL, &f) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "sgemmPart", f) != napi_ok) return NULL;
+  if (napi_create_function(env, "instance", NAPI_AUTO_LENGTH, instance, NULL, &f) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "instance", f) != napi_ok) return NULL;
   if (napi_create_function(env, "sgemmEnd", NAPI_AUTO_LENGTH, sgemm_end, NULL, &f) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "sgemmEnd", f) != napi_ok) return NULL;
   if (napi_create_function(env, "info", NAPI_AUTO_LENGTH, info, NULL, &f) != napi_ok) return NULL;

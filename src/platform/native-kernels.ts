@@ -40,6 +40,12 @@ export interface NativeKernels {
     transA: boolean, transB: boolean, accumulate: boolean, threads: number): number;
   sgemmPart(part: number): void;
   sgemmEnd(): void;
+  /**
+   * A number unique to this loaded copy of the addon. A worker that loads the file gets the
+   * same copy, and so the open call, unless the file was replaced on disk in between: then the
+   * numbers differ and the worker must not run parts.
+   */
+  instance(): number;
   info(): NativeKernelsInfo;
   /** The addon's file, for worker threads to load the same module (its state is per process). */
   readonly file: string;

@@ -186,7 +186,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   if (wanted > 1 && shared) {
     const spinMicros = opts.spinMicros ?? spinFromEnv();
     try {
-      pool = new WorkerPool(module, memory, POOLED_EXPORTS, wanted - 1, { nativeFile: native?.file ?? null, spinMicros });
+      pool = new WorkerPool(module, memory, POOLED_EXPORTS, wanted - 1, { nativeFile: native?.file ?? null, nativeInstance: native?.instance(), spinMicros });
     } catch (e) {
       poolError = e instanceof Error ? e.message : String(e);
     }

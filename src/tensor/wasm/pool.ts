@@ -32,6 +32,8 @@ export interface PoolOptions {
   timeoutMs?: number;
   /** The native matmul addon's file: the workers load it and run its parts (runNative). */
   nativeFile?: string | null;
+  /** The addon copy's `instance()` on this thread: a worker whose load gives another copy fails to start. */
+  nativeInstance?: number;
   /**
    * How long a thread polls before it sleeps: a worker for its next job, the main thread for
    * the workers' end. 0: sleep at once. Polling only pays while no other pool wants the core.
@@ -42,6 +44,7 @@ export interface PoolOptions {
 export class WorkerPool {
   private readonly workers: HostWorker[] = [];
   private readonly ctl: Int32Array;
+  private readonly errorText: Uint8Array;
   private readonly jobs: Float64Array;
   private readonly index: Map<string, number>;
 
@@ -59,12 +62,13 @@ export class WorkerPool {
     const nativeFile = (this.nativeFile = opts.nativeFile ?? null);
     const spinMicros = (this.spinMicros = opts.spinMicros ?? 0);
     this.ctl = new Int32Array(new SharedArrayBuffer(64));
+    this.errorText = new Uint8Array(new SharedArrayBuffer(512));
     this.jobs = new Float64Array(new SharedArrayBuffer(count * SLOT * 8));
     this.index = new Map(names.map((n, i) => [n, i]));
     const start = need('startWorker', 'the wasm kernels run on one thread here');
     const url = new URL('./worker.mjs', import.meta.url);
     for (let id = 0; id < count; id++) {
-      this.workers.push(start(url, { module, memory, control: this.ctl.buffer, jobs: this.jobs.buffer, id, names, slot: SLOT, native: nativeFile, spinMicros }, 'wasm-kernels'));
+      this.workers.push(start(url, { module, memory, control: this.ctl.buffer, jobs: this.jobs.buffer, id, names, slot: SLOT, native: nativeFile, nativeInstance: opts.nativeInstance ?? null, spinMicros, errorText: this.errorText.buffer }, 'wasm-kernels'));
     }
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -79,7 +83,7 @@ export class WorkerPool {
     }
     if (Atomics.load(this.ctl, ERROR) !== 0) {
       this.close();
-      throw new Error(`a worker thread could not instantiate the wasm kernels${nativeFile === null ? '' : ' or load the native matmul'}`);
+      throw new Error(`a worker thread could not instantiate the wasm kernels${nativeFile === null ? '' : ' or load the native matmul'}: ${this.failure()}`);
     }
   }
 
@@ -167,10 +171,21 @@ export class WorkerPool {
       Atomics.wait(ctl, DONE, done);
     }
     if (failure !== null) throw failure;
-    if (Atomics.exchange(ctl, ERROR, 0) !== 0) throw new Error('wasm pool: a kernel failed in a worker thread');
+    if (Atomics.load(ctl, ERROR) !== 0) {
+      const why = this.failure();
+      Atomics.store(ctl, ERROR, 0);
+      throw new Error(`wasm pool: a kernel failed in a worker thread: ${why}`);
+    }
     const out: number[] = [];
     for (let w = 0; w < this.count; w++) out.push(this.jobs[w * SLOT + 2]);
     return out;
+  }
+
+  /** What the first failing worker said (the shared text it left). */
+  private failure(): string {
+    const bytes = this.errorText.slice();
+    const end = bytes.indexOf(0);
+    return new TextDecoder().decode(end < 0 ? bytes : bytes.subarray(0, end)) || 'no message';
   }
 
   close(): void {

@@ -6,8 +6,18 @@
 // module Worker; only where the start data comes from differs (./start-data.mjs).
 import { startData } from './start-data.mjs';
 
-const { module, memory, control, jobs, id, names, slot, native, spinMicros = 0 } = await startData();
+const { module, memory, control, jobs, id, names, slot, native, nativeInstance, spinMicros = 0, errorText } = await startData();
 const ctl = new Int32Array(control);
+const text = errorText ? new Uint8Array(errorText) : null;
+
+/** Flags a failure; the first thread to fail also leaves its message for the main thread. */
+function fail(e) {
+  if (Atomics.compareExchange(ctl, ERROR, 0, 1) === 0 && text !== null) {
+    const bytes = new TextEncoder().encode(String(e instanceof Error ? e.message : e).slice(0, 400));
+    text.fill(0);
+    text.set(bytes.subarray(0, text.length - 1));
+  }
+}
 const job = new Float64Array(jobs, id * slot * 8, slot);
 const SEQ = 0, DONE = 1, STOP = 2, READY = 3, ERROR = 4, NEXT = 5;
 const ARGS = 6;
@@ -19,33 +29,43 @@ try {
     env: { memory, abort: () => { throw new Error('wasm abort'); } },
   });
   // The native matmul's parts run here too (Node only: a browser has no addon to name).
-  if (native) addon = (await import('node:module')).createRequire(import.meta.url)(native);
+  if (native) {
+    addon = (await import('node:module')).createRequire(import.meta.url)(native);
+    // Another copy (the file replaced since the main thread loaded it) has its own open call.
+    if (nativeInstance !== null && nativeInstance !== undefined && addon.instance() !== nativeInstance) {
+      throw new Error(`${native} loaded here is another copy than the main thread's (the file changed since)`);
+    }
+  }
 } catch (e) {
-  Atomics.store(ctl, ERROR, 1);
-  Atomics.add(ctl, READY, 1);
-  Atomics.notify(ctl, READY);
-  throw e;
+  // Said through the control words (the constructor throws with it), not thrown here: an
+  // uncaught error in a worker would surface in the parent as an unhandled 'error' event.
+  fail(e);
+  instance = null;
 }
-const fns = names.map((n) => instance.exports[n]);
+const fns = instance ? names.map((n) => instance.exports[n]) : [];
 Atomics.add(ctl, READY, 1);
 Atomics.notify(ctl, READY);
 
 let seen = 0;
-for (;;) {
+while (instance) {
   // Kernels come back to back within a step: poll a while before sleeping (spinMicros, pool.ts).
   if (spinMicros > 0) {
     const until = performance.now() + spinMicros / 1000;
     for (let i = 1; Atomics.load(ctl, SEQ) === seen; i++) if ((i & 63) === 0 && performance.now() > until) break;
   }
   Atomics.wait(ctl, SEQ, seen);
-  seen = Atomics.load(ctl, SEQ);
+  const now = Atomics.load(ctl, SEQ);
+  // A polling worker can see a new job and finish it before the main thread gets to its
+  // notify; that late notify then wakes it with nothing new, which must not run the job again.
+  if (now === seen) continue;
+  seen = now;
   if (Atomics.load(ctl, STOP) !== 0) break;
   const op = job[0];
   if (op === NATIVE_PART) {
     try {
       addon.sgemmPart(id + 1);
-    } catch {
-      Atomics.store(ctl, ERROR, 1);
+    } catch (e) {
+      fail(e);
     }
   } else if (op >= 0) {
     try {
@@ -69,8 +89,8 @@ for (;;) {
         }
         job[2] = 0;
       }
-    } catch {
-      Atomics.store(ctl, ERROR, 1);
+    } catch (e) {
+      fail(e);
     }
   }
   Atomics.add(ctl, DONE, 1);
