@@ -44,11 +44,19 @@ export function multibalanceFigure(exp: ExperimentJson, runs: RunLookup): Plot {
   const file = 'figure2.svg';
   const caption = 'MultiBalance learning process (its Figure 2 c-e): per-task gradient magnitudes before balancing, learned task weights, magnitudes after balancing.';
   const candidates = exp.rows.filter((r) => r.method.toLowerCase().includes('multibalance') && r.run_dir);
-  const missing: string[] = [];
+  const missing = new Set<string>();
+  // Each run folder read once: several rows (and every seed's row) point into the same ones.
+  const read = new Map<string, DiagnosticsRecord[]>();
   const diagnosticsOf = (r: ExperimentRow): DiagnosticsRecord[] => {
-    const run = runs(r.run_dir!);
-    if (!run) missing.push(`${r.run_dir!.replace(/\/+$/, '')}/diagnostics.jsonl`);
-    return run?.diagnostics ?? [];
+    const dir = r.run_dir!;
+    let d = read.get(dir);
+    if (d === undefined) {
+      const run = runs(dir);
+      if (!run) missing.add(`${dir.replace(/\/+$/, '')}/diagnostics.jsonl`);
+      d = run?.diagnostics ?? [];
+      read.set(dir, d);
+    }
+    return d;
   };
   for (const r of candidates) {
     if (diagnosticsOf(r).length === 0) continue;
@@ -72,6 +80,6 @@ export function multibalanceFigure(exp: ExperimentJson, runs: RunLookup): Plot {
   }
   return {
     file, caption, skipped: 'MultiBalance Figure 2 skipped: no MultiBalance row has a run_dir with a non-empty diagnostics.jsonl.',
-    ...(missing.length ? { missing: [...new Set(missing)] } : {}),
+    ...(missing.size ? { missing: [...missing] } : {}),
   };
 }

@@ -6,13 +6,13 @@
 // module Worker; only where the start data comes from differs (./start-data.mjs).
 import { startData } from './start-data.mjs';
 
-const { module, memory, control, jobs, id, names, slot, native, nativeInstance, spinMicros = 0, errorText } = await startData();
+const { module, memory, control, jobs, id, names, slot, native, nativeInstance, spinMicros, errorText } = await startData();
 const ctl = new Int32Array(control);
-const text = errorText ? new Uint8Array(errorText) : null;
+const text = new Uint8Array(errorText);
 
 /** Flags a failure; the first thread to fail also leaves its message for the main thread. */
 function fail(e) {
-  if (Atomics.compareExchange(ctl, ERROR, 0, 1) === 0 && text !== null) {
+  if (Atomics.compareExchange(ctl, ERROR, 0, 1) === 0) {
     const bytes = new TextEncoder().encode(String(e instanceof Error ? e.message : e).slice(0, 400));
     text.fill(0);
     text.set(bytes.subarray(0, text.length - 1));
@@ -32,7 +32,7 @@ try {
   if (native) {
     addon = (await import('node:module')).createRequire(import.meta.url)(native);
     // Another copy (the file replaced since the main thread loaded it) has its own open call.
-    if (nativeInstance !== null && nativeInstance !== undefined && addon.instance() !== nativeInstance) {
+    if (nativeInstance !== null && addon.instance() !== nativeInstance) {
       throw new Error(`${native} loaded here is another copy than the main thread's (the file changed since)`);
     }
   }

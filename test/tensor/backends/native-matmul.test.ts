@@ -248,7 +248,7 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
       }
     });
 
-    it('runs its parts on the kernel threads with the addon\'s bits (big enough to split)', () => {
+    it('a matmul big enough to split gives the addon\'s single-threaded bits, with and without polling workers', () => {
       const nat = addon();
       const [m, k, n] = [512, 320, 256];
       const rng = new Rng(9);
