@@ -838,6 +838,18 @@ export function scatterAddAt32(dst: usize, at: usize, src: usize, count: i32, wi
   }
 }
 
+/** dst[at[r] .. + width] = src[r, :] for r < count, in order (a repeated offset keeps its last row); float32. */
+export function scatterAt32(dst: usize, at: usize, src: usize, count: i32, width: i32): void {
+  const rowBytes = <usize>width << 2;
+  for (let r = 0; r < count; r++) {
+    const d = dst + (<usize>load<i32>(at + (<usize>r << 2)) << 2);
+    const s = src + <usize>r * rowBytes;
+    let j: usize = 0;
+    for (; j + 16 <= rowBytes; j += 16) v128.store(d + j, v128.load(s + j));
+    for (; j < rowBytes; j += 4) store<f32>(d + j, load<f32>(s + j));
+  }
+}
+
 // ---------------------------------------------------------------- layer backward helpers
 
 /**
@@ -1110,6 +1122,14 @@ function adamRun(
     store<f32>(vp + o, <f32>vi);
     store<f32>(wp + o, <f32>(<f64>load<f32>(wp + o) - (step * mi) / (Math.sqrt(vi) * r + eps)));
   }
+}
+
+/**
+ * bytes zero bytes from p: the bulk memory.fill, a memset. The host's fill on a view of shared
+ * memory stores element by element (a Uint8Array's byte by byte), several times slower.
+ */
+export function zeroBytes(p: usize, bytes: usize): void {
+  memory.fill(p, 0, bytes);
 }
 
 /** The first byte past the module's static data: the JS allocator starts here. */

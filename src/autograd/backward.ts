@@ -157,7 +157,7 @@ function leafGradIn(into: GradResolver | null, t: Tensor): Storage {
   if (dest === null) return leafGrad(t);
   const written = into!.written;
   if (written !== undefined && !written.has(t)) {
-    dest.fill(0);
+    getBackend().zero(dest, 0, dest.length);
     written.add(t);
   }
   return dest;
@@ -239,7 +239,7 @@ class Sink implements GradSink {
       return;
     }
     if (same) {
-      const at = rowOffsets(dests, idx, rows, width, tables, this.node!.op, i);
+      const at = memoOffsets(this.node!, i, dests, idx, rows, width, tables) ?? rowOffsets(dests, idx, rows, width, tables, this.node!.op, i, scratchOffsets(rows));
       getBackend().scatterAddAt(one.buf!, at, src, rows, width);
       return;
     }
@@ -257,7 +257,7 @@ class Sink implements GradSink {
   /** Where each of inputs i .. i + tables - 1 takes its rows (buf null: it needs no gradient). */
   private rowDests(i: number, tables: number): RowTarget[] {
     for (let f = 0; f < tables; f++) {
-      const d = (rowTargets[f] ??= { buf: null, base: 0, slots: null });
+      const d = (rowTargets[f] ??= { buf: null, base: 0, slots: null, version: undefined });
       const x = this.input(i + f);
       if (!x.requiresGrad) {
         d.buf = null;
@@ -268,10 +268,12 @@ class Sink implements GradSink {
         d.buf = r.buf;
         d.base = r.base;
         d.slots = r.slots;
+        d.version = r.version;
       } else {
         d.buf = x.isLeaf ? leafGrad(x) : this.pendingBuffer(x);
         d.base = 0;
         d.slots = null;
+        d.version = undefined;
       }
     }
     return rowTargets;
@@ -313,18 +315,73 @@ interface RowTarget {
   buf: Storage | null;
   base: number;
   slots: Int32Array | null;
+  version: number | undefined;
 }
 const rowTargets: RowTarget[] = [];
 let offsets = new Int32Array(0);
 
-/** Element offsets of each src row in the one shared destination buffer. */
-function rowOffsets(dests: readonly RowTarget[], idx: Int32Array, rows: number, width: number, tables: number, op: string, i: number): Int32Array {
+/** Row offsets of one op input, with what they were computed from (see RowDestination.version). */
+interface OffsetMemo {
+  input: number;
+  idx: Int32Array;
+  rows: number;
+  width: number;
+  bases: Float64Array;
+  slots: Int32Array[];
+  versions: Float64Array;
+  at: Int32Array;
+}
+const offsetMemos = new WeakMap<GradNode, OffsetMemo>();
+
+function scratchOffsets(rows: number): Int32Array {
   if (offsets.length < rows) offsets = new Int32Array(rows);
-  const at = offsets;
-  for (let r = 0, f = 0; r < rows; r++) {
+  return offsets;
+}
+
+/**
+ * The offsets of input i's rows, kept per node while every destination has a versioned slot map:
+ * computed on the first call, reused while the same slot maps at the same versions and bases
+ * receive the same index array. null: not memoizable here (the caller computes them each time).
+ */
+function memoOffsets(node: GradNode, i: number, dests: readonly RowTarget[], idx: Int32Array, rows: number, width: number, tables: number): Int32Array | null {
+  for (let f = 0; f < tables; f++) if (dests[f]!.slots === null || dests[f]!.version === undefined) return null;
+  let m = offsetMemos.get(node);
+  if (m !== undefined && m.input === i && m.idx === idx && m.rows === rows && m.width === width && m.slots.length === tables) {
+    let same = true;
+    for (let f = 0; f < tables && same; f++) {
+      const d = dests[f]!;
+      same = d.slots === m.slots[f] && d.version === m.versions[f] && d.base === m.bases[f];
+    }
+    if (same) return m.at;
+  }
+  m = { input: i, idx, rows, width, bases: new Float64Array(tables), slots: [], versions: new Float64Array(tables), at: new Int32Array(rows) };
+  for (let f = 0; f < tables; f++) {
     const d = dests[f]!;
-    at[r] = d.base + (d.slots === null ? idx[r]! : slotOf(d, idx[r]!, op, i + f)) * width;
-    if (++f === tables) f = 0;
+    m.bases[f] = d.base;
+    m.slots.push(d.slots!);
+    m.versions[f] = d.version!;
+  }
+  rowOffsets(dests, idx, rows, width, tables, node.op, i, m.at);
+  offsetMemos.set(node, m);
+  return m.at;
+}
+
+/**
+ * Element offsets of each src row in the one shared destination buffer. Table by table (row r
+ * belongs to table r % tables), so one table's slot map stays in cache for all its rows.
+ */
+function rowOffsets(dests: readonly RowTarget[], idx: Int32Array, rows: number, width: number, tables: number, op: string, i: number, at: Int32Array): Int32Array {
+  for (let f = 0; f < tables; f++) {
+    const d = dests[f]!, base = d.base, slots = d.slots;
+    if (slots === null) {
+      for (let r = f; r < rows; r += tables) at[r] = base + idx[r]! * width;
+      continue;
+    }
+    for (let r = f; r < rows; r += tables) {
+      const s = slots[idx[r]!]! - 1;
+      if (!(s >= 0)) noSlot(op, i + f, idx[r]!);
+      at[r] = base + s * width;
+    }
   }
   return at;
 }
@@ -332,10 +389,12 @@ function rowOffsets(dests: readonly RowTarget[], idx: Int32Array, rows: number, 
 function slotOf(d: RowTarget, row: number, op: string, input: number): number {
   if (d.slots === null) return row;
   const s = d.slots[row]! - 1;
-  if (s < 0) {
-    throw new Error(`backward of '${op}': row ${row} of input ${input} receives a gradient but has no slot in the destination (rows must be touched in forward)`);
-  }
+  if (!(s >= 0)) noSlot(op, input, row);
   return s;
+}
+
+function noSlot(op: string, input: number, row: number): never {
+  throw new Error(`backward of '${op}': row ${row} of input ${input} receives a gradient but has no slot in the destination (rows must be touched in forward)`);
 }
 
 const FIX =

@@ -10,6 +10,12 @@ export interface RowDestination {
   readonly buf: Storage;
   readonly base: number;
   readonly slots: Int32Array | null;
+  /**
+   * The slot map's version, changed by every change to `slots` (RowSet.version). Given, the
+   * sweep keeps the row offsets it computed for an op's input and reuses them while the
+   * versions hold: param mode's T backwards of one forward scatter the same rows T times.
+   */
+  readonly version?: number;
 }
 
 /**

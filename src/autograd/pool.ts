@@ -35,7 +35,7 @@ export class GradBufferPool {
     let buf: Storage;
     if (e !== undefined) {
       buf = e.buf;
-      if (zero) buf.fill(0);
+      if (zero) be.zero(buf, 0, buf.length);
     } else {
       buf = be.alloc(dtype, n);
     }

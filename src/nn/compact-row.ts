@@ -9,6 +9,8 @@ export interface CompactTable {
   offset: number;
   /** RowSet.slot: position + 1 of each touched row, 0 for the others. */
   slots: Int32Array;
+  /** RowSet.version when the resolver is made. */
+  version: number;
 }
 
 /**
@@ -20,7 +22,7 @@ export function compactRowResolver(row: Storage, dense: readonly Parameter[], ba
   const denseOf = new Map<Tensor, Storage>();
   for (const p of dense) denseOf.set(p.leaf, row.subarray(p.offset - base, p.offset - base + p.size));
   const rowsOf = new Map<Tensor, RowDestination>();
-  for (const t of tables) rowsOf.set(t.param.leaf, { buf: row, base: t.offset, slots: t.slots });
+  for (const t of tables) rowsOf.set(t.param.leaf, { buf: row, base: t.offset, slots: t.slots, version: t.version });
   return {
     dense: (leaf) => denseOf.get(leaf) ?? null,
     rows: (leaf) => rowsOf.get(leaf) ?? null,

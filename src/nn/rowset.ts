@@ -8,6 +8,8 @@ export class RowSet {
   readonly slot: Int32Array;
   private list: Int32Array;
   count = 0;
+  /** Changes whenever `slot` does (a row added, or a clear): see RowDestination.version. */
+  version = 0;
 
   constructor(readonly rows: number, capacity = 1024) {
     this.slot = new Int32Array(rows);
@@ -25,6 +27,7 @@ export class RowSet {
     }
     this.list[this.count] = r;
     this.slot[r] = ++this.count;
+    this.version++;
     return this.count - 1;
   }
 
@@ -46,5 +49,6 @@ export class RowSet {
     const list = this.list, slot = this.slot;
     for (let i = 0; i < this.count; i++) slot[list[i]!] = 0;
     this.count = 0;
+    this.version++;
   }
 }

@@ -1,4 +1,5 @@
 import type { DType, Storage } from '../tensor/backend.ts';
+import { getBackend } from '../tensor/backends/registry.ts';
 import { Rng } from '../tensor/rng.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { setGradWindow, type GradResolver } from '../autograd/destination.ts';
@@ -75,6 +76,9 @@ export class ParameterStore {
   private sharedDense = 0;
   private sharedSparse: Parameter[] = [];
   private readonly view: SharedView = { length: 0, denseLength: 0, segments: [] };
+  /** Scratch of the row kernels: element offsets of touched rows, and zeros to copy from. */
+  private rowAt = new Int32Array(0);
+  private zeroRows: Storage | null = null;
 
   constructor(opts: StoreOptions) {
     if (!Number.isInteger(opts.tasks) || opts.tasks < 1) {
@@ -254,14 +258,12 @@ export class ParameterStore {
     if (out.length < v.length) throw new Error(`ParameterStore.gatherShared: out has ${out.length} entries, the view needs ${v.length}`);
     const base = this.range('shared').offset;
     out.set(src.subarray(base, base + v.denseLength), 0);
+    // One row kernel per table: tens of thousands of rows of 16 floats each, where a subarray
+    // header per row, or an index loop, cost more than the copy.
+    const be = getBackend();
     for (const seg of v.segments) {
-      const w = seg.width, rows = seg.rows, p = seg.param.offset;
-      // Index loops, not set(subarray) per row: tens of thousands of rows of 16 floats each,
-      // where a subarray header per row cost more than the copy (8-25 ms per step).
-      for (let i = 0, o = seg.offset; i < rows.length; i++) {
-        const from = p + rows[i]! * w;
-        for (let j = 0; j < w; j++) out[o++] = src[from + j]!;
-      }
+      const n = seg.rows.length;
+      be.gatherAt(src, this.offsetsOf(seg.param, seg.rows), out.subarray(seg.offset, seg.offset + n * seg.width), n, seg.width);
     }
     return v;
   }
@@ -272,13 +274,25 @@ export class ParameterStore {
     if (src.length < v.length) throw new Error(`ParameterStore.scatterShared: src has ${src.length} entries, the view needs ${v.length}`);
     const base = this.range('shared').offset;
     dst.set(src.subarray(0, v.denseLength), base);
+    const be = getBackend();
     for (const seg of v.segments) {
-      const w = seg.width, rows = seg.rows, p = seg.param.offset;
-      for (let i = 0, o = seg.offset; i < rows.length; i++) {
-        const to = p + rows[i]! * w;
-        for (let j = 0; j < w; j++) dst[to + j] = src[o++]!;
-      }
+      const n = seg.rows.length;
+      be.scatterAt(dst, this.offsetsOf(seg.param, seg.rows), src.subarray(seg.offset, seg.offset + n * seg.width), n, seg.width);
     }
+  }
+
+  /** Element offsets in the flat buffers of table p's rows (scratch: valid until the next call). */
+  private offsetsOf(p: Parameter, rows: Int32Array): Int32Array {
+    if (this.rowAt.length < rows.length) this.rowAt = new Int32Array(Math.max(rows.length, 2 * this.rowAt.length));
+    const at = this.rowAt, o = p.offset, w = p.width;
+    for (let i = 0; i < rows.length; i++) at[i] = o + rows[i]! * w;
+    return at;
+  }
+
+  /** n zeros in the store's dtype (grown, never written). */
+  private zerosFor(n: number): Storage {
+    if (this.zeroRows === null || this.zeroRows.length < n) this.zeroRows = allocStorage(this.dtype, Math.max(n, 2 * (this.zeroRows?.length ?? 0)));
+    return this.zeroRows;
   }
 
   /**
@@ -298,7 +312,10 @@ export class ParameterStore {
     }
     const base = this.range('shared').offset;
     const dense = this.params.filter((p) => p.group === 'shared' && !p.sparse);
-    return compactRowResolver(row, dense, base, v.segments.map((s) => ({ param: s.param, offset: s.offset, slots: this.rowSets[s.param.sparseIndex]!.slot })));
+    return compactRowResolver(row, dense, base, v.segments.map((s) => {
+      const set = this.rowSets[s.param.sparseIndex]!;
+      return { param: s.param, offset: s.offset, slots: set.slot, version: set.version };
+    }));
   }
 
   // ---- whole-store operations, O(dense + touched rows) ---------------------------------------
@@ -307,13 +324,11 @@ export class ParameterStore {
   zeroGrad(): void {
     this.need();
     const g = this.grads, runs = this.denseRuns;
-    for (let i = 0; i < runs.length; i += 2) g.fill(0, runs[i]!, runs[i + 1]!);
+    const be = getBackend();
+    for (let i = 0; i < runs.length; i += 2) be.zero(g, runs[i]!, runs[i + 1]!);
     for (let s = 0; s < this.sparseParams.length; s++) {
       const p = this.sparseParams[s]!, set = this.rowSets[s]!, rows = set.view(), w = p.width;
-      for (let i = 0; i < rows.length; i++) {
-        const o = p.offset + rows[i]! * w;
-        for (let j = 0; j < w; j++) g[o + j] = 0;
-      }
+      be.scatterAt(g, this.offsetsOf(p, rows), this.zerosFor(rows.length * w), rows.length, w);
       set.clear();
     }
   }

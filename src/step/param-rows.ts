@@ -1,4 +1,5 @@
 import type { Storage } from '../tensor/backend.ts';
+import { getBackend } from '../tensor/backends/registry.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { MultiTaskModel } from '../nn/models/model.ts';
 import { backwardInto } from './errors.ts';
@@ -25,10 +26,10 @@ export class ParamRows implements RowSource {
   }
 
   collect(losses: Tensor[], G: Storage, d: number, step: number): void {
-    const store = this.model.store, ds = store.sharedView().length;
+    const store = this.model.store, ds = store.sharedView().length, be = getBackend();
     for (let t = 0; t < losses.length; t++) {
       const row = G.subarray(t * d, t * d + ds);
-      row.fill(0);
+      be.zero(row, 0, ds);
       backwardInto(step, { task: t }, losses[t]!, store.sharedInto(row));
     }
   }

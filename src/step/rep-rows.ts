@@ -1,4 +1,5 @@
 import type { Storage } from '../tensor/backend.ts';
+import { getBackend } from '../tensor/backends/registry.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import type { MultiTaskModel } from '../nn/models/model.ts';
 import { backwardInto, backwardManyInto } from './errors.ts';
@@ -52,7 +53,7 @@ export class RepRows implements RowSource {
     // input gradient) or zeroes it before adding, and names the blocks it wrote.
     const written = new Set<Tensor>();
     backwardInto(step, 'summed loss', weightedLoss(losses, this.ones), { dense: (leaf) => blocks.get(leaf) ?? null, rows: () => null, written });
-    for (const [c, block] of blocks) if (!written.has(c)) block.fill(0);
+    for (const [c, block] of blocks) if (!written.has(c)) getBackend().zero(block, 0, block.length);
   }
 
   writeBack(out: Storage, step: number): void {

@@ -1,4 +1,5 @@
 import type { Storage } from '../tensor/backend.ts';
+import { getBackend } from '../tensor/backends/registry.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { MultiTaskModel } from '../nn/models/model.ts';
 import type { Range } from '../nn/store.ts';
@@ -51,7 +52,7 @@ export class WholeModelRows implements RowSource {
       for (let u = 0; u < T; u++) {
         const r = this.taskRanges[u]!;
         if (u === t) G.set(grads.subarray(r.offset, r.offset + r.length), off);
-        else G.fill(0, off, off + r.length);
+        else getBackend().zero(G, off, off + r.length);
         off += r.length;
       }
     }

@@ -67,6 +67,8 @@ export interface Kernels {
   gatherAt(src: Storage, at: Int32Array, out: Storage, count: number, width: number): void;
   /** scatterAddRows at element offsets: dst[at[r] .. + width] += src[r, :], in order of r. */
   scatterAddAt(dst: Storage, at: Int32Array, src: Storage, count: number, width: number): void;
+  /** gatherAt's inverse: dst[at[r] .. + width] = src[r, :], in order of r (a repeated offset keeps its last row). */
+  scatterAt(dst: Storage, at: Int32Array, src: Storage, count: number, width: number): void;
 
   /**
    * ReLU's backward fused with the bias gradient (the Linear layer's, one pass over rows x n):
@@ -106,6 +108,8 @@ export interface Kernels {
   dropoutMask(bits: Int32Array | Uint32Array, x: Storage, y: Storage, m: Storage, n: number, thr: number, scale: number): void;
   /** dst[i] += a[i] * b[i] for i < n (in float64, rounded once: the js twin's bits). */
   mulAdd(dst: Storage, a: Storage, b: Storage, n: number): void;
+  /** x[start .. end) = 0: the zeroing of gradient buffers and fresh storage, a memset where one exists. */
+  zero(x: Storage, start: number, end: number): void;
 
   /**
    * Adam's update (see nn/optim/adam.ts) over `count` runs of `width` elements: run r is
@@ -125,8 +129,8 @@ export interface Kernels {
  */
 const KERNEL_SET = {
   matmul: true, sumAxis: true, maxAxis: true, gram: true, dot: true, unary: true, binary: true,
-  gatherRows: true, scatterAddRows: true, gatherAt: true, scatterAddAt: true, reluGradColumnSums: true, biasRelu: true,
-  mixture: true, mixtureBackward: true, dropoutMask: true, mulAdd: true, adamRuns: true,
+  gatherRows: true, scatterAddRows: true, gatherAt: true, scatterAddAt: true, scatterAt: true, reluGradColumnSums: true, biasRelu: true,
+  mixture: true, mixtureBackward: true, dropoutMask: true, mulAdd: true, zero: true, adamRuns: true,
 } as const satisfies Record<keyof Kernels, true>;
 export type KernelName = keyof typeof KERNEL_SET;
 export const KERNEL_NAMES = Object.keys(KERNEL_SET) as readonly KernelName[];

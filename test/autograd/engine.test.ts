@@ -208,6 +208,40 @@ describe('gradient destinations per call (GradResolver)', () => {
     const noSlot = { dense: () => null, rows: (leaf: Tensor) => (leaf === a ? { buf: row, base: 0, slots: new Int32Array(4) } : null) };
     expect(() => backward(lookup(), undefined, { into: noSlot })).toThrow(/row 1 of input 0 receives a gradient but has no slot/);
   });
+
+  it('versioned slot maps: offsets reused across backwards of one forward, recomputed when a version moves', () => {
+    const a = Tensor.fromStorage(new Float64Array(8), [4, 2], { requiresGrad: true });
+    const b = Tensor.fromStorage(new Float64Array(8), [4, 2], { requiresGrad: true });
+    const idx = Int32Array.of(1, 3, 2, 3);
+    const src = Float64Array.of(1, 1, 2, 2, 3, 3, 4, 4);
+    const y = customOp({
+      name: 'lookup', inputs: [a, b] as const, forward: (_a, _b) => f64([0], [1], false),
+      backward: (_g, grads) => grads.addRows(0, idx, src, 4, 2, 2),
+    });
+    const aSlots = Int32Array.of(0, 2, 1, 0), bSlots = Int32Array.of(0, 0, 0, 1);
+    let aVersion = 5;
+    const into = (row: Float64Array): GradResolver => ({
+      dense: () => null,
+      rows: (leaf) => (leaf === a ? { buf: row, base: 0, slots: aSlots, version: aVersion } : leaf === b ? { buf: row, base: 4, slots: bSlots, version: 1 } : null),
+    });
+    // Two backwards of the one node into two rows (param mode's tasks): the same offsets.
+    const r1 = new Float64Array(6), r2 = new Float64Array(6);
+    backward(y, undefined, { into: into(r1) });
+    backward(y, undefined, { into: into(r2) });
+    expect(Array.from(r1)).toEqual([3, 3, 1, 1, 6, 6]);
+    expect(Array.from(r2)).toEqual([3, 3, 1, 1, 6, 6]);
+    // a's slots swap (rows 1 then 2) and its version moves: the next backward follows the new map.
+    aSlots[1] = 1;
+    aSlots[2] = 2;
+    aVersion++;
+    const r3 = new Float64Array(6);
+    backward(y, undefined, { into: into(r3) });
+    expect(Array.from(r3)).toEqual([1, 1, 3, 3, 6, 6]);
+    // A map without a slot for a row still fails, memo or not.
+    aSlots[2] = 0;
+    aVersion++;
+    expect(() => backward(y, undefined, { into: into(new Float64Array(6)) })).toThrow(/row 2 of input 0 receives a gradient but has no slot/);
+  });
 });
 
 describe('customOp', () => {

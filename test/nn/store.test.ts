@@ -120,6 +120,22 @@ describe('touched rows', () => {
     );
   });
 
+  it('versions each table\'s slot map in sharedInto: a newly touched row or a zeroGrad moves it, a repeat does not', () => {
+    const s = toyStore(2);
+    const emb = s.get('emb');
+    const version = () => s.sharedInto(new Float32Array(s.sharedView().length)).rows(emb.leaf)!.version;
+    s.touchRow(emb, 7);
+    const v1 = version();
+    s.touchRow(emb, 7);
+    expect(version()).toBe(v1);
+    s.touchRow(emb, 3);
+    const v2 = version();
+    expect(v2).not.toBe(v1);
+    s.zeroGrad();
+    s.touchRow(emb, 3);
+    expect(version()).not.toBe(v2);
+  });
+
   it('sends the shared group into a caller row with no copy (dense and rows), for one backward call', () => {
     const s = toyStore(2);
     const emb = s.get('emb'), w = s.get('shared.w'), t0 = s.get('t0.w');

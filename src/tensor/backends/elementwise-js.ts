@@ -146,6 +146,14 @@ export function scatterAddAtJs(dst: Storage, at: Int32Array, src: Storage, count
   }
 }
 
+/** See Kernels.scatterAt. */
+export function scatterAtJs(dst: Storage, at: Int32Array, src: Storage, count: number, width: number): void {
+  for (let r = 0; r < count; r++) {
+    const d = at[r]!, o = r * width;
+    for (let j = 0; j < width; j++) dst[d + j] = src[o + j]!;
+  }
+}
+
 /** See Kernels.mixture. */
 export function mixtureJs(w: Storage, xs: readonly Storage[], out: Storage, B: number, d: number): void {
   const E = xs.length;
@@ -197,6 +205,19 @@ export function dropoutMaskJs(bits: Int32Array | Uint32Array, x: Storage, y: Sto
       m[i + 1] = m1;
       y[i + 1] = x[i + 1]! * m1;
     }
+  }
+}
+
+/** See Kernels.zero. */
+export function zeroJs(x: Storage, start: number, end: number): void {
+  zeroRange(x, start, end);
+  x.fill(0, start, end);
+}
+
+/** Kernels.zero's range check: a fill would clamp a range past the end, a memset would not. */
+export function zeroRange(x: Storage, start: number, end: number): void {
+  if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= x.length)) {
+    throw new RangeError(`zero: the range [${start}, ${end}) is not within the storage's ${x.length} elements; pass 0 <= start <= end <= length`);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Backend, DType, Storage } from '../backend.ts';
 import {
-  adamRunsJs, biasReluJs, binaryJs, dropoutMaskJs, gatherAtJs, mixtureBackwardJs, mixtureJs, mulAddJs, reluGradColumnSumsJs, scatterAddAtJs, unaryJs,
+  adamRunsJs, biasReluJs, binaryJs, dropoutMaskJs, gatherAtJs, mixtureBackwardJs, mixtureJs, mulAddJs, reluGradColumnSumsJs, scatterAddAtJs, scatterAtJs, unaryJs, zeroJs,
 } from './elementwise-js.ts';
 import { matmulJs } from './matmul-js.ts';
 import { dotJs, gatherRowsJs, gramJs, maxAxisJs, scatterAddRowsJs, sumAxisJs } from './reduce-js.ts';
@@ -34,6 +34,7 @@ export function createJsBackend(): Backend {
     scatterAddRows: scatterAddRowsJs,
     gatherAt: gatherAtJs,
     scatterAddAt: scatterAddAtJs,
+    scatterAt: scatterAtJs,
     reluGradColumnSums: reluGradColumnSumsJs,
     biasRelu: biasReluJs,
     adamRuns: adamRunsJs,
@@ -41,5 +42,6 @@ export function createJsBackend(): Backend {
     mixtureBackward: mixtureBackwardJs,
     dropoutMask: dropoutMaskJs,
     mulAdd: mulAddJs,
+    zero: zeroJs,
   };
 }

@@ -1,5 +1,6 @@
 import type { Backend, BinaryOp, DType, Storage, UnaryOp } from '../backend.ts';
 import { createJsBackend } from './js.ts';
+import { zeroRange } from './elementwise-js.ts';
 import { WasmHeap } from '../wasm/heap.ts';
 import { loadKernelBytes } from '../wasm/load.ts';
 import { relaxedSimdSupported, sharedMemorySupported, simdSupported } from '../../platform/wasm-features.ts';
@@ -79,6 +80,7 @@ interface Exports {
     b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number): void;
   gatherAt32(src: number, at: number, out: number, width: number, r0: number, r1: number): void;
   scatterAddAt32(dst: number, at: number, src: number, count: number, width: number, c0: number, c1: number): void;
+  scatterAt32(dst: number, at: number, src: number, count: number, width: number): void;
   mixture32(w: number, xs: number, out: number, e: number, b: number, d: number, b0: number, b1: number): void;
   mixtureBack32(w: number, xs: number, g: number, dw: number, dxs: number, e: number, b: number, d: number, b0: number, b1: number): void;
   reluGradColSums32(y: number, g: number, gz: number, db: number, acc: number, rows: number, n: number): void;
@@ -89,6 +91,7 @@ interface Exports {
     b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number, i0: number, i1: number): void;
   dropoutMask32(bits: number, x: number, y: number, m: number, n: number, thr: number, scale: number): void;
   mulAdd32(dst: number, a: number, b: number, n: number): void;
+  zeroBytes(p: number, bytes: number): void;
   heapBase(): number;
 }
 
@@ -101,6 +104,8 @@ const POOLED_EXPORTS = [
 /** Below these sizes a call is not worth waking the workers (less work than the wake-up costs). */
 const PAR_FLOPS = 4e6;
 const PAR_ELEMS = 1 << 18;
+/** Below this many elements the host's fill costs less than the call into wasm. */
+const ZERO_MIN = 256;
 /**
  * Column ranges a large Gram matrix is summed in (partial Grams added in order). Two, whatever
  * the thread count: the numbers then do not depend on the machine, and they are the bits the
@@ -175,7 +180,10 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   });
   const k = instance.exports as unknown as Exports;
   // Resident storage needs views that survive memory growth: shared memory only.
-  const heap = new WasmHeap(memory, k.heapBase(), { residentStorage: shared && (opts.residentStorage ?? true) });
+  const heap = new WasmHeap(memory, k.heapBase(), {
+    residentStorage: shared && (opts.residentStorage ?? true),
+    zero: (addr, bytes) => k.zeroBytes(addr, bytes),
+  });
 
   const nativeOrWhy = nativeMatmul(opts.native ?? flagFromEnv('MTLKIT_NATIVE'));
   const native = typeof nativeOrWhy === 'string' ? null : nativeOrWhy;
@@ -538,6 +546,15 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       });
     },
 
+    scatterAt(dst, at, src, count, width) {
+      if (count * width < 256 || !(dst instanceof Float32Array) || !(src instanceof Float32Array) || !heap.owns(dst)) {
+        js.scatterAt(dst, at, src, count, width);
+        return;
+      }
+      // One thread: a row copy is memory bound, and rows may repeat (the last one must win).
+      call(() => k.scatterAt32(dst.byteOffset, addrIn(at, count), addrIn(src, count * width), count, width));
+    },
+
     mixture(w, xs, out, B, d) {
       const E = xs.length;
       if (B * d < 256 || E === 0 || !(w instanceof Float32Array) || !(out instanceof Float32Array)
@@ -597,6 +614,13 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       call(() => {
         k.mulAdd32(addrOut(dst, n, true), addrIn(a, n), addrIn(b, n), n);
       });
+    },
+
+    zero(x, start, end) {
+      zeroRange(x, start, end);
+      // Storage elsewhere is the host's own array: its fill is a memset there.
+      if (end - start < ZERO_MIN || !heap.owns(x)) x.fill(0, start, end);
+      else k.zeroBytes(x.byteOffset + start * x.BYTES_PER_ELEMENT, (end - start) * x.BYTES_PER_ELEMENT);
     },
 
     reluGradColumnSums(y, g, gz, db, rows, n) {

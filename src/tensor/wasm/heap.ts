@@ -58,6 +58,13 @@ function bounds(len: number, begin = 0, end = len): [number, number] {
   return [b, Math.max(e - b, 0)];
 }
 
+/** bytes zero bytes at addr (8-aligned: every block is), through the widest view that fits. */
+function zeroView(buf: ArrayBufferLike, addr: number, bytes: number): void {
+  const wide = bytes >> 3;
+  new Float64Array(buf, addr, wide).fill(0);
+  new Uint8Array(buf, addr + wide * 8, bytes - wide * 8).fill(0);
+}
+
 const PAGE = 65536;
 const ALIGN = 64;
 const PRESSURE_STEP = 32 * 2 ** 20;
@@ -78,6 +85,11 @@ export interface HeapOptions {
   minElements?: number;
   /** false: alloc always returns ordinary arrays (kernels copy in); the debugging escape hatch. */
   residentStorage?: boolean;
+  /**
+   * Zeroes bytes at addr (the kernels' memset). Default: a fill through a 64-bit view, since the
+   * host fills a view of shared memory element by element.
+   */
+  zero?: (addr: number, bytes: number) => void;
 }
 
 export class WasmHeap {
@@ -92,6 +104,7 @@ export class WasmHeap {
   readonly budgetBytes: number;
   readonly minElements: number;
   readonly resident: boolean;
+  private readonly zero: (addr: number, bytes: number) => void;
 
   constructor(readonly memory: WebAssembly.Memory, heapBase: number, opts: HeapOptions = {}) {
     this.top = Math.ceil(heapBase / ALIGN) * ALIGN;
@@ -99,6 +112,7 @@ export class WasmHeap {
     this.budgetBytes = opts.budgetBytes ?? (envMb > 0 ? envMb * 2 ** 20 : 2 ** 30);
     this.minElements = opts.minElements ?? 1024;
     this.resident = opts.residentStorage ?? true;
+    this.zero = opts.zero ?? ((addr, bytes) => zeroView(this.memory.buffer, addr, bytes));
     this.buffers.add(memory.buffer);
     this.registry = new FinalizationRegistry(([addr, cls]) => this.finalized(addr, cls));
   }
@@ -142,7 +156,7 @@ export class WasmHeap {
       return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
     }
     const buf = this.memory.buffer as ArrayBuffer;
-    new Uint8Array(buf, addr, bytes).fill(0);
+    this.zero(addr, bytes);
     const arr = dtype === 'float64' ? new WasmF64(buf, addr, n) : new WasmF32(buf, addr, n);
     this.liveBytes += cls;
     this.registry.register(arr, [addr, cls]);

@@ -15,6 +15,15 @@ export function expect(actual: unknown, message = '') {
     toBe(want: unknown) { if (!Object.is(actual, want)) fail(`${show(actual)} is not ${show(want)}`); },
     toEqual(want: unknown) { if (show(actual) !== show(want)) fail(`${show(actual)} does not equal ${show(want)}`); },
     toBeLessThanOrEqual(bound: number) { if (!((actual as number) <= bound)) fail(`${show(actual)} > ${bound}`); },
+    toThrow(type: new (...args: never[]) => Error) {
+      try {
+        (actual as () => unknown)();
+      } catch (e) {
+        if (!(e instanceof type)) fail(`threw ${String(e)}, not a ${type.name}`);
+        return;
+      }
+      fail(`did not throw (a ${type.name} expected)`);
+    },
   };
 }
 

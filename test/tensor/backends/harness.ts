@@ -79,8 +79,9 @@ export function checkClose(name: string, got: ArrayLike<number>, want: ArrayLike
 export const CHECKED_BY = {
   matmul: 'matmul', gram: 'gram and dot', dot: 'gram and dot', sumAxis: 'sumAxis and maxAxis', maxAxis: 'sumAxis and maxAxis',
   unary: 'elementwise', binary: 'elementwise', gatherRows: 'gatherRows and scatterAddRows', scatterAddRows: 'gatherRows and scatterAddRows',
-  gatherAt: 'gatherAt and scatterAddAt', scatterAddAt: 'gatherAt and scatterAddAt', mixture: 'mixture', mixtureBackward: 'mixture',
+  gatherAt: 'gatherAt and scatterAddAt', scatterAddAt: 'gatherAt and scatterAddAt', scatterAt: 'gatherAt and scatterAddAt', mixture: 'mixture', mixtureBackward: 'mixture',
   adamRuns: 'adamRuns', reluGradColumnSums: 'reluGradColumnSums', biasRelu: 'biasRelu', dropoutMask: 'dropoutMask and mulAdd', mulAdd: 'dropoutMask and mulAdd',
+  zero: 'zero',
 } as const satisfies Record<KernelName, string>;
 
 /** Registers the whole parity property set for one backend (called inside a describe). */
@@ -184,7 +185,7 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
       }), { numRuns: runs });
   });
 
-  it('gatherAt and scatterAddAt at arbitrary element offsets, repeated ones included', () => {
+  it('gatherAt, scatterAddAt and scatterAt at arbitrary element offsets, repeated and overlapping ones included', () => {
     const be = make();
     fc.assert(fc.property(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 90 }), fc.integer({ min: 1, max: 37 }), dtype, bool, fc.integer(),
       (size, count, width, dt, resident, seed) => {
@@ -206,6 +207,15 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
         js.scatterAddAt(t2, at, src, count, width);
         checkClose(`${be.name} scatterAddAt`, t1, t2, () => 0);
         checkClose(`${be.name} scatterAddAt (resident table)`, t3, t2, () => 0);
+        // scatterAt: the last row at a repeated offset wins, overlapping rows included.
+        const s1 = copyOf(table), s2 = copyOf(table), s3 = be.alloc(dt, len);
+        s3.set(table);
+        be.scatterAt(s1, at, src, count, width);
+        be.scatterAt(s3, at, src, count, width);
+        js.scatterAt(s2, at, src, count, width);
+        for (let i = 0; i < len; i++) {
+          if (!Object.is(s1[i], s2[i]) || !Object.is(s3[i], s2[i])) expect.fail(`${be.name} scatterAt: [${i}] = ${s1[i]} / ${s3[i]} (resident), js twin ${s2[i]}`);
+        }
       }), { numRuns: runs });
   });
 
@@ -327,6 +337,24 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
         be.mulAdd(d1, g, m1, n);
         js.mulAdd(d2, g, m2, n);
         same('mulAdd', d1, d2);
+      }), { numRuns: runs });
+  });
+
+  it('zero: exactly [start, end) becomes 0, past the memset threshold too; a range outside throws', () => {
+    const be = make();
+    fc.assert(fc.property(fc.integer({ min: 1, max: 5000 }), fc.nat(), fc.nat(), dtype, bool, fc.integer(),
+      (n, a, b, dt, resident, seed) => {
+        const rng = new Rng(seed);
+        const start = a % (n + 1), end = start + (b % (n - start + 1));
+        const x = fill(be, dt, n, rng, resident), want = copyOf(x);
+        be.zero(x, start, end);
+        js.zero(want, start, end);
+        for (let i = 0; i < n; i++) {
+          if (!Object.is(x[i], want[i])) expect.fail(`${be.name} zero n=${n} [${start}, ${end}): [${i}] = ${x[i]}, js twin ${want[i]}`);
+        }
+        expect(() => be.zero(x, start, n + 1)).toThrow(RangeError);
+        expect(() => be.zero(x, -1, end)).toThrow(RangeError);
+        expect(() => be.zero(x, end + 1, end)).toThrow(RangeError);
       }), { numRuns: runs });
   });
 }
