@@ -197,7 +197,7 @@ typedef struct {
   int ta, tb, acc;
   slabs_t s;
   size_t panels;     /* ceil(n / 16) */
-  size_t chunk;      /* rows per work unit, a multiple of MR */
+  size_t *bounds;    /* work unit u is rows bounds[u] .. bounds[u + 1] */
   size_t chunks;
   float *bpack;      /* all of op(B): slab by slab, panel by panel */
   atomic_size_t next_pack, packed, next_chunk;
@@ -207,6 +207,8 @@ typedef struct {
 static float *bpack_buf;
 static size_t bpack_cap;
 static float *apack_buf[MAX_THREADS];
+static size_t *bounds_buf;
+static size_t bounds_cap;
 
 static float *grow(float **buf, size_t *cap, size_t floats) {
   if (floats <= *cap) return *buf;
@@ -232,7 +234,7 @@ static AVX2 void run_part(void *arg, int t) {
   /* Phase 2: blocks of rows of C, taken from a shared counter. */
   float *ap = apack_buf[t];
   for (size_t u; (u = atomic_fetch_add(&j->next_chunk, 1)) < j->chunks;) {
-    const size_t i0 = u * j->chunk, i1 = i0 + j->chunk < j->m ? i0 + j->chunk : j->m;
+    const size_t i0 = j->bounds[u], i1 = j->bounds[u + 1];
     for (size_t si = 0; si < j->s.count; si++) {
       const size_t p0 = slab_start(&j->s, si), kc = slab_len(&j->s, si);
       const int load = si > 0 || j->acc;
@@ -281,13 +283,28 @@ static int setup(job_t *j, const float *a, const float *b, float *c, size_t m, s
   j->a = a; j->b = b; j->c = c; j->m = m; j->k = k; j->n = n; j->ta = ta; j->tb = tb; j->acc = acc;
   j->s = slabs_of(k);
   j->panels = (n + NR - 1) / NR;
-  /* About 4 blocks per thread, so a thread the OS runs late costs little; at most MC rows. */
-  size_t chunk = (m + 4 * (size_t)threads - 1) / (4 * (size_t)threads);
-  chunk = (chunk + MR - 1) / MR * MR;
-  if (chunk > MC) chunk = MC;
-  if (chunk < MR) chunk = MR;
-  j->chunk = chunk;
-  j->chunks = (m + chunk - 1) / chunk;
+  /* Blocks of rows, at most MC. On several threads they shrink towards the end (each a share
+     of what is left), so the threads finish close together: a thread that takes the last
+     block while the others wait holds them for one small block, not a big one. */
+  const size_t most = (m + MR - 1) / MR + 1;
+  if (bounds_cap < most) {
+    free(bounds_buf);
+    bounds_buf = malloc(most * sizeof(size_t));
+    bounds_cap = bounds_buf ? most : 0;
+    if (bounds_buf == NULL) return -1;
+  }
+  j->bounds = bounds_buf;
+  size_t units = 0;
+  for (size_t i = 0; i < m;) {
+    size_t rows = threads == 1 ? MC : (m - i + 2 * (size_t)threads - 1) / (2 * (size_t)threads);
+    rows = (rows + MR - 1) / MR * MR;
+    if (rows > MC) rows = MC;
+    if (rows > m - i) rows = m - i;
+    bounds_buf[units++] = i;
+    i += rows;
+  }
+  bounds_buf[units] = m;
+  j->chunks = units;
   if ((size_t)threads > j->chunks) threads = (int)j->chunks;
   j->bpack = grow(&bpack_buf, &bpack_cap, k * j->panels * NR);
   if (j->bpack == NULL) return -1;

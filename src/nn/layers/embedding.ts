@@ -76,15 +76,29 @@ export class Embedding extends Module {
     const shared = this.layout === 'shared';
     const y = this.out.get(n * k, this.dtype);
     const track = isGradEnabled();
-    for (let i = 0, f = 0; i < n; i++) {
-      const id = ids[i]!;
-      const local = id > 0 && id < vocab[f]! ? id : 0;
-      const row = shared ? offsets[f]! + local : local;
-      rowIdx[i] = row;
-      const p = this.tables[shared ? 0 : f]!;
-      if (track) this.store.touchRow(p, row);
-      srcAt[i] = p.offset + row * k;
-      if (++f === F) f = 0;
+    if (shared) {
+      const p = this.tables[0]!;
+      for (let i = 0, f = 0; i < n; i++) {
+        const id = ids[i]!;
+        const row = offsets[f]! + (id > 0 && id < vocab[f]! ? id : 0);
+        rowIdx[i] = row;
+        if (track) this.store.touchRow(p, row);
+        srcAt[i] = p.offset + row * k;
+        if (++f === F) f = 0;
+      }
+    } else {
+      // Field by field, so one table's touched-row map stays in cache; each table still sees
+      // its rows in batch order (the order its touched rows, and so the compact layouts, take).
+      for (let f = 0; f < F; f++) {
+        const p = this.tables[f]!, v = vocab[f]!, base = p.offset;
+        for (let i = f; i < n; i += F) {
+          const id = ids[i]!;
+          const row = id > 0 && id < v ? id : 0;
+          rowIdx[i] = row;
+          if (track) this.store.touchRow(p, row);
+          srcAt[i] = base + row * k;
+        }
+      }
     }
     // The row copies as one kernel call (the index math above stays per row).
     const be = getBackend();
