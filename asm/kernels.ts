@@ -312,6 +312,8 @@ export function packBBlocks(b: usize, transB: bool, k: i32, n: i32, packed: usiz
 
 /** Columns of C per pass in the Aᵀ·B narrow form: n x SB_I partial sums stay in L1. */
 const SB_I: i32 = 1024;
+/** Up to this many rows of A, the one-column Aᵀ·B form keeps its sums in registers. */
+const SMALL_K: i32 = 16;
 
 // sum_p a[p] b[p] over k float32s, four independent chains (an f32 add's latency is 4 cycles).
 @inline function dotK32(a: usize, b: usize, k: i32): f32 {
@@ -367,6 +369,28 @@ export function sgemmSmall(
         const o = cr + (<usize>j << 2);
         store<f32>(o, accumulate ? load<f32>(o) + v : v);
       }
+    }
+    return;
+  }
+  if (n == 1 && k <= SMALL_K) {
+    // One column of C from a few rows of A (a weighted sum of G's T rows, G^T w): each C
+    // entry sums its k products in a register, p in order from 0 as the blocked form below
+    // does (the same bits), and the k rows of A stream through once, side by side.
+    const i4 = r0 + ((r1 - r0) & ~3);
+    let i = r0;
+    for (; i < i4; i += 4) {
+      let acc = f32x4.splat(0);
+      for (let p = 0; p < k; p++) {
+        acc = f32x4.add(acc, f32x4.mul(v128.load(a + (<usize>p * <usize>m + <usize>i) * 4), v128.load32_splat(b + (<usize>p << 2))));
+      }
+      const o = c + (<usize>i << 2);
+      v128.store(o, accumulate ? f32x4.add(v128.load(o), acc) : acc);
+    }
+    for (; i < r1; i++) {
+      let acc: f32 = 0;
+      for (let p = 0; p < k; p++) acc = acc + load<f32>(a + (<usize>p * <usize>m + <usize>i) * 4) * load<f32>(b + (<usize>p << 2));
+      const o = c + (<usize>i << 2);
+      store<f32>(o, accumulate ? load<f32>(o) + acc : acc);
     }
     return;
   }

@@ -94,6 +94,30 @@ describe('wasm threads', () => {
     }
   });
 
+  it('a weighted sum of a few rows (Aᵀ·b, n = 1, k <= 16: G^T w) sums each entry in float32 in row order, on any thread count', () => {
+    for (const [m, k, acc] of [[300_001, 6, false], [300_001, 16, true], [1_003, 1, true], [70_001, 17, false]] as const) {
+      const rng = new Rng(m + k);
+      const a = fill(wasm, 'float32', m * k, rng, true), b = fill(wasm, 'float32', k, rng, true);
+      a[5] = -0;
+      b[0] = -0;
+      const c0 = fill(wasm, 'float32', m, rng, true);
+      // The blocked form's arithmetic: from 0, add each row's float32 product in order; then C.
+      const want = new Float32Array(m);
+      for (let i = 0; i < m; i++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s = Math.fround(s + Math.fround(a[p * m + i]! * b[p]!));
+        want[i] = acc ? Math.fround(c0[i]! + s) : s;
+      }
+      for (const threads of [1, 2]) {
+        wasm.setThreads(threads);
+        const c = Float32Array.from(c0);
+        wasm.matmul(a, b, c, m, k, 1, true, false, acc);
+        for (let i = 0; i < m; i++) if (!Object.is(c[i], want[i])) expect.fail(`m=${m} k=${k} acc=${acc} threads=${threads}: [${i}] = ${c[i]}, want ${want[i]}`);
+      }
+    }
+    wasm.setThreads(2);
+  });
+
   it('the Linear epilogue (bias + ReLU) split over row chunks gives the js twin\'s bits', () => {
     for (const [rows, n, bias, relu] of [[2048, 160, true, true], [4099, 67, true, false], [3001, 129, false, true]] as const) {
       const rng = new Rng(rows + n);
