@@ -620,7 +620,17 @@ export function gramRange(g: usize, out: usize, t: i32, d: i32, c0: i32, c1: i32
     const len = imin(chunk, c1 - c);
     for (let i = 0; i < t; i++) {
       const ri = g + (<usize>i * <usize>d + <usize>c) * es;
-      for (let j = i; j < t; j++) {
+      let j = i;
+      // Float32 rows four pairs at a time: their eight accumulator chains run side by side
+      // (one pair's two chains wait on the add latency) and row i is loaded once for the four.
+      // Each pair's arithmetic is dot32's, so the bits are the same.
+      if (!f64in) {
+        for (; j + 4 <= t; j += 4) {
+          const r0 = g + (<usize>j * <usize>d + <usize>c) * es, rd = <usize>d * es;
+          dot32x4(ri, r0, r0 + rd, r0 + 2 * rd, r0 + 3 * rd, len, out + (<usize>(i * t + j) << 3));
+        }
+      }
+      for (; j < t; j++) {
         const rj = g + (<usize>j * <usize>d + <usize>c) * es;
         const v = f64in ? dot64(ri, rj, len) : dot32(ri, rj, len);
         const o = out + (<usize>(i * t + j) << 3);
@@ -633,6 +643,50 @@ export function gramRange(g: usize, out: usize, t: i32, d: i32, c0: i32, c1: i32
       store<f64>(out + (<usize>(i * t + j) << 3), load<f64>(out + (<usize>(j * t + i) << 3)));
     }
   }
+}
+
+/**
+ * out[q] += dot32(a, b_q, n) for the four rows b0 .. b3 (out: four f64s), each dot32's exact
+ * arithmetic: per block of BLOCK, two float32 lane chains then their f64 sum, blocks added in f64.
+ */
+function dot32x4(a: usize, b0: usize, b1: usize, b2: usize, b3: usize, n: i32, out: usize): void {
+  let t0: f64 = 0, t1: f64 = 0, t2: f64 = 0, t3: f64 = 0;
+  for (let i0 = 0; i0 < n; i0 += BLOCK) {
+    const len = imin(BLOCK, n - i0);
+    const off = <usize>i0 << 2;
+    const pa = a + off, p0 = b0 + off, p1 = b1 + off, p2 = b2 + off, p3 = b3 + off;
+    let x0 = f32x4.splat(0), y0 = f32x4.splat(0), x1 = f32x4.splat(0), y1 = f32x4.splat(0);
+    let x2 = f32x4.splat(0), y2 = f32x4.splat(0), x3 = f32x4.splat(0), y3 = f32x4.splat(0);
+    let i = 0;
+    for (; i + 8 <= len; i += 8) {
+      const o = <usize>i << 2;
+      const u = v128.load(pa + o), w = v128.load(pa + o, 16);
+      x0 = f32x4.add(x0, f32x4.mul(u, v128.load(p0 + o))); y0 = f32x4.add(y0, f32x4.mul(w, v128.load(p0 + o, 16)));
+      x1 = f32x4.add(x1, f32x4.mul(u, v128.load(p1 + o))); y1 = f32x4.add(y1, f32x4.mul(w, v128.load(p1 + o, 16)));
+      x2 = f32x4.add(x2, f32x4.mul(u, v128.load(p2 + o))); y2 = f32x4.add(y2, f32x4.mul(w, v128.load(p2 + o, 16)));
+      x3 = f32x4.add(x3, f32x4.mul(u, v128.load(p3 + o))); y3 = f32x4.add(y3, f32x4.mul(w, v128.load(p3 + o, 16)));
+    }
+    let s0 = laneSum(f32x4.add(x0, y0)), s1 = laneSum(f32x4.add(x1, y1));
+    let s2 = laneSum(f32x4.add(x2, y2)), s3 = laneSum(f32x4.add(x3, y3));
+    for (; i < len; i++) {
+      const o = <usize>i << 2;
+      const ai = load<f32>(pa + o);
+      s0 += <f64>(ai * load<f32>(p0 + o));
+      s1 += <f64>(ai * load<f32>(p1 + o));
+      s2 += <f64>(ai * load<f32>(p2 + o));
+      s3 += <f64>(ai * load<f32>(p3 + o));
+    }
+    t0 += s0; t1 += s1; t2 += s2; t3 += s3;
+  }
+  store<f64>(out, load<f64>(out) + t0);
+  store<f64>(out + 8, load<f64>(out + 8) + t1);
+  store<f64>(out + 16, load<f64>(out + 16) + t2);
+  store<f64>(out + 24, load<f64>(out + 24) + t3);
+}
+
+/** dot32Block's sum of the four float32 lanes, in f64, lane 0 first. */
+@inline function laneSum(v: v128): f64 {
+  return <f64>f32x4.extract_lane(v, 0) + <f64>f32x4.extract_lane(v, 1) + <f64>f32x4.extract_lane(v, 2) + <f64>f32x4.extract_lane(v, 3);
 }
 
 // ---------------------------------------------------------------- axis reductions

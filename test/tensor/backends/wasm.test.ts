@@ -225,6 +225,48 @@ describe('wasm threads', () => {
     expect(Array.from(g3)).toEqual(Array.from(g2));
     for (let i = 0; i < t * t; i++) expect(Math.abs(g2[i]! - ref[i]!)).toBeLessThanOrEqual(1e-5 * Math.abs(ref[i]!) + 1e-9);
   });
+
+  it('the float32 Gram has the arithmetic of one dot product per pair (float32 lane chains per block of 1024, f64 across), bit for bit', () => {
+    // The kernel forms four pairs at a time: each must still be this sum. T = 7 leaves pairs
+    // outside the groups of four; d spans column chunks, blocks and lane tails.
+    const t = 7, d = 40_011, BLOCK = 1024, CHUNK = 16384, f = Math.fround;
+    const g = fill(wasm, 'float32', t * d, new Rng(11), true);
+    g[3] = -0;
+    const dot = (i: number, j: number, c0: number, c1: number): number => {
+      let s = 0;
+      for (let b0 = c0; b0 < c1; b0 += BLOCK) {
+        const len = Math.min(BLOCK, c1 - b0);
+        const x = [0, 0, 0, 0], y = [0, 0, 0, 0];
+        let k = 0;
+        for (; k + 8 <= len; k += 8) {
+          for (let l = 0; l < 4; l++) {
+            x[l] = f(x[l]! + f(g[i * d + b0 + k + l]! * g[j * d + b0 + k + l]!));
+            y[l] = f(y[l]! + f(g[i * d + b0 + k + 4 + l]! * g[j * d + b0 + k + 4 + l]!));
+          }
+        }
+        let bs = f(x[0]! + y[0]!) + f(x[1]! + y[1]!) + f(x[2]! + y[2]!) + f(x[3]! + y[3]!);
+        for (; k < len; k++) bs += f(g[i * d + b0 + k]! * g[j * d + b0 + k]!);
+        s += bs;
+      }
+      return s;
+    };
+    // The backend's column split (two parts at this size) and the per-part chunks.
+    const half = Math.ceil(d / 2 / 16) * 16;
+    const want = new Float64Array(t * t);
+    for (const [p0, p1] of [[0, half], [half, d]] as const) {
+      for (let i = 0; i < t; i++) {
+        for (let j = i; j < t; j++) {
+          let part = 0;
+          for (let c = p0; c < p1; c += CHUNK) part += dot(i, j, c, Math.min(p1, c + CHUNK));
+          want[i * t + j] += part;
+          if (j !== i) want[j * t + i] = want[i * t + j];
+        }
+      }
+    }
+    const got = new Float64Array(t * t);
+    wasm.gram(g, got, t, d);
+    for (let x = 0; x < t * t; x++) if (!Object.is(got[x], want[x])) expect.fail(`[${x}] = ${got[x]}, want ${want[x]}`);
+  });
 });
 
 describe('wasm narrow matmul (n <= 4, its own kernel)', () => {
