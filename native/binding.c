@@ -4,7 +4,8 @@
  * views of ordinary ArrayBuffers and of SharedArrayBuffers (the wasm backend's memory) alike.
  * Every size is checked against the arrays here, so nothing is written out of bounds.
  *
- *   sgemm(a, b, c, m, k, n, transA, transB, accumulate, threads): undefined
+ *   sgemm(a, b, c, m, k, n, transA, transB, accumulate, threads[, bias, relu]): undefined
+ *     (bias: a Float32Array of n or null; relu: ReLU after the bias, sgemm.h's epilogue)
  *   sgemmBegin(same arguments): parts; sgemmPart(t); sgemmEnd()   (the split form, sgemm.h)
  *   instance(): a number unique to this loaded copy of the addon
  *   info(): { available, reason, microKernel, threads, kc, mc }
@@ -92,14 +93,14 @@ static int fits(napi_env env, const char *name, size_t have, size_t rows, size_t
 
 /* The checked arguments of a matmul call (sgemm and sgemmBegin take the same). */
 typedef struct {
-  float *a, *b, *c;
+  float *a, *b, *c, *bias;
   size_t m, k, n, threads;
-  int ta, tb, acc;
+  int ta, tb, acc, relu;
 } call_t;
 
 static int call_args(napi_env env, napi_callback_info info, const char *fn, call_t *x) {
-  size_t argc = 10;
-  napi_value argv[10];
+  size_t argc = 12;
+  napi_value argv[12];
   char msg[160];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
   if (argc < 10) {
@@ -119,7 +120,17 @@ static int call_args(napi_env env, napi_callback_info info, const char *fn, call
   if (!bool_arg(env, argv[6], &x->ta) || !bool_arg(env, argv[7], &x->tb) || !bool_arg(env, argv[8], &x->acc)) return 0;
   if (!size_arg(env, argv[9], "threads", 1, &x->threads)) return 0;
   if (x->threads > 64) x->threads = 64;
-  return fits(env, "a", la, x->m, x->k, "m*k") && fits(env, "b", lb, x->k, x->n, "k*n") && fits(env, "c", lc, x->m, x->n, "m*n");
+  x->bias = NULL;
+  x->relu = 0;
+  size_t lbias = 0;
+  if (argc > 10) {
+    napi_valuetype t;
+    if (napi_typeof(env, argv[10], &t) != napi_ok) return 0;
+    if (t != napi_null && t != napi_undefined && !f32_arg(env, argv[10], "bias", &x->bias, &lbias)) return 0;
+  }
+  if (argc > 11 && !bool_arg(env, argv[11], &x->relu)) return 0;
+  return fits(env, "a", la, x->m, x->k, "m*k") && fits(env, "b", lb, x->k, x->n, "k*n") && fits(env, "c", lc, x->m, x->n, "m*n")
+    && (x->bias == NULL || fits(env, "bias", lbias, 1, x->n, "n"));
 }
 
 static void out_of_memory(napi_env env) {
@@ -129,7 +140,7 @@ static void out_of_memory(napi_env env) {
 static napi_value sgemm(napi_env env, napi_callback_info info) {
   call_t x;
   if (!call_args(env, info, "sgemm", &x)) return NULL;
-  if (mtlkit_sgemm(x.a, x.b, x.c, x.m, x.k, x.n, x.ta, x.tb, x.acc, (int)x.threads) != 0) out_of_memory(env);
+  if (mtlkit_sgemm(x.a, x.b, x.c, x.m, x.k, x.n, x.ta, x.tb, x.acc, x.bias, x.relu, (int)x.threads) != 0) out_of_memory(env);
   return NULL;
 }
 
@@ -139,7 +150,7 @@ static napi_value num(napi_env env, double d);
 static napi_value sgemm_begin(napi_env env, napi_callback_info info) {
   call_t x;
   if (!call_args(env, info, "sgemmBegin", &x)) return NULL;
-  const int parts = mtlkit_sgemm_begin(x.a, x.b, x.c, x.m, x.k, x.n, x.ta, x.tb, x.acc, (int)x.threads);
+  const int parts = mtlkit_sgemm_begin(x.a, x.b, x.c, x.m, x.k, x.n, x.ta, x.tb, x.acc, x.bias, x.relu, (int)x.threads);
   if (parts < 0) {
     out_of_memory(env);
     return NULL;

@@ -35,9 +35,11 @@ int mtlkit_cpu_ok(void) {
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
-/* C[6 x 16] (row stride ldc) = (load ? C : 0) + A_panel . B_panel over kc. */
+/* C[6 x 16] (row stride ldc) = (load ? C : 0) + A_panel . B_panel over kc; then, when given,
+   the Linear epilogue: + bias[0 .. 16) on every row, and ReLU as max(v, 0) (v > 0 ? v : 0: NaN
+   and -0 become +0, as biasRelu does). */
 static AVX2 void tile(size_t kc, const float *restrict ap, const float *restrict bp, float *restrict c,
-                      size_t ldc, int load) {
+                      size_t ldc, int load, const float *restrict bias, int relu) {
   __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
   if (load) {
     c00 = _mm256_loadu_ps(c + 0 * ldc); c01 = _mm256_loadu_ps(c + 0 * ldc + 8);
@@ -61,6 +63,18 @@ static AVX2 void tile(size_t kc, const float *restrict ap, const float *restrict
     ap += MR;
     bp += NR;
   }
+  if (bias) {
+    const __m256 b0 = _mm256_loadu_ps(bias), b1 = _mm256_loadu_ps(bias + 8);
+    c00 = _mm256_add_ps(c00, b0); c01 = _mm256_add_ps(c01, b1); c10 = _mm256_add_ps(c10, b0); c11 = _mm256_add_ps(c11, b1);
+    c20 = _mm256_add_ps(c20, b0); c21 = _mm256_add_ps(c21, b1); c30 = _mm256_add_ps(c30, b0); c31 = _mm256_add_ps(c31, b1);
+    c40 = _mm256_add_ps(c40, b0); c41 = _mm256_add_ps(c41, b1); c50 = _mm256_add_ps(c50, b0); c51 = _mm256_add_ps(c51, b1);
+  }
+  if (relu) {
+    const __m256 z = _mm256_setzero_ps();
+    c00 = _mm256_max_ps(c00, z); c01 = _mm256_max_ps(c01, z); c10 = _mm256_max_ps(c10, z); c11 = _mm256_max_ps(c11, z);
+    c20 = _mm256_max_ps(c20, z); c21 = _mm256_max_ps(c21, z); c30 = _mm256_max_ps(c30, z); c31 = _mm256_max_ps(c31, z);
+    c40 = _mm256_max_ps(c40, z); c41 = _mm256_max_ps(c41, z); c50 = _mm256_max_ps(c50, z); c51 = _mm256_max_ps(c51, z);
+  }
   _mm256_storeu_ps(c + 0 * ldc, c00); _mm256_storeu_ps(c + 0 * ldc + 8, c01);
   _mm256_storeu_ps(c + 1 * ldc, c10); _mm256_storeu_ps(c + 1 * ldc + 8, c11);
   _mm256_storeu_ps(c + 2 * ldc, c20); _mm256_storeu_ps(c + 2 * ldc + 8, c21);
@@ -71,11 +85,14 @@ static AVX2 void tile(size_t kc, const float *restrict ap, const float *restrict
 
 /* A partial tile (mr < 6 or nr < 16): the same tile through a scratch copy of the valid part. */
 static AVX2 void edge_tile(size_t kc, const float *ap, const float *bp, float *c, size_t ldc, int load,
-                           size_t mr, size_t nr) {
+                           size_t mr, size_t nr, const float *bias, int relu) {
   float t[MR * NR] __attribute__((aligned(32)));
+  float b[NR] = {0};
   if (load)
     for (size_t r = 0; r < mr; r++) memcpy(t + r * NR, c + r * ldc, nr * sizeof(float));
-  tile(kc, ap, bp, t, NR, load);
+  /* The bias padded to the tile's width: the tile reads 16 of it. */
+  if (bias) memcpy(b, bias, nr * sizeof(float));
+  tile(kc, ap, bp, t, NR, load, bias ? b : NULL, relu);
   for (size_t r = 0; r < mr; r++) memcpy(c + r * ldc, t + r * NR, nr * sizeof(float));
 }
 
@@ -195,6 +212,8 @@ typedef struct {
   float *c;
   size_t m, k, n;
   int ta, tb, acc;
+  const float *bias; /* the epilogue (NULL / 0: none), applied after the last slab */
+  int relu;
   slabs_t s;
   size_t panels;     /* ceil(n / 16) */
   size_t *bounds;    /* work unit u is rows bounds[u] .. bounds[u + 1] */
@@ -238,6 +257,8 @@ static AVX2 void run_part(void *arg, int t) {
     for (size_t si = 0; si < j->s.count; si++) {
       const size_t p0 = slab_start(&j->s, si), kc = slab_len(&j->s, si);
       const int load = si > 0 || j->acc;
+      const int last = si + 1 == j->s.count;
+      const int relu = last && j->relu;
       for (size_t i = i0; i < i1; i += MR) {
         const size_t mr = i1 - i < MR ? i1 - i : MR;
         pack_a(j->a, j->ta, j->m, j->k, i, mr, p0, kc, ap + (i - i0) * kc);
@@ -249,8 +270,9 @@ static AVX2 void run_part(void *arg, int t) {
         for (size_t i = i0; i < i1; i += MR) {
           const size_t mr = i1 - i < MR ? i1 - i : MR;
           float *c = j->c + i * j->n + col;
-          if (mr == MR && nr == NR) tile(kc, ap + (i - i0) * kc, bp, c, j->n, load);
-          else edge_tile(kc, ap + (i - i0) * kc, bp, c, j->n, load, mr, nr);
+          const float *bias = last && j->bias ? j->bias + col : NULL;
+          if (mr == MR && nr == NR) tile(kc, ap + (i - i0) * kc, bp, c, j->n, load, bias, relu);
+          else edge_tile(kc, ap + (i - i0) * kc, bp, c, j->n, load, mr, nr, bias, relu);
         }
       }
     }
@@ -263,24 +285,32 @@ int mtlkit_sgemm_mc(void) { return MC; }
 /* Below this many flops a call is not worth waking a thread. */
 #define PAR_FLOPS 4e6
 
-/* Nothing to multiply: C is left (k = 0 with accumulate) or zeroed. Returns 1 when so. */
-static int trivial(float *c, size_t m, size_t k, size_t n, int acc) {
+/* Nothing to multiply: C is left (k = 0 with accumulate) or zeroed, then the epilogue. Returns
+   1 when so. */
+static int trivial(float *c, size_t m, size_t k, size_t n, int acc, const float *bias, int relu) {
   if (m == 0 || n == 0) return 1;
-  if (k == 0) {
-    if (!acc) memset(c, 0, m * n * sizeof(float));
-    return 1;
+  if (k != 0) return 0;
+  if (!acc) memset(c, 0, m * n * sizeof(float));
+  for (size_t i = 0; i < m; i++) {
+    for (size_t jj = 0; jj < n; jj++) {
+      float v = c[i * n + jj];
+      if (bias) v = v + bias[jj];
+      if (relu) v = v > 0 ? v : 0.0f;
+      c[i * n + jj] = v;
+    }
   }
-  return 0;
+  return 1;
 }
 
 /* Fills j for one call (the pool lock held); returns the parts to run, or -1 when a packing
    buffer could not be allocated. */
 static int setup(job_t *j, const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
-                 int ta, int tb, int acc, int threads) {
+                 int ta, int tb, int acc, const float *bias, int relu, int threads) {
   if (threads < 1) threads = 1;
   if (threads > MAX_THREADS) threads = MAX_THREADS;
   if (2.0 * m * n * k < PAR_FLOPS || m < 2 * MR) threads = 1;
   j->a = a; j->b = b; j->c = c; j->m = m; j->k = k; j->n = n; j->ta = ta; j->tb = tb; j->acc = acc;
+  j->bias = bias; j->relu = relu;
   j->s = slabs_of(k);
   j->panels = (n + NR - 1) / NR;
   /* Blocks of rows, at most MC. On several threads they shrink towards the end (each a share
@@ -319,11 +349,11 @@ static int setup(job_t *j, const float *a, const float *b, float *c, size_t m, s
 }
 
 int mtlkit_sgemm(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
-                 int ta, int tb, int acc, int threads) {
-  if (trivial(c, m, k, n, acc)) return 0;
+                 int ta, int tb, int acc, const float *bias, int relu, int threads) {
+  if (trivial(c, m, k, n, acc, bias, relu)) return 0;
   mtlkit_pool_lock();
   job_t j;
-  const int parts = setup(&j, a, b, c, m, k, n, ta, tb, acc, threads);
+  const int parts = setup(&j, a, b, c, m, k, n, ta, tb, acc, bias, relu, threads);
   if (parts > 0) mtlkit_pool_run(run_part, &j, parts);
   mtlkit_pool_unlock();
   return parts > 0 ? 0 : -1;
@@ -334,10 +364,10 @@ static job_t split;
 static atomic_int split_parts;
 
 int mtlkit_sgemm_begin(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
-                       int ta, int tb, int acc, int threads) {
-  if (trivial(c, m, k, n, acc)) return 0;
+                       int ta, int tb, int acc, const float *bias, int relu, int threads) {
+  if (trivial(c, m, k, n, acc, bias, relu)) return 0;
   mtlkit_pool_lock();
-  const int parts = setup(&split, a, b, c, m, k, n, ta, tb, acc, threads);
+  const int parts = setup(&split, a, b, c, m, k, n, ta, tb, acc, bias, relu, threads);
   if (parts <= 0) {
     mtlkit_pool_unlock();
     return -1;

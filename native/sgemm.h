@@ -17,12 +17,14 @@ int mtlkit_cpu_ok(void);
 
 /*
  * C[m x n] = op(A)[m x k] op(B)[k x n] (+ C[m x n] when acc), op = transpose when ta / tb
- * (A stored k x m, B stored n x k). Uses up to `threads` threads including the caller.
- * Every C element is summed in the same order whatever `threads` is. Returns 0, or -1 when
- * a buffer could not be allocated (C then is unchanged or partly written).
+ * (A stored k x m, B stored n x k); then the Linear epilogue: bias (n floats, or NULL) added to
+ * every row, and ReLU (v > 0 ? v : 0) when relu, the same float32 operations as a separate
+ * pass. Uses up to `threads` threads including the caller. Every C element is summed in the
+ * same order whatever `threads` is. Returns 0, or -1 when a buffer could not be allocated (C
+ * then is unchanged or partly written).
  */
 int mtlkit_sgemm(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
-                 int ta, int tb, int acc, int threads);
+                 int ta, int tb, int acc, const float *bias, int relu, int threads);
 
 /*
  * The same call with the caller's own threads: begin prepares it (taking the pool lock) and
@@ -34,7 +36,7 @@ int mtlkit_sgemm(const float *a, const float *b, float *c, size_t m, size_t k, s
  * of range. The same bits as mtlkit_sgemm.
  */
 int mtlkit_sgemm_begin(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
-                       int ta, int tb, int acc, int threads);
+                       int ta, int tb, int acc, const float *bias, int relu, int threads);
 int mtlkit_sgemm_part(int t);
 void mtlkit_sgemm_end(void);
 

@@ -36,8 +36,8 @@ int main(int argc, char **argv) {
   srand(1);
   for (size_t i = 0; i < m * k; i++) a[i] = (float)rand() / RAND_MAX - 0.5f;
   for (size_t i = 0; i < k * n; i++) b[i] = (float)rand() / RAND_MAX - 0.5f;
-  mtlkit_sgemm(a, b, c, m, k, n, ta, tb, 0, threads);
-  mtlkit_sgemm(a, b, one, m, k, n, ta, tb, 0, 1);
+  mtlkit_sgemm(a, b, c, m, k, n, ta, tb, 0, NULL, 0, threads);
+  mtlkit_sgemm(a, b, one, m, k, n, ta, tb, 0, NULL, 0, 1);
   double err = 0, mag = 0;
   for (size_t i = 0; i < m; i += 7) {
     for (size_t j = 0; j < n; j++) {
@@ -55,7 +55,7 @@ int main(int argc, char **argv) {
   int calls = 0;
   while (now() - t0 < 1.5) {
     const double s = now();
-    mtlkit_sgemm(a, b, c, m, k, n, ta, tb, 0, threads);
+    mtlkit_sgemm(a, b, c, m, k, n, ta, tb, 0, NULL, 0, threads);
     best = fmin(best, now() - s);
     calls++;
   }

@@ -26,9 +26,11 @@ export interface NativeKernels {
    * as k x m when transA, op(b) reads b as n x k when transB. The arrays may be views of a
    * SharedArrayBuffer. Bitwise the same for every `threads`. Throws a TypeError / RangeError
    * naming the argument when an array is not a Float32Array or is shorter than its sizes.
+   * `bias` (n floats) and `relu`: the Linear epilogue on the result, c = relu(c + bias), the
+   * float32 operations of `biasRelu` (so its bits), without a second pass over c.
    */
   sgemm(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number,
-    transA: boolean, transB: boolean, accumulate: boolean, threads: number): void;
+    transA: boolean, transB: boolean, accumulate: boolean, threads: number, bias?: Float32Array | null, relu?: boolean): void;
   /**
    * The same call split over the caller's own threads: `sgemmBegin` (the arguments of sgemm)
    * opens it and returns how many parts to run (0: nothing left to do, C is final); each part
@@ -37,7 +39,7 @@ export interface NativeKernels {
    * returned. One call is open at a time per process. The same bits as sgemm.
    */
   sgemmBegin(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number,
-    transA: boolean, transB: boolean, accumulate: boolean, threads: number): number;
+    transA: boolean, transB: boolean, accumulate: boolean, threads: number, bias?: Float32Array | null, relu?: boolean): number;
   sgemmPart(part: number): void;
   sgemmEnd(): void;
   /**

@@ -58,8 +58,9 @@ export function wrapMethod<O extends object>(
 
 /**
  * `be` with every kernel (KERNEL_NAMES) timed: `be` itself is untouched, everything else reads
- * through to it. Kernel families: matmul split by transpose form (NN forward, TN weight grad,
- * NT input grad) and, with `matmulShapes`, by m x k x n; unary and binary by op.
+ * through to it. Kernel families: matmul split by transpose form (TN weight grad, NT input
+ * grad, NN any other: a Linear's forward is `linearForward`) and, with `matmulShapes`, by
+ * m x k x n; unary and binary by op.
  */
 export function timedBackend(prof: Profiler, be: Backend, opts: { matmulShapes?: boolean } = {}): Backend {
   const timed = Object.create(be) as Backend;

@@ -3,8 +3,8 @@
  * balancer, optimizer) and by op family (a kernel, a layer's own JS loops, an op's backward).
  *
  * Bookkeeping. Every scope measures its inclusive time and subtracts its children's, so each
- * millisecond lands in exactly one family: a matmul kernel inside Linear.forward counts for
- * `kernel.matmul`, the bias and ReLU loops around it for `linear.fwd`. A scope opened with a
+ * millisecond lands in exactly one family: the kernel inside Linear.forward counts for
+ * `kernel.linearForward`, the layer's own JS around it for `linear.fwd`. A scope opened with a
  * `phase` while no phase is open starts that phase (its inclusive time is the phase's time);
  * inside an open phase the argument is ignored, so a model forward called from a balanced step
  * stays in whatever phase the caller opened. A phase's own time outside every op scope is

@@ -84,6 +84,12 @@ export interface Kernels {
    * Every backend returns the js twin's bits.
    */
   biasRelu(y: Storage, b: Storage | null, rows: number, n: number, relu: boolean): void;
+  /**
+   * A Linear layer's forward, y[rows x n] = x[rows x k] W[k x n], then biasRelu(y, b, rows, n,
+   * relu): matmul's then biasRelu's bits on this backend, where a backend may apply the bias
+   * and ReLU to each block of y while it is still in registers (the native matmul does).
+   */
+  linearForward(x: Storage, w: Storage, b: Storage | null, y: Storage, rows: number, k: number, n: number, relu: boolean): void;
 
   /**
    * The gated mixture of E expert outputs xs[e], each [B, d]: out[b, :] = sum_e w[b, e] xs[e][b, :]
@@ -129,7 +135,7 @@ export interface Kernels {
  */
 const KERNEL_SET = {
   matmul: true, sumAxis: true, maxAxis: true, gram: true, dot: true, unary: true, binary: true,
-  gatherRows: true, scatterAddRows: true, gatherAt: true, scatterAddAt: true, scatterAt: true, reluGradColumnSums: true, biasRelu: true,
+  gatherRows: true, scatterAddRows: true, gatherAt: true, scatterAddAt: true, scatterAt: true, reluGradColumnSums: true, biasRelu: true, linearForward: true,
   mixture: true, mixtureBackward: true, dropoutMask: true, mulAdd: true, zero: true, adamRuns: true,
 } as const satisfies Record<keyof Kernels, true>;
 export type KernelName = keyof typeof KERNEL_SET;

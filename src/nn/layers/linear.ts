@@ -19,7 +19,8 @@ export interface LinearOptions extends LayerOptions {
 
 /**
  * y = act(x W + b) with W stored [in, out] (no transpose in forward). One fused op: the bias
- * and ReLU ride on the matmul's output buffer; backward masks the gradient once and maps it
+ * and ReLU ride on the matmul (the backend's linearForward: the native matmul applies them to
+ * each tile before it stores it); backward masks the gradient once and maps it
  * onto two in-place matmuls (dW += x^T g, dx += g W^T) that accumulate into the flat store.
  */
 export class Linear extends Module {
@@ -45,9 +46,8 @@ export class Linear extends Module {
     const W = paramTensor(this.weight), b = this.bias ? paramTensor(this.bias) : null;
     const y = this.out.get(bsz * n, this.dtype);
     const be = getBackend();
-    be.matmul(x.data, W.data, y, bsz, k, n, false, false, false);
     const relu = this.activation === 'relu';
-    if (b || relu) be.biasRelu(y, b ? b.data : null, bsz, n, relu);
+    be.linearForward(x.data, W.data, b ? b.data : null, y, bsz, k, n, relu);
     const out = new Tensor(y, [bsz, n]);
     const inputs = b ? [x, W, b] : [x, W];
     return record(relu ? 'linear_relu' : 'linear', inputs, out, (g, grads) => {

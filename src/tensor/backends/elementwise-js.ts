@@ -1,4 +1,4 @@
-import type { AdamScalars, BinaryOp, Storage, UnaryOp } from '../backend.ts';
+import type { AdamScalars, BinaryOp, Kernels, Storage, UnaryOp } from '../backend.ts';
 
 /** out[i] = op(x[i]). One loop per op so that each loop body is monomorphic and closure-free. */
 export function unaryJs(op: UnaryOp, x: Storage, out: Storage, n: number): void {
@@ -102,6 +102,13 @@ export function reluGradColumnSumsJs(y: Storage, g: Storage, gz: Storage, db: St
   acc.fill(0, 0, n);
   for (let r = 0; r < rows; r++) for (let j = 0, o = r * n; j < n; j++) acc[j] += gz[o + j]!;
   for (let j = 0; j < n; j++) db[j] += acc[j]!;
+}
+
+/** Kernels.linearForward from a backend's own matmul and biasRelu (its bits, by definition). */
+export function linearForwardVia(be: Pick<Kernels, 'matmul' | 'biasRelu'>, x: Storage, w: Storage, b: Storage | null, y: Storage,
+  rows: number, k: number, n: number, relu: boolean): void {
+  be.matmul(x, w, y, rows, k, n, false, false, false);
+  if (b !== null || relu) be.biasRelu(y, b, rows, n, relu);
 }
 
 /** See Kernels.biasRelu: the bias row added to every row, then ReLU, in place. */

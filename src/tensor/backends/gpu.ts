@@ -1,5 +1,6 @@
 import type { Backend, Storage } from '../backend.ts';
 import { createJsBackend } from './js.ts';
+import { linearForwardVia } from './elementwise-js.ts';
 import { GpuBridge } from '../gpu/bridge.ts';
 import { describeGpuJsKernel } from '../gpu/device.ts';
 import { host, need } from '../../platform/host.ts';
@@ -162,7 +163,7 @@ export function createGpuBackend(opts: GpuBackendOptions = {}): GpuBackend {
   if (probe[0] !== 6) throw new Error(`gpu.js ${mode} probe kernel returned ${probe[0]} instead of 6`);
   const device = bridge ? bridge.device : describeGpuJsKernel(cache.get('probe'));
 
-  return {
+  const backend: GpuBackend = {
     ...js,
     name: 'gpu',
     mode,
@@ -206,7 +207,10 @@ export function createGpuBackend(opts: GpuBackendOptions = {}): GpuBackend {
       }
       run(`gram:${t}x${dp}`, gramK as never, [t, t], { d: dp }, [src], out, t * t, false);
     },
+    // This backend's matmul, then the twin's bias and ReLU.
+    linearForward: (x, w, b, y, rows, k, n, relu) => linearForwardVia(backend, x, w, b, y, rows, k, n, relu),
   };
+  return backend;
 }
 
 let shared: GpuBackend | null = null;

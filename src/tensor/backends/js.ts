@@ -1,6 +1,6 @@
 import type { Backend, DType, Storage } from '../backend.ts';
 import {
-  adamRunsJs, biasReluJs, binaryJs, dropoutMaskJs, gatherAtJs, mixtureBackwardJs, mixtureJs, mulAddJs, reluGradColumnSumsJs, scatterAddAtJs, scatterAtJs, unaryJs, zeroJs,
+  adamRunsJs, biasReluJs, binaryJs, dropoutMaskJs, gatherAtJs, mixtureBackwardJs, linearForwardVia, mixtureJs, mulAddJs, reluGradColumnSumsJs, scatterAddAtJs, scatterAtJs, unaryJs, zeroJs,
 } from './elementwise-js.ts';
 import { matmulJs } from './matmul-js.ts';
 import { dotJs, gatherRowsJs, gramJs, maxAxisJs, scatterAddRowsJs, sumAxisJs } from './reduce-js.ts';
@@ -11,6 +11,7 @@ import { dotJs, gatherRowsJs, gramJs, maxAxisJs, scatterAddRowsJs, sumAxisJs } f
  * (spread `createJsBackend()` and override the kernels you have).
  */
 export function createJsBackend(): Backend {
+  const twin = { matmul: matmulJs, biasRelu: biasReluJs };
   return {
     name: 'js',
     alloc(dtype: DType, n: number): Storage {
@@ -37,6 +38,7 @@ export function createJsBackend(): Backend {
     scatterAt: scatterAtJs,
     reluGradColumnSums: reluGradColumnSumsJs,
     biasRelu: biasReluJs,
+    linearForward: (x, w, b, y, rows, k, n, relu) => linearForwardVia(twin, x, w, b, y, rows, k, n, relu),
     adamRuns: adamRunsJs,
     mixture: mixtureJs,
     mixtureBackward: mixtureBackwardJs,

@@ -1,6 +1,6 @@
 import type { Backend, BinaryOp, DType, Storage, UnaryOp } from '../backend.ts';
 import { createJsBackend } from './js.ts';
-import { zeroRange } from './elementwise-js.ts';
+import { linearForwardVia, zeroRange } from './elementwise-js.ts';
 import { WasmHeap } from '../wasm/heap.ts';
 import { loadKernelBytes } from '../wasm/load.ts';
 import { relaxedSimdSupported, sharedMemorySupported, simdSupported } from '../../platform/wasm-features.ts';
@@ -288,6 +288,31 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     temps.length = 0;
   }
 
+  /** Whether a matmul of this n takes the narrow streaming kernel (sgemmSmall). */
+  function narrow(n: number, kk: number, f64: boolean): boolean {
+    return !f64 && n <= 4 && kk * n * 4 + 4 * 1024 * 4 <= scratchBytes;
+  }
+
+  /** The native matmul (with its optional Linear epilogue), its parts on the kernel threads. */
+  function nativeMatmul32(a: Float32Array, b: Float32Array, c: Float32Array, m: number, kk: number, n: number,
+    transA: boolean, transB: boolean, accumulate: boolean, bias: Float32Array | null, relu: boolean): void {
+    const nat = native!;
+    // The addon reads the arrays in place, resident in wasm memory or not.
+    if (pool === null || threads === 1 || pool.nativeFile === null) {
+      nat.sgemm(a, b, c, m, kk, n, transA, transB, accumulate, threads, bias, relu);
+      return;
+    }
+    // Its parts run on this backend's kernel threads: one set of threads for every kernel.
+    const parts = nat.sgemmBegin(a, b, c, m, kk, n, transA, transB, accumulate, threads, bias, relu);
+    if (parts === 0) return;
+    try {
+      if (parts === 1) nat.sgemmPart(0);
+      else pool.runNative(parts - 1, () => nat.sgemmPart(0));
+    } finally {
+      nat.sgemmEnd();
+    }
+  }
+
   function call<T>(f: () => T): T {
     try {
       return f();
@@ -359,6 +384,17 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       return `wasm: SIMD kernels${fma ? ' (relaxed-SIMD FMA)' : ''}, ${threads}/${maxThreads} thread(s)${why}, ${storage}; ${matmul}`;
     },
 
+    linearForward(x, w, b, y, rows, kk, n, relu) {
+      // The native matmul applies the bias and ReLU to each tile before storing it; the other
+      // paths (float64, the narrow kernel, no addon) run biasRelu after.
+      if (native !== null && x instanceof Float32Array && w instanceof Float32Array && y instanceof Float32Array
+        && (b === null || b instanceof Float32Array) && !narrow(n, kk, false) && rows > 0 && n > 0) {
+        nativeMatmul32(x, w, y, rows, kk, n, false, false, false, b, relu);
+        return;
+      }
+      linearForwardVia(backend, x, w, b, y, rows, kk, n, relu);
+    },
+
     matmul(a, b, c, m, kk, n, transA, transB, accumulate) {
       const f64 = c instanceof Float64Array;
       if (a instanceof Float64Array !== f64 || b instanceof Float64Array !== f64 || m === 0 || n === 0) {
@@ -368,22 +404,9 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       // A narrow C (a gate's n = 2, forward and dW) leaves 6 of the 4x8 tile's 8 columns
       // empty: sgemmSmall streams the operands once instead. It is memory bound, so threads
       // pay off only for a lot of memory, not of flops.
-      const small = !f64 && n <= 4 && kk * n * 4 + 4 * 1024 * 4 <= scratchBytes;
+      const small = narrow(n, kk, f64);
       if (native !== null && !f64 && !small) {
-        // The addon reads the arrays in place, resident in wasm memory or not.
-        if (pool === null || threads === 1 || pool.nativeFile === null) {
-          native.sgemm(a as Float32Array, b as Float32Array, c as Float32Array, m, kk, n, transA, transB, accumulate, threads);
-          return;
-        }
-        // Its parts run on this backend's kernel threads: one set of threads for every kernel.
-        const parts = native.sgemmBegin(a as Float32Array, b as Float32Array, c as Float32Array, m, kk, n, transA, transB, accumulate, threads);
-        if (parts === 0) return;
-        try {
-          if (parts === 1) native.sgemmPart(0);
-          else pool.runNative(parts - 1, () => native.sgemmPart(0));
-        } finally {
-          native.sgemmEnd();
-        }
+        nativeMatmul32(a as Float32Array, b as Float32Array, c as Float32Array, m, kk, n, transA, transB, accumulate, null, false);
         return;
       }
       call(() => {

@@ -81,7 +81,7 @@ export const CHECKED_BY = {
   unary: 'elementwise', binary: 'elementwise', gatherRows: 'gatherRows and scatterAddRows', scatterAddRows: 'gatherRows and scatterAddRows',
   gatherAt: 'gatherAt and scatterAddAt', scatterAddAt: 'gatherAt and scatterAddAt', scatterAt: 'gatherAt and scatterAddAt', mixture: 'mixture', mixtureBackward: 'mixture',
   adamRuns: 'adamRuns', reluGradColumnSums: 'reluGradColumnSums', biasRelu: 'biasRelu', dropoutMask: 'dropoutMask and mulAdd', mulAdd: 'dropoutMask and mulAdd',
-  zero: 'zero',
+  zero: 'zero', linearForward: 'linearForward',
 } as const satisfies Record<KernelName, string>;
 
 /** Registers the whole parity property set for one backend (called inside a describe). */
@@ -337,6 +337,25 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
         be.mulAdd(d1, g, m1, n);
         js.mulAdd(d2, g, m2, n);
         same('mulAdd', d1, d2);
+      }), { numRuns: runs });
+  });
+
+  it('linearForward: this backend\'s matmul then biasRelu, bit for bit (edge tiles, no bias, NaN and -0 through the ReLU)', () => {
+    const be = make();
+    fc.assert(fc.property(fc.integer({ min: 1, max: 70 }), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 70 }), bool, bool, dtype, bool, fc.integer(),
+      (rows, k, n, withBias, relu, dt, resident, seed) => {
+        const rng = new Rng(seed);
+        const x = fill(be, dt, rows * k, rng, resident), w = fill(be, dt, k * n, rng, resident);
+        const b = withBias ? fill(be, dt, n, rng, resident) : null;
+        if (k > 0) x[0] = NaN;
+        if (b !== null && n > 1) b[1] = -0;
+        const y1 = fill(be, dt, rows * n, rng, resident), y2 = fill(be, dt, rows * n, rng, resident);
+        be.linearForward(x, w, b, y1, rows, k, n, relu);
+        be.matmul(x, w, y2, rows, k, n, false, false, false);
+        be.biasRelu(y2, b, rows, n, relu);
+        for (let i = 0; i < rows * n; i++) {
+          if (!Object.is(y1[i], y2[i])) expect.fail(`${be.name} linearForward rows=${rows} k=${k} n=${n} bias=${withBias} relu=${relu} ${dt}: [${i}] = ${y1[i]}, matmul + biasRelu ${y2[i]}`);
+        }
       }), { numRuns: runs });
   });
 

@@ -4,6 +4,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { host, useHost, type Host } from '../../../src/platform/host.ts';
 import { NativeKernelsUnavailableError, type NativeKernels } from '../../../src/platform/native-kernels.ts';
 import { matmulJs } from '../../../src/tensor/backends/matmul-js.ts';
+import { createJsBackend } from '../../../src/tensor/backends/js.ts';
 import { registerBackend } from '../../../src/tensor/backends/registry.ts';
 import { createWasmBackend, type WasmBackend } from '../../../src/tensor/backends/wasm.ts';
 import { Rng } from '../../../src/tensor/rng.ts';
@@ -203,7 +204,37 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
     expect(call(a, b, c, 2, 3, '2', false, false, false, 1)).toThrow(/\bn must be a number/);
     expect(call(a, b, c, 2, 3, 2, false, false, false, 0)).toThrow(/\bthreads must be an integer >= 1/);
     expect(call(a, b, c)).toThrow(TypeError);
+    expect(call(a, b, c, 2, 3, 2, false, false, false, 1, new Float32Array(1), true)).toThrow(/\bbias has 1 elements, n = 2 needed/);
+    expect(call(a, b, c, 2, 3, 2, false, false, false, 1, new Float64Array(2), true)).toThrow(/\bbias must be a Float32Array/);
     expect(Array.from(c)).toEqual([7, 7, 7, 7]);
+  });
+
+  it('the Linear epilogue (bias, ReLU) gives sgemm then biasRelu\'s bits: every slab, edge tiles, threads, split parts, k = 0', () => {
+    const nat = addon();
+    const twin = createJsBackend();
+    for (const [m, k, n] of [[517, 700, 83], [64, 320, 256], [13, 0, 5], [1, 17, 1]] as const) {
+      const rng = new Rng(m + k + n);
+      const a = random(m * k, rng), b = random(k * n, rng), bias = random(n, rng);
+      if (m * k > 3) a[3] = NaN;
+      bias[0] = -0;
+      for (const relu of [false, true]) {
+        for (const withBias of [false, true]) {
+          const want = random(m * n, rng);
+          nat.sgemm(a, b, want, m, k, n, false, false, false, 1);
+          twin.biasRelu(want, withBias ? bias : null, m, n, relu);
+          for (const threads of [1, 3]) {
+            const c = random(m * n, rng);
+            nat.sgemm(a, b, c, m, k, n, false, false, false, threads, withBias ? bias : null, relu);
+            if (!sameBits(c, want)) expect.fail(`m=${m} k=${k} n=${n} bias=${withBias} relu=${relu} threads=${threads}`);
+          }
+          const c = random(m * n, rng);
+          const parts = nat.sgemmBegin(a, b, c, m, k, n, false, false, false, 2, withBias ? bias : null, relu);
+          for (let t = parts - 1; t >= 0; t--) nat.sgemmPart(t);
+          nat.sgemmEnd();
+          if (!sameBits(c, want)) expect.fail(`split: m=${m} k=${k} n=${n} bias=${withBias} relu=${relu}`);
+        }
+      }
+    }
   });
 
   describe('in the wasm backend', () => {
