@@ -180,9 +180,8 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   });
   const k = instance.exports as unknown as Exports;
   // Resident storage needs views that survive memory growth: shared memory only.
-  const heap = new WasmHeap(memory, k.heapBase(), {
+  const heap = new WasmHeap(memory, k.heapBase(), (addr, bytes) => k.zeroBytes(addr, bytes), {
     residentStorage: shared && (opts.residentStorage ?? true),
-    zero: (addr, bytes) => k.zeroBytes(addr, bytes),
   });
 
   const nativeOrWhy = nativeMatmul(opts.native ?? flagFromEnv('MTLKIT_NATIVE'));

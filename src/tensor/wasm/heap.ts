@@ -58,13 +58,6 @@ function bounds(len: number, begin = 0, end = len): [number, number] {
   return [b, Math.max(e - b, 0)];
 }
 
-/** bytes zero bytes at addr (8-aligned: every block is), through the widest view that fits. */
-function zeroView(buf: ArrayBufferLike, addr: number, bytes: number): void {
-  const wide = bytes >> 3;
-  new Float64Array(buf, addr, wide).fill(0);
-  new Uint8Array(buf, addr + wide * 8, bytes - wide * 8).fill(0);
-}
-
 const PAGE = 65536;
 const ALIGN = 64;
 const PRESSURE_STEP = 32 * 2 ** 20;
@@ -85,11 +78,6 @@ export interface HeapOptions {
   minElements?: number;
   /** false: alloc always returns ordinary arrays (kernels copy in); the debugging escape hatch. */
   residentStorage?: boolean;
-  /**
-   * Zeroes bytes at addr (the kernels' memset). Default: a fill through a 64-bit view, since the
-   * host fills a view of shared memory element by element.
-   */
-  zero?: (addr: number, bytes: number) => void;
 }
 
 export class WasmHeap {
@@ -104,15 +92,18 @@ export class WasmHeap {
   readonly budgetBytes: number;
   readonly minElements: number;
   readonly resident: boolean;
-  private readonly zero: (addr: number, bytes: number) => void;
 
-  constructor(readonly memory: WebAssembly.Memory, heapBase: number, opts: HeapOptions = {}) {
+  /**
+   * `zero(addr, bytes)` zero-fills fresh blocks: the kernels' memset, since the host's `fill` on
+   * a view of shared memory stores element by element (a `Uint8Array`'s byte by byte).
+   */
+  constructor(readonly memory: WebAssembly.Memory, heapBase: number, private readonly zero: (addr: number, bytes: number) => void,
+    opts: HeapOptions = {}) {
     this.top = Math.ceil(heapBase / ALIGN) * ALIGN;
     const envMb = Number(host().env('MTLKIT_WASM_HEAP_MB'));
     this.budgetBytes = opts.budgetBytes ?? (envMb > 0 ? envMb * 2 ** 20 : 2 ** 30);
     this.minElements = opts.minElements ?? 1024;
     this.resident = opts.residentStorage ?? true;
-    this.zero = opts.zero ?? ((addr, bytes) => zeroView(this.memory.buffer, addr, bytes));
     this.buffers.add(memory.buffer);
     this.registry = new FinalizationRegistry(([addr, cls]) => this.finalized(addr, cls));
   }

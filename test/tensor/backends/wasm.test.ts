@@ -347,7 +347,11 @@ describe('wasm storage recycling', () => {
     // 600 MB allocated in 1 MB arrays, each dropped at once; the loop yields every 10.
     for (let i = 0; i < 600; i++) {
       const a = be.alloc('float32', 1 << 18);
+      // A reused block comes back zeroed (the kernels' memset), to its last element.
+      if (a[0] !== 0 || a[(1 << 18) - 1] !== 0 || a[12345] !== 0) expect.fail(`alloc ${i} is not zero-filled`);
       a[0] = i;
+      a[12345] = i;
+      a[(1 << 18) - 1] = i;
       if (i % 100 === 99) gc();
       if (i % 10 === 9) await new Promise((r) => setImmediate(r));
     }
