@@ -572,8 +572,7 @@ const BLOCK: i32 = 1024;
     s1 = f32x4.add(s1, f32x4.mul(v128.load(a + o, 16), v128.load(b + o, 16)));
   }
   s0 = f32x4.add(s0, s1);
-  let s: f64 = <f64>f32x4.extract_lane(s0, 0) + <f64>f32x4.extract_lane(s0, 1)
-    + <f64>f32x4.extract_lane(s0, 2) + <f64>f32x4.extract_lane(s0, 3);
+  let s = laneSum(s0);
   for (; i < len; i++) s += <f64>(load<f32>(a + (<usize>i << 2)) * load<f32>(b + (<usize>i << 2)));
   return s;
 }
@@ -684,7 +683,7 @@ function dot32x4(a: usize, b0: usize, b1: usize, b2: usize, b3: usize, n: i32, o
   store<f64>(out + 24, load<f64>(out + 24) + t3);
 }
 
-/** dot32Block's sum of the four float32 lanes, in f64, lane 0 first. */
+/** The sum of the four float32 lanes, in f64, lane 0 first (dot32's block sum). */
 @inline function laneSum(v: v128): f64 {
   return <f64>f32x4.extract_lane(v, 0) + <f64>f32x4.extract_lane(v, 1) + <f64>f32x4.extract_lane(v, 2) + <f64>f32x4.extract_lane(v, 3);
 }
@@ -891,12 +890,15 @@ export function scatterAddRows32(table: usize, idx: usize, src: usize, rows: i32
 export function gatherAt32(src: usize, at: usize, out: usize, width: i32, r0: i32, r1: i32): void {
   const rowBytes = <usize>width << 2;
   for (let r = r0; r < r1; r++) {
-    const s = src + (<usize>load<i32>(at + (<usize>r << 2)) << 2);
-    const d = out + <usize>r * rowBytes;
-    let j: usize = 0;
-    for (; j + 16 <= rowBytes; j += 16) v128.store(d + j, v128.load(s + j));
-    for (; j < rowBytes; j += 4) store<f32>(d + j, load<f32>(s + j));
+    copyRow(out + <usize>r * rowBytes, src + (<usize>load<i32>(at + (<usize>r << 2)) << 2), rowBytes);
   }
+}
+
+/** rowBytes (a multiple of 4) from s to d, 16 at a time. */
+@inline function copyRow(d: usize, s: usize, rowBytes: usize): void {
+  let j: usize = 0;
+  for (; j + 16 <= rowBytes; j += 16) v128.store(d + j, v128.load(s + j));
+  for (; j < rowBytes; j += 4) store<f32>(d + j, load<f32>(s + j));
 }
 
 /**
@@ -919,13 +921,7 @@ export function scatterAddAt32(dst: usize, at: usize, src: usize, count: i32, wi
 /** dst[at[r] .. + width] = src[r, :] for r < count, in order (a repeated offset keeps its last row); float32. */
 export function scatterAt32(dst: usize, at: usize, src: usize, count: i32, width: i32): void {
   const rowBytes = <usize>width << 2;
-  for (let r = 0; r < count; r++) {
-    const d = dst + (<usize>load<i32>(at + (<usize>r << 2)) << 2);
-    const s = src + <usize>r * rowBytes;
-    let j: usize = 0;
-    for (; j + 16 <= rowBytes; j += 16) v128.store(d + j, v128.load(s + j));
-    for (; j < rowBytes; j += 4) store<f32>(d + j, load<f32>(s + j));
-  }
+  for (let r = 0; r < count; r++) copyRow(dst + (<usize>load<i32>(at + (<usize>r << 2)) << 2), src + <usize>r * rowBytes, rowBytes);
 }
 
 // ---------------------------------------------------------------- layer backward helpers

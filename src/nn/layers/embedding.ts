@@ -77,6 +77,7 @@ export class Embedding extends Module {
     const y = this.out.get(n * k, this.dtype);
     const track = isGradEnabled();
     if (shared) {
+      // One table for every field: its touched rows take the batch's row-major order.
       const p = this.tables[0]!;
       for (let i = 0, f = 0; i < n; i++) {
         const id = ids[i]!;
