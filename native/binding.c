@@ -4,9 +4,11 @@
  * views of ordinary ArrayBuffers and of SharedArrayBuffers (the wasm backend's memory) alike.
  * Every size is checked against the arrays here, so nothing is written out of bounds.
  *
- *   sgemm(a, b, c, m, k, n, transA, transB, accumulate, threads[, bias, relu]): undefined
+ *   sgemm(a, b, c, m, k, n, transA, transB, accumulate, threads[, bias, relu, check]): undefined,
+ *     or with check true whether every element of C is finite after the call
  *     (bias: a Float32Array of n or null; relu: ReLU after the bias, sgemm.h's epilogue)
- *   sgemmBegin(same arguments): parts; sgemmPart(t); sgemmEnd()   (the split form, sgemm.h)
+ *   sgemmBegin(same arguments): parts; sgemmPart(t); sgemmEnd(): with check, whether C is all
+ *     finite, else true   (the split form, sgemm.h; end also after begin returned 0)
  *   instance(): a number unique to this loaded copy of the addon
  *   info(): { available, reason, microKernel, threads, kc, mc }
  */
@@ -95,12 +97,12 @@ static int fits(napi_env env, const char *name, size_t have, size_t rows, size_t
 typedef struct {
   float *a, *b, *c, *bias;
   size_t m, k, n, threads;
-  int ta, tb, acc, relu;
+  int ta, tb, acc, relu, check;
 } call_t;
 
 static int call_args(napi_env env, napi_callback_info info, const char *fn, call_t *x) {
-  size_t argc = 12;
-  napi_value argv[12];
+  size_t argc = 13;
+  napi_value argv[13];
   char msg[160];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
   if (argc < 10) {
@@ -129,6 +131,8 @@ static int call_args(napi_env env, napi_callback_info info, const char *fn, call
     if (t != napi_null && t != napi_undefined && !f32_arg(env, argv[10], "bias", &x->bias, &lbias)) return 0;
   }
   if (argc > 11 && !bool_arg(env, argv[11], &x->relu)) return 0;
+  x->check = 0;
+  if (argc > 12 && !bool_arg(env, argv[12], &x->check)) return 0;
   return fits(env, "a", la, x->m, x->k, "m*k") && fits(env, "b", lb, x->k, x->n, "k*n") && fits(env, "c", lc, x->m, x->n, "m*n")
     && (x->bias == NULL || fits(env, "bias", lbias, 1, x->n, "n"));
 }
@@ -137,11 +141,17 @@ static void out_of_memory(napi_env env) {
   napi_throw_error(env, "ERR_MTLKIT_NATIVE_MEMORY", "mtlkit native sgemm: could not allocate the packing buffers");
 }
 
+static napi_value boolean(napi_env env, int b);
+
 static napi_value sgemm(napi_env env, napi_callback_info info) {
   call_t x;
   if (!call_args(env, info, "sgemm", &x)) return NULL;
-  if (mtlkit_sgemm(x.a, x.b, x.c, x.m, x.k, x.n, x.ta, x.tb, x.acc, x.bias, x.relu, (int)x.threads) != 0) out_of_memory(env);
-  return NULL;
+  int nonfinite = 0;
+  if (mtlkit_sgemm(x.a, x.b, x.c, x.m, x.k, x.n, x.ta, x.tb, x.acc, x.bias, x.relu, (int)x.threads, x.check ? &nonfinite : NULL) != 0) {
+    out_of_memory(env);
+    return NULL;
+  }
+  return x.check ? boolean(env, !nonfinite) : NULL;
 }
 
 static napi_value num(napi_env env, double d);
@@ -150,7 +160,7 @@ static napi_value num(napi_env env, double d);
 static napi_value sgemm_begin(napi_env env, napi_callback_info info) {
   call_t x;
   if (!call_args(env, info, "sgemmBegin", &x)) return NULL;
-  const int parts = mtlkit_sgemm_begin(x.a, x.b, x.c, x.m, x.k, x.n, x.ta, x.tb, x.acc, x.bias, x.relu, (int)x.threads);
+  const int parts = mtlkit_sgemm_begin(x.a, x.b, x.c, x.m, x.k, x.n, x.ta, x.tb, x.acc, x.bias, x.relu, x.check, (int)x.threads);
   if (parts < 0) {
     out_of_memory(env);
     return NULL;
@@ -182,11 +192,16 @@ static napi_value instance(napi_env env, napi_callback_info info) {
   return num(env, (double)(uintptr_t)&instance_tag);
 }
 
-/* sgemmEnd(): closes the open call (after every part returned). */
+/* sgemmEnd(): closes the open call (after every part returned); whether C is all finite (true
+   when the call did not check). */
 static napi_value sgemm_end(napi_env env, napi_callback_info info) {
   (void)info;
-  mtlkit_sgemm_end();
-  return NULL;
+  return boolean(env, !mtlkit_sgemm_end());
+}
+
+static napi_value boolean(napi_env env, int b) {
+  napi_value v;
+  return napi_get_boolean(env, b != 0, &v) == napi_ok ? v : NULL;
 }
 
 static napi_value str(napi_env env, const char *s) {

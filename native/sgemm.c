@@ -37,9 +37,10 @@ int mtlkit_cpu_ok(void) {
 
 /* C[6 x 16] (row stride ldc) = (load ? C : 0) + A_panel . B_panel over kc; then, when given,
    the Linear epilogue: + bias[0 .. 16) on every row, and ReLU as max(v, 0) (v > 0 ? v : 0: NaN
-   and -0 become +0, as biasRelu does). */
+   and -0 become +0, as biasRelu does). With `bad`, the stored values' v - v are ORed into it:
+   +0 (no bits set) for every finite v, NaN for an infinity or a NaN. */
 static AVX2 void tile(size_t kc, const float *restrict ap, const float *restrict bp, float *restrict c,
-                      size_t ldc, int load, const float *restrict bias, int relu) {
+                      size_t ldc, int load, const float *restrict bias, int relu, __m256 *restrict bad) {
   __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
   if (load) {
     c00 = _mm256_loadu_ps(c + 0 * ldc); c01 = _mm256_loadu_ps(c + 0 * ldc + 8);
@@ -75,6 +76,15 @@ static AVX2 void tile(size_t kc, const float *restrict ap, const float *restrict
     c20 = _mm256_max_ps(c20, z); c21 = _mm256_max_ps(c21, z); c30 = _mm256_max_ps(c30, z); c31 = _mm256_max_ps(c31, z);
     c40 = _mm256_max_ps(c40, z); c41 = _mm256_max_ps(c41, z); c50 = _mm256_max_ps(c50, z); c51 = _mm256_max_ps(c51, z);
   }
+  if (bad) {
+    __m256 o = _mm256_or_ps(_mm256_sub_ps(c00, c00), _mm256_sub_ps(c01, c01));
+    o = _mm256_or_ps(o, _mm256_or_ps(_mm256_sub_ps(c10, c10), _mm256_sub_ps(c11, c11)));
+    o = _mm256_or_ps(o, _mm256_or_ps(_mm256_sub_ps(c20, c20), _mm256_sub_ps(c21, c21)));
+    o = _mm256_or_ps(o, _mm256_or_ps(_mm256_sub_ps(c30, c30), _mm256_sub_ps(c31, c31)));
+    o = _mm256_or_ps(o, _mm256_or_ps(_mm256_sub_ps(c40, c40), _mm256_sub_ps(c41, c41)));
+    o = _mm256_or_ps(o, _mm256_or_ps(_mm256_sub_ps(c50, c50), _mm256_sub_ps(c51, c51)));
+    *bad = _mm256_or_ps(*bad, o);
+  }
   _mm256_storeu_ps(c + 0 * ldc, c00); _mm256_storeu_ps(c + 0 * ldc + 8, c01);
   _mm256_storeu_ps(c + 1 * ldc, c10); _mm256_storeu_ps(c + 1 * ldc + 8, c11);
   _mm256_storeu_ps(c + 2 * ldc, c20); _mm256_storeu_ps(c + 2 * ldc + 8, c21);
@@ -83,17 +93,24 @@ static AVX2 void tile(size_t kc, const float *restrict ap, const float *restrict
   _mm256_storeu_ps(c + 5 * ldc, c50); _mm256_storeu_ps(c + 5 * ldc + 8, c51);
 }
 
-/* A partial tile (mr < 6 or nr < 16): the same tile through a scratch copy of the valid part. */
+/* A partial tile (mr < 6 or nr < 16): the same tile through a scratch copy of the valid part.
+   With `bad`, only the valid part's values are checked (the scratch's padding is not C). */
 static AVX2 void edge_tile(size_t kc, const float *ap, const float *bp, float *c, size_t ldc, int load,
-                           size_t mr, size_t nr, const float *bias, int relu) {
+                           size_t mr, size_t nr, const float *bias, int relu, int *bad) {
   float t[MR * NR] __attribute__((aligned(32)));
   float b[NR] = {0};
   if (load)
     for (size_t r = 0; r < mr; r++) memcpy(t + r * NR, c + r * ldc, nr * sizeof(float));
   /* The bias padded to the tile's width: the tile reads 16 of it. */
   if (bias) memcpy(b, bias, nr * sizeof(float));
-  tile(kc, ap, bp, t, NR, load, bias ? b : NULL, relu);
+  tile(kc, ap, bp, t, NR, load, bias ? b : NULL, relu, NULL);
   for (size_t r = 0; r < mr; r++) memcpy(c + r * ldc, t + r * NR, nr * sizeof(float));
+  if (bad)
+    for (size_t r = 0; r < mr; r++)
+      for (size_t q = 0; q < nr; q++) {
+        const float v = t[r * NR + q];
+        if (v - v != 0.0f) *bad = 1;
+      }
 }
 
 /* The slabs of k: `count` equal parts of at most KC (the first k % count one longer). */
@@ -214,6 +231,8 @@ typedef struct {
   int ta, tb, acc;
   const float *bias; /* the epilogue (NULL / 0: none), applied after the last slab */
   int relu;
+  int check;         /* whether to tell if a stored value of C is not finite */
+  atomic_int nonfinite;
   slabs_t s;
   size_t panels;     /* ceil(n / 16) */
   size_t *bounds;    /* work unit u is rows bounds[u] .. bounds[u + 1] */
@@ -252,6 +271,8 @@ static AVX2 void run_part(void *arg, int t) {
 
   /* Phase 2: blocks of rows of C, taken from a shared counter. */
   float *ap = apack_buf[t];
+  __m256 badv = _mm256_setzero_ps();
+  int bad = 0;
   for (size_t u; (u = atomic_fetch_add(&j->next_chunk, 1)) < j->chunks;) {
     const size_t i0 = j->bounds[u], i1 = j->bounds[u + 1];
     for (size_t si = 0; si < j->s.count; si++) {
@@ -259,6 +280,7 @@ static AVX2 void run_part(void *arg, int t) {
       const int load = si > 0 || j->acc;
       const int last = si + 1 == j->s.count;
       const int relu = last && j->relu;
+      const int chk = last && j->check;
       for (size_t i = i0; i < i1; i += MR) {
         const size_t mr = i1 - i < MR ? i1 - i : MR;
         pack_a(j->a, j->ta, j->m, j->k, i, mr, p0, kc, ap + (i - i0) * kc);
@@ -271,11 +293,15 @@ static AVX2 void run_part(void *arg, int t) {
           const size_t mr = i1 - i < MR ? i1 - i : MR;
           float *c = j->c + i * j->n + col;
           const float *bias = last && j->bias ? j->bias + col : NULL;
-          if (mr == MR && nr == NR) tile(kc, ap + (i - i0) * kc, bp, c, j->n, load, bias, relu);
-          else edge_tile(kc, ap + (i - i0) * kc, bp, c, j->n, load, mr, nr, bias, relu);
+          if (mr == MR && nr == NR) tile(kc, ap + (i - i0) * kc, bp, c, j->n, load, bias, relu, chk ? &badv : NULL);
+          else edge_tile(kc, ap + (i - i0) * kc, bp, c, j->n, load, mr, nr, bias, relu, chk ? &bad : NULL);
         }
       }
     }
+  }
+  if (j->check) {
+    const __m256i bits = _mm256_castps_si256(badv);
+    if (bad || !_mm256_testz_si256(bits, bits)) atomic_store(&j->nonfinite, 1);
   }
 }
 
@@ -285,19 +311,20 @@ int mtlkit_sgemm_mc(void) { return MC; }
 /* Below this many flops a call is not worth waking a thread. */
 #define PAR_FLOPS 4e6
 
-/* Nothing to multiply: C is left (k = 0 with accumulate) or zeroed, then the epilogue. Returns
-   1 when so. */
-static int trivial(float *c, size_t m, size_t k, size_t n, int acc, const float *bias, int relu) {
+/* Nothing to multiply: C is left (k = 0 with accumulate) or zeroed, then the epilogue, and with
+   `nonfinite` the check of C. Returns 1 when so. */
+static int trivial(float *c, size_t m, size_t k, size_t n, int acc, const float *bias, int relu, int *nonfinite) {
   if (m == 0 || n == 0) return 1;
   if (k != 0) return 0;
   if (!acc) memset(c, 0, m * n * sizeof(float));
-  if (!bias && !relu) return 1;
+  if (!bias && !relu && !nonfinite) return 1;
   for (size_t i = 0; i < m; i++) {
     for (size_t jj = 0; jj < n; jj++) {
       float v = c[i * n + jj];
       if (bias) v = v + bias[jj];
       if (relu) v = v > 0 ? v : 0.0f;
       c[i * n + jj] = v;
+      if (nonfinite && v - v != 0.0f) *nonfinite = 1;
     }
   }
   return 1;
@@ -306,12 +333,13 @@ static int trivial(float *c, size_t m, size_t k, size_t n, int acc, const float 
 /* Fills j for one call (the pool lock held); returns the parts to run, or -1 when a packing
    buffer could not be allocated. */
 static int setup(job_t *j, const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
-                 int ta, int tb, int acc, const float *bias, int relu, int threads) {
+                 int ta, int tb, int acc, const float *bias, int relu, int check, int threads) {
   if (threads < 1) threads = 1;
   if (threads > MAX_THREADS) threads = MAX_THREADS;
   if (2.0 * m * n * k < PAR_FLOPS || m < 2 * MR) threads = 1;
   j->a = a; j->b = b; j->c = c; j->m = m; j->k = k; j->n = n; j->ta = ta; j->tb = tb; j->acc = acc;
-  j->bias = bias; j->relu = relu;
+  j->bias = bias; j->relu = relu; j->check = check;
+  atomic_init(&j->nonfinite, 0);
   j->s = slabs_of(k);
   j->panels = (n + NR - 1) / NR;
   /* Blocks of rows, at most MC. On several threads they shrink towards the end (each a share
@@ -350,12 +378,14 @@ static int setup(job_t *j, const float *a, const float *b, float *c, size_t m, s
 }
 
 int mtlkit_sgemm(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
-                 int ta, int tb, int acc, const float *bias, int relu, int threads) {
-  if (trivial(c, m, k, n, acc, bias, relu)) return 0;
+                 int ta, int tb, int acc, const float *bias, int relu, int threads, int *nonfinite) {
+  if (nonfinite) *nonfinite = 0;
+  if (trivial(c, m, k, n, acc, bias, relu, nonfinite)) return 0;
   mtlkit_pool_lock();
   job_t j;
-  const int parts = setup(&j, a, b, c, m, k, n, ta, tb, acc, bias, relu, threads);
+  const int parts = setup(&j, a, b, c, m, k, n, ta, tb, acc, bias, relu, nonfinite != NULL, threads);
   if (parts > 0) mtlkit_pool_run(run_part, &j, parts);
+  if (parts > 0 && nonfinite) *nonfinite = atomic_load(&j.nonfinite);
   mtlkit_pool_unlock();
   return parts > 0 ? 0 : -1;
 }
@@ -363,12 +393,15 @@ int mtlkit_sgemm(const float *a, const float *b, float *c, size_t m, size_t k, s
 /* The split call's job, between mtlkit_sgemm_begin and mtlkit_sgemm_end (the pool lock held). */
 static job_t split;
 static atomic_int split_parts;
+/* The check's verdict on a call that begin finished itself (0 parts). */
+static int split_trivial_nonfinite;
 
 int mtlkit_sgemm_begin(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
-                       int ta, int tb, int acc, const float *bias, int relu, int threads) {
-  if (trivial(c, m, k, n, acc, bias, relu)) return 0;
+                       int ta, int tb, int acc, const float *bias, int relu, int check, int threads) {
+  split_trivial_nonfinite = 0;
+  if (trivial(c, m, k, n, acc, bias, relu, check ? &split_trivial_nonfinite : NULL)) return 0;
   mtlkit_pool_lock();
-  const int parts = setup(&split, a, b, c, m, k, n, ta, tb, acc, bias, relu, threads);
+  const int parts = setup(&split, a, b, c, m, k, n, ta, tb, acc, bias, relu, check, threads);
   if (parts <= 0) {
     mtlkit_pool_unlock();
     return -1;
@@ -383,7 +416,9 @@ int mtlkit_sgemm_part(int t) {
   return 0;
 }
 
-void mtlkit_sgemm_end(void) {
-  if (atomic_exchange(&split_parts, 0) == 0) return;
+int mtlkit_sgemm_end(void) {
+  if (atomic_exchange(&split_parts, 0) == 0) return split_trivial_nonfinite;
+  const int nonfinite = split.check && atomic_load(&split.nonfinite);
   mtlkit_pool_unlock();
+  return nonfinite;
 }

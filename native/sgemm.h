@@ -20,11 +20,13 @@ int mtlkit_cpu_ok(void);
  * (A stored k x m, B stored n x k); then the Linear epilogue: bias (n floats, or NULL) added to
  * every row, and ReLU (v > 0 ? v : 0) when relu, the same float32 operations as a separate
  * pass. Uses up to `threads` threads including the caller. Every C element is summed in the
- * same order whatever `threads` is. Returns 0, or -1 when a buffer could not be allocated (C
- * then is unchanged or partly written).
+ * same order whatever `threads` is. With `nonfinite` (else NULL), *nonfinite is set to 1 when
+ * some element of C is not finite after the call, else 0: checked on each register tile as it
+ * is stored, so a gradient needs no second pass over C for the check. Returns 0, or -1 when a
+ * buffer could not be allocated (C then is unchanged or partly written).
  */
 int mtlkit_sgemm(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
-                 int ta, int tb, int acc, const float *bias, int relu, int threads);
+                 int ta, int tb, int acc, const float *bias, int relu, int threads, int *nonfinite);
 
 /*
  * The same call with the caller's own threads: begin prepares it (taking the pool lock) and
@@ -33,12 +35,13 @@ int mtlkit_sgemm(const float *a, const float *b, float *c, size_t m, size_t k, s
  * kernel workers: one set of threads for every kernel, so they can wait spinning without taking
  * a core from a second pool); end releases the lock once every part has returned. A part that
  * starts late finds the work done and returns. part returns -1 when no call is open or t is out
- * of range. The same bits as mtlkit_sgemm.
+ * of range. The same bits as mtlkit_sgemm. With `check`, end returns 1 when some element of C
+ * is not finite after the call, else 0 (call end also after begin returned 0 to have it).
  */
 int mtlkit_sgemm_begin(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
-                       int ta, int tb, int acc, const float *bias, int relu, int threads);
+                       int ta, int tb, int acc, const float *bias, int relu, int check, int threads);
 int mtlkit_sgemm_part(int t);
-void mtlkit_sgemm_end(void);
+int mtlkit_sgemm_end(void);
 
 /* For info(): the blocking. */
 int mtlkit_sgemm_kc(void);

@@ -173,6 +173,8 @@ class Sink implements GradSink {
   /** The node's incoming gradient: already checked where it was written. */
   private incoming: Storage | null = null;
   private touched: [number, Storage][] = [];
+  /** Inputs whose buffer the writing kernel found finite whole (finiteChecked). */
+  private checkedWhole: number[] = [];
 
   constructor(private readonly pending: Map<Tensor, Storage>, private readonly into: GradResolver | null) {}
 
@@ -180,11 +182,24 @@ class Sink implements GradSink {
     this.node = node;
     this.incoming = incoming;
     this.touched.length = 0;
+    this.checkedWhole.length = 0;
   }
 
   finish(): void {
-    for (const [i, buf] of this.touched) this.check(i, buf);
+    for (const [i, buf] of this.touched) if (!this.checkedWhole.includes(i)) this.check(i, buf);
     this.touched.length = 0;
+    this.checkedWhole.length = 0;
+  }
+
+  finiteChecked(i: number, count: number): void {
+    const entry = this.touched.find(([j]) => j === i);
+    if (entry !== undefined && entry[1].length === count && !this.checkedWhole.includes(i)) this.checkedWhole.push(i);
+  }
+
+  /** A new write to input i: its kernel's check no longer covers the buffer. */
+  private rewritten(i: number): void {
+    const at = this.checkedWhole.indexOf(i);
+    if (at >= 0) this.checkedWhole.splice(at, 1);
   }
 
   needs(i: number): boolean {
@@ -195,10 +210,12 @@ class Sink implements GradSink {
     const x = this.wanting(i);
     const buf = x.isLeaf ? leafGradIn(this.into, x) : this.pendingBuffer(x);
     if (!this.touched.some(([j]) => j === i)) this.touched.push([i, buf]);
+    this.rewritten(i);
     return buf;
   }
 
   freshBuffer(i: number): Storage | null {
+    this.rewritten(i);
     const x = this.wanting(i);
     if (x.isLeaf) {
       // An unzeroed resolver destination not yet written in this call: written whole here.

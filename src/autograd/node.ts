@@ -25,6 +25,14 @@ export interface GradSink {
    */
   freshBuffer(i: number): Storage | null;
   /**
+   * The op's last write to input i's buffer (`buffer(i)` / `freshBuffer(i)`) was checked finite
+   * over all `count` elements by the kernel that wrote it (`Kernels.matmulChecked`), so the
+   * sweep skips its own pass over that buffer. Call it only when that check said finite; a
+   * later `buffer(i)` / `freshBuffer(i)` in this backward takes it back, and a count other than
+   * the buffer's length changes nothing (the sweep checks as usual).
+   */
+  finiteChecked(i: number, count: number): void;
+  /**
    * Scatter-add rows: grad_i[idx[r], :] += src[r, :]. Touches only those rows. With `tables` > 1
    * the rows take inputs i .. i + tables - 1 in turn (row r goes to input i + r % tables): a
    * lookup of several fields per example, each field its own table (Embedding).

@@ -27,21 +27,25 @@ export interface NativeKernels {
    * SharedArrayBuffer. Bitwise the same for every `threads`. Throws a TypeError / RangeError
    * naming the argument when an array is not a Float32Array or is shorter than its sizes.
    * `bias` (n floats) and `relu`: the Linear epilogue on the result, c = relu(c + bias), the
-   * float32 operations of `biasRelu` (so its bits), without a second pass over c.
+   * float32 operations of `biasRelu` (so its bits), without a second pass over c. `check`:
+   * returns whether every element of c is finite after the call, seen on each register tile
+   * as it is stored (no second pass either); without it, undefined.
    */
   sgemm(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number,
-    transA: boolean, transB: boolean, accumulate: boolean, threads: number, bias?: Float32Array | null, relu?: boolean): void;
+    transA: boolean, transB: boolean, accumulate: boolean, threads: number, bias?: Float32Array | null, relu?: boolean, check?: boolean): boolean | undefined;
   /**
    * The same call split over the caller's own threads: `sgemmBegin` (the arguments of sgemm)
    * opens it and returns how many parts to run (0: nothing left to do, C is final); each part
    * t in 0 .. parts-1 is run once by `sgemmPart(t)`, concurrently, on any thread that loaded
    * this addon (the wasm backend's kernel workers); `sgemmEnd` closes it after every part
-   * returned. One call is open at a time per process. The same bits as sgemm.
+   * returned, and returns whether every element of C is finite when the call was opened with
+   * `check` (true when it was not); call it also after 0 parts to have that answer. One call is
+   * open at a time per process. The same bits as sgemm.
    */
   sgemmBegin(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number,
-    transA: boolean, transB: boolean, accumulate: boolean, threads: number, bias?: Float32Array | null, relu?: boolean): number;
+    transA: boolean, transB: boolean, accumulate: boolean, threads: number, bias?: Float32Array | null, relu?: boolean, check?: boolean): number;
   sgemmPart(part: number): void;
-  sgemmEnd(): void;
+  sgemmEnd(): boolean;
   /**
    * A number unique to this loaded copy of the addon. A worker that loads the file gets the
    * same copy, and so the open call, unless the file was replaced on disk in between: then the

@@ -59,14 +59,14 @@ export function wrapMethod<O extends object>(
 /**
  * `be` with every kernel (KERNEL_NAMES) timed: `be` itself is untouched, everything else reads
  * through to it. Kernel families: matmul split by transpose form (TN weight grad, NT input
- * grad, NN any other: a Linear's forward is `linearForward`) and, with `matmulShapes`, by
- * m x k x n; unary and binary by op.
+ * grad, NN any other: a Linear's forward is `linearForward`; `matmulChecked` counts as matmul)
+ * and, with `matmulShapes`, by m x k x n; unary and binary by op.
  */
 export function timedBackend(prof: Profiler, be: Backend, opts: { matmulShapes?: boolean } = {}): Backend {
   const timed = Object.create(be) as Backend;
   const form = (a: unknown[]): string => `${a[6] ? 'T' : 'N'}${a[7] ? 'T' : 'N'}`;
   for (const k of KERNEL_NAMES) {
-    wrapMethod(prof, timed, k, k === 'matmul'
+    wrapMethod(prof, timed, k, k === 'matmul' || k === 'matmulChecked'
       ? opts.matmulShapes ? (a) => `kernel.matmul.${form(a)} ${String(a[3])}x${String(a[4])}x${String(a[5])}` : (a) => `kernel.matmul.${form(a)}`
       : k === 'unary' || k === 'binary' ? (a) => `kernel.${k}.${String(a[0])}` : `kernel.${k}`);
   }

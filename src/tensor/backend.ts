@@ -34,6 +34,17 @@ export interface Kernels {
   ): void;
 
   /**
+   * `matmul`, then whether every element of C[0 .. m*n) is finite: the check a gradient gets,
+   * for a writer that can make it as C is stored (the native matmul, on each register tile)
+   * instead of a second pass over C. matmul's bits on this backend.
+   */
+  matmulChecked(
+    a: Storage, b: Storage, c: Storage,
+    m: number, k: number, n: number,
+    transA: boolean, transB: boolean, accumulate: boolean,
+  ): boolean;
+
+  /**
    * Reduce x viewed as [outer, len, inner] over the middle axis into out [outer, inner].
    * `sum` adds, `max` keeps the maximum (and its index into len in `argmax` when given).
    */
@@ -134,7 +145,7 @@ export interface Kernels {
  * compile error. Code that treats kernels alike (the profiler's timed backend) walks this list.
  */
 const KERNEL_SET = {
-  matmul: true, sumAxis: true, maxAxis: true, gram: true, dot: true, unary: true, binary: true,
+  matmul: true, matmulChecked: true, sumAxis: true, maxAxis: true, gram: true, dot: true, unary: true, binary: true,
   gatherRows: true, scatterAddRows: true, gatherAt: true, scatterAddAt: true, scatterAt: true, reluGradColumnSums: true, biasRelu: true, linearForward: true,
   mixture: true, mixtureBackward: true, dropoutMask: true, mulAdd: true, zero: true, adamRuns: true,
 } as const satisfies Record<keyof Kernels, true>;

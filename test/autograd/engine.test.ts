@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   add, backward, backwardMany, customOp, detach, gradcheck, isGradEnabled, log, matmul, mul, noGrad, relu, setGradWindow, sum, tanh,
-  NonFiniteGradientError, type GradResolver,
+  NonFiniteGradientError, type GradResolver, type GradSink,
 } from '../../src/autograd/index.ts';
 import { Tensor, fromArray, randn, Rng, tensor, zerosLike } from '../../src/tensor/index.ts';
 
@@ -161,6 +161,32 @@ describe('errors', () => {
     const u = caught(() => backwardMany([f64([1]), f64([2])], [f64([1], [1], false), f64([NaN], [1], false)]));
     expect([u.op, u.input, u.index]).toEqual([null, 1, 0]);
     expect(u.value).toBeNaN();
+  });
+});
+
+describe('finiteChecked: a kernel that checked what it stored spares the sweep its pass', () => {
+  // An op that writes NaN and then vouches for it shows whether the sweep skipped its check.
+  const op = (x: Tensor, then: (grads: GradSink) => void): Tensor => customOp({
+    name: 'vouch', inputs: [x] as const, forward: (a) => f64(Array.from(a.data), [...a.shape], false),
+    backward: (_g, grads) => {
+      grads.buffer(0)[1] = NaN;
+      then(grads);
+    },
+  });
+  it('skips the buffer it covers, whole', () => {
+    const x = f64([1, 2, 3]);
+    expect(() => backward(sum(op(x, (grads) => grads.finiteChecked(0, 3))))).not.toThrow();
+  });
+  it('checks as usual after a later write, or when the count is not the whole buffer', () => {
+    const again = f64([1, 2, 3]);
+    expect(() => backward(sum(op(again, (grads) => {
+      grads.finiteChecked(0, 3);
+      grads.buffer(0);
+    })))).toThrow(NonFiniteGradientError);
+    const part = f64([1, 2, 3]);
+    expect(() => backward(sum(op(part, (grads) => grads.finiteChecked(0, 2))))).toThrow(NonFiniteGradientError);
+    const other = f64([1, 2, 3]);
+    expect(() => backward(sum(op(other, (grads) => grads.finiteChecked(1, 3))))).toThrow(NonFiniteGradientError);
   });
 });
 

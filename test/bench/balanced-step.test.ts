@@ -33,5 +33,13 @@ describe('benchBalancedStep: the real balanced step for any balancer and mode', 
     const ko = cli(['--method', 'dbmtl', '--mode', 'rep', '--json']);
     expect(ko.status).not.toBe(0);
     expect(ko.stderr).toMatch(/balancer 'dbmtl' runs in mode 'param', not 'rep'/);
+    // --profile --shapes: one matmul family per shape, as many rows as --top asks.
+    const shapes = cli(['--profile', '--shapes', '--top', '40']);
+    expect(shapes.status, shapes.stderr).toBe(0);
+    expect(shapes.stdout).toMatch(/by op family \(self ms\/step, calls\/step\), top 40:/);
+    expect(shapes.stdout).toMatch(/kernel\.matmul\.TN \d+x32x\d+ /);
+    const alone = cli(['--shapes']);
+    expect(alone.status).not.toBe(0);
+    expect(alone.stderr).toMatch(/--shapes needs --profile/);
   });
 });

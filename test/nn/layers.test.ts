@@ -12,7 +12,9 @@ import { Embedding } from '../../src/nn/layers/embedding.ts';
 import { FM } from '../../src/nn/layers/fm.ts';
 import { DeepFM } from '../../src/nn/layers/deepfm.ts';
 import { Gate, mixture } from '../../src/nn/layers/gate.ts';
-import { Scratch } from '../../src/nn/module.ts';
+import { Scratch, paramTensor } from '../../src/nn/module.ts';
+import { NonFiniteGradientError } from '../../src/autograd/errors.ts';
+import { activeBackendName, setBackend } from '../../src/tensor/backends/registry.ts';
 import { flatGradcheck, randomIds } from './helpers.ts';
 
 const TOL = 1e-6;
@@ -36,6 +38,38 @@ describe('gradcheck of every layer through the flat buffers (float64)', () => {
         const res = flatGradcheck(s, () => lin.forward(x), { leaves: [x] });
         expect(res.maxError, res.where).toBeLessThan(TOL);
       }
+    }
+  });
+
+  it('a Linear whose matmuls store a NaN or Inf (they check as they store) still has it named by op, input and element', () => {
+    const before = activeBackendName();
+    try {
+      // js: matmul then a pass; wasm: the native matmul's check on each tile where it loads.
+      for (const name of ['js', 'wasm']) {
+        setBackend(name);
+        for (const [broken, input] of [['weight', 0], ['x', 1]] as const) {
+          const s = new ParameterStore({ tasks: 1, dtype: 'float32' });
+          const lin = new Linear(s, 'lin', 40, 24, { group: 'shared', activation: 'none', init: 'he_normal' });
+          s.allocate(1);
+          const rng = new Rng(3);
+          const x = Tensor.fromStorage(Float32Array.from({ length: 30 * 40 }, () => rng.normal()), [30, 40], { requiresGrad: true });
+          // An Inf weight makes x's gradient (g W^T) Inf; a NaN in x makes W's (x^T g) NaN.
+          if (broken === 'weight') paramTensor(lin.weight).data[5 * 24 + 7] = Infinity;
+          else x.data[2 * 40 + 9] = NaN;
+          let caught: unknown = null;
+          try {
+            backward(sum(lin.forward(x)));
+          } catch (e) {
+            caught = e;
+          }
+          expect(caught, `${name} ${broken}`).toBeInstanceOf(NonFiniteGradientError);
+          const e = caught as NonFiniteGradientError;
+          expect([e.op, e.input], `${name} ${broken}`).toEqual(['linear', input]);
+          expect(Number.isFinite(e.value)).toBe(false);
+        }
+      }
+    } finally {
+      setBackend(before);
     }
   });
 

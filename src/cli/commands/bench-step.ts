@@ -34,6 +34,8 @@ export function registerBenchStep(bench: Command): void {
     .option('--l2 <x>', 'L2 coefficient (gradient added after balancing)', '0')
     .option('--dense-tables', 'update every embedding row each step (lazy rows off)')
     .option('--profile', 'also print where a step goes: ms by phase (forward, backward, balancer, optimizer) and by op family (src/profile)')
+    .option('--shapes', 'with --profile: one matmul family per shape (m x k x n)')
+    .option('--top <n>', 'with --profile: families listed per phase and overall', '12')
     .option('--json', 'print one JSON object')
     .action(async (o: Record<string, string | boolean | undefined | string[]>) => {
       await loadPlugins((o.plugin as string[] | undefined) ?? []).catch((e: Error) => {
@@ -65,7 +67,8 @@ export function registerBenchStep(bench: Command): void {
       } catch (e) {
         throw new CliError(`bench step: ${(e as Error).message}`);
       }
-      const undoProfile = o.profile ? installProfiler(balancer ? { balancer } : {}) : null;
+      if (o.shapes && !o.profile) throw new CliError('bench step: --shapes needs --profile');
+      const undoProfile = o.profile ? installProfiler({ ...(balancer ? { balancer } : {}), matmulShapes: o.shapes === true }) : null;
       if (undoProfile) profile.enable({ skipSteps: int('warmup') });
       const common = {
         model, batch: int('batch'), fields: int('fields'), vocab: int('vocab'), tasks: int('tasks'), steps: Math.max(1, int('steps')), warmup: int('warmup'),
@@ -92,7 +95,7 @@ export function registerBenchStep(bench: Command): void {
             `forward ${r.phases_ms.forward.toFixed(1)} / backward ${r.phases_ms.backward.toFixed(1)}${bal} / optimizer ${r.phases_ms.optimizer.toFixed(1)} ms, ` +
             `peak RSS ${Math.round(r.peak_rss_mb)} MB\n`,
         );
-        if (prof) process.stdout.write(`${formatReport(prof)}\n  (profiled run: the wrappers add one clock read per kernel call and per op; compare times within the profile)\n`);
+        if (prof) process.stdout.write(`${formatReport(prof, { top: int('top') })}\n  (profiled run: the wrappers add one clock read per kernel call and per op; compare times within the profile)\n`);
       }
     });
 }

@@ -60,11 +60,13 @@ export class Linear extends Module {
       } else if (db) {
         addColumnSums(be, gz, db, bsz, n, this.colsum);
       }
-      if (grads.needs(1)) be.matmul(x.data, gz, grads.buffer(1), k, bsz, n, true, false, true);
+      // matmulChecked: the matmuls check what they store, so the sweep need not read dW and dx
+      // again for NaN / Inf (where it says not finite, the sweep's own check finds and names it).
+      if (grads.needs(1) && be.matmulChecked(x.data, gz, grads.buffer(1), k, bsz, n, true, false, true)) grads.finiteChecked(1, k * n);
       if (grads.needs(0)) {
         // The first gradient this input receives is written whole, not added to zeros.
         const fresh = grads.freshBuffer(0);
-        be.matmul(gz, W.data, fresh ?? grads.buffer(0), bsz, n, k, false, true, fresh === null);
+        if (be.matmulChecked(gz, W.data, fresh ?? grads.buffer(0), bsz, n, k, false, true, fresh === null)) grads.finiteChecked(0, bsz * k);
       }
     });
   }

@@ -1,4 +1,4 @@
-import type { AdamScalars, BinaryOp, Kernels, Storage, UnaryOp } from '../backend.ts';
+import type { AdamScalars, BinaryOp, Capabilities, Kernels, Storage, UnaryOp } from '../backend.ts';
 
 /** out[i] = op(x[i]). One loop per op so that each loop body is monomorphic and closure-free. */
 export function unaryJs(op: UnaryOp, x: Storage, out: Storage, n: number): void {
@@ -109,6 +109,32 @@ export function linearForwardVia(be: Pick<Kernels, 'matmul' | 'biasRelu'>, x: St
   rows: number, k: number, n: number, relu: boolean): void {
   be.matmul(x, w, y, rows, k, n, false, false, false);
   if (b !== null || relu) be.biasRelu(y, b, rows, n, relu);
+}
+
+/** Below this many elements a plain loop is as fast as a kernel call. */
+const FAST_CHECK_MIN = 4096;
+
+/**
+ * Whether x[0 .. n) is all finite. Large buffers in a SharedArrayBuffer on a backend with
+ * `fastFiniteCheck` (the wasm kernels' memory) ask its SIMD dot for sum x_i^2: every term is
+ * >= 0, so the sum is finite exactly when every x_i is, unless finite squares overflow (|x| >
+ * ~1e19 in float32 lanes), which the exact loop then settles.
+ */
+export function finiteOn(be: Pick<Kernels, 'dot'> & Pick<Capabilities, 'fastFiniteCheck'>, x: Storage, n: number): boolean {
+  if (n >= FAST_CHECK_MIN && be.fastFiniteCheck && typeof SharedArrayBuffer !== 'undefined' && x.buffer instanceof SharedArrayBuffer
+    && Number.isFinite(be.dot(x, x, n))) return true;
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    if (v - v !== 0) return false;
+  }
+  return true;
+}
+
+/** Kernels.matmulChecked from a backend's own matmul, then a check of C (finiteOn). */
+export function matmulCheckedVia(be: Pick<Kernels, 'matmul' | 'dot'> & Pick<Capabilities, 'fastFiniteCheck'>, a: Storage, b: Storage, c: Storage,
+  m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean): boolean {
+  be.matmul(a, b, c, m, k, n, transA, transB, accumulate);
+  return finiteOn(be, c, m * n);
 }
 
 /** See Kernels.biasRelu: the bias row added to every row, then ReLU, in place. */

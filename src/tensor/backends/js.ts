@@ -1,6 +1,6 @@
 import type { Backend, DType, Storage } from '../backend.ts';
 import {
-  adamRunsJs, biasReluJs, binaryJs, dropoutMaskJs, gatherAtJs, mixtureBackwardJs, linearForwardVia, mixtureJs, mulAddJs, reluGradColumnSumsJs, scatterAddAtJs, scatterAtJs, unaryJs, zeroJs,
+  adamRunsJs, biasReluJs, binaryJs, dropoutMaskJs, gatherAtJs, mixtureBackwardJs, linearForwardVia, matmulCheckedVia, mixtureJs, mulAddJs, reluGradColumnSumsJs, scatterAddAtJs, scatterAtJs, unaryJs, zeroJs,
 } from './elementwise-js.ts';
 import { matmulJs } from './matmul-js.ts';
 import { dotJs, gatherRowsJs, gramJs, maxAxisJs, scatterAddRowsJs, sumAxisJs } from './reduce-js.ts';
@@ -11,7 +11,7 @@ import { dotJs, gatherRowsJs, gramJs, maxAxisJs, scatterAddRowsJs, sumAxisJs } f
  * (spread `createJsBackend()` and override the kernels you have).
  */
 export function createJsBackend(): Backend {
-  const twin = { matmul: matmulJs, biasRelu: biasReluJs };
+  const twin = { matmul: matmulJs, biasRelu: biasReluJs, dot: dotJs, fastFiniteCheck: false };
   return {
     name: 'js',
     alloc(dtype: DType, n: number): Storage {
@@ -25,6 +25,7 @@ export function createJsBackend(): Backend {
     maxThreads: 1,
     setThreads: () => {},
     matmul: matmulJs,
+    matmulChecked: (a, b, c, m, k, n, ta, tb, acc) => matmulCheckedVia(twin, a, b, c, m, k, n, ta, tb, acc),
     sumAxis: sumAxisJs,
     maxAxis: maxAxisJs,
     gram: gramJs,

@@ -1,6 +1,6 @@
 import type { Backend, BinaryOp, DType, Storage, UnaryOp } from '../backend.ts';
 import { createJsBackend } from './js.ts';
-import { linearForwardVia, zeroRange } from './elementwise-js.ts';
+import { linearForwardVia, matmulCheckedVia, zeroRange } from './elementwise-js.ts';
 import { WasmHeap } from '../wasm/heap.ts';
 import { loadKernelBytes } from '../wasm/load.ts';
 import { relaxedSimdSupported, sharedMemorySupported, simdSupported } from '../../platform/wasm-features.ts';
@@ -292,24 +292,34 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     return !f64 && n <= 4 && kk * n * 4 + 4 * 1024 * 4 <= scratchBytes;
   }
 
-  /** The native matmul (with its optional Linear epilogue), its parts on the kernel threads. */
+  /**
+   * The native matmul (with its optional Linear epilogue), its parts on the kernel threads.
+   * With `check`, whether every element of C is finite after it (else true).
+   */
   function nativeMatmul32(a: Float32Array, b: Float32Array, c: Float32Array, m: number, kk: number, n: number,
-    transA: boolean, transB: boolean, accumulate: boolean, bias: Float32Array | null, relu: boolean): void {
+    transA: boolean, transB: boolean, accumulate: boolean, bias: Float32Array | null, relu: boolean, check: boolean): boolean {
     const nat = native!;
     // The addon reads the arrays in place, resident in wasm memory or not.
     if (pool === null || threads === 1 || pool.nativeFile === null) {
-      nat.sgemm(a, b, c, m, kk, n, transA, transB, accumulate, threads, bias, relu);
-      return;
+      return nat.sgemm(a, b, c, m, kk, n, transA, transB, accumulate, threads, bias, relu, check) ?? true;
     }
     // Its parts run on this backend's kernel threads: one set of threads for every kernel.
-    const parts = nat.sgemmBegin(a, b, c, m, kk, n, transA, transB, accumulate, threads, bias, relu);
-    if (parts === 0) return;
+    const parts = nat.sgemmBegin(a, b, c, m, kk, n, transA, transB, accumulate, threads, bias, relu, check);
+    if (parts === 0) return nat.sgemmEnd();
+    let finite = true;
     try {
       if (parts === 1) nat.sgemmPart(0);
       else pool.runNative(parts - 1, () => nat.sgemmPart(0));
     } finally {
-      nat.sgemmEnd();
+      finite = nat.sgemmEnd();
     }
+    return finite;
+  }
+
+  /** Whether a float32 matmul of these operands runs on the native kernel (matmul's own test). */
+  function nativeFor(a: Storage, b: Storage, c: Storage, m: number, kk: number, n: number): boolean {
+    return native !== null && a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array
+      && m > 0 && n > 0 && !narrow(n, kk, false);
   }
 
   function call<T>(f: () => T): T {
@@ -388,10 +398,18 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       // paths (float64, the narrow kernel, no addon) run biasRelu after.
       if (native !== null && x instanceof Float32Array && w instanceof Float32Array && y instanceof Float32Array
         && (b === null || b instanceof Float32Array) && !narrow(n, kk, false) && rows > 0 && n > 0) {
-        nativeMatmul32(x, w, y, rows, kk, n, false, false, false, b, relu);
+        nativeMatmul32(x, w, y, rows, kk, n, false, false, false, b, relu, false);
         return;
       }
       linearForwardVia(backend, x, w, b, y, rows, kk, n, relu);
+    },
+
+    matmulChecked(a, b, c, m, kk, n, transA, transB, accumulate) {
+      // The native matmul sees each tile as it stores it; elsewhere the matmul, then a pass.
+      if (nativeFor(a, b, c, m, kk, n)) {
+        return nativeMatmul32(a as Float32Array, b as Float32Array, c as Float32Array, m, kk, n, transA, transB, accumulate, null, false, true);
+      }
+      return matmulCheckedVia(backend, a, b, c, m, kk, n, transA, transB, accumulate);
     },
 
     matmul(a, b, c, m, kk, n, transA, transB, accumulate) {
@@ -405,7 +423,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       // pay off only for a lot of memory, not of flops.
       const small = narrow(n, kk, f64);
       if (native !== null && !f64 && !small) {
-        nativeMatmul32(a as Float32Array, b as Float32Array, c as Float32Array, m, kk, n, transA, transB, accumulate, null, false);
+        nativeMatmul32(a as Float32Array, b as Float32Array, c as Float32Array, m, kk, n, transA, transB, accumulate, null, false, false);
         return;
       }
       call(() => {

@@ -77,7 +77,7 @@ export function checkClose(name: string, got: ArrayLike<number>, want: ArrayLike
  * be named here, or this file does not compile: no kernel goes untested against its twin.
  */
 export const CHECKED_BY = {
-  matmul: 'matmul', gram: 'gram and dot', dot: 'gram and dot', sumAxis: 'sumAxis and maxAxis', maxAxis: 'sumAxis and maxAxis',
+  matmul: 'matmul', matmulChecked: 'matmulChecked', gram: 'gram and dot', dot: 'gram and dot', sumAxis: 'sumAxis and maxAxis', maxAxis: 'sumAxis and maxAxis',
   unary: 'elementwise', binary: 'elementwise', gatherRows: 'gatherRows and scatterAddRows', scatterAddRows: 'gatherRows and scatterAddRows',
   gatherAt: 'gatherAt and scatterAddAt', scatterAddAt: 'gatherAt and scatterAddAt', scatterAt: 'gatherAt and scatterAddAt', mixture: 'mixture', mixtureBackward: 'mixture',
   adamRuns: 'adamRuns', reluGradColumnSums: 'reluGradColumnSums', biasRelu: 'biasRelu', dropoutMask: 'dropoutMask and mulAdd', mulAdd: 'dropoutMask and mulAdd',
@@ -94,6 +94,38 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
     fc.assert(fc.property(dims, dims, dims, bool, bool, bool, bool, dtype, fc.integer(),
       (m, k, n, ta, tb, acc, resident, dt, seed) => checkMatmul(be, dt, m, k, n, ta, tb, acc, resident, seed)),
     { numRuns: runs });
+  });
+
+  it('matmulChecked: this backend\'s matmul bit for bit, and true exactly when every element of C is finite', () => {
+    const be = make();
+    // Where a value that is not finite (or huge) goes: nowhere, A, B, an accumulated C, a C
+    // element that stays finite though its square overflows (the fast check's fallback), or a
+    // product that overflows to Inf from finite operands.
+    const spot = fc.constantFrom('none', 'a', 'b', 'c', 'huge', 'overflow');
+    fc.assert(fc.property(dims, dims, dims, bool, bool, bool, bool, dtype, spot, fc.constantFrom(NaN, Infinity, -Infinity), fc.integer(),
+      (m, k, n, ta, tb, acc, resident, dt, where, bad, seed) => {
+        const rng = new Rng(seed);
+        const a = fill(be, dt, m * k, rng, resident), b = fill(be, dt, k * n, rng, resident);
+        const c1 = fill(be, dt, m * n, rng, resident);
+        const at = (len: number): number => Math.floor(rng.next() * len);
+        if (where === 'a') a[at(m * k)] = bad;
+        if (where === 'b') b[at(k * n)] = bad;
+        if (where === 'c' && acc) c1[at(m * n)] = bad;
+        if (where === 'huge' && acc) c1[at(m * n)] = 1e30;
+        if (where === 'overflow') {
+          a.fill(dt === 'float32' ? 1e30 : 1e300);
+          b.fill(dt === 'float32' ? 1e30 : 1e300);
+        }
+        const c2 = copyOf(c1);
+        const finite = be.matmulChecked(a, b, c1, m, k, n, ta, tb, acc);
+        be.matmul(a, b, c2, m, k, n, ta, tb, acc);
+        let want = true;
+        for (let i = 0; i < m * n; i++) {
+          if (!Object.is(c1[i], c2[i])) expect.fail(`${be.name} matmulChecked ${dt} m=${m} k=${k} n=${n} ta=${ta} tb=${tb} acc=${acc}: [${i}] = ${c1[i]}, matmul ${c2[i]}`);
+          if (!Number.isFinite(c2[i])) want = false;
+        }
+        if (finite !== want) expect.fail(`${be.name} matmulChecked ${dt} m=${m} k=${k} n=${n} ta=${ta} tb=${tb} acc=${acc} ${where}: said ${finite}, C ${want ? 'is' : 'is not'} all finite`);
+      }), { numRuns: runs });
   });
 
   it('gram and dot: T x d, float32 and float64', () => {

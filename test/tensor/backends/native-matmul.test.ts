@@ -237,6 +237,50 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
     }
   });
 
+  it('check: says whether C is all finite (each tile as stored, edge tiles\' valid part only), same bits, threads, split parts, k = 0', () => {
+    const nat = addon();
+    // Every element of C in turn would be slow; the corners of full and edge tiles, and random spots.
+    for (const [m, k, n] of [[517, 700, 83], [64, 320, 256], [7, 3, 17], [13, 0, 5], [1, 17, 1]] as const) {
+      const rng = new Rng(7 * m + k + n);
+      const a = random(m * k, rng), b = random(k * n, rng), c0 = random(m * n, rng);
+      const spots = new Set([0, n - 1, (m - 1) * n, m * n - 1, Math.floor(m / 6) * 6 * n - 1, Math.floor(rng.next() * m * n)].filter((i) => i >= 0 && i < m * n));
+      for (const acc of [false, true]) {
+        for (const spot of [-1, ...spots]) {
+          for (const bad of [NaN, Infinity]) {
+            const start = Float32Array.from(c0);
+            if (spot >= 0) start[spot] = bad;
+            const want = Float32Array.from(start);
+            nat.sgemm(a, b, want, m, k, n, false, false, acc, 1);
+            const finite = want.every((v) => Number.isFinite(v));
+            for (const threads of [1, 3]) {
+              const c = Float32Array.from(start);
+              expect(nat.sgemm(a, b, c, m, k, n, false, false, acc, threads, null, false, true), `m=${m} k=${k} n=${n} acc=${acc} spot=${spot} threads=${threads}`).toBe(finite);
+              if (!sameBits(c, want)) expect.fail(`checked: m=${m} k=${k} n=${n} acc=${acc} threads=${threads}`);
+            }
+            const c = Float32Array.from(start);
+            const parts = nat.sgemmBegin(a, b, c, m, k, n, false, false, acc, 2, null, false, true);
+            for (let t = parts - 1; t >= 0; t--) nat.sgemmPart(t);
+            expect(nat.sgemmEnd(), `split: m=${m} k=${k} n=${n} acc=${acc} spot=${spot}`).toBe(finite);
+            if (!sameBits(c, want)) expect.fail(`checked, split: m=${m} k=${k} n=${n} acc=${acc}`);
+          }
+        }
+      }
+      // A non-finite value in A reaches its row of C; the ReLU epilogue stores it as 0: finite.
+      if (m * k > 0) {
+        const bad = Float32Array.from(a);
+        bad[0] = NaN;
+        expect(nat.sgemm(bad, b, new Float32Array(m * n), m, k, n, false, false, false, 2, null, false, true)).toBe(false);
+        expect(nat.sgemm(bad, b, new Float32Array(m * n), m, k, n, false, false, false, 2, null, true, true)).toBe(true);
+      }
+    }
+    // Without check: undefined from sgemm, true from sgemmEnd.
+    const x = random(64, new Rng(3));
+    expect(nat.sgemm(x, x, new Float32Array(64), 8, 8, 8, false, false, false, 1)).toBeUndefined();
+    const parts = nat.sgemmBegin(x, x, new Float32Array(64), 8, 8, 8, false, false, false, 1);
+    for (let t = 0; t < parts; t++) nat.sgemmPart(t);
+    expect(nat.sgemmEnd()).toBe(true);
+  });
+
   describe('in the wasm backend', () => {
     const native = make({ native: true });
 
