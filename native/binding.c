@@ -4,9 +4,11 @@
  * views of ordinary ArrayBuffers and of SharedArrayBuffers (the wasm backend's memory) alike.
  * Every size is checked against the arrays here, so nothing is written out of bounds.
  *
- *   sgemm(a, b, c, m, k, n, transA, transB, accumulate, threads[, bias, relu, check]): undefined,
- *     or with check true whether every element of C is finite after the call
- *     (bias: a Float32Array of n or null; relu: ReLU after the bias, sgemm.h's epilogue)
+ *   sgemm(a, b, c, m, k, n, transA, transB, accumulate, threads[, bias, relu, check, maskA, maskB,
+ *     colsumB]): undefined, or with check true whether every element of C is finite after the call
+ *     (bias: a Float32Array of n or null; relu: ReLU after the bias; maskA / maskB: Float32Arrays
+ *     in A's / B's layout or null, the operand read through a ReLU mask; colsumB: n floats or
+ *     null, op(B)'s column sums added; sgemm.h's mtlkit_sgemm_opts)
  *   sgemmBegin(same arguments): parts; sgemmPart(t); sgemmEnd(): with check, whether C is all
  *     finite, else true   (the split form, sgemm.h; end also after begin returned 0)
  *   instance(): a number unique to this loaded copy of the addon
@@ -95,14 +97,32 @@ static int fits(napi_env env, const char *name, size_t have, size_t rows, size_t
 
 /* The checked arguments of a matmul call (sgemm and sgemmBegin take the same). */
 typedef struct {
-  float *a, *b, *c, *bias;
+  float *a, *b, *c;
   size_t m, k, n, threads;
-  int ta, tb, acc, relu, check;
+  int ta, tb, acc;
+  mtlkit_sgemm_opts o;
 } call_t;
 
+/* An optional Float32Array argument (null or undefined: none). */
+static int opt_f32(napi_env env, napi_value v, const char *name, float **out, size_t *len) {
+  napi_valuetype t;
+  *out = NULL;
+  *len = 0;
+  if (napi_typeof(env, v, &t) != napi_ok) return 0;
+  return t == napi_null || t == napi_undefined || f32_arg(env, v, name, out, len);
+}
+
+static int untransposed(napi_env env, int transposed, const char *what) {
+  if (!transposed) return 1;
+  char msg[160];
+  snprintf(msg, sizeof msg, "mtlkit native sgemm: %s needs its operand not transposed", what);
+  napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+  return 0;
+}
+
 static int call_args(napi_env env, napi_callback_info info, const char *fn, call_t *x) {
-  size_t argc = 13;
-  napi_value argv[13];
+  size_t argc = 16;
+  napi_value argv[16];
   char msg[160];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
   if (argc < 10) {
@@ -122,19 +142,24 @@ static int call_args(napi_env env, napi_callback_info info, const char *fn, call
   if (!bool_arg(env, argv[6], &x->ta) || !bool_arg(env, argv[7], &x->tb) || !bool_arg(env, argv[8], &x->acc)) return 0;
   if (!size_arg(env, argv[9], "threads", 1, &x->threads)) return 0;
   if (x->threads > 64) x->threads = 64;
-  x->bias = NULL;
-  x->relu = 0;
-  size_t lbias = 0;
-  if (argc > 10) {
-    napi_valuetype t;
-    if (napi_typeof(env, argv[10], &t) != napi_ok) return 0;
-    if (t != napi_null && t != napi_undefined && !f32_arg(env, argv[10], "bias", &x->bias, &lbias)) return 0;
-  }
-  if (argc > 11 && !bool_arg(env, argv[11], &x->relu)) return 0;
-  x->check = 0;
-  if (argc > 12 && !bool_arg(env, argv[12], &x->check)) return 0;
+  memset(&x->o, 0, sizeof x->o);
+  float *bias = NULL, *mask_a = NULL, *mask_b = NULL;
+  size_t lbias = 0, lma = 0, lmb = 0, lsum = 0;
+  if (argc > 10 && !opt_f32(env, argv[10], "bias", &bias, &lbias)) return 0;
+  if (argc > 11 && !bool_arg(env, argv[11], &x->o.relu)) return 0;
+  if (argc > 12 && !bool_arg(env, argv[12], &x->o.check)) return 0;
+  if (argc > 13 && !opt_f32(env, argv[13], "maskA", &mask_a, &lma)) return 0;
+  if (argc > 14 && !opt_f32(env, argv[14], "maskB", &mask_b, &lmb)) return 0;
+  if (argc > 15 && !opt_f32(env, argv[15], "colsumB", &x->o.colsum_b, &lsum)) return 0;
+  x->o.bias = bias;
+  x->o.mask_a = mask_a;
+  x->o.mask_b = mask_b;
+  if ((mask_a && !untransposed(env, x->ta, "maskA")) || (mask_b && !untransposed(env, x->tb, "maskB"))
+      || (x->o.colsum_b && !untransposed(env, x->tb, "colsumB")))
+    return 0;
   return fits(env, "a", la, x->m, x->k, "m*k") && fits(env, "b", lb, x->k, x->n, "k*n") && fits(env, "c", lc, x->m, x->n, "m*n")
-    && (x->bias == NULL || fits(env, "bias", lbias, 1, x->n, "n"));
+    && (bias == NULL || fits(env, "bias", lbias, 1, x->n, "n")) && (mask_a == NULL || fits(env, "maskA", lma, x->m, x->k, "m*k"))
+    && (mask_b == NULL || fits(env, "maskB", lmb, x->k, x->n, "k*n")) && (x->o.colsum_b == NULL || fits(env, "colsumB", lsum, 1, x->n, "n"));
 }
 
 static void out_of_memory(napi_env env) {
@@ -146,12 +171,12 @@ static napi_value boolean(napi_env env, int b);
 static napi_value sgemm(napi_env env, napi_callback_info info) {
   call_t x;
   if (!call_args(env, info, "sgemm", &x)) return NULL;
-  int nonfinite = 0;
-  if (mtlkit_sgemm(x.a, x.b, x.c, x.m, x.k, x.n, x.ta, x.tb, x.acc, x.bias, x.relu, (int)x.threads, x.check ? &nonfinite : NULL) != 0) {
+  const int rc = mtlkit_sgemm(x.a, x.b, x.c, x.m, x.k, x.n, x.ta, x.tb, x.acc, &x.o, (int)x.threads);
+  if (rc < 0) {
     out_of_memory(env);
     return NULL;
   }
-  return x.check ? boolean(env, !nonfinite) : NULL;
+  return x.o.check ? boolean(env, rc == 0) : NULL;
 }
 
 static napi_value num(napi_env env, double d);
@@ -160,7 +185,7 @@ static napi_value num(napi_env env, double d);
 static napi_value sgemm_begin(napi_env env, napi_callback_info info) {
   call_t x;
   if (!call_args(env, info, "sgemmBegin", &x)) return NULL;
-  const int parts = mtlkit_sgemm_begin(x.a, x.b, x.c, x.m, x.k, x.n, x.ta, x.tb, x.acc, x.bias, x.relu, x.check, (int)x.threads);
+  const int parts = mtlkit_sgemm_begin(x.a, x.b, x.c, x.m, x.k, x.n, x.ta, x.tb, x.acc, &x.o, (int)x.threads);
   if (parts < 0) {
     out_of_memory(env);
     return NULL;

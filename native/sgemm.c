@@ -158,8 +158,74 @@ static AVX2 void pack_b(const float *b, int tb, size_t k, size_t n, size_t p0, s
   }
 }
 
-/* op(A)[i .. i+mr, p0 .. p0+kc] into kc groups of 6 (zero beyond mr). */
-static AVX2 void pack_a(const float *a, int ta, size_t m, size_t k, size_t i, size_t mr, size_t p0, size_t kc,
+/* The ReLU mask of an operand: v * (y > 0 ? 1 : 0), the float32 product reluGradColumnSums
+   forms (g * 0 is -0 for g < 0, NaN for g = Inf or NaN; a NaN y masks). */
+static AVX2 inline __m256 relu_masked(__m256 v, __m256 y) {
+  const __m256 on = _mm256_and_ps(_mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_GT_OQ), _mm256_set1_ps(1.0f));
+  return _mm256_mul_ps(v, on);
+}
+static inline float relu_masked1(float v, float y) { return v * (y > 0 ? 1.0f : 0.0f); }
+
+/* pack_b for B stored k x n, read through the mask y (B's layout) when given, each column's
+   values added to `sums` (16 floats) in order of p: the bias gradient's column sums. */
+static AVX2 void pack_b_sums(const float *b, const float *y, size_t n, size_t p0, size_t kc, size_t j, size_t nr,
+                             float *restrict out, float *restrict sums) {
+  const float *src = b + p0 * n + j, *ys = y ? y + p0 * n + j : src;
+  if (nr == NR) {
+    __m256 s0 = _mm256_loadu_ps(sums), s1 = _mm256_loadu_ps(sums + 8);
+    for (size_t p = 0; p < kc; p++, src += n, ys += n, out += NR) {
+      __m256 v0 = _mm256_loadu_ps(src), v1 = _mm256_loadu_ps(src + 8);
+      if (y) {
+        v0 = relu_masked(v0, _mm256_loadu_ps(ys));
+        v1 = relu_masked(v1, _mm256_loadu_ps(ys + 8));
+      }
+      _mm256_store_ps(out, v0);
+      _mm256_store_ps(out + 8, v1);
+      s0 = _mm256_add_ps(s0, v0);
+      s1 = _mm256_add_ps(s1, v1);
+    }
+    _mm256_storeu_ps(sums, s0);
+    _mm256_storeu_ps(sums + 8, s1);
+    return;
+  }
+  for (size_t p = 0; p < kc; p++, src += n, ys += n, out += NR) {
+    size_t c = 0;
+    for (; c < nr; c++) {
+      const float v = y ? relu_masked1(src[c], ys[c]) : src[c];
+      out[c] = v;
+      sums[c] += v;
+    }
+    for (; c < NR; c++) out[c] = 0.0f;
+  }
+}
+
+/* Eight k of six rows x0 .. x5 (z: zeros) stored as eight groups of 6 at out. Each group is
+   written as 8 floats, the last 2 overwritten by the next group (the caller leaves at least one
+   k after the block to overwrite the last spill). */
+static AVX2 inline void transpose6x8(__m256 x0, __m256 x1, __m256 x2, __m256 x3, __m256 x4, __m256 x5, __m256 z,
+                                     float *out) {
+  const __m256 t0 = _mm256_unpacklo_ps(x0, x1), t1 = _mm256_unpackhi_ps(x0, x1);
+  const __m256 t2 = _mm256_unpacklo_ps(x2, x3), t3 = _mm256_unpackhi_ps(x2, x3);
+  const __m256 t4 = _mm256_unpacklo_ps(x4, x5), t5 = _mm256_unpackhi_ps(x4, x5);
+  const __m256 t6 = _mm256_unpacklo_ps(z, z), t7 = t6;
+  const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  /* Column q (k = p + q) is rows 0-3 from u*, rows 4-5 (and two zeros) from the u* of rows 4-7. */
+  _mm256_storeu_ps(out + 0 * MR, _mm256_permute2f128_ps(u0, u4, 0x20));
+  _mm256_storeu_ps(out + 1 * MR, _mm256_permute2f128_ps(u1, u5, 0x20));
+  _mm256_storeu_ps(out + 2 * MR, _mm256_permute2f128_ps(u2, u6, 0x20));
+  _mm256_storeu_ps(out + 3 * MR, _mm256_permute2f128_ps(u3, u7, 0x20));
+  _mm256_storeu_ps(out + 4 * MR, _mm256_permute2f128_ps(u0, u4, 0x31));
+  _mm256_storeu_ps(out + 5 * MR, _mm256_permute2f128_ps(u1, u5, 0x31));
+  _mm256_storeu_ps(out + 6 * MR, _mm256_permute2f128_ps(u2, u6, 0x31));
+  _mm256_storeu_ps(out + 7 * MR, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+
+/* op(A)[i .. i+mr, p0 .. p0+kc] into kc groups of 6 (zero beyond mr); with `mask` (A's layout,
+   A not transposed) each value through the ReLU mask. */
+static AVX2 void pack_a(const float *a, const float *mask, int ta, size_t m, size_t k, size_t i, size_t mr, size_t p0, size_t kc,
                         float *restrict out) {
   if (ta) {
     const float *src = a + p0 * m + i;
@@ -181,6 +247,25 @@ static AVX2 void pack_a(const float *a, int ta, size_t m, size_t k, size_t i, si
   if (mr == MR) {
     const float *r0 = a + i * k + p0, *r1 = r0 + k, *r2 = r1 + k, *r3 = r2 + k, *r4 = r3 + k, *r5 = r4 + k;
     size_t p = 0;
+    if (mask) {
+      /* The same transpose as below over the masked rows. */
+      const float *y0 = mask + i * k + p0, *y1 = y0 + k, *y2 = y1 + k, *y3 = y2 + k, *y4 = y3 + k, *y5 = y4 + k;
+      for (; p + 8 < kc; p += 8, out += 8 * MR) {
+        const __m256 z = _mm256_setzero_ps();
+        const __m256 x0 = relu_masked(_mm256_loadu_ps(r0 + p), _mm256_loadu_ps(y0 + p));
+        const __m256 x1 = relu_masked(_mm256_loadu_ps(r1 + p), _mm256_loadu_ps(y1 + p));
+        const __m256 x2 = relu_masked(_mm256_loadu_ps(r2 + p), _mm256_loadu_ps(y2 + p));
+        const __m256 x3 = relu_masked(_mm256_loadu_ps(r3 + p), _mm256_loadu_ps(y3 + p));
+        const __m256 x4 = relu_masked(_mm256_loadu_ps(r4 + p), _mm256_loadu_ps(y4 + p));
+        const __m256 x5 = relu_masked(_mm256_loadu_ps(r5 + p), _mm256_loadu_ps(y5 + p));
+        transpose6x8(x0, x1, x2, x3, x4, x5, z, out);
+      }
+      for (; p < kc; p++, out += MR) {
+        out[0] = relu_masked1(r0[p], y0[p]); out[1] = relu_masked1(r1[p], y1[p]); out[2] = relu_masked1(r2[p], y2[p]);
+        out[3] = relu_masked1(r3[p], y3[p]); out[4] = relu_masked1(r4[p], y4[p]); out[5] = relu_masked1(r5[p], y5[p]);
+      }
+      return;
+    }
     /* Eight k at a time: a 6x8 block of A transposed in registers (as 8x8 with two zero rows).
        Each group of 6 is stored as 8 floats, the last 2 overwritten by the next group, so the
        loop stops while at least one k is left for the scalar tail to overwrite the spill. */
@@ -188,23 +273,7 @@ static AVX2 void pack_a(const float *a, int ta, size_t m, size_t k, size_t i, si
       const __m256 z = _mm256_setzero_ps();
       const __m256 x0 = _mm256_loadu_ps(r0 + p), x1 = _mm256_loadu_ps(r1 + p), x2 = _mm256_loadu_ps(r2 + p);
       const __m256 x3 = _mm256_loadu_ps(r3 + p), x4 = _mm256_loadu_ps(r4 + p), x5 = _mm256_loadu_ps(r5 + p);
-      const __m256 t0 = _mm256_unpacklo_ps(x0, x1), t1 = _mm256_unpackhi_ps(x0, x1);
-      const __m256 t2 = _mm256_unpacklo_ps(x2, x3), t3 = _mm256_unpackhi_ps(x2, x3);
-      const __m256 t4 = _mm256_unpacklo_ps(x4, x5), t5 = _mm256_unpackhi_ps(x4, x5);
-      const __m256 t6 = _mm256_unpacklo_ps(z, z), t7 = t6;
-      const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-      const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-      const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-      const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-      /* Column q (k = p + q) is rows 0-3 from u*, rows 4-5 (and two zeros) from the u* of rows 4-7. */
-      _mm256_storeu_ps(out + 0 * MR, _mm256_permute2f128_ps(u0, u4, 0x20));
-      _mm256_storeu_ps(out + 1 * MR, _mm256_permute2f128_ps(u1, u5, 0x20));
-      _mm256_storeu_ps(out + 2 * MR, _mm256_permute2f128_ps(u2, u6, 0x20));
-      _mm256_storeu_ps(out + 3 * MR, _mm256_permute2f128_ps(u3, u7, 0x20));
-      _mm256_storeu_ps(out + 4 * MR, _mm256_permute2f128_ps(u0, u4, 0x31));
-      _mm256_storeu_ps(out + 5 * MR, _mm256_permute2f128_ps(u1, u5, 0x31));
-      _mm256_storeu_ps(out + 6 * MR, _mm256_permute2f128_ps(u2, u6, 0x31));
-      _mm256_storeu_ps(out + 7 * MR, _mm256_permute2f128_ps(u3, u7, 0x31));
+      transpose6x8(x0, x1, x2, x3, x4, x5, z, out);
     }
     for (; p < kc; p++, out += MR) {
       out[0] = r0[p]; out[1] = r1[p]; out[2] = r2[p];
@@ -215,7 +284,12 @@ static AVX2 void pack_a(const float *a, int ta, size_t m, size_t k, size_t i, si
   for (size_t r = 0; r < MR; r++) {
     if (r < mr) {
       const float *src = a + (i + r) * k + p0;
-      for (size_t p = 0; p < kc; p++) out[p * MR + r] = src[p];
+      if (mask) {
+        const float *ys = mask + (i + r) * k + p0;
+        for (size_t p = 0; p < kc; p++) out[p * MR + r] = relu_masked1(src[p], ys[p]);
+      } else {
+        for (size_t p = 0; p < kc; p++) out[p * MR + r] = src[p];
+      }
     } else {
       for (size_t p = 0; p < kc; p++) out[p * MR + r] = 0.0f;
     }
@@ -233,6 +307,8 @@ typedef struct {
   int relu;
   int check;         /* whether to tell if a stored value of C is not finite */
   atomic_int nonfinite;
+  const float *mask_a, *mask_b; /* ReLU masks of A and B (NULL: none) */
+  float *colsum_b;   /* op(B)'s column sums are added here (NULL: none) */
   slabs_t s;
   size_t panels;     /* ceil(n / 16) */
   size_t *bounds;    /* work unit u is rows bounds[u] .. bounds[u + 1] */
@@ -258,9 +334,23 @@ static float *grow(float **buf, size_t *cap, size_t floats) {
 
 static AVX2 void run_part(void *arg, int t) {
   job_t *j = arg;
-  const size_t units = j->s.count * j->panels;
-  /* Phase 1: pack op(B), one (slab, panel) at a time, by whichever thread takes it. */
-  for (size_t u; (u = atomic_fetch_add(&j->next_pack, 1)) < units;) {
+  /* Phase 1: pack op(B), one (slab, panel) at a time, by whichever thread takes it; a whole
+     panel at a time, its slabs in order, when B is masked or summed (a column's sum adds its
+     rows in order of k). */
+  const int by_panel = j->mask_b != NULL || j->colsum_b != NULL;
+  const size_t units = by_panel ? j->panels : j->s.count * j->panels;
+  for (size_t u; by_panel && (u = atomic_fetch_add(&j->next_pack, 1)) < units;) {
+    const size_t col = u * NR, nr = j->n - col < NR ? j->n - col : NR;
+    float sums[NR] = {0};
+    for (size_t si = 0; si < j->s.count; si++) {
+      const size_t p0 = slab_start(&j->s, si), kc = slab_len(&j->s, si);
+      pack_b_sums(j->b, j->mask_b, j->n, p0, kc, col, nr, j->bpack + (p0 * j->panels + u * kc) * NR, sums);
+    }
+    if (j->colsum_b)
+      for (size_t c = 0; c < nr; c++) j->colsum_b[col + c] += sums[c];
+    atomic_fetch_add(&j->packed, 1);
+  }
+  for (size_t u; !by_panel && (u = atomic_fetch_add(&j->next_pack, 1)) < units;) {
     const size_t si = u / j->panels, jp = u % j->panels;
     const size_t p0 = slab_start(&j->s, si), kc = slab_len(&j->s, si);
     const size_t col = jp * NR, nr = j->n - col < NR ? j->n - col : NR;
@@ -283,7 +373,7 @@ static AVX2 void run_part(void *arg, int t) {
       const int chk = last && j->check;
       for (size_t i = i0; i < i1; i += MR) {
         const size_t mr = i1 - i < MR ? i1 - i : MR;
-        pack_a(j->a, j->ta, j->m, j->k, i, mr, p0, kc, ap + (i - i0) * kc);
+        pack_a(j->a, j->mask_a, j->ta, j->m, j->k, i, mr, p0, kc, ap + (i - i0) * kc);
       }
       const float *bs = j->bpack + p0 * j->panels * NR;
       for (size_t jp = 0; jp < j->panels; jp++) {
@@ -311,34 +401,47 @@ int mtlkit_sgemm_mc(void) { return MC; }
 /* Below this many flops a call is not worth waking a thread. */
 #define PAR_FLOPS 4e6
 
-/* Nothing to multiply: C is left (k = 0 with accumulate) or zeroed, then the epilogue, and with
-   `nonfinite` the check of C. Returns 1 when so. */
-static int trivial(float *c, size_t m, size_t k, size_t n, int acc, const float *bias, int relu, int *nonfinite) {
-  if (m == 0 || n == 0) return 1;
+/* Nothing to multiply: C is left (k = 0 with accumulate) or zeroed, then the epilogue and the
+   check, and op(B)'s column sums (m = 0 leaves B's rows to sum). Returns 1 when so. */
+static int trivial(float *c, const float *b, size_t m, size_t k, size_t n, int acc, const mtlkit_sgemm_opts *o,
+                   int *nonfinite) {
+  if (n == 0) return 1;
+  if (m == 0) {
+    if (o->colsum_b)
+      for (size_t jj = 0; jj < n; jj++) {
+        float sum = 0.0f;
+        for (size_t p = 0; p < k; p++) sum += o->mask_b ? relu_masked1(b[p * n + jj], o->mask_b[p * n + jj]) : b[p * n + jj];
+        o->colsum_b[jj] += sum;
+      }
+    return 1;
+  }
   if (k != 0) return 0;
   if (!acc) memset(c, 0, m * n * sizeof(float));
-  if (!bias && !relu && !nonfinite) return 1;
+  if (!o->bias && !o->relu && !o->check) return 1;
   for (size_t i = 0; i < m; i++) {
     for (size_t jj = 0; jj < n; jj++) {
       float v = c[i * n + jj];
-      if (bias) v = v + bias[jj];
-      if (relu) v = v > 0 ? v : 0.0f;
+      if (o->bias) v = v + o->bias[jj];
+      if (o->relu) v = v > 0 ? v : 0.0f;
       c[i * n + jj] = v;
-      if (nonfinite && v - v != 0.0f) *nonfinite = 1;
+      if (o->check && v - v != 0.0f) *nonfinite = 1;
     }
   }
   return 1;
 }
 
+static const mtlkit_sgemm_opts no_opts;
+
 /* Fills j for one call (the pool lock held); returns the parts to run, or -1 when a packing
    buffer could not be allocated. */
 static int setup(job_t *j, const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
-                 int ta, int tb, int acc, const float *bias, int relu, int check, int threads) {
+                 int ta, int tb, int acc, const mtlkit_sgemm_opts *o, int threads) {
   if (threads < 1) threads = 1;
   if (threads > MAX_THREADS) threads = MAX_THREADS;
   if (2.0 * m * n * k < PAR_FLOPS || m < 2 * MR) threads = 1;
   j->a = a; j->b = b; j->c = c; j->m = m; j->k = k; j->n = n; j->ta = ta; j->tb = tb; j->acc = acc;
-  j->bias = bias; j->relu = relu; j->check = check;
+  j->bias = o->bias; j->relu = o->relu; j->check = o->check;
+  j->mask_a = o->mask_a; j->mask_b = o->mask_b; j->colsum_b = o->colsum_b;
   atomic_init(&j->nonfinite, 0);
   j->s = slabs_of(k);
   j->panels = (n + NR - 1) / NR;
@@ -378,16 +481,17 @@ static int setup(job_t *j, const float *a, const float *b, float *c, size_t m, s
 }
 
 int mtlkit_sgemm(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
-                 int ta, int tb, int acc, const float *bias, int relu, int threads, int *nonfinite) {
-  if (nonfinite) *nonfinite = 0;
-  if (trivial(c, m, k, n, acc, bias, relu, nonfinite)) return 0;
+                 int ta, int tb, int acc, const mtlkit_sgemm_opts *opts, int threads) {
+  const mtlkit_sgemm_opts *o = opts ? opts : &no_opts;
+  int nonfinite = 0;
+  if (trivial(c, b, m, k, n, acc, o, &nonfinite)) return nonfinite;
   mtlkit_pool_lock();
   job_t j;
-  const int parts = setup(&j, a, b, c, m, k, n, ta, tb, acc, bias, relu, nonfinite != NULL, threads);
+  const int parts = setup(&j, a, b, c, m, k, n, ta, tb, acc, o, threads);
   if (parts > 0) mtlkit_pool_run(run_part, &j, parts);
-  if (parts > 0 && nonfinite) *nonfinite = atomic_load(&j.nonfinite);
+  if (parts > 0 && o->check) nonfinite = atomic_load(&j.nonfinite);
   mtlkit_pool_unlock();
-  return parts > 0 ? 0 : -1;
+  return parts > 0 ? nonfinite : -1;
 }
 
 /* The split call's job, between mtlkit_sgemm_begin and mtlkit_sgemm_end (the pool lock held). */
@@ -397,11 +501,12 @@ static atomic_int split_parts;
 static int split_trivial_nonfinite;
 
 int mtlkit_sgemm_begin(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
-                       int ta, int tb, int acc, const float *bias, int relu, int check, int threads) {
+                       int ta, int tb, int acc, const mtlkit_sgemm_opts *opts, int threads) {
+  const mtlkit_sgemm_opts *o = opts ? opts : &no_opts;
   split_trivial_nonfinite = 0;
-  if (trivial(c, m, k, n, acc, bias, relu, check ? &split_trivial_nonfinite : NULL)) return 0;
+  if (trivial(c, b, m, k, n, acc, o, &split_trivial_nonfinite)) return 0;
   mtlkit_pool_lock();
-  const int parts = setup(&split, a, b, c, m, k, n, ta, tb, acc, bias, relu, check, threads);
+  const int parts = setup(&split, a, b, c, m, k, n, ta, tb, acc, o, threads);
   if (parts <= 0) {
     mtlkit_pool_unlock();
     return -1;

@@ -16,17 +16,34 @@
 int mtlkit_cpu_ok(void);
 
 /*
+ * What a call does beyond C = op(A) op(B) (+ C). All zero / NULL: nothing.
+ *   bias, relu: the Linear epilogue, bias (n floats) added to every row of C, then ReLU (v > 0 ?
+ *     v : 0), the same float32 operations as a separate pass.
+ *   mask_a, mask_b: a ReLU layer's backward reads its gradient g through the mask of its output
+ *     y: the operand is read as v * (y > 0 ? 1 : 0) (reluGradColumnSums' values), y in the
+ *     operand's layout. Only for an operand that is not transposed.
+ *   colsum_b: each column's sum of op(B) (as read, masked or not), over k in order from 0 in
+ *     float32, added to colsum_b[j] (n floats): the bias gradient. B not transposed.
+ *   check: tell whether some element of C is not finite after the call, seen on each register
+ *     tile as it is stored (no second pass over C for a gradient's NaN / Inf check).
+ */
+typedef struct {
+  const float *bias;
+  int relu;
+  const float *mask_a, *mask_b;
+  float *colsum_b;
+  int check;
+} mtlkit_sgemm_opts;
+
+/*
  * C[m x n] = op(A)[m x k] op(B)[k x n] (+ C[m x n] when acc), op = transpose when ta / tb
- * (A stored k x m, B stored n x k); then the Linear epilogue: bias (n floats, or NULL) added to
- * every row, and ReLU (v > 0 ? v : 0) when relu, the same float32 operations as a separate
- * pass. Uses up to `threads` threads including the caller. Every C element is summed in the
- * same order whatever `threads` is. With `nonfinite` (else NULL), *nonfinite is set to 1 when
- * some element of C is not finite after the call, else 0: checked on each register tile as it
- * is stored, so a gradient needs no second pass over C for the check. Returns 0, or -1 when a
- * buffer could not be allocated (C then is unchanged or partly written).
+ * (A stored k x m, B stored n x k), with `opts` (NULL: none). Uses up to `threads` threads
+ * including the caller. Every C element is summed in the same order whatever `threads` is.
+ * Returns 0, 1 when opts->check found an element of C that is not finite, or -1 when a buffer
+ * could not be allocated (C then is unchanged or partly written).
  */
 int mtlkit_sgemm(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
-                 int ta, int tb, int acc, const float *bias, int relu, int threads, int *nonfinite);
+                 int ta, int tb, int acc, const mtlkit_sgemm_opts *opts, int threads);
 
 /*
  * The same call with the caller's own threads: begin prepares it (taking the pool lock) and
@@ -35,11 +52,11 @@ int mtlkit_sgemm(const float *a, const float *b, float *c, size_t m, size_t k, s
  * kernel workers: one set of threads for every kernel, so they can wait spinning without taking
  * a core from a second pool); end releases the lock once every part has returned. A part that
  * starts late finds the work done and returns. part returns -1 when no call is open or t is out
- * of range. The same bits as mtlkit_sgemm. With `check`, end returns 1 when some element of C
- * is not finite after the call, else 0 (call end also after begin returned 0 to have it).
+ * of range. end returns 1 when opts->check found an element of C that is not finite, else 0
+ * (call it also after begin returned 0 to have that answer). The same bits as mtlkit_sgemm.
  */
 int mtlkit_sgemm_begin(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
-                       int ta, int tb, int acc, const float *bias, int relu, int check, int threads);
+                       int ta, int tb, int acc, const mtlkit_sgemm_opts *opts, int threads);
 int mtlkit_sgemm_part(int t);
 int mtlkit_sgemm_end(void);
 

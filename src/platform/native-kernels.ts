@@ -29,10 +29,15 @@ export interface NativeKernels {
    * `bias` (n floats) and `relu`: the Linear epilogue on the result, c = relu(c + bias), the
    * float32 operations of `biasRelu` (so its bits), without a second pass over c. `check`:
    * returns whether every element of c is finite after the call, seen on each register tile
-   * as it is stored (no second pass either); without it, undefined.
+   * as it is stored (no second pass either); without it, undefined. `maskA` / `maskB` (the
+   * operand's layout, operand not transposed): a ReLU layer's backward reads its gradient g
+   * through its output y, the operand read as v * (y > 0 ? 1 : 0), reluGradColumnSums' values.
+   * `colsumB` (n floats, B not transposed): op(B)'s column sums, over k in order from 0 in
+   * float32, added to it (the bias gradient, reluGradColumnSums' bits).
    */
   sgemm(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number,
-    transA: boolean, transB: boolean, accumulate: boolean, threads: number, bias?: Float32Array | null, relu?: boolean, check?: boolean): boolean | undefined;
+    transA: boolean, transB: boolean, accumulate: boolean, threads: number, bias?: Float32Array | null, relu?: boolean, check?: boolean,
+    maskA?: Float32Array | null, maskB?: Float32Array | null, colsumB?: Float32Array | null): boolean | undefined;
   /**
    * The same call split over the caller's own threads: `sgemmBegin` (the arguments of sgemm)
    * opens it and returns how many parts to run (0: nothing left to do, C is final); each part
@@ -43,7 +48,8 @@ export interface NativeKernels {
    * open at a time per process. The same bits as sgemm.
    */
   sgemmBegin(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number,
-    transA: boolean, transB: boolean, accumulate: boolean, threads: number, bias?: Float32Array | null, relu?: boolean, check?: boolean): number;
+    transA: boolean, transB: boolean, accumulate: boolean, threads: number, bias?: Float32Array | null, relu?: boolean, check?: boolean,
+    maskA?: Float32Array | null, maskB?: Float32Array | null, colsumB?: Float32Array | null): number;
   sgemmPart(part: number): void;
   sgemmEnd(): boolean;
   /**

@@ -103,6 +103,20 @@ export interface Kernels {
   linearForward(x: Storage, w: Storage, b: Storage | null, y: Storage, rows: number, k: number, n: number, relu: boolean): void;
 
   /**
+   * A ReLU Linear's backward (y = relu(x W + b), x rows x k, W k x n) from y's gradient g: with
+   * gz = g ⊙ (y > 0) as reluGradColumnSums forms it, dw += xᵀ gz, dx = gz Wᵀ (dx += when
+   * `accumulateDx`) and db += gz's column sums, each when given; `gz` (rows x n) is scratch a
+   * backend may use or not. Returns which outputs were checked all finite as they were stored
+   * (matmulChecked's check): bit 1 dw, bit 2 dx; a clear bit says nothing. The bits of
+   * reluGradColumnSums then matmulChecked on this backend; the native matmul reads g through
+   * the mask while it packs it and sums db's columns there, so gz is never written.
+   */
+  linearReluBackward(
+    x: Storage, w: Storage, y: Storage, g: Storage, gz: Storage, dw: Storage | null, dx: Storage | null, db: Storage | null,
+    rows: number, k: number, n: number, accumulateDx: boolean,
+  ): number;
+
+  /**
    * The gated mixture of E expert outputs xs[e], each [B, d]: out[b, :] = sum_e w[b, e] xs[e][b, :]
    * with w [B, E]; out is overwritten; the terms are added in order of e.
    */
@@ -146,7 +160,7 @@ export interface Kernels {
  */
 const KERNEL_SET = {
   matmul: true, matmulChecked: true, sumAxis: true, maxAxis: true, gram: true, dot: true, unary: true, binary: true,
-  gatherRows: true, scatterAddRows: true, gatherAt: true, scatterAddAt: true, scatterAt: true, reluGradColumnSums: true, biasRelu: true, linearForward: true,
+  gatherRows: true, scatterAddRows: true, gatherAt: true, scatterAddAt: true, scatterAt: true, reluGradColumnSums: true, biasRelu: true, linearForward: true, linearReluBackward: true,
   mixture: true, mixtureBackward: true, dropoutMask: true, mulAdd: true, zero: true, adamRuns: true,
 } as const satisfies Record<keyof Kernels, true>;
 export type KernelName = keyof typeof KERNEL_SET;

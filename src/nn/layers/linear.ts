@@ -1,4 +1,3 @@
-import type { Storage } from '../../tensor/backend.ts';
 import { getBackend } from '../../tensor/backends/registry.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 import { record } from '../../autograd/node.ts';
@@ -20,8 +19,9 @@ export interface LinearOptions extends LayerOptions {
 /**
  * y = act(x W + b) with W stored [in, out] (no transpose in forward). One fused op: the bias
  * and ReLU ride on the matmul (the backend's linearForward: the native matmul applies them to
- * each tile before it stores it); backward masks the gradient once and maps it
- * onto two in-place matmuls (dW += x^T g, dx += g W^T) that accumulate into the flat store.
+ * each tile before it stores it); backward is two in-place matmuls (dW += x^T g, dx += g W^T)
+ * into the flat store, with ReLU's mask and the bias gradient in the same kernel
+ * (linearReluBackward: the native matmul reads g through the mask as it packs it).
  */
 export class Linear extends Module {
   readonly weight: Parameter;
@@ -51,22 +51,27 @@ export class Linear extends Module {
     const out = new Tensor(y, [bsz, n]);
     const inputs = b ? [x, W, b] : [x, W];
     return record(relu ? 'linear_relu' : 'linear', inputs, out, (g, grads) => {
-      let gz: Storage = g.data;
       const db = b && grads.needs(2) ? grads.buffer(2) : null;
       if (relu) {
-        // Mask and bias gradient in one pass over gz (rowops' reluGradMask + addColumnSums).
-        gz = this.gmask.get(y.length, this.dtype);
-        be.reluGradColumnSums(y, g.data, gz, db, bsz, n);
-      } else if (db) {
-        addColumnSums(be, gz, db, bsz, n, this.colsum);
+        // The mask, the bias gradient and both matmuls in one kernel (the native matmul reads g
+        // through the mask as it packs it): reluGradColumnSums, then the two matmuls below.
+        // Their check of what they stored spares the sweep its pass over dW and dx.
+        const dw = grads.needs(1) ? grads.buffer(1) : null;
+        // The first gradient this input receives is written whole, not added to zeros.
+        const fresh = grads.needs(0) ? grads.freshBuffer(0) : null;
+        const dx = grads.needs(0) ? fresh ?? grads.buffer(0) : null;
+        const checked = be.linearReluBackward(x.data, W.data, y, g.data, this.gmask.get(y.length, this.dtype), dw, dx, db, bsz, k, n, fresh === null);
+        if (checked & 1) grads.finiteChecked(1, k * n);
+        if (checked & 2) grads.finiteChecked(0, bsz * k);
+        return;
       }
+      if (db) addColumnSums(be, g.data, db, bsz, n, this.colsum);
       // matmulChecked: the matmuls check what they store, so the sweep need not read dW and dx
       // again for NaN / Inf (where it says not finite, the sweep's own check finds and names it).
-      if (grads.needs(1) && be.matmulChecked(x.data, gz, grads.buffer(1), k, bsz, n, true, false, true)) grads.finiteChecked(1, k * n);
+      if (grads.needs(1) && be.matmulChecked(x.data, g.data, grads.buffer(1), k, bsz, n, true, false, true)) grads.finiteChecked(1, k * n);
       if (grads.needs(0)) {
-        // The first gradient this input receives is written whole, not added to zeros.
         const fresh = grads.freshBuffer(0);
-        if (be.matmulChecked(gz, W.data, fresh ?? grads.buffer(0), bsz, n, k, false, true, fresh === null)) grads.finiteChecked(0, bsz * k);
+        if (be.matmulChecked(g.data, W.data, fresh ?? grads.buffer(0), bsz, n, k, false, true, fresh === null)) grads.finiteChecked(0, bsz * k);
       }
     });
   }

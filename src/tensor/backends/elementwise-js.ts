@@ -137,6 +137,16 @@ export function matmulCheckedVia(be: Pick<Kernels, 'matmul' | 'dot'> & Pick<Capa
   return finiteOn(be, c, m * n);
 }
 
+/** Kernels.linearReluBackward from a backend's reluGradColumnSums and matmulChecked (their bits). */
+export function linearReluBackwardVia(be: Pick<Kernels, 'reluGradColumnSums' | 'matmulChecked'>, x: Storage, w: Storage, y: Storage, g: Storage,
+  gz: Storage, dw: Storage | null, dx: Storage | null, db: Storage | null, rows: number, k: number, n: number, accumulateDx: boolean): number {
+  be.reluGradColumnSums(y, g, gz, db, rows, n);
+  let checked = 0;
+  if (dw !== null && be.matmulChecked(x, gz, dw, k, rows, n, true, false, true)) checked |= 1;
+  if (dx !== null && be.matmulChecked(gz, w, dx, rows, n, k, false, true, accumulateDx)) checked |= 2;
+  return checked;
+}
+
 /** See Kernels.biasRelu: the bias row added to every row, then ReLU, in place. */
 export function biasReluJs(y: Storage, b: Storage | null, rows: number, n: number, relu: boolean): void {
   if (b !== null) for (let r = 0; r < rows; r++) for (let j = 0, o = r * n; j < n; j++) y[o + j] += b[j]!;

@@ -1,6 +1,6 @@
 import type { Backend, DType, Storage } from '../backend.ts';
 import {
-  adamRunsJs, biasReluJs, binaryJs, dropoutMaskJs, gatherAtJs, mixtureBackwardJs, linearForwardVia, matmulCheckedVia, mixtureJs, mulAddJs, reluGradColumnSumsJs, scatterAddAtJs, scatterAtJs, unaryJs, zeroJs,
+  adamRunsJs, biasReluJs, binaryJs, dropoutMaskJs, gatherAtJs, mixtureBackwardJs, linearForwardVia, linearReluBackwardVia, matmulCheckedVia, mixtureJs, mulAddJs, reluGradColumnSumsJs, scatterAddAtJs, scatterAtJs, unaryJs, zeroJs,
 } from './elementwise-js.ts';
 import { matmulJs } from './matmul-js.ts';
 import { dotJs, gatherRowsJs, gramJs, maxAxisJs, scatterAddRowsJs, sumAxisJs } from './reduce-js.ts';
@@ -11,7 +11,11 @@ import { dotJs, gatherRowsJs, gramJs, maxAxisJs, scatterAddRowsJs, sumAxisJs } f
  * (spread `createJsBackend()` and override the kernels you have).
  */
 export function createJsBackend(): Backend {
-  const twin = { matmul: matmulJs, biasRelu: biasReluJs, dot: dotJs, fastFiniteCheck: false };
+  const twin = {
+    matmul: matmulJs, biasRelu: biasReluJs, dot: dotJs, fastFiniteCheck: false, reluGradColumnSums: reluGradColumnSumsJs,
+    matmulChecked: (a: Storage, b: Storage, c: Storage, m: number, k: number, n: number, ta: boolean, tb: boolean, acc: boolean) =>
+      matmulCheckedVia(twin, a, b, c, m, k, n, ta, tb, acc),
+  };
   return {
     name: 'js',
     alloc(dtype: DType, n: number): Storage {
@@ -25,7 +29,7 @@ export function createJsBackend(): Backend {
     maxThreads: 1,
     setThreads: () => {},
     matmul: matmulJs,
-    matmulChecked: (a, b, c, m, k, n, ta, tb, acc) => matmulCheckedVia(twin, a, b, c, m, k, n, ta, tb, acc),
+    matmulChecked: twin.matmulChecked,
     sumAxis: sumAxisJs,
     maxAxis: maxAxisJs,
     gram: gramJs,
@@ -40,6 +44,7 @@ export function createJsBackend(): Backend {
     reluGradColumnSums: reluGradColumnSumsJs,
     biasRelu: biasReluJs,
     linearForward: (x, w, b, y, rows, k, n, relu) => linearForwardVia(twin, x, w, b, y, rows, k, n, relu),
+    linearReluBackward: (x, w, y, g, gz, dw, dx, db, rows, k, n, acc) => linearReluBackwardVia(twin, x, w, y, g, gz, dw, dx, db, rows, k, n, acc),
     adamRuns: adamRunsJs,
     mixture: mixtureJs,
     mixtureBackward: mixtureBackwardJs,

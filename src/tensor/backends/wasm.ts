@@ -1,6 +1,6 @@
 import type { Backend, BinaryOp, DType, Storage, UnaryOp } from '../backend.ts';
 import { createJsBackend } from './js.ts';
-import { linearForwardVia, matmulCheckedVia, zeroRange } from './elementwise-js.ts';
+import { linearForwardVia, linearReluBackwardVia, matmulCheckedVia, zeroRange } from './elementwise-js.ts';
 import { WasmHeap } from '../wasm/heap.ts';
 import { loadKernelBytes } from '../wasm/load.ts';
 import { relaxedSimdSupported, sharedMemorySupported, simdSupported } from '../../platform/wasm-features.ts';
@@ -294,17 +294,19 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
 
   /**
    * The native matmul (with its optional Linear epilogue), its parts on the kernel threads.
-   * With `check`, whether every element of C is finite after it (else true).
+   * With `check`, whether every element of C is finite after it (else true); the operand masks
+   * and B's column sums as NativeKernels.sgemm takes them.
    */
   function nativeMatmul32(a: Float32Array, b: Float32Array, c: Float32Array, m: number, kk: number, n: number,
-    transA: boolean, transB: boolean, accumulate: boolean, bias: Float32Array | null, relu: boolean, check: boolean): boolean {
+    transA: boolean, transB: boolean, accumulate: boolean, bias: Float32Array | null, relu: boolean, check: boolean,
+    maskA: Float32Array | null = null, maskB: Float32Array | null = null, colsumB: Float32Array | null = null): boolean {
     const nat = native!;
     // The addon reads the arrays in place, resident in wasm memory or not.
     if (pool === null || threads === 1 || pool.nativeFile === null) {
-      return nat.sgemm(a, b, c, m, kk, n, transA, transB, accumulate, threads, bias, relu, check) ?? true;
+      return nat.sgemm(a, b, c, m, kk, n, transA, transB, accumulate, threads, bias, relu, check, maskA, maskB, colsumB) ?? true;
     }
     // Its parts run on this backend's kernel threads: one set of threads for every kernel.
-    const parts = nat.sgemmBegin(a, b, c, m, kk, n, transA, transB, accumulate, threads, bias, relu, check);
+    const parts = nat.sgemmBegin(a, b, c, m, kk, n, transA, transB, accumulate, threads, bias, relu, check, maskA, maskB, colsumB);
     if (parts === 0) return nat.sgemmEnd();
     let finite = true;
     try {
@@ -410,6 +412,19 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         return nativeMatmul32(a as Float32Array, b as Float32Array, c as Float32Array, m, kk, n, transA, transB, accumulate, null, false, true);
       }
       return matmulCheckedVia(backend, a, b, c, m, kk, n, transA, transB, accumulate);
+    },
+
+    linearReluBackward(x, w, y, g, gz, dw, dx, db, rows, kk, n, accumulateDx) {
+      // The native matmuls read g through y's mask as they pack it (dW's packing also sums db's
+      // columns), so gz is never written; any other path runs the kernels one after another.
+      if (dw !== null && nativeFor(x, g, dw, kk, rows, n) && (dx === null || nativeFor(g, w, dx, rows, n, kk))
+        && y instanceof Float32Array && (db === null || db instanceof Float32Array)) {
+        const g32 = g as Float32Array;
+        let checked = nativeMatmul32(x as Float32Array, g32, dw as Float32Array, kk, rows, n, true, false, true, null, false, true, null, y, db) ? 1 : 0;
+        if (dx !== null && nativeMatmul32(g32, w as Float32Array, dx as Float32Array, rows, n, kk, false, true, accumulateDx, null, false, true, y)) checked |= 2;
+        return checked;
+      }
+      return linearReluBackwardVia(backend, x, w, y, g, gz, dw, dx, db, rows, kk, n, accumulateDx);
     },
 
     matmul(a, b, c, m, kk, n, transA, transB, accumulate) {

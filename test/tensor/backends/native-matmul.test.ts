@@ -281,6 +281,58 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
     expect(nat.sgemmEnd()).toBe(true);
   });
 
+  it('operand masks and B\'s column sums: sgemm over the masked copy\'s bits, reluGradColumnSums\' sums; threads, split parts, edge tiles, m = 0', () => {
+    const nat = addon();
+    const twin = createJsBackend();
+    for (const [m, k, n] of [[320, 700, 83], [256, 2048, 128], [37, 5, 19], [0, 9, 21], [13, 0, 5]] as const) {
+      const rng = new Rng(m + 3 * k + n);
+      // g (k x n as B, m x k as A) and its mask y, with -0, NaN and Inf in both.
+      const gb = random(k * n, rng), yb = random(k * n, rng), ga = random(m * k, rng), ya = random(m * k, rng);
+      for (const [g, y] of [[gb, yb], [ga, ya]] as const) {
+        if (g.length > 4) { g[1] = Infinity; g[2] = -1; g[3] = NaN; y[1] = -1; y[2] = -0; y[4] = NaN; }
+      }
+      const masked = (g: Float32Array, y: Float32Array): Float32Array => Float32Array.from(g, (v, i) => v * +(y[i]! > 0));
+      const other = random(k * Math.max(m, n), rng);
+      // B masked and summed (dW = x^T gz, db += colsum(gz)): A is x stored k x m.
+      const wantC = random(m * n, rng), c0 = Float32Array.from(wantC);
+      nat.sgemm(other.subarray(0, k * m), masked(gb, yb), wantC, m, k, n, true, false, true, 1);
+      const wantDb = random(n, rng), db0 = Float32Array.from(wantDb);
+      twin.reluGradColumnSums(yb, gb, new Float32Array(k * n), wantDb, k, n);
+      const sumsOnly = Float32Array.from(db0);
+      twin.reluGradColumnSums(new Float32Array(k * n).fill(1), gb, new Float32Array(k * n), sumsOnly, k, n);
+      for (const threads of [1, 3]) {
+        const c = Float32Array.from(c0), db = Float32Array.from(db0), plain = Float32Array.from(db0);
+        nat.sgemm(other.subarray(0, k * m), gb, c, m, k, n, true, false, true, threads, null, false, false, null, yb, db);
+        if (!sameBits(c, wantC) || !sameBits(db, wantDb)) expect.fail(`maskB m=${m} k=${k} n=${n} threads=${threads}`);
+        // Column sums of an unmasked B: the values as read.
+        nat.sgemm(other.subarray(0, k * m), gb, Float32Array.from(c0), m, k, n, true, false, true, threads, null, false, false, null, null, plain);
+        if (!sameBits(plain, sumsOnly)) expect.fail(`colsumB unmasked m=${m} k=${k} n=${n} threads=${threads}`);
+      }
+      const c = Float32Array.from(c0), db = Float32Array.from(db0);
+      const parts = nat.sgemmBegin(other.subarray(0, k * m), gb, c, m, k, n, true, false, true, 2, null, false, false, null, yb, db);
+      for (let t = parts - 1; t >= 0; t--) nat.sgemmPart(t);
+      nat.sgemmEnd();
+      if (!sameBits(c, wantC) || !sameBits(db, wantDb)) expect.fail(`maskB split m=${m} k=${k} n=${n}`);
+      // A masked (dx = gz W^T): W stored n x k.
+      const wantX = random(m * n, rng), x0 = Float32Array.from(wantX);
+      nat.sgemm(masked(ga, ya), other.subarray(0, n * k), wantX, m, k, n, false, true, false, 1);
+      for (const threads of [1, 3]) {
+        const got = Float32Array.from(x0);
+        nat.sgemm(ga, other.subarray(0, n * k), got, m, k, n, false, true, false, threads, null, false, false, ya);
+        if (!sameBits(got, wantX)) expect.fail(`maskA m=${m} k=${k} n=${n} threads=${threads}`);
+      }
+    }
+    // A transposed operand cannot be masked or summed; a short mask or sum array is named.
+    const a = new Float32Array(6), b = new Float32Array(6), c = new Float32Array(4);
+    const call = (...args: unknown[]) => () => (nat.sgemm as (...x: unknown[]) => void)(a, b, c, 2, 3, 2, ...args);
+    expect(call(true, false, false, 1, null, false, false, a)).toThrow(/maskA needs its operand not transposed/);
+    expect(call(false, true, false, 1, null, false, false, null, b)).toThrow(/maskB needs its operand not transposed/);
+    expect(call(false, true, false, 1, null, false, false, null, null, new Float32Array(2))).toThrow(/colsumB needs its operand not transposed/);
+    expect(call(false, false, false, 1, null, false, false, new Float32Array(5))).toThrow(/maskA has 5 elements, m\*k = 6 needed/);
+    expect(call(false, false, false, 1, null, false, false, null, new Float32Array(5))).toThrow(/maskB has 5 elements, k\*n = 6 needed/);
+    expect(call(false, false, false, 1, null, false, false, null, null, new Float32Array(1))).toThrow(/colsumB has 1 elements, n = 2 needed/);
+  });
+
   describe('in the wasm backend', () => {
     const native = make({ native: true });
 
