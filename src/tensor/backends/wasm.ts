@@ -357,7 +357,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     const theirs = pool!.run(jobs, () => {
       out[0] = runHere(0);
       for (let i = helpers + 1; i < rs.length; i++) out[i] = runHere(i);
-    });
+    }, ([name, ...args]) => (k as unknown as Record<string, (...a: number[]) => number>)[name](...args) ?? 0);
     for (let w = 0; w < helpers; w++) out[w + 1] = theirs[w]!;
     return out;
   }

@@ -19,8 +19,15 @@ import { need, type HostWorker } from '../../platform/host.ts';
  * thread, the main one included, grabs the next chunk from the NEXT counter until the range
  * is exhausted. On a shared machine the OS often runs a worker late; with static halves the
  * main thread would then sit idle waiting for it, with chunks it just takes more of them.
+ *
+ * Claims: a worker that wakes for a job first claims it (its CLAIM word 0 -> 1). When the main
+ * thread has finished its share it withdraws every job not yet claimed (0 -> 2), so it never
+ * waits for a sleeping worker to wake up only to find the work gone: a dynamic or native job
+ * needs no more hands once the main thread found nothing left to take, a job with nothing to do
+ * never did, and a static job the main thread runs itself (`run`'s `here`). A withdrawn worker
+ * goes back to waiting without counting itself done.
  */
-const SEQ = 0, DONE = 1, STOP = 2, READY = 3, ERROR = 4, NEXT = 5;
+const SEQ = 0, DONE = 1, STOP = 2, READY = 3, ERROR = 4, NEXT = 5, CLAIM = 8;
 /** Job slot: [op, argc, result, dynamic arg index or -1, total, chunk, ...args]. */
 const ARGS = 6;
 const SLOT = 24;
@@ -61,7 +68,7 @@ export class WorkerPool {
     const timeoutMs = opts.timeoutMs ?? 15000;
     const nativeFile = (this.nativeFile = opts.nativeFile ?? null);
     const spinMicros = (this.spinMicros = opts.spinMicros ?? 0);
-    this.ctl = new Int32Array(new SharedArrayBuffer(64));
+    this.ctl = new Int32Array(new SharedArrayBuffer((CLAIM + count) * 4));
     this.errorText = new Uint8Array(new SharedArrayBuffer(512));
     this.jobs = new Float64Array(new SharedArrayBuffer(count * SLOT * 8));
     this.index = new Map(names.map((n, i) => [n, i]));
@@ -89,9 +96,12 @@ export class WorkerPool {
 
   /**
    * Runs job w on worker w (jobs[w] = [exportName, ...args] or null), `mine` on this thread
-   * meanwhile, and returns the workers' numeric results (0 for void exports).
+   * meanwhile, and returns the workers' numeric results (0 for void exports). `here` runs a
+   * job on this thread: given, a job whose worker has not woken by the time `mine` is done is
+   * taken back and run here instead (its result in its place).
    */
-  run(jobs: ReadonlyArray<readonly [string, ...number[]] | null>, mine: () => void): number[] {
+  run(jobs: ReadonlyArray<readonly [string, ...number[]] | null>, mine: () => void,
+    here?: (job: readonly [string, ...number[]]) => number): number[] {
     for (let w = 0; w < this.count; w++) {
       const j = jobs[w] ?? null;
       const o = w * SLOT;
@@ -104,7 +114,8 @@ export class WorkerPool {
       this.jobs[o + 3] = -1;
       for (let i = 1; i < j.length; i++) this.jobs[o + ARGS - 1 + i] = j[i] as number;
     }
-    return this.dispatch(mine);
+    if (here === undefined) return this.dispatch(mine, false);
+    return this.dispatch(mine, true, (w) => { this.jobs[w * SLOT + 2] = here(jobs[w]!); });
   }
 
   /**
@@ -128,6 +139,7 @@ export class WorkerPool {
     }
     Atomics.store(this.ctl, NEXT, 0);
     const mine = args(0);
+    // Withdrawn chunk jobs need no replacement: this thread took every chunk left.
     this.dispatch(() => {
       for (;;) {
         const r0 = Atomics.add(this.ctl, NEXT, 1) * chunk;
@@ -136,7 +148,7 @@ export class WorkerPool {
         mine[at + 1] = Math.min(total, r0 + chunk);
         fn(...mine);
       }
-    });
+    }, true);
   }
 
   /**
@@ -146,12 +158,19 @@ export class WorkerPool {
   runNative(workers: number, mine: () => void): void {
     if (this.nativeFile === null) throw new Error('wasm pool: started without the native matmul');
     for (let w = 0; w < this.count; w++) this.jobs[w * SLOT] = w < workers ? NATIVE_PART : -1;
-    this.dispatch(mine);
+    // A part is help with one shared pile of work (native/sgemm.h): once part 0 returns, a part
+    // not yet started has nothing left to do.
+    this.dispatch(mine, true);
   }
 
-  private dispatch(mine: () => void): number[] {
+  /**
+   * Posts the jobs, runs `mine`, then waits for the workers. `withdraw`: jobs not yet claimed
+   * are taken back (jobs with nothing to do always are), each passed to `instead` when given.
+   */
+  private dispatch(mine: () => void, withdraw: boolean, instead?: (w: number) => void): number[] {
     const ctl = this.ctl;
     Atomics.store(ctl, DONE, 0);
+    for (let w = 0; w < this.count; w++) Atomics.store(ctl, CLAIM + w, 0);
     Atomics.add(ctl, SEQ, 1);
     Atomics.notify(ctl, SEQ);
     let failure: unknown = null;
@@ -160,14 +179,28 @@ export class WorkerPool {
     } catch (e) {
       failure = e;
     }
+    let settled = 0;
+    for (let w = 0; w < this.count; w++) {
+      if (!withdraw && this.jobs[w * SLOT] !== -1) continue;
+      if (Atomics.compareExchange(ctl, CLAIM + w, 0, 2) !== 0) continue;
+      settled++;
+      if (instead !== undefined && this.jobs[w * SLOT] !== -1 && failure === null) {
+        try {
+          instead(w);
+        } catch (e) {
+          failure = e;
+        }
+      }
+    }
+    const need = this.count - settled;
     // The workers are close behind a thread that finished its share: poll a while first.
-    if (this.spinMicros > 0 && Atomics.load(ctl, DONE) < this.count) {
+    if (this.spinMicros > 0 && Atomics.load(ctl, DONE) < need) {
       const until = performance.now() + this.spinMicros / 1000;
-      for (let i = 1; Atomics.load(ctl, DONE) < this.count; i++) if ((i & 63) === 0 && performance.now() > until) break;
+      for (let i = 1; Atomics.load(ctl, DONE) < need; i++) if ((i & 63) === 0 && performance.now() > until) break;
     }
     for (;;) {
       const done = Atomics.load(ctl, DONE);
-      if (done >= this.count) break;
+      if (done >= need) break;
       Atomics.wait(ctl, DONE, done);
     }
     if (failure !== null) throw failure;

@@ -19,7 +19,7 @@ function fail(e) {
   }
 }
 const job = new Float64Array(jobs, id * slot * 8, slot);
-const SEQ = 0, DONE = 1, STOP = 2, READY = 3, ERROR = 4, NEXT = 5;
+const SEQ = 0, DONE = 1, STOP = 2, READY = 3, ERROR = 4, NEXT = 5, CLAIM = 8;
 const ARGS = 6;
 const NATIVE_PART = -2;
 
@@ -60,6 +60,9 @@ while (instance) {
   if (now === seen) continue;
   seen = now;
   if (Atomics.load(ctl, STOP) !== 0) break;
+  // The main thread may have taken the job back (it finished first): then it counted this
+  // worker, which must neither run the job nor count itself.
+  if (Atomics.compareExchange(ctl, CLAIM + id, 0, 1) !== 0) continue;
   const op = job[0];
   if (op === NATIVE_PART) {
     try {

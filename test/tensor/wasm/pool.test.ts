@@ -16,6 +16,18 @@ afterAll(() => { for (const p of pools) p.close(); });
 /** Blocks this thread for `ms` (the workers run meanwhile). */
 const pause = (ms: number): void => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); };
 
+type Exports = { heapBase(): number; biasRelu32(...a: number[]): void; dot32(a: number, b: number, n: number): number };
+
+/** A pool over fresh shared memory, and this thread's own instance of the kernels on it. */
+function setup(spinMicros: number): { pool: WorkerPool; ctl: Int32Array; memory: WebAssembly.Memory; k: Exports } {
+  const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true });
+  const module = new WebAssembly.Module(loadKernelBytes('shared'));
+  const pool = new WorkerPool(module, memory, ['heapBase', 'biasRelu32', 'dot32'], 2, { spinMicros });
+  pools.push(pool);
+  const k = new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error('abort'); } } }).exports as unknown as Exports;
+  return { pool, ctl: (pool as unknown as { ctl: Int32Array }).ctl, memory, k };
+}
+
 describe('WorkerPool', () => {
   for (const spinMicros of [0, 300]) {
     it(`a notify that comes after the job is done wakes no second run (spinMicros ${spinMicros})`, () => {
@@ -34,4 +46,51 @@ describe('WorkerPool', () => {
       }
     });
   }
+
+  it('a job its worker has not woken for when this thread is done is taken back: run here or not at all, and never counted twice', () => {
+    const { pool, ctl, memory, k } = setup(0);
+    const base = (k.heapBase() + 63) & ~63;
+    const f = new Float32Array(memory.buffer, base, 3 * 1024);
+    for (let i = 0; i < f.length; i++) f[i] = (i % 7) - 3;
+    const want = [0, 1, 2].map((r) => k.dot32(base + r * 4096, base + r * 4096, 1024));
+    let taken = 0;
+    for (let round = 0; round < 20; round++) {
+      // Sleeping workers (no polling) and nothing to do here: this thread withdraws what it can.
+      const here = (job: readonly [string, ...number[]]): number => {
+        taken++;
+        return k.dot32(...(job.slice(1) as [number, number, number]));
+      };
+      const before = taken;
+      const got = pool.run([['dot32', base + 4096, base + 4096, 1024], ['dot32', base + 8192, base + 8192, 1024]], () => {}, here);
+      expect(got).toEqual([want[1], want[2]]);
+      pause(2);
+      // A withdrawn worker that wakes later neither runs the job nor counts itself.
+      expect(Atomics.load(ctl, DONE) + (taken - before)).toBe(2);
+      // Slow here: the workers claim their jobs and run them.
+      const slow = pool.run([['dot32', base + 4096, base + 4096, 1024], ['dot32', base + 8192, base + 8192, 1024]], () => pause(20), here);
+      expect(slow).toEqual([want[1], want[2]]);
+      expect(Atomics.load(ctl, DONE)).toBe(2);
+    }
+    expect(taken).toBeGreaterThan(0);
+  });
+
+  it('chunks of a dynamic job run exactly once whoever takes them, the workers asleep or awake', () => {
+    for (const spinMicros of [0, 300]) {
+      const { pool, memory, k } = setup(spinMicros);
+      const base = (k.heapBase() + 63) & ~63;
+      const rows = 257, n = 8;
+      const y = new Float32Array(memory.buffer, base, rows * n).fill(0);
+      const b = new Float32Array(memory.buffer, base + rows * n * 4, n).fill(1);
+      for (let round = 0; round < 10; round++) {
+        // A slow chunk here lets the workers wake and take chunks too; a fast one lets this thread take them all.
+        const slow = round % 2 === 0;
+        const fn = (...a: number[]): void => {
+          if (slow) pause(1);
+          k.biasRelu32(...a);
+        };
+        pool.runChunks('biasRelu32', rows, 16, 4, () => [base, b.byteOffset, n, 0, 0, rows], fn);
+        for (let i = 0; i < y.length; i++) if (y[i] !== round + 1) expect.fail(`spin ${spinMicros} round ${round}: y[${i}] = ${y[i]}`);
+      }
+    }
+  });
 });
