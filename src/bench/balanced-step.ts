@@ -19,6 +19,7 @@ import type { Balancer, GradientMode } from '../mtl/balancer.ts';
 import { createBalancer } from '../mtl/balancers/index.ts';
 import { BalancedStep, type TrainBatch } from '../step/index.ts';
 import { median } from '../tensor/timing.ts';
+import { countPoolUsage, type PoolUsage } from './pool-usage.ts';
 
 /** The plain step bench's shape options, plus the balancer and mode to time. */
 export interface BalancedBenchOptions extends StepBenchOptions {
@@ -51,6 +52,8 @@ export interface BalancedBenchResult {
   phases_ms: { forward: number; backward: number; balancer: number; optimizer: number };
   peak_rss_mb: number;
   setup_s: number;
+  /** The kernel threads over the timed steps (null: the backend has none). */
+  pool: PoolUsage | null;
 }
 
 
@@ -131,7 +134,7 @@ export class BalancedBench {
     return e - a;
   }
 
-  result(): BalancedBenchResult {
+  result(pool: PoolUsage | null = null): BalancedBenchResult {
     const s = this.samples, o = this.o;
     const ms = median(s.total);
     return {
@@ -141,6 +144,7 @@ export class BalancedBench {
       phases_ms: { forward: median(s.forward), backward: median(s.backward), balancer: median(s.balancer), optimizer: median(s.optimizer) },
       peak_rss_mb: process.resourceUsage().maxRSS / 1024,
       setup_s: this.setupS,
+      pool,
     };
   }
 }
@@ -150,6 +154,7 @@ export function benchBalancedStep(o: BalancedBenchOptions): BalancedBenchResult 
   const bench = new BalancedBench(o);
   const warmup = o.warmup ?? 2, steps = Math.max(1, o.steps ?? 10);
   for (let i = 0; i < warmup; i++) bench.step(false);
+  const usage = countPoolUsage();
   for (let i = 0; i < steps; i++) bench.step(true);
-  return bench.result();
+  return bench.result(usage(steps));
 }

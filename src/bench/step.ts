@@ -6,6 +6,7 @@ import { createModel, type PresetName } from '../nn/models/presets.ts';
 import { Adam } from '../nn/optim/adam.ts';
 import { addL2Grad } from '../nn/regularize.ts';
 import { median } from '../tensor/timing.ts';
+import { countPoolUsage, type PoolUsage } from './pool-usage.ts';
 
 export interface StepBenchOptions {
   model: PresetName;
@@ -40,6 +41,8 @@ export interface StepBenchResult {
   touched_rows_per_step: number;
   peak_rss_mb: number;
   setup_s: number;
+  /** The kernel threads over the timed steps (null: the backend has none). */
+  pool: PoolUsage | null;
 }
 
 
@@ -72,7 +75,9 @@ export function benchStep(o: StepBenchOptions): StepBenchResult {
   const setup = (performance.now() - t0) / 1000;
   const total: number[] = [], fwd: number[] = [], bwd: number[] = [], upd: number[] = [];
   let touched = 0;
+  let usage: ReturnType<typeof countPoolUsage> | null = null;
   for (let i = 0; i < warmup + steps; i++) {
+    if (i === warmup) usage = countPoolUsage();
     const b = batches[i % batches.length]!;
     const a = performance.now();
     model.store.zeroGrad();
@@ -100,5 +105,6 @@ export function benchStep(o: StepBenchOptions): StepBenchResult {
     touched_rows_per_step: touched,
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
     setup_s: setup,
+    pool: usage ? usage(steps) : null,
   };
 }

@@ -95,6 +95,9 @@ export function registerBenchStep(bench: Command): void {
             `forward ${r.phases_ms.forward.toFixed(1)} / backward ${r.phases_ms.backward.toFixed(1)}${bal} / optimizer ${r.phases_ms.optimizer.toFixed(1)} ms, ` +
             `peak RSS ${Math.round(r.peak_rss_mb)} MB\n`,
         );
+        if (r.pool) {
+          process.stdout.write(`  kernel threads: ${r.pool.dispatches_per_step.toFixed(0)} jobs/step, the main thread waited ${r.pool.wait_ms_per_step.toFixed(2)} ms/step for workers after its own share, ${r.pool.withdrawn_per_step.toFixed(1)} jobs/step taken back from workers not yet awake\n`);
+        }
         if (prof) process.stdout.write(`${formatReport(prof, { top: int('top') })}\n  (profiled run: the wrappers add one clock read per kernel call and per op; compare times within the profile)\n`);
       }
     });

@@ -54,6 +54,11 @@ export interface WasmBackend extends Backend {
   readonly nativeReason: string;
   setThreads(n: number): void;
   heapStats(): { heapBytes: number; liveBytes: number; freeBlocks: number };
+  /**
+   * The kernel threads since the start (null: none): jobs posted, milliseconds this thread
+   * waited for workers after its own share, and jobs it took back from workers not yet awake.
+   */
+  poolStats(): { dispatches: number; waitedMs: number; withdrawn: number } | null;
   close(): void;
 }
 
@@ -375,6 +380,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       threads = Math.max(1, Math.min(maxThreads, Math.floor(n)));
     },
     heapStats: () => heap.stats(),
+    poolStats: () => (pool === null ? null : { ...pool.stats }),
     close() {
       pool?.close();
       pool = null;

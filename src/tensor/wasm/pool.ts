@@ -57,6 +57,8 @@ export class WorkerPool {
 
   readonly nativeFile: string | null;
   readonly spinMicros: number;
+  /** Since the start: jobs posted, milliseconds this thread waited for workers after its own share, jobs taken back. */
+  readonly stats = { dispatches: 0, waitedMs: 0, withdrawn: 0 };
 
   /**
    * Starts `count` workers and waits (blocking, at most `timeoutMs`) until each has
@@ -179,6 +181,7 @@ export class WorkerPool {
     } catch (e) {
       failure = e;
     }
+    const waitFrom = performance.now();
     let settled = 0;
     for (let w = 0; w < this.count; w++) {
       if (!withdraw && this.jobs[w * SLOT] !== -1) continue;
@@ -203,6 +206,10 @@ export class WorkerPool {
       if (done >= need) break;
       Atomics.wait(ctl, DONE, done);
     }
+    const st = this.stats;
+    st.dispatches++;
+    st.waitedMs += performance.now() - waitFrom;
+    for (let w = 0; w < this.count; w++) if (this.jobs[w * SLOT] !== -1 && Atomics.load(ctl, CLAIM + w) === 2) st.withdrawn++;
     if (failure !== null) throw failure;
     if (Atomics.load(ctl, ERROR) !== 0) {
       const why = this.failure();

@@ -1,0 +1,30 @@
+import { getBackend } from '../tensor/backends/registry.ts';
+import type { WasmBackend } from '../tensor/backends/wasm.ts';
+
+/** The kernel threads' share of a benchmark's timed steps, per step (bench step prints it). */
+export interface PoolUsage {
+  dispatches_per_step: number;
+  /** Time the main thread waited for workers after finishing its own share of a job. */
+  wait_ms_per_step: number;
+  /** Jobs the main thread took back from workers that had not woken by then. */
+  withdrawn_per_step: number;
+}
+
+/**
+ * Starts counting the active backend's kernel-thread jobs; the returned function gives the
+ * usage per step since then, or null where the backend has no kernel threads.
+ */
+export function countPoolUsage(): (steps: number) => PoolUsage | null {
+  const be = getBackend() as Partial<WasmBackend>;
+  const read = typeof be.poolStats === 'function' ? () => be.poolStats!() : () => null;
+  const from = read();
+  return (steps) => {
+    const to = read();
+    if (from === null || to === null || steps <= 0) return null;
+    return {
+      dispatches_per_step: (to.dispatches - from.dispatches) / steps,
+      wait_ms_per_step: (to.waitedMs - from.waitedMs) / steps,
+      withdrawn_per_step: (to.withdrawn - from.withdrawn) / steps,
+    };
+  };
+}
