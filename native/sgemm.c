@@ -398,8 +398,11 @@ static AVX2 void run_part(void *arg, int t) {
 int mtlkit_sgemm_kc(void) { return KC; }
 int mtlkit_sgemm_mc(void) { return MC; }
 
-/* Below this many flops a call is not worth waking a thread. */
+/* Below this many flops a call is not worth waking a thread, unless C is large: with k small
+   (a gate's input gradient, k = 2) the call streams C through memory, which two cores do
+   faster than one. */
 #define PAR_FLOPS 4e6
+#define PAR_C 65536
 
 /* Nothing to multiply: C is left (k = 0 with accumulate) or zeroed, then the epilogue and the
    check, and op(B)'s column sums (m = 0 leaves B's rows to sum). Returns 1 when so. */
@@ -438,7 +441,7 @@ static int setup(job_t *j, const float *a, const float *b, float *c, size_t m, s
                  int ta, int tb, int acc, const mtlkit_sgemm_opts *o, int threads) {
   if (threads < 1) threads = 1;
   if (threads > MAX_THREADS) threads = MAX_THREADS;
-  if (2.0 * m * n * k < PAR_FLOPS || m < 2 * MR) threads = 1;
+  if ((2.0 * m * n * k < PAR_FLOPS && (double)m * n < PAR_C) || m < 2 * MR) threads = 1;
   j->a = a; j->b = b; j->c = c; j->m = m; j->k = k; j->n = n; j->ta = ta; j->tb = tb; j->acc = acc;
   j->bias = o->bias; j->relu = o->relu; j->check = o->check;
   j->mask_a = o->mask_a; j->mask_b = o->mask_b; j->colsum_b = o->colsum_b;

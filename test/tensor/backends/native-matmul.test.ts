@@ -173,6 +173,12 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
     expect(nat.sgemmBegin(small, small, small, 2, 2, 2, false, false, false, 4)).toBe(1);
     nat.sgemmPart(0);
     nat.sgemmEnd();
+    // Few flops but a large C (k = 2, a gate's input gradient): C streams through memory on two.
+    const wide = new Float32Array(2048 * 320);
+    expect(nat.sgemmBegin(wide, wide, Float32Array.from(wide), 2048, 2, 320, false, true, true, 2)).toBe(2);
+    nat.sgemmPart(1);
+    nat.sgemmPart(0);
+    nat.sgemmEnd();
     const c = new Float32Array(4).fill(5);
     expect(nat.sgemmBegin(small, small, c, 2, 0, 2, false, false, false, 2)).toBe(0);
     expect(Array.from(c)).toEqual([0, 0, 0, 0]);

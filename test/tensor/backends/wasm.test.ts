@@ -289,6 +289,36 @@ describe('wasm narrow matmul (n <= 4, its own kernel)', () => {
   });
 });
 
+describe('wasm narrow matmul, transposed A (a gate\'s dW, G^T w): each C element\'s exact additions', () => {
+  it('sums its k products one at a time in float32, p in order from 0, then adds the sum to C', () => {
+    const f = Math.fround;
+    let seed = 11;
+    for (const n of [1, 2, 3, 4]) {
+      for (const [m, k] of [[5, 3], [37, 320], [1100, 67], [9, 1029], [16, 6]] as const) {
+        for (const tb of [false, true]) {
+          for (const acc of [false, true]) {
+            const rng = new Rng(seed++);
+            const a = fill(wasm, 'float32', k * m, rng, true), b = fill(wasm, 'float32', k * n, rng, true);
+            const c = fill(wasm, 'float32', m * n, rng, true);
+            const want = Float32Array.from(c);
+            for (let i = 0; i < m; i++) {
+              for (let j = 0; j < n; j++) {
+                let s = 0;
+                for (let p = 0; p < k; p++) s = f(s + f(a[p * m + i]! * b[tb ? j * k + p : p * n + j]!));
+                want[i * n + j] = acc ? f(want[i * n + j]! + s) : s;
+              }
+            }
+            wasm.matmul(a, b, c, m, k, n, true, tb, acc);
+            for (let i = 0; i < m * n; i++) {
+              if (!Object.is(c[i], want[i])) expect.fail(`m=${m} k=${k} n=${n} tb=${tb} acc=${acc}: [${i}] = ${c[i]}, in order ${want[i]}`);
+            }
+          }
+        }
+      }
+    }
+  });
+});
+
 describe('wasm storage', () => {
   it('capabilities: its own blocks are resident, other arrays are not; dot is the fast finite check; row sums go to matmul', () => {
     expect(wasm.resident(wasm.alloc('float32', 5000))).toBe(true);
