@@ -1,4 +1,4 @@
-import { KERNEL_NAMES, type Backend } from '../tensor/backend.ts';
+import { KERNEL_NAMES, type Backend, type KernelName } from '../tensor/backend.ts';
 import { useBackendWrapper } from '../tensor/backends/registry.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { GradNode, GradSink } from '../autograd/node.ts';
@@ -60,15 +60,20 @@ export function wrapMethod<O extends object>(
  * `be` with every kernel (KERNEL_NAMES) timed: `be` itself is untouched, everything else reads
  * through to it. Kernel families: matmul split by transpose form (TN weight grad, NT input
  * grad, NN any other: a Linear's forward is `linearForward`; `matmulChecked` counts as matmul)
- * and, with `matmulShapes`, by m x k x n; unary and binary by op.
+ * and, with `matmulShapes`, by m x k x n (a Linear's kernels by rows x in x out); unary and
+ * binary by op.
  */
 export function timedBackend(prof: Profiler, be: Backend, opts: { matmulShapes?: boolean } = {}): Backend {
   const timed = Object.create(be) as Backend;
   const form = (a: unknown[]): string => `${a[6] ? 'T' : 'N'}${a[7] ? 'T' : 'N'}`;
+  // Where a Linear's kernels keep their sizes (rows x in x out), by shape too.
+  const linearDims: Partial<Record<KernelName, number>> = { linearForward: 4, linearReluBackward: 8 };
   for (const k of KERNEL_NAMES) {
+    const at = linearDims[k];
     wrapMethod(prof, timed, k, k === 'matmul' || k === 'matmulChecked'
       ? opts.matmulShapes ? (a) => `kernel.matmul.${form(a)} ${String(a[3])}x${String(a[4])}x${String(a[5])}` : (a) => `kernel.matmul.${form(a)}`
-      : k === 'unary' || k === 'binary' ? (a) => `kernel.${k}.${String(a[0])}` : `kernel.${k}`);
+      : k === 'unary' || k === 'binary' ? (a) => `kernel.${k}.${String(a[0])}`
+        : at !== undefined && opts.matmulShapes ? (a) => `kernel.${k} ${String(a[at])}x${String(a[at + 1])}x${String(a[at + 2])}` : `kernel.${k}`);
   }
   return timed;
 }

@@ -441,7 +441,9 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       }
       // A narrow C (a gate's n = 2, forward and dW) leaves 6 of the 4x8 tile's 8 columns
       // empty: sgemmSmall streams the operands once instead. It is memory bound, so threads
-      // pay off only for a lot of memory, not of flops.
+      // pay off only for a lot of memory, not of flops: a gate's forward (A's rows split, each
+      // contiguous) gains from two, its dW (A transposed: every chunk streams all of A's rows,
+      // a column slice of each) lost in the step even in one chunk per thread.
       const small = narrow(n, kk, f64);
       if (native !== null && !f64 && !small) {
         nativeMatmul32(a as Float32Array, b as Float32Array, c as Float32Array, m, kk, n, transA, transB, accumulate, null, false, false);
@@ -453,7 +455,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         const fn = f64 ? k.dgemm : small ? k.sgemmSmall : k.sgemm;
         const args = (t: number) => [pa, pb, pc, m, kk, n, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0, 0, m, scratch[t]];
         if (pool === null || threads === 1 || m < 8
-          || (small ? m * (kk + n) < PAR_ELEMS * 4 : 2 * m * n * kk < PAR_FLOPS)) {
+          || (small ? m * (kk + n) < (transA ? PAR_ELEMS * 4 : PAR_ELEMS) : 2 * m * n * kk < PAR_FLOPS)) {
           fn(...(args(0) as Parameters<typeof fn>));
           return;
         }

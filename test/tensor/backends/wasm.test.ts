@@ -81,8 +81,10 @@ describe('wasm threads', () => {
   });
 
   it('the narrow (n <= 4) matmul splits over threads with the same bits', () => {
-    // Over a million elements of A: the call is split across the threads.
-    for (const [m, k, n, ta, tb] of [[70_001, 31, 3, false, false], [70_001, 31, 1, true, true], [70_001, 33, 2, true, false], [50_003, 45, 4, false, true]] as const) {
+    // Over a million elements of A (transposed), a quarter of that (not: a gate's forward,
+    // 2048 x 320 -> 2): the call is split across the threads.
+    for (const [m, k, n, ta, tb] of [[70_001, 31, 3, false, false], [70_001, 31, 1, true, true], [70_001, 33, 2, true, false], [50_003, 45, 4, false, true],
+      [2048, 320, 2, false, false], [2051, 130, 3, false, true]] as const) {
       const rng = new Rng(m + k + n);
       const a = fill(wasm, 'float32', m * k, rng, true), b = fill(wasm, 'float32', k * n, rng, true);
       const c1 = fill(wasm, 'float32', m * n, rng, true), c2 = Float32Array.from(c1);
