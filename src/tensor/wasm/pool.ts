@@ -181,7 +181,6 @@ export class WorkerPool {
     } catch (e) {
       failure = e;
     }
-    const waitFrom = performance.now();
     let settled = 0;
     for (let w = 0; w < this.count; w++) {
       if (!withdraw && this.jobs[w * SLOT] !== -1) continue;
@@ -196,6 +195,7 @@ export class WorkerPool {
       }
     }
     const need = this.count - settled;
+    const waitFrom = performance.now();
     // The workers are close behind a thread that finished its share: poll a while first.
     if (this.spinMicros > 0 && Atomics.load(ctl, DONE) < need) {
       const until = performance.now() + this.spinMicros / 1000;
