@@ -58,16 +58,16 @@ export function wrapMethod<O extends object>(
 
 /**
  * `be` with every kernel (KERNEL_NAMES) timed: `be` itself is untouched, everything else reads
- * through to it. Kernel families: matmul split by transpose form (TN weight grad, NT input
- * grad, NN any other: a Linear's forward is `linearForward`; `matmulChecked` counts as matmul)
- * and, with `matmulShapes`, by m x k x n (a Linear's kernels by rows x in x out); unary and
- * binary by op.
+ * through to it. Kernel families: matmul split by transpose form (TN, NT, NN; `matmulChecked`
+ * counts as matmul; a Linear's own are `linearForward`, `linearBackward` and
+ * `linearReluBackward`) and, with `matmulShapes`, by m x k x n (a Linear's kernels by rows x in
+ * x out); unary and binary by op.
  */
 export function timedBackend(prof: Profiler, be: Backend, opts: { matmulShapes?: boolean } = {}): Backend {
   const timed = Object.create(be) as Backend;
   const form = (a: unknown[]): string => `${a[6] ? 'T' : 'N'}${a[7] ? 'T' : 'N'}`;
   // Where a Linear's kernels keep their sizes (rows x in x out), by shape too.
-  const linearDims: Partial<Record<KernelName, number>> = { linearForward: 4, linearReluBackward: 8 };
+  const linearDims: Partial<Record<KernelName, number>> = { linearForward: 4, linearBackward: 5, linearReluBackward: 8 };
   for (const k of KERNEL_NAMES) {
     const at = linearDims[k];
     wrapMethod(prof, timed, k, k === 'matmul' || k === 'matmulChecked'

@@ -103,6 +103,17 @@ export interface Kernels {
   linearForward(x: Storage, w: Storage, b: Storage | null, y: Storage, rows: number, k: number, n: number, relu: boolean): void;
 
   /**
+   * A Linear's two backward matmuls (no ReLU; x rows x k, W k x n, g rows x n): dw += xᵀ g and
+   * dx = g Wᵀ (dx += when `accumulateDx`), each when given. Returns matmulChecked's flags: bit 1
+   * dw, bit 2 dx checked all finite. matmulChecked's bits, one matmul after the other or both at
+   * once (the wasm backend runs a gate's narrow dW on a kernel thread while this one runs dx).
+   */
+  linearBackward(
+    x: Storage, w: Storage, g: Storage, dw: Storage | null, dx: Storage | null,
+    rows: number, k: number, n: number, accumulateDx: boolean,
+  ): number;
+
+  /**
    * A ReLU Linear's backward (y = relu(x W + b), x rows x k, W k x n) from y's gradient g: with
    * gz = g ⊙ (y > 0) as reluGradColumnSums forms it, dw += xᵀ gz, dx = gz Wᵀ (dx += when
    * `accumulateDx`) and db += gz's column sums, each when given; `gz` (rows x n) is scratch a
@@ -160,7 +171,7 @@ export interface Kernels {
  */
 const KERNEL_SET = {
   matmul: true, matmulChecked: true, sumAxis: true, maxAxis: true, gram: true, dot: true, unary: true, binary: true,
-  gatherRows: true, scatterAddRows: true, gatherAt: true, scatterAddAt: true, scatterAt: true, reluGradColumnSums: true, biasRelu: true, linearForward: true, linearReluBackward: true,
+  gatherRows: true, scatterAddRows: true, gatherAt: true, scatterAddAt: true, scatterAt: true, reluGradColumnSums: true, biasRelu: true, linearForward: true, linearBackward: true, linearReluBackward: true,
   mixture: true, mixtureBackward: true, dropoutMask: true, mulAdd: true, zero: true, adamRuns: true,
 } as const satisfies Record<keyof Kernels, true>;
 export type KernelName = keyof typeof KERNEL_SET;

@@ -66,13 +66,14 @@ export class Linear extends Module {
         return;
       }
       if (db) addColumnSums(be, g.data, db, bsz, n, this.colsum);
-      // matmulChecked: the matmuls check what they store, so the sweep need not read dW and dx
-      // again for NaN / Inf (where it says not finite, the sweep's own check finds and names it).
-      if (grads.needs(1) && be.matmulChecked(x.data, g.data, grads.buffer(1), k, bsz, n, true, false, true)) grads.finiteChecked(1, k * n);
-      if (grads.needs(0)) {
-        const fresh = grads.freshBuffer(0);
-        if (be.matmulChecked(g.data, W.data, fresh ?? grads.buffer(0), bsz, n, k, false, true, fresh === null)) grads.finiteChecked(0, bsz * k);
-      }
+      // The matmuls check what they store, so the sweep need not read dW and dx again for NaN /
+      // Inf (where one says not finite, the sweep's own check finds and names it).
+      const dw = grads.needs(1) ? grads.buffer(1) : null;
+      const fresh = grads.needs(0) ? grads.freshBuffer(0) : null;
+      const dx = grads.needs(0) ? fresh ?? grads.buffer(0) : null;
+      const checked = be.linearBackward(x.data, W.data, g.data, dw, dx, bsz, k, n, fresh === null);
+      if (checked & 1) grads.finiteChecked(1, k * n);
+      if (checked & 2) grads.finiteChecked(0, bsz * k);
     });
   }
 }

@@ -161,6 +161,7 @@ export function createAutoBackend(): AutoBackend {
     describe: () => `auto: per-op plan over ${loaded.map(([n]) => n).join(', ')} (matmul large -> ${plan.matmul.large}, gram large -> ${plan.gram.large}); storage from ${under.name}`,
     matmul: (a, b, c, m, k, n, ta, tb, acc) => be('matmul', m * k * n).matmul(a, b, c, m, k, n, ta, tb, acc),
     matmulChecked: (a, b, c, m, k, n, ta, tb, acc) => be('matmul', m * k * n).matmulChecked(a, b, c, m, k, n, ta, tb, acc),
+    linearBackward: (x, w, g, dw, dx, rows, k, n, acc) => be('matmul', rows * k * n).linearBackward(x, w, g, dw, dx, rows, k, n, acc),
     linearReluBackward: (x, w, y, g, gz, dw, dx, db, rows, k, n, acc) => be('matmul', rows * k * n).linearReluBackward(x, w, y, g, gz, dw, dx, db, rows, k, n, acc),
     linearForward: (x, w, b, y, rows, k, n, relu) => be('matmul', rows * k * n).linearForward(x, w, b, y, rows, k, n, relu),
     gram: (g, out, t, d) => be('gram', t * t * d).gram(g, out, t, d),

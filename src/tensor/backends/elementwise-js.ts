@@ -137,6 +137,15 @@ export function matmulCheckedVia(be: Pick<Kernels, 'matmul' | 'dot'> & Pick<Capa
   return finiteOn(be, c, m * n);
 }
 
+/** Kernels.linearBackward from a backend's matmulChecked, dw then dx (its bits). */
+export function linearBackwardVia(be: Pick<Kernels, 'matmulChecked'>, x: Storage, w: Storage, g: Storage, dw: Storage | null, dx: Storage | null,
+  rows: number, k: number, n: number, accumulateDx: boolean): number {
+  let checked = 0;
+  if (dw !== null && be.matmulChecked(x, g, dw, k, rows, n, true, false, true)) checked |= 1;
+  if (dx !== null && be.matmulChecked(g, w, dx, rows, n, k, false, true, accumulateDx)) checked |= 2;
+  return checked;
+}
+
 /** Kernels.linearReluBackward from a backend's reluGradColumnSums and matmulChecked (their bits). */
 export function linearReluBackwardVia(be: Pick<Kernels, 'reluGradColumnSums' | 'matmulChecked'>, x: Storage, w: Storage, y: Storage, g: Storage,
   gz: Storage, dw: Storage | null, dx: Storage | null, db: Storage | null, rows: number, k: number, n: number, accumulateDx: boolean): number {

@@ -1,6 +1,6 @@
 import type { Backend, BinaryOp, DType, Storage, UnaryOp } from '../backend.ts';
 import { createJsBackend } from './js.ts';
-import { linearForwardVia, linearReluBackwardVia, matmulCheckedVia, zeroRange } from './elementwise-js.ts';
+import { finiteOn, linearBackwardVia, linearForwardVia, linearReluBackwardVia, matmulCheckedVia, zeroRange } from './elementwise-js.ts';
 import { WasmHeap } from '../wasm/heap.ts';
 import { loadKernelBytes } from '../wasm/load.ts';
 import { relaxedSimdSupported, sharedMemorySupported, simdSupported } from '../../platform/wasm-features.ts';
@@ -418,6 +418,31 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         return nativeMatmul32(a as Float32Array, b as Float32Array, c as Float32Array, m, kk, n, transA, transB, accumulate, null, false, true);
       }
       return matmulCheckedVia(backend, a, b, c, m, kk, n, transA, transB, accumulate);
+    },
+
+    linearBackward(x, w, g, dw, dx, rows, kk, n, accumulateDx) {
+      // A gate's dW (n <= 4: the narrow kernel, one thread, as matmul runs it at this size) on a
+      // kernel thread while this one runs dx on the native matmul alone: two matmuls at once
+      // instead of one after the other, each with the bits it has either way.
+      if (pool !== null && threads > 1 && dw !== null && dx !== null && x instanceof Float32Array && g instanceof Float32Array
+        && dw instanceof Float32Array && narrow(n, rows, false) && kk * (rows + n) < PAR_ELEMS * 4 && kk >= 8
+        && nativeFor(g, w, dx, rows, n, kk)) {
+        let dxFinite = true;
+        call(() => {
+          const px = addrIn(x, rows * kk), pg = addrIn(g, rows * n), pdw = addrOut(dw, kk * n, true);
+          const job = ['sgemmSmall', px, pg, pdw, kk, rows, n, 1, 0, 1, 0, kk, scratch[1]!] as const;
+          const jobs: Array<readonly [string, ...number[]] | null> = [job];
+          for (let t = 1; t < pool!.count; t++) jobs.push(null);
+          pool!.run(jobs, () => {
+            dxFinite = native!.sgemm(g, w as Float32Array, dx as Float32Array, rows, n, kk, false, true, accumulateDx, 1, null, false, true) ?? true;
+          }, ([, ...args]) => {
+            k.sgemmSmall(...(args as unknown as Parameters<typeof k.sgemmSmall>));
+            return 0;
+          });
+        });
+        return (finiteOn(backend, dw, kk * n) ? 1 : 0) | (dxFinite ? 2 : 0);
+      }
+      return linearBackwardVia(backend, x, w, g, dw, dx, rows, kk, n, accumulateDx);
     },
 
     linearReluBackward(x, w, y, g, gz, dw, dx, db, rows, kk, n, accumulateDx) {

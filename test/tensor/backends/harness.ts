@@ -81,7 +81,7 @@ export const CHECKED_BY = {
   unary: 'elementwise', binary: 'elementwise', gatherRows: 'gatherRows and scatterAddRows', scatterAddRows: 'gatherRows and scatterAddRows',
   gatherAt: 'gatherAt and scatterAddAt', scatterAddAt: 'gatherAt and scatterAddAt', scatterAt: 'gatherAt and scatterAddAt', mixture: 'mixture', mixtureBackward: 'mixture',
   adamRuns: 'adamRuns', reluGradColumnSums: 'reluGradColumnSums', biasRelu: 'biasRelu', dropoutMask: 'dropoutMask and mulAdd', mulAdd: 'dropoutMask and mulAdd',
-  zero: 'zero', linearForward: 'linearForward', linearReluBackward: 'linearReluBackward',
+  zero: 'zero', linearForward: 'linearForward', linearBackward: 'linearBackward', linearReluBackward: 'linearReluBackward',
 } as const satisfies Record<KernelName, string>;
 
 /** Registers the whole parity property set for one backend (called inside a describe). */
@@ -388,6 +388,33 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
         for (let i = 0; i < rows * n; i++) {
           if (!Object.is(y1[i], y2[i])) expect.fail(`${be.name} linearForward rows=${rows} k=${k} n=${n} bias=${withBias} relu=${relu} ${dt}: [${i}] = ${y1[i]}, matmul + biasRelu ${y2[i]}`);
         }
+      }), { numRuns: runs });
+  });
+
+  it('linearBackward: this backend\'s matmulChecked for dw then dx, bit for bit and flag for flag', () => {
+    const be = make();
+    const spot = fc.constantFrom('none', 'g', 'x', 'w');
+    fc.assert(fc.property(fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 40 }), fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 5, max: 40 })),
+      bool, bool, bool, dtype, bool, spot, fc.constantFrom(NaN, Infinity), fc.integer(),
+      (rows, k, n, withDw, withDx, accDx, dt, resident, where, bad, seed) => {
+        const rng = new Rng(seed);
+        const x = fill(be, dt, rows * k, rng, resident), w = fill(be, dt, k * n, rng, resident), g = fill(be, dt, rows * n, rng, resident);
+        const at = (len: number): number => Math.floor(rng.next() * len);
+        if (where === 'g') g[at(rows * n)] = bad;
+        if (where === 'x') x[at(rows * k)] = bad;
+        if (where === 'w') w[at(k * n)] = bad;
+        const dw1 = withDw ? fill(be, dt, k * n, rng, resident) : null, dx1 = withDx ? fill(be, dt, rows * k, rng, resident) : null;
+        const dw2 = dw1 && copyOf(dw1), dx2 = dx1 && copyOf(dx1);
+        const got = be.linearBackward(x, w, g, dw1, dx1, rows, k, n, accDx);
+        let want = 0;
+        if (dw2 && be.matmulChecked(x, g, dw2, k, rows, n, true, false, true)) want |= 1;
+        if (dx2 && be.matmulChecked(g, w, dx2, rows, n, k, false, true, accDx)) want |= 2;
+        const what = `${be.name} linearBackward ${dt} rows=${rows} k=${k} n=${n} dw=${withDw} dx=${withDx} acc=${accDx} ${where}`;
+        for (const [name, a, b] of [['dw', dw1, dw2], ['dx', dx1, dx2]] as const) {
+          if (a === null || b === null) continue;
+          for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) expect.fail(`${what}: ${name}[${i}] = ${a[i]}, matmulChecked ${b[i]}`);
+        }
+        expect(got, what).toBe(want);
       }), { numRuns: runs });
   });
 

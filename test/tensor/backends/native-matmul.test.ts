@@ -360,6 +360,25 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
 
     parityProperties(() => native, it, 15);
 
+    it('a gate\'s backward runs its narrow dW on a kernel thread beside dx: matmulChecked\'s bits and flags, workers asleep or awake', () => {
+      for (const be of [native, make({ native: true, spinMicros: 0 })]) {
+        for (const [rows, k, n] of [[2048, 320, 2], [300, 64, 1], [1000, 9, 4]] as const) {
+          for (const where of ['none', 'g', 'w'] as const) {
+            const rng = new Rng(rows + k + n);
+            const x = random(rows * k, rng, be.alloc('float32', rows * k) as Float32Array), w = random(k * n, rng), g = random(rows * n, rng);
+            if (where === 'g') g[rows * n - 1] = NaN;
+            if (where === 'w') w[0] = Infinity;
+            const dw1 = random(k * n, rng), dx1 = random(rows * k, rng);
+            const dw2 = Float32Array.from(dw1), dx2 = Float32Array.from(dx1);
+            const got = be.linearBackward(x, w, g, dw1, dx1, rows, k, n, true);
+            const want = (be.matmulChecked(x, g, dw2, k, rows, n, true, false, true) ? 1 : 0) | (be.matmulChecked(g, w, dx2, rows, n, k, false, true, true) ? 2 : 0);
+            if (!sameBits(dw1, dw2) || !sameBits(dx1, dx2)) expect.fail(`rows=${rows} k=${k} n=${n} ${where}: differs from matmulChecked`);
+            expect(got, `rows=${rows} k=${k} n=${n} ${where}`).toBe(want);
+          }
+        }
+      }
+    });
+
     it('workers that cannot load the addon keep both threads: the matmul takes its own pthreads, same bits, and says so', () => {
       const nat = addon();
       const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
