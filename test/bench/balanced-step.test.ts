@@ -37,7 +37,8 @@ describe('benchBalancedStep: the real balanced step for any balancer and mode', 
     const shapes = cli(['--profile', '--shapes', '--top', '40']);
     expect(shapes.status, shapes.stderr).toBe(0);
     expect(shapes.stdout).toMatch(/by op family \(self ms\/step, calls\/step\), top 40:/);
-    expect(shapes.stdout).toMatch(/kernel\.matmul\.TN \d+x32x\d+ /);
+    expect(shapes.stdout).toMatch(/kernel\.linearForward 32x\d+x\d+ /);
+    expect(shapes.stdout).toMatch(/kernel\.linearReluBackward 32x\d+x\d+ /);
     const alone = cli(['--shapes']);
     expect(alone.status).not.toBe(0);
     expect(alone.stderr).toMatch(/--shapes needs --profile/);
