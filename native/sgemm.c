@@ -166,6 +166,13 @@ static AVX2 inline __m256 relu_masked(__m256 v, __m256 y) {
 }
 static inline float relu_masked1(float v, float y) { return v * (y > 0 ? 1.0f : 0.0f); }
 
+/* Eight floats of row r at p, through its mask row y when there is one (y NULL: none). */
+static AVX2 inline __m256 load_row8(const float *r, const float *y, size_t p) {
+  const __m256 v = _mm256_loadu_ps(r + p);
+  return y ? relu_masked(v, _mm256_loadu_ps(y + p)) : v;
+}
+static inline float row_at(const float *r, const float *y, size_t p) { return y ? relu_masked1(r[p], y[p]) : r[p]; }
+
 /* pack_b for B stored k x n, read through the mask y (B's layout) when given, each column's
    values added to `sums` (16 floats) in order of p: the bias gradient's column sums. */
 static AVX2 void pack_b_sums(const float *b, const float *y, size_t n, size_t p0, size_t kc, size_t j, size_t nr,
@@ -244,56 +251,36 @@ static AVX2 void pack_a(const float *a, const float *mask, int ta, size_t m, siz
     }
     return;
   }
+  /* Row r's mask row, or NULL. */
+#define MASK_ROW(r) (mask ? mask + (i + (r)) * k + p0 : NULL)
   if (mr == MR) {
     const float *r0 = a + i * k + p0, *r1 = r0 + k, *r2 = r1 + k, *r3 = r2 + k, *r4 = r3 + k, *r5 = r4 + k;
+    const float *y0 = MASK_ROW(0), *y1 = MASK_ROW(1), *y2 = MASK_ROW(2), *y3 = MASK_ROW(3), *y4 = MASK_ROW(4), *y5 = MASK_ROW(5);
     size_t p = 0;
-    if (mask) {
-      /* The same transpose as below over the masked rows. */
-      const float *y0 = mask + i * k + p0, *y1 = y0 + k, *y2 = y1 + k, *y3 = y2 + k, *y4 = y3 + k, *y5 = y4 + k;
-      for (; p + 8 < kc; p += 8, out += 8 * MR) {
-        const __m256 z = _mm256_setzero_ps();
-        const __m256 x0 = relu_masked(_mm256_loadu_ps(r0 + p), _mm256_loadu_ps(y0 + p));
-        const __m256 x1 = relu_masked(_mm256_loadu_ps(r1 + p), _mm256_loadu_ps(y1 + p));
-        const __m256 x2 = relu_masked(_mm256_loadu_ps(r2 + p), _mm256_loadu_ps(y2 + p));
-        const __m256 x3 = relu_masked(_mm256_loadu_ps(r3 + p), _mm256_loadu_ps(y3 + p));
-        const __m256 x4 = relu_masked(_mm256_loadu_ps(r4 + p), _mm256_loadu_ps(y4 + p));
-        const __m256 x5 = relu_masked(_mm256_loadu_ps(r5 + p), _mm256_loadu_ps(y5 + p));
-        transpose6x8(x0, x1, x2, x3, x4, x5, z, out);
-      }
-      for (; p < kc; p++, out += MR) {
-        out[0] = relu_masked1(r0[p], y0[p]); out[1] = relu_masked1(r1[p], y1[p]); out[2] = relu_masked1(r2[p], y2[p]);
-        out[3] = relu_masked1(r3[p], y3[p]); out[4] = relu_masked1(r4[p], y4[p]); out[5] = relu_masked1(r5[p], y5[p]);
-      }
-      return;
-    }
     /* Eight k at a time: a 6x8 block of A transposed in registers (as 8x8 with two zero rows).
        Each group of 6 is stored as 8 floats, the last 2 overwritten by the next group, so the
        loop stops while at least one k is left for the scalar tail to overwrite the spill. */
     for (; p + 8 < kc; p += 8, out += 8 * MR) {
       const __m256 z = _mm256_setzero_ps();
-      const __m256 x0 = _mm256_loadu_ps(r0 + p), x1 = _mm256_loadu_ps(r1 + p), x2 = _mm256_loadu_ps(r2 + p);
-      const __m256 x3 = _mm256_loadu_ps(r3 + p), x4 = _mm256_loadu_ps(r4 + p), x5 = _mm256_loadu_ps(r5 + p);
+      const __m256 x0 = load_row8(r0, y0, p), x1 = load_row8(r1, y1, p), x2 = load_row8(r2, y2, p);
+      const __m256 x3 = load_row8(r3, y3, p), x4 = load_row8(r4, y4, p), x5 = load_row8(r5, y5, p);
       transpose6x8(x0, x1, x2, x3, x4, x5, z, out);
     }
     for (; p < kc; p++, out += MR) {
-      out[0] = r0[p]; out[1] = r1[p]; out[2] = r2[p];
-      out[3] = r3[p]; out[4] = r4[p]; out[5] = r5[p];
+      out[0] = row_at(r0, y0, p); out[1] = row_at(r1, y1, p); out[2] = row_at(r2, y2, p);
+      out[3] = row_at(r3, y3, p); out[4] = row_at(r4, y4, p); out[5] = row_at(r5, y5, p);
     }
     return;
   }
   for (size_t r = 0; r < MR; r++) {
     if (r < mr) {
-      const float *src = a + (i + r) * k + p0;
-      if (mask) {
-        const float *ys = mask + (i + r) * k + p0;
-        for (size_t p = 0; p < kc; p++) out[p * MR + r] = relu_masked1(src[p], ys[p]);
-      } else {
-        for (size_t p = 0; p < kc; p++) out[p * MR + r] = src[p];
-      }
+      const float *src = a + (i + r) * k + p0, *ys = MASK_ROW(r);
+      for (size_t p = 0; p < kc; p++) out[p * MR + r] = row_at(src, ys, p);
     } else {
       for (size_t p = 0; p < kc; p++) out[p * MR + r] = 0.0f;
     }
   }
+#undef MASK_ROW
 }
 
 /* ---- one call, shared by its threads */

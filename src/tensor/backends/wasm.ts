@@ -323,6 +323,16 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     return finite;
   }
 
+  /**
+   * Whether the narrow kernel runs this matmul on one thread: too little memory to split. A
+   * gate's forward (A's rows split, each contiguous) gains from two threads; its dW (A
+   * transposed: every chunk of C's rows streams a column slice of all of A) lost in the step
+   * even in one chunk per thread, so that form splits only from four times the size.
+   */
+  function narrowAlone(m: number, kk: number, n: number, transA: boolean): boolean {
+    return m < 8 || m * (kk + n) < (transA ? PAR_ELEMS * 4 : PAR_ELEMS);
+  }
+
   /** Whether a float32 matmul of these operands runs on the native kernel (matmul's own test). */
   function nativeFor(a: Storage, b: Storage, c: Storage, m: number, kk: number, n: number): boolean {
     return native !== null && a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array
@@ -404,9 +414,8 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     linearForward(x, w, b, y, rows, kk, n, relu) {
       // The native matmul applies the bias and ReLU to each tile before storing it; the other
       // paths (float64, the narrow kernel, no addon) run biasRelu after.
-      if (native !== null && x instanceof Float32Array && w instanceof Float32Array && y instanceof Float32Array
-        && (b === null || b instanceof Float32Array) && !narrow(n, kk, false) && rows > 0 && n > 0) {
-        nativeMatmul32(x, w, y, rows, kk, n, false, false, false, b, relu, false);
+      if (nativeFor(x, w, y, rows, kk, n) && (b === null || b instanceof Float32Array)) {
+        nativeMatmul32(x as Float32Array, w as Float32Array, y as Float32Array, rows, kk, n, false, false, false, b, relu, false);
         return;
       }
       linearForwardVia(backend, x, w, b, y, rows, kk, n, relu);
@@ -425,7 +434,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       // kernel thread while this one runs dx on the native matmul alone: two matmuls at once
       // instead of one after the other, each with the bits it has either way.
       if (pool !== null && threads > 1 && dw !== null && dx !== null && x instanceof Float32Array && g instanceof Float32Array
-        && dw instanceof Float32Array && narrow(n, rows, false) && kk * (rows + n) < PAR_ELEMS * 4 && kk >= 8
+        && dw instanceof Float32Array && narrow(n, rows, false) && narrowAlone(kk, rows, n, true)
         && nativeFor(g, w, dx, rows, n, kk)) {
         let dxFinite = true;
         call(() => {
@@ -466,11 +475,9 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       }
       // A narrow C (a gate's n = 2, forward and dW) leaves 6 of the 4x8 tile's 8 columns
       // empty: sgemmSmall streams the operands once instead. It is memory bound, so threads
-      // pay off only for a lot of memory, not of flops: a gate's forward (A's rows split, each
-      // contiguous) gains from two, its dW (A transposed: every chunk streams all of A's rows,
-      // a column slice of each) lost in the step even in one chunk per thread.
+      // pay off only for a lot of memory, not of flops (narrowAlone).
       const small = narrow(n, kk, f64);
-      if (native !== null && !f64 && !small) {
+      if (nativeFor(a, b, c, m, kk, n)) {
         nativeMatmul32(a as Float32Array, b as Float32Array, c as Float32Array, m, kk, n, transA, transB, accumulate, null, false, false);
         return;
       }
@@ -479,8 +486,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         const name = f64 ? 'dgemm' : small ? 'sgemmSmall' : 'sgemm';
         const fn = f64 ? k.dgemm : small ? k.sgemmSmall : k.sgemm;
         const args = (t: number) => [pa, pb, pc, m, kk, n, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0, 0, m, scratch[t]];
-        if (pool === null || threads === 1 || m < 8
-          || (small ? m * (kk + n) < (transA ? PAR_ELEMS * 4 : PAR_ELEMS) : 2 * m * n * kk < PAR_FLOPS)) {
+        if (pool === null || threads === 1 || (small ? narrowAlone(m, kk, n, transA) : m < 8 || 2 * m * n * kk < PAR_FLOPS)) {
           fn(...(args(0) as Parameters<typeof fn>));
           return;
         }
