@@ -12,6 +12,8 @@
  *   sgemmBegin(same arguments): parts; sgemmPart(t); sgemmEnd(): with check, whether C is all
  *     finite, else true   (the split form, sgemm.h; end also after begin returned 0)
  *   instance(): a number unique to this loaded copy of the addon
+ *   wide([on]): whether calls take the 6x32 AVX-512 tile (the same bits as the 6x16 AVX2 one);
+ *     with a boolean, turns it on (where the CPU has AVX-512F) or off first (sgemm.h)
  *   info(): { available, reason, microKernel, threads, kc, mc }
  */
 #define NAPI_VERSION 8
@@ -224,6 +226,24 @@ static napi_value sgemm_end(napi_env env, napi_callback_info info) {
   return boolean(env, !mtlkit_sgemm_end());
 }
 
+/* wide([on]): whether calls take the 6x32 tile, after turning it on or off when given. */
+static napi_value wide(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int want = -1;
+  napi_valuetype t = napi_undefined;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc >= 1) CHECK(napi_typeof(env, argv[0], &t));
+  if (t != napi_undefined) {
+    if (t != napi_boolean) {
+      napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", "mtlkit native wide: on must be a boolean or left out");
+      return NULL;
+    }
+    if (!bool_arg(env, argv[0], &want)) return NULL;
+  }
+  return boolean(env, mtlkit_sgemm_wide(want));
+}
+
 static napi_value boolean(napi_env env, int b) {
   napi_value v;
   return napi_get_boolean(env, b != 0, &v) == napi_ok ? v : NULL;
@@ -246,7 +266,8 @@ static napi_value info(napi_env env, napi_callback_info cbinfo) {
   CHECK(napi_get_boolean(env, cpu(), &avail));
   CHECK(napi_set_named_property(env, o, "available", avail));
   CHECK(napi_set_named_property(env, o, "reason", str(env, cpu() ? "" : "this CPU lacks AVX2 or FMA")));
-  CHECK(napi_set_named_property(env, o, "microKernel", str(env, "6x16 AVX2 FMA")));
+  CHECK(napi_set_named_property(env, o, "microKernel",
+                                 str(env, cpu() && mtlkit_sgemm_wide(-1) ? "6x32 AVX-512 FMA (6x16 AVX2 FMA on a last odd panel)" : "6x16 AVX2 FMA")));
   CHECK(napi_set_named_property(env, o, "threads", str(env, mtlkit_threads_impl())));
   CHECK(napi_set_named_property(env, o, "kc", num(env, mtlkit_sgemm_kc())));
   CHECK(napi_set_named_property(env, o, "mc", num(env, mtlkit_sgemm_mc())));
@@ -265,6 +286,8 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "instance", f) != napi_ok) return NULL;
   if (napi_create_function(env, "sgemmEnd", NAPI_AUTO_LENGTH, sgemm_end, NULL, &f) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "sgemmEnd", f) != napi_ok) return NULL;
+  if (napi_create_function(env, "wide", NAPI_AUTO_LENGTH, wide, NULL, &f) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "wide", f) != napi_ok) return NULL;
   if (napi_create_function(env, "info", NAPI_AUTO_LENGTH, info, NULL, &f) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "info", f) != napi_ok) return NULL;
   return exports;

@@ -2,12 +2,16 @@
  * The GotoBLAS / BLIS scheme on AVX2 + FMA: op(B) is packed once per call into 16-column
  * panels (k split into equal slabs of at most KC), op(A) into 6-row micro-panels one block of
  * rows at a time, and a 6x16 register tile (twelve ymm accumulators, two B loads and one A
- * broadcast per k) runs over the panels.
+ * broadcast per k) runs over the panels. Where the CPU has AVX-512, a 6x32 tile (twelve zmm
+ * accumulators) takes two adjacent panels at once: twice the multiply-adds per instruction
+ * over the same packed operands; a last odd or partial panel takes the 6x16 tile.
  *
  * Determinism: each C element is summed over the slabs in order, and within a slab over k in
  * order, starting from 0 (first slab, no accumulate) or from C. Edge tiles run the same tile
  * over zero-padded panels into a scratch tile. So an element's arithmetic depends on (m, k, n)
- * only, never on which thread or which block computed it: any split gives the same bits.
+ * only, never on which thread or which block computed it: any split gives the same bits. The
+ * 6x32 tile does each element's same fused multiply-adds in the same order (one lane of a zmm
+ * instead of one of a ymm), and the same epilogue, so it gives the 6x16 tile's bits too.
  */
 #include "sgemm.h"
 #include "pool.h"
@@ -29,10 +33,35 @@
 #define MAX_THREADS 64
 
 #define AVX2 __attribute__((target("avx2,fma")))
+#define AVX512 __attribute__((target("avx512f,avx2,fma")))
 
 int mtlkit_cpu_ok(void) {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+/* Whether calls take the 6x32 AVX-512 tile: -1 until first asked (then the CPU decides, and
+   MTLKIT_NATIVE_WIDE=0 turns it off), changed only with the call lock held. */
+static int wide_state = -1;
+
+static int wide_on(void) {
+  if (wide_state < 0) {
+    __builtin_cpu_init();
+    const char *env = getenv("MTLKIT_NATIVE_WIDE");
+    wide_state = __builtin_cpu_supports("avx512f") && !(env && strcmp(env, "0") == 0);
+  }
+  return wide_state;
+}
+
+int mtlkit_sgemm_wide(int want) {
+  mtlkit_pool_lock();
+  if (want >= 0) {
+    __builtin_cpu_init();
+    wide_state = want && __builtin_cpu_supports("avx512f");
+  }
+  const int on = wide_on();
+  mtlkit_pool_unlock();
+  return on;
 }
 
 /* C[6 x 16] (row stride ldc) = (load ? C : 0) + A_panel . B_panel over kc; then, when given,
@@ -91,6 +120,66 @@ static AVX2 void tile(size_t kc, const float *restrict ap, const float *restrict
   _mm256_storeu_ps(c + 3 * ldc, c30); _mm256_storeu_ps(c + 3 * ldc + 8, c31);
   _mm256_storeu_ps(c + 4 * ldc, c40); _mm256_storeu_ps(c + 4 * ldc + 8, c41);
   _mm256_storeu_ps(c + 5 * ldc, c50); _mm256_storeu_ps(c + 5 * ldc + 8, c51);
+}
+
+/* The 6x32 tile: C[6 x 32] over two adjacent panels b0 (columns 0-15) and b1 (16-31), each
+   element's arithmetic as in `tile`; with `bad`, set to 1 when a stored value is not finite. */
+static AVX512 void tile_wide(size_t kc, const float *restrict ap, const float *restrict b0p, const float *restrict b1p,
+                             float *restrict c, size_t ldc, int load, const float *restrict bias, int relu, int *restrict bad) {
+  __m512 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+  if (load) {
+    c00 = _mm512_loadu_ps(c + 0 * ldc); c01 = _mm512_loadu_ps(c + 0 * ldc + 16);
+    c10 = _mm512_loadu_ps(c + 1 * ldc); c11 = _mm512_loadu_ps(c + 1 * ldc + 16);
+    c20 = _mm512_loadu_ps(c + 2 * ldc); c21 = _mm512_loadu_ps(c + 2 * ldc + 16);
+    c30 = _mm512_loadu_ps(c + 3 * ldc); c31 = _mm512_loadu_ps(c + 3 * ldc + 16);
+    c40 = _mm512_loadu_ps(c + 4 * ldc); c41 = _mm512_loadu_ps(c + 4 * ldc + 16);
+    c50 = _mm512_loadu_ps(c + 5 * ldc); c51 = _mm512_loadu_ps(c + 5 * ldc + 16);
+  } else {
+    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = _mm512_setzero_ps();
+  }
+  for (size_t p = 0; p < kc; p++) {
+    const __m512 b0 = _mm512_load_ps(b0p), b1 = _mm512_load_ps(b1p);
+    __m512 a;
+    a = _mm512_set1_ps(ap[0]); c00 = _mm512_fmadd_ps(a, b0, c00); c01 = _mm512_fmadd_ps(a, b1, c01);
+    a = _mm512_set1_ps(ap[1]); c10 = _mm512_fmadd_ps(a, b0, c10); c11 = _mm512_fmadd_ps(a, b1, c11);
+    a = _mm512_set1_ps(ap[2]); c20 = _mm512_fmadd_ps(a, b0, c20); c21 = _mm512_fmadd_ps(a, b1, c21);
+    a = _mm512_set1_ps(ap[3]); c30 = _mm512_fmadd_ps(a, b0, c30); c31 = _mm512_fmadd_ps(a, b1, c31);
+    a = _mm512_set1_ps(ap[4]); c40 = _mm512_fmadd_ps(a, b0, c40); c41 = _mm512_fmadd_ps(a, b1, c41);
+    a = _mm512_set1_ps(ap[5]); c50 = _mm512_fmadd_ps(a, b0, c50); c51 = _mm512_fmadd_ps(a, b1, c51);
+    ap += MR;
+    b0p += NR;
+    b1p += NR;
+  }
+  if (bias) {
+    const __m512 b0 = _mm512_loadu_ps(bias), b1 = _mm512_loadu_ps(bias + 16);
+    c00 = _mm512_add_ps(c00, b0); c01 = _mm512_add_ps(c01, b1); c10 = _mm512_add_ps(c10, b0); c11 = _mm512_add_ps(c11, b1);
+    c20 = _mm512_add_ps(c20, b0); c21 = _mm512_add_ps(c21, b1); c30 = _mm512_add_ps(c30, b0); c31 = _mm512_add_ps(c31, b1);
+    c40 = _mm512_add_ps(c40, b0); c41 = _mm512_add_ps(c41, b1); c50 = _mm512_add_ps(c50, b0); c51 = _mm512_add_ps(c51, b1);
+  }
+  if (relu) {
+    /* max(v, 0) returns its second operand for a NaN v and for -0, as the 6x16 tile's does. */
+    const __m512 z = _mm512_setzero_ps();
+    c00 = _mm512_max_ps(c00, z); c01 = _mm512_max_ps(c01, z); c10 = _mm512_max_ps(c10, z); c11 = _mm512_max_ps(c11, z);
+    c20 = _mm512_max_ps(c20, z); c21 = _mm512_max_ps(c21, z); c30 = _mm512_max_ps(c30, z); c31 = _mm512_max_ps(c31, z);
+    c40 = _mm512_max_ps(c40, z); c41 = _mm512_max_ps(c41, z); c50 = _mm512_max_ps(c50, z); c51 = _mm512_max_ps(c51, z);
+  }
+  if (bad) {
+#define NF(v) _mm512_castps_si512(_mm512_sub_ps(v, v))
+    __m512i o = _mm512_or_si512(NF(c00), NF(c01));
+    o = _mm512_or_si512(o, _mm512_or_si512(NF(c10), NF(c11)));
+    o = _mm512_or_si512(o, _mm512_or_si512(NF(c20), NF(c21)));
+    o = _mm512_or_si512(o, _mm512_or_si512(NF(c30), NF(c31)));
+    o = _mm512_or_si512(o, _mm512_or_si512(NF(c40), NF(c41)));
+    o = _mm512_or_si512(o, _mm512_or_si512(NF(c50), NF(c51)));
+#undef NF
+    if (_mm512_test_epi32_mask(o, o)) *bad = 1;
+  }
+  _mm512_storeu_ps(c + 0 * ldc, c00); _mm512_storeu_ps(c + 0 * ldc + 16, c01);
+  _mm512_storeu_ps(c + 1 * ldc, c10); _mm512_storeu_ps(c + 1 * ldc + 16, c11);
+  _mm512_storeu_ps(c + 2 * ldc, c20); _mm512_storeu_ps(c + 2 * ldc + 16, c21);
+  _mm512_storeu_ps(c + 3 * ldc, c30); _mm512_storeu_ps(c + 3 * ldc + 16, c31);
+  _mm512_storeu_ps(c + 4 * ldc, c40); _mm512_storeu_ps(c + 4 * ldc + 16, c41);
+  _mm512_storeu_ps(c + 5 * ldc, c50); _mm512_storeu_ps(c + 5 * ldc + 16, c51);
 }
 
 /* A partial tile (mr < 6 or nr < 16): the same tile through a scratch copy of the valid part.
@@ -295,6 +384,7 @@ typedef struct {
   int check;         /* whether to tell if a stored value of C is not finite */
   atomic_int nonfinite;
   const float *mask_a, *mask_b; /* ReLU masks of A and B (NULL: none) */
+  int wide;          /* pairs of full panels take the 6x32 tile */
   float *colsum_b;   /* op(B)'s column sums are added here (NULL: none) */
   slabs_t s;
   size_t panels;     /* ceil(n / 16) */
@@ -363,16 +453,33 @@ static AVX2 void run_part(void *arg, int t) {
         pack_a(j->a, j->mask_a, j->ta, j->m, j->k, i, mr, p0, kc, ap + (i - i0) * kc);
       }
       const float *bs = j->bpack + p0 * j->panels * NR;
-      for (size_t jp = 0; jp < j->panels; jp++) {
+      for (size_t jp = 0; jp < j->panels;) {
         const size_t col = jp * NR, nr = j->n - col < NR ? j->n - col : NR;
         const float *bp = bs + jp * kc * NR;
+        const float *bias = last && j->bias ? j->bias + col : NULL;
+        if (j->wide && j->n - col >= 2 * NR) {
+          /* Two full panels: the 6x32 tile (a partial row block takes the edge tile per panel). */
+          for (size_t i = i0; i < i1; i += MR) {
+            const size_t mr = i1 - i < MR ? i1 - i : MR;
+            float *c = j->c + i * j->n + col;
+            const float *a6 = ap + (i - i0) * kc;
+            if (mr == MR) {
+              tile_wide(kc, a6, bp, bp + kc * NR, c, j->n, load, bias, relu, chk ? &bad : NULL);
+            } else {
+              edge_tile(kc, a6, bp, c, j->n, load, mr, NR, bias, relu, chk ? &bad : NULL);
+              edge_tile(kc, a6, bp + kc * NR, c + NR, j->n, load, mr, NR, bias ? bias + NR : NULL, relu, chk ? &bad : NULL);
+            }
+          }
+          jp += 2;
+          continue;
+        }
         for (size_t i = i0; i < i1; i += MR) {
           const size_t mr = i1 - i < MR ? i1 - i : MR;
           float *c = j->c + i * j->n + col;
-          const float *bias = last && j->bias ? j->bias + col : NULL;
           if (mr == MR && nr == NR) tile(kc, ap + (i - i0) * kc, bp, c, j->n, load, bias, relu, chk ? &badv : NULL);
           else edge_tile(kc, ap + (i - i0) * kc, bp, c, j->n, load, mr, nr, bias, relu, chk ? &bad : NULL);
         }
+        jp++;
       }
     }
   }
@@ -432,6 +539,7 @@ static int setup(job_t *j, const float *a, const float *b, float *c, size_t m, s
   j->a = a; j->b = b; j->c = c; j->m = m; j->k = k; j->n = n; j->ta = ta; j->tb = tb; j->acc = acc;
   j->bias = o->bias; j->relu = o->relu; j->check = o->check;
   j->mask_a = o->mask_a; j->mask_b = o->mask_b; j->colsum_b = o->colsum_b;
+  j->wide = wide_on();
   atomic_init(&j->nonfinite, 0);
   j->s = slabs_of(k);
   j->panels = (n + NR - 1) / NR;

@@ -1,7 +1,8 @@
 /*
- * mtlkit's native float32 matmul: C = op(A) op(B) (+ C), row-major, for x86-64 with AVX2 + FMA.
- * The kernel functions are compiled for avx2,fma only; the rest of the module is plain x86-64,
- * so it loads anywhere and says "unavailable" where the CPU lacks the instructions.
+ * mtlkit's native float32 matmul: C = op(A) op(B) (+ C), row-major, for x86-64 with AVX2 + FMA
+ * (and AVX-512F where the CPU has it). The kernel functions are compiled for those targets
+ * only; the rest of the module is plain x86-64, so it loads anywhere and says "unavailable"
+ * where the CPU lacks AVX2 or FMA.
  */
 #ifndef MTLKIT_SGEMM_H
 #define MTLKIT_SGEMM_H
@@ -14,6 +15,14 @@
 
 /* 1 when this CPU runs AVX2 and FMA (checked once). */
 int mtlkit_cpu_ok(void);
+
+/*
+ * Whether calls take the 6x32 AVX-512 tile over pairs of panels (the same bits as the 6x16
+ * AVX2 tile, more multiply-adds per instruction). By default: when the CPU has AVX-512F and
+ * MTLKIT_NATIVE_WIDE is not "0". want 1 / 0 turns it on (where the CPU has it) / off, -1 only
+ * asks; returns whether it is on now. Takes the call lock, so no call is running meanwhile.
+ */
+int mtlkit_sgemm_wide(int want);
 
 /*
  * What a call does beyond C = op(A) op(B) (+ C). All zero / NULL: nothing.

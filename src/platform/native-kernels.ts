@@ -11,7 +11,7 @@ export interface NativeKernelsInfo {
   readonly available: boolean;
   /** Why it is not available; '' when it is. */
   readonly reason: string;
-  /** The register tile, e.g. "6x16 AVX2 FMA". */
+  /** The register tile in use, e.g. "6x16 AVX2 FMA" (see `wide`). */
   readonly microKernel: string;
   /** What runs the threads, e.g. "the caller's threads in the split form, else pthreads (sleeping workers)". */
   readonly threads: string;
@@ -58,6 +58,13 @@ export interface NativeKernels {
    * numbers differ and the worker must not run parts.
    */
   instance(): number;
+  /**
+   * Whether calls take the 6x32 AVX-512 tile over pairs of 16-column panels: on by default
+   * where the CPU has AVX-512F (MTLKIT_NATIVE_WIDE=0 turns it off). It does each element's
+   * multiply-adds in the 6x16 AVX2 tile's order, so the bits are the same either way. Given a
+   * boolean, turns it on (where the CPU has it) or off first; returns whether it is on now.
+   */
+  wide(on?: boolean): boolean;
   info(): NativeKernelsInfo;
   /** The addon's file, for worker threads to load the same module (its state is per process). */
   readonly file: string;

@@ -407,7 +407,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     describe(): string {
       const storage = heap.resident ? 'storage in shared wasm memory' : 'storage in ordinary arrays (copied in)';
       const why = poolError ? ` (threads unavailable: ${poolError})` : !shared ? ' (no SharedArrayBuffer)' : '';
-      const matmul = native ? `matmul: native AVX2/FMA, ${threads} thread(s)` : `matmul: wasm (native unavailable: ${nativeReason})`;
+      const matmul = native ? `matmul: native ${native.wide() ? 'AVX-512' : 'AVX2'}/FMA, ${threads} thread(s)` : `matmul: wasm (native unavailable: ${nativeReason})`;
       return `wasm: SIMD kernels${fma ? ' (relaxed-SIMD FMA)' : ''}, ${threads}/${maxThreads} thread(s)${why}, ${storage}; ${matmul}`;
     },
 

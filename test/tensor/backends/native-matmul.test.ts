@@ -12,8 +12,8 @@ import { tinyTrain } from '../../platform/tiny-train.ts';
 import { checkMatmul, parityProperties } from './harness.ts';
 
 /**
- * The native AVX2 / FMA matmul (native/, loaded by the Node host) and the wasm backend's use
- * of it. Where this machine can build it (x86-64 Linux, a CPU with AVX2 and FMA, a C compiler)
+ * The native AVX2 / FMA matmul (native/, loaded by the Node host; its 6x32 AVX-512 tile where
+ * the CPU has it) and the wasm backend's use of it. Where this machine can build it (x86-64 Linux, a CPU with AVX2 and FMA, a C compiler)
  * it must load: a missing or broken build fails here rather than being skipped, so CI cannot
  * quietly test the wasm matmul only. Elsewhere the native cases skip and say why.
  */
@@ -27,6 +27,8 @@ function whyNoNative(): string {
 }
 const noNative = whyNoNative();
 if (noNative) console.info(`native matmul tests skipped: ${noNative}`);
+const noWide = noNative || (/\bavx512f\b/.test(readFileSync('/proc/cpuinfo', 'utf8')) ? '' : 'this CPU lacks AVX-512F');
+if (!noNative && noWide) console.info(`the 6x32 AVX-512 tile's bit test skipped: ${noWide} (the 6x16 AVX2 tile runs every other test)`);
 
 const realHost = host();
 afterEach(() => { useHost(realHost); });
@@ -87,8 +89,69 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
     try { addon(); } catch (e) { why = e instanceof Error ? e.message : String(e); }
     expect(why).toBe('');
     const info = addon().info();
-    expect(info).toMatchObject({ available: true, reason: '', microKernel: '6x16 AVX2 FMA' });
+    expect(info).toMatchObject({ available: true, reason: '' });
+    expect(info.microKernel).toBe(addon().wide() ? '6x32 AVX-512 FMA (6x16 AVX2 FMA on a last odd panel)' : '6x16 AVX2 FMA');
     expect(info.threads).toMatch(/pthreads/);
+  });
+
+  it('takes the 6x32 AVX-512 tile by default exactly where the CPU has AVX-512F; wide(false) and MTLKIT_NATIVE_WIDE=0 turn it off', () => {
+    const nat = addon();
+    const on = nat.wide();
+    expect(on).toBe(noWide === '');
+    try {
+      expect(nat.wide(false)).toBe(false);
+      expect(nat.info().microKernel).toBe('6x16 AVX2 FMA');
+      expect(nat.wide(true)).toBe(noWide === '');
+      expect(() => (nat.wide as (x: unknown) => boolean)(1)).toThrow(/on must be a boolean or left out/);
+    } finally {
+      nat.wide(on);
+    }
+    const child = spawnSync(process.execPath, ['-e', `process.stdout.write(String(require(${JSON.stringify(nat.file)}).wide()))`],
+      { env: { ...process.env, MTLKIT_NATIVE_WIDE: '0' }, encoding: 'utf8' });
+    expect(child.stdout).toBe('false');
+  });
+
+  it.skipIf(noWide !== '')(`the 6x32 tile gives the 6x16 tile's bits: every form, widths around 32, epilogue, check, masks, column sums, threads, split parts${noWide ? ` (skipped: ${noWide})` : ''}`, () => {
+    const nat = addon();
+    const rng = new Rng(32);
+    const shapes = [[1, 1, 32], [5, 17, 33], [6, 256, 64], [7, 257, 48], [13, 600, 100], [97, 3, 129], [2048, 320, 256], [320, 2048, 64], [9, 0, 40]] as const;
+    try {
+      for (const [m, k, n] of shapes) {
+        for (const [ta, tb] of FORMS) {
+          for (const variant of ['plain', 'linear', 'masked'] as const) {
+            const a = random(m * k, rng), b = random(k * n, rng), c0 = random(m * n, rng), bias = random(n, rng);
+            const ya = random(m * k, rng), yb = random(k * n, rng);
+            if (a.length > 3) { a[1] = Infinity; a[2] = NaN; ya[1] = -1; }
+            if (c0.length > 40) c0[40] = -Infinity;
+            const masked = variant === 'masked';
+            const run = (wide: boolean, threads: number, split: boolean): [Float32Array, Float32Array, boolean] => {
+              nat.wide(wide);
+              const c = Float32Array.from(c0), sums = new Float32Array(n);
+              const args = [a, b, c, m, k, n, ta, tb, true, threads, variant === 'linear' ? bias : null, variant === 'linear', true,
+                masked && !ta ? ya : null, masked && !tb ? yb : null, masked && !tb ? sums : null] as const;
+              let finite: boolean | undefined;
+              if (split) {
+                const parts = nat.sgemmBegin(...args);
+                for (let t = parts - 1; t >= 0; t--) nat.sgemmPart(t);
+                finite = nat.sgemmEnd();
+              } else {
+                finite = nat.sgemm(...args);
+              }
+              return [c, sums, finite ?? true];
+            };
+            const [c6, s6, f6] = run(false, 1, false);
+            for (const [threads, split] of [[1, false], [2, false], [3, true]] as const) {
+              const [c, sums, finite] = run(true, threads, split);
+              if (!sameBits(c, c6) || !sameBits(sums, s6) || finite !== f6) {
+                expect.fail(`m=${m} k=${k} n=${n} ta=${ta} tb=${tb} ${variant} threads=${threads}${split ? ' split' : ''}: the 6x32 tile differs`);
+              }
+            }
+          }
+        }
+      }
+    } finally {
+      nat.wide(true);
+    }
   });
 
   it('matches the js twin (float64) within the normwise bound: every edge size, every transpose form, accumulate', () => {
@@ -345,7 +408,7 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
     it('runs float32 matmuls and says so', () => {
       expect(native.matmulKernel).toBe('native');
       expect(native.nativeReason).toBe('');
-      expect(native.describe()).toMatch(/matmul: native AVX2\/FMA, 2 thread\(s\)/);
+      expect(native.describe()).toMatch(new RegExp(`matmul: native ${noWide ? 'AVX2' : 'AVX-512'}/FMA, 2 thread\\(s\\)`));
     });
 
     it('keeps the parity harness (resident and ordinary arrays, every form, accumulate)', () => {
