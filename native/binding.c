@@ -11,6 +11,8 @@
  *     null, op(B)'s column sums added; sgemm.h's mtlkit_sgemm_opts)
  *   sgemmBegin(same arguments): parts; sgemmPart(t); sgemmEnd(): with check, whether C is all
  *     finite, else true   (the split form, sgemm.h; end also after begin returned 0)
+ *   gramRange(g, out, t, d, c0, c1): out (a Float64Array of t*t) = the Gram matrix of g's t rows
+ *     of d floats over columns c0 .. c1, the wasm kernel gramRange's bits (gram.h)
  *   instance(): a number unique to this loaded copy of the addon
  *   wide([on]): whether calls take the 6x32 AVX-512 tile (the same bits as the 6x16 AVX2 one);
  *     with a boolean, turns it on (where the CPU has AVX-512F) or off first (sgemm.h)
@@ -23,6 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gram.h"
 #include "pool.h"
 #include "sgemm.h"
 
@@ -226,6 +229,51 @@ static napi_value sgemm_end(napi_env env, napi_callback_info info) {
   return boolean(env, !mtlkit_sgemm_end());
 }
 
+/* gramRange(g, out, t, d, c0, c1): checks every size against the arrays, then gram.h's sums. */
+static napi_value gram_range(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  float *g;
+  double *out;
+  size_t lg, lout, t, d, c0, c1;
+  bool is_ta = false;
+  napi_typedarray_type type;
+  void *ptr = NULL;
+  char msg[192];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 6) {
+    napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", "mtlkit native gramRange: expects (g, out, t, d, c0, c1)");
+    return NULL;
+  }
+  if (!cpu()) {
+    napi_throw_error(env, "ERR_MTLKIT_NATIVE_CPU", "mtlkit native gramRange: this CPU lacks AVX2 or FMA");
+    return NULL;
+  }
+  if (!f32_arg(env, argv[0], "g", &g, &lg)) return NULL;
+  CHECK(napi_is_typedarray(env, argv[1], &is_ta));
+  if (is_ta) CHECK(napi_get_typedarray_info(env, argv[1], &type, &lout, &ptr, NULL, NULL));
+  if (!is_ta || type != napi_float64_array) {
+    napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", "mtlkit native gramRange: out must be a Float64Array");
+    return NULL;
+  }
+  out = ptr;
+  if (!size_arg(env, argv[2], "t", 0, &t) || !size_arg(env, argv[3], "d", 0, &d) || !size_arg(env, argv[4], "c0", 0, &c0)
+      || !size_arg(env, argv[5], "c1", 0, &c1))
+    return NULL;
+  if ((d != 0 && t > (size_t)-1 / d) || t > 65535) {
+    napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", "mtlkit native gramRange: t*d overflows");
+    return NULL;
+  }
+  if (lg < t * d || lout < t * t || c0 > c1 || c1 > d) {
+    snprintf(msg, sizeof msg, "mtlkit native gramRange: needs g of t*d = %zu (has %zu), out of t*t = %zu (has %zu), c0 <= c1 <= d (%zu, %zu, %zu)",
+             t * d, lg, t * t, lout, c0, c1, d);
+    napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+    return NULL;
+  }
+  mtlkit_gram32_range(g, out, t, d, c0, c1);
+  return NULL;
+}
+
 /* wide([on]): whether calls take the 6x32 tile, after turning it on or off when given. */
 static napi_value wide(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -286,6 +334,8 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "instance", f) != napi_ok) return NULL;
   if (napi_create_function(env, "sgemmEnd", NAPI_AUTO_LENGTH, sgemm_end, NULL, &f) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "sgemmEnd", f) != napi_ok) return NULL;
+  if (napi_create_function(env, "gramRange", NAPI_AUTO_LENGTH, gram_range, NULL, &f) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "gramRange", f) != napi_ok) return NULL;
   if (napi_create_function(env, "wide", NAPI_AUTO_LENGTH, wide, NULL, &f) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "wide", f) != napi_ok) return NULL;
   if (napi_create_function(env, "info", NAPI_AUTO_LENGTH, info, NULL, &f) != napi_ok) return NULL;

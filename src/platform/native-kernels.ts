@@ -53,6 +53,13 @@ export interface NativeKernels {
   sgemmPart(part: number): void;
   sgemmEnd(): boolean;
   /**
+   * out (t x t) = the Gram matrix of g's t rows of d float32s over the columns [c0, c1): the
+   * wasm kernel `gramRange`'s arithmetic (float32 products and sums in eight lanes per block of
+   * 1024, float64 across blocks; native/gram.h), so its bits. Throws a TypeError / RangeError
+   * naming the argument when an array has the wrong type or is short, or c0 <= c1 <= d fails.
+   */
+  gramRange(g: Float32Array, out: Float64Array, t: number, d: number, c0: number, c1: number): void;
+  /**
    * A number unique to this loaded copy of the addon. A worker that loads the file gets the
    * same copy, and so the open call, unless the file was replaced on disk in between: then the
    * numbers differ and the worker must not run parts.

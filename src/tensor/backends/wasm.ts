@@ -356,13 +356,29 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   }
 
   /**
+   * A pooled export by name, or its native twin on this thread: the addon's function with the
+   * export's bits, over views of the wasm memory (worker.mjs makes the same substitution, so a
+   * job runs the twin on whichever thread takes it).
+   */
+  const twins: Record<string, (...a: number[]) => number> = native === null ? {} : {
+    gramRange: (pg, po, t, d, c0, c1, f64) => {
+      if (f64) return k.gramRange(pg, po, t, d, c0, c1, f64), 0;
+      native.gramRange(new Float32Array(heap.buffer, pg, t * d), new Float64Array(heap.buffer, po, t * t), t, d, c0, c1);
+      return 0;
+    },
+  };
+  function exportOrTwin(name: string): (...a: number[]) => number {
+    return twins[name] ?? (k as unknown as Record<string, (...a: number[]) => number>)[name]!;
+  }
+
+  /**
    * Runs `job(range, i)` over the ranges and returns their results in range order: range i on
    * thread i (0 = this one) while there are threads, the rest on this thread after its own.
    */
   function parallel(rs: Array<[number, number]>, job: (r: [number, number], i: number) => readonly [string, ...number[]]): number[] {
     const runHere = (i: number): number => {
       const [name, ...args] = job(rs[i]!, i);
-      return (k as unknown as Record<string, (...a: number[]) => number>)[name](...args) ?? 0;
+      return exportOrTwin(name)(...args) ?? 0;
     };
     const helpers = pool === null ? 0 : Math.min(pool.count, threads - 1, rs.length - 1);
     if (helpers <= 0) return rs.map((_, i) => runHere(i));
@@ -372,7 +388,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     const theirs = pool!.run(jobs, () => {
       out[0] = runHere(0);
       for (let i = helpers + 1; i < rs.length; i++) out[i] = runHere(i);
-    }, ([name, ...args]) => (k as unknown as Record<string, (...a: number[]) => number>)[name](...args) ?? 0);
+    }, ([name, ...args]) => exportOrTwin(name)(...args) ?? 0);
     for (let w = 0; w < helpers; w++) out[w + 1] = theirs[w]!;
     return out;
   }

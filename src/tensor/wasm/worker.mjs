@@ -42,7 +42,15 @@ try {
   fail(e);
   instance = null;
 }
-const fns = instance ? names.map((n) => instance.exports[n]) : [];
+// Exports with a native twin in the addon (the same bits, faster) run the twin here, over views
+// of the shared memory, as the main thread does (wasm.ts, exportOrTwin).
+const twins = addon === null ? {} : {
+  gramRange: (pg, po, t, d, c0, c1, f64) => {
+    if (f64) return instance.exports.gramRange(pg, po, t, d, c0, c1, f64);
+    return addon.gramRange(new Float32Array(memory.buffer, pg, t * d), new Float64Array(memory.buffer, po, t * t), t, d, c0, c1);
+  },
+};
+const fns = instance ? names.map((n) => twins[n] ?? instance.exports[n]) : [];
 Atomics.add(ctl, READY, 1);
 Atomics.notify(ctl, READY);
 

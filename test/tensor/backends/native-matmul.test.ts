@@ -402,8 +402,58 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
     expect(call(false, false, false, 1, null, false, false, null, null, new Float32Array(1))).toThrow(/colsumB has 1 elements, n = 2 needed/);
   });
 
+  it('gramRange: the wasm kernel gramRange\'s bits over column ranges (blocks, chunks, tails, denormals, -0); arguments named', () => {
+    const nat = addon();
+    const wasm = make({ native: false, threads: 1 });
+    const rng = new Rng(36);
+    // t * t * (c1 - c0) under 2^20: the backend's Gram then takes the range in one part, the
+    // wasm kernel's sums over exactly these columns.
+    for (const [t, d, c0, c1] of [[6, 20000, 0, 20000], [1, 5, 0, 5], [3, 7, 2, 7], [6, 1023, 0, 1023], [5, 1025, 1, 1024], [4, 16385, 0, 16385],
+      [7, 30000, 10000, 30000], [9, 12000, 0, 11999], [2, 8, 3, 3]] as const) {
+      expect(t * t * (c1 - c0)).toBeLessThan(1 << 20);
+      const g = wasm.alloc('float32', t * d) as Float32Array;
+      random(t * d, rng, g);
+      if (g.length > 8) { g[3] = 1e-40; g[5] = -0; g[6] = 3e38; }
+      // The wasm kernel over the range: its Gram of the columns [c0, c1) (a copy of those columns).
+      const part = wasm.alloc('float32', t * (c1 - c0)) as Float32Array;
+      for (let i = 0; i < t; i++) part.set(g.subarray(i * d + c0, i * d + c1), i * (c1 - c0));
+      const want = new Float64Array(t * t), got = new Float64Array(t * t).fill(7);
+      wasm.gram(part, want, t, c1 - c0);
+      nat.gramRange(g, got, t, d, c0, c1);
+      if (!sameBits(new Float32Array(got.buffer), new Float32Array(want.buffer))) expect.fail(`t=${t} d=${d} [${c0}, ${c1}): ${got[1]} vs ${want[1]}`);
+    }
+    const g = new Float32Array(6), out = new Float64Array(4);
+    const call = (...args: unknown[]) => () => (nat.gramRange as (...x: unknown[]) => void)(...args);
+    expect(call(g, new Float32Array(4), 2, 3, 0, 3)).toThrow(/out must be a Float64Array/);
+    expect(call(new Float64Array(6), out, 2, 3, 0, 3)).toThrow(/g must be a Float32Array/);
+    expect(call(g, out, 2, 4, 0, 4)).toThrow(/needs g of t\*d = 8 \(has 6\)/);
+    expect(call(g, out, 2, 3, 2, 1)).toThrow(/c0 <= c1 <= d/);
+    expect(call(g, out, 2, 3, 0, 4)).toThrow(/c0 <= c1 <= d/);
+    expect(call(g, out, 2, 3)).toThrow(/expects \(g, out, t, d, c0, c1\)/);
+  });
+
   describe('in the wasm backend', () => {
     const native = make({ native: true });
+
+    it('the Gram runs the addon\'s gramRange on every thread: the wasm kernel\'s bits, 1 and 2 threads, resident or not', () => {
+      const wasm = make({ native: false, threads: 1 });
+      const rng = new Rng(37);
+      for (const [t, d] of [[6, 786432], [6, 1000], [3, 200001]] as const) {
+        const g = native.alloc('float32', t * d) as Float32Array;
+        random(t * d, rng, g);
+        const want = new Float64Array(t * t);
+        wasm.gram(Float32Array.from(g), want, t, d);
+        for (const threads of [2, 1]) {
+          native.setThreads(threads);
+          for (const arr of [g, Float32Array.from(g)]) {
+            const got = new Float64Array(t * t);
+            native.gram(arr, got, t, d);
+            if (!sameBits(new Float32Array(got.buffer), new Float32Array(want.buffer))) expect.fail(`t=${t} d=${d} threads=${threads}`);
+          }
+        }
+        native.setThreads(2);
+      }
+    });
 
     it('runs float32 matmuls and says so', () => {
       expect(native.matmulKernel).toBe('native');
