@@ -42,7 +42,7 @@ int mtlkit_cpu_ok(void) {
 
 /* Whether calls take the 6x32 AVX-512 tile: -1 until first asked (then the CPU decides, and
    MTLKIT_NATIVE_WIDE=0 turns it off), changed only with the call lock held. */
-static int wide_state = -1;
+static atomic_int wide_state = -1;
 
 static int wide_on(void) {
   if (wide_state < 0) {
@@ -54,6 +54,8 @@ static int wide_on(void) {
 }
 
 int mtlkit_sgemm_wide(int want) {
+  /* Asking takes no lock: a thread inside an open split call (which holds the lock) may ask. */
+  if (want < 0 && wide_state >= 0) return wide_state;
   mtlkit_pool_lock();
   if (want >= 0) {
     __builtin_cpu_init();

@@ -20,7 +20,8 @@ int mtlkit_cpu_ok(void);
  * Whether calls take the 6x32 AVX-512 tile over pairs of panels (the same bits as the 6x16
  * AVX2 tile, more multiply-adds per instruction). By default: when the CPU has AVX-512F and
  * MTLKIT_NATIVE_WIDE is not "0". want 1 / 0 turns it on (where the CPU has it) / off, -1 only
- * asks; returns whether it is on now. Takes the call lock, so no call is running meanwhile.
+ * asks; returns whether it is on now. Changing it takes the call lock, so no call is running
+ * meanwhile (asking does not, once the default is settled).
  */
 int mtlkit_sgemm_wide(int want);
 
