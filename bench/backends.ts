@@ -1,10 +1,12 @@
 /**
- * `npm run bench -- backends [--json] [--no-gpu]`: every backend at the PLE model's shapes.
+ * `npm run bench -- backends [--json] [--no-gpu] [--without-addon]`: every backend at the PLE model's shapes.
  * Matmul: batch 2048, widths 320 -> 256 -> 128 -> 64, each layer in the three forms a step
  * runs (forward A·B, input gradient A·Bᵀ, weight gradient Aᵀ·B), as GFLOP/s beside the
  * plain i-k-j loop of the same run; Gram of T = 6 rows over d = 1e5 and 3e6, dot, bias
  * gradient (sumAxis) and two elementwise ops as GB/s. Each figure is a median; the machine
  * may be shared, so compare figures from one run only. Also prints what `auto` picks.
+ * `--without-addon` adds the wasm backend without the native addon (`wasm-kernels/<t>t`), so
+ * the addon's matmul and Gram can be read beside the wasm kernels they stand in for.
  */
 import type { Backend, Storage } from '../src/tensor/backend.ts';
 import { autoBackend, classify } from '../src/tensor/backends/auto.ts';
@@ -18,8 +20,21 @@ const json = process.argv.includes('--json');
 const noGpu = process.argv.includes('--no-gpu');
 
 const wasm = createWasmBackend();
+const wasms: WasmBackend[] = [wasm];
 const runs: Array<[string, Backend, number]> = [['js', createJsBackend(), 1]];
 for (let t = 1; t <= wasm.maxThreads; t++) runs.push([`wasm/${t}t`, wasm, t]);
+if (process.argv.includes('--without-addon')) {
+  const bare = createWasmBackend({ native: false });
+  wasms.push(bare);
+  for (let t = 1; t <= bare.maxThreads; t++) runs.push([`wasm-kernels/${t}t`, bare, t]);
+}
+/** Sets a wasm run's thread count (other backends have none). */
+function useThreads(be: Backend, t: number): void {
+  if (wasms.includes(be as WasmBackend)) (be as WasmBackend).setThreads(t);
+}
+function allThreads(): void {
+  for (const w of wasms) w.setThreads(w.maxThreads);
+}
 if (!noGpu) {
   try {
     runs.push(['gpu', createGpuBackend(), 1]);
@@ -68,13 +83,13 @@ for (let l = 0; l + 1 < widths.length; l++) {
     const ikj = timeMs(() => ikjMatmul(pa, pb, pc, m, k, n), 3, 1);
     const row: Record<string, unknown> = { op: 'matmul', form, shape: `${m}x${k}x${n}`, 'ikj GFLOP/s': flops / ikj / 1e6 };
     for (const [name, be, t] of runs) {
-      if (be === wasm) wasm.setThreads(t);
+      useThreads(be, t);
       const a = filled(be, m * k, 1), b = filled(be, k * n, 2), c = be.alloc('float32', m * n);
       const ms = measure(() => be.matmul(a, b, c, m, k, n, ta, tb, false));
       row[`${name} ms`] = ms;
       row[`${name} GFLOP/s`] = flops / ms / 1e6;
     }
-    wasm.setThreads(wasm.maxThreads);
+    allThreads();
     row.auto = auto.pick('matmul', m * k * n);
     report(row);
   }
@@ -84,12 +99,12 @@ for (let l = 0; l + 1 < widths.length; l++) {
 function memRow(op: string, shape: string, bytes: number, run: (be: Backend) => () => void, autoPick: string): void {
   const row: Record<string, unknown> = { op, shape };
   for (const [name, be, t] of runs) {
-    if (be === wasm) wasm.setThreads(t);
+    useThreads(be, t);
     const ms = measure(run(be));
     row[`${name} ms`] = ms;
     row[`${name} GB/s`] = bytes / ms / 1e6;
   }
-  wasm.setThreads(wasm.maxThreads);
+  allThreads();
   row.auto = autoPick;
   report(row);
 }
@@ -122,4 +137,4 @@ memRow('unary relu', '2048 x 256', 2 * 2048 * 256 * 4, (be) => {
 
 if (json) console.log(JSON.stringify({ rows, auto: auto.plan, classes: { matmulLarge: classify('matmul', 2048 * 320 * 256) } }));
 else console.log(`auto plan: ${JSON.stringify(auto.plan)}`);
-wasm.close();
+for (const w of wasms) w.close();
