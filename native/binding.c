@@ -261,7 +261,7 @@ static napi_value gram_range(napi_env env, napi_callback_info info) {
       || !size_arg(env, argv[5], "c1", 0, &c1))
     return NULL;
   if ((d != 0 && t > (size_t)-1 / d) || t > 65535) {
-    napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", "mtlkit native gramRange: t*d overflows");
+    napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", "mtlkit native gramRange: t*d overflows, or t is over 65535");
     return NULL;
   }
   if (lg < t * d || lout < t * t || c0 > c1 || c1 > d) {

@@ -1,31 +1,28 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { whyNoNative, whyNoWideTile } from '../platform/native-support.ts';
 
 /**
  * The C benches of bench/native build with the compile line their header gives and print
  * their line: a change to the kernel's API that leaves them behind fails here, not in a
  * reader's shell.
  */
-function whyNot(): string {
-  if (process.arch !== 'x64') return `the CPU is ${process.arch}, not x86-64`;
-  if (process.platform !== 'linux') return `${process.platform}: only Linux is set up to build them`;
-  const cpu = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
-  if (!/\bavx2\b/.test(cpu) || !/\bfma\b/.test(cpu)) return 'this CPU lacks AVX2 or FMA';
-  if (spawnSync(process.env.CC || 'cc', ['--version'], { stdio: 'ignore' }).status !== 0) return 'no C compiler (cc)';
-  return '';
-}
-const why = whyNot();
-const wide = !why && /\bavx512f\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+const why = whyNoNative();
+const wide = whyNoWideTile() === '';
+const made: string[] = [];
+afterAll(() => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
 
 /** Compiles with the line in the file's header (its `cc ...` line, the output path replaced). */
 function build(source: string): string {
   const line = readFileSync(source, 'utf8').split('\n').find((l) => /^\s\*\s+cc /.test(l));
   expect(line, `${source} names its compile line`).toBeDefined();
   const args = line!.replace(/^\s\*\s+cc\s+/, '').trim().split(/\s+/);
-  const exe = join(mkdtempSync(join(tmpdir(), 'mtlkit-bench-')), 'bench');
+  const dir = mkdtempSync(join(tmpdir(), 'mtlkit-bench-'));
+  made.push(dir);
+  const exe = join(dir, 'bench');
   args[args.indexOf('-o') + 1] = exe;
   const cc = spawnSync(process.env.CC || 'cc', args, { encoding: 'utf8' });
   expect(cc.stderr).toBe('');

@@ -362,8 +362,8 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
    */
   const twins: Record<string, (...a: number[]) => number> = native === null ? {} : {
     gramRange: (pg, po, t, d, c0, c1, f64) => {
-      if (f64) return k.gramRange(pg, po, t, d, c0, c1, f64), 0;
-      native.gramRange(new Float32Array(heap.buffer, pg, t * d), new Float64Array(heap.buffer, po, t * t), t, d, c0, c1);
+      if (f64) k.gramRange(pg, po, t, d, c0, c1, f64);
+      else native.gramRange(new Float32Array(heap.buffer, pg, t * d), new Float64Array(heap.buffer, po, t * t), t, d, c0, c1);
       return 0;
     },
   };

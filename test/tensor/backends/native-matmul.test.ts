@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { host, useHost, type Host } from '../../../src/platform/host.ts';
 import { NativeKernelsUnavailableError, type NativeKernels } from '../../../src/platform/native-kernels.ts';
@@ -8,6 +7,7 @@ import { createJsBackend } from '../../../src/tensor/backends/js.ts';
 import { registerBackend } from '../../../src/tensor/backends/registry.ts';
 import { createWasmBackend, type WasmBackend } from '../../../src/tensor/backends/wasm.ts';
 import { Rng } from '../../../src/tensor/rng.ts';
+import { whyNoNative, whyNoWideTile } from '../../platform/native-support.ts';
 import { tinyTrain } from '../../platform/tiny-train.ts';
 import { checkMatmul, parityProperties } from './harness.ts';
 
@@ -17,17 +17,9 @@ import { checkMatmul, parityProperties } from './harness.ts';
  * it must load: a missing or broken build fails here rather than being skipped, so CI cannot
  * quietly test the wasm matmul only. Elsewhere the native cases skip and say why.
  */
-function whyNoNative(): string {
-  if (process.arch !== 'x64') return `the CPU is ${process.arch}, not x86-64`;
-  if (process.platform !== 'linux') return `${process.platform}: only Linux is set up to build it`;
-  const cpu = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
-  if (!/\bavx2\b/.test(cpu) || !/\bfma\b/.test(cpu)) return 'this CPU lacks AVX2 or FMA';
-  if (spawnSync(process.env.CC || 'cc', ['--version'], { stdio: 'ignore' }).status !== 0) return 'no C compiler (cc)';
-  return '';
-}
 const noNative = whyNoNative();
 if (noNative) console.info(`native matmul tests skipped: ${noNative}`);
-const noWide = noNative || (/\bavx512f\b/.test(readFileSync('/proc/cpuinfo', 'utf8')) ? '' : 'this CPU lacks AVX-512F');
+const noWide = whyNoWideTile();
 if (!noNative && noWide) console.info(`the 6x32 AVX-512 tile's bit test skipped: ${noWide} (the 6x16 AVX2 tile runs every other test)`);
 
 const realHost = host();
