@@ -66,122 +66,89 @@ int mtlkit_sgemm_wide(int want) {
   return on;
 }
 
-/* C[6 x 16] (row stride ldc) = (load ? C : 0) + A_panel . B_panel over kc; then, when given,
-   the Linear epilogue: + bias[0 .. 16) on every row, and ReLU as max(v, 0) (v > 0 ? v : 0: NaN
-   and -0 become +0, as biasRelu does). With `bad`, the stored values' v - v are ORed into it:
-   +0 (no bits set) for every finite v, NaN for an infinity or a NaN. */
-static AVX2 void tile(size_t kc, const float *restrict ap, const float *restrict bp, float *restrict c,
-                      size_t ldc, int load, const float *restrict bias, int relu, __m256 *restrict bad) {
-  __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-  if (load) {
-    c00 = _mm256_loadu_ps(c + 0 * ldc); c01 = _mm256_loadu_ps(c + 0 * ldc + 8);
-    c10 = _mm256_loadu_ps(c + 1 * ldc); c11 = _mm256_loadu_ps(c + 1 * ldc + 8);
-    c20 = _mm256_loadu_ps(c + 2 * ldc); c21 = _mm256_loadu_ps(c + 2 * ldc + 8);
-    c30 = _mm256_loadu_ps(c + 3 * ldc); c31 = _mm256_loadu_ps(c + 3 * ldc + 8);
-    c40 = _mm256_loadu_ps(c + 4 * ldc); c41 = _mm256_loadu_ps(c + 4 * ldc + 8);
-    c50 = _mm256_loadu_ps(c + 5 * ldc); c51 = _mm256_loadu_ps(c + 5 * ldc + 8);
-  } else {
-    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = _mm256_setzero_ps();
+/*
+ * The register tile, written once for both widths: C[6 x 2W] (row stride ldc) = (load ? C : 0)
+ * + A_panel . [B0 | B1] over kc, B0 and B1 each W columns (W = 8: one 16-column panel as two
+ * halves; W = 16: two adjacent panels), then, when given, the Linear epilogue: + bias[0 .. 2W)
+ * on every row, and ReLU as max(v, 0) (v > 0 ? v : 0: NaN and -0 become +0, as biasRelu does).
+ * With `bad`, set to 1 when a stored value is not finite (its v - v is not +0). Each element's
+ * operations are the same at both widths, one lane of a ymm or of a zmm: the same bits.
+ *   V: the vector type; X(op): its intrinsic _mm256_op / _mm512_op; BCAST(p): *p in every
+ *   lane; NF(v): v - v as integer lanes; ORI: their or; ANY(o): whether o has a bit set.
+ */
+#define DEFINE_TILE(NAME, ATTR, V, X, W, BCAST, NF, ORI, ANY)                                            \
+  static ATTR void NAME(size_t kc, const float *restrict ap, const float *restrict b0p,                \
+                        const float *restrict b1p, float *restrict c, size_t ldc, int load,              \
+                        const float *restrict bias, int relu, int *restrict bad) {                      \
+    V c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;                                      \
+    if (load) {                                                                                        \
+      c00 = X(loadu_ps)(c + 0 * ldc); c01 = X(loadu_ps)(c + 0 * ldc + W);                              \
+      c10 = X(loadu_ps)(c + 1 * ldc); c11 = X(loadu_ps)(c + 1 * ldc + W);                              \
+      c20 = X(loadu_ps)(c + 2 * ldc); c21 = X(loadu_ps)(c + 2 * ldc + W);                              \
+      c30 = X(loadu_ps)(c + 3 * ldc); c31 = X(loadu_ps)(c + 3 * ldc + W);                              \
+      c40 = X(loadu_ps)(c + 4 * ldc); c41 = X(loadu_ps)(c + 4 * ldc + W);                              \
+      c50 = X(loadu_ps)(c + 5 * ldc); c51 = X(loadu_ps)(c + 5 * ldc + W);                              \
+    } else {                                                                                           \
+      c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = X(setzero_ps)();         \
+    }                                                                                                  \
+    for (size_t p = 0; p < kc; p++) {                                                                  \
+      const V b0 = X(load_ps)(b0p), b1 = X(load_ps)(b1p);                                              \
+      V a;                                                                                             \
+      a = BCAST(ap + 0); c00 = X(fmadd_ps)(a, b0, c00); c01 = X(fmadd_ps)(a, b1, c01);                 \
+      a = BCAST(ap + 1); c10 = X(fmadd_ps)(a, b0, c10); c11 = X(fmadd_ps)(a, b1, c11);                 \
+      a = BCAST(ap + 2); c20 = X(fmadd_ps)(a, b0, c20); c21 = X(fmadd_ps)(a, b1, c21);                 \
+      a = BCAST(ap + 3); c30 = X(fmadd_ps)(a, b0, c30); c31 = X(fmadd_ps)(a, b1, c31);                 \
+      a = BCAST(ap + 4); c40 = X(fmadd_ps)(a, b0, c40); c41 = X(fmadd_ps)(a, b1, c41);                 \
+      a = BCAST(ap + 5); c50 = X(fmadd_ps)(a, b0, c50); c51 = X(fmadd_ps)(a, b1, c51);                 \
+      ap += MR;                                                                                        \
+      b0p += NR;                                                                                       \
+      b1p += NR;                                                                                       \
+    }                                                                                                  \
+    if (bias) {                                                                                        \
+      const V b0 = X(loadu_ps)(bias), b1 = X(loadu_ps)(bias + W);                                      \
+      c00 = X(add_ps)(c00, b0); c01 = X(add_ps)(c01, b1); c10 = X(add_ps)(c10, b0); c11 = X(add_ps)(c11, b1); \
+      c20 = X(add_ps)(c20, b0); c21 = X(add_ps)(c21, b1); c30 = X(add_ps)(c30, b0); c31 = X(add_ps)(c31, b1); \
+      c40 = X(add_ps)(c40, b0); c41 = X(add_ps)(c41, b1); c50 = X(add_ps)(c50, b0); c51 = X(add_ps)(c51, b1); \
+    }                                                                                                  \
+    if (relu) {                                                                                        \
+      /* max(v, 0) returns its second operand for a NaN v and for -0. */                               \
+      const V z = X(setzero_ps)();                                                                     \
+      c00 = X(max_ps)(c00, z); c01 = X(max_ps)(c01, z); c10 = X(max_ps)(c10, z); c11 = X(max_ps)(c11, z); \
+      c20 = X(max_ps)(c20, z); c21 = X(max_ps)(c21, z); c30 = X(max_ps)(c30, z); c31 = X(max_ps)(c31, z); \
+      c40 = X(max_ps)(c40, z); c41 = X(max_ps)(c41, z); c50 = X(max_ps)(c50, z); c51 = X(max_ps)(c51, z); \
+    }                                                                                                  \
+    if (bad) {                                                                                         \
+      const __typeof__(NF(c00)) o = ORI(ORI(ORI(NF(c00), NF(c01)), ORI(NF(c10), NF(c11))),             \
+                                        ORI(ORI(ORI(NF(c20), NF(c21)), ORI(NF(c30), NF(c31))),         \
+                                            ORI(ORI(NF(c40), NF(c41)), ORI(NF(c50), NF(c51)))));        \
+      if (ANY(o)) *bad = 1;                                                                            \
+    }                                                                                                  \
+    X(storeu_ps)(c + 0 * ldc, c00); X(storeu_ps)(c + 0 * ldc + W, c01);                                \
+    X(storeu_ps)(c + 1 * ldc, c10); X(storeu_ps)(c + 1 * ldc + W, c11);                                \
+    X(storeu_ps)(c + 2 * ldc, c20); X(storeu_ps)(c + 2 * ldc + W, c21);                                \
+    X(storeu_ps)(c + 3 * ldc, c30); X(storeu_ps)(c + 3 * ldc + W, c31);                                \
+    X(storeu_ps)(c + 4 * ldc, c40); X(storeu_ps)(c + 4 * ldc + W, c41);                                \
+    X(storeu_ps)(c + 5 * ldc, c50); X(storeu_ps)(c + 5 * ldc + W, c51);                                \
   }
-  for (size_t p = 0; p < kc; p++) {
-    const __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
-    __m256 a;
-    a = _mm256_broadcast_ss(ap + 0); c00 = _mm256_fmadd_ps(a, b0, c00); c01 = _mm256_fmadd_ps(a, b1, c01);
-    a = _mm256_broadcast_ss(ap + 1); c10 = _mm256_fmadd_ps(a, b0, c10); c11 = _mm256_fmadd_ps(a, b1, c11);
-    a = _mm256_broadcast_ss(ap + 2); c20 = _mm256_fmadd_ps(a, b0, c20); c21 = _mm256_fmadd_ps(a, b1, c21);
-    a = _mm256_broadcast_ss(ap + 3); c30 = _mm256_fmadd_ps(a, b0, c30); c31 = _mm256_fmadd_ps(a, b1, c31);
-    a = _mm256_broadcast_ss(ap + 4); c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41);
-    a = _mm256_broadcast_ss(ap + 5); c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51);
-    ap += MR;
-    bp += NR;
-  }
-  if (bias) {
-    const __m256 b0 = _mm256_loadu_ps(bias), b1 = _mm256_loadu_ps(bias + 8);
-    c00 = _mm256_add_ps(c00, b0); c01 = _mm256_add_ps(c01, b1); c10 = _mm256_add_ps(c10, b0); c11 = _mm256_add_ps(c11, b1);
-    c20 = _mm256_add_ps(c20, b0); c21 = _mm256_add_ps(c21, b1); c30 = _mm256_add_ps(c30, b0); c31 = _mm256_add_ps(c31, b1);
-    c40 = _mm256_add_ps(c40, b0); c41 = _mm256_add_ps(c41, b1); c50 = _mm256_add_ps(c50, b0); c51 = _mm256_add_ps(c51, b1);
-  }
-  if (relu) {
-    const __m256 z = _mm256_setzero_ps();
-    c00 = _mm256_max_ps(c00, z); c01 = _mm256_max_ps(c01, z); c10 = _mm256_max_ps(c10, z); c11 = _mm256_max_ps(c11, z);
-    c20 = _mm256_max_ps(c20, z); c21 = _mm256_max_ps(c21, z); c30 = _mm256_max_ps(c30, z); c31 = _mm256_max_ps(c31, z);
-    c40 = _mm256_max_ps(c40, z); c41 = _mm256_max_ps(c41, z); c50 = _mm256_max_ps(c50, z); c51 = _mm256_max_ps(c51, z);
-  }
-  if (bad) {
-    __m256 o = _mm256_or_ps(_mm256_sub_ps(c00, c00), _mm256_sub_ps(c01, c01));
-    o = _mm256_or_ps(o, _mm256_or_ps(_mm256_sub_ps(c10, c10), _mm256_sub_ps(c11, c11)));
-    o = _mm256_or_ps(o, _mm256_or_ps(_mm256_sub_ps(c20, c20), _mm256_sub_ps(c21, c21)));
-    o = _mm256_or_ps(o, _mm256_or_ps(_mm256_sub_ps(c30, c30), _mm256_sub_ps(c31, c31)));
-    o = _mm256_or_ps(o, _mm256_or_ps(_mm256_sub_ps(c40, c40), _mm256_sub_ps(c41, c41)));
-    o = _mm256_or_ps(o, _mm256_or_ps(_mm256_sub_ps(c50, c50), _mm256_sub_ps(c51, c51)));
-    *bad = _mm256_or_ps(*bad, o);
-  }
-  _mm256_storeu_ps(c + 0 * ldc, c00); _mm256_storeu_ps(c + 0 * ldc + 8, c01);
-  _mm256_storeu_ps(c + 1 * ldc, c10); _mm256_storeu_ps(c + 1 * ldc + 8, c11);
-  _mm256_storeu_ps(c + 2 * ldc, c20); _mm256_storeu_ps(c + 2 * ldc + 8, c21);
-  _mm256_storeu_ps(c + 3 * ldc, c30); _mm256_storeu_ps(c + 3 * ldc + 8, c31);
-  _mm256_storeu_ps(c + 4 * ldc, c40); _mm256_storeu_ps(c + 4 * ldc + 8, c41);
-  _mm256_storeu_ps(c + 5 * ldc, c50); _mm256_storeu_ps(c + 5 * ldc + 8, c51);
-}
 
-/* The 6x32 tile: C[6 x 32] over two adjacent panels b0 (columns 0-15) and b1 (16-31), each
-   element's arithmetic as in `tile`; with `bad`, set to 1 when a stored value is not finite. */
-static AVX512 void tile_wide(size_t kc, const float *restrict ap, const float *restrict b0p, const float *restrict b1p,
-                             float *restrict c, size_t ldc, int load, const float *restrict bias, int relu, int *restrict bad) {
-  __m512 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-  if (load) {
-    c00 = _mm512_loadu_ps(c + 0 * ldc); c01 = _mm512_loadu_ps(c + 0 * ldc + 16);
-    c10 = _mm512_loadu_ps(c + 1 * ldc); c11 = _mm512_loadu_ps(c + 1 * ldc + 16);
-    c20 = _mm512_loadu_ps(c + 2 * ldc); c21 = _mm512_loadu_ps(c + 2 * ldc + 16);
-    c30 = _mm512_loadu_ps(c + 3 * ldc); c31 = _mm512_loadu_ps(c + 3 * ldc + 16);
-    c40 = _mm512_loadu_ps(c + 4 * ldc); c41 = _mm512_loadu_ps(c + 4 * ldc + 16);
-    c50 = _mm512_loadu_ps(c + 5 * ldc); c51 = _mm512_loadu_ps(c + 5 * ldc + 16);
-  } else {
-    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = _mm512_setzero_ps();
-  }
-  for (size_t p = 0; p < kc; p++) {
-    const __m512 b0 = _mm512_load_ps(b0p), b1 = _mm512_load_ps(b1p);
-    __m512 a;
-    a = _mm512_set1_ps(ap[0]); c00 = _mm512_fmadd_ps(a, b0, c00); c01 = _mm512_fmadd_ps(a, b1, c01);
-    a = _mm512_set1_ps(ap[1]); c10 = _mm512_fmadd_ps(a, b0, c10); c11 = _mm512_fmadd_ps(a, b1, c11);
-    a = _mm512_set1_ps(ap[2]); c20 = _mm512_fmadd_ps(a, b0, c20); c21 = _mm512_fmadd_ps(a, b1, c21);
-    a = _mm512_set1_ps(ap[3]); c30 = _mm512_fmadd_ps(a, b0, c30); c31 = _mm512_fmadd_ps(a, b1, c31);
-    a = _mm512_set1_ps(ap[4]); c40 = _mm512_fmadd_ps(a, b0, c40); c41 = _mm512_fmadd_ps(a, b1, c41);
-    a = _mm512_set1_ps(ap[5]); c50 = _mm512_fmadd_ps(a, b0, c50); c51 = _mm512_fmadd_ps(a, b1, c51);
-    ap += MR;
-    b0p += NR;
-    b1p += NR;
-  }
-  if (bias) {
-    const __m512 b0 = _mm512_loadu_ps(bias), b1 = _mm512_loadu_ps(bias + 16);
-    c00 = _mm512_add_ps(c00, b0); c01 = _mm512_add_ps(c01, b1); c10 = _mm512_add_ps(c10, b0); c11 = _mm512_add_ps(c11, b1);
-    c20 = _mm512_add_ps(c20, b0); c21 = _mm512_add_ps(c21, b1); c30 = _mm512_add_ps(c30, b0); c31 = _mm512_add_ps(c31, b1);
-    c40 = _mm512_add_ps(c40, b0); c41 = _mm512_add_ps(c41, b1); c50 = _mm512_add_ps(c50, b0); c51 = _mm512_add_ps(c51, b1);
-  }
-  if (relu) {
-    /* max(v, 0) returns its second operand for a NaN v and for -0, as the 6x16 tile's does. */
-    const __m512 z = _mm512_setzero_ps();
-    c00 = _mm512_max_ps(c00, z); c01 = _mm512_max_ps(c01, z); c10 = _mm512_max_ps(c10, z); c11 = _mm512_max_ps(c11, z);
-    c20 = _mm512_max_ps(c20, z); c21 = _mm512_max_ps(c21, z); c30 = _mm512_max_ps(c30, z); c31 = _mm512_max_ps(c31, z);
-    c40 = _mm512_max_ps(c40, z); c41 = _mm512_max_ps(c41, z); c50 = _mm512_max_ps(c50, z); c51 = _mm512_max_ps(c51, z);
-  }
-  if (bad) {
-#define NF(v) _mm512_castps_si512(_mm512_sub_ps(v, v))
-    __m512i o = _mm512_or_si512(NF(c00), NF(c01));
-    o = _mm512_or_si512(o, _mm512_or_si512(NF(c10), NF(c11)));
-    o = _mm512_or_si512(o, _mm512_or_si512(NF(c20), NF(c21)));
-    o = _mm512_or_si512(o, _mm512_or_si512(NF(c30), NF(c31)));
-    o = _mm512_or_si512(o, _mm512_or_si512(NF(c40), NF(c41)));
-    o = _mm512_or_si512(o, _mm512_or_si512(NF(c50), NF(c51)));
-#undef NF
-    if (_mm512_test_epi32_mask(o, o)) *bad = 1;
-  }
-  _mm512_storeu_ps(c + 0 * ldc, c00); _mm512_storeu_ps(c + 0 * ldc + 16, c01);
-  _mm512_storeu_ps(c + 1 * ldc, c10); _mm512_storeu_ps(c + 1 * ldc + 16, c11);
-  _mm512_storeu_ps(c + 2 * ldc, c20); _mm512_storeu_ps(c + 2 * ldc + 16, c21);
-  _mm512_storeu_ps(c + 3 * ldc, c30); _mm512_storeu_ps(c + 3 * ldc + 16, c31);
-  _mm512_storeu_ps(c + 4 * ldc, c40); _mm512_storeu_ps(c + 4 * ldc + 16, c41);
-  _mm512_storeu_ps(c + 5 * ldc, c50); _mm512_storeu_ps(c + 5 * ldc + 16, c51);
+#define X256(op) _mm256_##op
+#define BCAST256(p) _mm256_broadcast_ss(p)
+#define NF256(v) _mm256_castps_si256(_mm256_sub_ps(v, v))
+#define ANY256(o) (!_mm256_testz_si256(o, o))
+#define X512(op) _mm512_##op
+#define BCAST512(p) _mm512_set1_ps(*(p))
+#define NF512(v) _mm512_castps_si512(_mm512_sub_ps(v, v))
+#define ANY512(o) (_mm512_test_epi32_mask(o, o) != 0)
+
+/* The 6x16 tile: one panel, its two 8-column halves (call with b0p = bp, b1p = bp + 8). */
+DEFINE_TILE(tile16, AVX2, __m256, X256, 8, BCAST256, NF256, _mm256_or_si256, ANY256)
+/* The 6x32 tile: two adjacent panels (b0p, b1p = b0p + kc * NR). */
+DEFINE_TILE(tile32, AVX512, __m512, X512, 16, BCAST512, NF512, _mm512_or_si512, ANY512)
+
+/* The 6x16 tile over one panel bp. */
+static AVX2 inline void tile(size_t kc, const float *restrict ap, const float *restrict bp, float *restrict c,
+                             size_t ldc, int load, const float *restrict bias, int relu, int *restrict bad) {
+  tile16(kc, ap, bp, bp + 8, c, ldc, load, bias, relu, bad);
 }
 
 /* A partial tile (mr < 6 or nr < 16): the same tile through a scratch copy of the valid part.
@@ -440,7 +407,6 @@ static AVX2 void run_part(void *arg, int t) {
 
   /* Phase 2: blocks of rows of C, taken from a shared counter. */
   float *ap = apack_buf[t];
-  __m256 badv = _mm256_setzero_ps();
   int bad = 0;
   for (size_t u; (u = atomic_fetch_add(&j->next_chunk, 1)) < j->chunks;) {
     const size_t i0 = j->bounds[u], i1 = j->bounds[u + 1];
@@ -466,7 +432,7 @@ static AVX2 void run_part(void *arg, int t) {
             float *c = j->c + i * j->n + col;
             const float *a6 = ap + (i - i0) * kc;
             if (mr == MR) {
-              tile_wide(kc, a6, bp, bp + kc * NR, c, j->n, load, bias, relu, chk ? &bad : NULL);
+              tile32(kc, a6, bp, bp + kc * NR, c, j->n, load, bias, relu, chk ? &bad : NULL);
             } else {
               edge_tile(kc, a6, bp, c, j->n, load, mr, NR, bias, relu, chk ? &bad : NULL);
               edge_tile(kc, a6, bp + kc * NR, c + NR, j->n, load, mr, NR, bias ? bias + NR : NULL, relu, chk ? &bad : NULL);
@@ -478,17 +444,14 @@ static AVX2 void run_part(void *arg, int t) {
         for (size_t i = i0; i < i1; i += MR) {
           const size_t mr = i1 - i < MR ? i1 - i : MR;
           float *c = j->c + i * j->n + col;
-          if (mr == MR && nr == NR) tile(kc, ap + (i - i0) * kc, bp, c, j->n, load, bias, relu, chk ? &badv : NULL);
+          if (mr == MR && nr == NR) tile(kc, ap + (i - i0) * kc, bp, c, j->n, load, bias, relu, chk ? &bad : NULL);
           else edge_tile(kc, ap + (i - i0) * kc, bp, c, j->n, load, mr, nr, bias, relu, chk ? &bad : NULL);
         }
         jp++;
       }
     }
   }
-  if (j->check) {
-    const __m256i bits = _mm256_castps_si256(badv);
-    if (bad || !_mm256_testz_si256(bits, bits)) atomic_store(&j->nonfinite, 1);
-  }
+  if (j->check && bad) atomic_store(&j->nonfinite, 1);
 }
 
 int mtlkit_sgemm_kc(void) { return KC; }
