@@ -11,6 +11,8 @@
  *     null, op(B)'s column sums added; sgemm.h's mtlkit_sgemm_opts)
  *   sgemmBegin(same arguments): parts; sgemmPart(t); sgemmEnd(): with check, whether C is all
  *     finite, else true   (the split form, sgemm.h; end also after begin returned 0)
+ *   sgemmNarrow(a, b, c, m, k, n, transA, transB, accumulate, r0, r1): rows r0 .. r1 of C with the
+ *     wasm kernel sgemmSmall's bits, n <= 4 (narrow.h)
  *   gramRange(g, out, t, d, c0, c1): out (a Float64Array of t*t) = the Gram matrix of g's t rows
  *     of d floats over columns c0 .. c1, the wasm kernel gramRange's bits (gram.h)
  *   instance(): a number unique to this loaded copy of the addon
@@ -26,6 +28,7 @@
 #include <string.h>
 
 #include "gram.h"
+#include "narrow.h"
 #include "pool.h"
 #include "sgemm.h"
 
@@ -229,6 +232,41 @@ static napi_value sgemm_end(napi_env env, napi_callback_info info) {
   return boolean(env, !mtlkit_sgemm_end());
 }
 
+/* sgemmNarrow(a, b, c, m, k, n, transA, transB, accumulate, r0, r1): sizes checked, then narrow.h. */
+static napi_value sgemm_narrow(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11];
+  float *a, *b, *c;
+  size_t la, lb, lc, m, k, n, r0, r1;
+  int ta, tb, acc;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 11) {
+    napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", "mtlkit native sgemmNarrow: expects (a, b, c, m, k, n, transA, transB, accumulate, r0, r1)");
+    return NULL;
+  }
+  if (!cpu()) {
+    napi_throw_error(env, "ERR_MTLKIT_NATIVE_CPU", "mtlkit native sgemmNarrow: this CPU lacks AVX2 or FMA");
+    return NULL;
+  }
+  if (!f32_arg(env, argv[0], "a", &a, &la) || !f32_arg(env, argv[1], "b", &b, &lb) || !f32_arg(env, argv[2], "c", &c, &lc)) return NULL;
+  if (!size_arg(env, argv[3], "m", 0, &m) || !size_arg(env, argv[4], "k", 0, &k) || !size_arg(env, argv[5], "n", 0, &n)) return NULL;
+  if (!bool_arg(env, argv[6], &ta) || !bool_arg(env, argv[7], &tb) || !bool_arg(env, argv[8], &acc)) return NULL;
+  if (!size_arg(env, argv[9], "r0", 0, &r0) || !size_arg(env, argv[10], "r1", 0, &r1)) return NULL;
+  if (n > 4) {
+    napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", "mtlkit native sgemmNarrow: n must be at most 4 (use sgemm)");
+    return NULL;
+  }
+  if (r0 > r1 || r1 > m) {
+    napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", "mtlkit native sgemmNarrow: needs r0 <= r1 <= m");
+    return NULL;
+  }
+  if (!fits(env, "a", la, m, k, "m*k") || !fits(env, "b", lb, k, n, "k*n") || !fits(env, "c", lc, m, n, "m*n")) return NULL;
+  if (mtlkit_sgemm_narrow(a, b, c, m, k, n, ta, tb, acc, r0, r1) < 0) {
+    napi_throw_error(env, "ERR_MTLKIT_NATIVE_MEMORY", "mtlkit native sgemmNarrow: could not allocate the transposed copy of B");
+  }
+  return NULL;
+}
+
 /* gramRange(g, out, t, d, c0, c1): checks every size against the arrays, then gram.h's sums. */
 static napi_value gram_range(napi_env env, napi_callback_info info) {
   size_t argc = 6;
@@ -334,6 +372,8 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "instance", f) != napi_ok) return NULL;
   if (napi_create_function(env, "sgemmEnd", NAPI_AUTO_LENGTH, sgemm_end, NULL, &f) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "sgemmEnd", f) != napi_ok) return NULL;
+  if (napi_create_function(env, "sgemmNarrow", NAPI_AUTO_LENGTH, sgemm_narrow, NULL, &f) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "sgemmNarrow", f) != napi_ok) return NULL;
   if (napi_create_function(env, "gramRange", NAPI_AUTO_LENGTH, gram_range, NULL, &f) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "gramRange", f) != napi_ok) return NULL;
   if (napi_create_function(env, "wide", NAPI_AUTO_LENGTH, wide, NULL, &f) != napi_ok) return NULL;

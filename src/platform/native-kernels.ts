@@ -53,6 +53,14 @@ export interface NativeKernels {
   sgemmPart(part: number): void;
   sgemmEnd(): boolean;
   /**
+   * Rows [r0, r1) of c[m x n] = op(a) op(b) (+ c when accumulate), n <= 4: the wasm kernel
+   * `sgemmSmall`'s arithmetic (a dot product in sixteen float32 lanes per element, or, with a
+   * transposed, the products added in order), so its bits (native/narrow.h). Throws a
+   * TypeError / RangeError naming the argument, or when n > 4 or r0 <= r1 <= m fails.
+   */
+  sgemmNarrow(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number,
+    transA: boolean, transB: boolean, accumulate: boolean, r0: number, r1: number): void;
+  /**
    * out (t x t) = the Gram matrix of g's t rows of d float32s over the columns [c0, c1): the
    * wasm kernel `gramRange`'s arithmetic (float32 products and sums in eight lanes per block of
    * 1024, float64 across blocks; native/gram.h), so its bits. Throws a TypeError / RangeError

@@ -114,7 +114,7 @@ describe.skipIf(!hasNpm)(title, () => {
     for (const f of ['package.json', 'bin/mtlkit.js', 'dist/index.js', 'dist/index.d.ts', 'dist/core.js', 'dist/cli/main.js',
       'dist/tensor/wasm/worker.mjs', 'dist/tensor/gpu/worker.mjs', 'build/wasm/kernels.wasm', 'build/wasm/kernels-single.wasm',
       // The native matmul's sources and build script: an install builds it where it can.
-      'native/sgemm.c', 'native/gram.c', 'native/gram.h', 'native/binding.c', 'scripts/build-native.mjs']) {
+      'native/sgemm.c', 'native/gram.c', 'native/gram.h', 'native/narrow.c', 'native/narrow.h', 'native/binding.c', 'scripts/build-native.mjs']) {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/') || /\.test\.|\.ts$/.test(f.replace(/\.d\.ts$/, '')))).toEqual([]);

@@ -106,6 +106,9 @@ const POOLED_EXPORTS = [
   'biasRelu32', 'mixture32', 'mixtureBack32', 'adamRunsChunk32', 'adamSpan32', 'gatherAt32', 'scatterAddAt32',
 ] as const satisfies readonly (keyof Exports)[];
 
+/** Up to this many rows of a transposed A, a narrow matmul keeps the wasm kernel over its native twin (the workers get it with their start data). */
+const NARROW_WASM_K = 16;
+
 /** Below these sizes a call is not worth waking the workers (less work than the wake-up costs). */
 const PAR_FLOPS = 4e6;
 const PAR_ELEMS = 1 << 18;
@@ -198,7 +201,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   if (wanted > 1 && shared) {
     const spinMicros = opts.spinMicros ?? spinFromEnv();
     try {
-      pool = new WorkerPool(module, memory, POOLED_EXPORTS, wanted - 1, { nativeFile: native?.file ?? null, nativeInstance: native?.instance(), spinMicros });
+      pool = new WorkerPool(module, memory, POOLED_EXPORTS, wanted - 1, { nativeFile: native?.file ?? null, nativeInstance: native?.instance(), spinMicros, narrowWasmK: NARROW_WASM_K });
     } catch (e) {
       poolError = e instanceof Error ? e.message : String(e);
     }
@@ -361,6 +364,16 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
    * job runs the twin on whichever thread takes it).
    */
   const twins: Record<string, (...a: number[]) => number> = native === null ? {} : {
+    sgemmSmall: (pa, pb, pc, m, kk, n, ta, tb, acc, r0, r1, scratch) => {
+      // A weighted sum of a few long rows (G^T w) stays wasm: in a step its rows are in cache
+      // and the wasm loop was the faster of the two there (docs/speed.md).
+      if (ta && kk <= NARROW_WASM_K) k.sgemmSmall(pa, pb, pc, m, kk, n, ta, tb, acc, r0, r1, scratch);
+      else {
+        const f32 = (at: number, count: number) => new Float32Array(heap.buffer, at, count);
+        native.sgemmNarrow(f32(pa, m * kk), f32(pb, kk * n), f32(pc, m * n), m, kk, n, ta !== 0, tb !== 0, acc !== 0, r0, r1);
+      }
+      return 0;
+    },
     gramRange: (pg, po, t, d, c0, c1, f64) => {
       if (f64) k.gramRange(pg, po, t, d, c0, c1, f64);
       else native.gramRange(new Float32Array(heap.buffer, pg, t * d), new Float64Array(heap.buffer, po, t * t), t, d, c0, c1);
@@ -460,10 +473,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
           for (let t = 1; t < pool!.count; t++) jobs.push(null);
           pool!.run(jobs, () => {
             dxFinite = native!.sgemm(g, w as Float32Array, dx as Float32Array, rows, n, kk, false, true, accumulateDx, 1, null, false, true) ?? true;
-          }, ([, ...args]) => {
-            k.sgemmSmall(...(args as unknown as Parameters<typeof k.sgemmSmall>));
-            return 0;
-          });
+          }, ([, ...args]) => exportOrTwin('sgemmSmall')(...args));
         });
         return (finiteOn(backend, dw, kk * n) ? 1 : 0) | (dxFinite ? 2 : 0);
       }
@@ -500,10 +510,10 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       call(() => {
         const pa = addrIn(a, m * kk), pb = addrIn(b, kk * n), pc = addrOut(c, m * n, accumulate);
         const name = f64 ? 'dgemm' : small ? 'sgemmSmall' : 'sgemm';
-        const fn = f64 ? k.dgemm : small ? k.sgemmSmall : k.sgemm;
+        const fn = exportOrTwin(name);
         const args = (t: number) => [pa, pb, pc, m, kk, n, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0, 0, m, scratch[t]];
         if (pool === null || threads === 1 || (small ? narrowAlone(m, kk, n, transA) : m < 8 || 2 * m * n * kk < PAR_FLOPS)) {
-          fn(...(args(0) as Parameters<typeof fn>));
+          fn(...(args(0) as number[]));
           return;
         }
         // About 4 chunks per thread (rows in multiples of the 4-row tile, at least 16): enough

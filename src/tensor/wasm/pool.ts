@@ -46,6 +46,11 @@ export interface PoolOptions {
    * the workers' end. 0: sleep at once. Polling only pays while no other pool wants the core.
    */
   spinMicros?: number;
+  /**
+   * The native twins' own limits, for workers to choose as the main thread does (wasm.ts,
+   * exportOrTwin): up to this many rows of a transposed A, a narrow matmul stays wasm.
+   */
+  narrowWasmK?: number;
 }
 
 export class WorkerPool {
@@ -77,7 +82,7 @@ export class WorkerPool {
     const start = need('startWorker', 'the wasm kernels run on one thread here');
     const url = new URL('./worker.mjs', import.meta.url);
     for (let id = 0; id < count; id++) {
-      this.workers.push(start(url, { module, memory, control: this.ctl.buffer, jobs: this.jobs.buffer, id, names, slot: SLOT, native: nativeFile, nativeInstance: opts.nativeInstance ?? null, spinMicros, errorText: this.errorText.buffer }, 'wasm-kernels'));
+      this.workers.push(start(url, { module, memory, control: this.ctl.buffer, jobs: this.jobs.buffer, id, names, slot: SLOT, native: nativeFile, nativeInstance: opts.nativeInstance ?? null, spinMicros, narrowWasmK: opts.narrowWasmK ?? 0, errorText: this.errorText.buffer }, 'wasm-kernels'));
     }
     const deadline = Date.now() + timeoutMs;
     for (;;) {

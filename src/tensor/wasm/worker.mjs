@@ -6,7 +6,7 @@
 // module Worker; only where the start data comes from differs (./start-data.mjs).
 import { startData } from './start-data.mjs';
 
-const { module, memory, control, jobs, id, names, slot, native, nativeInstance, spinMicros, errorText } = await startData();
+const { module, memory, control, jobs, id, names, slot, native, nativeInstance, spinMicros, narrowWasmK, errorText } = await startData();
 const ctl = new Int32Array(control);
 const text = new Uint8Array(errorText);
 
@@ -44,10 +44,14 @@ try {
 }
 // Exports with a native twin in the addon (the same bits, faster) run the twin here, over views
 // of the shared memory, as the main thread does (wasm.ts, exportOrTwin).
+const f32 = (at, count) => new Float32Array(memory.buffer, at, count);
 const twins = addon === null ? {} : {
+  sgemmSmall: (pa, pb, pc, m, k, n, ta, tb, acc, r0, r1, scratch) => ta && k <= narrowWasmK
+    ? instance.exports.sgemmSmall(pa, pb, pc, m, k, n, ta, tb, acc, r0, r1, scratch)
+    : addon.sgemmNarrow(f32(pa, m * k), f32(pb, k * n), f32(pc, m * n), m, k, n, ta !== 0, tb !== 0, acc !== 0, r0, r1),
   gramRange: (pg, po, t, d, c0, c1, f64) => {
     if (f64) return instance.exports.gramRange(pg, po, t, d, c0, c1, f64);
-    return addon.gramRange(new Float32Array(memory.buffer, pg, t * d), new Float64Array(memory.buffer, po, t * t), t, d, c0, c1);
+    return addon.gramRange(f32(pg, t * d), new Float64Array(memory.buffer, po, t * t), t, d, c0, c1);
   },
 };
 const fns = instance ? names.map((n) => twins[n] ?? instance.exports[n]) : [];

@@ -394,6 +394,35 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
     expect(call(false, false, false, 1, null, false, false, null, null, new Float32Array(1))).toThrow(/colsumB has 1 elements, n = 2 needed/);
   });
 
+  it('sgemmNarrow: the wasm kernel sgemmSmall\'s bits (n <= 4, every form, accumulate, k tails, row ranges); arguments named', () => {
+    const nat = addon();
+    const wasm = make({ native: false, threads: 1 });
+    const rng = new Rng(44);
+    for (const [m, k] of [[2048, 320], [320, 2048], [40000, 6], [7, 5], [33, 17], [100, 1], [5, 0], [300, 19], [150, 1030]] as const) {
+      for (const n of [1, 2, 3, 4]) {
+        for (const [ta, tb] of FORMS) {
+          for (const acc of [false, true]) {
+            const a = random(m * k, rng), b = random(k * n, rng), c0 = random(m * n, rng);
+            if (a.length > 4) { a[1] = 1e-42; a[2] = -0; a[3] = 3e38; }
+            const want = Float32Array.from(c0), got = Float32Array.from(c0);
+            wasm.matmul(a, b, want, m, k, n, ta, tb, acc);
+            // In two row ranges, as the pool's chunks call it.
+            const cut = Math.floor(m / 3);
+            nat.sgemmNarrow(a, b, got, m, k, n, ta, tb, acc, 0, cut);
+            nat.sgemmNarrow(a, b, got, m, k, n, ta, tb, acc, cut, m);
+            if (!sameBits(got, want)) expect.fail(`m=${m} k=${k} n=${n} ta=${ta} tb=${tb} acc=${acc}`);
+          }
+        }
+      }
+    }
+    const a = new Float32Array(6), b = new Float32Array(10), c = new Float32Array(10);
+    const call = (...args: unknown[]) => () => (nat.sgemmNarrow as (...x: unknown[]) => void)(...args);
+    expect(call(a, b, c, 2, 3, 5, false, false, false, 0, 2)).toThrow(/n must be at most 4/);
+    expect(call(a, b, c, 2, 3, 2, false, false, false, 1, 3)).toThrow(/r0 <= r1 <= m/);
+    expect(call(a, b, c, 2, 4, 2, false, false, false, 0, 2)).toThrow(/a has 6 elements, m\*k = 8 needed/);
+    expect(call(a, b, c, 2, 3, 2, false, false, false)).toThrow(/expects \(a, b, c, m, k, n, transA, transB, accumulate, r0, r1\)/);
+  });
+
   it('gramRange: the wasm kernel gramRange\'s bits over column ranges (blocks, chunks, tails, denormals, -0); arguments named', () => {
     const nat = addon();
     const wasm = make({ native: false, threads: 1 });
@@ -426,6 +455,33 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
 
   describe('in the wasm backend', () => {
     const native = make({ native: true });
+
+    it('a narrow matmul (n <= 4) runs the addon\'s sgemmNarrow on every thread: the wasm kernel\'s bits, 1 and 2 threads; a gate\'s backward too', () => {
+      const wasm = make({ native: false, threads: 1 });
+      const rng = new Rng(45);
+      for (const [m, k, n, ta] of [[2048, 320, 2, false], [320, 2048, 2, true], [786432, 6, 1, true], [5000, 16, 1, false]] as const) {
+        const a = native.alloc('float32', m * k) as Float32Array, b = random(k * n, rng), c0 = random(m * n, rng);
+        random(m * k, rng, a);
+        const want = Float32Array.from(c0);
+        wasm.matmul(Float32Array.from(a), b, want, m, k, n, ta, false, true);
+        for (const threads of [2, 1]) {
+          native.setThreads(threads);
+          const got = Float32Array.from(c0);
+          native.matmul(a, b, got, m, k, n, ta, false, true);
+          if (!sameBits(got, want)) expect.fail(`m=${m} k=${k} n=${n} ta=${ta} threads=${threads}`);
+        }
+        native.setThreads(2);
+      }
+      // A gate's Linear backward: dW (narrow, on a kernel thread) beside dx (the native matmul).
+      const [rows, kk, n] = [2048, 320, 2];
+      const x = random(rows * kk, rng), w = random(kk * n, rng), g = random(rows * n, rng);
+      const outs = [native, wasm].map((be) => {
+        const dw = new Float32Array(kk * n), dx = new Float32Array(rows * kk);
+        be.linearBackward(x, w, g, dw, dx, rows, kk, n, false);
+        return dw;
+      });
+      expect(sameBits(outs[0]!, outs[1]!)).toBe(true);
+    });
 
     it('the Gram runs the addon\'s gramRange on every thread: the wasm kernel\'s bits, 1 and 2 threads, resident or not', () => {
       const wasm = make({ native: false, threads: 1 });
