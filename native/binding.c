@@ -128,20 +128,30 @@ static int untransposed(napi_env env, int transposed, const char *what) {
   return 0;
 }
 
-static int call_args(napi_env env, napi_callback_info info, const char *fn, call_t *x) {
-  size_t argc = 16;
-  napi_value argv[16];
-  char msg[160];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
-  if (argc < 10) {
-    snprintf(msg, sizeof msg, "mtlkit native %s: expects (a, b, c, m, k, n, transA, transB, accumulate, threads)", fn);
+/* A call's arguments into argv (up to `most`, *argc set to how many came), or a TypeError with
+   the usage when fewer than `least` came, or an Error where the CPU cannot run the kernels. */
+static int arguments(napi_env env, napi_callback_info info, const char *fn, const char *usage, size_t least, size_t most,
+                     napi_value *argv, size_t *argc) {
+  char msg[192];
+  *argc = most;
+  if (napi_get_cb_info(env, info, argc, argv, NULL, NULL) != napi_ok) return 0;
+  if (*argc < least) {
+    snprintf(msg, sizeof msg, "mtlkit native %s: expects (%s)", fn, usage);
     napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
     return 0;
   }
   if (!cpu()) {
-    napi_throw_error(env, "ERR_MTLKIT_NATIVE_CPU", "mtlkit native sgemm: this CPU lacks AVX2 or FMA");
+    snprintf(msg, sizeof msg, "mtlkit native %s: this CPU lacks AVX2 or FMA", fn);
+    napi_throw_error(env, "ERR_MTLKIT_NATIVE_CPU", msg);
     return 0;
   }
+  return 1;
+}
+
+static int call_args(napi_env env, napi_callback_info info, const char *fn, call_t *x) {
+  size_t argc;
+  napi_value argv[16];
+  if (!arguments(env, info, fn, "a, b, c, m, k, n, transA, transB, accumulate, threads", 10, 16, argv, &argc)) return 0;
   size_t la, lb, lc;
   if (!f32_arg(env, argv[0], "a", &x->a, &la) || !f32_arg(env, argv[1], "b", &x->b, &lb) || !f32_arg(env, argv[2], "c", &x->c, &lc))
     return 0;
@@ -234,20 +244,12 @@ static napi_value sgemm_end(napi_env env, napi_callback_info info) {
 
 /* sgemmNarrow(a, b, c, m, k, n, transA, transB, accumulate, r0, r1): sizes checked, then narrow.h. */
 static napi_value sgemm_narrow(napi_env env, napi_callback_info info) {
-  size_t argc = 11;
+  size_t argc;
   napi_value argv[11];
   float *a, *b, *c;
   size_t la, lb, lc, m, k, n, r0, r1;
   int ta, tb, acc;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 11) {
-    napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", "mtlkit native sgemmNarrow: expects (a, b, c, m, k, n, transA, transB, accumulate, r0, r1)");
-    return NULL;
-  }
-  if (!cpu()) {
-    napi_throw_error(env, "ERR_MTLKIT_NATIVE_CPU", "mtlkit native sgemmNarrow: this CPU lacks AVX2 or FMA");
-    return NULL;
-  }
+  if (!arguments(env, info, "sgemmNarrow", "a, b, c, m, k, n, transA, transB, accumulate, r0, r1", 11, 11, argv, &argc)) return NULL;
   if (!f32_arg(env, argv[0], "a", &a, &la) || !f32_arg(env, argv[1], "b", &b, &lb) || !f32_arg(env, argv[2], "c", &c, &lc)) return NULL;
   if (!size_arg(env, argv[3], "m", 0, &m) || !size_arg(env, argv[4], "k", 0, &k) || !size_arg(env, argv[5], "n", 0, &n)) return NULL;
   if (!bool_arg(env, argv[6], &ta) || !bool_arg(env, argv[7], &tb) || !bool_arg(env, argv[8], &acc)) return NULL;
@@ -269,7 +271,7 @@ static napi_value sgemm_narrow(napi_env env, napi_callback_info info) {
 
 /* gramRange(g, out, t, d, c0, c1): checks every size against the arrays, then gram.h's sums. */
 static napi_value gram_range(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
+  size_t argc;
   napi_value argv[6];
   float *g;
   double *out;
@@ -278,15 +280,7 @@ static napi_value gram_range(napi_env env, napi_callback_info info) {
   napi_typedarray_type type;
   void *ptr = NULL;
   char msg[192];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 6) {
-    napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", "mtlkit native gramRange: expects (g, out, t, d, c0, c1)");
-    return NULL;
-  }
-  if (!cpu()) {
-    napi_throw_error(env, "ERR_MTLKIT_NATIVE_CPU", "mtlkit native gramRange: this CPU lacks AVX2 or FMA");
-    return NULL;
-  }
+  if (!arguments(env, info, "gramRange", "g, out, t, d, c0, c1", 6, 6, argv, &argc)) return NULL;
   if (!f32_arg(env, argv[0], "g", &g, &lg)) return NULL;
   CHECK(napi_is_typedarray(env, argv[1], &is_ta));
   if (is_ta) CHECK(napi_get_typedarray_info(env, argv[1], &type, &lout, &ptr, NULL, NULL));
@@ -360,25 +354,20 @@ static napi_value info(napi_env env, napi_callback_info cbinfo) {
   return o;
 }
 
+/* The exports, by name: one list, the module's face. */
+static const struct {
+  const char *name;
+  napi_callback fn;
+} EXPORTS[] = {
+  {"sgemm", sgemm},        {"sgemmBegin", sgemm_begin}, {"sgemmPart", sgemm_part}, {"sgemmEnd", sgemm_end},
+  {"sgemmNarrow", sgemm_narrow}, {"gramRange", gram_range}, {"instance", instance}, {"wide", wide}, {"info", info},
+};
+
 NAPI_MODULE_INIT() {
-  napi_value f;
-  if (napi_create_function(env, "sgemm", NAPI_AUTO_LENGTH, sgemm, NULL, &f) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "sgemm", f) != napi_ok) return NULL;
-  if (napi_create_function(env, "sgemmBegin", NAPI_AUTO_LENGTH, sgemm_begin, NULL, &f) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "sgemmBegin", f) != napi_ok) return NULL;
-  if (napi_create_function(env, "sgemmPart", NAPI_AUTO_LENGTH, sgemm_part, NULL, &f) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "sgemmPart", f) != napi_ok) return NULL;
-  if (napi_create_function(env, "instance", NAPI_AUTO_LENGTH, instance, NULL, &f) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "instance", f) != napi_ok) return NULL;
-  if (napi_create_function(env, "sgemmEnd", NAPI_AUTO_LENGTH, sgemm_end, NULL, &f) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "sgemmEnd", f) != napi_ok) return NULL;
-  if (napi_create_function(env, "sgemmNarrow", NAPI_AUTO_LENGTH, sgemm_narrow, NULL, &f) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "sgemmNarrow", f) != napi_ok) return NULL;
-  if (napi_create_function(env, "gramRange", NAPI_AUTO_LENGTH, gram_range, NULL, &f) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "gramRange", f) != napi_ok) return NULL;
-  if (napi_create_function(env, "wide", NAPI_AUTO_LENGTH, wide, NULL, &f) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "wide", f) != napi_ok) return NULL;
-  if (napi_create_function(env, "info", NAPI_AUTO_LENGTH, info, NULL, &f) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "info", f) != napi_ok) return NULL;
+  for (size_t i = 0; i < sizeof EXPORTS / sizeof *EXPORTS; i++) {
+    napi_value f;
+    if (napi_create_function(env, EXPORTS[i].name, NAPI_AUTO_LENGTH, EXPORTS[i].fn, NULL, &f) != napi_ok) return NULL;
+    if (napi_set_named_property(env, exports, EXPORTS[i].name, f) != napi_ok) return NULL;
+  }
   return exports;
 }
