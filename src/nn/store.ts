@@ -217,6 +217,15 @@ export class ParameterStore {
     this.rowSets[p.sparseIndex]!.add(r);
   }
 
+  /** touchRow for rows[start], rows[start + stride], ... (n of them), in that order. */
+  touchRows(p: Parameter, rows: Int32Array, start: number, stride: number, n: number): void {
+    const set = this.rowSets[p.sparseIndex]!, slot = set.slot;
+    for (let i = 0, at = start; i < n; i++, at += stride) {
+      const r = rows[at]!;
+      if (slot[r] === 0) set.add(r);
+    }
+  }
+
   /** Row r of table p's gradient in the flat buffer, a view (touch the row before writing it). */
   rowGrad(p: Parameter, r: number): Storage {
     const o = p.offset + r * p.width;

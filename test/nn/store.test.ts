@@ -120,6 +120,15 @@ describe('touched rows', () => {
     );
   });
 
+  it('touchRows: the strided rows touched in order, repeats once, as one touchRow each', () => {
+    const a = toyStore(2), b = toyStore(2);
+    const rows = Int32Array.from([9, 1, 3, 1, 9, 4, 7, 2, 3, 0]);
+    a.touchRows(a.get('emb'), rows, 1, 2, 5);
+    for (let i = 1; i < rows.length; i += 2) b.touchRow(b.get('emb'), rows[i]!);
+    expect(Array.from(a.touched(a.get('emb')))).toEqual([1, 4, 2, 0]);
+    expect(Array.from(a.touched(a.get('emb')))).toEqual(Array.from(b.touched(b.get('emb'))));
+  });
+
   it('versions each table\'s slot map in sharedInto: a newly touched row or a zeroGrad moves it, a repeat does not', () => {
     const s = toyStore(2);
     const emb = s.get('emb');

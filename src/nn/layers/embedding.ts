@@ -83,10 +83,10 @@ export class Embedding extends Module {
         const id = ids[i]!;
         const row = offsets[f]! + (id > 0 && id < vocab[f]! ? id : 0);
         rowIdx[i] = row;
-        if (track) this.store.touchRow(p, row);
         srcAt[i] = p.offset + row * k;
         if (++f === F) f = 0;
       }
+      if (track) this.store.touchRows(p, rowIdx, 0, 1, n);
     } else {
       // Field by field, so one table's touched-row map stays in cache; each table still sees
       // its rows in batch order (the order its touched rows, and so the compact layouts, take).
@@ -96,9 +96,10 @@ export class Embedding extends Module {
           const id = ids[i]!;
           const row = id > 0 && id < v ? id : 0;
           rowIdx[i] = row;
-          if (track) this.store.touchRow(p, row);
           srcAt[i] = base + row * k;
         }
+        // The same rows in the same order as one touchRow each, in one loop per table.
+        if (track) this.store.touchRows(p, rowIdx, f, F, batch);
       }
     }
     // The row copies as one kernel call (the index math above stays per row).
