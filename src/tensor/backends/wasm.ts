@@ -363,20 +363,19 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
    * export's bits, over views of the wasm memory (worker.mjs makes the same substitution, so a
    * job runs the twin on whichever thread takes it).
    */
+  /** A float32 view of the wasm memory at a byte address (what a twin hands the addon). */
+  const f32At = (at: number, count: number): Float32Array => new Float32Array(heap.buffer, at, count);
   const twins: Record<string, (...a: number[]) => number> = native === null ? {} : {
     sgemmSmall: (pa, pb, pc, m, kk, n, ta, tb, acc, r0, r1, scratch) => {
       // A weighted sum of a few long rows (G^T w) stays wasm: in a step its rows are in cache
       // and the wasm loop was the faster of the two there (docs/speed.md).
       if (ta && kk <= NARROW_WASM_K) k.sgemmSmall(pa, pb, pc, m, kk, n, ta, tb, acc, r0, r1, scratch);
-      else {
-        const f32 = (at: number, count: number) => new Float32Array(heap.buffer, at, count);
-        native.sgemmNarrow(f32(pa, m * kk), f32(pb, kk * n), f32(pc, m * n), m, kk, n, ta !== 0, tb !== 0, acc !== 0, r0, r1);
-      }
+      else native.sgemmNarrow(f32At(pa, m * kk), f32At(pb, kk * n), f32At(pc, m * n), m, kk, n, ta !== 0, tb !== 0, acc !== 0, r0, r1);
       return 0;
     },
     gramRange: (pg, po, t, d, c0, c1, f64) => {
       if (f64) k.gramRange(pg, po, t, d, c0, c1, f64);
-      else native.gramRange(new Float32Array(heap.buffer, pg, t * d), new Float64Array(heap.buffer, po, t * t), t, d, c0, c1);
+      else native.gramRange(f32At(pg, t * d), new Float64Array(heap.buffer, po, t * t), t, d, c0, c1);
       return 0;
     },
   };
