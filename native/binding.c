@@ -15,6 +15,13 @@
  *     wasm kernel sgemmSmall's bits, n <= 4 (narrow.h)
  *   gramRange(g, out, t, d, c0, c1): out (a Float64Array of t*t) = the Gram matrix of g's t rows
  *     of d floats over columns c0 .. c1, the wasm kernel gramRange's bits (gram.h)
+ *   adamRuns(w, g, m, v, wAt, sAt, width, b1, b2, c1, c2, step, r, eps, q0, q1): Adam over runs
+ *     q0 .. q1 (wAt, sAt: Int32Arrays of element offsets into w / g and m / v), the wasm kernel
+ *     adamRunsChunk32's bits; adamSpan(w, g, m, v, b1, b2, c1, c2, step, r, eps, i0, i1): elements
+ *     i0 .. i1 of one run, adamSpan32's (adam.h)
+ *   gatherAt(src, at, out, width, r0, r1), scatterAddAt(dst, at, src, count, width, c0, c1),
+ *     scatterAt(dst, at, src, count, width): rows at Int32Array offsets, the wasm kernels
+ *     gatherAt32 / scatterAddAt32 / scatterAt32's results (rows.h)
  *   instance(): a number unique to this loaded copy of the addon
  *   wide([on]): whether calls take the 6x32 AVX-512 tile (the same bits as the 6x16 AVX2 one);
  *     with a boolean, turns it on (where the CPU has AVX-512F) or off first (sgemm.h)
@@ -27,14 +34,20 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "adam.h"
 #include "gram.h"
 #include "narrow.h"
 #include "pool.h"
+#include "rows.h"
 #include "sgemm.h"
 
 #define CHECK(call) do { if ((call) != napi_ok) return NULL; } while (0)
 
 static int cpu_ok = -1;
+
+/* The export being called on this thread, for the argument helpers' messages (workers call
+   exports concurrently, so one per thread). */
+static _Thread_local const char *fn_name = "sgemm";
 
 static int cpu(void) {
   if (cpu_ok < 0) cpu_ok = mtlkit_cpu_ok();
@@ -50,7 +63,7 @@ static int f32_arg(napi_env env, napi_value v, const char *name, float **data, s
   if (napi_is_typedarray(env, v, &is_ta) != napi_ok) return 0;
   if (is_ta && napi_get_typedarray_info(env, v, &type, length, &ptr, NULL, NULL) != napi_ok) return 0;
   if (!is_ta || type != napi_float32_array) {
-    snprintf(msg, sizeof msg, "mtlkit native sgemm: %s must be a Float32Array", name);
+    snprintf(msg, sizeof msg, "mtlkit native %s: %s must be a Float32Array", fn_name, name);
     napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
     return 0;
   }
@@ -65,13 +78,13 @@ static int size_arg(napi_env env, napi_value v, const char *name, double min, si
   char msg[128];
   if (napi_typeof(env, v, &t) != napi_ok) return 0;
   if (t != napi_number) {
-    snprintf(msg, sizeof msg, "mtlkit native sgemm: %s must be a number", name);
+    snprintf(msg, sizeof msg, "mtlkit native %s: %s must be a number", fn_name, name);
     napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
     return 0;
   }
   if (napi_get_value_double(env, v, &d) != napi_ok) return 0;
   if (!(d >= min) || d > 9007199254740991.0 || d != (double)(long long)d) {
-    snprintf(msg, sizeof msg, "mtlkit native sgemm: %s must be an integer >= %.0f, got %g", name, min, d);
+    snprintf(msg, sizeof msg, "mtlkit native %s: %s must be an integer >= %.0f, got %g", fn_name, name, min, d);
     napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
     return 0;
   }
@@ -91,12 +104,12 @@ static int bool_arg(napi_env env, napi_value v, int *out) {
 static int fits(napi_env env, const char *name, size_t have, size_t rows, size_t cols, const char *dims) {
   char msg[192];
   if (cols != 0 && rows > (size_t)-1 / cols) {
-    snprintf(msg, sizeof msg, "mtlkit native sgemm: %s overflows", dims);
+    snprintf(msg, sizeof msg, "mtlkit native %s: %s overflows", fn_name, dims);
     napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
     return 0;
   }
   if (have < rows * cols) {
-    snprintf(msg, sizeof msg, "mtlkit native sgemm: %s has %zu elements, %s = %zu needed", name, have, dims, rows * cols);
+    snprintf(msg, sizeof msg, "mtlkit native %s: %s has %zu elements, %s = %zu needed", fn_name, name, have, dims, rows * cols);
     napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
     return 0;
   }
@@ -133,6 +146,7 @@ static int untransposed(napi_env env, int transposed, const char *what) {
 static int arguments(napi_env env, napi_callback_info info, const char *fn, const char *usage, size_t least, size_t most,
                      napi_value *argv, size_t *argc) {
   char msg[192];
+  fn_name = fn;
   *argc = most;
   if (napi_get_cb_info(env, info, argc, argv, NULL, NULL) != napi_ok) return 0;
   if (*argc < least) {
@@ -307,6 +321,184 @@ static napi_value gram_range(napi_env env, napi_callback_info info) {
 }
 
 /* wide([on]): whether calls take the 6x32 tile, after turning it on or off when given. */
+/* An Int32Array argument: its data and length, or a TypeError naming it. */
+static int i32_arg(napi_env env, napi_value v, const char *name, int32_t **data, size_t *length) {
+  bool is_ta = false;
+  napi_typedarray_type type;
+  void *ptr = NULL;
+  char msg[128];
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok) return 0;
+  if (is_ta && napi_get_typedarray_info(env, v, &type, length, &ptr, NULL, NULL) != napi_ok) return 0;
+  if (!is_ta || type != napi_int32_array) {
+    snprintf(msg, sizeof msg, "mtlkit native %s: %s must be an Int32Array", fn_name, name);
+    napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+    return 0;
+  }
+  *data = ptr;
+  return 1;
+}
+
+/* Adam's seven scalars (b1, b2, c1, c2, step, r, eps) from argv, each a number. */
+static int adam_scalars(napi_env env, napi_value *argv, mtlkit_adam_h *h) {
+  static const char *names[7] = {"b1", "b2", "c1", "c2", "step", "r", "eps"};
+  double *at[7] = {&h->b1, &h->b2, &h->c1, &h->c2, &h->step, &h->r, &h->eps};
+  char msg[128];
+  for (int i = 0; i < 7; i++) {
+    napi_valuetype t;
+    if (napi_typeof(env, argv[i], &t) != napi_ok) return 0;
+    if (t != napi_number) {
+      snprintf(msg, sizeof msg, "mtlkit native %s: %s must be a number", fn_name, names[i]);
+      napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+      return 0;
+    }
+    if (napi_get_value_double(env, argv[i], at[i]) != napi_ok) return 0;
+  }
+  return 1;
+}
+
+/* adamRuns(w, g, m, v, wAt, sAt, width, b1, b2, c1, c2, step, r, eps, q0, q1): every run's
+   offsets checked against the arrays first, then adam.h's update (the wasm kernel
+   adamRunsChunk32's arguments, with arrays for addresses). */
+static napi_value adam_runs(napi_env env, napi_callback_info info) {
+  size_t argc, lw, lg, lm, lv, lwa, lsa, width, q0, q1;
+  napi_value argv[16];
+  float *w, *g, *m, *v;
+  int32_t *wAt, *sAt;
+  mtlkit_adam_h h;
+  char msg[192];
+  if (!arguments(env, info, "adamRuns", "w, g, m, v, wAt, sAt, width, b1, b2, c1, c2, step, r, eps, q0, q1", 16, 16, argv, &argc)) return NULL;
+  if (!f32_arg(env, argv[0], "w", &w, &lw) || !f32_arg(env, argv[1], "g", &g, &lg) || !f32_arg(env, argv[2], "m", &m, &lm)
+      || !f32_arg(env, argv[3], "v", &v, &lv) || !i32_arg(env, argv[4], "wAt", &wAt, &lwa) || !i32_arg(env, argv[5], "sAt", &sAt, &lsa)
+      || !size_arg(env, argv[6], "width", 0, &width) || !adam_scalars(env, argv + 7, &h) || !size_arg(env, argv[14], "q0", 0, &q0)
+      || !size_arg(env, argv[15], "q1", 0, &q1))
+    return NULL;
+  if (q0 > q1 || q1 > lwa || q1 > lsa) {
+    snprintf(msg, sizeof msg, "mtlkit native adamRuns: needs q0 <= q1 <= the offsets' lengths (%zu, %zu; wAt %zu, sAt %zu)", q0, q1, lwa, lsa);
+    napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+    return NULL;
+  }
+  const size_t wlim = lw < lg ? lw : lg, slim = lm < lv ? lm : lv;
+  for (size_t q = q0; q < q1; q++) {
+    const int64_t wa = wAt[q], sa = sAt[q];
+    if (wa < 0 || sa < 0 || (size_t)wa > wlim || width > wlim - (size_t)wa || (size_t)sa > slim || width > slim - (size_t)sa) {
+      snprintf(msg, sizeof msg, "mtlkit native adamRuns: run %zu (w at %lld, moments at %lld, width %zu) is outside w / g (%zu) or m / v (%zu)",
+               q, (long long)wa, (long long)sa, width, wlim, slim);
+      napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+      return NULL;
+    }
+  }
+  mtlkit_adam_runs32(w, g, m, v, wAt, sAt, width, &h, q0, q1);
+  return NULL;
+}
+
+/* adamSpan(w, g, m, v, b1, b2, c1, c2, step, r, eps, i0, i1): elements i0 .. i1 of one run (the
+   wasm kernel adamSpan32's). */
+static napi_value adam_span(napi_env env, napi_callback_info info) {
+  size_t argc, lw, lg, lm, lv, i0, i1;
+  napi_value argv[13];
+  float *w, *g, *m, *v;
+  mtlkit_adam_h h;
+  char msg[160];
+  if (!arguments(env, info, "adamSpan", "w, g, m, v, b1, b2, c1, c2, step, r, eps, i0, i1", 13, 13, argv, &argc)) return NULL;
+  if (!f32_arg(env, argv[0], "w", &w, &lw) || !f32_arg(env, argv[1], "g", &g, &lg) || !f32_arg(env, argv[2], "m", &m, &lm)
+      || !f32_arg(env, argv[3], "v", &v, &lv) || !adam_scalars(env, argv + 4, &h) || !size_arg(env, argv[11], "i0", 0, &i0)
+      || !size_arg(env, argv[12], "i1", 0, &i1))
+    return NULL;
+  if (i0 > i1 || i1 > lw || i1 > lg || i1 > lm || i1 > lv) {
+    snprintf(msg, sizeof msg, "mtlkit native adamSpan: needs i0 <= i1 <= every array's length (%zu, %zu; w %zu, g %zu, m %zu, v %zu)", i0, i1, lw, lg, lm, lv);
+    napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+    return NULL;
+  }
+  mtlkit_adam_span32(w, g, m, v, &h, i0, i1);
+  return NULL;
+}
+
+/* Whether rows r0 .. r1 of `at` each name width elements inside an array of `len`; else a
+   RangeError naming the first that does not. */
+static int rows_inside(napi_env env, const int32_t *at, size_t r0, size_t r1, size_t width, size_t len, const char *array) {
+  char msg[192];
+  for (size_t r = r0; r < r1; r++) {
+    if (at[r] < 0 || (size_t)at[r] > len || width > len - (size_t)at[r]) {
+      snprintf(msg, sizeof msg, "mtlkit native %s: row %zu (at %lld, width %zu) is outside %s (%zu elements)", fn_name, r, (long long)at[r], width,
+               array, len);
+      napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* gatherAt(src, at, out, width, r0, r1): rows r0 .. r1 of out from src at at[r] (the wasm kernel
+   gatherAt32's; rows.h). */
+static napi_value gather_at(napi_env env, napi_callback_info info) {
+  size_t argc, lsrc, lat, lout, width, r0, r1;
+  napi_value argv[6];
+  float *src, *out;
+  int32_t *at;
+  char msg[160];
+  if (!arguments(env, info, "gatherAt", "src, at, out, width, r0, r1", 6, 6, argv, &argc)) return NULL;
+  if (!f32_arg(env, argv[0], "src", &src, &lsrc) || !i32_arg(env, argv[1], "at", &at, &lat) || !f32_arg(env, argv[2], "out", &out, &lout)
+      || !size_arg(env, argv[3], "width", 0, &width) || !size_arg(env, argv[4], "r0", 0, &r0) || !size_arg(env, argv[5], "r1", 0, &r1))
+    return NULL;
+  if (r0 > r1 || r1 > lat || !fits(env, "out", lout, r1, width, "r1*width")) {
+    if (r0 > r1 || r1 > lat) {
+      snprintf(msg, sizeof msg, "mtlkit native gatherAt: needs r0 <= r1 <= at's length (%zu, %zu; at %zu)", r0, r1, lat);
+      napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+    }
+    return NULL;
+  }
+  if (!rows_inside(env, at, r0, r1, width, lsrc, "src")) return NULL;
+  mtlkit_gather_rows32(src, at, out, width, r0, r1);
+  return NULL;
+}
+
+/* The arguments scatterAddAt and scatterAt share: dst, at, src, count, width. */
+static int scatter_args(napi_env env, napi_value *argv, float **dst, int32_t **at, float **src, size_t *count, size_t *width) {
+  size_t ldst, lat, lsrc;
+  char msg[160];
+  if (!f32_arg(env, argv[0], "dst", dst, &ldst) || !i32_arg(env, argv[1], "at", at, &lat) || !f32_arg(env, argv[2], "src", src, &lsrc)
+      || !size_arg(env, argv[3], "count", 0, count) || !size_arg(env, argv[4], "width", 0, width))
+    return 0;
+  if (*count > lat) {
+    snprintf(msg, sizeof msg, "mtlkit native %s: count %zu is over at's length %zu", fn_name, *count, lat);
+    napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+    return 0;
+  }
+  return fits(env, "src", lsrc, *count, *width, "count*width") && rows_inside(env, *at, 0, *count, *width, ldst, "dst");
+}
+
+/* scatterAddAt(dst, at, src, count, width, c0, c1): the wasm kernel scatterAddAt32's sums (rows.h). */
+static napi_value scatter_add_at(napi_env env, napi_callback_info info) {
+  size_t argc, count, width, c0, c1;
+  napi_value argv[7];
+  float *dst, *src;
+  int32_t *at;
+  if (!arguments(env, info, "scatterAddAt", "dst, at, src, count, width, c0, c1", 7, 7, argv, &argc)) return NULL;
+  if (!scatter_args(env, argv, &dst, &at, &src, &count, &width) || !size_arg(env, argv[5], "c0", 0, &c0)
+      || !size_arg(env, argv[6], "c1", 0, &c1))
+    return NULL;
+  if (c0 > c1 || c1 > width) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "mtlkit native scatterAddAt: needs c0 <= c1 <= width (%zu, %zu, %zu)", c0, c1, width);
+    napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+    return NULL;
+  }
+  mtlkit_scatter_add_rows32(dst, at, src, count, width, c0, c1);
+  return NULL;
+}
+
+/* scatterAt(dst, at, src, count, width): the wasm kernel scatterAt32's copies (rows.h). */
+static napi_value scatter_at(napi_env env, napi_callback_info info) {
+  size_t argc, count, width;
+  napi_value argv[5];
+  float *dst, *src;
+  int32_t *at;
+  if (!arguments(env, info, "scatterAt", "dst, at, src, count, width", 5, 5, argv, &argc)) return NULL;
+  if (!scatter_args(env, argv, &dst, &at, &src, &count, &width)) return NULL;
+  mtlkit_scatter_rows32(dst, at, src, count, width);
+  return NULL;
+}
+
 static napi_value wide(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -360,7 +552,9 @@ static const struct {
   napi_callback fn;
 } EXPORTS[] = {
   {"sgemm", sgemm},        {"sgemmBegin", sgemm_begin}, {"sgemmPart", sgemm_part}, {"sgemmEnd", sgemm_end},
-  {"sgemmNarrow", sgemm_narrow}, {"gramRange", gram_range}, {"instance", instance}, {"wide", wide}, {"info", info},
+  {"sgemmNarrow", sgemm_narrow}, {"gramRange", gram_range}, {"adamRuns", adam_runs}, {"adamSpan", adam_span},
+  {"gatherAt", gather_at}, {"scatterAddAt", scatter_add_at}, {"scatterAt", scatter_at},
+  {"instance", instance}, {"wide", wide}, {"info", info},
 };
 
 NAPI_MODULE_INIT() {

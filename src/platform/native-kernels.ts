@@ -68,6 +68,28 @@ export interface NativeKernels {
    */
   gramRange(g: Float32Array, out: Float64Array, t: number, d: number, c0: number, c1: number): void;
   /**
+   * Adam over runs [q0, q1): run q is w[wAt[q] .. + width] (and g at the same offsets) with its
+   * moments at m[sAt[q] .. + width], v likewise: the wasm kernel `adamRunsChunk32`'s arithmetic
+   * (float64, m and v rounded to float32 when stored, no fused multiply-add), so its bits, with
+   * the rows a few runs ahead prefetched (native/adam.h). Throws a TypeError / RangeError naming
+   * the argument, or the first run that lies outside its arrays (nothing is written then).
+   */
+  adamRuns(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, wAt: Int32Array, sAt: Int32Array, width: number,
+    b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number, q0: number, q1: number): void;
+  /** Elements [i0, i1) of one run (w, g, m, v start at its first element): `adamSpan32`'s bits. */
+  adamSpan(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
+    b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number, i0: number, i1: number): void;
+  /**
+   * Rows at offsets, the rows ahead prefetched (native/rows.h), with the wasm kernels' results:
+   * gatherAt: out[r, :] = src[at[r] .. + width] for r in [r0, r1) (`gatherAt32`); scatterAddAt:
+   * dst[at[r] + c] += src[r, c] for every r in order, columns [c0, c1) (`scatterAddAt32`'s float32
+   * sums); scatterAt: dst[at[r] .. + width] = src[r, :] in order (`scatterAt32`). Each row's
+   * offset is checked first: a TypeError / RangeError names the argument or the first row outside.
+   */
+  gatherAt(src: Float32Array, at: Int32Array, out: Float32Array, width: number, r0: number, r1: number): void;
+  scatterAddAt(dst: Float32Array, at: Int32Array, src: Float32Array, count: number, width: number, c0: number, c1: number): void;
+  scatterAt(dst: Float32Array, at: Int32Array, src: Float32Array, count: number, width: number): void;
+  /**
    * A number unique to this loaded copy of the addon. A worker that loads the file gets the
    * same copy, and so the open call, unless the file was replaced on disk in between: then the
    * numbers differ and the worker must not run parts.

@@ -364,7 +364,8 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
    * job runs the twin on whichever thread takes it).
    */
   /** A float32 view of the wasm memory at a byte address (what a twin hands the addon). */
-  const f32At = (at: number, count: number): Float32Array => new Float32Array(heap.buffer, at, count);
+  const f32At = (at: number, count?: number): Float32Array => new Float32Array(heap.buffer, at, count);
+  const i32At = (at: number, count: number): Int32Array => new Int32Array(heap.buffer, at, count);
   const twins: Record<string, (...a: number[]) => number> = native === null ? {} : {
     sgemmSmall: (pa, pb, pc, m, kk, n, ta, tb, acc, r0, r1, scratch) => {
       // A weighted sum of a few long rows (G^T w) stays wasm: in a step its rows are in cache
@@ -376,6 +377,31 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     gramRange: (pg, po, t, d, c0, c1, f64) => {
       if (f64) k.gramRange(pg, po, t, d, c0, c1, f64);
       else native.gramRange(f32At(pg, t * d), new Float64Array(heap.buffer, po, t * t), t, d, c0, c1);
+      return 0;
+    },
+    // Adam: the arrays from each address to the end of memory (the offsets index into them).
+    adam32: (w, g, m, v, pw, ps, count, width, b1, b2, c1, c2, step, r, eps) => {
+      native.adamRuns(f32At(w), f32At(g), f32At(m), f32At(v), i32At(pw, count), i32At(ps, count), width, b1, b2, c1, c2, step, r, eps, 0, count);
+      return 0;
+    },
+    adamRunsChunk32: (w, g, m, v, pw, ps, width, b1, b2, c1, c2, step, r, eps, q0, q1) => {
+      native.adamRuns(f32At(w), f32At(g), f32At(m), f32At(v), i32At(pw, q1), i32At(ps, q1), width, b1, b2, c1, c2, step, r, eps, q0, q1);
+      return 0;
+    },
+    adamSpan32: (w, g, m, v, b1, b2, c1, c2, step, r, eps, i0, i1) => {
+      native.adamSpan(f32At(w), f32At(g), f32At(m), f32At(v), b1, b2, c1, c2, step, r, eps, i0, i1);
+      return 0;
+    },
+    gatherAt32: (src, pa, po, width, r0, r1) => {
+      native.gatherAt(f32At(src), i32At(pa, r1), f32At(po, r1 * width), width, r0, r1);
+      return 0;
+    },
+    scatterAddAt32: (dst, pa, ps, count, width, c0, c1) => {
+      native.scatterAddAt(f32At(dst), i32At(pa, count), f32At(ps, count * width), count, width, c0, c1);
+      return 0;
+    },
+    scatterAt32: (dst, pa, ps, count, width) => {
+      native.scatterAt(f32At(dst), i32At(pa, count), f32At(ps, count * width), count, width);
       return 0;
     },
   };
@@ -640,11 +666,11 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       call(() => {
         const pa = addrIn(at, count), po = addrOut(out, count * width, false);
         if (!pooled(count * width, count)) {
-          k.gatherAt32(src.byteOffset, pa, po, width, 0, count);
+          exportOrTwin('gatherAt32')(src.byteOffset, pa, po, width, 0, count);
           return;
         }
         pool!.runChunks('gatherAt32', count, rowChunk(count), 4, () => [src.byteOffset, pa, po, width, 0, count],
-          k.gatherAt32 as (...a: number[]) => unknown, threads - 1);
+          exportOrTwin('gatherAt32'), threads - 1);
       });
     },
 
@@ -655,13 +681,15 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       }
       call(() => {
         const pa = addrIn(at, count), ps = addrIn(src, count * width);
-        // Rows may share a destination; columns never do, so the columns are split.
-        if (!pooled(count * width, width)) {
-          k.scatterAddAt32(dst.byteOffset, pa, ps, count, width, 0, width);
+        // Rows may share a destination; columns never do, so the columns are split. Split
+        // columns share each row's cache lines between the cores: with the native twin
+        // (rows prefetched) one thread was the faster (docs/speed.md).
+        if (native !== null || !pooled(count * width, width)) {
+          exportOrTwin('scatterAddAt32')(dst.byteOffset, pa, ps, count, width, 0, width);
           return;
         }
         pool!.runChunks('scatterAddAt32', width, colChunk(width), 5, () => [dst.byteOffset, pa, ps, count, width, 0, width],
-          k.scatterAddAt32 as (...a: number[]) => unknown, threads - 1);
+          exportOrTwin('scatterAddAt32'), threads - 1);
       });
     },
 
@@ -671,7 +699,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         return;
       }
       // One thread: a row copy is memory bound, and rows may repeat (the last one must win).
-      call(() => k.scatterAt32(dst.byteOffset, addrIn(at, count), addrIn(src, count * width), count, width));
+      call(() => exportOrTwin('scatterAt32')(dst.byteOffset, addrIn(at, count), addrIn(src, count * width), count, width));
     },
 
     mixture(w, xs, out, B, d) {
@@ -786,12 +814,14 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       const b1 = h.beta1, b2 = h.beta2, c1 = 1 - h.beta1, c2 = 1 - h.beta2, step = h.stepSize, r = h.invSqrtBc2, eps = h.eps;
       call(() => {
         const pw = addrIn(wAt, count), ps = addrIn(sAt, count);
-        // Each element's update is independent of the others (f64 division and square root:
-        // compute bound), so the threads split it anywhere and return the same bits.
-        // Compute bound (about 10 ns an element): a table's touched rows (a few thousand rows of
-        // 16) already pay for the wake-up.
-        if (pool === null || threads === 1 || count * width < PAR_ELEMS / 32) {
-          k.adam32(w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, pw, ps, count, width, b1, b2, c1, c2, step, r, eps);
+        // Each element's update is independent of the others, so the threads split it anywhere
+        // and return the same bits. A table's touched rows (a few thousand rows of 16, scattered)
+        // pay for a thread's wake-up on the wasm kernel, which takes their cache misses one by
+        // one; the native twin prefetches them and is several times faster, so there they run
+        // on one thread unless there are many (docs/speed.md).
+        const alone = native !== null && count > 1 ? PAR_ELEMS : PAR_ELEMS / 32;
+        if (pool === null || threads === 1 || count * width < alone) {
+          exportOrTwin('adam32')(w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, pw, ps, count, width, b1, b2, c1, c2, step, r, eps);
           return;
         }
         if (count === 1) {
@@ -800,13 +830,13 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
           const chunk = Math.max(2048, Math.ceil(width / (threads * 4) / 2) * 2);
           pool.runChunks('adamSpan32', width, chunk, 11,
             () => [w.byteOffset + wo, g.byteOffset + wo, m.byteOffset + so, v.byteOffset + so, b1, b2, c1, c2, step, r, eps, 0, width],
-            k.adamSpan32 as (...a: number[]) => unknown, threads - 1);
+            exportOrTwin('adamSpan32'), threads - 1);
           return;
         }
         const chunk = Math.max(16, Math.ceil(count / (threads * 4)));
         pool.runChunks('adamRunsChunk32', count, chunk, 14,
           () => [w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, pw, ps, width, b1, b2, c1, c2, step, r, eps, 0, count],
-          k.adamRunsChunk32 as (...a: number[]) => unknown, threads - 1);
+          exportOrTwin('adamRunsChunk32'), threads - 1);
       });
     },
   };

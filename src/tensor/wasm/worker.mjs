@@ -53,6 +53,13 @@ const twins = addon === null ? {} : {
     if (f64) return instance.exports.gramRange(pg, po, t, d, c0, c1, f64);
     return addon.gramRange(f32(pg, t * d), new Float64Array(memory.buffer, po, t * t), t, d, c0, c1);
   },
+  adamRunsChunk32: (w, g, m, v, pw, ps, width, b1, b2, c1, c2, step, r, eps, q0, q1) => addon.adamRuns(
+    f32(w), f32(g), f32(m), f32(v), new Int32Array(memory.buffer, pw, q1), new Int32Array(memory.buffer, ps, q1),
+    width, b1, b2, c1, c2, step, r, eps, q0, q1),
+  adamSpan32: (w, g, m, v, b1, b2, c1, c2, step, r, eps, i0, i1) => addon.adamSpan(f32(w), f32(g), f32(m), f32(v), b1, b2, c1, c2, step, r, eps, i0, i1),
+  gatherAt32: (src, pa, po, width, r0, r1) => addon.gatherAt(f32(src), new Int32Array(memory.buffer, pa, r1), f32(po, r1 * width), width, r0, r1),
+  scatterAddAt32: (dst, pa, ps, count, width, c0, c1) =>
+    addon.scatterAddAt(f32(dst), new Int32Array(memory.buffer, pa, count), f32(ps, count * width), count, width, c0, c1),
 };
 const fns = instance ? names.map((n) => twins[n] ?? instance.exports[n]) : [];
 Atomics.add(ctl, READY, 1);

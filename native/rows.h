@@ -1,0 +1,23 @@
+/*
+ * Row copies and sums at offsets (an embedding's gather and its gradient's scatter, the
+ * optimizer's compact rows) with the wasm kernels' results (asm/kernels.ts gatherAt32,
+ * scatterAddAt32, scatterAt32): copies are exact, and each sum is the same float32 add in the
+ * same row order. The rows lie at random places of a table: here the rows a few ahead are
+ * prefetched, so their cache misses overlap instead of coming one after another.
+ */
+#ifndef MTLKIT_ROWS_H
+#define MTLKIT_ROWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* out[r, :] = src[at[r] .. + width] for rows r0 <= r < r1 (out row-major, width columns). */
+void mtlkit_gather_rows32(const float *src, const int32_t *at, float *out, size_t width, size_t r0, size_t r1);
+
+/* dst[at[r] + c] += src[r, c] for r < count in order, over the columns c0 <= c < c1. */
+void mtlkit_scatter_add_rows32(float *dst, const int32_t *at, const float *src, size_t count, size_t width, size_t c0, size_t c1);
+
+/* dst[at[r] .. + width] = src[r, :] for r < count in order (a repeated offset keeps its last row). */
+void mtlkit_scatter_rows32(float *dst, const int32_t *at, const float *src, size_t count, size_t width);
+
+#endif

@@ -1,0 +1,103 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { host } from '../../../src/platform/host.ts';
+import type { NativeKernels } from '../../../src/platform/native-kernels.ts';
+import { gatherAtJs, scatterAddAtJs, scatterAtJs } from '../../../src/tensor/backends/elementwise-js.ts';
+import { createWasmBackend, type WasmBackend } from '../../../src/tensor/backends/wasm.ts';
+import { Rng } from '../../../src/tensor/rng.ts';
+import { whyNoNative } from '../../platform/native-support.ts';
+
+/**
+ * The addon's row kernels (native/rows.c): an embedding's gather, its gradient's scatter-add
+ * and the optimizer's row copies, with the wasm kernels' results (the js twins'), the rows ahead
+ * prefetched; the wasm backend runs them on every thread where the addon loads. Skips, saying
+ * why, where the addon cannot build.
+ */
+const noNative = whyNoNative();
+
+const made: WasmBackend[] = [];
+afterAll(() => { for (const be of made) be.close(); });
+
+function sameBits(x: Float32Array, y: Float32Array): boolean {
+  return Buffer.compare(Buffer.from(x.buffer, x.byteOffset, x.byteLength), Buffer.from(y.buffer, y.byteOffset, y.byteLength)) === 0;
+}
+
+function random(n: number, rng: Rng): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = rng.normal();
+  if (n > 4) { out[1] = -0; out[2] = 1e-42; out[3] = NaN; }
+  return out;
+}
+
+/** `count` offsets of rows of `width` in a table of `rows` rows, repeats included (an id batch). */
+function offsets(count: number, rows: number, width: number, rng: Rng): Int32Array {
+  return Int32Array.from({ length: count }, (_, i) => (i % 5 === 4 ? 3 : rng.int(0, rows)) * width);
+}
+
+describe.skipIf(noNative !== '')(`native row kernels${noNative ? ` (skipped: ${noNative})` : ''}`, () => {
+  const nat = (): NativeKernels => host().nativeKernels!();
+
+  it('gatherAt, scatterAddAt and scatterAt give the js twins\' bits: widths 1-33, repeated rows, row and column ranges', () => {
+    const rng = new Rng(61);
+    for (const [count, rows, width] of [[1, 1, 1], [40, 7, 3], [2048, 10000, 16], [300, 50, 17], [65, 1000, 33]] as const) {
+      const table = random(rows * width, rng), at = offsets(count, rows, width, rng), src = random(count * width, rng);
+      const want = new Float32Array(count * width), got = new Float32Array(count * width).fill(9);
+      gatherAtJs(table, at, want, count, width);
+      const half = count >> 1;
+      nat().gatherAt(table, at, got, width, 0, half);
+      nat().gatherAt(table, at, got, width, half, count);
+      if (!sameBits(got, want)) expect.fail(`gatherAt count=${count} width=${width}`);
+
+      const sum = Float32Array.from(table), sumWant = Float32Array.from(table);
+      scatterAddAtJs(sumWant, at, src, count, width);
+      const cut = width >> 1;
+      nat().scatterAddAt(sum, at, src, count, width, 0, cut);
+      nat().scatterAddAt(sum, at, src, count, width, cut, width);
+      if (!sameBits(sum, sumWant)) expect.fail(`scatterAddAt count=${count} width=${width}`);
+
+      const put = Float32Array.from(table), putWant = Float32Array.from(table);
+      scatterAtJs(putWant, at, src, count, width);
+      nat().scatterAt(put, at, src, count, width);
+      if (!sameBits(put, putWant)) expect.fail(`scatterAt count=${count} width=${width}`);
+    }
+  });
+
+  it('checks every row against its array before writing anything, and names the argument', () => {
+    const table = new Float32Array(64), out = new Float32Array(32), src = new Float32Array(32).fill(1);
+    const call = (name: 'gatherAt' | 'scatterAddAt' | 'scatterAt', ...args: unknown[]) => () => (nat()[name] as (...x: unknown[]) => void)(...args);
+    expect(call('gatherAt', table, Int32Array.of(0, 60), out, 8, 0, 2)).toThrow(/gatherAt: row 1 \(at 60, width 8\) is outside src \(64 elements\)/);
+    expect(call('gatherAt', table, Int32Array.of(0), out, 8, 0, 2)).toThrow(/r0 <= r1 <= at's length/);
+    expect(call('gatherAt', table, Int32Array.of(0, 8, 16, 24, 32), out, 8, 0, 5)).toThrow(/gatherAt: out has 32 elements, r1\*width = 40 needed/);
+    expect(call('scatterAddAt', table, Int32Array.of(8, -8), src, 2, 8, 0, 8)).toThrow(/scatterAddAt: row 1 \(at -8, width 8\) is outside dst/);
+    expect(table.every((x) => x === 0)).toBe(true);
+    expect(call('scatterAddAt', table, Int32Array.of(0), src, 1, 8, 4, 9)).toThrow(/c0 <= c1 <= width/);
+    expect(call('scatterAddAt', table, Int32Array.of(0), src, 2, 8, 0, 8)).toThrow(/count 2 is over at's length 1/);
+    expect(call('scatterAt', table, Int32Array.of(0), src, 1, 40)).toThrow(/scatterAt: src has 32 elements, count\*width = 40 needed/);
+    expect(call('scatterAt', table, Float32Array.of(0), src, 1, 8)).toThrow(/scatterAt: at must be an Int32Array/);
+    expect(call('gatherAt', table)).toThrow(/expects \(src, at, out, width, r0, r1\)/);
+  });
+
+  it('the wasm backend runs them on every thread: the wasm kernels\' bits, 1 and 2 threads', () => {
+    const plain = createWasmBackend({ native: false, threads: 1 });
+    made.push(plain);
+    const rng = new Rng(62);
+    const [count, rows, width] = [40960, 10000, 16];
+    const table = random(rows * width, rng), at = offsets(count, rows, width, rng), src = random(count * width, rng);
+    const result = (be: WasmBackend): Float32Array[] => {
+      const t = be.alloc('float32', rows * width) as Float32Array;
+      t.set(table);
+      const gathered = be.alloc('float32', count * width) as Float32Array;
+      be.gatherAt(t, at, gathered, count, width);
+      be.scatterAddAt(t, at, src, count, width);
+      const summed = Float32Array.from(t);
+      be.scatterAt(t, at.subarray(0, 500), src, 500, width);
+      return [Float32Array.from(gathered), summed, Float32Array.from(t)];
+    };
+    const want = result(plain);
+    for (const threads of [1, 2]) {
+      const be = createWasmBackend({ native: true, threads });
+      made.push(be);
+      expect(be.matmulKernel).toBe('native');
+      result(be).forEach((x, i) => { if (!sameBits(x, want[i]!)) expect.fail(`threads=${threads}: ${['gatherAt', 'scatterAddAt', 'scatterAt'][i]} differs`); });
+    }
+  });
+});
