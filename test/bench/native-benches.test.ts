@@ -40,6 +40,13 @@ describe.skipIf(why !== '')(`bench/native${why ? ` (skipped: ${why})` : ''}`, ()
     }
   });
 
+  it('experts-bench.c: the seven first layers as seven calls and as one wide call, each part timed', () => {
+    const run = spawnSync(build('bench/native/experts-bench.c'), ['2', '0.3'], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    const part = 'forward [0-9.]+ ms, dW [0-9.]+ ms, dx [0-9.]+ ms, all [0-9.]+ ms \\(mean of [0-9]+ rounds\\)';
+    expect(run.stdout).toMatch(new RegExp(`^2 thread\\(s\\), seven calls  : ${part}\n2 thread\\(s\\), one wide call: ${part}\n$`));
+  });
+
   it('bandwidth.c: GB/s on one thread and on two', () => {
     const run = spawnSync(build('bench/native/bandwidth.c'), ['2', '2'], { encoding: 'utf8' });
     expect(run.status).toBe(0);
