@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { whyNoNative, whyNoWideTile } from '../platform/native-support.ts';
@@ -45,6 +45,12 @@ describe.skipIf(why !== '')(`bench/native${why ? ` (skipped: ${why})` : ''}`, ()
     expect(run.status).toBe(0);
     const part = 'forward [0-9.]+ ms, dW [0-9.]+ ms, dx [0-9.]+ ms, all [0-9.]+ ms \\(mean of [0-9]+ rounds\\)';
     expect(run.stdout).toMatch(new RegExp(`^2 thread\\(s\\), seven calls  : ${part}\n2 thread\\(s\\), one wide call: ${part}\n$`));
+  });
+
+  it.skipIf(availableParallelism() < 2)('cross-core.c: what a second CPU reads of what the first wrote, against the first and DRAM', () => {
+    const run = spawnSync(build('bench/native/cross-core.c'), ['64'], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^64 KB written on CPU (\d+): read on CPU \1 [0-9.]+ GB\/s, on CPU (\d+) [0-9.]+ GB\/s, on CPU \2 after a 256 MB flush [0-9.]+ GB\/s\n$/);
   });
 
   it('bandwidth.c: GB/s on one thread and on two', () => {
