@@ -320,7 +320,6 @@ static napi_value gram_range(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* wide([on]): whether calls take the 6x32 tile, after turning it on or off when given. */
 /* An Int32Array argument: its data and length, or a TypeError naming it. */
 static int i32_arg(napi_env env, napi_value v, const char *name, int32_t **data, size_t *length) {
   bool is_ta = false;
@@ -440,14 +439,12 @@ static napi_value gather_at(napi_env env, napi_callback_info info) {
   if (!f32_arg(env, argv[0], "src", &src, &lsrc) || !i32_arg(env, argv[1], "at", &at, &lat) || !f32_arg(env, argv[2], "out", &out, &lout)
       || !size_arg(env, argv[3], "width", 0, &width) || !size_arg(env, argv[4], "r0", 0, &r0) || !size_arg(env, argv[5], "r1", 0, &r1))
     return NULL;
-  if (r0 > r1 || r1 > lat || !fits(env, "out", lout, r1, width, "r1*width")) {
-    if (r0 > r1 || r1 > lat) {
-      snprintf(msg, sizeof msg, "mtlkit native gatherAt: needs r0 <= r1 <= at's length (%zu, %zu; at %zu)", r0, r1, lat);
-      napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
-    }
+  if (r0 > r1 || r1 > lat) {
+    snprintf(msg, sizeof msg, "mtlkit native gatherAt: needs r0 <= r1 <= at's length (%zu, %zu; at %zu)", r0, r1, lat);
+    napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
     return NULL;
   }
-  if (!rows_inside(env, at, r0, r1, width, lsrc, "src")) return NULL;
+  if (!fits(env, "out", lout, r1, width, "r1*width") || !rows_inside(env, at, r0, r1, width, lsrc, "src")) return NULL;
   mtlkit_gather_rows32(src, at, out, width, r0, r1);
   return NULL;
 }
@@ -499,6 +496,7 @@ static napi_value scatter_at(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* wide([on]): whether calls take the 6x32 tile, after turning it on or off when given. */
 static napi_value wide(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];

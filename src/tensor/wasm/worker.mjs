@@ -58,8 +58,7 @@ const twins = addon === null ? {} : {
     width, b1, b2, c1, c2, step, r, eps, q0, q1),
   adamSpan32: (w, g, m, v, b1, b2, c1, c2, step, r, eps, i0, i1) => addon.adamSpan(f32(w), f32(g), f32(m), f32(v), b1, b2, c1, c2, step, r, eps, i0, i1),
   gatherAt32: (src, pa, po, width, r0, r1) => addon.gatherAt(f32(src), new Int32Array(memory.buffer, pa, r1), f32(po, r1 * width), width, r0, r1),
-  scatterAddAt32: (dst, pa, ps, count, width, c0, c1) =>
-    addon.scatterAddAt(f32(dst), new Int32Array(memory.buffer, pa, count), f32(ps, count * width), count, width, c0, c1),
+  // (scatterAddAt32 has a twin too, but with the addon the backend runs it on its own thread.)
 };
 const fns = instance ? names.map((n) => twins[n] ?? instance.exports[n]) : [];
 Atomics.add(ctl, READY, 1);
