@@ -54,21 +54,31 @@ static int cpu(void) {
   return cpu_ok;
 }
 
-/* A Float32Array argument: its data and length, or a TypeError naming it. */
-static int f32_arg(napi_env env, napi_value v, const char *name, float **data, size_t *length) {
+/* A typed array argument of type `want` (`what` names it): its data and length, or a TypeError
+   naming the argument. */
+static int typed_arg(napi_env env, napi_value v, const char *name, napi_typedarray_type want, const char *what, void **data,
+                     size_t *length) {
   bool is_ta = false;
   napi_typedarray_type type;
   void *ptr = NULL;
   char msg[128];
   if (napi_is_typedarray(env, v, &is_ta) != napi_ok) return 0;
   if (is_ta && napi_get_typedarray_info(env, v, &type, length, &ptr, NULL, NULL) != napi_ok) return 0;
-  if (!is_ta || type != napi_float32_array) {
-    snprintf(msg, sizeof msg, "mtlkit native %s: %s must be a Float32Array", fn_name, name);
+  if (!is_ta || type != want) {
+    snprintf(msg, sizeof msg, "mtlkit native %s: %s must be %s", fn_name, name, what);
     napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
     return 0;
   }
   *data = ptr;
   return 1;
+}
+
+static int f32_arg(napi_env env, napi_value v, const char *name, float **data, size_t *length) {
+  return typed_arg(env, v, name, napi_float32_array, "a Float32Array", (void **)data, length);
+}
+
+static int i32_arg(napi_env env, napi_value v, const char *name, int32_t **data, size_t *length) {
+  return typed_arg(env, v, name, napi_int32_array, "an Int32Array", (void **)data, length);
 }
 
 /* A non-negative integer argument (a safe integer), or a TypeError / RangeError naming it. */
@@ -290,19 +300,10 @@ static napi_value gram_range(napi_env env, napi_callback_info info) {
   float *g;
   double *out;
   size_t lg, lout, t, d, c0, c1;
-  bool is_ta = false;
-  napi_typedarray_type type;
-  void *ptr = NULL;
   char msg[192];
   if (!arguments(env, info, "gramRange", "g, out, t, d, c0, c1", 6, 6, argv, &argc)) return NULL;
-  if (!f32_arg(env, argv[0], "g", &g, &lg)) return NULL;
-  CHECK(napi_is_typedarray(env, argv[1], &is_ta));
-  if (is_ta) CHECK(napi_get_typedarray_info(env, argv[1], &type, &lout, &ptr, NULL, NULL));
-  if (!is_ta || type != napi_float64_array) {
-    napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", "mtlkit native gramRange: out must be a Float64Array");
+  if (!f32_arg(env, argv[0], "g", &g, &lg) || !typed_arg(env, argv[1], "out", napi_float64_array, "a Float64Array", (void **)&out, &lout))
     return NULL;
-  }
-  out = ptr;
   if (!size_arg(env, argv[2], "t", 0, &t) || !size_arg(env, argv[3], "d", 0, &d) || !size_arg(env, argv[4], "c0", 0, &c0)
       || !size_arg(env, argv[5], "c1", 0, &c1))
     return NULL;
@@ -318,23 +319,6 @@ static napi_value gram_range(napi_env env, napi_callback_info info) {
   }
   mtlkit_gram32_range(g, out, t, d, c0, c1);
   return NULL;
-}
-
-/* An Int32Array argument: its data and length, or a TypeError naming it. */
-static int i32_arg(napi_env env, napi_value v, const char *name, int32_t **data, size_t *length) {
-  bool is_ta = false;
-  napi_typedarray_type type;
-  void *ptr = NULL;
-  char msg[128];
-  if (napi_is_typedarray(env, v, &is_ta) != napi_ok) return 0;
-  if (is_ta && napi_get_typedarray_info(env, v, &type, length, &ptr, NULL, NULL) != napi_ok) return 0;
-  if (!is_ta || type != napi_int32_array) {
-    snprintf(msg, sizeof msg, "mtlkit native %s: %s must be an Int32Array", fn_name, name);
-    napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
-    return 0;
-  }
-  *data = ptr;
-  return 1;
 }
 
 /* Adam's seven scalars (b1, b2, c1, c2, step, r, eps) from argv, each a number. */
