@@ -358,12 +358,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     return out;
   }
 
-  /**
-   * A pooled export by name, or its native twin on this thread: the addon's function with the
-   * export's bits, over views of the wasm memory (worker.mjs makes the same substitution, so a
-   * job runs the twin on whichever thread takes it).
-   */
-  /** A float32 view of the wasm memory at a byte address (what a twin hands the addon). */
+  /** Views of the wasm memory at a byte address (what a twin hands the addon); no count: to the end. */
   const f32At = (at: number, count?: number): Float32Array => new Float32Array(heap.buffer, at, count);
   const i32At = (at: number, count: number): Int32Array => new Int32Array(heap.buffer, at, count);
   const twins: Record<string, (...a: number[]) => number> = native === null ? {} : {
@@ -405,6 +400,11 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       return 0;
     },
   };
+  /**
+   * A pooled export by name, or its native twin on this thread: the addon's function with the
+   * export's bits, over views of the wasm memory (worker.mjs makes the same substitution, so a
+   * job runs the twin on whichever thread takes it).
+   */
   function exportOrTwin(name: string): (...a: number[]) => number {
     return twins[name] ?? (k as unknown as Record<string, (...a: number[]) => number>)[name]!;
   }

@@ -45,6 +45,7 @@ try {
 // Exports with a native twin in the addon (the same bits, faster) run the twin here, over views
 // of the shared memory, as the main thread does (wasm.ts, exportOrTwin).
 const f32 = (at, count) => new Float32Array(memory.buffer, at, count);
+const i32 = (at, count) => new Int32Array(memory.buffer, at, count);
 const twins = addon === null ? {} : {
   sgemmSmall: (pa, pb, pc, m, k, n, ta, tb, acc, r0, r1, scratch) => ta && k <= narrowWasmK
     ? instance.exports.sgemmSmall(pa, pb, pc, m, k, n, ta, tb, acc, r0, r1, scratch)
@@ -54,10 +55,9 @@ const twins = addon === null ? {} : {
     return addon.gramRange(f32(pg, t * d), new Float64Array(memory.buffer, po, t * t), t, d, c0, c1);
   },
   adamRunsChunk32: (w, g, m, v, pw, ps, width, b1, b2, c1, c2, step, r, eps, q0, q1) => addon.adamRuns(
-    f32(w), f32(g), f32(m), f32(v), new Int32Array(memory.buffer, pw, q1), new Int32Array(memory.buffer, ps, q1),
-    width, b1, b2, c1, c2, step, r, eps, q0, q1),
+    f32(w), f32(g), f32(m), f32(v), i32(pw, q1), i32(ps, q1), width, b1, b2, c1, c2, step, r, eps, q0, q1),
   adamSpan32: (w, g, m, v, b1, b2, c1, c2, step, r, eps, i0, i1) => addon.adamSpan(f32(w), f32(g), f32(m), f32(v), b1, b2, c1, c2, step, r, eps, i0, i1),
-  gatherAt32: (src, pa, po, width, r0, r1) => addon.gatherAt(f32(src), new Int32Array(memory.buffer, pa, r1), f32(po, r1 * width), width, r0, r1),
+  gatherAt32: (src, pa, po, width, r0, r1) => addon.gatherAt(f32(src), i32(pa, r1), f32(po, r1 * width), width, r0, r1),
   // (scatterAddAt32 has a twin too, but with the addon the backend runs it on its own thread.)
 };
 const fns = instance ? names.map((n) => twins[n] ?? instance.exports[n]) : [];
