@@ -172,10 +172,11 @@ static int arguments(napi_env env, napi_callback_info info, const char *fn, cons
   return 1;
 }
 
-static int call_args(napi_env env, napi_callback_info info, const char *fn, call_t *x) {
-  size_t argc;
-  napi_value argv[16];
-  if (!arguments(env, info, fn, "a, b, c, m, k, n, transA, transB, accumulate, threads", 10, 16, argv, &argc)) return 0;
+#define CALL_USAGE "a, b, c, m, k, n, transA, transB, accumulate, threads"
+
+/* One call's arguments from argv[0 .. argc) (sgemm's order: a, b, c, m, k, n, transA, transB,
+   accumulate, threads, then bias, relu, check, maskA, maskB, colsumB, each optional). */
+static int parse_call(napi_env env, napi_value *argv, size_t argc, call_t *x) {
   size_t la, lb, lc;
   if (!f32_arg(env, argv[0], "a", &x->a, &la) || !f32_arg(env, argv[1], "b", &x->b, &lb) || !f32_arg(env, argv[2], "c", &x->c, &lc))
     return 0;
@@ -204,6 +205,28 @@ static int call_args(napi_env env, napi_callback_info info, const char *fn, call
     && (mask_b == NULL || fits(env, "maskB", lmb, x->k, x->n, "k*n")) && (x->o.colsum_b == NULL || fits(env, "colsumB", lsum, 1, x->n, "n"));
 }
 
+static int call_args(napi_env env, napi_callback_info info, const char *fn, call_t *x) {
+  size_t argc;
+  napi_value argv[16];
+  return arguments(env, info, fn, CALL_USAGE, 10, 16, argv, &argc) && parse_call(env, argv, argc, x);
+}
+
+/* A JS array of one call's arguments into argv (at most 16), or a TypeError naming `which`. */
+static int call_array(napi_env env, napi_value v, const char *which, napi_value *argv, size_t *argc) {
+  char msg[160];
+  bool is_array = false;
+  uint32_t len = 0;
+  if (napi_is_array(env, v, &is_array) != napi_ok || !is_array || napi_get_array_length(env, v, &len) != napi_ok || len < 10 || len > 16) {
+    snprintf(msg, sizeof msg, "mtlkit native %s: %s must be an array of 10 to 16 arguments (" CALL_USAGE ", ...)", fn_name, which);
+    napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+    return 0;
+  }
+  for (uint32_t i = 0; i < len; i++)
+    if (napi_get_element(env, v, i, &argv[i]) != napi_ok) return 0;
+  *argc = len;
+  return 1;
+}
+
 static void out_of_memory(napi_env env) {
   napi_throw_error(env, "ERR_MTLKIT_NATIVE_MEMORY", "mtlkit native sgemm: could not allocate the packing buffers");
 }
@@ -228,6 +251,33 @@ static napi_value sgemm_begin(napi_env env, napi_callback_info info) {
   call_t x;
   if (!call_args(env, info, "sgemmBegin", &x)) return NULL;
   const int parts = mtlkit_sgemm_begin(x.a, x.b, x.c, x.m, x.k, x.n, x.ta, x.tb, x.acc, &x.o, (int)x.threads);
+  if (parts < 0) {
+    out_of_memory(env);
+    return NULL;
+  }
+  return num(env, parts);
+}
+
+static mtlkit_sgemm_call as_call(const call_t *x) {
+  const mtlkit_sgemm_call c = {x->a, x->b, x->c, x->m, x->k, x->n, x->ta, x->tb, x->acc, x->o};
+  return c;
+}
+
+/* sgemmPairBegin([first call's arguments], [second's]): two independent calls as one split call
+   (sgemm.h's mtlkit_sgemm_pair), on the first's thread count; the parts to run (0: both final).
+   The outputs must not overlap what the other call reads or writes. */
+static napi_value sgemm_pair_begin(napi_env env, napi_callback_info info) {
+  size_t argc, n0, n1;
+  napi_value argv[2], first[16], second[16];
+  call_t x0, x1;
+  if (!arguments(env, info, "sgemmPairBegin", "[first call's arguments], [second call's arguments]", 2, 2, argv, &argc)) return NULL;
+  /* Messages name the call: "sgemmPairBegin's second call: b has ...". */
+  fn_name = "sgemmPairBegin's first call";
+  if (!call_array(env, argv[0], "it", first, &n0) || !parse_call(env, first, n0, &x0)) return NULL;
+  fn_name = "sgemmPairBegin's second call";
+  if (!call_array(env, argv[1], "it", second, &n1) || !parse_call(env, second, n1, &x1)) return NULL;
+  const mtlkit_sgemm_call c0 = as_call(&x0), c1 = as_call(&x1);
+  const int parts = mtlkit_sgemm_begin_pair(&c0, &c1, (int)x0.threads);
   if (parts < 0) {
     out_of_memory(env);
     return NULL;
@@ -264,6 +314,13 @@ static napi_value instance(napi_env env, napi_callback_info info) {
 static napi_value sgemm_end(napi_env env, napi_callback_info info) {
   (void)info;
   return boolean(env, !mtlkit_sgemm_end());
+}
+
+/* sgemmPairEnd(): closes the open pair (after every part returned): bit 0 set when the first
+   call's C is all finite (or it did not check), bit 1 the same for the second. */
+static napi_value sgemm_pair_end(napi_env env, napi_callback_info info) {
+  (void)info;
+  return num(env, 3 & ~mtlkit_sgemm_end());
 }
 
 /* sgemmNarrow(a, b, c, m, k, n, transA, transB, accumulate, r0, r1): sizes checked, then narrow.h. */
@@ -534,6 +591,7 @@ static const struct {
   napi_callback fn;
 } EXPORTS[] = {
   {"sgemm", sgemm},        {"sgemmBegin", sgemm_begin}, {"sgemmPart", sgemm_part}, {"sgemmEnd", sgemm_end},
+  {"sgemmPairBegin", sgemm_pair_begin}, {"sgemmPairEnd", sgemm_pair_end},
   {"sgemmNarrow", sgemm_narrow}, {"gramRange", gram_range}, {"adamRuns", adam_runs}, {"adamSpan", adam_span},
   {"gatherAt", gather_at}, {"scatterAddAt", scatter_add_at}, {"scatterAt", scatter_at},
   {"instance", instance}, {"wide", wide}, {"info", info},

@@ -363,12 +363,16 @@ typedef struct {
   atomic_size_t next_pack, packed, next_chunk;
 } job_t;
 
-/* Grow-only buffers, kept between calls (the call lock guards them). */
-static float *bpack_buf;
-static size_t bpack_cap;
+/* Grow-only buffers, kept between calls (the call lock guards them): one set per call of a
+   pair, and one A packing buffer per thread (a thread runs one call's block at a time). */
+typedef struct {
+  float *bpack;
+  size_t bpack_cap;
+  size_t *bounds;
+  size_t bounds_cap;
+} buffers_t;
+static buffers_t bufs[2];
 static float *apack_buf[MAX_THREADS];
-static size_t *bounds_buf;
-static size_t bounds_cap;
 
 static float *grow(float **buf, size_t *cap, size_t floats) {
   if (floats <= *cap) return *buf;
@@ -494,9 +498,18 @@ static int trivial(float *c, const float *b, size_t m, size_t k, size_t n, int a
 
 static const mtlkit_sgemm_opts no_opts;
 
+/* The A packing buffers of threads 0 .. threads-1; 0 when one could not be allocated. */
+static int apack_for(int threads) {
+  for (int t = 0; t < threads; t++) {
+    if (!apack_buf[t]) apack_buf[t] = aligned_alloc(64, (size_t)MC * KC * sizeof(float));
+    if (apack_buf[t] == NULL) return 0;
+  }
+  return 1;
+}
+
 /* Fills j for one call (the pool lock held); returns the parts to run, or -1 when a packing
    buffer could not be allocated. */
-static int setup(job_t *j, const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
+static int setup(job_t *j, buffers_t *bf, const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
                  int ta, int tb, int acc, const mtlkit_sgemm_opts *o, int threads) {
   if (threads < 1) threads = 1;
   if (threads > MAX_THREADS) threads = MAX_THREADS;
@@ -512,13 +525,13 @@ static int setup(job_t *j, const float *a, const float *b, float *c, size_t m, s
      of what is left), so the threads finish close together: a thread that takes the last
      block while the others wait holds them for one small block, not a big one. */
   const size_t most = (m + MR - 1) / MR + 1;
-  if (bounds_cap < most) {
-    free(bounds_buf);
-    bounds_buf = malloc(most * sizeof(size_t));
-    bounds_cap = bounds_buf ? most : 0;
-    if (bounds_buf == NULL) return -1;
+  if (bf->bounds_cap < most) {
+    free(bf->bounds);
+    bf->bounds = malloc(most * sizeof(size_t));
+    bf->bounds_cap = bf->bounds ? most : 0;
+    if (bf->bounds == NULL) return -1;
   }
-  j->bounds = bounds_buf;
+  size_t *bounds_buf = j->bounds = bf->bounds;
   size_t units = 0;
   for (size_t i = 0; i < m;) {
     size_t rows = threads == 1 ? MC : (m - i + 2 * (size_t)threads - 1) / (2 * (size_t)threads);
@@ -531,62 +544,123 @@ static int setup(job_t *j, const float *a, const float *b, float *c, size_t m, s
   bounds_buf[units] = m;
   j->chunks = units;
   if ((size_t)threads > j->chunks) threads = (int)j->chunks;
-  j->bpack = grow(&bpack_buf, &bpack_cap, k * j->panels * NR);
-  if (j->bpack == NULL) return -1;
-  for (int t = 0; t < threads; t++) {
-    if (!apack_buf[t]) apack_buf[t] = aligned_alloc(64, (size_t)MC * KC * sizeof(float));
-    if (apack_buf[t] == NULL) return -1;
-  }
+  j->bpack = grow(&bf->bpack, &bf->bpack_cap, k * j->panels * NR);
+  if (j->bpack == NULL || !apack_for(threads)) return -1;
   atomic_init(&j->next_pack, 0);
   atomic_init(&j->packed, 0);
   atomic_init(&j->next_chunk, 0);
   return threads;
 }
 
-int mtlkit_sgemm(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
-                 int ta, int tb, int acc, const mtlkit_sgemm_opts *opts, int threads) {
-  const mtlkit_sgemm_opts *o = opts ? opts : &no_opts;
-  int nonfinite = 0;
-  if (trivial(c, b, m, k, n, acc, o, &nonfinite)) return nonfinite;
-  mtlkit_pool_lock();
-  job_t j;
-  const int parts = setup(&j, a, b, c, m, k, n, ta, tb, acc, o, threads);
-  if (parts > 0) mtlkit_pool_run(run_part, &j, parts);
-  if (parts > 0 && o->check) nonfinite = atomic_load(&j.nonfinite);
-  mtlkit_pool_unlock();
-  return parts > 0 ? nonfinite : -1;
+/* One call, or two independent ones run side by side. */
+typedef struct {
+  job_t jobs[2];
+  int count, bit[2]; /* the jobs to run; the bit each one's check sets in the verdict */
+} pair_t;
+
+/* Each thread starts on one call of a pair (thread 0 on the first), then helps the other. */
+static void run_pair(void *arg, int t) {
+  pair_t *p = arg;
+  if (p->count == 1) {
+    run_part(&p->jobs[0], t);
+    return;
+  }
+  run_part(&p->jobs[t & 1], t);
+  run_part(&p->jobs[(t & 1) ^ 1], t);
 }
 
-/* The split call's job, between mtlkit_sgemm_begin and mtlkit_sgemm_end (the pool lock held). */
-static job_t split;
-static atomic_int split_parts;
-/* The check's verdict on a call that begin finished itself (0 parts). */
-static int split_trivial_nonfinite;
-
-int mtlkit_sgemm_begin(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
-                       int ta, int tb, int acc, const mtlkit_sgemm_opts *opts, int threads) {
-  const mtlkit_sgemm_opts *o = opts ? opts : &no_opts;
-  split_trivial_nonfinite = 0;
-  if (trivial(c, b, m, k, n, acc, o, &split_trivial_nonfinite)) return 0;
+/* Finishes the calls with nothing to multiply (their verdicts into *nonfinite, bit 0 for the
+   first, 1 for the second) and prepares the others. Returns the parts to run with the pool lock
+   held, or 0 (nothing left) / -1 (out of memory) without it. */
+static int open_pair(pair_t *p, const mtlkit_sgemm_call *first, const mtlkit_sgemm_call *second, int threads, int *nonfinite) {
+  const mtlkit_sgemm_call *calls[2] = {first, second}, *live[2];
+  int index[2];
+  p->count = 0;
+  for (int i = 0; i < 2; i++) {
+    const mtlkit_sgemm_call *x = calls[i];
+    if (x == NULL) continue;
+    int bad = 0;
+    if (trivial(x->c, x->b, x->m, x->k, x->n, x->acc, &x->opts, &bad)) {
+      *nonfinite |= bad << i;
+    } else {
+      index[p->count] = i;
+      live[p->count++] = x;
+    }
+  }
+  if (p->count == 0) return 0;
   mtlkit_pool_lock();
-  const int parts = setup(&split, a, b, c, m, k, n, ta, tb, acc, o, threads);
-  if (parts <= 0) {
+  int parts = 0;
+  double flops = 0;
+  for (int q = 0; q < p->count; q++) {
+    const mtlkit_sgemm_call *x = live[q];
+    flops += 2.0 * x->m * x->k * x->n;
+    const int n = setup(&p->jobs[q], &bufs[q], x->a, x->b, x->c, x->m, x->k, x->n, x->ta, x->tb, x->acc, &x->opts, threads);
+    if (n <= 0) {
+      mtlkit_pool_unlock();
+      return -1;
+    }
+    p->bit[q] = 1 << index[q];
+    if (n > parts) parts = n;
+  }
+  /* Two calls too small to split run at once, one on each of two threads, when together they
+     are worth waking a thread. */
+  if (p->count == 2 && parts < 2 && threads >= 2 && flops >= PAR_FLOPS) parts = 2;
+  if (!apack_for(parts)) {
     mtlkit_pool_unlock();
     return -1;
   }
-  atomic_store(&split_parts, parts);
   return parts;
+}
+
+/* The verdict once every part has returned; releases the pool lock. */
+static int close_pair(pair_t *p, int nonfinite) {
+  for (int q = 0; q < p->count; q++)
+    if (p->jobs[q].check && atomic_load(&p->jobs[q].nonfinite)) nonfinite |= p->bit[q];
+  mtlkit_pool_unlock();
+  return nonfinite;
+}
+
+int mtlkit_sgemm_pair(const mtlkit_sgemm_call *first, const mtlkit_sgemm_call *second, int threads) {
+  pair_t p;
+  int nonfinite = 0;
+  const int parts = open_pair(&p, first, second, threads, &nonfinite);
+  if (parts <= 0) return parts < 0 ? -1 : nonfinite;
+  mtlkit_pool_run(run_pair, &p, parts);
+  return close_pair(&p, nonfinite);
+}
+
+int mtlkit_sgemm(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
+                 int ta, int tb, int acc, const mtlkit_sgemm_opts *opts, int threads) {
+  const mtlkit_sgemm_call one = {a, b, c, m, k, n, ta, tb, acc, opts ? *opts : no_opts};
+  return mtlkit_sgemm_pair(&one, NULL, threads);
+}
+
+/* The split call, between begin and end (the pool lock held while it has parts). */
+static pair_t split;
+static atomic_int split_parts;
+/* The verdict on calls that begin finished itself. */
+static int split_trivial_nonfinite;
+
+int mtlkit_sgemm_begin_pair(const mtlkit_sgemm_call *first, const mtlkit_sgemm_call *second, int threads) {
+  split_trivial_nonfinite = 0;
+  const int parts = open_pair(&split, first, second, threads, &split_trivial_nonfinite);
+  if (parts > 0) atomic_store(&split_parts, parts);
+  return parts;
+}
+
+int mtlkit_sgemm_begin(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
+                       int ta, int tb, int acc, const mtlkit_sgemm_opts *opts, int threads) {
+  const mtlkit_sgemm_call one = {a, b, c, m, k, n, ta, tb, acc, opts ? *opts : no_opts};
+  return mtlkit_sgemm_begin_pair(&one, NULL, threads);
 }
 
 int mtlkit_sgemm_part(int t) {
   if (t < 0 || t >= atomic_load(&split_parts)) return -1;
-  run_part(&split, t);
+  run_pair(&split, t);
   return 0;
 }
 
 int mtlkit_sgemm_end(void) {
   if (atomic_exchange(&split_parts, 0) == 0) return split_trivial_nonfinite;
-  const int nonfinite = split.check && atomic_load(&split.nonfinite);
-  mtlkit_pool_unlock();
-  return nonfinite;
+  return close_pair(&split, split_trivial_nonfinite);
 }

@@ -55,6 +55,25 @@ typedef struct {
 int mtlkit_sgemm(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
                  int ta, int tb, int acc, const mtlkit_sgemm_opts *opts, int threads);
 
+/* One call's arguments, for the calls that take two. */
+typedef struct {
+  const float *a, *b;
+  float *c;
+  size_t m, k, n;
+  int ta, tb, acc;
+  mtlkit_sgemm_opts opts;
+} mtlkit_sgemm_call;
+
+/*
+ * Two independent calls at once (second may be NULL): each thread starts on one of them and
+ * then helps with the other, so a pair too small to split still keeps two threads busy, and
+ * one that is not reads less of what another thread wrote. A layer's backward is such a pair
+ * (dW = x^T g and dx = g W^T). Each C gets the bits its own call gives. Returns 1 (bit 0) when
+ * the first call's check found an element that is not finite, 2 (bit 1) for the second, -1
+ * when a buffer could not be allocated. The calls must not write what the other reads.
+ */
+int mtlkit_sgemm_pair(const mtlkit_sgemm_call *first, const mtlkit_sgemm_call *second, int threads);
+
 /*
  * The same call with the caller's own threads: begin prepares it (taking the pool lock) and
  * returns how many parts to run (0: nothing to run, C already final; -1: out of memory, no lock
@@ -69,6 +88,10 @@ int mtlkit_sgemm_begin(const float *a, const float *b, float *c, size_t m, size_
                        int ta, int tb, int acc, const mtlkit_sgemm_opts *opts, int threads);
 int mtlkit_sgemm_part(int t);
 int mtlkit_sgemm_end(void);
+
+/* mtlkit_sgemm_pair's split form: begin_pair, then part and end as above (end's answer has
+   mtlkit_sgemm_pair's bits). */
+int mtlkit_sgemm_begin_pair(const mtlkit_sgemm_call *first, const mtlkit_sgemm_call *second, int threads);
 
 /* For info(): the blocking. */
 int mtlkit_sgemm_kc(void);

@@ -5,5 +5,5 @@ export {
 export { createWebHost, type WebHostOptions } from './web.ts';
 export {
   NativeKernelsUnavailableError, nativeAddonPath,
-  type NativeKernels, type NativeKernelsInfo,
+  type NativeKernels, type NativeKernelsInfo, type SgemmArgs,
 } from './native-kernels.ts';

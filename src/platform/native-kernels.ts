@@ -20,6 +20,11 @@ export interface NativeKernelsInfo {
   readonly mc: number;
 }
 
+/** sgemm's arguments, in its order: a, b, c, m, k, n, transA, transB, accumulate, threads, then the options. */
+export type SgemmArgs = readonly [a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number,
+  transA: boolean, transB: boolean, accumulate: boolean, threads: number, bias?: Float32Array | null, relu?: boolean, check?: boolean,
+  maskA?: Float32Array | null, maskB?: Float32Array | null, colsumB?: Float32Array | null];
+
 export interface NativeKernels {
   /**
    * c[m x n] = op(a)[m x k] op(b)[k x n] (+ c when accumulate), row-major float32; op(a) reads a
@@ -52,6 +57,17 @@ export interface NativeKernels {
     maskA?: Float32Array | null, maskB?: Float32Array | null, colsumB?: Float32Array | null): number;
   sgemmPart(part: number): void;
   sgemmEnd(): boolean;
+  /**
+   * Two independent calls (each an array of sgemm's arguments; the first's `threads` counts)
+   * opened as one split call, run with `sgemmPart` like sgemmBegin's: each thread starts on one
+   * call and then helps with the other, so two threads stay busy on a pair too small to split,
+   * and neither call waits on the other's barrier. A layer's backward is such a pair (dW = xᵀg
+   * and dx = g Wᵀ). Neither call may write what the other reads. `sgemmPairEnd` closes it:
+   * bit 0 set when the first call's C is all finite (or it did not check), bit 1 for the
+   * second. Each C gets the bits of its own sgemm.
+   */
+  sgemmPairBegin(first: SgemmArgs, second: SgemmArgs): number;
+  sgemmPairEnd(): number;
   /**
    * Rows [r0, r1) of c[m x n] = op(a) op(b) (+ c when accumulate), n <= 4: the wasm kernel
    * `sgemmSmall`'s arithmetic (a dot product in sixteen float32 lanes per element, or, with a

@@ -47,6 +47,12 @@ describe.skipIf(why !== '')(`bench/native${why ? ` (skipped: ${why})` : ''}`, ()
     expect(run.stdout).toMatch(new RegExp(`^2 thread\\(s\\), seven calls  : ${part}\n2 thread\\(s\\), one wide call: ${part}\n$`));
   });
 
+  it('pair-bench.c: a layer\'s backward as two calls and as one pair, their ratio, the same bits', () => {
+    const run = spawnSync(build('bench/native/pair-bench.c'), ['2', '300', '40', '24', '0.2'], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^2 thread\(s\), layer 300x40x24 backward: two calls [0-9.]+ ms, one pair [0-9.]+ ms, two calls \/ pair [0-9.]+x \(mean of \d+ rounds\); bits equal: yes\n$/);
+  });
+
   it.skipIf(availableParallelism() < 2)('cross-core.c: what a second CPU reads of what the first wrote, against the first and DRAM', () => {
     const run = spawnSync(build('bench/native/cross-core.c'), ['64'], { encoding: 'utf8' });
     expect(run.status).toBe(0);

@@ -7,7 +7,7 @@ import { relaxedSimdSupported, sharedMemorySupported, simdSupported } from '../.
 import { WorkerPool } from '../wasm/pool.ts';
 import { WasmBinary, WasmUnary } from '../wasm/op-codes.ts';
 import { host } from '../../platform/host.ts';
-import type { NativeKernels } from '../../platform/native-kernels.ts';
+import type { NativeKernels, SgemmArgs } from '../../platform/native-kernels.ts';
 
 /**
  * The CPU default: WebAssembly SIMD kernels (asm/kernels.ts) over storage that lives in the
@@ -327,6 +327,24 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   }
 
   /**
+   * Two independent native matmuls as one split call on the kernel threads (NativeKernels'
+   * sgemmPairBegin): bit 0 set when the first's C is all finite, bit 1 the second's.
+   */
+  function nativePair(first: SgemmArgs, second: SgemmArgs): number {
+    const nat = native!;
+    const parts = nat.sgemmPairBegin(first, second);
+    if (parts === 0) return nat.sgemmPairEnd();
+    let finite = 0;
+    try {
+      if (parts === 1) nat.sgemmPart(0);
+      else pool!.runNative(parts - 1, () => nat.sgemmPart(0));
+    } finally {
+      finite = nat.sgemmPairEnd();
+    }
+    return finite;
+  }
+
+  /**
    * Whether the narrow kernel runs this matmul on one thread: too little memory to split. A
    * gate's forward (A's rows split, each contiguous) gains from two threads; its dW (A
    * transposed: every chunk of C's rows streams a column slice of all of A) lost in the step
@@ -510,9 +528,17 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       // columns), so gz is never written; any other path runs the kernels one after another.
       if (dw !== null && nativeFor(x, g, dw, kk, rows, n) && (dx === null || nativeFor(g, w, dx, rows, n, kk))
         && y instanceof Float32Array && (db === null || db instanceof Float32Array)) {
-        const g32 = g as Float32Array;
-        let checked = nativeMatmul32(x as Float32Array, g32, dw as Float32Array, kk, rows, n, true, false, true, null, false, true, null, y, db) ? 1 : 0;
-        if (dx !== null && nativeMatmul32(g32, w as Float32Array, dx as Float32Array, rows, n, kk, false, true, accumulateDx, null, false, true, y)) checked |= 2;
+        const g32 = g as Float32Array, x32 = x as Float32Array, w32 = w as Float32Array, dw32 = dw as Float32Array, dx32 = dx as Float32Array | null;
+        const db32 = db as Float32Array | null;
+        // On the kernel threads the two matmuls run as one pair: each thread starts on one and
+        // then helps with the other, where split one after the other both would wait at each
+        // one's end, and each would read what the other thread packed.
+        if (dx32 !== null && pool !== null && threads > 1 && pool.nativeFile !== null) {
+          return nativePair([x32, g32, dw32, kk, rows, n, true, false, true, threads, null, false, true, null, y, db32],
+            [g32, w32, dx32, rows, n, kk, false, true, accumulateDx, threads, null, false, true, y]);
+        }
+        let checked = nativeMatmul32(x32, g32, dw32, kk, rows, n, true, false, true, null, false, true, null, y, db32) ? 1 : 0;
+        if (dx32 !== null && nativeMatmul32(g32, w32, dx32, rows, n, kk, false, true, accumulateDx, null, false, true, y)) checked |= 2;
         return checked;
       }
       return linearReluBackwardVia(backend, x, w, y, g, gz, dw, dx, db, rows, kk, n, accumulateDx);

@@ -249,6 +249,63 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
     nat.sgemmEnd(); // closing twice is harmless
   });
 
+  it('a pair (sgemmPairBegin / sgemmPart / sgemmPairEnd): each C its own sgemm\'s bits and check, parts in any order, trivial members', () => {
+    const nat = addon();
+    // A layer's backward: dW = x^T (g*mask) with db, and dx = (g*mask) W^T; and pairs too small
+    // to split, one with nothing to multiply, and one whose second call finds a NaN.
+    const layer = (rows: number, k: number, n: number, seed: number, bad = false) => {
+      const rng = new Rng(seed);
+      const x = random(rows * k, rng), w = random(k * n, rng), g = random(rows * n, rng), y = random(rows * n, rng);
+      if (bad) w[3] = NaN;
+      const dw = random(k * n, rng), db = random(n, rng), dx = random(rows * k, rng);
+      return { x, w, g, y, dw, db, dx, rows, k, n };
+    };
+    for (const [rows, k, n, bad] of [[2048, 320, 256, false], [300, 64, 7, true], [13, 5, 3, false], [2048, 0, 32, false], [700, 33, 0, false]] as const) {
+      for (const threads of [1, 2, 3]) {
+        for (const order of ['forward', 'reverse'] as const) {
+          const want = layer(rows, k, n, rows + k + n, bad), got = layer(rows, k, n, rows + k + n, bad);
+          const f1 = nat.sgemm(want.x, want.g, want.dw, k, rows, n, true, false, true, 1, null, false, true, null, want.y, want.db) ?? true;
+          const f2 = nat.sgemm(want.g, want.w, want.dx, rows, n, k, false, true, false, 1, null, false, true, want.y) ?? true;
+          const parts = nat.sgemmPairBegin([got.x, got.g, got.dw, k, rows, n, true, false, true, threads, null, false, true, null, got.y, got.db],
+            [got.g, got.w, got.dx, rows, n, k, false, true, false, threads, null, false, true, got.y]);
+          let flags: number;
+          try {
+            expect(parts).toBeLessThanOrEqual(Math.max(threads, 2));
+            for (let i = 0; i < parts; i++) nat.sgemmPart(order === 'forward' ? i : parts - 1 - i);
+          } finally {
+            flags = nat.sgemmPairEnd();
+          }
+          const what = `rows=${rows} k=${k} n=${n} threads=${threads} ${order}`;
+          for (const key of ['dw', 'db', 'dx'] as const) if (!sameBits(got[key], want[key])) expect.fail(`${what}: ${key} differs from sgemm`);
+          expect(flags, what).toBe((f1 ? 1 : 0) | (f2 ? 2 : 0));
+        }
+      }
+    }
+    // Two calls too small to split take a thread each when together they are worth it (a
+    // layer 1024 x 48 -> 32: 3.1 MFLOP each), else one; a pair with nothing to multiply, none.
+    const big = new Float32Array(1024 * 48);
+    expect(nat.sgemmPairBegin([big, big, new Float32Array(48 * 32), 48, 1024, 32, true, false, true, 2],
+      [big, big, new Float32Array(1024 * 48), 1024, 32, 48, false, true, false, 2])).toBe(2);
+    nat.sgemmPart(1);
+    nat.sgemmPart(0);
+    expect(nat.sgemmPairEnd()).toBe(3);
+    const s = new Float32Array(64);
+    expect(nat.sgemmPairBegin([s, s, new Float32Array(64), 8, 8, 8, false, false, false, 2], [s, s, new Float32Array(64), 8, 8, 8, false, false, false, 2])).toBe(1);
+    nat.sgemmPart(0);
+    expect(nat.sgemmPairEnd()).toBe(3);
+    const c = new Float32Array(4).fill(5), nan = new Float32Array(4).fill(NaN);
+    expect(nat.sgemmPairBegin([s, s, c, 2, 0, 2, false, false, false, 2], [s, s, nan, 2, 0, 2, false, false, true, 2, null, false, true])).toBe(0);
+    expect(nat.sgemmPairEnd()).toBe(1);
+    expect(Array.from(c)).toEqual([0, 0, 0, 0]);
+    // Arguments are checked per call, and the message says which.
+    const pair = nat.sgemmPairBegin as (...a: unknown[]) => number;
+    expect(() => pair([s, s, s, 8, 8, 8, false, false, false, 2], [s, s, s, 8, 8, 9, false, false, false, 2]))
+      .toThrow(/sgemmPairBegin's second call: b has 64 elements, k\*n = 72 needed/);
+    expect(() => pair([s, s, s, 8, 8, 8, false], [s, s, s, 8, 8, 8, false, false, false, 2])).toThrow(/sgemmPairBegin's first call: it must be an array of 10 to 16 arguments/);
+    expect(() => pair([s, s, s, 8, 8, 8, false, false, false, 2])).toThrow(TypeError);
+    expect(() => nat.sgemmPart(0)).toThrow(RangeError);
+  });
+
   it('throws a TypeError or RangeError naming the argument, and writes nothing', () => {
     const nat = addon();
     const a = new Float32Array(6), b = new Float32Array(6), c = new Float32Array(4).fill(7);
@@ -538,6 +595,33 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
           }
         }
       }
+    });
+
+    it('a ReLU layer\'s backward runs dW and dx as one pair on the kernel threads: the bits and flags of the kernels one by one', () => {
+      const one = make({ native: true, threads: 1 });
+      const pairs = vi.spyOn(addon(), 'sgemmPairBegin');
+      for (const be of [native, make({ native: true, spinMicros: 0 })]) {
+        for (const [rows, k, n] of [[2048, 320, 256], [2048, 64, 32], [300, 7, 33]] as const) {
+          for (const [where, acc] of [['none', true], ['g', false], ['x', true]] as const) {
+            const rng = new Rng(rows * 3 + k + n);
+            const x = random(rows * k, rng, be.alloc('float32', rows * k) as Float32Array), w = random(k * n, rng);
+            const y = random(rows * n, rng), g = random(rows * n, rng);
+            if (where === 'g') g[rows * n - 1] = NaN;
+            if (where === 'x') x[5] = Infinity;
+            const dw1 = random(k * n, rng), dx1 = random(rows * k, rng), db1 = random(n, rng);
+            const dw2 = Float32Array.from(dw1), dx2 = Float32Array.from(dx1), db2 = Float32Array.from(db1);
+            const got = be.linearReluBackward(x, w, y, g, new Float32Array(rows * n), dw1, dx1, db1, rows, k, n, acc);
+            const gz = new Float32Array(rows * n);
+            one.reluGradColumnSums(y, g, gz, db2, rows, n);
+            const want = (one.matmulChecked(x, gz, dw2, k, rows, n, true, false, true) ? 1 : 0) | (one.matmulChecked(gz, w, dx2, rows, n, k, false, true, acc) ? 2 : 0);
+            const what = `rows=${rows} k=${k} n=${n} ${where} acc=${acc}`;
+            if (!sameBits(dw1, dw2) || !sameBits(dx1, dx2) || !sameBits(db1, db2)) expect.fail(`${what}: differs from the kernels one by one`);
+            expect(got, what).toBe(want);
+          }
+        }
+      }
+      expect(pairs).toHaveBeenCalledTimes(18);
+      pairs.mockRestore();
     });
 
     it('workers that cannot load the addon keep both threads: the matmul takes its own pthreads, same bits, and says so', () => {
