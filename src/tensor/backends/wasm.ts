@@ -326,6 +326,11 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     return finite;
   }
 
+  /** Whether native matmuls split over the kernel threads, so two of them can run as one pair. */
+  function pairs(): boolean {
+    return native !== null && pool !== null && threads > 1 && pool.nativeFile !== null;
+  }
+
   /**
    * Two independent native matmuls as one split call on the kernel threads (NativeKernels'
    * sgemmPairBegin): bit 0 set when the first's C is all finite, bit 1 the second's.
@@ -520,6 +525,12 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         });
         return (finiteOn(backend, dw, kk * n) ? 1 : 0) | (dxFinite ? 2 : 0);
       }
+      // Both native: one pair on the kernel threads, as a ReLU layer's backward.
+      if (dw !== null && dx !== null && pairs() && nativeFor(x, g, dw, kk, rows, n) && nativeFor(g, w, dx, rows, n, kk)) {
+        const g32 = g as Float32Array;
+        return nativePair([x as Float32Array, g32, dw as Float32Array, kk, rows, n, true, false, true, threads, null, false, true],
+          [g32, w as Float32Array, dx as Float32Array, rows, n, kk, false, true, accumulateDx, threads, null, false, true]);
+      }
       return linearBackwardVia(backend, x, w, g, dw, dx, rows, kk, n, accumulateDx);
     },
 
@@ -533,7 +544,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         // On the kernel threads the two matmuls run as one pair: each thread starts on one and
         // then helps with the other, where split one after the other both would wait at each
         // one's end, and each would read what the other thread packed.
-        if (dx32 !== null && pool !== null && threads > 1 && pool.nativeFile !== null) {
+        if (dx32 !== null && pairs()) {
           return nativePair([x32, g32, dw32, kk, rows, n, true, false, true, threads, null, false, true, null, y, db32],
             [g32, w32, dx32, rows, n, kk, false, true, accumulateDx, threads, null, false, true, y]);
         }

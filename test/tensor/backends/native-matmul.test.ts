@@ -597,7 +597,7 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
       }
     });
 
-    it('a ReLU layer\'s backward runs dW and dx as one pair on the kernel threads: the bits and flags of the kernels one by one', () => {
+    it('a layer\'s backward (ReLU or plain) runs dW and dx as one pair on the kernel threads: the bits and flags of the kernels one by one', () => {
       const one = make({ native: true, threads: 1 });
       const pairs = vi.spyOn(addon(), 'sgemmPairBegin');
       for (const be of [native, make({ native: true, spinMicros: 0 })]) {
@@ -617,10 +617,16 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
             const what = `rows=${rows} k=${k} n=${n} ${where} acc=${acc}`;
             if (!sameBits(dw1, dw2) || !sameBits(dx1, dx2) || !sameBits(db1, db2)) expect.fail(`${what}: differs from the kernels one by one`);
             expect(got, what).toBe(want);
+            // A plain Linear's backward (no ReLU, n > 4): the same pair.
+            const dw3 = Float32Array.from(dw2), dx3 = Float32Array.from(dx2), dw4 = Float32Array.from(dw2), dx4 = Float32Array.from(dx2);
+            const plain = be.linearBackward(x, w, g, dw3, dx3, rows, k, n, acc);
+            const plainWant = (one.matmulChecked(x, g, dw4, k, rows, n, true, false, true) ? 1 : 0) | (one.matmulChecked(g, w, dx4, rows, n, k, false, true, acc) ? 2 : 0);
+            if (!sameBits(dw3, dw4) || !sameBits(dx3, dx4)) expect.fail(`${what}: linearBackward differs from matmulChecked one by one`);
+            expect(plain, `${what} linearBackward`).toBe(plainWant);
           }
         }
       }
-      expect(pairs).toHaveBeenCalledTimes(18);
+      expect(pairs).toHaveBeenCalledTimes(36);
       pairs.mockRestore();
     });
 
