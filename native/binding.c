@@ -258,6 +258,48 @@ static napi_value sgemm_begin(napi_env env, napi_callback_info info) {
   return num(env, parts);
 }
 
+/* A call's arrays by name, and whether it writes them. */
+typedef struct {
+  const char *name;
+  const float *p;
+  size_t n;
+  int written;
+} span_t;
+
+static size_t spans(const call_t *x, span_t *out) {
+  const span_t all[] = {{"c", x->c, x->m * x->n, 1}, {"colsumB", x->o.colsum_b, x->n, 1}, {"a", x->a, x->m * x->k, 0},
+                        {"b", x->b, x->k * x->n, 0}, {"bias", x->o.bias, x->n, 0}, {"maskA", x->o.mask_a, x->m * x->k, 0},
+                        {"maskB", x->o.mask_b, x->k * x->n, 0}};
+  size_t count = 0;
+  for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+    if (all[i].p != NULL && all[i].n > 0) out[count++] = all[i];
+  return count;
+}
+
+/* 1 when neither call writes what the other reads or writes (c and colsumB are written), else a
+   RangeError naming both arrays: the two run at once, so an overlap would race. */
+static int disjoint(napi_env env, const call_t *x0, const call_t *x1) {
+  span_t s[2][7];
+  const size_t count[2] = {spans(x0, s[0]), spans(x1, s[1])};
+  static const char *which[2] = {"first", "second"};
+  for (int w = 0; w < 2; w++) {
+    for (size_t i = 0; i < count[w]; i++) {
+      if (!s[w][i].written) continue;
+      for (size_t j = 0; j < count[1 - w]; j++) {
+        const span_t a = s[w][i], b = s[1 - w][j];
+        if (a.p < b.p + b.n && b.p < a.p + a.n) {
+          char msg[200];
+          snprintf(msg, sizeof msg, "mtlkit native sgemmPairBegin: the %s call's %s overlaps the %s call's %s (the calls run at once: neither may write what the other reads or writes)",
+                   which[w], a.name, which[1 - w], b.name);
+          napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+          return 0;
+        }
+      }
+    }
+  }
+  return 1;
+}
+
 static mtlkit_sgemm_call as_call(const call_t *x) {
   const mtlkit_sgemm_call c = {x->a, x->b, x->c, x->m, x->k, x->n, x->ta, x->tb, x->acc, x->o};
   return c;
@@ -265,7 +307,7 @@ static mtlkit_sgemm_call as_call(const call_t *x) {
 
 /* sgemmPairBegin([first call's arguments], [second's]): two independent calls as one split call
    (sgemm.h's mtlkit_sgemm_pair), on the first's thread count; the parts to run (0: both final).
-   The outputs must not overlap what the other call reads or writes. */
+   A RangeError when one call's output overlaps an array of the other. */
 static napi_value sgemm_pair_begin(napi_env env, napi_callback_info info) {
   size_t argc, n0, n1;
   napi_value argv[2], first[16], second[16];
@@ -276,6 +318,7 @@ static napi_value sgemm_pair_begin(napi_env env, napi_callback_info info) {
   if (!call_array(env, argv[0], "it", first, &n0) || !parse_call(env, first, n0, &x0)) return NULL;
   fn_name = "sgemmPairBegin's second call";
   if (!call_array(env, argv[1], "it", second, &n1) || !parse_call(env, second, n1, &x1)) return NULL;
+  if (!disjoint(env, &x0, &x1)) return NULL;
   const mtlkit_sgemm_call c0 = as_call(&x0), c1 = as_call(&x1);
   const int parts = mtlkit_sgemm_begin_pair(&c0, &c1, (int)x0.threads);
   if (parts < 0) {

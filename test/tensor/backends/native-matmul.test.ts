@@ -302,6 +302,15 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
     expect(() => pair([s, s, s, 8, 8, 8, false, false, false, 2], [s, s, s, 8, 8, 9, false, false, false, 2]))
       .toThrow(/sgemmPairBegin's second call: b has 64 elements, k\*n = 72 needed/);
     expect(() => pair([s, s, s, 8, 8, 8, false], [s, s, s, 8, 8, 8, false, false, false, 2])).toThrow(/sgemmPairBegin's first call: it must be an array of 10 to 16 arguments/);
+    // The calls run at once: one writing what the other reads or writes is refused, nothing run.
+    const g = new Float32Array(64), out = new Float32Array(64), sums = new Float32Array(8);
+    expect(() => pair([s, g, out, 8, 8, 8, false, false, false, 2], [s, s, g.subarray(60), 2, 2, 2, false, false, false, 2]))
+      .toThrow(/the second call's c overlaps the first call's b \(the calls run at once/);
+    expect(() => pair([s, g, out, 8, 8, 8, false, false, false, 2, null, false, false, null, null, sums], [sums, s, new Float32Array(4), 2, 2, 2, false, false, false, 2]))
+      .toThrow(/the first call's colsumB overlaps the second call's a/);
+    expect(() => pair([s, g, out, 8, 8, 8, false, false, false, 2], [s, s, out.subarray(8, 12), 2, 2, 2, false, false, false, 2]))
+      .toThrow(/the first call's c overlaps the second call's c/);
+    expect(() => nat.sgemmPart(0)).toThrow(RangeError);
     expect(() => pair([s, s, s, 8, 8, 8, false, false, false, 2])).toThrow(TypeError);
     expect(() => nat.sgemmPart(0)).toThrow(RangeError);
   });
