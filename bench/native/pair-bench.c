@@ -24,6 +24,7 @@ static double now(void) {
 
 static float *randoms(size_t n, float shift) {
   float *p = malloc(n * sizeof(float));
+  if (!p) exit(1);
   for (size_t i = 0; i < n; i++) p[i] = (float)rand() / RAND_MAX - shift;
   return p;
 }
