@@ -93,14 +93,9 @@ export abstract class Optimizer {
         this.wAt = new Int32Array(n * 2);
         this.sAt = new Int32Array(n * 2);
       }
-      const wAt = this.wAt, sAt = this.sAt;
-      for (let i = 0; i < n; i++) {
-        const a = p.offset + rows[i]! * w;
-        wAt[i] = a;
-        sAt[i] = st.slot(rows[i]!, flat, a) * w;
-      }
+      st.places(rows, n, p.offset, flat, this.wAt, this.sAt);
       // After the slots: taking one may have grown (replaced) the arenas.
-      this.updateRuns(wAt, sAt, n, w, st.arenas);
+      this.updateRuns(this.wAt, this.sAt, n, w, st.arenas);
     }
   }
 
@@ -175,6 +170,20 @@ class RowState {
       for (let e = 0; e < w; e++) dst[to + e] = src[at + e]!;
     }
     return slot;
+  }
+
+  /**
+   * For rows[0 .. n): each row's place in the flat buffers (wAt: offset + row * width) and in the
+   * arenas (sAt: slot * width), taking a slot for a row not seen before. One loop over the
+   * table's touched rows, most of which already have a slot.
+   */
+  places(rows: Int32Array, n: number, offset: number, flat: readonly Storage[], wAt: Int32Array, sAt: Int32Array): void {
+    const w = this.width;
+    for (let i = 0; i < n; i++) {
+      const row = rows[i]!, a = offset + row * w, s = this.slotOf[row]!;
+      wAt[i] = a;
+      sAt[i] = (s !== 0 ? s - 1 : this.slot(row, flat, a)) * w;
+    }
   }
 
   writeBack(flat: readonly Storage[], offset: number): void {
