@@ -30,6 +30,28 @@ describe('softmax and logSoftmax', () => {
     });
   });
 
+  it('the bits of the plain definition (max, sum of exp, log, exp of the difference), ties, -Inf and NaN included (property)', () => {
+    const value = fc.oneof(fc.double({ min: -60, max: 60, noNaN: true }), fc.constantFrom(0, -0, 3, -Infinity, Infinity, NaN));
+    fc.assert(fc.property(fc.array(fc.array(value, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 6 }), fc.boolean(), (rows, f32) => {
+      const len = Math.min(...rows.map((r) => r.length));
+      const flat = rows.flatMap((r) => r.slice(0, len));
+      const x = tensor(rows.map((r) => r.slice(0, len)), { dtype: f32 ? 'float32' : 'float64' });
+      const want = f32 ? new Float32Array(flat.length) : new Float64Array(flat.length);
+      const xs = x.data, lsm = f32 ? new Float32Array(len) : new Float64Array(len);
+      for (let r = 0; r < rows.length; r++) {
+        let m = -Infinity;
+        for (let l = 0; l < len; l++) m = Math.max(m, xs[r * len + l]!);
+        let s = 0;
+        for (let l = 0; l < len; l++) s += Math.exp(xs[r * len + l]! - m);
+        for (let l = 0; l < len; l++) lsm[l] = xs[r * len + l]! - (m + Math.log(s));
+        for (let l = 0; l < len; l++) want[r * len + l] = Math.exp(lsm[l]!);
+      }
+      const got = softmax(x).data;
+      for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) return false;
+      return true;
+    }), { numRuns: 300 });
+  });
+
   it('gradcheck passes on random shapes and axes (property)', () => {
     const arb = shapeArb(3).filter((s) => s.length > 0).chain((s) => fc.tuple(fc.constant(s), fc.integer({ min: -s.length, max: s.length - 1 })));
     propGrad(arb, ([s]) => [s], ([, ax]) => (x) => softmax(x, ax));
