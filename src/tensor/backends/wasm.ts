@@ -318,12 +318,18 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     if (parts === 0) return nat.sgemmEnd();
     let finite = true;
     try {
-      if (parts === 1) nat.sgemmPart(0);
-      else pool.runNative(parts - 1, () => nat.sgemmPart(0));
+      runParts(parts);
     } finally {
       finite = nat.sgemmEnd();
     }
     return finite;
+  }
+
+  /** The open native call's parts: part 0 here, the others on the kernel threads. */
+  function runParts(parts: number): void {
+    const nat = native!;
+    if (parts === 1) nat.sgemmPart(0);
+    else pool!.runNative(parts - 1, () => nat.sgemmPart(0));
   }
 
   /** Whether native matmuls split over the kernel threads, so two of them can run as one pair. */
@@ -341,8 +347,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     if (parts === 0) return nat.sgemmPairEnd();
     let finite = 0;
     try {
-      if (parts === 1) nat.sgemmPart(0);
-      else pool!.runNative(parts - 1, () => nat.sgemmPart(0));
+      runParts(parts);
     } finally {
       finite = nat.sgemmPairEnd();
     }
