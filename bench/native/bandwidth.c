@@ -12,7 +12,8 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
+
+#include "clock.h"
 
 #define PASSES 40
 
@@ -21,12 +22,6 @@ static size_t count;
 static int team;
 static pthread_barrier_t start, done;
 static volatile float sink;
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 __attribute__((target("avx2"))) static void sum_share(int t) {
   const size_t lo = count * t / team / 16 * 16, hi = t + 1 == team ? count : count * (t + 1) / team / 16 * 16;

@@ -17,7 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "clock.h"
 
 #define ROUNDS 30
 #define FLUSH_FLOATS ((size_t)64 << 20)
@@ -26,12 +27,6 @@ static float *buf, *flush;
 static int cpu_a, cpu_b;
 static size_t count;
 static volatile float sink;
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 static __attribute__((target("avx2"))) float sum(const float *p, size_t n) {
   __m256 a = _mm256_setzero_ps(), b = _mm256_setzero_ps();

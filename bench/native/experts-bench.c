@@ -14,19 +14,14 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
+
+#include "clock.h"
 
 #define B 2048
 #define K 320
 #define N 256
 #define E 7
 #define FLUSH (64u << 20)
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 static float *filled(size_t n) {
   float *p = malloc(n * sizeof(float));
