@@ -53,6 +53,13 @@ describe.skipIf(why !== '')(`bench/native${why ? ` (skipped: ${why})` : ''}`, ()
     expect(run.stdout).toMatch(/^2 thread\(s\), layer 300x40x24 backward: two calls [0-9.]+ ms, one pair [0-9.]+ ms, two calls \/ pair [0-9.]+x \(mean of \d+ rounds\); bits equal: yes\n$/);
   });
 
+  it('chain-bench.c: the seven expert stacks forward and backward, layers split and experts paired, the same bits', () => {
+    const run = spawnSync(build('bench/native/chain-bench.c'), ['2', '0'], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    const part = 'forward [0-9.]+ ms, backward [0-9.]+ ms, all [0-9.]+ ms \\(mean of [0-9]+ rounds\\)';
+    expect(run.stdout).toMatch(new RegExp(`^2 thread\\(s\\), layers split  : ${part}\n2 thread\\(s\\), experts paired: ${part}\nbits equal: yes\n$`));
+  });
+
   it.skipIf(availableParallelism() < 2)('cross-core.c: what a second CPU reads of what the first wrote, against the first and DRAM', () => {
     const run = spawnSync(build('bench/native/cross-core.c'), ['64'], { encoding: 'utf8' });
     expect(run.status).toBe(0);
