@@ -209,6 +209,18 @@ export interface Capabilities {
    * here as one narrow matmul (n = 1) instead of the caller's float64 loop.
    */
   rowSumByMatmul(work: number): boolean;
+  /**
+   * `adamRuns` over one run (w[at .. at + width) and its gradient, moments at m, v[sAt ..
+   * sAt + width)) on a thread of its own while `meanwhile` runs on the calling thread; returns
+   * once both are done, with adamRuns' bits. A backend without a second thread runs the update
+   * and then `meanwhile`. `meanwhile` must not touch the run's elements of w, g, m, v, nor call a
+   * kernel that splits across threads (the wasm backend refuses one with PoolBusyError). The
+   * optimizer runs its largest dense update so while it places the tables' touched rows.
+   */
+  adamRunAlongside(
+    w: Storage, g: Storage, m: Storage, v: Storage, at: number, sAt: number, width: number, h: AdamScalars,
+    meanwhile: () => void,
+  ): void;
   /** Threads the kernels split across (1 for a single-threaded backend); `setThreads` picks up to `maxThreads`. */
   readonly threads: number;
   readonly maxThreads: number;

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ParameterStore } from '../../src/nn/store.ts';
 import { Adam } from '../../src/nn/optim/index.ts';
 import { getBackend, setBackend } from '../../src/tensor/backends/registry.ts';
@@ -67,4 +67,56 @@ describe('Adam through the backend kernel', () => {
       expect(Array.from(st.buffers.v!)).toEqual(Array.from(v));
     });
   }
+});
+
+describe('Adam: the longest dense run beside the placing of the table rows', () => {
+  it('wasm on two threads: the reference bits every step, the longest run handed to adamRunAlongside', () => {
+    setBackend('wasm');
+    // Two dense runs (the shared weight, then the task's after the shared tables), two tables.
+    const make = (): ParameterStore => {
+      const s = new ParameterStore({ tasks: 1, dtype: 'float32' });
+      s.declare('w', [3, 500], { group: 'shared', init: 'xavier_uniform' });
+      s.declare('e', [400, 16], { group: 'shared', init: 'normal', sparse: true });
+      s.declare('big', [600, 500], { group: 0, init: 'xavier_uniform' });
+      s.declare('f', [300, 16], { group: 'shared', init: 'normal', sparse: true });
+      return s.allocate(4);
+    };
+    const a = make(), ref = make();
+    const opt = new Adam(a, { lr: 0.01 });
+    const m = new Float32Array(ref.size), v = new Float32Array(ref.size);
+    const spy = vi.spyOn(getBackend(), 'adamRunAlongside');
+    const grads = (s: ParameterStore, rng: Rng): void => {
+      randomGrads(s, rng);
+      const g = s.get('big').grad;
+      for (let i = 0; i < g.length; i += 7) g[i] = rng.normal();
+      const f = s.get('f');
+      for (let k = 0; k < 90; k++) {
+        const r = rng.int(0, 300);
+        s.touchRow(f, r);
+        s.rowGrad(f, r)[r % 16] += rng.normal();
+      }
+    };
+    const ra = new Rng(8), rr = new Rng(8);
+    try {
+      for (let t = 1; t <= 4; t++) {
+        grads(a, ra);
+        grads(ref, rr);
+        opt.step();
+        referenceAdam(ref, m, v, t, 0.01);
+        expect(Buffer.from(a.values.buffer, a.values.byteOffset, a.values.byteLength)
+          .equals(Buffer.from(ref.values.buffer, ref.values.byteOffset, ref.values.byteLength))).toBe(true);
+      }
+      const runs: number[] = [];
+      a.forEachRun((x, y) => void runs.push(x, y), { sparse: false });
+      const big = a.get('big');
+      expect(runs).toEqual([a.get('w').offset, a.get('w').offset + 1500, big.offset, big.offset + 300_000]);
+      expect(spy).toHaveBeenCalledTimes(4);
+      expect(spy.mock.calls[0]!.slice(4, 7)).toEqual([big.offset, big.offset, 300_000]);
+    } finally {
+      spy.mockRestore();
+    }
+    const st = opt.state();
+    expect(Array.from(st.buffers.m!)).toEqual(Array.from(m));
+    expect(Array.from(st.buffers.v!)).toEqual(Array.from(v));
+  });
 });

@@ -59,6 +59,10 @@ export class Adam extends Optimizer {
     getBackend().adamRuns(this.store.values, this.store.grads, state[0]!, state[1]!, this.oneW, this.oneS, 1, b - a, this.h);
   }
 
+  protected override updateAlongside(a: number, b: number, state: readonly Storage[], s: number, meanwhile: () => void): void {
+    getBackend().adamRunAlongside(this.store.values, this.store.grads, state[0]!, state[1]!, a, s, b - a, this.h, meanwhile);
+  }
+
   protected override updateRuns(wAt: Int32Array, sAt: Int32Array, count: number, width: number, state: readonly Storage[]): void {
     getBackend().adamRuns(this.store.values, this.store.grads, state[0]!, state[1]!, wAt, sAt, count, width, this.h);
   }

@@ -69,11 +69,34 @@ export abstract class Optimizer {
     for (let r = 0; r < count; r++) this.update(wAt[r]!, wAt[r]! + width, state, sAt[r]!);
   }
 
-  /** Run offsets of one table's touched rows (grown on demand, reused every step). */
-  private wAt = new Int32Array(0);
-  private sAt = new Int32Array(0);
+  /**
+   * `update` over [start, end) (as above) while `meanwhile` runs, for an optimizer whose backend
+   * can run the update on another thread (Adam: adamRunAlongside). `meanwhile` touches other
+   * elements and calls no kernel. Here: one after the other.
+   */
+  protected updateAlongside(start: number, end: number, state: readonly Storage[], s: number, meanwhile: () => void): void {
+    this.update(start, end, state, s);
+    meanwhile();
+  }
+
+  /** Per sparse table, its touched rows' run offsets (grown on demand, reused every step). */
+  private wAt: Int32Array[] = [];
+  private sAt: Int32Array[] = [];
+  private denseRuns: number[] = [];
 
   private readonly run = (a: number, b: number): void => this.update(a, b, this.flatState!, a);
+  private readonly collectRun = (a: number, b: number): void => { this.denseRuns.push(a, b); };
+  private readonly placeRows = (): void => {
+    const rs = this.rows(), sp = this.store.sparseParams, flat = this.flatState!;
+    for (let s = 0; s < sp.length; s++) {
+      const p = sp[s]!, rows = this.store.touched(p), n = rows.length;
+      if (this.wAt[s] === undefined || this.wAt[s]!.length < n) {
+        this.wAt[s] = new Int32Array(n * 2);
+        this.sAt[s] = new Int32Array(n * 2);
+      }
+      rs[s]!.places(rows, n, p.offset, flat, this.wAt[s]!, this.sAt[s]!);
+    }
+  };
 
   step(): void {
     this.t++;
@@ -84,19 +107,19 @@ export abstract class Optimizer {
       this.store.forEachRun(this.run, { allRows: !this.lazy });
       return;
     }
-    this.store.forEachRun(this.run, { sparse: false });
-    const rs = this.rows();
-    const sp = this.store.sparseParams;
-    for (let s = 0; s < sp.length; s++) {
-      const p = sp[s]!, st = rs[s]!, w = p.width, rows = this.store.touched(p), n = rows.length;
-      if (this.wAt.length < n) {
-        this.wAt = new Int32Array(n * 2);
-        this.sAt = new Int32Array(n * 2);
-      }
-      st.places(rows, n, p.offset, flat, this.wAt, this.sAt);
-      // After the slots: taking one may have grown (replaced) the arenas.
-      this.updateRuns(this.wAt, this.sAt, n, w, st.arenas);
-    }
+    // The longest dense run updates beside the placing of the tables' touched rows in their
+    // arenas (JavaScript on this thread; the two touch different elements), the rest after.
+    const dense = this.denseRuns;
+    dense.length = 0;
+    this.store.forEachRun(this.collectRun, { sparse: false });
+    let longest = -1;
+    for (let i = 0; i < dense.length; i += 2) if (longest < 0 || dense[i + 1]! - dense[i]! > dense[longest + 1]! - dense[longest]!) longest = i;
+    if (longest < 0) this.placeRows();
+    else this.updateAlongside(dense[longest]!, dense[longest + 1]!, flat, dense[longest]!, this.placeRows);
+    for (let i = 0; i < dense.length; i += 2) if (i !== longest) this.update(dense[i]!, dense[i + 1]!, flat, dense[i]!);
+    const rs = this.rowState!, sp = this.store.sparseParams;
+    // The arenas after the places: taking a slot may have grown (replaced) them.
+    for (let s = 0; s < sp.length; s++) this.updateRuns(this.wAt[s]!, this.sAt[s]!, this.store.touched(sp[s]!).length, sp[s]!.width, rs[s]!.arenas);
   }
 
   state(): OptimizerState {

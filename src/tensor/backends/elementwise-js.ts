@@ -162,6 +162,18 @@ export function biasReluJs(y: Storage, b: Storage | null, rows: number, n: numbe
   if (relu) for (let i = 0, len = rows * n; i < len; i++) { const v = y[i]!; y[i] = v > 0 ? v : 0; }
 }
 
+/**
+ * adamRunAlongside where no second thread runs the update: the update, then `meanwhile` (they
+ * touch different elements, so the order does not change a bit).
+ */
+export function adamRunThen(
+  be: Pick<Kernels, 'adamRuns'>, w: Storage, g: Storage, m: Storage, v: Storage, at: number, sAt: number, width: number,
+  h: AdamScalars, meanwhile: () => void,
+): void {
+  be.adamRuns(w, g, m, v, Int32Array.of(at), Int32Array.of(sAt), 1, width, h);
+  meanwhile();
+}
+
 /** See Kernels.adamRuns: the reference loop (float64 arithmetic on the loaded values). */
 export function adamRunsJs(
   w: Storage, g: Storage, m: Storage, v: Storage, wAt: Int32Array, sAt: Int32Array,

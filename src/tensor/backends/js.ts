@@ -1,6 +1,6 @@
 import type { Backend, DType, Storage } from '../backend.ts';
 import {
-  adamRunsJs, biasReluJs, binaryJs, dropoutMaskJs, gatherAtJs, mixtureBackwardJs, linearBackwardVia, linearForwardVia, linearReluBackwardVia, matmulCheckedVia, mixtureJs, mulAddJs, reluGradColumnSumsJs, scatterAddAtJs, scatterAtJs, unaryJs, zeroJs,
+  adamRunsJs, adamRunThen, biasReluJs, binaryJs, dropoutMaskJs, gatherAtJs, mixtureBackwardJs, linearBackwardVia, linearForwardVia, linearReluBackwardVia, matmulCheckedVia, mixtureJs, mulAddJs, reluGradColumnSumsJs, scatterAddAtJs, scatterAtJs, unaryJs, zeroJs,
 } from './elementwise-js.ts';
 import { matmulJs } from './matmul-js.ts';
 import { dotJs, gatherRowsJs, gramJs, maxAxisJs, scatterAddRowsJs, sumAxisJs } from './reduce-js.ts';
@@ -47,6 +47,7 @@ export function createJsBackend(): Backend {
     linearBackward: (x, w, g, dw, dx, rows, k, n, acc) => linearBackwardVia(twin, x, w, g, dw, dx, rows, k, n, acc),
     linearReluBackward: (x, w, y, g, gz, dw, dx, db, rows, k, n, acc) => linearReluBackwardVia(twin, x, w, y, g, gz, dw, dx, db, rows, k, n, acc),
     adamRuns: adamRunsJs,
+    adamRunAlongside: (w, g, m, v, at, sAt, width, h, meanwhile) => adamRunThen({ adamRuns: adamRunsJs }, w, g, m, v, at, sAt, width, h, meanwhile),
     mixture: mixtureJs,
     mixtureBackward: mixtureBackwardJs,
     dropoutMask: dropoutMaskJs,

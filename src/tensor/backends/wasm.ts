@@ -1,6 +1,6 @@
 import type { Backend, BinaryOp, DType, Storage, UnaryOp } from '../backend.ts';
 import { createJsBackend } from './js.ts';
-import { finiteOn, linearBackwardVia, linearForwardVia, linearReluBackwardVia, matmulCheckedVia, zeroRange } from './elementwise-js.ts';
+import { adamRunThen, finiteOn, linearBackwardVia, linearForwardVia, linearReluBackwardVia, matmulCheckedVia, zeroRange } from './elementwise-js.ts';
 import { WasmHeap } from '../wasm/heap.ts';
 import { loadKernelBytes } from '../wasm/load.ts';
 import { relaxedSimdSupported, sharedMemorySupported, simdSupported } from '../../platform/wasm-features.ts';
@@ -842,6 +842,32 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         const chunk = Math.max(4, Math.ceil(rows / (threads * 4)));
         pool.runChunks('biasRelu32', rows, chunk, 4, () => [py, pb, n, r, 0, rows], k.biasRelu32 as (...a: number[]) => unknown, threads - 1);
       });
+    },
+
+    adamRunAlongside(w, g, m, v, at, sAt, width, h, meanwhile) {
+      // A worker takes the whole run (memory-bound: a second thread on it gains little here),
+      // so this thread is free for `meanwhile`; a worker not yet awake when that is done leaves
+      // the run to this thread.
+      if (pool === null || threads === 1 || width < PAR_ELEMS / 2 || !(w instanceof Float32Array) || !(g instanceof Float32Array)
+        || !(m instanceof Float32Array) || !(v instanceof Float32Array)
+        || !heap.owns(w) || !heap.owns(g) || !heap.owns(m) || !heap.owns(v)) {
+        adamRunThen(backend, w, g, m, v, at, sAt, width, h, meanwhile);
+        return;
+      }
+      const job = ['adamSpan32', w.byteOffset + at * 4, g.byteOffset + at * 4, m.byteOffset + sAt * 4, v.byteOffset + sAt * 4,
+        h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, h.stepSize, h.invSqrtBc2, h.eps, 0, width] as const;
+      // The run completes even when `meanwhile` throws (as where it runs first): its error is
+      // held until the run is done.
+      let failed = false, failure: unknown = null;
+      pool.run([job], () => {
+        try {
+          meanwhile();
+        } catch (e) {
+          failed = true;
+          failure = e;
+        }
+      }, (j) => exportOrTwin(j[0])(...(j.slice(1) as number[])));
+      if (failed) throw failure;
     },
 
     adamRuns(w, g, m, v, wAt, sAt, count, width, h) {

@@ -53,6 +53,11 @@ export interface PoolOptions {
   narrowWasmK?: number;
 }
 
+/** A kernel posted while the threads run another job (from the work run beside it). */
+export class PoolBusyError extends Error {
+  override readonly name = 'PoolBusyError';
+}
+
 export class WorkerPool {
   private readonly workers: HostWorker[] = [];
   private readonly ctl: Int32Array;
@@ -62,6 +67,8 @@ export class WorkerPool {
 
   readonly nativeFile: string | null;
   readonly spinMicros: number;
+  /** Whether a job is posted (its `mine` running or its workers awaited): a second one then refuses. */
+  private busy = false;
   /** Since the start: jobs posted, milliseconds this thread waited for workers after its own share, jobs taken back. */
   readonly stats = { dispatches: 0, waitedMs: 0, withdrawn: 0 };
 
@@ -109,6 +116,11 @@ export class WorkerPool {
    */
   run(jobs: ReadonlyArray<readonly [string, ...number[]] | null>, mine: () => void,
     here?: (job: readonly [string, ...number[]]) => number): number[] {
+    return this.exclusive(() => this.post(jobs, mine, here));
+  }
+
+  private post(jobs: ReadonlyArray<readonly [string, ...number[]] | null>, mine: () => void,
+    here?: (job: readonly [string, ...number[]]) => number): number[] {
     for (let w = 0; w < this.count; w++) {
       const j = jobs[w] ?? null;
       const o = w * SLOT;
@@ -131,6 +143,10 @@ export class WorkerPool {
    * each chunk's bounds. Only the first `workers` workers take part.
    */
   runChunks(name: string, total: number, chunk: number, at: number, args: (t: number) => number[], fn: (...a: number[]) => unknown, workers = this.count): void {
+    this.exclusive(() => this.postChunks(name, total, chunk, at, args, fn, workers));
+  }
+
+  private postChunks(name: string, total: number, chunk: number, at: number, args: (t: number) => number[], fn: (...a: number[]) => unknown, workers: number): void {
     const op = this.index.get(name);
     if (op === undefined) throw new Error(`wasm pool: unknown kernel ${name}`);
     for (let w = 0; w < this.count; w++) {
@@ -163,11 +179,33 @@ export class WorkerPool {
    * and `mine` (part 0) on this thread. Needs the pool started with the addon's file.
    */
   runNative(workers: number, mine: () => void): void {
+    this.exclusive(() => this.postNative(workers, mine));
+  }
+
+  private postNative(workers: number, mine: () => void): void {
     if (this.nativeFile === null) throw new Error('wasm pool: started without the native matmul');
     for (let w = 0; w < this.count; w++) this.jobs[w * SLOT] = w < workers ? NATIVE_PART : -1;
     // A part is help with one shared pile of work (native/sgemm.h): once part 0 returns, a part
     // not yet started has nothing left to do.
     this.dispatch(mine, true);
+  }
+
+  /**
+   * Runs `post` (which writes the job slots and dispatches) unless a job is already posted: a
+   * kernel called from the work run beside one (`mine`) would overwrite the slots a worker may
+   * not have read yet, so it is refused before it writes anything.
+   */
+  private exclusive<T>(post: () => T): T {
+    if (this.busy) {
+      throw new PoolBusyError('wasm pool: a kernel was called while the kernel threads run another job; ' +
+        'work run beside a kernel (adamRunAlongside\'s meanwhile) must not call kernels that split across threads');
+    }
+    this.busy = true;
+    try {
+      return post();
+    } finally {
+      this.busy = false;
+    }
   }
 
   /**

@@ -1,0 +1,88 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AdamScalars, Backend } from '../../../src/tensor/backend.ts';
+import { createJsBackend } from '../../../src/tensor/backends/js.ts';
+import { createWasmBackend, type WasmBackend } from '../../../src/tensor/backends/wasm.ts';
+import { PoolBusyError } from '../../../src/tensor/wasm/pool.ts';
+import { Rng } from '../../../src/tensor/rng.ts';
+import { whyNoNative } from '../../platform/native-support.ts';
+
+/**
+ * adamRunAlongside: one dense run's Adam on a kernel thread while the caller's own work runs
+ * here (the optimizer places its tables' rows meanwhile). adamRuns' bits, `meanwhile` run once
+ * and in full, a kernel that would split across the busy threads refused with PoolBusyError.
+ */
+const made: WasmBackend[] = [];
+afterAll(() => { for (const be of made) be.close(); });
+function wasm(native: boolean, threads: number): WasmBackend {
+  const be = createWasmBackend({ native, threads });
+  made.push(be);
+  return be;
+}
+
+const H: AdamScalars = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 4), invSqrtBc2: 1 / Math.sqrt(1 - 0.999 ** 4) };
+const N = 400_000;
+
+/** w, g, m, v in the backend's storage, with a NaN and an Inf among the gradients. */
+function operands(be: Backend, seed: number): Float32Array[] {
+  const rng = new Rng(seed);
+  return [1, 1e-2, 1e-3, 1e-5].map((scale, k) => {
+    const x = be.alloc('float32', N) as Float32Array;
+    for (let i = 0; i < N; i++) x[i] = k === 3 ? Math.abs(rng.normal()) * scale : rng.normal() * scale;
+    if (k === 1) { x[1000] = NaN; x[2000] = Infinity; }
+    return x;
+  });
+}
+
+const sameBits = (a: Float32Array, b: Float32Array): boolean =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+const backends: Array<[string, () => Backend]> = [
+  ['js', () => createJsBackend()],
+  ['wasm kernels, 1 thread', () => wasm(false, 1)],
+  ['wasm kernels, 2 threads', () => wasm(false, 2)],
+  ...(whyNoNative() === '' ? [['native twin, 2 threads', () => wasm(true, 2)] as [string, () => Backend]] : []),
+];
+
+describe('adamRunAlongside', () => {
+  for (const [label, make] of backends) {
+    it(`${label}: adamRuns' bits for the run (long and short), meanwhile once, its writes kept`, () => {
+      const be = make();
+      for (const [at, sAt, width] of [[7, 11, 300_001], [3, 5, 100]] as const) {
+        const [w, g, m, v] = operands(be, 9);
+        const [w2, g2, m2, v2] = operands(be, 9);
+        be.adamRuns(w2!, g2!, m2!, v2!, Int32Array.of(at), Int32Array.of(sAt), 1, width, H);
+        const mine = new Float32Array(64);
+        let calls = 0;
+        const posted = (be as Partial<WasmBackend>).poolStats?.()?.dispatches ?? 0;
+        be.adamRunAlongside(w!, g!, m!, v!, at, sAt, width, H, () => {
+          calls++;
+          // Elements outside the run: written while the run updates.
+          for (let i = 0; i < 64; i++) mine[i] = i;
+          w![N - 1] = 42;
+          w2![N - 1] = 42;
+        });
+        expect(calls).toBe(1);
+        // On two threads the long run went to a kernel thread (one job posted), the short one not.
+        const after = (be as Partial<WasmBackend>).poolStats?.()?.dispatches ?? 0;
+        expect(after - posted).toBe(label.includes('2 threads') && width > 1000 ? 1 : 0);
+        expect(mine[63]).toBe(63);
+        for (const [x, y, name] of [[w, w2, 'w'], [m, m2, 'm'], [v, v2, 'v']] as const) {
+          if (!sameBits(x!, y!)) expect.fail(`${label}, width ${width}: ${name} differs from adamRuns`);
+        }
+      }
+    });
+  }
+
+  it('a kernel that splits across the threads, called from meanwhile, is refused; the backend works after', () => {
+    const be = wasm(false, 2);
+    const [w, g, m, v] = operands(be, 3);
+    const x = be.alloc('float32', N) as Float32Array;
+    x.fill(1);
+    expect(() => be.adamRunAlongside(w!, g!, m!, v!, 0, 0, 300_000, H, () => { be.dot(x, x, N); })).toThrow(PoolBusyError);
+    expect(be.dot(x, x, N)).toBe(N);
+    // The run itself still happened: a second one from the same start continues from it.
+    const [w2, g2, m2, v2] = operands(be, 3);
+    be.adamRuns(w2!, g2!, m2!, v2!, Int32Array.of(0), Int32Array.of(0), 1, 300_000, H);
+    expect(sameBits(m!, m2!)).toBe(true);
+  });
+});
