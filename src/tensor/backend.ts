@@ -101,6 +101,13 @@ export interface Kernels {
    * and ReLU to each block of y while it is still in registers (the native matmul does).
    */
   linearForward(x: Storage, w: Storage, b: Storage | null, y: Storage, rows: number, k: number, n: number, relu: boolean): void;
+  /**
+   * Two independent linearForward calls (neither writes what either reads), each with
+   * linearForward's bits. A backend with threads may run them at once, each call started by its
+   * own thread: two expert stacks reading one input keep each thread on its own expert's
+   * operands, where splitting every call reads half of them from the other core.
+   */
+  linearForwardPair(first: LinearForwardCall, second: LinearForwardCall): void;
 
   /**
    * A Linear's two backward matmuls (no ReLU; x rows x k, W k x n, g rows x n): dw += xᵀ g and
@@ -171,11 +178,23 @@ export interface Kernels {
  */
 const KERNEL_SET = {
   matmul: true, matmulChecked: true, sumAxis: true, maxAxis: true, gram: true, dot: true, unary: true, binary: true,
-  gatherRows: true, scatterAddRows: true, gatherAt: true, scatterAddAt: true, scatterAt: true, reluGradColumnSums: true, biasRelu: true, linearForward: true, linearBackward: true, linearReluBackward: true,
+  gatherRows: true, scatterAddRows: true, gatherAt: true, scatterAddAt: true, scatterAt: true, reluGradColumnSums: true, biasRelu: true, linearForward: true, linearForwardPair: true, linearBackward: true, linearReluBackward: true,
   mixture: true, mixtureBackward: true, dropoutMask: true, mulAdd: true, zero: true, adamRuns: true,
 } as const satisfies Record<keyof Kernels, true>;
 export type KernelName = keyof typeof KERNEL_SET;
 export const KERNEL_NAMES = Object.keys(KERNEL_SET) as readonly KernelName[];
+
+/** One linearForward call's operands (linearForwardPair takes two). */
+export interface LinearForwardCall {
+  x: Storage;
+  w: Storage;
+  b: Storage | null;
+  y: Storage;
+  rows: number;
+  k: number;
+  n: number;
+  relu: boolean;
+}
 
 /** The per-step scalars of an Adam update: w -= stepSize m / (sqrt(v) invSqrtBc2 + eps). */
 export interface AdamScalars {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Tensor } from '../../src/tensor/tensor.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { sum } from '../../src/autograd/ops/reduce.ts';
@@ -14,7 +14,7 @@ import { DeepFM } from '../../src/nn/layers/deepfm.ts';
 import { Gate, mixture } from '../../src/nn/layers/gate.ts';
 import { Scratch, paramTensor } from '../../src/nn/module.ts';
 import { NonFiniteGradientError } from '../../src/autograd/errors.ts';
-import { activeBackendName, setBackend } from '../../src/tensor/backends/registry.ts';
+import { activeBackendName, getBackend, setBackend } from '../../src/tensor/backends/registry.ts';
 import { flatGradcheck, randomIds } from './helpers.ts';
 
 const TOL = 1e-6;
@@ -200,3 +200,69 @@ describe('gradcheck of every layer through the flat buffers (float64)', () => {
   });
 });
 
+
+describe('expert stacks forward two at a time (MLP.forwardAhead, Linear.forwardPair)', () => {
+  /** Three float32 MLPs of the same shape reading one input (as a PLE level's experts do). */
+  function stacks(dropout = 0): { s: ParameterStore; mlps: MLP[] } {
+    const s = new ParameterStore({ tasks: 1, dtype: 'float32' });
+    const rng = new Rng(4);
+    const mlps = [0, 1, 2].map((i) => new MLP(s, `e${i}`, [96, 80, 40], { group: 'shared', init: 'he_normal', dropout, rng: dropout > 0 ? rng.fork(`d${i}`) : undefined }));
+    s.allocate(5);
+    return { s, mlps };
+  }
+  const bits = (x: Float32Array | Float64Array): Buffer => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+
+  for (const name of ['js', 'wasm'] as const) {
+    it(`${name}: the values, graph and gradients of one stack at a time, bit for bit; the kernels ran in pairs`, () => {
+      const before = activeBackendName();
+      setBackend(name);
+      try {
+        const rng = new Rng(9);
+        const xs = Float32Array.from({ length: 600 * 96 }, () => rng.normal());
+        const run = (ahead: boolean): { out: Buffer[]; grads: Buffer; xg: Buffer } => {
+          const { s, mlps } = stacks();
+          const x = Tensor.fromStorage(Float32Array.from(xs), [600, 96], { requiresGrad: true });
+          if (ahead) expect(MLP.forwardAhead(mlps, x)).toBe(true);
+          const ys = mlps.map((m) => m.forward(x, ahead));
+          backward(sum(add(add(ys[0]!, ys[1]!), ys[2]!)));
+          return { out: ys.map((y) => Buffer.from(bits(y.data))), grads: Buffer.from(bits(s.grads)), xg: Buffer.from(bits(x.grad!.data)) };
+        };
+        const plain = run(false);
+        const spy = vi.spyOn(getBackend(), 'linearForwardPair');
+        const paired = run(true);
+        // Two layers: stacks 0 and 1 as a pair, stack 2 alone, each time.
+        expect(spy).toHaveBeenCalledTimes(2);
+        spy.mockRestore();
+        paired.out.forEach((o, i) => expect(o.equals(plain.out[i]!), `stack ${i}'s output`).toBe(true));
+        expect(paired.grads.equals(plain.grads)).toBe(true);
+        expect(paired.xg.equals(plain.xg)).toBe(true);
+      } finally {
+        setBackend(before);
+      }
+    });
+  }
+
+  it('not where dropout acts (its masks are drawn in forward order); in eval it passes the input through, so it runs', () => {
+    const { mlps } = stacks(0.3);
+    const x = Tensor.fromStorage(new Float32Array(8 * 96).fill(0.5), [8, 96]);
+    mlps.forEach((m) => m.train(true));
+    expect(MLP.forwardAhead(mlps, x)).toBe(false);
+    mlps.forEach((m) => m.train(false));
+    expect(MLP.forwardAhead(mlps, x)).toBe(true);
+    expect(mlps.map((m) => Array.from(m.forward(x, true).data.slice(0, 4)))).toEqual(mlps.map((m) => Array.from(m.forward(x).data.slice(0, 4))));
+  });
+
+  it('forward(x, true) without its output computed ahead, or computed for another input, is an error, not a stale value', () => {
+    const { mlps } = stacks();
+    const x = Tensor.fromStorage(new Float32Array(8 * 96).fill(0.5), [8, 96]);
+    const other = Tensor.fromStorage(new Float32Array(8 * 96).fill(0.25), [8, 96]);
+    const lin = mlps[0]!.layers[0]!;
+    expect(() => lin.forward(x, true)).toThrow(/e0\.0: forward\(x, computed\) but its output was computed ahead for another input/);
+    Linear.forwardPair(lin, x, mlps[1]!.layers[0]!, x);
+    expect(() => lin.forward(other, true)).toThrow(/computed ahead for another input/);
+    // Taken once: a second forward(x, true) finds nothing ahead.
+    Linear.forwardPair(lin, x, null, null);
+    lin.forward(x, true);
+    expect(() => lin.forward(x, true)).toThrow(/computed ahead for another input/);
+  });
+});

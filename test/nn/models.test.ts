@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Tensor } from '../../src/tensor/tensor.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { backward } from '../../src/autograd/backward.ts';
@@ -8,6 +8,8 @@ import { SharedBottom } from '../../src/nn/models/shared-bottom.ts';
 import type { ModelBatch, MultiTaskModel } from '../../src/nn/models/model.ts';
 import { MultiTaskBCE, weightedSum } from '../../src/nn/losses.ts';
 import { createModel } from '../../src/nn/models/presets.ts';
+import { MLP } from '../../src/nn/layers/mlp.ts';
+import { activeBackendName, getBackend, setBackend } from '../../src/tensor/backends/registry.ts';
 import { Adam } from '../../src/nn/optim/index.ts';
 import { flatGradcheck, randomIds, auc } from './helpers.ts';
 
@@ -83,6 +85,44 @@ describe('models', () => {
       }
     });
   }
+
+  it('forward runs the first level\'s experts two at a time: the bits of one at a time in values and gradients (1 and 2 levels, MMoE, wasm and js)', () => {
+    const before = activeBackendName();
+    const cases: [string, () => MultiTaskModel, number][] = [
+      // [name, model, linearForwardPair calls: pairs of first-level experts x their two layers]
+      ['PLE 1 level, 2 shared experts', () => tinyPLE({ sharedExperts: 2, dtype: 'float32', expertHidden: [40, 24], embDim: 8 }), 4],
+      ['PLE 2 levels', () => tinyPLE({ levels: 2, sharedExperts: 2, specificExperts: 1, dtype: 'float32', expertHidden: [40, 24], embDim: 8 }), 4],
+      ['MMoE, 3 experts', () => new MMoE({ tasks: 2, vocabSizes: vocab, embDim: 8, experts: 3, expertHidden: [40, 24], towerHidden: [3], fm: false, dropout: 0, gateBias: false, weightInit: 'he_normal', embInit: 'he_normal', dtype: 'float32' }), 2],
+    ];
+    try {
+      for (const backend of ['wasm', 'js'] as const) {
+        setBackend(backend);
+        for (const [name, make, calls] of cases) {
+          const run = (ahead: boolean): { loss: number; grads: Float32Array } => {
+            const m = make();
+            const off = ahead ? null : vi.spyOn(MLP, 'forwardAhead').mockReturnValue(false);
+            try {
+              const batch = batchOf(300, 5);
+              const loss = lossOf(m, batch);
+              backward(loss);
+              return { loss: loss.item(), grads: Float32Array.from(m.store.grads) };
+            } finally {
+              off?.mockRestore();
+            }
+          };
+          const plain = run(false);
+          const spy = vi.spyOn(getBackend(), 'linearForwardPair');
+          const paired = run(true);
+          expect(spy, `${backend} ${name}`).toHaveBeenCalledTimes(calls);
+          spy.mockRestore();
+          expect(Object.is(paired.loss, plain.loss), `${backend} ${name}: loss`).toBe(true);
+          expect(Buffer.from(paired.grads.buffer).equals(Buffer.from(plain.grads.buffer)), `${backend} ${name}: gradients`).toBe(true);
+        }
+      }
+    } finally {
+      setBackend(before);
+    }
+  });
 
   it('PLE group bookkeeping: task t alone fills its group and shared, others stay exactly zero', () => {
     for (const m of [tinyPLE(), tinyPLE({ levels: 2, tasks: 3 })]) {

@@ -1,3 +1,4 @@
+import type { LinearForwardCall, Storage } from '../../tensor/backend.ts';
 import { getBackend } from '../../tensor/backends/registry.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 import { record } from '../../autograd/node.ts';
@@ -38,16 +39,63 @@ export class Linear extends Module {
     this.activation = opts.activation ?? 'none';
   }
 
-  forward(x: Tensor): Tensor {
+  /** The input whose output `forwardPair` left in this layer's output buffer (forward(x, true) takes it). */
+  private aheadOf: Storage | null = null;
+
+  private check(x: Tensor): void {
     if (x.rank !== 2 || x.shape[1] !== this.inFeatures) {
       throw new Error(`${this.name}: expected input [batch, ${this.inFeatures}], got [${x.shape.join(', ')}]`);
     }
+  }
+
+  private call(x: Tensor): LinearForwardCall {
+    const rows = x.shape[0]!, n = this.outFeatures;
+    return {
+      x: x.data, w: paramTensor(this.weight).data, b: this.bias ? paramTensor(this.bias).data : null, y: this.out.get(rows * n, this.dtype),
+      rows, k: this.inFeatures, n, relu: this.activation === 'relu',
+    };
+  }
+
+  /**
+   * Runs the kernels of `a` on `xa` and `b` on `xb` at once (the backend's linearForwardPair:
+   * two expert stacks reading one input), leaving each output in its layer's buffer; each
+   * layer's `forward(x, true)` then records its op without running the kernel again. `b` null:
+   * `a` alone. The values are those forward gives.
+   */
+  static forwardPair(a: Linear, xa: Tensor, b: Linear | null, xb: Tensor | null): void {
+    a.check(xa);
+    const first = a.call(xa);
+    if (b === null || xb === null) {
+      getBackend().linearForward(first.x, first.w, first.b, first.y, first.rows, first.k, first.n, first.relu);
+    } else {
+      b.check(xb);
+      getBackend().linearForwardPair(first, b.call(xb));
+      b.aheadOf = xb.data;
+    }
+    a.aheadOf = xa.data;
+  }
+
+  /** The output computed ahead (see forwardPair), as the tensor forward returns. */
+  aheadOutput(x: Tensor): Tensor {
+    if (this.aheadOf !== x.data) throw new Error(`${this.name}: no output computed ahead for this input`);
+    return new Tensor(this.out.get(x.shape[0]! * this.outFeatures, this.dtype), [x.shape[0]!, this.outFeatures]);
+  }
+
+  /**
+   * y = act(x W + b). `computed`: forwardPair has already run this layer's kernel on x, so only
+   * the op is recorded (an error if it ran on another input).
+   */
+  forward(x: Tensor, computed = false): Tensor {
+    this.check(x);
     const bsz = x.shape[0]!, n = this.outFeatures, k = this.inFeatures;
     const W = paramTensor(this.weight), b = this.bias ? paramTensor(this.bias) : null;
     const y = this.out.get(bsz * n, this.dtype);
     const be = getBackend();
     const relu = this.activation === 'relu';
-    be.linearForward(x.data, W.data, b ? b.data : null, y, bsz, k, n, relu);
+    const ahead = this.aheadOf;
+    this.aheadOf = null;
+    if (!computed) be.linearForward(x.data, W.data, b ? b.data : null, y, bsz, k, n, relu);
+    else if (ahead !== x.data) throw new Error(`${this.name}: forward(x, computed) but its output was computed ahead for another input`);
     const out = new Tensor(y, [bsz, n]);
     const inputs = b ? [x, W, b] : [x, W];
     return record(relu ? 'linear_relu' : 'linear', inputs, out, (g, grads) => {

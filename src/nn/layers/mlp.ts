@@ -40,10 +40,38 @@ export class MLP extends Module {
     return this.dims[this.dims.length - 1]!;
   }
 
-  forward(x: Tensor): Tensor {
+  /** Whether dropout leaves every layer's output as it is (none, p = 0, or not training). */
+  private get passThrough(): boolean {
+    return this.drops.every((d) => d.p === 0 || !d.training);
+  }
+
+  /**
+   * Runs the forward kernels of MLPs that read the same input, two stacks at a time, layer by
+   * layer (Linear.forwardPair): each thread keeps one expert's operands from layer to layer,
+   * where one stack at a time splits every call across the threads. Each MLP's `forward(x,
+   * true)` then records its ops, in the order and with the values forward alone gives. Only
+   * where no dropout acts (its masks are drawn in forward order) and the stacks have the same
+   * depth; returns whether it ran.
+   */
+  static forwardAhead(mlps: readonly MLP[], x: Tensor): boolean {
+    if (mlps.length < 2 || !mlps.every((m) => m.passThrough && m.layers.length === mlps[0]!.layers.length)) return false;
+    const h: Tensor[] = mlps.map(() => x);
+    for (let l = 0; l < mlps[0]!.layers.length; l++) {
+      for (let i = 0; i < mlps.length; i += 2) {
+        const a = mlps[i]!.layers[l]!, b = i + 1 < mlps.length ? mlps[i + 1]!.layers[l]! : null;
+        Linear.forwardPair(a, h[i]!, b, b ? h[i + 1]! : null);
+        h[i] = a.aheadOutput(h[i]!);
+        if (b) h[i + 1] = b.aheadOutput(h[i + 1]!);
+      }
+    }
+    return true;
+  }
+
+  /** `computed`: forwardAhead has run this MLP's kernels on x; forward records the ops. */
+  forward(x: Tensor, computed = false): Tensor {
     let h = x;
     for (let i = 0; i < this.layers.length; i++) {
-      h = this.layers[i]!.forward(h);
+      h = this.layers[i]!.forward(h, computed);
       if (this.drops.length) h = this.drops[i]!.forward(h);
     }
     return h;

@@ -152,28 +152,36 @@ export class PLE extends Module implements MultiTaskModel {
   }
 
   /** The bottom as separate tensors (no concatenation): task inputs, FM, shared experts. */
-  private parts(batch: ModelBatch, opts: RunOptions): { xs: Tensor[]; fm: Tensor | null; shared: Tensor[] } {
+  /**
+   * `ahead`: the caller runs the heads on x0 (forward, not the representation's segments), so
+   * the first level's experts, which all read x0, run their kernels two stacks at a time first
+   * (MLP.forwardAhead); `computed` then tells which expert forwards only record their ops.
+   */
+  private parts(batch: ModelBatch, opts: RunOptions, ahead = false): { xs: Tensor[]; fm: Tensor | null; shared: Tensor[]; computed: boolean } {
     this.train(opts.train ?? false);
     const { x0, e } = this.input(batch);
     const fm = this.fmLayer ? this.fmLayer.forward(e) : null;
     const T = this.tasks, L = this.levels.length;
+    const first = this.levels[0]!;
+    const computed = ahead && MLP.forwardAhead([...first.shared, ...first.specific.flat()], x0);
     let xt: Tensor[] = [x0], xs = x0;
     for (let l = 0; l < L - 1; l++) {
       const lv = this.levels[l]!;
-      const S = lv.shared.map((m) => m.forward(xs));
-      const spec = lv.specific.map((ex, t) => ex.map((m) => m.forward(xt.length === 1 ? xt[0]! : xt[t]!)));
+      const S = lv.shared.map((m) => m.forward(xs, computed && l === 0));
+      const spec = lv.specific.map((ex, t) => ex.map((m) => m.forward(xt.length === 1 ? xt[0]! : xt[t]!, computed && l === 0)));
       const nextT = spec.map((own, t) => mixture(lv.taskGates[t]!.forward(xt.length === 1 ? xt[0]! : xt[t]!), [...own, ...S], lv.mixT[t]!));
       xs = mixture(lv.sharedGate!.forward(xs), [...spec.flat(), ...S], lv.mixS);
       xt = nextT;
     }
-    const shared = this.levels[L - 1]!.shared.map((m) => m.forward(xs));
+    const shared = this.levels[L - 1]!.shared.map((m) => m.forward(xs, computed && L === 1));
     void T;
-    return { xs: xt, fm, shared };
+    return { xs: xt, fm, shared, computed: computed && L === 1 };
   }
 
-  private headFromParts(t: number, x: Tensor, fm: Tensor | null, shared: Tensor[]): Tensor {
+  /** `computed`: the task's experts already ran their kernels on x (parts' `ahead`). */
+  private headFromParts(t: number, x: Tensor, fm: Tensor | null, shared: Tensor[], computed = false): Tensor {
     const lv = this.levels[this.levels.length - 1]!;
-    const own = lv.specific[t]!.map((m) => m.forward(x));
+    const own = lv.specific[t]!.map((m) => m.forward(x, computed));
     const w = lv.taskGates[t]!.forward(x);
     const mixed = mixture(w, [...own, ...shared], lv.mixT[t]!);
     let h = fm ? concat([fm, mixed], 1) : mixed;
@@ -183,8 +191,8 @@ export class PLE extends Module implements MultiTaskModel {
   }
 
   forward(batch: ModelBatch, opts: RunOptions = {}): Tensor[] {
-    const { xs, fm, shared } = this.parts(batch, opts);
-    return Array.from({ length: this.tasks }, (_, t) => this.headFromParts(t, xs.length === 1 ? xs[0]! : xs[t]!, fm, shared));
+    const { xs, fm, shared, computed } = this.parts(batch, opts, true);
+    return Array.from({ length: this.tasks }, (_, t) => this.headFromParts(t, xs.length === 1 ? xs[0]! : xs[t]!, fm, shared, computed));
   }
 
   bottom(batch: ModelBatch, opts: RunOptions = {}): Tensor {

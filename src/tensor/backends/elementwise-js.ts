@@ -1,4 +1,4 @@
-import type { AdamScalars, BinaryOp, Capabilities, Kernels, Storage, UnaryOp } from '../backend.ts';
+import type { AdamScalars, BinaryOp, Capabilities, Kernels, LinearForwardCall, Storage, UnaryOp } from '../backend.ts';
 
 /** out[i] = op(x[i]). One loop per op so that each loop body is monomorphic and closure-free. */
 export function unaryJs(op: UnaryOp, x: Storage, out: Storage, n: number): void {
@@ -109,6 +109,11 @@ export function linearForwardVia(be: Pick<Kernels, 'matmul' | 'biasRelu'>, x: St
   rows: number, k: number, n: number, relu: boolean): void {
   be.matmul(x, w, y, rows, k, n, false, false, false);
   if (b !== null || relu) be.biasRelu(y, b, rows, n, relu);
+}
+
+/** linearForwardPair one call after the other (a backend with no way to run them at once). */
+export function linearForwardPairVia(be: Pick<Kernels, 'linearForward'>, first: LinearForwardCall, second: LinearForwardCall): void {
+  for (const c of [first, second]) be.linearForward(c.x, c.w, c.b, c.y, c.rows, c.k, c.n, c.relu);
 }
 
 /** Below this many elements a plain loop is as fast as a kernel call. */

@@ -1,6 +1,6 @@
 import type { Backend, DType, Storage } from '../backend.ts';
 import {
-  adamRunsJs, adamRunThen, biasReluJs, binaryJs, dropoutMaskJs, gatherAtJs, mixtureBackwardJs, linearBackwardVia, linearForwardVia, linearReluBackwardVia, matmulCheckedVia, mixtureJs, mulAddJs, reluGradColumnSumsJs, scatterAddAtJs, scatterAtJs, unaryJs, zeroJs,
+  adamRunsJs, adamRunThen, biasReluJs, binaryJs, dropoutMaskJs, gatherAtJs, mixtureBackwardJs, linearBackwardVia, linearForwardPairVia, linearForwardVia, linearReluBackwardVia, matmulCheckedVia, mixtureJs, mulAddJs, reluGradColumnSumsJs, scatterAddAtJs, scatterAtJs, unaryJs, zeroJs,
 } from './elementwise-js.ts';
 import { matmulJs } from './matmul-js.ts';
 import { dotJs, gatherRowsJs, gramJs, maxAxisJs, scatterAddRowsJs, sumAxisJs } from './reduce-js.ts';
@@ -44,6 +44,7 @@ export function createJsBackend(): Backend {
     reluGradColumnSums: reluGradColumnSumsJs,
     biasRelu: biasReluJs,
     linearForward: (x, w, b, y, rows, k, n, relu) => linearForwardVia(twin, x, w, b, y, rows, k, n, relu),
+    linearForwardPair: (first, second) => linearForwardPairVia({ linearForward: (x, w, b, y, rows, k, n, relu) => linearForwardVia(twin, x, w, b, y, rows, k, n, relu) }, first, second),
     linearBackward: (x, w, g, dw, dx, rows, k, n, acc) => linearBackwardVia(twin, x, w, g, dw, dx, rows, k, n, acc),
     linearReluBackward: (x, w, y, g, gz, dw, dx, db, rows, k, n, acc) => linearReluBackwardVia(twin, x, w, y, g, gz, dw, dx, db, rows, k, n, acc),
     adamRuns: adamRunsJs,

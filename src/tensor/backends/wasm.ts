@@ -1,6 +1,6 @@
-import type { Backend, BinaryOp, DType, Storage, UnaryOp } from '../backend.ts';
+import type { Backend, BinaryOp, DType, LinearForwardCall, Storage, UnaryOp } from '../backend.ts';
 import { createJsBackend } from './js.ts';
-import { adamRunThen, finiteOn, linearBackwardVia, linearForwardVia, linearReluBackwardVia, matmulCheckedVia, zeroRange } from './elementwise-js.ts';
+import { adamRunThen, finiteOn, linearBackwardVia, linearForwardPairVia, linearForwardVia, linearReluBackwardVia, matmulCheckedVia, zeroRange } from './elementwise-js.ts';
 import { WasmHeap } from '../wasm/heap.ts';
 import { loadKernelBytes } from '../wasm/load.ts';
 import { relaxedSimdSupported, sharedMemorySupported, simdSupported } from '../../platform/wasm-features.ts';
@@ -501,6 +501,17 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         return;
       }
       linearForwardVia(backend, x, w, b, y, rows, kk, n, relu);
+    },
+
+    linearForwardPair(first, second) {
+      const native32 = (c: LinearForwardCall): boolean => nativeFor(c.x, c.w, c.y, c.rows, c.k, c.n) && (c.b === null || c.b instanceof Float32Array);
+      if (pairs() && native32(first) && native32(second)) {
+        const args = (c: LinearForwardCall): SgemmArgs =>
+          [c.x as Float32Array, c.w as Float32Array, c.y as Float32Array, c.rows, c.k, c.n, false, false, false, threads, c.b as Float32Array | null, c.relu, false];
+        nativePair(args(first), args(second));
+        return;
+      }
+      linearForwardPairVia(backend, first, second);
     },
 
     matmulChecked(a, b, c, m, kk, n, transA, transB, accumulate) {

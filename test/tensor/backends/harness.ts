@@ -81,7 +81,7 @@ export const CHECKED_BY = {
   unary: 'elementwise', binary: 'elementwise', gatherRows: 'gatherRows and scatterAddRows', scatterAddRows: 'gatherRows and scatterAddRows',
   gatherAt: 'gatherAt and scatterAddAt', scatterAddAt: 'gatherAt and scatterAddAt', scatterAt: 'gatherAt and scatterAddAt', mixture: 'mixture', mixtureBackward: 'mixture',
   adamRuns: 'adamRuns', reluGradColumnSums: 'reluGradColumnSums', biasRelu: 'biasRelu', dropoutMask: 'dropoutMask and mulAdd', mulAdd: 'dropoutMask and mulAdd',
-  zero: 'zero', linearForward: 'linearForward', linearBackward: 'linearBackward', linearReluBackward: 'linearReluBackward',
+  zero: 'zero', linearForward: 'linearForward', linearForwardPair: 'linearForwardPair', linearBackward: 'linearBackward', linearReluBackward: 'linearReluBackward',
 } as const satisfies Record<KernelName, string>;
 
 /** Registers the whole parity property set for one backend (called inside a describe). */
@@ -389,6 +389,39 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
           if (!Object.is(y1[i], y2[i])) expect.fail(`${be.name} linearForward rows=${rows} k=${k} n=${n} bias=${withBias} relu=${relu} ${dt}: [${i}] = ${y1[i]}, matmul + biasRelu ${y2[i]}`);
         }
       }), { numRuns: runs });
+  });
+
+  it('linearForwardPair: each call linearForward\'s bits, one input shared or two, sizes that split and sizes that do not', () => {
+    const be = make();
+    const shape = fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 70 }), bool, bool);
+    const check = (rows: number, calls: ReadonlyArray<readonly [number, number, boolean, boolean]>, dt: DType, resident: boolean, shared: boolean, seed: number): void => {
+      const rng = new Rng(seed);
+      const k0 = calls[0]![0];
+      const sharedX = fill(be, dt, rows * k0, rng, resident);
+      const made = calls.map(([k, n, withBias, relu], i) => {
+        const x = shared && k === k0 ? sharedX : fill(be, dt, rows * k, rng, resident);
+        if (rows * k > 0 && i === 1) x[rows * k - 1] = NaN;
+        const b = withBias ? fill(be, dt, n, rng, resident) : null;
+        if (b !== null && n > 1) b[1] = -0;
+        return { x, w: fill(be, dt, k * n, rng, resident), b, y: fill(be, dt, rows * n, rng, resident), rows, k, n, relu };
+      });
+      const want = made.map((c) => {
+        const y = copyOf(c.y);
+        be.linearForward(c.x, c.w, c.b, y, c.rows, c.k, c.n, c.relu);
+        return y;
+      });
+      be.linearForwardPair(made[0]!, made[1]!);
+      made.forEach((c, j) => {
+        for (let i = 0; i < rows * c.n; i++) {
+          if (!Object.is(c.y[i], want[j]![i])) expect.fail(`${be.name} linearForwardPair call ${j} rows=${rows} k=${c.k} n=${c.n} ${dt}: [${i}] = ${c.y[i]}, linearForward ${want[j]![i]}`);
+        }
+      });
+    };
+    fc.assert(fc.property(fc.integer({ min: 1, max: 70 }), shape, shape, dtype, bool, bool, fc.integer(),
+      (rows, a, b, dt, resident, shared, seed) => check(rows, [a, b], dt, resident, shared, seed)), { numRuns: runs });
+    // Big enough to split across threads (two experts' first layers on one input; a pair of unequal calls).
+    check(600, [[96, 80, true, true], [96, 80, true, true]], 'float32', true, true, 1);
+    check(600, [[96, 80, true, true], [40, 130, false, false]], 'float32', true, false, 2);
   });
 
   it('linearBackward: this backend\'s matmulChecked for dw then dx, bit for bit and flag for flag', () => {
