@@ -28,10 +28,12 @@ export class RepRows implements RowSource {
 
   forward(batch: TrainBatch): Tensor[] {
     const m = this.model, seg = m.bottomSegments && m.headSegments;
-    const parts = seg ? m.bottomSegments!(batch, { train: true }) : [m.bottom(batch, { train: true })];
+    // Every head runs right after the bottom: the heads' experts may run with the bottom's.
+    const run = { train: true, expertsAhead: true };
+    const parts = seg ? m.bottomSegments!(batch, run) : [m.bottom(batch, { train: true })];
     this.segs = parts;
     this.copies = Array.from({ length: m.tasks }, () => parts.map((p) => new Tensor(p.data, p.shape, true)));
-    return this.copies.map((c, t) => (seg ? m.headSegments!(t, c, { train: true }) : m.head(t, c[0]!, { train: true })));
+    return this.copies.map((c, t) => (seg ? m.headSegments!(t, c, run) : m.head(t, c[0]!, { train: true })));
   }
 
   width(): number {

@@ -86,7 +86,7 @@ describe('models', () => {
     });
   }
 
-  it('forward runs the first level\'s experts two at a time: the bits of one at a time in values and gradients (1 and 2 levels, MMoE, wasm and js)', () => {
+  it('forward (and the rep cut with expertsAhead) runs the first level\'s experts two at a time: the bits of one at a time in values and gradients (1 and 2 levels, MMoE, wasm and js)', () => {
     const before = activeBackendName();
     const cases: [string, () => MultiTaskModel, number][] = [
       // [name, model, linearForwardPair calls: pairs of first-level experts x their two layers]
@@ -118,6 +118,25 @@ describe('models', () => {
           expect(Object.is(paired.loss, plain.loss), `${backend} ${name}: loss`).toBe(true);
           expect(Buffer.from(paired.grads.buffer).equals(Buffer.from(plain.grads.buffer)), `${backend} ${name}: gradients`).toBe(true);
         }
+        // Rep mode's cut: the heads on copies of the segments that share their data, with
+        // expertsAhead on both calls: the task experts ran with the shared ones.
+        const viaSegments = (ahead: boolean): { loss: number; grads: Float32Array; pairs: number } => {
+          const m = tinyPLE({ dtype: 'float32', expertHidden: [40, 24], embDim: 8 });
+          const spy = vi.spyOn(getBackend(), 'linearForwardPair');
+          try {
+            const batch = batchOf(300, 6), run = { train: true, expertsAhead: ahead };
+            const segs = m.bottomSegments(batch, run);
+            const logits = Array.from({ length: m.tasks }, (_, t) => m.headSegments(t, segs.map((x) => new Tensor(x.data, x.shape, true)), run));
+            const loss = weightedSum(new MultiTaskBCE(m.tasks).losses(logits, batch.labels, batch.size), logits.map((_, t) => t + 1));
+            backward(loss);
+            return { loss: loss.item(), grads: Float32Array.from(m.store.grads), pairs: spy.mock.calls.length };
+          } finally {
+            spy.mockRestore();
+          }
+        };
+        const [off, on] = [viaSegments(false), viaSegments(true)];
+        expect([off.pairs, on.pairs], backend).toEqual([0, 2]);
+        expect(Object.is(on.loss, off.loss) && Buffer.from(on.grads.buffer).equals(Buffer.from(off.grads.buffer)), `${backend}: rep cut`).toBe(true);
       }
     } finally {
       setBackend(before);

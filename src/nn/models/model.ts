@@ -14,6 +14,12 @@ export interface ModelBatch {
 export interface RunOptions {
   /** Training mode: dropout on (default false: evaluation). */
   train?: boolean;
+  /**
+   * bottomSegments, then headSegments for every task on those segments, with no update between
+   * (rep mode's step): a model may run the heads' experts that read the bottom's input with the
+   * bottom's own, two stacks at a time. Pass it to both calls.
+   */
+  expertsAhead?: boolean;
 }
 
 /** A named column range of the shared representation. */

@@ -140,6 +140,9 @@ export class PLE extends Module implements MultiTaskModel {
     store.allocate(cfg.seed);
   }
 
+  /** The input whose first-level experts bottomSegments ran ahead (expertsAhead), for headSegments. */
+  private aheadInput: Storage | null = null;
+
   /** The model's input x0 = [embeddings | dense]. */
   private input(batch: ModelBatch): { x0: Tensor; e: Tensor } {
     const e = this.emb.forward(batch.cat, batch.size);
@@ -201,7 +204,8 @@ export class PLE extends Module implements MultiTaskModel {
 
   /** The representation's segments in `repLayout` order: [input] or [x_1 .. x_T], [fm], shared experts. */
   bottomSegments(batch: ModelBatch, opts: RunOptions = {}): Tensor[] {
-    const { xs, fm, shared } = this.parts(batch, opts);
+    const { xs, fm, shared, computed } = this.parts(batch, opts, opts.expertsAhead === true);
+    this.aheadInput = computed ? xs[0]!.data : null;
     return [...xs, ...(fm ? [fm] : []), ...shared];
   }
 
@@ -223,7 +227,9 @@ export class PLE extends Module implements MultiTaskModel {
     const x = segments[this.levels.length === 1 ? 0 : t]!;
     const fm = this.fmLayer ? segments[T]! : null;
     const shared = segments.slice(T + (this.fmLayer ? 1 : 0));
-    return this.headFromParts(t, x, fm, shared);
+    // Rep mode's heads read copies of the bottom's input that share its data.
+    const computed = opts.expertsAhead === true && this.aheadInput !== null && x.data === this.aheadInput;
+    return this.headFromParts(t, x, fm, shared, computed);
   }
 }
 
