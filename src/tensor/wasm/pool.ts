@@ -116,7 +116,12 @@ export class WorkerPool {
    */
   run(jobs: ReadonlyArray<readonly [string, ...number[]] | null>, mine: () => void,
     here?: (job: readonly [string, ...number[]]) => number): number[] {
-    return this.exclusive(() => this.post(jobs, mine, here));
+    this.enter();
+    try {
+      return this.post(jobs, mine, here);
+    } finally {
+      this.busy = false;
+    }
   }
 
   private post(jobs: ReadonlyArray<readonly [string, ...number[]] | null>, mine: () => void,
@@ -143,7 +148,12 @@ export class WorkerPool {
    * each chunk's bounds. Only the first `workers` workers take part.
    */
   runChunks(name: string, total: number, chunk: number, at: number, args: (t: number) => number[], fn: (...a: number[]) => unknown, workers = this.count): void {
-    this.exclusive(() => this.postChunks(name, total, chunk, at, args, fn, workers));
+    this.enter();
+    try {
+      this.postChunks(name, total, chunk, at, args, fn, workers);
+    } finally {
+      this.busy = false;
+    }
   }
 
   private postChunks(name: string, total: number, chunk: number, at: number, args: (t: number) => number[], fn: (...a: number[]) => unknown, workers: number): void {
@@ -179,7 +189,12 @@ export class WorkerPool {
    * and `mine` (part 0) on this thread. Needs the pool started with the addon's file.
    */
   runNative(workers: number, mine: () => void): void {
-    this.exclusive(() => this.postNative(workers, mine));
+    this.enter();
+    try {
+      this.postNative(workers, mine);
+    } finally {
+      this.busy = false;
+    }
   }
 
   private postNative(workers: number, mine: () => void): void {
@@ -191,21 +206,16 @@ export class WorkerPool {
   }
 
   /**
-   * Runs `post` (which writes the job slots and dispatches) unless a job is already posted: a
-   * kernel called from the work run beside one (`mine`) would overwrite the slots a worker may
-   * not have read yet, so it is refused before it writes anything.
+   * Marks a job posted, unless one already is: a kernel called from the work run beside one
+   * (`mine`) would overwrite the job slots a worker may not have read yet, so it is refused
+   * before it writes anything. The caller clears `busy` when its job is done.
    */
-  private exclusive<T>(post: () => T): T {
+  private enter(): void {
     if (this.busy) {
       throw new PoolBusyError('wasm pool: a kernel was called while the kernel threads run another job; ' +
         'work run beside a kernel (adamRunAlongside\'s meanwhile) must not call kernels that split across threads');
     }
     this.busy = true;
-    try {
-      return post();
-    } finally {
-      this.busy = false;
-    }
   }
 
   /**

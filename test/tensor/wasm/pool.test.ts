@@ -7,7 +7,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadKernelBytes } from '../../../src/tensor/wasm/load.ts';
-import { WorkerPool } from '../../../src/tensor/wasm/pool.ts';
+import { PoolBusyError, WorkerPool } from '../../../src/tensor/wasm/pool.ts';
 
 const SEQ = 0, DONE = 1;
 const pools: WorkerPool[] = [];
@@ -92,5 +92,35 @@ describe('WorkerPool', () => {
         for (let i = 0; i < y.length; i++) if (y[i] !== round + 1) expect.fail(`spin ${spinMicros} round ${round}: y[${i}] = ${y[i]}`);
       }
     }
+  });
+
+  it('a job posted from the work run beside another is refused before it writes a slot; the first job and the pool go on', () => {
+    const { pool, memory, k } = setup(0);
+    const base = (k.heapBase() + 63) & ~63;
+    const rows = 64, n = 8;
+    const y = new Float32Array(memory.buffer, base, rows * n).fill(0);
+    const b = new Float32Array(memory.buffer, base + rows * n * 4, n).fill(1);
+    const job = ['biasRelu32', base, b.byteOffset, n, 0, 0, rows] as const;
+    const nested: unknown[] = [];
+    const results = pool.run([job, null], () => {
+      for (const post of [
+        () => pool.run([['heapBase'], null], () => {}),
+        () => pool.runChunks('biasRelu32', rows, 16, 4, () => [base, b.byteOffset, n, 0, 0, rows], k.biasRelu32),
+        () => pool.runNative(1, () => {}),
+      ]) {
+        try {
+          post();
+        } catch (e) {
+          nested.push(e);
+        }
+      }
+    }, (j) => { k.biasRelu32(...(j.slice(1) as number[])); return 0; });
+    expect(results).toHaveLength(2);
+    expect(nested).toHaveLength(3);
+    for (const e of nested) expect(e).toBeInstanceOf(PoolBusyError);
+    // The first job ran once (on its worker or taken back here), the refused ones not at all.
+    expect(Array.from(new Set(y))).toEqual([1]);
+    pool.runChunks('biasRelu32', rows, 16, 4, () => [base, b.byteOffset, n, 0, 0, rows], k.biasRelu32);
+    expect(Array.from(new Set(y))).toEqual([2]);
   });
 });
