@@ -257,12 +257,12 @@ describe('expert stacks forward two at a time (MLP.forwardAhead, Linear.forwardP
     const x = Tensor.fromStorage(new Float32Array(8 * 96).fill(0.5), [8, 96]);
     const other = Tensor.fromStorage(new Float32Array(8 * 96).fill(0.25), [8, 96]);
     const lin = mlps[0]!.layers[0]!;
-    expect(() => lin.forward(x, true)).toThrow(/e0\.0: forward\(x, computed\) but its output was computed ahead for another input/);
+    expect(() => lin.forward(x, true)).toThrow(/e0\.0: forward\(x, computed\) but no output was computed ahead for this input/);
     Linear.forwardPair(lin, x, mlps[1]!.layers[0]!, x);
-    expect(() => lin.forward(other, true)).toThrow(/computed ahead for another input/);
+    expect(() => lin.forward(other, true)).toThrow(/no output was computed ahead for this input \(Linear.forwardPair ran on another input/);
     // Taken once: a second forward(x, true) finds nothing ahead.
     Linear.forwardPair(lin, x, null, null);
     lin.forward(x, true);
-    expect(() => lin.forward(x, true)).toThrow(/computed ahead for another input/);
+    expect(() => lin.forward(x, true)).toThrow(/no output was computed ahead for this input/);
   });
 });

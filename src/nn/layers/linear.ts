@@ -77,7 +77,7 @@ export class Linear extends Module {
 
   /** The output computed ahead (see forwardPair), as the tensor forward returns. */
   aheadOutput(x: Tensor): Tensor {
-    if (this.aheadOf !== x.data) throw new Error(`${this.name}: no output computed ahead for this input`);
+    if (this.aheadOf !== x.data) throw new Error(`${this.name}: no output was computed ahead for this input (Linear.forwardPair ran on another input, or not since the last forward)`);
     return new Tensor(this.out.get(x.shape[0]! * this.outFeatures, this.dtype), [x.shape[0]!, this.outFeatures]);
   }
 
@@ -95,7 +95,7 @@ export class Linear extends Module {
     const ahead = this.aheadOf;
     this.aheadOf = null;
     if (!computed) be.linearForward(x.data, W.data, b ? b.data : null, y, bsz, k, n, relu);
-    else if (ahead !== x.data) throw new Error(`${this.name}: forward(x, computed) but its output was computed ahead for another input`);
+    else if (ahead !== x.data) throw new Error(`${this.name}: forward(x, computed) but no output was computed ahead for this input (Linear.forwardPair ran on another input, or not since the last forward)`);
     const out = new Tensor(y, [bsz, n]);
     const inputs = b ? [x, W, b] : [x, W];
     return record(relu ? 'linear_relu' : 'linear', inputs, out, (g, grads) => {

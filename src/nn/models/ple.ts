@@ -156,9 +156,10 @@ export class PLE extends Module implements MultiTaskModel {
 
   /** The bottom as separate tensors (no concatenation): task inputs, FM, shared experts. */
   /**
-   * `ahead`: the caller runs the heads on x0 (forward, not the representation's segments), so
-   * the first level's experts, which all read x0, run their kernels two stacks at a time first
-   * (MLP.forwardAhead); `computed` then tells which expert forwards only record their ops.
+   * `ahead`: the caller runs the heads on x0 (forward) or on copies that share its data
+   * (bottomSegments / headSegments with expertsAhead), so the first level's experts, which all
+   * read x0, run their kernels two stacks at a time first (MLP.forwardAhead); `computed` then
+   * tells which expert forwards only record their ops.
    */
   private parts(batch: ModelBatch, opts: RunOptions, ahead = false): { xs: Tensor[]; fm: Tensor | null; shared: Tensor[]; computed: boolean } {
     this.train(opts.train ?? false);
