@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "experts.h"
 
 #define B 2048
 #define E 7
@@ -29,13 +30,6 @@
 
 static const size_t W[L + 1] = {320, 256, 128, 64};
 static float *x, *w[E][L], *bias[E][L], *y[E][L], *g[E][L + 1], *dw[E][L], *db[E][L], *dx0[E];
-
-static float *filled(size_t n) {
-  float *p = malloc(n * sizeof(float));
-  if (!p) exit(1);
-  for (size_t i = 0; i < n; i++) p[i] = (float)rand() / RAND_MAX - 0.5f;
-  return p;
-}
 
 static const float *in_of(int e, int l) { return l ? y[e][l - 1] : x; }
 
@@ -151,17 +145,9 @@ static int same_bits(int threads) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s THREADS [SECONDS]\n", argv[0]);
-    return 2;
-  }
-  const int threads = atoi(argv[1]);
-  const double seconds = argc > 2 ? atof(argv[2]) : 6.0;
-  if (!mtlkit_cpu_ok()) {
-    fprintf(stderr, "this CPU lacks AVX2 or FMA\n");
-    return 1;
-  }
-  srand(1);
+  int threads;
+  double seconds;
+  experts_args(argc, argv, &threads, &seconds);
   x = filled((size_t)B * W[0]);
   float *flush = filled(FLUSH / sizeof(float));
   for (int e = 0; e < E; e++) {

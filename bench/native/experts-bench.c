@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include "clock.h"
+#include "experts.h"
 
 #define B 2048
 #define K 320
@@ -23,25 +24,10 @@
 #define E 7
 #define FLUSH (64u << 20)
 
-static float *filled(size_t n) {
-  float *p = malloc(n * sizeof(float));
-  if (!p) exit(1);
-  for (size_t i = 0; i < n; i++) p[i] = (float)rand() / RAND_MAX - 0.5f;
-  return p;
-}
-
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s THREADS [SECONDS]\n", argv[0]);
-    return 2;
-  }
-  const int threads = atoi(argv[1]);
-  const double seconds = argc > 2 ? atof(argv[2]) : 6.0;
-  if (!mtlkit_cpu_ok()) {
-    fprintf(stderr, "this CPU lacks AVX2 or FMA\n");
-    return 1;
-  }
-  srand(1);
+  int threads;
+  double seconds;
+  experts_args(argc, argv, &threads, &seconds);
   float *x = filled((size_t)B * K), *dx = filled((size_t)B * K), *flush = filled(FLUSH / sizeof(float));
   float *w[E], *y[E], *g[E], *dw[E], *db[E];
   for (int e = 0; e < E; e++) {

@@ -45,6 +45,23 @@ function referenceAdam(s: ParameterStore, m: Float32Array, v: Float32Array, t: n
   });
 }
 
+/**
+ * `steps` Adam steps on `a` and the reference loop on `ref` (lr 0.01, moments m and v) from the
+ * same gradients (`grads` with equal seeds): the same values, bit for bit, after each.
+ */
+function stepsMatchReference(opt: Adam, a: ParameterStore, ref: ParameterStore, m: Float32Array, v: Float32Array, steps: number,
+  grads: (s: ParameterStore, rng: Rng) => void, seed: number): void {
+  const ra = new Rng(seed), rr = new Rng(seed);
+  for (let t = 1; t <= steps; t++) {
+    grads(a, ra);
+    grads(ref, rr);
+    opt.step();
+    referenceAdam(ref, m, v, t, 0.01);
+    expect(Buffer.from(a.values.buffer, a.values.byteOffset, a.values.byteLength)
+      .equals(Buffer.from(ref.values.buffer, ref.values.byteOffset, ref.values.byteLength)), `step ${t}`).toBe(true);
+  }
+}
+
 describe('Adam through the backend kernel', () => {
   for (const name of ['js', 'wasm'] as const) {
     it(`${name}: the reference loop's bits over dense runs and lazy compact rows`, () => {
@@ -53,15 +70,7 @@ describe('Adam through the backend kernel', () => {
       if (name === 'wasm') expect(a.values.buffer).toBeInstanceOf(SharedArrayBuffer); // the kernel path
       const opt = new Adam(a, { lr: 0.01 });
       const m = new Float32Array(ref.size), v = new Float32Array(ref.size);
-      const ra = new Rng(5), rr = new Rng(5);
-      for (let t = 1; t <= 6; t++) {
-        randomGrads(a, ra);
-        randomGrads(ref, rr);
-        opt.step();
-        referenceAdam(ref, m, v, t, 0.01);
-        expect(Buffer.from(a.values.buffer, a.values.byteOffset, a.values.byteLength)
-          .equals(Buffer.from(ref.values.buffer, ref.values.byteOffset, ref.values.byteLength))).toBe(true);
-      }
+      stepsMatchReference(opt, a, ref, m, v, 6, randomGrads, 5);
       const st = opt.state();
       expect(Array.from(st.buffers.m!)).toEqual(Array.from(m));
       expect(Array.from(st.buffers.v!)).toEqual(Array.from(v));
@@ -96,16 +105,8 @@ describe('Adam: the longest dense run beside the placing of the table rows', () 
         s.rowGrad(f, r)[r % 16] += rng.normal();
       }
     };
-    const ra = new Rng(8), rr = new Rng(8);
     try {
-      for (let t = 1; t <= 4; t++) {
-        grads(a, ra);
-        grads(ref, rr);
-        opt.step();
-        referenceAdam(ref, m, v, t, 0.01);
-        expect(Buffer.from(a.values.buffer, a.values.byteOffset, a.values.byteLength)
-          .equals(Buffer.from(ref.values.buffer, ref.values.byteOffset, ref.values.byteLength))).toBe(true);
-      }
+      stepsMatchReference(opt, a, ref, m, v, 4, grads, 8);
       const runs: number[] = [];
       a.forEachRun((x, y) => void runs.push(x, y), { sparse: false });
       const big = a.get('big');
