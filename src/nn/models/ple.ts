@@ -80,6 +80,8 @@ export class PLE extends Module implements MultiTaskModel {
   readonly emb: Embedding;
   readonly fmLayer: FM | null;
   readonly levels: Level[] = [];
+  /** The first level's experts, which all read the model's input x0 (MLP.forwardAhead's group). */
+  private readonly firstExperts: MLP[];
   readonly towers: MLP[] = [];
   readonly logits: Linear[] = [];
   readonly repLayout: RepSegment[] = [];
@@ -118,6 +120,7 @@ export class PLE extends Module implements MultiTaskModel {
         mixS: new Scratch(),
       });
     }
+    this.firstExperts = [...this.levels[0]!.shared, ...this.levels[0]!.specific.flat()];
     const towerIn = out + (cfg.fm ? 1 : 0);
     for (let t = 0; t < T; t++) {
       const tower = cfg.towerHidden.length
@@ -166,8 +169,7 @@ export class PLE extends Module implements MultiTaskModel {
     const { x0, e } = this.input(batch);
     const fm = this.fmLayer ? this.fmLayer.forward(e) : null;
     const T = this.tasks, L = this.levels.length;
-    const first = this.levels[0]!;
-    const computed = ahead && MLP.forwardAhead([...first.shared, ...first.specific.flat()], x0);
+    const computed = ahead && MLP.forwardAhead(this.firstExperts, x0);
     let xt: Tensor[] = [x0], xs = x0;
     for (let l = 0; l < L - 1; l++) {
       const lv = this.levels[l]!;

@@ -16,6 +16,9 @@ export function createJsBackend(): Backend {
     matmulChecked: (a: Storage, b: Storage, c: Storage, m: number, k: number, n: number, ta: boolean, tb: boolean, acc: boolean) =>
       matmulCheckedVia(twin, a, b, c, m, k, n, ta, tb, acc),
   };
+  const own: Pick<Backend, 'linearForward'> = {
+    linearForward: (x, w, b, y, rows, k, n, relu) => linearForwardVia(twin, x, w, b, y, rows, k, n, relu),
+  };
   return {
     name: 'js',
     alloc(dtype: DType, n: number): Storage {
@@ -43,8 +46,8 @@ export function createJsBackend(): Backend {
     scatterAt: scatterAtJs,
     reluGradColumnSums: reluGradColumnSumsJs,
     biasRelu: biasReluJs,
-    linearForward: (x, w, b, y, rows, k, n, relu) => linearForwardVia(twin, x, w, b, y, rows, k, n, relu),
-    linearForwardPair: (first, second) => linearForwardPairVia({ linearForward: (x, w, b, y, rows, k, n, relu) => linearForwardVia(twin, x, w, b, y, rows, k, n, relu) }, first, second),
+    linearForward: own.linearForward,
+    linearForwardPair: (first, second) => linearForwardPairVia(own, first, second),
     linearBackward: (x, w, g, dw, dx, rows, k, n, acc) => linearBackwardVia(twin, x, w, g, dw, dx, rows, k, n, acc),
     linearReluBackward: (x, w, y, g, gz, dw, dx, db, rows, k, n, acc) => linearReluBackwardVia(twin, x, w, y, g, gz, dw, dx, db, rows, k, n, acc),
     adamRuns: adamRunsJs,

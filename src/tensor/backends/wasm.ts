@@ -370,6 +370,22 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       && m > 0 && n > 0 && !narrow(n, kk, false);
   }
 
+  /** Whether Adam's operands are float32 in this backend's memory (its kernels update them in place). */
+  function adamResident(w: Storage, g: Storage, m: Storage, v: Storage): boolean {
+    return w instanceof Float32Array && g instanceof Float32Array && m instanceof Float32Array && v instanceof Float32Array
+      && heap.owns(w) && heap.owns(g) && heap.owns(m) && heap.owns(v);
+  }
+
+  /** Whether a linearForward call runs on the native matmul (as linearForward decides). */
+  function forwardNative(c: LinearForwardCall): boolean {
+    return nativeFor(c.x, c.w, c.y, c.rows, c.k, c.n) && (c.b === null || c.b instanceof Float32Array);
+  }
+
+  /** A native linearForward call's arguments for the pair (forwardNative holds). */
+  function forwardArgs(c: LinearForwardCall): SgemmArgs {
+    return [c.x as Float32Array, c.w as Float32Array, c.y as Float32Array, c.rows, c.k, c.n, false, false, false, threads, c.b as Float32Array | null, c.relu, false];
+  }
+
   function call<T>(f: () => T): T {
     try {
       return f();
@@ -504,11 +520,8 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     },
 
     linearForwardPair(first, second) {
-      const native32 = (c: LinearForwardCall): boolean => nativeFor(c.x, c.w, c.y, c.rows, c.k, c.n) && (c.b === null || c.b instanceof Float32Array);
-      if (pairs() && native32(first) && native32(second)) {
-        const args = (c: LinearForwardCall): SgemmArgs =>
-          [c.x as Float32Array, c.w as Float32Array, c.y as Float32Array, c.rows, c.k, c.n, false, false, false, threads, c.b as Float32Array | null, c.relu, false];
-        nativePair(args(first), args(second));
+      if (pairs() && forwardNative(first) && forwardNative(second)) {
+        nativePair(forwardArgs(first), forwardArgs(second));
         return;
       }
       linearForwardPairVia(backend, first, second);
@@ -859,9 +872,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       // A worker takes the whole run (memory-bound: a second thread on it gains little here),
       // so this thread is free for `meanwhile`; a worker not yet awake when that is done leaves
       // the run to this thread.
-      if (pool === null || threads === 1 || width < PAR_ELEMS / 2 || !(w instanceof Float32Array) || !(g instanceof Float32Array)
-        || !(m instanceof Float32Array) || !(v instanceof Float32Array)
-        || !heap.owns(w) || !heap.owns(g) || !heap.owns(m) || !heap.owns(v)) {
+      if (pool === null || threads === 1 || width < PAR_ELEMS / 2 || !adamResident(w, g, m, v)) {
         adamRunThen(backend, w, g, m, v, at, sAt, width, h, meanwhile);
         return;
       }
@@ -884,9 +895,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     adamRuns(w, g, m, v, wAt, sAt, count, width, h) {
       // The parameters and moments must be resident: copying the store in and out would cost
       // more than the update. Only the offsets are copied.
-      if (count * width < 64 || !(w instanceof Float32Array) || !(g instanceof Float32Array)
-        || !(m instanceof Float32Array) || !(v instanceof Float32Array)
-        || !heap.owns(w) || !heap.owns(g) || !heap.owns(m) || !heap.owns(v)) {
+      if (count * width < 64 || !adamResident(w, g, m, v)) {
         js.adamRuns(w, g, m, v, wAt, sAt, count, width, h);
         return;
       }
