@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildNativeBench } from '../../bench/native/build.ts';
 import { whyNoNative, whyNoWideTile } from '../platform/native-support.ts';
 
 /**
@@ -15,19 +16,13 @@ const wide = whyNoWideTile() === '';
 const made: string[] = [];
 afterAll(() => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
 
-/** Compiles with the line in the file's header (its `cc ...` line, the output path replaced). */
+/** Compiles with the line in the file's header (bench/native/build.ts), in a fresh folder. */
 function build(source: string): string {
-  const line = readFileSync(source, 'utf8').split('\n').find((l) => /^\s\*\s+cc /.test(l));
-  expect(line, `${source} names its compile line`).toBeDefined();
-  const args = line!.replace(/^\s\*\s+cc\s+/, '').trim().split(/\s+/);
   const dir = mkdtempSync(join(tmpdir(), 'mtlkit-bench-'));
   made.push(dir);
-  const exe = join(dir, 'bench');
-  args[args.indexOf('-o') + 1] = exe;
-  const cc = spawnSync(process.env.CC || 'cc', args, { encoding: 'utf8' });
-  expect(cc.stderr).toBe('');
-  expect(cc.status).toBe(0);
-  return exe;
+  const b = buildNativeBench(source, dir);
+  expect(b.why).toBeUndefined();
+  return b.exe!;
 }
 
 describe.skipIf(why !== '')(`bench/native${why ? ` (skipped: ${why})` : ''}`, () => {

@@ -1,0 +1,200 @@
+/**
+ * `npm run bench -- scaling [--rounds 3] [--steps 20] [--warmup 3] [--batch 2048]
+ *   [--chain-seconds 3] [--no-chain] [--json]`
+ *
+ * How far the EW step on PLE-lite can gain from a second kernel thread on this machine (issue
+ * 15's scaling target), measured, then bounded:
+ * 1. the step under the profiler on one thread and on two, round after round in one process
+ *    (the same model, batches and backend), its time split into the backend's kernels (every
+ *    `kernel.*` family: what the kernel threads can share) and the rest (op bookkeeping, the
+ *    optimizer's loop, softmax and the other JavaScript: the main thread alone, whatever the
+ *    thread count);
+ * 2. what the model's matmuls gain here at best: bench/native/chain-bench.c (the seven expert
+ *    stacks forward and backward, the step's own calls, operands warm) on one thread and on
+ *    two, split call by call as the step runs them and two experts side by side (each thread
+ *    its own expert: nothing shared but the input). Its best two-thread time over its
+ *    one-thread time, over the runs, is the ceiling;
+ *    The machine's own ceiling: two one-thread chain-benches at once, as two processes that
+ *    share nothing, against one alone: what the second CPU adds when both are busy;
+ * 3. the bound: the two-thread step if every kernel gained a ceiling (also the ones that gain
+ *    far less, so it is generous) and the rest took what it took on two threads:
+ *    T2 >= K1 / ceiling + J2, so the gain T1 / T2 is at most T1 / (K1 / ceiling + J2); for the
+ *    matmuls' ceiling, the machine's, and a perfect 2.0x.
+ * Without a C compiler or an x86-64 CPU with AVX2 / FMA, part 2 is skipped and says why; so is
+ * part 3 (but for the 2.0x line).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { installProfiler, profile, type ProfileReport } from '../src/profile/index.ts';
+import { getBackend, setBackend } from '../src/tensor/backends/registry.ts';
+import { median } from '../src/tensor/timing.ts';
+import { buildNativeBench } from './native/build.ts';
+import { makeBatches, makeMtl, mtlStep, PLE_LITE } from './torch/mtl-side.ts';
+import { has, opt } from './flags.ts';
+
+const ROUNDS = Number(opt('rounds', '3'));
+const STEPS = Number(opt('steps', '20'));
+const WARMUP = Number(opt('warmup', '3'));
+const B = Number(opt('batch', '2048'));
+const CHAIN_S = Number(opt('chain-seconds', '3'));
+const json = has('json');
+const log = (s: string): void => void (json ? process.stderr.write(s + '\n') : process.stdout.write(s + '\n'));
+
+if (!process.env.MTLKIT_BACKEND) setBackend('wasm');
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** One profiled run: step time, kernel time and the rest, milliseconds per step. */
+interface Split {
+  step: number;
+  kernels: number;
+  rest: number;
+}
+
+function split(r: ProfileReport): Split {
+  let kernels = 0;
+  for (const f of r.byFamily) if (f.family.startsWith('kernel.')) kernels += f.ms;
+  return { step: r.wallMs, kernels, rest: r.wallMs - kernels };
+}
+
+async function profiled(threads: number, step: (i: number) => void): Promise<Split> {
+  getBackend().setThreads(threads);
+  profile.enable({ skipSteps: WARMUP });
+  for (let i = 0; i < WARMUP + STEPS; i++) {
+    step(i);
+    profile.step();
+    profile.pause();
+    await tick(); // the wasm heap's finalizers run between steps, as a trainer's await lets them
+    profile.resume();
+  }
+  const r = profile.report();
+  profile.disable();
+  return split(r);
+}
+
+/** chain-bench's "all" milliseconds: [layers split, experts paired]. */
+function chainRead(stdout: string): [number, number] {
+  const all = [...stdout.matchAll(/all ([0-9.]+) ms/g)].map((m) => Number(m[1]));
+  if (all.length !== 2 || !/bits equal: yes/.test(stdout)) throw new Error(`chain-bench printed what this bench does not read:\n${stdout}`);
+  return [all[0]!, all[1]!];
+}
+
+function chainRun(exe: string, threads: number): [number, number] {
+  const r = spawnSync(exe, [String(threads), String(CHAIN_S)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`chain-bench ${threads} ${CHAIN_S} failed: ${r.stderr.trim() || `exit ${r.status}`}`);
+  return chainRead(r.stdout);
+}
+
+/** Two one-thread chain-benches at once, each its own process: their "layers split" times. */
+async function chainTwice(exe: string): Promise<[number, number]> {
+  const one = (): Promise<number> => new Promise((resolve, reject) => {
+    const c = spawn(exe, ['1', String(CHAIN_S)]);
+    let out = '', err = '';
+    c.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    c.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    c.on('error', reject);
+    c.on('close', (code) => {
+      if (code !== 0) reject(new Error(`chain-bench 1 ${CHAIN_S} (two at once) failed: ${err.trim() || `exit ${code}`}`));
+      else {
+        try {
+          resolve(chainRead(out)[0]);
+        } catch (e) {
+          reject(e as Error);
+        }
+      }
+    });
+  });
+  const [a, b] = await Promise.all([one(), one()]);
+  return [a, b];
+}
+
+const f1 = (x: number): string => x.toFixed(1);
+const f2 = (x: number): string => x.toFixed(2);
+
+async function main(): Promise<void> {
+  const be = getBackend();
+  if (be.maxThreads < 2) {
+    log(`scaling: the backend runs one kernel thread here (${be.describe()}); nothing to compare`);
+    return;
+  }
+  const batches = makeBatches(PLE_LITE, B, 4);
+  const mtl = makeMtl(PLE_LITE, B);
+  const undo = installProfiler({ markSteps: false });
+  log(`scaling: PLE-lite EW step, batch ${B}; ${be.describe()}; ${ROUNDS} round(s) of ${STEPS} profiled steps after ${WARMUP} warm-up, one thread then two`);
+  const one: Split[] = [], two: Split[] = [];
+  let n = 0;
+  const step = (i: number): void => mtlStep(mtl, 'ew', batches[(n + i) % batches.length]!);
+  try {
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const [t, into] of [[1, one], [2, two]] as const) {
+        const s = await profiled(t, step);
+        n += WARMUP + STEPS;
+        into.push(s);
+        log(`  round ${r + 1}, ${t} thread(s): step ${f1(s.step)} ms = kernels ${f1(s.kernels)} + the rest ${f1(s.rest)}`);
+      }
+    }
+  } finally {
+    undo();
+  }
+  const med = (xs: Split[], k: keyof Split): number => median(xs.map((x) => x[k]));
+  const T1 = med(one, 'step'), T2 = med(two, 'step'), K1 = med(one, 'kernels'), K2 = med(two, 'kernels');
+  const J1 = med(one, 'rest'), J2 = med(two, 'rest');
+  log(`medians: one thread ${f1(T1)} ms (kernels ${f1(K1)}, the rest ${f1(J1)}); two ${f1(T2)} ms (kernels ${f1(K2)}, the rest ${f1(J2)})`);
+  log(`gain from the second thread: the step ${f2(T1 / T2)}x, its kernels ${f2(K1 / K2)}x, the rest ${f2(J1 / J2)}x`);
+
+  let ceiling: number | null = null, machine: number | null = null, why = '';
+  const runs: { threads: number; split: number; paired: number }[] = [];
+  const pairsOfProcesses: { alone: number; together: [number, number] }[] = [];
+  if (has('no-chain')) why = '--no-chain';
+  else if (process.arch !== 'x64') why = `the CPU is ${process.arch}, not x86-64`;
+  else {
+    const dir = mkdtempSync(join(tmpdir(), 'mtlkit-scaling-'));
+    try {
+      const b = buildNativeBench('bench/native/chain-bench.c', dir);
+      if (b.why !== undefined) why = b.why;
+      else {
+        for (let r = 0; r < 2; r++) {
+          for (const t of [1, 2]) {
+            const [s, p] = chainRun(b.exe, t);
+            runs.push({ threads: t, split: s, paired: p });
+            log(`  chain-bench ${t} thread(s): layers split ${f2(s)} ms, experts paired ${f2(p)} ms`);
+          }
+        }
+        const best1 = Math.min(...runs.filter((x) => x.threads === 1).map((x) => x.split));
+        const best2 = Math.min(...runs.filter((x) => x.threads === 2).flatMap((x) => [x.split, x.paired]));
+        ceiling = best1 / best2;
+        // Work done per unit of time by two processes against one: 1/a + 1/b over 1/alone.
+        for (let r = 0; r < 2; r++) {
+          const alone = chainRun(b.exe, 1)[0];
+          const together = await chainTwice(b.exe);
+          pairsOfProcesses.push({ alone, together });
+          log(`  chain-bench, one thread: alone ${f2(alone)} ms; two processes at once ${f2(together[0])} and ${f2(together[1])} ms`);
+        }
+        machine = Math.max(...pairsOfProcesses.map((p) => p.alone * (1 / p.together[0] + 1 / p.together[1])));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const bound = (c: number): number => T1 / (K1 / c + J2);
+  if (ceiling !== null && machine !== null) {
+    log(`the model's matmuls at best here (chain-bench, best of its runs): ${f2(ceiling)}x from one thread to two`);
+    log(`the machine's own (two processes against one, the best pair): ${f2(machine)}x the work per unit of time`);
+    log(`bound: every kernel at ${f2(ceiling)}x, the rest as on two threads: the step gains at most ${f2(bound(ceiling))}x`);
+    log(`bound: every kernel at the machine's ${f2(machine)}x, the rest as on two threads: at most ${f2(bound(machine))}x`);
+  } else {
+    log(`chain-bench skipped: ${why}`);
+  }
+  log(`for comparison, every kernel at a perfect 2.00x, the rest as on two threads: at most ${f2(bound(2))}x`);
+  if (json) {
+    console.log(JSON.stringify({
+      batch: B, rounds: { one, two }, medians: { T1, T2, K1, K2, J1, J2 }, gain: T1 / T2,
+      chain: ceiling === null || machine === null ? { skipped: why } : { runs, ceiling, processes: pairsOfProcesses, machine },
+      bound: ceiling === null ? null : bound(ceiling), boundMachine: machine === null ? null : bound(machine), boundPerfect: bound(2),
+    }));
+  }
+}
+
+await main();

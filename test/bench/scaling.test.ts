@@ -1,0 +1,39 @@
+import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { whyNoNative } from '../platform/native-support.ts';
+
+/**
+ * bench/scaling.ts runs end to end on a small batch: the step split into kernels and the rest
+ * on one thread and two, chain-bench's ceilings where it builds, and the bounds computed from
+ * the figures it printed (the formula, not a speed).
+ */
+const why = whyNoNative();
+
+describe.skipIf(availableParallelism() < 2)('bench/scaling.ts', () => {
+  it('prints the split, the ceilings and the bounds they give', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'scaling', '--rounds', '1', '--steps', '2', '--warmup', '1', '--batch', '64', '--chain-seconds', '0', '--json'],
+      { encoding: 'utf8', timeout: 300_000, env: { ...process.env, MTLKIT_THREADS: '' } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/round 1, 1 thread\(s\): step [0-9.]+ ms = kernels [0-9.]+ \+ the rest/);
+    expect(r.stderr).toMatch(/gain from the second thread: the step [0-9.]+x, its kernels [0-9.]+x, the rest [0-9.]+x/);
+    const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    for (const s of [...j.rounds.one, ...j.rounds.two]) {
+      expect(s.step).toBeGreaterThan(0);
+      expect(s.kernels).toBeGreaterThan(0);
+      expect(s.kernels + s.rest).toBeCloseTo(s.step, 9);
+    }
+    const { T1, T2, K1, J2 } = j.medians;
+    expect(j.gain).toBeCloseTo(T1 / T2, 12);
+    expect(j.boundPerfect).toBeCloseTo(T1 / (K1 / 2 + J2), 12);
+    if (why !== '') {
+      expect(j.chain.skipped).toBeTruthy();
+      return;
+    }
+    expect(j.chain.runs).toHaveLength(4);
+    expect(j.chain.processes).toHaveLength(2);
+    expect(j.bound).toBeCloseTo(T1 / (K1 / j.chain.ceiling + J2), 12);
+    expect(j.boundMachine).toBeCloseTo(T1 / (K1 / j.chain.machine + J2), 12);
+    expect(r.stderr).toMatch(/the machine's own \(two processes against one, the best pair\): [0-9.]+x/);
+  }, 300_000);
+});
