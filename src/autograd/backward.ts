@@ -15,6 +15,12 @@ export interface BackwardOptions {
    * sends task t's shared-parameter gradients straight into row t of its T x d matrix this way.
    */
   into?: GradResolver;
+  /**
+   * Whether nodes whose op offers a BackwardPair (a ReLU Linear) run two at a time where that
+   * keeps every gradient buffer's order of additions (default: when the backend splits kernels
+   * across threads). The same bits either way; see pairPlan.
+   */
+  pairs?: boolean;
 }
 
 /**
@@ -44,7 +50,7 @@ export function backward(root: Tensor, upstream?: Tensor, opts: BackwardOptions 
     checkUpstream(root, upstream, 0, '');
     seed = upstream;
   }
-  sweep([root], [seed.data], opts.into ?? null);
+  sweep([root], [seed.data], opts.into ?? null, opts.pairs);
 }
 
 /**
@@ -67,7 +73,7 @@ export function backwardMany(roots: readonly Tensor[], upstreams: readonly Tenso
   if (rs.length === 0) {
     throw new Error('backwardMany: no root requires grad; make sure the forward pass did not run inside noGrad');
   }
-  sweep(rs, seeds, opts.into ?? null);
+  sweep(rs, seeds, opts.into ?? null, opts.pairs);
 }
 
 function checkUpstream(root: Tensor, upstream: Tensor, index: number, which: string): void {
@@ -77,7 +83,7 @@ function checkUpstream(root: Tensor, upstream: Tensor, index: number, which: str
   assertFinite(upstream.data, `the upstream gradient${which} passed to backward`, 'pass a finite upstream gradient', null, index);
 }
 
-function sweep(roots: readonly Tensor[], seeds: readonly Storage[], into: GradResolver | null): void {
+function sweep(roots: readonly Tensor[], seeds: readonly Storage[], into: GradResolver | null, pairs: boolean | undefined): void {
   const pending = new Map<Tensor, Storage>();
   const inner: Tensor[] = [];
   roots.forEach((r, i) => {
@@ -95,29 +101,156 @@ function sweep(roots: readonly Tensor[], seeds: readonly Storage[], into: GradRe
   }
   const order = topoOrder(inner);
   const sink = new Sink(pending, into);
-  for (let n = order.length - 1; n >= 0; n--) {
-    const t = order[n];
-    const g = pending.get(t);
-    if (g === undefined) continue; // no gradient flowed here from these roots
-    pending.delete(t);
-    if (t.retainsGrad) accumulate(leafGrad(t), g);
-    const node = t.node as GradNode;
-    sink.begin(node, g);
-    node.backward(new Tensor(g, t.shape), sink);
-    sink.finish();
-    // t's gradient is complete and consumed: its buffer serves the nodes still to run (and the
-    // next pass). A backward closure must not keep `g` past its call (see BackwardFn).
-    gradBuffers.give(g);
+  const plan = pairs ?? getBackend().threads > 1 ? pairPlan(order) : null;
+  if (plan === null) {
+    for (let n = order.length - 1; n >= 0; n--) runNode(order[n]!, pending, sink);
+  } else {
+    const other = new Sink(pending, into);
+    const at = (p: number): Tensor => order[order.length - 1 - p]!;
+    for (const step of plan) {
+      if (typeof step === 'number') runNode(at(step), pending, sink);
+      else runPair(at(step[0]), at(step[1]), pending, sink, other);
+    }
   }
   // (On an exception the pass's buffers are simply left to the garbage collector.)
   gradBuffers.endPass();
+}
+
+/** One node's backward on its complete gradient (nothing, when no gradient flowed to it). */
+function runNode(t: Tensor, pending: Map<Tensor, Storage>, sink: Sink): void {
+  const g = pending.get(t);
+  if (g === undefined) return; // no gradient flowed here from these roots
+  pending.delete(t);
+  if (t.retainsGrad) accumulate(leafGrad(t), g);
+  const node = t.node as GradNode;
+  sink.begin(node, g);
+  node.backward(new Tensor(g, t.shape), sink);
+  sink.finish();
+  // t's gradient is complete and consumed: its buffer serves the nodes still to run (and the
+  // next pass). A backward closure must not keep `g` past its call (see BackwardFn).
+  gradBuffers.give(g);
+}
+
+/** Two nodes with one BackwardPair key as one call (pairPlan chose them), each on its own sink. */
+function runPair(a: Tensor, b: Tensor, pending: Map<Tensor, Storage>, sink: Sink, other: Sink): void {
+  const ga = pending.get(a), gb = pending.get(b);
+  if (ga === undefined || gb === undefined) {
+    runNode(a, pending, sink);
+    runNode(b, pending, sink);
+    return;
+  }
+  pending.delete(a);
+  pending.delete(b);
+  if (a.retainsGrad) accumulate(leafGrad(a), ga);
+  if (b.retainsGrad) accumulate(leafGrad(b), gb);
+  const na = a.node as GradNode, nb = b.node as GradNode, pair = na.pair!;
+  sink.begin(na, ga);
+  const pa = pair.prepare(new Tensor(ga, a.shape), sink);
+  other.begin(nb, gb);
+  const pb = nb.pair!.prepare(new Tensor(gb, b.shape), other);
+  pair.run(pa, pb);
+  sink.finish();
+  other.finish();
+  gradBuffers.give(ga);
+  gradBuffers.give(gb);
+}
+
+/** A plan step: one node, or two run as one call; numbers index the sweep's run order. */
+export type PlanStep = number | readonly [number, number];
+
+/** Nodes a pairing may pull ahead of its first node, at most (a bound on the search, not a rule). */
+const PULL_MOST = 64;
+
+/**
+ * The sweep's order with nodes of one BackwardPair key run two at a time, or null when no two
+ * nodes share a key. Index p is the p-th node of the plain sweep (reverse topological order).
+ * A node may run once (a) every node that adds into its gradient has run, and (b) every node
+ * before it in the plain sweep that adds into one of the buffers it adds into has run: then
+ * each buffer receives the same additions in the same order, and every bit is as in the plain
+ * sweep. Walking the plain order, a node with a pair key looks for the next node with that key
+ * that adds into none of its buffers; when that one can be made ready by running nodes ahead
+ * (its not-yet-run prerequisites, none of which waits on the first node), they run, then the
+ * two together. Two experts' layers pair so: the next task's tower and mixture run first. An
+ * expert's first layer does not pair with another's: both add into the shared input's
+ * gradient, with the gate's addition between them.
+ */
+export function pairPlan(order: readonly Tensor[]): PlanStep[] | null {
+  const N = order.length;
+  const keys = new Map<string, number>();
+  let twice = false;
+  for (const t of order) {
+    const k = (t.node as GradNode).pair?.key;
+    if (k === undefined) continue;
+    const c = (keys.get(k) ?? 0) + 1;
+    keys.set(k, c);
+    if (c === 2) twice = true;
+  }
+  if (!twice) return null;
+  const at = (p: number): GradNode => order[N - 1 - p]!.node as GradNode;
+  // Who adds into each gradient buffer, in run order: the nodes having that tensor as an input.
+  const writers = new Map<Tensor, number[]>();
+  for (let p = 0; p < N; p++) {
+    for (const x of at(p).inputs) {
+      if (!x.requiresGrad) continue;
+      let ws = writers.get(x);
+      if (ws === undefined) writers.set(x, (ws = []));
+      if (ws[ws.length - 1] !== p) ws.push(p);
+    }
+  }
+  const done = new Uint8Array(N);
+  /** The nodes p waits for: (a) the writers of its gradient, (b) the writer before it of each of its buffers. */
+  const waitsFor = (p: number, out: number[]): void => {
+    for (const w of writers.get(order[N - 1 - p]!) ?? []) out.push(w);
+    for (const x of at(p).inputs) {
+      if (!x.requiresGrad) continue;
+      const ws = writers.get(x)!, i = ws.indexOf(p);
+      if (i > 0) out.push(ws[i - 1]!);
+    }
+  };
+  /** q's prerequisites not yet run, in run order; null when one of them is p or there are too many. */
+  const ahead = (q: number, p: number): number[] | null => {
+    const seen = new Set<number>(), stack: number[] = [];
+    waitsFor(q, stack);
+    while (stack.length > 0) {
+      const r = stack.pop()!;
+      if (done[r] || seen.has(r)) continue;
+      if (r === p || seen.size === PULL_MOST) return null;
+      seen.add(r);
+      waitsFor(r, stack);
+    }
+    return [...seen].sort((x, y) => x - y);
+  };
+  const disjoint = (p: number, q: number): boolean => {
+    for (const x of at(q).inputs) if (x.requiresGrad && at(p).inputs.includes(x)) return false;
+    return true;
+  };
+  const plan: PlanStep[] = [];
+  for (let p = 0; p < N; p++) {
+    if (done[p]) continue;
+    const key = at(p).pair?.key;
+    let q = -1;
+    if (key !== undefined) for (let r = p + 1; r < N && q < 0; r++) if (!done[r] && at(r).pair?.key === key) q = r;
+    const pulled = q >= 0 && disjoint(p, q) ? ahead(q, p) : null;
+    if (pulled === null) {
+      plan.push(p);
+      done[p] = 1;
+      continue;
+    }
+    for (const r of pulled) {
+      plan.push(r);
+      done[r] = 1;
+    }
+    plan.push([p, q]);
+    done[p] = done[q] = 1;
+  }
+  return plan;
 }
 
 /**
  * Non-leaf tensors reachable from the roots that require grad, inputs before outputs (a root
  * that is another root's input comes before it, so its gradient is complete when it runs).
  */
-function topoOrder(roots: readonly Tensor[]): Tensor[] {
+export function topoOrder(roots: readonly Tensor[]): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<Tensor>();
   for (const root of roots) {

@@ -1,8 +1,8 @@
-export { backward, backwardMany, type BackwardOptions } from './backward.ts';
+export { backward, backwardMany, pairPlan, type BackwardOptions, type PlanStep } from './backward.ts';
 export { setGradWindow, type GradResolver, type RowDestination } from './destination.ts';
 export { NonFiniteGradientError } from './errors.ts';
 export { isGradEnabled, noGrad } from './mode.ts';
-export { customOp, record, type BackwardFn, type CustomOpSpec, type GradNode, type GradSink } from './node.ts';
+export { customOp, record, type BackwardFn, type BackwardPair, type CustomOpSpec, type GradNode, type GradSink } from './node.ts';
 export { detach } from './detach.ts';
 export { gradcheck, type GradcheckOptions, type GradcheckResult, type GradcheckWorst } from './gradcheck.ts';
 export { add, div, mul, neg, pow, sub } from './ops/arithmetic.ts';

@@ -46,21 +46,36 @@ export interface GradSink {
  */
 export type BackwardFn = (g: Tensor, grads: GradSink) => void;
 
+/**
+ * A backward that can run as one call with another node's of the same `key` (two experts'
+ * layers of one shape): `prepare` takes this node's gradient buffers from its sink and returns
+ * what its kernel would be given; `run` runs two prepared parts at once and settles each. The
+ * pair has the bits of the two backwards one after the other (the sweep pairs only nodes whose
+ * writes go to different buffers, and keeps every buffer's order of additions).
+ */
+export interface BackwardPair<P = unknown> {
+  readonly key: string;
+  readonly prepare: (g: Tensor, grads: GradSink) => P;
+  readonly run: (first: P, second: P) => void;
+}
+
 export interface GradNode extends OpNode {
   readonly backward: BackwardFn;
+  /** Set by ops that can run their backward paired (see BackwardPair). */
+  readonly pair?: BackwardPair;
 }
 
 /**
  * Attach `backward` to `out` when recording is on and some input requires a gradient; return
  * `out`. This is the one place where the graph grows; every op (and `customOp`) goes through it.
  */
-export function record(op: string, inputs: readonly Tensor[], out: Tensor, backward: BackwardFn): Tensor {
+export function record<P>(op: string, inputs: readonly Tensor[], out: Tensor, backward: BackwardFn, pair?: BackwardPair<P>): Tensor {
   if (!isGradEnabled()) return out;
   let any = false;
   for (const t of inputs) if (t.requiresGrad) any = true;
   if (!any) return out;
   out.requiresGrad = true;
-  const node: GradNode = { op, inputs, backward };
+  const node: GradNode = pair === undefined ? { op, inputs, backward } : { op, inputs, backward, pair: pair as BackwardPair };
   out.node = node;
   return out;
 }

@@ -1,7 +1,7 @@
 import { KERNEL_NAMES, type Backend, type KernelName } from '../tensor/backend.ts';
 import { useBackendWrapper } from '../tensor/backends/registry.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import type { GradNode, GradSink } from '../autograd/node.ts';
+import type { BackwardPair, GradNode, GradSink } from '../autograd/node.ts';
 import { Linear } from '../nn/layers/linear.ts';
 import { Embedding } from '../nn/layers/embedding.ts';
 import { Gate } from '../nn/layers/gate.ts';
@@ -109,6 +109,27 @@ export function instrumentGraph(prof: Profiler, roots: readonly Tensor[]): void 
           prof.end();
         }
       };
+      // Two nodes run as one pair (the sweep's pairPlan) count as one call of `<op>.bwd(pair)`.
+      const pair = node.pair;
+      if (pair !== undefined) {
+        const famPair = `${node.op}.bwd(pair)`;
+        (node as { pair: BackwardPair }).pair = {
+          key: pair.key,
+          prepare: (g, sink) => {
+            if (prof.enabled) patchSink(prof, sink);
+            return pair.prepare(g, sink);
+          },
+          run: (first, second) => {
+            if (!prof.enabled) return pair.run(first, second);
+            prof.begin(famPair, 'backward');
+            try {
+              pair.run(first, second);
+            } finally {
+              prof.end();
+            }
+          },
+        };
+      }
     }
     for (const x of node.inputs) if (x.node) stack.push(x);
   }

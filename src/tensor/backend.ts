@@ -133,6 +133,14 @@ export interface Kernels {
     x: Storage, w: Storage, y: Storage, g: Storage, gz: Storage, dw: Storage | null, dx: Storage | null, db: Storage | null,
     rows: number, k: number, n: number, accumulateDx: boolean,
   ): number;
+  /**
+   * Two independent linearReluBackward calls (neither writes what either reads or writes), each
+   * with linearReluBackward's bits. Returns the first's flags in bits 1 and 2, the second's in
+   * bits 4 and 8. A backend with threads may run them at once, each call started by its own
+   * thread (both dW, then both dx): two experts' layers keep each thread on its own expert's
+   * operands, where splitting each call reads half of them from the other core.
+   */
+  linearReluBackwardPair(first: LinearReluBackwardCall, second: LinearReluBackwardCall): number;
 
   /**
    * The gated mixture of E expert outputs xs[e], each [B, d]: out[b, :] = sum_e w[b, e] xs[e][b, :]
@@ -178,7 +186,7 @@ export interface Kernels {
  */
 const KERNEL_SET = {
   matmul: true, matmulChecked: true, sumAxis: true, maxAxis: true, gram: true, dot: true, unary: true, binary: true,
-  gatherRows: true, scatterAddRows: true, gatherAt: true, scatterAddAt: true, scatterAt: true, reluGradColumnSums: true, biasRelu: true, linearForward: true, linearForwardPair: true, linearBackward: true, linearReluBackward: true,
+  gatherRows: true, scatterAddRows: true, gatherAt: true, scatterAddAt: true, scatterAt: true, reluGradColumnSums: true, biasRelu: true, linearForward: true, linearForwardPair: true, linearBackward: true, linearReluBackward: true, linearReluBackwardPair: true,
   mixture: true, mixtureBackward: true, dropoutMask: true, mulAdd: true, zero: true, adamRuns: true,
 } as const satisfies Record<keyof Kernels, true>;
 export type KernelName = keyof typeof KERNEL_SET;
@@ -194,6 +202,22 @@ export interface LinearForwardCall {
   k: number;
   n: number;
   relu: boolean;
+}
+
+/** One linearReluBackward call's operands (linearReluBackwardPair takes two). */
+export interface LinearReluBackwardCall {
+  x: Storage;
+  w: Storage;
+  y: Storage;
+  g: Storage;
+  gz: Storage;
+  dw: Storage | null;
+  dx: Storage | null;
+  db: Storage | null;
+  rows: number;
+  k: number;
+  n: number;
+  accumulateDx: boolean;
 }
 
 /** The per-step scalars of an Adam update: w -= stepSize m / (sqrt(v) invSqrtBc2 + eps). */

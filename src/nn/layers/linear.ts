@@ -1,7 +1,7 @@
-import type { LinearForwardCall, Storage } from '../../tensor/backend.ts';
+import type { Backend, LinearForwardCall, LinearReluBackwardCall, Storage } from '../../tensor/backend.ts';
 import { getBackend } from '../../tensor/backends/registry.ts';
 import { Tensor } from '../../tensor/tensor.ts';
-import { record } from '../../autograd/node.ts';
+import { record, type GradSink } from '../../autograd/node.ts';
 import { Module, Scratch, paramTensor, type LayerOptions } from '../module.ts';
 import { linearBiasInit, type InitSpec } from '../init.ts';
 import type { Parameter } from '../parameter.ts';
@@ -98,21 +98,27 @@ export class Linear extends Module {
     else if (ahead !== x.data) throw new Error(`${this.name}: forward(x, computed) but no output was computed ahead for this input (Linear.forwardPair ran on another input, or not since the last forward)`);
     const out = new Tensor(y, [bsz, n]);
     const inputs = b ? [x, W, b] : [x, W];
-    return record(relu ? 'linear_relu' : 'linear', inputs, out, (g, grads) => {
-      const db = b && grads.needs(2) ? grads.buffer(2) : null;
-      if (relu) {
-        // The mask, the bias gradient and both matmuls in one kernel (the native matmul reads g
-        // through the mask as it packs it): reluGradColumnSums, then the two matmuls below.
-        // Their check of what they stored spares the sweep its pass over dW and dx.
+    if (relu) {
+      // The mask, the bias gradient and both matmuls in one kernel (the native matmul reads g
+      // through the mask as it packs it): reluGradColumnSums, then the two matmuls. Their check
+      // of what they stored spares the sweep its pass over dW and dx.
+      const prepare = (g: Tensor, grads: GradSink): ReluPart => {
+        const db = b && grads.needs(2) ? grads.buffer(2) : null;
         const dw = grads.needs(1) ? grads.buffer(1) : null;
         // The first gradient this input receives is written whole, not added to zeros.
         const fresh = grads.needs(0) ? grads.freshBuffer(0) : null;
         const dx = grads.needs(0) ? fresh ?? grads.buffer(0) : null;
-        const checked = be.linearReluBackward(x.data, W.data, y, g.data, this.gmask.get(y.length, this.dtype), dw, dx, db, bsz, k, n, fresh === null);
-        if (checked & 1) grads.finiteChecked(1, k * n);
-        if (checked & 2) grads.finiteChecked(0, bsz * k);
-        return;
-      }
+        const gz = this.gmask.get(y.length, this.dtype);
+        return { be, grads, call: { x: x.data, w: W.data, y, g: g.data, gz, dw, dx, db, rows: bsz, k, n, accumulateDx: fresh === null } };
+      };
+      const pair = { key: `linear_relu ${bsz}x${k}x${n} ${this.dtype}`, prepare, run: runReluPair };
+      return record('linear_relu', inputs, out, (g, grads) => {
+        const p = prepare(g, grads), c = p.call;
+        settle(p, be.linearReluBackward(c.x, c.w, c.y, c.g, c.gz, c.dw, c.dx, c.db, c.rows, c.k, c.n, c.accumulateDx));
+      }, pair);
+    }
+    return record('linear', inputs, out, (g, grads) => {
+      const db = b && grads.needs(2) ? grads.buffer(2) : null;
       if (db) addColumnSums(be, g.data, db, bsz, n, this.colsum);
       // The matmuls check what they store, so the sweep need not read dW and dx again for NaN /
       // Inf (where one says not finite, the sweep's own check finds and names it).
@@ -124,4 +130,24 @@ export class Linear extends Module {
       if (checked & 2) grads.finiteChecked(0, bsz * k);
     });
   }
+}
+
+/** One ReLU layer's backward, prepared for linearReluBackwardPair: its kernel call and its sink. */
+interface ReluPart {
+  be: Backend;
+  grads: GradSink;
+  call: LinearReluBackwardCall;
+}
+
+/** Tells the sink which of dW (flag 1) and dx (flag 2) its kernel found finite as it stored them. */
+function settle(p: ReluPart, checked: number): void {
+  if (checked & 1) p.grads.finiteChecked(1, p.call.k * p.call.n);
+  if (checked & 2) p.grads.finiteChecked(0, p.call.rows * p.call.k);
+}
+
+/** Two ReLU layers' backwards as one kernel call (the sweep pairs them; BackwardPair). */
+function runReluPair(first: ReluPart, second: ReluPart): void {
+  const checked = first.be.linearReluBackwardPair(first.call, second.call);
+  settle(first, checked & 3);
+  settle(second, checked >> 2);
 }

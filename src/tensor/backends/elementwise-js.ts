@@ -1,4 +1,4 @@
-import type { AdamScalars, BinaryOp, Capabilities, Kernels, LinearForwardCall, Storage, UnaryOp } from '../backend.ts';
+import type { AdamScalars, BinaryOp, Capabilities, Kernels, LinearForwardCall, LinearReluBackwardCall, Storage, UnaryOp } from '../backend.ts';
 
 /** out[i] = op(x[i]). One loop per op so that each loop body is monomorphic and closure-free. */
 export function unaryJs(op: UnaryOp, x: Storage, out: Storage, n: number): void {
@@ -159,6 +159,13 @@ export function linearReluBackwardVia(be: Pick<Kernels, 'reluGradColumnSums' | '
   if (dw !== null && be.matmulChecked(x, gz, dw, k, rows, n, true, false, true)) checked |= 1;
   if (dx !== null && be.matmulChecked(gz, w, dx, rows, n, k, false, true, accumulateDx)) checked |= 2;
   return checked;
+}
+
+/** linearReluBackwardPair one call after the other (a backend with no way to run them at once). */
+export function linearReluBackwardPairVia(be: Pick<Kernels, 'linearReluBackward'>, first: LinearReluBackwardCall, second: LinearReluBackwardCall): number {
+  const one = (c: LinearReluBackwardCall): number => be.linearReluBackward(c.x, c.w, c.y, c.g, c.gz, c.dw, c.dx, c.db, c.rows, c.k, c.n, c.accumulateDx);
+  const a = one(first);
+  return a | (one(second) << 2);
 }
 
 /** See Kernels.biasRelu: the bias row added to every row, then ReLU, in place. */

@@ -1,6 +1,6 @@
 import type { Backend, DType, Storage } from '../backend.ts';
 import {
-  adamRunsJs, adamRunThen, biasReluJs, binaryJs, dropoutMaskJs, gatherAtJs, mixtureBackwardJs, linearBackwardVia, linearForwardPairVia, linearForwardVia, linearReluBackwardVia, matmulCheckedVia, mixtureJs, mulAddJs, reluGradColumnSumsJs, scatterAddAtJs, scatterAtJs, unaryJs, zeroJs,
+  adamRunsJs, adamRunThen, biasReluJs, binaryJs, dropoutMaskJs, gatherAtJs, mixtureBackwardJs, linearBackwardVia, linearForwardPairVia, linearForwardVia, linearReluBackwardPairVia, linearReluBackwardVia, matmulCheckedVia, mixtureJs, mulAddJs, reluGradColumnSumsJs, scatterAddAtJs, scatterAtJs, unaryJs, zeroJs,
 } from './elementwise-js.ts';
 import { matmulJs } from './matmul-js.ts';
 import { dotJs, gatherRowsJs, gramJs, maxAxisJs, scatterAddRowsJs, sumAxisJs } from './reduce-js.ts';
@@ -16,8 +16,9 @@ export function createJsBackend(): Backend {
     matmulChecked: (a: Storage, b: Storage, c: Storage, m: number, k: number, n: number, ta: boolean, tb: boolean, acc: boolean) =>
       matmulCheckedVia(twin, a, b, c, m, k, n, ta, tb, acc),
   };
-  const own: Pick<Backend, 'linearForward'> = {
+  const own: Pick<Backend, 'linearForward' | 'linearReluBackward'> = {
     linearForward: (x, w, b, y, rows, k, n, relu) => linearForwardVia(twin, x, w, b, y, rows, k, n, relu),
+    linearReluBackward: (x, w, y, g, gz, dw, dx, db, rows, k, n, acc) => linearReluBackwardVia(twin, x, w, y, g, gz, dw, dx, db, rows, k, n, acc),
   };
   return {
     name: 'js',
@@ -49,7 +50,8 @@ export function createJsBackend(): Backend {
     linearForward: own.linearForward,
     linearForwardPair: (first, second) => linearForwardPairVia(own, first, second),
     linearBackward: (x, w, g, dw, dx, rows, k, n, acc) => linearBackwardVia(twin, x, w, g, dw, dx, rows, k, n, acc),
-    linearReluBackward: (x, w, y, g, gz, dw, dx, db, rows, k, n, acc) => linearReluBackwardVia(twin, x, w, y, g, gz, dw, dx, db, rows, k, n, acc),
+    linearReluBackward: own.linearReluBackward,
+    linearReluBackwardPair: (first, second) => linearReluBackwardPairVia(own, first, second),
     adamRuns: adamRunsJs,
     adamRunAlongside: (w, g, m, v, at, sAt, width, h, meanwhile) => adamRunThen({ adamRuns: adamRunsJs }, w, g, m, v, at, sAt, width, h, meanwhile),
     mixture: mixtureJs,

@@ -1,6 +1,6 @@
-import type { Backend, BinaryOp, DType, LinearForwardCall, Storage, UnaryOp } from '../backend.ts';
+import type { Backend, BinaryOp, DType, LinearForwardCall, LinearReluBackwardCall, Storage, UnaryOp } from '../backend.ts';
 import { createJsBackend } from './js.ts';
-import { adamRunThen, finiteOn, linearBackwardVia, linearForwardPairVia, linearForwardVia, linearReluBackwardVia, matmulCheckedVia, zeroRange } from './elementwise-js.ts';
+import { adamRunThen, finiteOn, linearBackwardVia, linearForwardPairVia, linearForwardVia, linearReluBackwardPairVia, linearReluBackwardVia, matmulCheckedVia, zeroRange } from './elementwise-js.ts';
 import { WasmHeap } from '../wasm/heap.ts';
 import { loadKernelBytes } from '../wasm/load.ts';
 import { relaxedSimdSupported, sharedMemorySupported, simdSupported } from '../../platform/wasm-features.ts';
@@ -386,6 +386,24 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     return [c.x as Float32Array, c.w as Float32Array, c.y as Float32Array, c.rows, c.k, c.n, false, false, false, threads, c.b as Float32Array | null, c.relu, false];
   }
 
+  /** Whether a linearReluBackward call runs both its matmuls native with dW and dx given (as linearReluBackward decides). */
+  function reluPairNative(c: LinearReluBackwardCall): boolean {
+    return c.dw !== null && c.dx !== null && nativeFor(c.x, c.g, c.dw, c.k, c.rows, c.n) && nativeFor(c.g, c.w, c.dx, c.rows, c.n, c.k)
+      && c.y instanceof Float32Array && (c.db === null || c.db instanceof Float32Array);
+  }
+
+  /** Its dW's arguments (reluPairNative holds): g read through y's mask, db summed as it is packed. */
+  function reluWeightArgs(c: LinearReluBackwardCall): SgemmArgs {
+    return [c.x as Float32Array, c.g as Float32Array, c.dw as Float32Array, c.k, c.rows, c.n, true, false, true, threads, null, false, true, null,
+      c.y as Float32Array, c.db as Float32Array | null];
+  }
+
+  /** Its dx's arguments (reluPairNative holds). */
+  function reluInputArgs(c: LinearReluBackwardCall): SgemmArgs {
+    return [c.g as Float32Array, c.w as Float32Array, c.dx as Float32Array, c.rows, c.n, c.k, false, true, c.accumulateDx, threads, null, false, true,
+      c.y as Float32Array];
+  }
+
   function call<T>(f: () => T): T {
     try {
       return f();
@@ -582,6 +600,18 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         return checked;
       }
       return linearReluBackwardVia(backend, x, w, y, g, gz, dw, dx, db, rows, kk, n, accumulateDx);
+    },
+
+    linearReluBackwardPair(first, second) {
+      // Both dW, then both dx, each pair started by one thread per call (it then helps with the
+      // other): each layer's calls keep to one thread's operands but for the tail.
+      const p = first, q = second;
+      if (pairs() && reluPairNative(p) && reluPairNative(q)) {
+        const w = nativePair(reluWeightArgs(p), reluWeightArgs(q));
+        const x = nativePair(reluInputArgs(p), reluInputArgs(q));
+        return (w & 1) | ((x & 1) << 1) | ((w & 2) << 1) | ((x & 2) << 2);
+      }
+      return linearReluBackwardPairVia(backend, first, second);
     },
 
     matmul(a, b, c, m, kk, n, transA, transB, accumulate) {

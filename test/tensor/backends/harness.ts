@@ -82,6 +82,7 @@ export const CHECKED_BY = {
   gatherAt: 'gatherAt and scatterAddAt', scatterAddAt: 'gatherAt and scatterAddAt', scatterAt: 'gatherAt and scatterAddAt', mixture: 'mixture', mixtureBackward: 'mixture',
   adamRuns: 'adamRuns', reluGradColumnSums: 'reluGradColumnSums', biasRelu: 'biasRelu', dropoutMask: 'dropoutMask and mulAdd', mulAdd: 'dropoutMask and mulAdd',
   zero: 'zero', linearForward: 'linearForward', linearForwardPair: 'linearForwardPair', linearBackward: 'linearBackward', linearReluBackward: 'linearReluBackward',
+  linearReluBackwardPair: 'linearReluBackwardPair',
 } as const satisfies Record<KernelName, string>;
 
 /** Registers the whole parity property set for one backend (called inside a describe). */
@@ -482,6 +483,46 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
         }
         expect(got, what).toBe(want);
       }), { numRuns: runs });
+  });
+
+  it('linearReluBackwardPair: each call linearReluBackward\'s bits and flags, in the bits the pair says', () => {
+    const be = make();
+    const shape = fc.tuple(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 70 }), bool, bool, bool, bool);
+    type Shape = readonly [k: number, n: number, withDw: boolean, withDx: boolean, withDb: boolean, accDx: boolean];
+    const check = (rows: number, calls: readonly Shape[], dt: DType, resident: boolean, bad: number, seed: number): void => {
+      const rng = new Rng(seed);
+      const made = calls.map(([k, n, withDw, withDx, withDb, accumulateDx], i) => {
+        const x = fill(be, dt, rows * k, rng, resident), w = fill(be, dt, k * n, rng, resident);
+        const y = fill(be, dt, rows * n, rng, resident), g = fill(be, dt, rows * n, rng, resident);
+        y[Math.floor(rng.next() * rows * n)] = -0;
+        // The second call's gradient is not finite somewhere: its flags, not the first's, say so.
+        if (i === 1) g[Math.floor(rng.next() * rows * n)] = bad;
+        return {
+          x, w, y, g, gz: fill(be, dt, rows * n, rng, resident), dw: withDw ? fill(be, dt, k * n, rng, resident) : null,
+          dx: withDx ? fill(be, dt, rows * k, rng, resident) : null, db: withDb ? fill(be, dt, n, rng, resident) : null, rows, k, n, accumulateDx,
+        };
+      });
+      const want = made.map((c) => {
+        const dw = c.dw && copyOf(c.dw), dx = c.dx && copyOf(c.dx), db = c.db && copyOf(c.db);
+        const flags = be.linearReluBackward(c.x, c.w, c.y, c.g, copyOf(c.gz), dw, dx, db, c.rows, c.k, c.n, c.accumulateDx);
+        return { dw, dx, db, flags };
+      });
+      const got = be.linearReluBackwardPair(made[0]!, made[1]!);
+      const what = `${be.name} linearReluBackwardPair rows=${rows} ${dt} calls ${JSON.stringify(calls)}`;
+      made.forEach((c, j) => {
+        for (const name of ['dw', 'dx', 'db'] as const) {
+          const a = c[name], b = want[j]![name];
+          if (a === null || b === null) continue;
+          for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) expect.fail(`${what}: call ${j} ${name}[${i}] = ${a[i]}, linearReluBackward ${b[i]}`);
+        }
+      });
+      expect(got, what).toBe(want[0]!.flags | (want[1]!.flags << 2));
+    };
+    fc.assert(fc.property(fc.integer({ min: 1, max: 70 }), shape, shape, dtype, bool, fc.constantFrom(NaN, Infinity, 1), fc.integer(),
+      (rows, a, b, dt, resident, bad, seed) => check(rows, [a, b], dt, resident, bad, seed)), { numRuns: runs });
+    // Big enough to split across threads: two experts' layers, equal and unequal.
+    check(600, [[96, 80, true, true, true, false], [96, 80, true, true, true, true]], 'float32', true, 1, 1);
+    check(600, [[96, 80, true, true, true, false], [40, 130, true, true, false, false]], 'float32', true, NaN, 2);
   });
 
   it('zero: exactly [start, end) becomes 0, past the memset threshold too; a range outside throws', () => {
