@@ -12,8 +12,9 @@
  * 2. what the model's matmuls gain here at best: bench/native/chain-bench.c (the seven expert
  *    stacks forward and backward, the step's own calls, operands warm) on one thread and on
  *    two, split call by call as the step runs them and two experts side by side (each thread
- *    its own expert: nothing shared but the input). Its best two-thread time over its
- *    one-thread time, over the runs, is the ceiling;
+ *    its own expert: nothing shared but the input). The mean of its one-thread times over the
+ *    mean of each two-thread run's faster order is the ceiling (a mean: the machine's noise
+ *    would bias a best-of);
  *    The machine's own ceiling: two one-thread chain-benches at once, as two processes that
  *    share nothing, against one alone: what the second CPU adds when both are busy;
  * 3. the bound: the two-thread step if every kernel gained a ceiling (also the ones that gain
@@ -162,9 +163,10 @@ async function main(): Promise<void> {
             log(`  chain-bench ${t} thread(s): layers split ${f2(s)} ms, experts paired ${f2(p)} ms`);
           }
         }
-        const best1 = Math.min(...runs.filter((x) => x.threads === 1).map((x) => x.split));
-        const best2 = Math.min(...runs.filter((x) => x.threads === 2).flatMap((x) => [x.split, x.paired]));
-        ceiling = best1 / best2;
+        const mean = (xs: number[]): number => xs.reduce((a, x) => a + x, 0) / xs.length;
+        const one1 = mean(runs.filter((x) => x.threads === 1).map((x) => x.split));
+        const two2 = mean(runs.filter((x) => x.threads === 2).map((x) => Math.min(x.split, x.paired)));
+        ceiling = one1 / two2;
         // Work done per unit of time by two processes against one: 1/a + 1/b over 1/alone.
         for (let r = 0; r < 2; r++) {
           const alone = chainRun(b.exe, 1)[0];
@@ -172,7 +174,7 @@ async function main(): Promise<void> {
           pairsOfProcesses.push({ alone, together });
           log(`  chain-bench, one thread: alone ${f2(alone)} ms; two processes at once ${f2(together[0])} and ${f2(together[1])} ms`);
         }
-        machine = Math.max(...pairsOfProcesses.map((p) => p.alone * (1 / p.together[0] + 1 / p.together[1])));
+        machine = mean(pairsOfProcesses.map((p) => p.alone * (1 / p.together[0] + 1 / p.together[1])));
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -180,8 +182,8 @@ async function main(): Promise<void> {
   }
   const bound = (c: number): number => T1 / (K1 / c + J2);
   if (ceiling !== null && machine !== null) {
-    log(`the model's matmuls at best here (chain-bench, best of its runs): ${f2(ceiling)}x from one thread to two`);
-    log(`the machine's own (two processes against one, the best pair): ${f2(machine)}x the work per unit of time`);
+    log(`the model's matmuls at best here (chain-bench, mean of its runs): ${f2(ceiling)}x from one thread to two`);
+    log(`the machine's own (two processes against one, mean of the pairs): ${f2(machine)}x the work per unit of time`);
     log(`bound: every kernel at ${f2(ceiling)}x, the rest as on two threads: the step gains at most ${f2(bound(ceiling))}x`);
     log(`bound: every kernel at the machine's ${f2(machine)}x, the rest as on two threads: at most ${f2(bound(machine))}x`);
   } else {
