@@ -25,9 +25,13 @@ export interface RowDestination {
  * call without a resolver writes to the defaults.
  */
 export interface GradResolver {
-  /** Storage of the leaf's size (row-major) that receives its gradient, or null. */
+  /**
+   * Storage of the leaf's size (row-major) that receives its gradient, or null. Two leaves'
+   * destinations must not overlap: the sweep tells gradient buffers apart by their tensor (it
+   * keeps each one's order of additions, and may write two at once: BackwardOptions.pairs).
+   */
   dense(leaf: Tensor): Storage | null;
-  /** Where a row table leaf's rows go (`GradSink.addRows`), or null. */
+  /** Where a row table leaf's rows go (`GradSink.addRows`), or null; not overlapping another leaf's either. */
   rows(leaf: Tensor): RowDestination | null;
   /**
    * Given when the `dense` destinations are NOT zeroed beforehand: the sweep then writes each
