@@ -605,10 +605,10 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     linearReluBackwardPair(first, second) {
       // Both dW, then both dx, each pair started by one thread per call (it then helps with the
       // other): each layer's calls keep to one thread's operands but for the tail.
-      const p = first, q = second;
-      if (pairs() && reluPairNative(p) && reluPairNative(q)) {
-        const w = nativePair(reluWeightArgs(p), reluWeightArgs(q));
-        const x = nativePair(reluInputArgs(p), reluInputArgs(q));
+      if (pairs() && reluPairNative(first) && reluPairNative(second)) {
+        const w = nativePair(reluWeightArgs(first), reluWeightArgs(second));
+        const x = nativePair(reluInputArgs(first), reluInputArgs(second));
+        // nativePair's bit 0 / 1 is its first / second call's C all finite.
         return (w & 1) | ((x & 1) << 1) | ((w & 2) << 1) | ((x & 2) << 2);
       }
       return linearReluBackwardPairVia(backend, first, second);
