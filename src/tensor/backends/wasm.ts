@@ -1,4 +1,4 @@
-import type { Backend, BinaryOp, DType, LinearForwardCall, LinearReluBackwardCall, Storage, UnaryOp } from '../backend.ts';
+import type { Backend, BinaryOp, DType, LinearForwardCall, Storage, UnaryOp } from '../backend.ts';
 import { createJsBackend } from './js.ts';
 import { adamRunThen, finiteOn, linearBackwardVia, linearForwardPairVia, linearForwardVia, linearReluBackwardPairVia, linearReluBackwardVia, matmulCheckedVia, zeroRange } from './elementwise-js.ts';
 import { WasmHeap } from '../wasm/heap.ts';
@@ -386,22 +386,26 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     return [c.x as Float32Array, c.w as Float32Array, c.y as Float32Array, c.rows, c.k, c.n, false, false, false, threads, c.b as Float32Array | null, c.relu, false];
   }
 
-  /** Whether a linearReluBackward call runs both its matmuls native with dW and dx given (as linearReluBackward decides). */
-  function reluPairNative(c: LinearReluBackwardCall): boolean {
-    return c.dw !== null && c.dx !== null && nativeFor(c.x, c.g, c.dw, c.k, c.rows, c.n) && nativeFor(c.g, c.w, c.dx, c.rows, c.n, c.k)
-      && c.y instanceof Float32Array && (c.db === null || c.db instanceof Float32Array);
+  /**
+   * Whether linearReluBackward's matmuls run native here (dW given; dx, when given, too): then
+   * they read g through y's mask as they pack it, and dW's packing sums db's columns.
+   */
+  function reluNative(x: Storage, w: Storage, y: Storage, g: Storage, dw: Storage | null, dx: Storage | null, db: Storage | null,
+    rows: number, kk: number, n: number): boolean {
+    return dw !== null && nativeFor(x, g, dw, kk, rows, n) && (dx === null || nativeFor(g, w, dx, rows, n, kk))
+      && y instanceof Float32Array && (db === null || db instanceof Float32Array);
   }
 
-  /** Its dW's arguments (reluPairNative holds): g read through y's mask, db summed as it is packed. */
-  function reluWeightArgs(c: LinearReluBackwardCall): SgemmArgs {
-    return [c.x as Float32Array, c.g as Float32Array, c.dw as Float32Array, c.k, c.rows, c.n, true, false, true, threads, null, false, true, null,
-      c.y as Float32Array, c.db as Float32Array | null];
+  /** dW's native arguments (reluNative holds): x^T (g masked by y), db summed as g is packed. */
+  function reluWeightArgs(x: Storage, g: Storage, dw: Storage, y: Storage, db: Storage | null, rows: number, kk: number, n: number): SgemmArgs {
+    return [x as Float32Array, g as Float32Array, dw as Float32Array, kk, rows, n, true, false, true, threads, null, false, true, null,
+      y as Float32Array, db as Float32Array | null];
   }
 
-  /** Its dx's arguments (reluPairNative holds). */
-  function reluInputArgs(c: LinearReluBackwardCall): SgemmArgs {
-    return [c.g as Float32Array, c.w as Float32Array, c.dx as Float32Array, c.rows, c.n, c.k, false, true, c.accumulateDx, threads, null, false, true,
-      c.y as Float32Array];
+  /** dx's native arguments (reluNative holds): (g masked by y) W^T, added to dx or not. */
+  function reluInputArgs(g: Storage, w: Storage, dx: Storage, y: Storage, rows: number, kk: number, n: number, accumulateDx: boolean): SgemmArgs {
+    return [g as Float32Array, w as Float32Array, dx as Float32Array, rows, n, kk, false, true, accumulateDx, threads, null, false, true,
+      y as Float32Array];
   }
 
   function call<T>(f: () => T): T {
@@ -584,19 +588,14 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     linearReluBackward(x, w, y, g, gz, dw, dx, db, rows, kk, n, accumulateDx) {
       // The native matmuls read g through y's mask as they pack it (dW's packing also sums db's
       // columns), so gz is never written; any other path runs the kernels one after another.
-      if (dw !== null && nativeFor(x, g, dw, kk, rows, n) && (dx === null || nativeFor(g, w, dx, rows, n, kk))
-        && y instanceof Float32Array && (db === null || db instanceof Float32Array)) {
-        const g32 = g as Float32Array, x32 = x as Float32Array, w32 = w as Float32Array, dw32 = dw as Float32Array, dx32 = dx as Float32Array | null;
-        const db32 = db as Float32Array | null;
+      if (reluNative(x, w, y, g, dw, dx, db, rows, kk, n)) {
         // On the kernel threads the two matmuls run as one pair: each thread starts on one and
         // then helps with the other, where split one after the other both would wait at each
         // one's end, and each would read what the other thread packed.
-        if (dx32 !== null && pairs()) {
-          return nativePair([x32, g32, dw32, kk, rows, n, true, false, true, threads, null, false, true, null, y, db32],
-            [g32, w32, dx32, rows, n, kk, false, true, accumulateDx, threads, null, false, true, y]);
-        }
-        let checked = nativeMatmul32(x32, g32, dw32, kk, rows, n, true, false, true, null, false, true, null, y, db32) ? 1 : 0;
-        if (dx32 !== null && nativeMatmul32(g32, w32, dx32, rows, n, kk, false, true, accumulateDx, null, false, true, y)) checked |= 2;
+        if (dx !== null && pairs()) return nativePair(reluWeightArgs(x, g, dw!, y, db, rows, kk, n), reluInputArgs(g, w, dx, y, rows, kk, n, accumulateDx));
+        const g32 = g as Float32Array, y32 = y as Float32Array;
+        let checked = nativeMatmul32(x as Float32Array, g32, dw as Float32Array, kk, rows, n, true, false, true, null, false, true, null, y32, db as Float32Array | null) ? 1 : 0;
+        if (dx !== null && nativeMatmul32(g32, w as Float32Array, dx as Float32Array, rows, n, kk, false, true, accumulateDx, null, false, true, y32)) checked |= 2;
         return checked;
       }
       return linearReluBackwardVia(backend, x, w, y, g, gz, dw, dx, db, rows, kk, n, accumulateDx);
@@ -605,9 +604,11 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     linearReluBackwardPair(first, second) {
       // Both dW, then both dx, each pair started by one thread per call (it then helps with the
       // other): each layer's calls keep to one thread's operands but for the tail.
-      if (pairs() && reluPairNative(first) && reluPairNative(second)) {
-        const w = nativePair(reluWeightArgs(first), reluWeightArgs(second));
-        const x = nativePair(reluInputArgs(first), reluInputArgs(second));
+      const p = first, q = second;
+      if (pairs() && p.dx !== null && q.dx !== null && reluNative(p.x, p.w, p.y, p.g, p.dw, p.dx, p.db, p.rows, p.k, p.n)
+        && reluNative(q.x, q.w, q.y, q.g, q.dw, q.dx, q.db, q.rows, q.k, q.n)) {
+        const w = nativePair(reluWeightArgs(p.x, p.g, p.dw!, p.y, p.db, p.rows, p.k, p.n), reluWeightArgs(q.x, q.g, q.dw!, q.y, q.db, q.rows, q.k, q.n));
+        const x = nativePair(reluInputArgs(p.g, p.w, p.dx, p.y, p.rows, p.k, p.n, p.accumulateDx), reluInputArgs(q.g, q.w, q.dx, q.y, q.rows, q.k, q.n, q.accumulateDx));
         // nativePair's bit 0 / 1 is its first / second call's C all finite.
         return (w & 1) | ((x & 1) << 1) | ((w & 2) << 1) | ((x & 2) << 2);
       }
