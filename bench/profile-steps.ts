@@ -4,20 +4,29 @@
  * heap's finalizers run outside the measured time, as a trainer's await lets them), then the
  * report of that mode.
  */
-import { formatReport, profile } from '../src/profile/index.ts';
+import { formatReport, profile, type ProfileReport } from '../src/profile/index.ts';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 export async function profileSteps(label: string, warmup: number, steps: number, top: number, step: (i: number) => void): Promise<void> {
-  profile.enable({ skipSteps: warmup });
-  for (let i = 0; i < warmup + steps; i++) {
-    step(i);
-    profile.step();
-    profile.pause();
-    await tick();
-    profile.resume();
-  }
+  const report = await profiledSteps(warmup, steps, step);
   console.log(`\n== ${label}`);
-  console.log(formatReport(profile.report(), { top }));
-  profile.disable();
+  console.log(formatReport(report, { top }));
+}
+
+/** The same loop, its report returned instead of printed (the profiler disabled after). */
+export async function profiledSteps(warmup: number, steps: number, step: (i: number) => void): Promise<ProfileReport> {
+  profile.enable({ skipSteps: warmup });
+  try {
+    for (let i = 0; i < warmup + steps; i++) {
+      step(i);
+      profile.step();
+      profile.pause();
+      await tick();
+      profile.resume();
+    }
+    return profile.report();
+  } finally {
+    profile.disable();
+  }
 }

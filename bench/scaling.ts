@@ -28,7 +28,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { installProfiler, profile, type ProfileReport } from '../src/profile/index.ts';
+import { installProfiler, type ProfileReport } from '../src/profile/index.ts';
+import { profiledSteps } from './profile-steps.ts';
 import { getBackend, setBackend } from '../src/tensor/backends/registry.ts';
 import { median } from '../src/tensor/timing.ts';
 import { buildNativeBench } from './native/build.ts';
@@ -45,7 +46,6 @@ const log = (s: string): void => void (json ? process.stderr.write(s + '\n') : p
 
 if (!process.env.MTLKIT_BACKEND) setBackend('wasm');
 
-const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** One profiled run: step time, kernel time and the rest, milliseconds per step. */
 interface Split {
@@ -62,17 +62,7 @@ function split(r: ProfileReport): Split {
 
 async function profiled(threads: number, step: (i: number) => void): Promise<Split> {
   getBackend().setThreads(threads);
-  profile.enable({ skipSteps: WARMUP });
-  for (let i = 0; i < WARMUP + STEPS; i++) {
-    step(i);
-    profile.step();
-    profile.pause();
-    await tick(); // the wasm heap's finalizers run between steps, as a trainer's await lets them
-    profile.resume();
-  }
-  const r = profile.report();
-  profile.disable();
-  return split(r);
+  return split(await profiledSteps(WARMUP, STEPS, step));
 }
 
 /** chain-bench built but did not run or print as expected: part 2 is skipped with this message. */
