@@ -47,11 +47,17 @@ function startWorker(url: string, queueName: string, tmp?: string): ChildProcess
     ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: tmp ? { ...process.env, TMPDIR: tmp } : process.env },
   );
-  w.stdout!.resume();
+  // --json: one event per line on stdout; `ready` comes after the start-up sweep of stale folders.
+  let out = '';
+  w.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   w.stderr!.resume();
   children.push(w);
+  printed.set(w, () => out);
   return w;
 }
+
+const printed = new Map<ChildProcess, () => string>();
+const isReady = (w: ChildProcess): boolean => /"event":"ready"/.test(printed.get(w)?.() ?? '');
 
 describe('distributed sweep: connection errors', () => {
   it('names the URL and the fix when no Redis listens there', async () => {
@@ -107,6 +113,9 @@ describe.skipIf(!hasRedis)('distributed sweep (BullMQ on a private redis-server)
     mkdirSync(workerTmp);
     const victim = startWorker(url, queueName, workerTmp);
     const survivor = startWorker(url, queueName, workerTmp);
+    // Each worker removes dead workers' folders as it starts: the survivor must have started
+    // before the victim dies, or it would remove the victim's folder checked below.
+    await until(() => isReady(victim) && isReady(survivor), 'both workers to be ready');
 
     const sweep = runSweep(spec, { outDir: join(dir, 'out'), queue: url, queueName, pollMs: 300, progress: { quiet: true } });
     // Kill the victim while it has a trial running (the fake trial's parent pid is its worker).
