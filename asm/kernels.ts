@@ -1034,9 +1034,14 @@ export function mixture32(w: usize, xs: usize, out: usize, e: i32, bsz: i32, d: 
 /**
  * Backward of mixture32 for gradient g [B, d]: dw[b, e] += <g[b, :], xs[e][b, :]> when dw != 0;
  * dxs[e][b, :] += w[b, e] g[b, :] for each nonzero address in the list dxs (0: not wanted);
- * rows b in [b0, b1) of the bsz.
+ * rows b in [b0, b1) of the bsz. When `bad` != 0, every value stored is checked as it is stored
+ * and the i32 at `bad` set to 1 if one is not finite (a pooled chunk only ever writes 1), so the
+ * backward sweep need not read dw and dxs again.
  */
-export function mixtureBack32(w: usize, xs: usize, g: usize, dw: usize, dxs: usize, e: i32, bsz: i32, d: i32, b0: i32, b1: i32): void {
+export function mixtureBack32(w: usize, xs: usize, g: usize, dw: usize, dxs: usize, e: i32, bsz: i32, d: i32, b0: i32, b1: i32, bad: usize): void {
+  // x - x is 0 for a finite x and NaN otherwise; NaN stays in the sum.
+  let chk = f32x4.splat(0);
+  let chk1: f32 = 0;
   for (let q = 0; q < e; q++) {
     const x = <usize>load<i32>(xs + (<usize>q << 2));
     const dx = <usize>load<i32>(dxs + (<usize>q << 2));
@@ -1055,7 +1060,9 @@ export function mixtureBack32(w: usize, xs: usize, g: usize, dw: usize, dxs: usi
         let s = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
         for (; j < d; j++) s += <f64>load<f32>(gr + (<usize>j << 2)) * <f64>load<f32>(xr + (<usize>j << 2));
         const di = dw + (<usize>(b * e + q) << 2);
-        store<f32>(di, <f32>(<f64>load<f32>(di) + s));
+        const v = <f32>(<f64>load<f32>(di) + s);
+        store<f32>(di, v);
+        chk1 += v - v;
       }
       if (dx != 0) {
         const we = <f64>load<f32>(wi);
@@ -1064,15 +1071,20 @@ export function mixtureBack32(w: usize, xs: usize, g: usize, dw: usize, dxs: usi
         let j = 0;
         for (; j + 2 <= d; j += 2) {
           const jo = <usize>j << 2;
-          st2(dr + jo, f64x2.add(ld2(dr + jo), f64x2.mul(wv, ld2(gr + jo))));
+          const v = f32x4.demote_f64x2_zero(f64x2.add(ld2(dr + jo), f64x2.mul(wv, ld2(gr + jo))));
+          v128.store64_lane(dr + jo, v, 0);
+          chk = f32x4.add(chk, f32x4.sub(v, v));
         }
         for (; j < d; j++) {
           const jo = <usize>j << 2;
-          store<f32>(dr + jo, <f32>(<f64>load<f32>(dr + jo) + we * <f64>load<f32>(gr + jo)));
+          const v = <f32>(<f64>load<f32>(dr + jo) + we * <f64>load<f32>(gr + jo));
+          store<f32>(dr + jo, v);
+          chk1 += v - v;
         }
       }
     }
   }
+  if (bad != 0 && (chk1 != 0 || v128.any_true(f32x4.ne(chk, f32x4.splat(0))))) store<i32>(bad, 1);
 }
 
 // ---------------------------------------------------------------- dropout

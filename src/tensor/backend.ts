@@ -150,11 +150,13 @@ export interface Kernels {
   /**
    * Its backward for gradient g [B, d]: dw[b, e] += <g[b, :], xs[e][b, :]> (when dw is given)
    * and dxs[e][b, :] += w[b, e] g[b, :] (for each dxs[e] given). dx are the js twin's bits; dw
-   * may differ from it in the rounding of the float64 dot products.
+   * may differ from it in the rounding of the float64 dot products. Returns true when every
+   * value it stored (dw and each dxs[e] given, whole) was checked finite as it was stored;
+   * false says nothing (not checked, or one is not finite: the caller's own check names it).
    */
   mixtureBackward(
     w: Storage, xs: readonly Storage[], g: Storage, dw: Storage | null, dxs: readonly (Storage | null)[], B: number, d: number,
-  ): void;
+  ): boolean;
 
   /**
    * Inverted dropout from random bits: element i reads the low 16 bits of bits[i >> 1] when i

@@ -73,6 +73,37 @@ describe('gradcheck of every layer through the flat buffers (float64)', () => {
     }
   });
 
+  it('a mixture whose backward stores a NaN or Inf (the wasm kernel checks as it stores) still has it named by op, input and element', () => {
+    const before = activeBackendName();
+    try {
+      for (const name of ['js', 'wasm']) {
+        setBackend(name);
+        // Rows x width over the wasm kernel's threshold; an Inf gate weight makes that expert's
+        // gradient Inf, a NaN in an expert's output makes the gate weight's gradient NaN.
+        for (const [broken, input] of [['w', 2], ['x', 0]] as const) {
+          const [B, d] = [64, 16];
+          const rng = new Rng(4);
+          const leaf = (n: number): Tensor => Tensor.fromStorage(Float32Array.from({ length: B * n }, () => rng.normal()), [B, n], { requiresGrad: true });
+          const w = leaf(2), xs = [leaf(d), leaf(d)];
+          if (broken === 'w') w.data[7 * 2 + 1] = Infinity;
+          else xs[1]!.data[3 * d + 5] = NaN;
+          let caught: unknown = null;
+          try {
+            backward(sum(mixture(w, xs, new Scratch())));
+          } catch (e) {
+            caught = e;
+          }
+          expect(caught, `${name} ${broken}`).toBeInstanceOf(NonFiniteGradientError);
+          const e = caught as NonFiniteGradientError;
+          expect([e.op, e.input], `${name} ${broken}`).toEqual(['mixture', input]);
+          expect(Number.isFinite(e.value)).toBe(false);
+        }
+      }
+    } finally {
+      setBackend(before);
+    }
+  });
+
   it('Linear writes a non-leaf input\'s gradient whole (a recycled, unzeroed buffer), and a second reader adds to it', () => {
     const s = store();
     const a = new Linear(s, 'a', 5, 4, { group: 'shared', activation: 'relu', init: 'he_normal' });

@@ -43,7 +43,11 @@ export function mixture(w: Tensor, xs: readonly Tensor[], scratch: Scratch): Ten
   return record('mixture', [w, ...xs], new Tensor(y, [B, d]), (g, grads) => {
     const dw = grads.needs(0) ? grads.buffer(0) : null;
     const dxs = xs.map((_, e) => (grads.needs(e + 1) ? grads.buffer(e + 1) : null));
-    be.mixtureBackward(w.data, xd, g.data, dw, dxs, B, d);
+    // The kernel's check of what it stored spares the sweep its pass over dw and the dxs.
+    if (be.mixtureBackward(w.data, xd, g.data, dw, dxs, B, d)) {
+      if (dw) grads.finiteChecked(0, B * E);
+      for (let e = 0; e < E; e++) if (dxs[e]) grads.finiteChecked(e + 1, B * d);
+    }
   });
 }
 

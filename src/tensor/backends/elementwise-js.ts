@@ -243,10 +243,10 @@ export function mixtureJs(w: Storage, xs: readonly Storage[], out: Storage, B: n
   }
 }
 
-/** See Kernels.mixtureBackward. */
+/** See Kernels.mixtureBackward. Checks nothing (returns false): the sweep's check reads the outputs. */
 export function mixtureBackwardJs(
   w: Storage, xs: readonly Storage[], g: Storage, dw: Storage | null, dxs: readonly (Storage | null)[], B: number, d: number,
-): void {
+): boolean {
   const E = xs.length;
   if (dw) {
     for (let e = 0; e < E; e++) {
@@ -267,6 +267,7 @@ export function mixtureBackwardJs(
       for (let j = 0; j < d; j++) dx[o + j] += we * g[o + j]!;
     }
   }
+  return false;
 }
 
 /** See Kernels.dropoutMask. */

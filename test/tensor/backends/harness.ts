@@ -267,8 +267,10 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
         const dw1 = withDw ? fill(be, dt, B * E, rng, resident) : null, dw2 = dw1 ? copyOf(dw1) : null;
         const dx1 = xs.map((_, e) => (e % 2 === 1 ? null : fill(be, dt, B * d, rng, resident)));
         const dx2 = dx1.map((x) => (x ? copyOf(x) : null));
-        be.mixtureBackward(w, xs, g, dw1, dx1, B, d);
+        const checked = be.mixtureBackward(w, xs, g, dw1, dx1, B, d);
         js.mixtureBackward(w, xs, g, dw2, dx2, B, d);
+        // Finite operands: a backend that checks says so; true never hides a non-finite value.
+        if (checked) for (const x of [dw1, ...dx1]) if (x) for (const v of x) if (!Number.isFinite(v)) expect.fail(`${be.name} mixtureBackward: checked finite, holds ${v}`);
         dx1.forEach((x, e) => { if (x) checkClose(`${be.name} mixtureBackward dx${e}`, x, dx2[e]!, () => 0); });
         if (dw1 && dw2) {
           // Values in (-1, 1): a d-term float64 dot product, plus dw's own rounding.

@@ -150,6 +150,38 @@ describe('wasm threads', () => {
     }
   });
 
+  it('the mixture backward checks what it stores: true for finite outputs, false where one is NaN or Inf, on one thread and two', () => {
+    const [B, d, E] = [2048, 64, 2];
+    const rng = new Rng(9);
+    const w = fill(wasm, 'float32', B * E, rng, true), g = fill(wasm, 'float32', B * d, rng, true);
+    const xs = Array.from({ length: E }, () => fill(wasm, 'float32', B * d, rng, true));
+    for (const threads of [1, 2]) {
+      wasm.setThreads(threads);
+      const fresh = () => ({ dw: wasm.alloc('float32', B * E) as Float32Array, dxs: xs.map(() => wasm.alloc('float32', B * d) as Float32Array) });
+      const ok = fresh();
+      expect(wasm.mixtureBackward(w, xs, g, ok.dw, ok.dxs, B, d)).toBe(true);
+      // A non-finite value in the last row (the last chunk), in the middle, in dw only, in one dx
+      // only, and in the odd column a width of 63 leaves to the scalar tail.
+      for (const [where, poison] of [
+        ['g, last row', () => { g[B * d - 1] = NaN; return () => { g[B * d - 1] = 0.5; }; }],
+        ['xs[1] (dw only)', () => { xs[1]![700 * d + 3] = Infinity; return () => { xs[1]![700 * d + 3] = 0.5; }; }],
+        ['w[., 0] (dx 0 only)', () => { w[900 * E] = -Infinity; return () => { w[900 * E] = 0.5; }; }],
+      ] as const) {
+        const undo = poison();
+        const bad = fresh();
+        expect(wasm.mixtureBackward(w, xs, g, bad.dw, bad.dxs, B, d), `${where}, ${threads} thread(s)`).toBe(false);
+        undo();
+      }
+      const dOdd = 63, gOdd = fill(wasm, 'float32', B * dOdd, rng, true), xOdd = [fill(wasm, 'float32', B * dOdd, rng, true)];
+      const wOne = fill(wasm, 'float32', B, rng, true);
+      const dxOdd = wasm.alloc('float32', B * dOdd) as Float32Array;
+      dxOdd[5 * dOdd + 62] = Infinity;
+      expect(wasm.mixtureBackward(wOne, xOdd, gOdd, null, [dxOdd], B, dOdd)).toBe(false);
+      dxOdd[5 * dOdd + 62] = 0;
+      expect(wasm.mixtureBackward(wOne, xOdd, gOdd, null, [dxOdd], B, dOdd)).toBe(true);
+    }
+  });
+
   it('kernel threads that poll before sleeping (spinMicros) give the same bits', () => {
     const spinning = make({ threads: 2, spinMicros: 500 });
     const [m, k, n] = [700, 320, 96];
