@@ -7,7 +7,7 @@ export { detach } from './detach.ts';
 export { gradcheck, type GradcheckOptions, type GradcheckResult, type GradcheckWorst } from './gradcheck.ts';
 export { add, div, mul, neg, pow, sub } from './ops/arithmetic.ts';
 export { abs, exp, leakyRelu, log, relu, sigmoid, sqrt, tanh } from './ops/unary.ts';
-export { logSoftmax, softmax } from './ops/softmax.ts';
+export { logSoftmax, softmax, softmaxValues } from './ops/softmax.ts';
 export { matmul, type MatmulOptions } from './ops/matmul.ts';
 export { max, mean, sum } from './ops/reduce.ts';
 export { concat, reshape, slice, stack, transpose } from './ops/layout.ts';

@@ -180,6 +180,8 @@ export function install(prof: Profiler, opts: InstallOptions = {}): Undo {
   undos.push(wrapMethod(prof, Linear.prototype, 'forward', 'linear.fwd', 'forward'));
   undos.push(wrapMethod(prof, Embedding.prototype, 'forward', 'embedding.fwd', 'forward'));
   undos.push(wrapMethod(prof, Gate.prototype, 'forward', 'gate.fwd(softmax)', 'forward'));
+  // A gate's softmax run ahead, beside the experts' first kernels (Gate.ahead).
+  undos.push(wrapMethod(prof, Gate.prototype, 'softmaxAhead', 'gate.fwd(softmax)', 'forward'));
   undos.push(wrapMethod(prof, MLP.prototype, 'forward', 'mlp.fwd', 'forward'));
   undos.push(wrapMethod(prof, Dropout.prototype, 'forward', 'dropout.fwd', 'forward'));
   undos.push(wrapMethod(prof, FM.prototype, 'forward', 'fm.fwd', 'forward'));

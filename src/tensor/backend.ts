@@ -106,8 +106,13 @@ export interface Kernels {
    * linearForward's bits. A backend with threads may run them at once, each call started by its
    * own thread: two expert stacks reading one input keep each thread on its own expert's
    * operands, where splitting every call reads half of them from the other core.
+   * `meanwhile`, when given, runs once on the calling thread after the other threads have
+   * started on the pair, and this thread then joins them (a backend without them runs it
+   * first): JavaScript work that would otherwise leave them idle. It must not touch either
+   * call's operands nor call a kernel that splits across threads (the wasm backend refuses one
+   * with PoolBusyError); the pair is complete when this returns or throws its error.
    */
-  linearForwardPair(first: LinearForwardCall, second: LinearForwardCall): void;
+  linearForwardPair(first: LinearForwardCall, second: LinearForwardCall, meanwhile?: () => void): void;
 
   /**
    * A Linear's two backward matmuls (no ReLU; x rows x k, W k x n, g rows x n): dw += xᵀ g and

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { Tensor } from '../../src/tensor/tensor.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { sum } from '../../src/autograd/ops/reduce.ts';
-import { add } from '../../src/autograd/ops/arithmetic.ts';
+import { add, mul } from '../../src/autograd/ops/arithmetic.ts';
 import { backward } from '../../src/autograd/backward.ts';
 import { ParameterStore } from '../../src/nn/store.ts';
 import { Linear } from '../../src/nn/layers/linear.ts';
@@ -281,6 +281,42 @@ describe('expert stacks forward two at a time (MLP.forwardAhead, Linear.forwardP
     mlps.forEach((m) => m.train(false));
     expect(MLP.forwardAhead(mlps, x)).toBe(true);
     expect(mlps.map((m) => Array.from(m.forward(x, true).data.slice(0, 4)))).toEqual(mlps.map((m) => Array.from(m.forward(x).data.slice(0, 4))));
+  });
+
+  it('gates run ahead (Gate.ahead, then its work): forward(x, true) records the values and gradients of forward(x), bit for bit; without the work, an error', () => {
+    for (const name of ['js', 'wasm'] as const) {
+      const before = activeBackendName();
+      setBackend(name);
+      try {
+        const rng = new Rng(6);
+        const xs = Float32Array.from({ length: 300 * 40 }, () => rng.normal());
+        const run = (ahead: boolean): Buffer[] => {
+          const s = new ParameterStore({ tasks: 1, dtype: 'float32' });
+          const gates = [0, 1, 2].map((i) => new Gate(s, `g${i}`, 40, 3, { group: 'shared', init: 'he_normal', bias: i === 1 }));
+          s.allocate(3);
+          const x = Tensor.fromStorage(Float32Array.from(xs), [300, 40], { requiresGrad: true });
+          if (ahead) Gate.ahead(gates, x)();
+          const ws = gates.map((g) => g.forward(x, ahead));
+          const t = Tensor.fromStorage(Float32Array.from({ length: 300 * 3 }, (_, i) => (i % 7) - 3), [300, 3]);
+          backward(sum(add(add(mul(ws[0]!, t), mul(ws[1]!, ws[1]!)), ws[2]!)));
+          return [...ws.map((w) => Buffer.from(bits(w.data))), Buffer.from(bits(s.grads)), Buffer.from(bits(x.grad!.data))];
+        };
+        const plain = run(false), ahead = run(true);
+        ahead.forEach((b, i) => expect(b.equals(plain[i]!), `${name} part ${i}`).toBe(true));
+      } finally {
+        setBackend(before);
+      }
+    }
+    const s = new ParameterStore({ tasks: 1, dtype: 'float32' });
+    const g = new Gate(s, 'gate', 8, 2, { group: 'shared', init: 'he_normal' });
+    s.allocate(1);
+    const x = Tensor.fromStorage(new Float32Array(4 * 8).fill(0.5), [4, 8]);
+    // The logits ran ahead but not the softmax (the work was never run): an error, not stale values.
+    Gate.ahead([g], x);
+    expect(() => g.forward(x, true)).toThrow(/gate: forward\(x, computed\) but no softmax was computed ahead for this input/);
+    Gate.ahead([g], x)();
+    const other = Tensor.fromStorage(new Float32Array(4 * 8).fill(0.25), [4, 8]);
+    expect(() => g.forward(other, true)).toThrow(/no softmax was computed ahead for this input/);
   });
 
   it('forward(x, true) without its output computed ahead, or computed for another input, is an error, not a stale value', () => {

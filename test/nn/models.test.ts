@@ -9,6 +9,7 @@ import type { ModelBatch, MultiTaskModel } from '../../src/nn/models/model.ts';
 import { MultiTaskBCE, weightedSum } from '../../src/nn/losses.ts';
 import { createModel } from '../../src/nn/models/presets.ts';
 import { MLP } from '../../src/nn/layers/mlp.ts';
+import { Gate } from '../../src/nn/layers/gate.ts';
 import { activeBackendName, getBackend, setBackend } from '../../src/tensor/backends/registry.ts';
 import { Adam } from '../../src/nn/optim/index.ts';
 import { flatGradcheck, randomIds, auc } from './helpers.ts';
@@ -86,18 +87,18 @@ describe('models', () => {
     });
   }
 
-  it('forward (and the rep cut with expertsAhead) runs the first level\'s experts two at a time: the bits of one at a time in values and gradients (1 and 2 levels, MMoE, wasm and js)', () => {
+  it('forward (and the rep cut with expertsAhead) runs the first level\'s experts two at a time, their gates\' softmax beside them: the bits of one at a time in values and gradients (1 and 2 levels, MMoE, wasm and js)', () => {
     const before = activeBackendName();
-    const cases: [string, () => MultiTaskModel, number][] = [
-      // [name, model, linearForwardPair calls: pairs of first-level experts x their two layers]
-      ['PLE 1 level, 2 shared experts', () => tinyPLE({ sharedExperts: 2, dtype: 'float32', expertHidden: [40, 24], embDim: 8 }), 4],
-      ['PLE 2 levels', () => tinyPLE({ levels: 2, sharedExperts: 2, specificExperts: 1, dtype: 'float32', expertHidden: [40, 24], embDim: 8 }), 4],
-      ['MMoE, 3 experts', () => new MMoE({ tasks: 2, vocabSizes: vocab, embDim: 8, experts: 3, expertHidden: [40, 24], towerHidden: [3], fm: false, dropout: 0, gateBias: false, weightInit: 'he_normal', embInit: 'he_normal', dtype: 'float32' }), 2],
+    const cases: [string, () => MultiTaskModel, number, number][] = [
+      // [name, model, linearForwardPair calls: pairs of first-level experts x their two layers, first-level gates]
+      ['PLE 1 level, 2 shared experts', () => tinyPLE({ sharedExperts: 2, dtype: 'float32', expertHidden: [40, 24], embDim: 8 }), 4, 2],
+      ['PLE 2 levels', () => tinyPLE({ levels: 2, sharedExperts: 2, specificExperts: 1, dtype: 'float32', expertHidden: [40, 24], embDim: 8 }), 4, 3],
+      ['MMoE, 3 experts', () => new MMoE({ tasks: 2, vocabSizes: vocab, embDim: 8, experts: 3, expertHidden: [40, 24], towerHidden: [3], fm: false, dropout: 0, gateBias: false, weightInit: 'he_normal', embInit: 'he_normal', dtype: 'float32' }), 2, 2],
     ];
     try {
       for (const backend of ['wasm', 'js'] as const) {
         setBackend(backend);
-        for (const [name, make, calls] of cases) {
+        for (const [name, make, calls, gates] of cases) {
           const run = (ahead: boolean): { loss: number; grads: Float32Array } => {
             const m = make();
             const off = ahead ? null : vi.spyOn(MLP, 'forwardAhead').mockReturnValue(false);
@@ -112,9 +113,13 @@ describe('models', () => {
           };
           const plain = run(false);
           const spy = vi.spyOn(getBackend(), 'linearForwardPair');
+          const soft = vi.spyOn(Gate.prototype, 'softmaxAhead');
           const paired = run(true);
           expect(spy, `${backend} ${name}`).toHaveBeenCalledTimes(calls);
+          expect(spy.mock.calls.map((c) => typeof c[2]), `${backend} ${name}: the gates' softmax beside the first pair`).toEqual(['function', ...Array<string>(calls - 1).fill('undefined')]);
+          expect(soft, `${backend} ${name}`).toHaveBeenCalledTimes(gates);
           spy.mockRestore();
+          soft.mockRestore();
           expect(Object.is(paired.loss, plain.loss), `${backend} ${name}: loss`).toBe(true);
           expect(Buffer.from(paired.grads.buffer).equals(Buffer.from(plain.grads.buffer)), `${backend} ${name}: gradients`).toBe(true);
         }
@@ -134,8 +139,11 @@ describe('models', () => {
             spy.mockRestore();
           }
         };
+        const soft = vi.spyOn(Gate.prototype, 'softmaxAhead');
         const [off, on] = [viaSegments(false), viaSegments(true)];
         expect([off.pairs, on.pairs], backend).toEqual([0, 2]);
+        expect(soft, `${backend}: rep cut's gates ahead`).toHaveBeenCalledTimes(2);
+        soft.mockRestore();
         expect(Object.is(on.loss, off.loss) && Buffer.from(on.grads.buffer).equals(Buffer.from(off.grads.buffer)), `${backend}: rep cut`).toBe(true);
       }
     } finally {

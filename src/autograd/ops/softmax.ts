@@ -23,12 +23,28 @@ function logSoftmaxInto(x: Tensor, ax: number, out: Tensor): void {
   }
 }
 
-/** y = e^x / sum e^x along axis; dx = y (g - sum(g y)). */
-export function softmax(x: Tensor, axis = -1): Tensor {
+/**
+ * softmax's values of x along axis, in a new tensor and with no graph: for work run ahead of
+ * the op's record (a gate's softmax beside the experts' kernels; softmax(x, axis, y) records it).
+ */
+export function softmaxValues(x: Tensor, axis = -1): Tensor {
   const ax = normAxis(axis, x.rank, 'softmax');
   const y = Tensor.empty(x.shape, x.dtype);
   logSoftmaxInto(x, ax, y);
   for (let i = 0; i < y.size; i++) y.data[i] = Math.exp(y.data[i]);
+  return y;
+}
+
+/**
+ * y = e^x / sum e^x along axis; dx = y (g - sum(g y)). `computed`: softmaxValues(x, axis) ran
+ * already and gave it (x unchanged since), so only the op is recorded.
+ */
+export function softmax(x: Tensor, axis = -1, computed?: Tensor): Tensor {
+  const ax = normAxis(axis, x.rank, 'softmax');
+  if (computed !== undefined && (computed.dtype !== x.dtype || computed.shape.length !== x.rank || computed.shape.some((s, i) => s !== x.shape[i]))) {
+    throw new Error(`softmax: the values computed ahead are [${computed.shape.join(', ')}] ${computed.dtype}, x is [${x.shape.join(', ')}] ${x.dtype}`);
+  }
+  const y = computed ?? softmaxValues(x, ax);
   return record('softmax', [x], y, (g, grads) => {
     const [outer, len, inner] = splitAt(x.shape, ax);
     const dx = grads.buffer(0), gd = g.data, yd = y.data;

@@ -2,7 +2,7 @@ import type { Storage } from '../../tensor/backend.ts';
 import { getBackend } from '../../tensor/backends/registry.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 import { record } from '../../autograd/node.ts';
-import { softmax } from '../../autograd/ops/softmax.ts';
+import { softmax, softmaxValues } from '../../autograd/ops/softmax.ts';
 import { Module, type Scratch, type LayerOptions } from '../module.ts';
 import type { ParameterStore } from '../store.ts';
 import { Linear } from './linear.ts';
@@ -20,8 +20,37 @@ export class Gate extends Module {
     this.linear = this.child(new Linear(store, `${name}.linear`, inFeatures, experts, { group: opts.group, init: opts.init, bias: opts.bias ?? false }));
   }
 
-  forward(x: Tensor): Tensor {
-    return softmax(this.linear.forward(x), -1);
+  /** The softmax computed ahead (`ahead`'s work) for input `aheadOf`, which forward(x, true) takes. */
+  private probs: Tensor | null = null;
+  private aheadOf: Storage | null = null;
+
+  /**
+   * Gates that read one input x, run ahead of their records: their logits' kernels now (which
+   * may split across the kernel threads), and the returned work, their softmax in JavaScript,
+   * for the caller to run beside other kernels (the experts' first matmuls, MLP.forwardAhead).
+   * Each gate's forward(x, true) then records its ops, with the values forward alone gives.
+   */
+  static ahead(gates: readonly Gate[], x: Tensor): () => void {
+    for (const g of gates) Linear.forwardPair(g.linear, x, null, null);
+    return () => {
+      for (const g of gates) g.softmaxAhead(x);
+    };
+  }
+
+  /** `ahead`'s work for this gate: the softmax of the logits its Linear computed ahead on x. */
+  softmaxAhead(x: Tensor): void {
+    this.probs = softmaxValues(this.linear.aheadOutput(x), -1);
+    this.aheadOf = x.data;
+  }
+
+  /** softmax(x W (+ b)). `computed`: `ahead`'s work has run on x, so only the ops are recorded. */
+  forward(x: Tensor, computed = false): Tensor {
+    const probs = this.probs, ahead = this.aheadOf;
+    this.probs = null;
+    this.aheadOf = null;
+    if (!computed) return softmax(this.linear.forward(x), -1);
+    if (ahead !== x.data || probs === null) throw new Error(`${this.name}: forward(x, computed) but no softmax was computed ahead for this input (Gate.ahead ran on another input, its work did not run, or not since the last forward)`);
+    return softmax(this.linear.forward(x, true), -1, probs);
   }
 }
 

@@ -60,16 +60,21 @@ export class Linear extends Module {
    * Runs the kernels of `a` on `xa` and `b` on `xb` at once (the backend's linearForwardPair:
    * two expert stacks reading one input), leaving each output in its layer's buffer; each
    * layer's `forward(x, true)` then records its op without running the kernel again. `b` null:
-   * `a` alone. The values are those forward gives.
+   * `a` alone. The values are those forward gives. `meanwhile`: JavaScript work run on this
+   * thread beside the pair's kernels (see linearForwardPair); with `a` alone, before its kernel.
    */
-  static forwardPair(a: Linear, xa: Tensor, b: Linear | null, xb: Tensor | null): void {
+  static forwardPair(a: Linear, xa: Tensor, b: Linear | null, xb: Tensor | null, meanwhile?: () => void): void {
     a.check(xa);
     const first = a.call(xa);
     if (b === null || xb === null) {
-      getBackend().linearForward(first.x, first.w, first.b, first.y, first.rows, first.k, first.n, first.relu);
+      try {
+        meanwhile?.();
+      } finally {
+        getBackend().linearForward(first.x, first.w, first.b, first.y, first.rows, first.k, first.n, first.relu);
+      }
     } else {
       b.check(xb);
-      getBackend().linearForwardPair(first, b.call(xb));
+      getBackend().linearForwardPair(first, b.call(xb), meanwhile);
       b.aheadOf = xb.data;
     }
     a.aheadOf = xa.data;

@@ -45,21 +45,29 @@ export class MLP extends Module {
     return this.drops.every((d) => d.p === 0 || !d.training);
   }
 
+  /** Whether forwardAhead runs these MLPs: two or more, no dropout acting, the same depth. */
+  static runsAhead(mlps: readonly MLP[]): boolean {
+    return mlps.length >= 2 && mlps.every((m) => m.passThrough && m.layers.length === mlps[0]!.layers.length);
+  }
+
   /**
    * Runs the forward kernels of MLPs that read the same input, two stacks at a time, layer by
    * layer (Linear.forwardPair): each thread keeps one expert's operands from layer to layer,
    * where one stack at a time splits every call across the threads. Each MLP's `forward(x,
    * true)` then records its ops, in the order and with the values forward alone gives. Only
-   * where no dropout acts (its masks are drawn in forward order) and the stacks have the same
-   * depth; returns whether it ran.
+   * where runsAhead (dropout's masks are drawn in forward order); returns whether it ran.
+   * `meanwhile` runs on this thread beside the first pair's kernels (linearForwardPair's
+   * terms: no operand of theirs, no kernel that splits), once, and only where this runs.
    */
-  static forwardAhead(mlps: readonly MLP[], x: Tensor): boolean {
-    if (mlps.length < 2 || !mlps.every((m) => m.passThrough && m.layers.length === mlps[0]!.layers.length)) return false;
+  static forwardAhead(mlps: readonly MLP[], x: Tensor, meanwhile?: () => void): boolean {
+    if (!MLP.runsAhead(mlps)) return false;
     const h: Tensor[] = mlps.map(() => x);
+    let beside = meanwhile;
     for (let l = 0; l < mlps[0]!.layers.length; l++) {
       for (let i = 0; i < mlps.length; i += 2) {
         const a = mlps[i]!.layers[l]!, b = i + 1 < mlps.length ? mlps[i + 1]!.layers[l]! : null;
-        Linear.forwardPair(a, h[i]!, b, b ? h[i + 1]! : null);
+        Linear.forwardPair(a, h[i]!, b, b ? h[i + 1]! : null, beside);
+        beside = undefined;
         h[i] = a.aheadOutput(h[i]!);
         if (b) h[i + 1] = b.aheadOutput(h[i + 1]!);
       }

@@ -82,6 +82,8 @@ export class PLE extends Module implements MultiTaskModel {
   readonly levels: Level[] = [];
   /** The first level's experts, which all read the model's input x0 (MLP.forwardAhead's group). */
   private readonly firstExperts: MLP[];
+  /** The first level's gates, which read x0 too: their softmax runs beside the experts' first kernels. */
+  private readonly firstGates: Gate[];
   readonly towers: MLP[] = [];
   readonly logits: Linear[] = [];
   readonly repLayout: RepSegment[] = [];
@@ -121,6 +123,8 @@ export class PLE extends Module implements MultiTaskModel {
       });
     }
     this.firstExperts = [...this.levels[0]!.shared, ...this.levels[0]!.specific.flat()];
+    const first = this.levels[0]!;
+    this.firstGates = first.sharedGate ? [...first.taskGates, first.sharedGate] : [...first.taskGates];
     const towerIn = out + (cfg.fm ? 1 : 0);
     for (let t = 0; t < T; t++) {
       const tower = cfg.towerHidden.length
@@ -169,14 +173,16 @@ export class PLE extends Module implements MultiTaskModel {
     const { x0, e } = this.input(batch);
     const fm = this.fmLayer ? this.fmLayer.forward(e) : null;
     const T = this.tasks, L = this.levels.length;
-    const computed = ahead && MLP.forwardAhead(this.firstExperts, x0);
+    // The first gates' logits run now; their softmax (JavaScript) beside the experts' first pair.
+    const runAhead = ahead && MLP.runsAhead(this.firstExperts);
+    const computed = runAhead && MLP.forwardAhead(this.firstExperts, x0, Gate.ahead(this.firstGates, x0));
     let xt: Tensor[] = [x0], xs = x0;
     for (let l = 0; l < L - 1; l++) {
       const lv = this.levels[l]!;
       const S = lv.shared.map((m) => m.forward(xs, computed && l === 0));
       const spec = lv.specific.map((ex, t) => ex.map((m) => m.forward(xt.length === 1 ? xt[0]! : xt[t]!, computed && l === 0)));
-      const nextT = spec.map((own, t) => mixture(lv.taskGates[t]!.forward(xt.length === 1 ? xt[0]! : xt[t]!), [...own, ...S], lv.mixT[t]!));
-      xs = mixture(lv.sharedGate!.forward(xs), [...spec.flat(), ...S], lv.mixS);
+      const nextT = spec.map((own, t) => mixture(lv.taskGates[t]!.forward(xt.length === 1 ? xt[0]! : xt[t]!, computed && l === 0), [...own, ...S], lv.mixT[t]!));
+      xs = mixture(lv.sharedGate!.forward(xs, computed && l === 0), [...spec.flat(), ...S], lv.mixS);
       xt = nextT;
     }
     const shared = this.levels[L - 1]!.shared.map((m) => m.forward(xs, computed && L === 1));
@@ -188,7 +194,7 @@ export class PLE extends Module implements MultiTaskModel {
   private headFromParts(t: number, x: Tensor, fm: Tensor | null, shared: Tensor[], computed = false): Tensor {
     const lv = this.levels[this.levels.length - 1]!;
     const own = lv.specific[t]!.map((m) => m.forward(x, computed));
-    const w = lv.taskGates[t]!.forward(x);
+    const w = lv.taskGates[t]!.forward(x, computed);
     const mixed = mixture(w, [...own, ...shared], lv.mixT[t]!);
     let h = fm ? concat([fm, mixed], 1) : mixed;
     if (this.towers.length) h = this.towers[t]!.forward(h);

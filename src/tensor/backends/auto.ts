@@ -164,7 +164,7 @@ export function createAutoBackend(): AutoBackend {
     linearBackward: (x, w, g, dw, dx, rows, k, n, acc) => be('matmul', rows * k * n).linearBackward(x, w, g, dw, dx, rows, k, n, acc),
     linearReluBackward: (x, w, y, g, gz, dw, dx, db, rows, k, n, acc) => be('matmul', rows * k * n).linearReluBackward(x, w, y, g, gz, dw, dx, db, rows, k, n, acc),
     linearForward: (x, w, b, y, rows, k, n, relu) => be('matmul', rows * k * n).linearForward(x, w, b, y, rows, k, n, relu),
-    linearForwardPair: (p, q) => be('matmul', p.rows * p.k * p.n + q.rows * q.k * q.n).linearForwardPair(p, q),
+    linearForwardPair: (p, q, meanwhile) => be('matmul', p.rows * p.k * p.n + q.rows * q.k * q.n).linearForwardPair(p, q, meanwhile),
     linearReluBackwardPair: (p, q) => be('matmul', p.rows * p.k * p.n + q.rows * q.k * q.n).linearReluBackwardPair(p, q),
     gram: (g, out, t, d) => be('gram', t * t * d).gram(g, out, t, d),
     sumAxis: (x, out, outer, len, inner) => be('sumAxis', outer * len * inner).sumAxis(x, out, outer, len, inner),

@@ -111,9 +111,16 @@ export function linearForwardVia(be: Pick<Kernels, 'matmul' | 'biasRelu'>, x: St
   if (b !== null || relu) be.biasRelu(y, b, rows, n, relu);
 }
 
-/** linearForwardPair one call after the other (a backend with no way to run them at once). */
-export function linearForwardPairVia(be: Pick<Kernels, 'linearForward'>, first: LinearForwardCall, second: LinearForwardCall): void {
-  for (const c of [first, second]) be.linearForward(c.x, c.w, c.b, c.y, c.rows, c.k, c.n, c.relu);
+/**
+ * linearForwardPair one call after the other (a backend with no way to run them at once), after
+ * `meanwhile`; the calls run even when it throws, as where it runs beside them.
+ */
+export function linearForwardPairVia(be: Pick<Kernels, 'linearForward'>, first: LinearForwardCall, second: LinearForwardCall, meanwhile?: () => void): void {
+  try {
+    meanwhile?.();
+  } finally {
+    for (const c of [first, second]) be.linearForward(c.x, c.w, c.b, c.y, c.rows, c.k, c.n, c.relu);
+  }
 }
 
 /** Below this many elements a plain loop is as fast as a kernel call. */

@@ -209,7 +209,7 @@ export function createGpuBackend(opts: GpuBackendOptions = {}): GpuBackend {
     },
     // This backend's matmul, then the twin's bias and ReLU.
     linearForward: (x, w, b, y, rows, k, n, relu) => linearForwardVia(backend, x, w, b, y, rows, k, n, relu),
-    linearForwardPair: (first, second) => linearForwardPairVia(backend, first, second),
+    linearForwardPair: (first, second, meanwhile) => linearForwardPairVia(backend, first, second, meanwhile),
     matmulChecked: (a, b, c, m, k, n, ta, tb, acc) => matmulCheckedVia(backend, a, b, c, m, k, n, ta, tb, acc),
     linearBackward: (x, w, g, dw, dx, rows, k, n, acc) => linearBackwardVia(backend, x, w, g, dw, dx, rows, k, n, acc),
     linearReluBackward: (x, w, y, g, gz, dw, dx, db, rows, k, n, acc) => linearReluBackwardVia(backend, x, w, y, g, gz, dw, dx, db, rows, k, n, acc),

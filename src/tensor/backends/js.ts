@@ -48,7 +48,7 @@ export function createJsBackend(): Backend {
     reluGradColumnSums: reluGradColumnSumsJs,
     biasRelu: biasReluJs,
     linearForward: own.linearForward,
-    linearForwardPair: (first, second) => linearForwardPairVia(own, first, second),
+    linearForwardPair: (first, second, meanwhile) => linearForwardPairVia(own, first, second, meanwhile),
     linearBackward: (x, w, g, dw, dx, rows, k, n, acc) => linearBackwardVia(twin, x, w, g, dw, dx, rows, k, n, acc),
     linearReluBackward: own.linearReluBackward,
     linearReluBackwardPair: (first, second) => linearReluBackwardPairVia(own, first, second),

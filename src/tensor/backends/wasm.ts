@@ -326,10 +326,27 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   }
 
   /** The open native call's parts: part 0 here, the others on the kernel threads. */
-  function runParts(parts: number): void {
+  function runParts(parts: number, meanwhile?: () => void): void {
     const nat = native!;
-    if (parts === 1) nat.sgemmPart(0);
-    else pool!.runNative(parts - 1, () => nat.sgemmPart(0));
+    if (parts === 1) {
+      try {
+        meanwhile?.();
+      } finally {
+        nat.sgemmPart(0);
+      }
+    } else if (meanwhile === undefined) {
+      pool!.runNative(parts - 1, () => nat.sgemmPart(0));
+    } else {
+      // The workers start on the call; this thread joins once `meanwhile` is done (or threw:
+      // its part still runs, so the call completes before the error goes on).
+      pool!.runNative(parts - 1, () => {
+        try {
+          meanwhile();
+        } finally {
+          nat.sgemmPart(0);
+        }
+      });
+    }
   }
 
   /** Whether native matmuls split over the kernel threads, so two of them can run as one pair. */
@@ -341,13 +358,13 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
    * Two independent native matmuls as one split call on the kernel threads (NativeKernels'
    * sgemmPairBegin): bit 0 set when the first's C is all finite, bit 1 the second's.
    */
-  function nativePair(first: SgemmArgs, second: SgemmArgs): number {
+  function nativePair(first: SgemmArgs, second: SgemmArgs, meanwhile?: () => void): number {
     const nat = native!;
     const parts = nat.sgemmPairBegin(first, second);
-    if (parts === 0) return nat.sgemmPairEnd();
     let finite = 0;
     try {
-      runParts(parts);
+      if (parts === 0) meanwhile?.();
+      else runParts(parts, meanwhile);
     } finally {
       finite = nat.sgemmPairEnd();
     }
@@ -541,12 +558,12 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       linearForwardVia(backend, x, w, b, y, rows, kk, n, relu);
     },
 
-    linearForwardPair(first, second) {
+    linearForwardPair(first, second, meanwhile) {
       if (pairs() && forwardNative(first) && forwardNative(second)) {
-        nativePair(forwardArgs(first), forwardArgs(second));
+        nativePair(forwardArgs(first), forwardArgs(second), meanwhile);
         return;
       }
-      linearForwardPairVia(backend, first, second);
+      linearForwardPairVia(backend, first, second, meanwhile);
     },
 
     matmulChecked(a, b, c, m, kk, n, transA, transB, accumulate) {

@@ -394,10 +394,12 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
       }), { numRuns: runs });
   });
 
-  it('linearForwardPair: each call linearForward\'s bits, one input shared or two, sizes that split and sizes that do not', () => {
+  it('linearForwardPair: each call linearForward\'s bits, one input shared or two, sizes that split and sizes that do not; work run beside it once, its error after the pair', () => {
     const be = make();
     const shape = fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 70 }), bool, bool);
-    const check = (rows: number, calls: ReadonlyArray<readonly [number, number, boolean, boolean]>, dt: DType, resident: boolean, shared: boolean, seed: number): void => {
+    const besides = fc.constantFrom('none', 'work', 'throws');
+    const check = (rows: number, calls: ReadonlyArray<readonly [number, number, boolean, boolean]>, dt: DType, resident: boolean, shared: boolean, seed: number,
+      beside: 'none' | 'work' | 'throws' = 'none'): void => {
       const rng = new Rng(seed);
       const k0 = calls[0]![0];
       const sharedX = fill(be, dt, rows * k0, rng, resident);
@@ -413,18 +415,33 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
         be.linearForward(c.x, c.w, c.b, y, c.rows, c.k, c.n, c.relu);
         return y;
       });
-      be.linearForwardPair(made[0]!, made[1]!);
+      let ran = 0;
+      const oops = new Error('beside');
+      const meanwhile = beside === 'none' ? undefined : (): void => {
+        ran++;
+        if (beside === 'throws') throw oops;
+      };
+      let caught: unknown = null;
+      try {
+        be.linearForwardPair(made[0]!, made[1]!, meanwhile);
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught, `${be.name} linearForwardPair beside=${beside}`).toBe(beside === 'throws' ? oops : null);
+      expect(ran).toBe(beside === 'none' ? 0 : 1);
       made.forEach((c, j) => {
         for (let i = 0; i < rows * c.n; i++) {
           if (!Object.is(c.y[i], want[j]![i])) expect.fail(`${be.name} linearForwardPair call ${j} rows=${rows} k=${c.k} n=${c.n} ${dt}: [${i}] = ${c.y[i]}, linearForward ${want[j]![i]}`);
         }
       });
     };
-    fc.assert(fc.property(fc.integer({ min: 1, max: 70 }), shape, shape, dtype, bool, bool, fc.integer(),
-      (rows, a, b, dt, resident, shared, seed) => check(rows, [a, b], dt, resident, shared, seed)), { numRuns: runs });
+    fc.assert(fc.property(fc.integer({ min: 1, max: 70 }), shape, shape, dtype, bool, bool, fc.integer(), besides,
+      (rows, a, b, dt, resident, shared, seed, beside) => check(rows, [a, b], dt, resident, shared, seed, beside)), { numRuns: runs });
     // Big enough to split across threads (two experts' first layers on one input; a pair of unequal calls).
-    check(600, [[96, 80, true, true], [96, 80, true, true]], 'float32', true, true, 1);
-    check(600, [[96, 80, true, true], [40, 130, false, false]], 'float32', true, false, 2);
+    for (const beside of ['none', 'work', 'throws'] as const) {
+      check(600, [[96, 80, true, true], [96, 80, true, true]], 'float32', true, true, 1, beside);
+      check(600, [[96, 80, true, true], [40, 130, false, false]], 'float32', true, false, 2, beside);
+    }
   });
 
   it('linearBackward: this backend\'s matmulChecked for dw then dx, bit for bit and flag for flag', () => {
