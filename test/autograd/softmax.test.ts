@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { logSoftmax, softmax, sum } from '../../src/autograd/index.ts';
+import { backward, logSoftmax, mul as mulOf, softmax, softmaxValues, sum } from '../../src/autograd/index.ts';
 import { tensor } from '../../src/tensor/index.ts';
 import { checkOp, propGrad, shapeArb } from './helpers.ts';
 
@@ -50,6 +50,21 @@ describe('softmax and logSoftmax', () => {
       for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) return false;
       return true;
     }), { numRuns: 300 });
+  });
+
+  it('values computed ahead (softmaxValues) and recorded later: the plain op\'s values and gradient; a mismatched tensor is an error', () => {
+    const make = () => tensor([[0.5, -1, 2], [3, 3, -0.25]], { dtype: 'float32', requiresGrad: true });
+    const w = tensor([[1, 2, 3], [-1, 0.5, 4]], { dtype: 'float32' });
+    const run = (ahead: boolean) => {
+      const x = make();
+      const y = ahead ? softmax(x, -1, softmaxValues(x, -1)) : softmax(x, -1);
+      backward(sum(mulOf(y, w)));
+      return [Array.from(y.data), Array.from(x.grad!.data)];
+    };
+    expect(run(true)).toEqual(run(false));
+    const x = make();
+    expect(() => softmax(x, -1, softmaxValues(tensor([[1, 2]], { dtype: 'float32' })))).toThrow(/softmax: the values computed ahead are \[1, 2\] float32, x is \[2, 3\] float32/);
+    expect(() => softmax(x, -1, softmaxValues(tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float64' })))).toThrow(/computed ahead are \[2, 3\] float64/);
   });
 
   it('gradcheck passes on random shapes and axes (property)', () => {
