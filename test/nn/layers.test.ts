@@ -27,6 +27,33 @@ function store(tasks = 1): ParameterStore {
   return new ParameterStore({ tasks, dtype: 'float64' });
 }
 
+/** Runs `fn` on each backend in turn, then restores the one active before. */
+function onBackends(names: readonly string[], fn: (name: string) => void): void {
+  const before = activeBackendName();
+  try {
+    for (const name of names) {
+      setBackend(name);
+      fn(name);
+    }
+  } finally {
+    setBackend(before);
+  }
+}
+
+/** The backward of `loss` throws a NonFiniteGradientError naming op and input, with the value. */
+function expectNamedNonFinite(loss: () => Tensor, op: string, input: number, what: string): void {
+  let caught: unknown = null;
+  try {
+    backward(loss());
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught, what).toBeInstanceOf(NonFiniteGradientError);
+  const e = caught as NonFiniteGradientError;
+  expect([e.op, e.input], what).toEqual([op, input]);
+  expect(Number.isFinite(e.value)).toBe(false);
+}
+
 describe('gradcheck of every layer through the flat buffers (float64)', () => {
   it('Linear (with and without ReLU, bias)', () => {
     for (const activation of ['none', 'relu'] as const) {
@@ -42,66 +69,36 @@ describe('gradcheck of every layer through the flat buffers (float64)', () => {
   });
 
   it('a Linear whose matmuls store a NaN or Inf (they check as they store) still has it named by op, input and element', () => {
-    const before = activeBackendName();
-    try {
-      // js: matmul then a pass; wasm: the native matmul's check on each tile where it loads.
-      for (const name of ['js', 'wasm']) {
-        setBackend(name);
-        for (const [broken, input] of [['weight', 0], ['x', 1]] as const) {
-          const s = new ParameterStore({ tasks: 1, dtype: 'float32' });
-          const lin = new Linear(s, 'lin', 40, 24, { group: 'shared', activation: 'none', init: 'he_normal' });
-          s.allocate(1);
-          const rng = new Rng(3);
-          const x = Tensor.fromStorage(Float32Array.from({ length: 30 * 40 }, () => rng.normal()), [30, 40], { requiresGrad: true });
-          // An Inf weight makes x's gradient (g W^T) Inf; a NaN in x makes W's (x^T g) NaN.
-          if (broken === 'weight') paramTensor(lin.weight).data[5 * 24 + 7] = Infinity;
-          else x.data[2 * 40 + 9] = NaN;
-          let caught: unknown = null;
-          try {
-            backward(sum(lin.forward(x)));
-          } catch (e) {
-            caught = e;
-          }
-          expect(caught, `${name} ${broken}`).toBeInstanceOf(NonFiniteGradientError);
-          const e = caught as NonFiniteGradientError;
-          expect([e.op, e.input], `${name} ${broken}`).toEqual(['linear', input]);
-          expect(Number.isFinite(e.value)).toBe(false);
-        }
+    // js: matmul then a pass; wasm: the native matmul's check on each tile where it loads.
+    onBackends(['js', 'wasm'], (name) => {
+      for (const [broken, input] of [['weight', 0], ['x', 1]] as const) {
+        const s = new ParameterStore({ tasks: 1, dtype: 'float32' });
+        const lin = new Linear(s, 'lin', 40, 24, { group: 'shared', activation: 'none', init: 'he_normal' });
+        s.allocate(1);
+        const rng = new Rng(3);
+        const x = Tensor.fromStorage(Float32Array.from({ length: 30 * 40 }, () => rng.normal()), [30, 40], { requiresGrad: true });
+        // An Inf weight makes x's gradient (g W^T) Inf; a NaN in x makes W's (x^T g) NaN.
+        if (broken === 'weight') paramTensor(lin.weight).data[5 * 24 + 7] = Infinity;
+        else x.data[2 * 40 + 9] = NaN;
+        expectNamedNonFinite(() => sum(lin.forward(x)), 'linear', input, `${name} ${broken}`);
       }
-    } finally {
-      setBackend(before);
-    }
+    });
   });
 
   it('a mixture whose backward stores a NaN or Inf (the wasm kernel checks as it stores) still has it named by op, input and element', () => {
-    const before = activeBackendName();
-    try {
-      for (const name of ['js', 'wasm']) {
-        setBackend(name);
-        // Rows x width over the wasm kernel's threshold; an Inf gate weight makes that expert's
-        // gradient Inf, a NaN in an expert's output makes the gate weight's gradient NaN.
-        for (const [broken, input] of [['w', 2], ['x', 0]] as const) {
-          const [B, d] = [64, 16];
-          const rng = new Rng(4);
-          const leaf = (n: number): Tensor => Tensor.fromStorage(Float32Array.from({ length: B * n }, () => rng.normal()), [B, n], { requiresGrad: true });
-          const w = leaf(2), xs = [leaf(d), leaf(d)];
-          if (broken === 'w') w.data[7 * 2 + 1] = Infinity;
-          else xs[1]!.data[3 * d + 5] = NaN;
-          let caught: unknown = null;
-          try {
-            backward(sum(mixture(w, xs, new Scratch())));
-          } catch (e) {
-            caught = e;
-          }
-          expect(caught, `${name} ${broken}`).toBeInstanceOf(NonFiniteGradientError);
-          const e = caught as NonFiniteGradientError;
-          expect([e.op, e.input], `${name} ${broken}`).toEqual(['mixture', input]);
-          expect(Number.isFinite(e.value)).toBe(false);
-        }
+    onBackends(['js', 'wasm'], (name) => {
+      // Rows x width over the wasm kernel's threshold; an Inf gate weight makes that expert's
+      // gradient Inf, a NaN in an expert's output makes the gate weight's gradient NaN.
+      for (const [broken, input] of [['w', 2], ['x', 0]] as const) {
+        const [B, d] = [64, 16];
+        const rng = new Rng(4);
+        const leaf = (n: number): Tensor => Tensor.fromStorage(Float32Array.from({ length: B * n }, () => rng.normal()), [B, n], { requiresGrad: true });
+        const w = leaf(2), xs = [leaf(d), leaf(d)];
+        if (broken === 'w') w.data[7 * 2 + 1] = Infinity;
+        else xs[1]!.data[3 * d + 5] = NaN;
+        expectNamedNonFinite(() => sum(mixture(w, xs, new Scratch())), 'mixture', input, `${name} ${broken}`);
       }
-    } finally {
-      setBackend(before);
-    }
+    });
   });
 
   it('Linear writes a non-leaf input\'s gradient whole (a recycled, unzeroed buffer), and a second reader adds to it', () => {
