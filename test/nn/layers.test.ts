@@ -281,29 +281,23 @@ describe('expert stacks forward two at a time (MLP.forwardAhead, Linear.forwardP
   });
 
   it('gates run ahead (Gate.ahead, then its work): forward(x, true) records the values and gradients of forward(x), bit for bit; without the work, an error', () => {
-    for (const name of ['js', 'wasm'] as const) {
-      const before = activeBackendName();
-      setBackend(name);
-      try {
-        const rng = new Rng(6);
-        const xs = Float32Array.from({ length: 300 * 40 }, () => rng.normal());
-        const run = (ahead: boolean): Buffer[] => {
-          const s = new ParameterStore({ tasks: 1, dtype: 'float32' });
-          const gates = [0, 1, 2].map((i) => new Gate(s, `g${i}`, 40, 3, { group: 'shared', init: 'he_normal', bias: i === 1 }));
-          s.allocate(3);
-          const x = Tensor.fromStorage(Float32Array.from(xs), [300, 40], { requiresGrad: true });
-          if (ahead) Gate.ahead(gates, x)();
-          const ws = gates.map((g) => g.forward(x, ahead));
-          const t = Tensor.fromStorage(Float32Array.from({ length: 300 * 3 }, (_, i) => (i % 7) - 3), [300, 3]);
-          backward(sum(add(add(mul(ws[0]!, t), mul(ws[1]!, ws[1]!)), ws[2]!)));
-          return [...ws.map((w) => Buffer.from(bits(w.data))), Buffer.from(bits(s.grads)), Buffer.from(bits(x.grad!.data))];
-        };
-        const plain = run(false), ahead = run(true);
-        ahead.forEach((b, i) => expect(b.equals(plain[i]!), `${name} part ${i}`).toBe(true));
-      } finally {
-        setBackend(before);
-      }
-    }
+    onBackends(['js', 'wasm'], (name) => {
+      const rng = new Rng(6);
+      const xs = Float32Array.from({ length: 300 * 40 }, () => rng.normal());
+      const run = (ahead: boolean): Buffer[] => {
+        const s = new ParameterStore({ tasks: 1, dtype: 'float32' });
+        const gates = [0, 1, 2].map((i) => new Gate(s, `g${i}`, 40, 3, { group: 'shared', init: 'he_normal', bias: i === 1 }));
+        s.allocate(3);
+        const x = Tensor.fromStorage(Float32Array.from(xs), [300, 40], { requiresGrad: true });
+        if (ahead) Gate.ahead(gates, x)();
+        const ws = gates.map((g) => g.forward(x, ahead));
+        const t = Tensor.fromStorage(Float32Array.from({ length: 300 * 3 }, (_, i) => (i % 7) - 3), [300, 3]);
+        backward(sum(add(add(mul(ws[0]!, t), mul(ws[1]!, ws[1]!)), ws[2]!)));
+        return [...ws.map((w) => Buffer.from(bits(w.data))), Buffer.from(bits(s.grads)), Buffer.from(bits(x.grad!.data))];
+      };
+      const plain = run(false), ahead = run(true);
+      ahead.forEach((b, i) => expect(b.equals(plain[i]!), `${name} part ${i}`).toBe(true));
+    });
     const s = new ParameterStore({ tasks: 1, dtype: 'float32' });
     const g = new Gate(s, 'gate', 8, 2, { group: 'shared', init: 'he_normal' });
     s.allocate(1);
