@@ -1,4 +1,4 @@
-import { normAxis, splitAt } from '../../tensor/shape.ts';
+import { formatShape, normAxis, shapesEqual, splitAt } from '../../tensor/shape.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 import { record } from '../node.ts';
 
@@ -41,8 +41,8 @@ export function softmaxValues(x: Tensor, axis = -1): Tensor {
  */
 export function softmax(x: Tensor, axis = -1, computed?: Tensor): Tensor {
   const ax = normAxis(axis, x.rank, 'softmax');
-  if (computed !== undefined && (computed.dtype !== x.dtype || computed.shape.length !== x.rank || computed.shape.some((s, i) => s !== x.shape[i]))) {
-    throw new Error(`softmax: the values computed ahead are [${computed.shape.join(', ')}] ${computed.dtype}, x is [${x.shape.join(', ')}] ${x.dtype}`);
+  if (computed !== undefined && (computed.dtype !== x.dtype || !shapesEqual(computed.shape, x.shape))) {
+    throw new Error(`softmax: the values computed ahead are ${formatShape(computed.shape)} ${computed.dtype}, x is ${formatShape(x.shape)} ${x.dtype}`);
   }
   const y = computed ?? softmaxValues(x, ax);
   return record('softmax', [x], y, (g, grads) => {

@@ -328,25 +328,17 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   /** The open native call's parts: part 0 here, the others on the kernel threads. */
   function runParts(parts: number, meanwhile?: () => void): void {
     const nat = native!;
-    if (parts === 1) {
+    // With `meanwhile`, the workers start on the call and this thread joins once it is done (or
+    // threw: its part still runs, so the call completes before the error goes on).
+    const mine = meanwhile === undefined ? () => nat.sgemmPart(0) : () => {
       try {
-        meanwhile?.();
+        meanwhile();
       } finally {
         nat.sgemmPart(0);
       }
-    } else if (meanwhile === undefined) {
-      pool!.runNative(parts - 1, () => nat.sgemmPart(0));
-    } else {
-      // The workers start on the call; this thread joins once `meanwhile` is done (or threw:
-      // its part still runs, so the call completes before the error goes on).
-      pool!.runNative(parts - 1, () => {
-        try {
-          meanwhile();
-        } finally {
-          nat.sgemmPart(0);
-        }
-      });
-    }
+    };
+    if (parts === 1) mine();
+    else pool!.runNative(parts - 1, mine);
   }
 
   /** Whether native matmuls split over the kernel threads, so two of them can run as one pair. */
