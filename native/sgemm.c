@@ -1,8 +1,8 @@
 /*
- * The GotoBLAS / BLIS scheme on AVX2 + FMA: op(B) is packed once per call into 16-column
- * panels (k split into equal slabs of at most KC), op(A) into 6-row micro-panels one block of
- * rows at a time, and a 6x16 register tile (twelve ymm accumulators, two B loads and one A
- * broadcast per k) runs over the panels. Where the CPU has AVX-512, a 6x32 tile (twelve zmm
+ * The GotoBLAS / BLIS scheme on AVX2 + FMA: op(B) is packed into 16-column panels (k split
+ * into equal slabs of at most KC), once per call by each thread that takes part, op(A) into
+ * 6-row micro-panels one block of rows at a time, and a 6x16 register tile (twelve ymm
+ * accumulators, two B loads and one A broadcast per k) runs over the panels. Where the CPU has AVX-512, a 6x32 tile (twelve zmm
  * accumulators) takes two adjacent panels at once: twice the multiply-adds per instruction
  * over the same packed operands; a last odd or partial panel takes the 6x16 tile.
  *
@@ -359,20 +359,22 @@ typedef struct {
   size_t panels;     /* ceil(n / 16) */
   size_t *bounds;    /* work unit u is rows bounds[u] .. bounds[u + 1] */
   size_t chunks;
-  float *bpack;      /* all of op(B): slab by slab, panel by panel */
-  atomic_size_t next_pack, packed, next_chunk;
+  size_t bfloats;    /* op(B) packed: slab by slab, panel by panel (each part its own) */
+  atomic_int summed; /* whether a part has added op(B)'s column sums to colsum_b */
+  atomic_size_t next_chunk;
 } job_t;
 
-/* Grow-only buffers, kept between calls (the call lock guards them): one set per call of a
-   pair, and one A packing buffer per thread (a thread runs one call's block at a time). */
+/* Grow-only buffers, kept between calls (the call lock guards them): each call of a pair its
+   bounds, each part (a thread runs one call's block at a time) its packing of op(A)'s block and
+   of all of op(B). */
 typedef struct {
-  float *bpack;
-  size_t bpack_cap;
   size_t *bounds;
   size_t bounds_cap;
 } buffers_t;
 static buffers_t bufs[2];
 static float *apack_buf[MAX_THREADS];
+static float *bpack_buf[MAX_THREADS];
+static size_t bpack_cap[MAX_THREADS];
 
 static float *grow(float **buf, size_t *cap, size_t floats) {
   if (floats <= *cap) return *buf;
@@ -382,37 +384,49 @@ static float *grow(float **buf, size_t *cap, size_t floats) {
   return *buf;
 }
 
-static AVX2 void run_part(void *arg, int t) {
-  job_t *j = arg;
-  /* Phase 1: pack op(B), one (slab, panel) at a time, by whichever thread takes it; a whole
-     panel at a time, its slabs in order, when B is masked or summed (a column's sum adds its
-     rows in order of k). */
-  const int by_panel = j->mask_b != NULL || j->colsum_b != NULL;
-  const size_t units = by_panel ? j->panels : j->s.count * j->panels;
-  for (size_t u; by_panel && (u = atomic_fetch_add(&j->next_pack, 1)) < units;) {
-    const size_t col = u * NR, nr = j->n - col < NR ? j->n - col : NR;
+/* op(B) into bp, slab by slab, panel by panel; a whole panel at a time, its slabs in order,
+   when B is masked or summed (a column's sum adds its rows in order of k). The sums go into
+   colsum_b once, from whichever part packs first. */
+static AVX2 void pack_all_b(job_t *j, float *bp) {
+  if (j->mask_b == NULL && j->colsum_b == NULL) {
+    for (size_t si = 0; si < j->s.count; si++) {
+      const size_t p0 = slab_start(&j->s, si), kc = slab_len(&j->s, si);
+      for (size_t jp = 0; jp < j->panels; jp++) {
+        const size_t col = jp * NR, nr = j->n - col < NR ? j->n - col : NR;
+        pack_b(j->b, j->tb, j->k, j->n, p0, kc, col, nr, bp + (p0 * j->panels + jp * kc) * NR);
+      }
+    }
+    return;
+  }
+  const int sums_here = j->colsum_b != NULL && atomic_exchange(&j->summed, 1) == 0;
+  for (size_t jp = 0; jp < j->panels; jp++) {
+    const size_t col = jp * NR, nr = j->n - col < NR ? j->n - col : NR;
     float sums[NR] = {0};
     for (size_t si = 0; si < j->s.count; si++) {
       const size_t p0 = slab_start(&j->s, si), kc = slab_len(&j->s, si);
-      pack_b_sums(j->b, j->mask_b, j->n, p0, kc, col, nr, j->bpack + (p0 * j->panels + u * kc) * NR, sums);
+      pack_b_sums(j->b, j->mask_b, j->n, p0, kc, col, nr, bp + (p0 * j->panels + jp * kc) * NR, sums);
     }
-    if (j->colsum_b)
+    if (sums_here)
       for (size_t c = 0; c < nr; c++) j->colsum_b[col + c] += sums[c];
-    atomic_fetch_add(&j->packed, 1);
   }
-  for (size_t u; !by_panel && (u = atomic_fetch_add(&j->next_pack, 1)) < units;) {
-    const size_t si = u / j->panels, jp = u % j->panels;
-    const size_t p0 = slab_start(&j->s, si), kc = slab_len(&j->s, si);
-    const size_t col = jp * NR, nr = j->n - col < NR ? j->n - col : NR;
-    pack_b(j->b, j->tb, j->k, j->n, p0, kc, col, nr, j->bpack + (p0 * j->panels + jp * kc) * NR);
-    atomic_fetch_add(&j->packed, 1);
-  }
-  for (unsigned spins = 0; atomic_load(&j->packed) < units;) mtlkit_pool_relax(&spins);
+}
 
-  /* Phase 2: blocks of rows of C, taken from a shared counter. */
+static AVX2 void run_part(void *arg, int t) {
+  job_t *j = arg;
+  /* Each part packs all of op(B) into a buffer of its own, once it has taken a block of rows
+     (a part that finds none left packs nothing). One packing shared by the threads had each
+     read, block after block, lines that another core had just written, and each call's
+     packers take back lines that the other cores held from the call before: where measured,
+     that cost more than packing op(B) once more (docs/speed.md, "Each thread its own op(B)"). */
+  size_t u = atomic_fetch_add(&j->next_chunk, 1);
+  if (u >= j->chunks) return;
+  float *bpack = bpack_buf[t];
+  pack_all_b(j, bpack);
+
+  /* Blocks of rows of C, taken from a shared counter. */
   float *ap = apack_buf[t];
   int bad = 0;
-  for (size_t u; (u = atomic_fetch_add(&j->next_chunk, 1)) < j->chunks;) {
+  for (; u < j->chunks; u = atomic_fetch_add(&j->next_chunk, 1)) {
     const size_t i0 = j->bounds[u], i1 = j->bounds[u + 1];
     for (size_t si = 0; si < j->s.count; si++) {
       const size_t p0 = slab_start(&j->s, si), kc = slab_len(&j->s, si);
@@ -424,7 +438,7 @@ static AVX2 void run_part(void *arg, int t) {
         const size_t mr = i1 - i < MR ? i1 - i : MR;
         pack_a(j->a, j->mask_a, j->ta, j->m, j->k, i, mr, p0, kc, ap + (i - i0) * kc);
       }
-      const float *bs = j->bpack + p0 * j->panels * NR;
+      const float *bs = bpack + p0 * j->panels * NR;
       for (size_t jp = 0; jp < j->panels;) {
         const size_t col = jp * NR, nr = j->n - col < NR ? j->n - col : NR;
         const float *bp = bs + jp * kc * NR;
@@ -498,17 +512,18 @@ static int trivial(float *c, const float *b, size_t m, size_t k, size_t n, int a
 
 static const mtlkit_sgemm_opts no_opts;
 
-/* The A packing buffers of threads 0 .. threads-1; 0 when one could not be allocated. */
-static int apack_for(int threads) {
-  for (int t = 0; t < threads; t++) {
+/* The packing buffers of parts 0 .. parts-1, op(B)'s of at least bfloats; 0 when one could not
+   be allocated. */
+static int buffers_for(int parts, size_t bfloats) {
+  for (int t = 0; t < parts; t++) {
     if (!apack_buf[t]) apack_buf[t] = aligned_alloc(64, (size_t)MC * KC * sizeof(float));
-    if (apack_buf[t] == NULL) return 0;
+    if (apack_buf[t] == NULL || grow(&bpack_buf[t], &bpack_cap[t], bfloats) == NULL) return 0;
   }
   return 1;
 }
 
-/* Fills j for one call (the pool lock held); returns the parts to run, or -1 when a packing
-   buffer could not be allocated. */
+/* Fills j for one call (the pool lock held); returns the parts to run, or -1 when its bounds
+   could not be allocated. */
 static int setup(job_t *j, buffers_t *bf, const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
                  int ta, int tb, int acc, const mtlkit_sgemm_opts *o, int threads) {
   if (threads < 1) threads = 1;
@@ -544,10 +559,8 @@ static int setup(job_t *j, buffers_t *bf, const float *a, const float *b, float 
   bounds_buf[units] = m;
   j->chunks = units;
   if ((size_t)threads > j->chunks) threads = (int)j->chunks;
-  j->bpack = grow(&bf->bpack, &bf->bpack_cap, k * j->panels * NR);
-  if (j->bpack == NULL || !apack_for(threads)) return -1;
-  atomic_init(&j->next_pack, 0);
-  atomic_init(&j->packed, 0);
+  j->bfloats = k * j->panels * NR;
+  atomic_init(&j->summed, 0);
   atomic_init(&j->next_chunk, 0);
   return threads;
 }
@@ -605,7 +618,10 @@ static int open_pair(pair_t *p, const mtlkit_sgemm_call *first, const mtlkit_sge
   /* Two calls too small to split run at once, one on each of two threads, when together they
      are worth waking a thread. */
   if (p->count == 2 && parts < 2 && threads >= 2 && flops >= PAR_FLOPS) parts = 2;
-  if (!apack_for(parts)) {
+  size_t bfloats = 0;
+  for (int q = 0; q < p->count; q++)
+    if (p->jobs[q].bfloats > bfloats) bfloats = p->jobs[q].bfloats;
+  if (!buffers_for(parts, bfloats)) {
     mtlkit_pool_unlock();
     return -1;
   }
