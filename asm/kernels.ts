@@ -1167,6 +1167,21 @@ export function adamRunsChunk32(
 }
 
 /**
+ * adam32 over sets [s0, s1) of a set list: set s is the i32s at desc + 24 s (its m, v, wAt,
+ * sAt, count, width); a chunk of one adamRunSets call, for the pool's threads.
+ */
+export function adamRunSetsChunk32(
+  w: usize, g: usize, desc: usize,
+  b1: f64, b2: f64, c1: f64, c2: f64, step: f64, r: f64, eps: f64, s0: i32, s1: i32,
+): void {
+  for (let s = s0; s < s1; s++) {
+    const d = desc + <usize>s * 24;
+    adam32(w, g, <usize>load<i32>(d), <usize>load<i32>(d, 4), <usize>load<i32>(d, 8), <usize>load<i32>(d, 12),
+      load<i32>(d, 16), load<i32>(d, 20), b1, b2, c1, c2, step, r, eps);
+  }
+}
+
+/**
  * Elements [i0, i1) of one run (w, g, m, v: its first elements): a chunk of a long dense run,
  * for the pool's threads. Every element's arithmetic is independent of the others, so any
  * split gives the bits of the whole (even i0 keeps the f64 pairs where adam32 has them, though

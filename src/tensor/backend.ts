@@ -185,6 +185,12 @@ export interface Kernels {
     w: Storage, g: Storage, m: Storage, v: Storage, wAt: Int32Array, sAt: Int32Array,
     count: number, width: number, h: AdamScalars,
   ): void;
+  /**
+   * `adamRuns` over several sets of runs of w and g, each set with its own moment buffers (the
+   * optimizer's sparse tables, each with its arenas): the bits of adamRuns set by set. The sets
+   * touch disjoint elements, so a backend may update them on different threads at once.
+   */
+  adamRunSets(w: Storage, g: Storage, sets: readonly AdamRunSet[], h: AdamScalars): void;
 }
 
 /**
@@ -194,7 +200,7 @@ export interface Kernels {
 const KERNEL_SET = {
   matmul: true, matmulChecked: true, sumAxis: true, maxAxis: true, gram: true, dot: true, unary: true, binary: true,
   gatherRows: true, scatterAddRows: true, gatherAt: true, scatterAddAt: true, scatterAt: true, reluGradColumnSums: true, biasRelu: true, linearForward: true, linearForwardPair: true, linearBackward: true, linearReluBackward: true, linearReluBackwardPair: true,
-  mixture: true, mixtureBackward: true, dropoutMask: true, mulAdd: true, zero: true, adamRuns: true,
+  mixture: true, mixtureBackward: true, dropoutMask: true, mulAdd: true, zero: true, adamRuns: true, adamRunSets: true,
 } as const satisfies Record<keyof Kernels, true>;
 export type KernelName = keyof typeof KERNEL_SET;
 export const KERNEL_NAMES = Object.keys(KERNEL_SET) as readonly KernelName[];
@@ -236,6 +242,16 @@ export interface AdamScalars {
   stepSize: number;
   /** 1 / sqrt(1 - beta2^t). */
   invSqrtBc2: number;
+}
+
+/** One set of adamRunSets: `count` runs of `width` elements, run r at w[wAt[r] ..] and m, v[sAt[r] ..]. */
+export interface AdamRunSet {
+  m: Storage;
+  v: Storage;
+  wAt: Int32Array;
+  sAt: Int32Array;
+  count: number;
+  width: number;
 }
 
 /**

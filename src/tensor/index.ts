@@ -11,7 +11,7 @@ export { concatAlong, inferShape, reshapeTo, sliceAlong, stackAlong, transposeTo
 export { expandInto, reduceInto, sumAxes } from './reduce.ts';
 export { Rng } from './rng.ts';
 export { allFinite } from './finite.ts';
-export type { AdamScalars, Backend, BackendName, BinaryOp, Capabilities, DType, KernelName, Kernels, LinearForwardCall, LinearReluBackwardCall, Storage, UnaryOp } from './backend.ts';
+export type { AdamRunSet, AdamScalars, Backend, BackendName, BinaryOp, Capabilities, DType, KernelName, Kernels, LinearForwardCall, LinearReluBackwardCall, Storage, UnaryOp } from './backend.ts';
 export { BINARY_OPS, isFloat64, KERNEL_NAMES, UNARY_OPS } from './backend.ts';
 export {
   getBackend, initBackend, registerBackend, registeredBackends, setBackend, type BackendFactory,

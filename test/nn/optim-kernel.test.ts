@@ -79,7 +79,7 @@ describe('Adam through the backend kernel', () => {
 });
 
 describe('Adam: the longest dense run beside the placing of the table rows', () => {
-  it('wasm on two threads: the reference bits every step, the longest run handed to adamRunAlongside', () => {
+  it('wasm on two threads: the reference bits every step, the longest run handed to adamRunAlongside, the tables to one adamRunSets', () => {
     setBackend('wasm');
     // Two dense runs (the shared weight, then the task's after the shared tables), two tables.
     const make = (): ParameterStore => {
@@ -94,6 +94,7 @@ describe('Adam: the longest dense run beside the placing of the table rows', () 
     const opt = new Adam(a, { lr: 0.01 });
     const m = new Float32Array(ref.size), v = new Float32Array(ref.size);
     const spy = vi.spyOn(getBackend(), 'adamRunAlongside');
+    const sets = vi.spyOn(getBackend(), 'adamRunSets');
     const grads = (s: ParameterStore, rng: Rng): void => {
       randomGrads(s, rng);
       const g = s.get('big').grad;
@@ -113,8 +114,13 @@ describe('Adam: the longest dense run beside the placing of the table rows', () 
       expect(runs).toEqual([a.get('w').offset, a.get('w').offset + 1500, big.offset, big.offset + 300_000]);
       expect(spy).toHaveBeenCalledTimes(4);
       expect(spy.mock.calls[0]!.slice(4, 7)).toEqual([big.offset, big.offset, 300_000]);
+      // Both tables' touched rows in one call a step, each set with its table's rows.
+      expect(sets).toHaveBeenCalledTimes(4);
+      const last = sets.mock.calls[3]![2];
+      expect(last.map((x) => [x.count, x.width])).toEqual([[a.touched(a.get('e')).length, 16], [a.touched(a.get('f')).length, 16]]);
     } finally {
       spy.mockRestore();
+      sets.mockRestore();
     }
     const st = opt.state();
     expect(Array.from(st.buffers.m!)).toEqual(Array.from(m));

@@ -1,7 +1,7 @@
-import type { AdamScalars, Storage } from '../../tensor/backend.ts';
+import type { AdamRunSet, AdamScalars, Storage } from '../../tensor/backend.ts';
 import { getBackend } from '../../tensor/backends/registry.ts';
 import type { ParameterStore } from '../store.ts';
-import { Optimizer } from './optimizer.ts';
+import { Optimizer, type TableRuns } from './optimizer.ts';
 
 export interface AdamOptions {
   lr?: number;
@@ -32,6 +32,8 @@ export class Adam extends Optimizer {
   /** One-run offsets for `update` (reused: no allocation per run). */
   private readonly oneW = new Int32Array(1);
   private readonly oneS = new Int32Array(1);
+  /** The tables' runs as adamRunSets takes them (reused). */
+  private readonly sets: AdamRunSet[] = [];
 
   constructor(store: ParameterStore, opts: AdamOptions = {}) {
     super(store, { lr: opts.lr ?? 1e-3, lazy: opts.lazy, compactRows: opts.compactRows });
@@ -65,6 +67,21 @@ export class Adam extends Optimizer {
 
   protected override updateRuns(wAt: Int32Array, sAt: Int32Array, count: number, width: number, state: readonly Storage[]): void {
     getBackend().adamRuns(this.store.values, this.store.grads, state[0]!, state[1]!, wAt, sAt, count, width, this.h);
+  }
+
+  protected override updateTables(tables: readonly TableRuns[]): void {
+    const sets = this.sets;
+    sets.length = tables.length;
+    for (let i = 0; i < tables.length; i++) {
+      const t = tables[i]!, s = sets[i] ??= { m: t.state[0]!, v: t.state[1]!, wAt: t.wAt, sAt: t.sAt, count: t.count, width: t.width };
+      s.m = t.state[0]!;
+      s.v = t.state[1]!;
+      s.wAt = t.wAt;
+      s.sAt = t.sAt;
+      s.count = t.count;
+      s.width = t.width;
+    }
+    getBackend().adamRunSets(this.store.values, this.store.grads, sets, this.h);
   }
 
   protected options(): Record<string, number | boolean> {

@@ -70,6 +70,15 @@ export abstract class Optimizer {
   }
 
   /**
+   * `updateRuns` for each of the sparse tables' runs of this step (tables with touched rows
+   * only). An optimizer with a backend kernel over several tables (Adam: adamRunSets) takes
+   * them in one call, which may share the tables out among threads.
+   */
+  protected updateTables(tables: readonly TableRuns[]): void {
+    for (const t of tables) this.updateRuns(t.wAt, t.sAt, t.count, t.width, t.state);
+  }
+
+  /**
    * `update` over [start, end) (as above) while `meanwhile` runs, for an optimizer whose backend
    * can run the update on another thread (Adam: adamRunAlongside). `meanwhile` touches other
    * elements and calls no kernel. Here: one after the other.
@@ -83,6 +92,9 @@ export abstract class Optimizer {
   private wAt: Int32Array[] = [];
   private sAt: Int32Array[] = [];
   private denseRuns: number[] = [];
+  /** This step's tables with touched rows, for updateTables (the objects are reused). */
+  private tableRuns: TableRuns[] = [];
+  private readonly tablesNow: TableRuns[] = [];
 
   private readonly run = (a: number, b: number): void => this.update(a, b, this.flatState!, a);
   private readonly collectRun = (a: number, b: number): void => { this.denseRuns.push(a, b); };
@@ -117,9 +129,20 @@ export abstract class Optimizer {
     if (longest < 0) this.placeRows();
     else this.updateAlongside(dense[longest]!, dense[longest + 1]!, flat, dense[longest]!, this.placeRows);
     for (let i = 0; i < dense.length; i += 2) if (i !== longest) this.update(dense[i]!, dense[i + 1]!, flat, dense[i]!);
-    const rs = this.rowState!, sp = this.store.sparseParams;
-    // The arenas after the places: taking a slot may have grown (replaced) them.
-    for (let s = 0; s < sp.length; s++) this.updateRuns(this.wAt[s]!, this.sAt[s]!, this.store.touched(sp[s]!).length, sp[s]!.width, rs[s]!.arenas);
+    const rs = this.rowState!, sp = this.store.sparseParams, now = this.tablesNow;
+    now.length = 0;
+    for (let s = 0; s < sp.length; s++) {
+      const count = this.store.touched(sp[s]!).length;
+      if (count === 0) continue;
+      const t = this.tableRuns[s] ??= { wAt: this.wAt[s]!, sAt: this.sAt[s]!, count, width: sp[s]!.width, state: rs[s]!.arenas };
+      t.wAt = this.wAt[s]!;
+      t.sAt = this.sAt[s]!;
+      t.count = count;
+      // The arenas after the places: taking a slot may have grown (replaced) them.
+      t.state = rs[s]!.arenas;
+      now.push(t);
+    }
+    this.updateTables(now);
   }
 
   state(): OptimizerState {
@@ -157,6 +180,16 @@ export abstract class Optimizer {
     this.t = s.step;
     if (typeof s.options.lr === 'number') this.lr = s.options.lr;
   }
+}
+
+/** One sparse table's runs in a step: run r at wAt[r] of the flat buffers and sAt[r] of `state`. */
+export interface TableRuns {
+  wAt: Int32Array;
+  sAt: Int32Array;
+  count: number;
+  width: number;
+  /** The table's state arenas, in `buffers()` order. */
+  state: readonly Storage[];
 }
 
 /** The compact state of one sparse table's touched rows: slot per row, arenas per state buffer. */

@@ -1,4 +1,4 @@
-import type { AdamScalars, BinaryOp, Capabilities, Kernels, LinearForwardCall, LinearReluBackwardCall, Storage, UnaryOp } from '../backend.ts';
+import type { AdamRunSet, AdamScalars, BinaryOp, Capabilities, Kernels, LinearForwardCall, LinearReluBackwardCall, Storage, UnaryOp } from '../backend.ts';
 
 /** out[i] = op(x[i]). One loop per op so that each loop body is monomorphic and closure-free. */
 export function unaryJs(op: UnaryOp, x: Storage, out: Storage, n: number): void {
@@ -191,6 +191,11 @@ export function adamRunThen(
 ): void {
   be.adamRuns(w, g, m, v, Int32Array.of(at), Int32Array.of(sAt), 1, width, h);
   meanwhile();
+}
+
+/** See Kernels.adamRunSets: adamRuns set by set, on this thread. */
+export function adamRunSetsVia(be: Pick<Kernels, 'adamRuns'>, w: Storage, g: Storage, sets: readonly AdamRunSet[], h: AdamScalars): void {
+  for (const s of sets) be.adamRuns(w, g, s.m, s.v, s.wAt, s.sAt, s.count, s.width, h);
 }
 
 /** See Kernels.adamRuns: the reference loop (float64 arithmetic on the loaded values). */

@@ -1,6 +1,6 @@
 import type { Backend, DType, Storage } from '../backend.ts';
 import {
-  adamRunsJs, adamRunThen, biasReluJs, binaryJs, dropoutMaskJs, gatherAtJs, mixtureBackwardJs, linearBackwardVia, linearForwardPairVia, linearForwardVia, linearReluBackwardPairVia, linearReluBackwardVia, matmulCheckedVia, mixtureJs, mulAddJs, reluGradColumnSumsJs, scatterAddAtJs, scatterAtJs, unaryJs, zeroJs,
+  adamRunSetsVia, adamRunsJs, adamRunThen, biasReluJs, binaryJs, dropoutMaskJs, gatherAtJs, mixtureBackwardJs, linearBackwardVia, linearForwardPairVia, linearForwardVia, linearReluBackwardPairVia, linearReluBackwardVia, matmulCheckedVia, mixtureJs, mulAddJs, reluGradColumnSumsJs, scatterAddAtJs, scatterAtJs, unaryJs, zeroJs,
 } from './elementwise-js.ts';
 import { matmulJs } from './matmul-js.ts';
 import { dotJs, gatherRowsJs, gramJs, maxAxisJs, scatterAddRowsJs, sumAxisJs } from './reduce-js.ts';
@@ -53,6 +53,7 @@ export function createJsBackend(): Backend {
     linearReluBackward: own.linearReluBackward,
     linearReluBackwardPair: (first, second) => linearReluBackwardPairVia(own, first, second),
     adamRuns: adamRunsJs,
+    adamRunSets: (w, g, sets, h) => adamRunSetsVia({ adamRuns: adamRunsJs }, w, g, sets, h),
     adamRunAlongside: (w, g, m, v, at, sAt, width, h, meanwhile) => adamRunThen({ adamRuns: adamRunsJs }, w, g, m, v, at, sAt, width, h, meanwhile),
     mixture: mixtureJs,
     mixtureBackward: mixtureBackwardJs,

@@ -1,6 +1,6 @@
 import type { Backend, BinaryOp, DType, LinearForwardCall, Storage, UnaryOp } from '../backend.ts';
 import { createJsBackend } from './js.ts';
-import { adamRunThen, finiteOn, linearBackwardVia, linearForwardPairVia, linearForwardVia, linearReluBackwardPairVia, linearReluBackwardVia, matmulCheckedVia, zeroRange } from './elementwise-js.ts';
+import { adamRunSetsVia, adamRunThen, finiteOn, linearBackwardVia, linearForwardPairVia, linearForwardVia, linearReluBackwardPairVia, linearReluBackwardVia, matmulCheckedVia, zeroRange } from './elementwise-js.ts';
 import { WasmHeap } from '../wasm/heap.ts';
 import { loadKernelBytes } from '../wasm/load.ts';
 import { relaxedSimdSupported, sharedMemorySupported, simdSupported } from '../../platform/wasm-features.ts';
@@ -92,6 +92,8 @@ interface Exports {
   biasRelu32(y: number, b: number, n: number, relu: number, r0: number, r1: number): void;
   adamRunsChunk32(w: number, g: number, m: number, v: number, wAt: number, sAt: number, width: number,
     b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number, q0: number, q1: number): void;
+  adamRunSetsChunk32(w: number, g: number, desc: number,
+    b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number, s0: number, s1: number): void;
   adamSpan32(w: number, g: number, m: number, v: number,
     b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number, i0: number, i1: number): void;
   dropoutMask32(bits: number, x: number, y: number, m: number, n: number, thr: number, scale: number): void;
@@ -103,7 +105,7 @@ interface Exports {
 /** The exports worker threads run (by index into this list); a name the module lacks does not compile. */
 const POOLED_EXPORTS = [
   'sgemm', 'sgemmSmall', 'sgemmPacked', 'packBBlocks', 'dgemm', 'dot32', 'dot64', 'gramRange', 'sumAxis32', 'sumAxis64',
-  'biasRelu32', 'mixture32', 'mixtureBack32', 'adamRunsChunk32', 'adamSpan32', 'gatherAt32', 'scatterAddAt32',
+  'biasRelu32', 'mixture32', 'mixtureBack32', 'adamRunsChunk32', 'adamRunSetsChunk32', 'adamSpan32', 'gatherAt32', 'scatterAddAt32',
 ] as const satisfies readonly (keyof Exports)[];
 
 /** Up to this many rows of a transposed A, a narrow matmul keeps the wasm kernel over its native twin (the workers get it with their start data). */
@@ -456,6 +458,15 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     },
     adamRunsChunk32: (w, g, m, v, pw, ps, width, b1, b2, c1, c2, step, r, eps, q0, q1) => {
       native.adamRuns(f32At(w), f32At(g), f32At(m), f32At(v), i32At(pw, q1), i32At(ps, q1), width, b1, b2, c1, c2, step, r, eps, q0, q1);
+      return 0;
+    },
+    adamRunSetsChunk32: (w, g, desc, b1, b2, c1, c2, step, r, eps, s0, s1) => {
+      const d = i32At(desc, s1 * 6);
+      for (let s = s0, o = s0 * 6; s < s1; s++, o += 6) {
+        const count = d[o + 4]!;
+        native.adamRuns(f32At(w), f32At(g), f32At(d[o]!), f32At(d[o + 1]!), i32At(d[o + 2]!, count), i32At(d[o + 3]!, count), d[o + 5]!,
+          b1, b2, c1, c2, step, r, eps, 0, count);
+      }
       return 0;
     },
     adamSpan32: (w, g, m, v, b1, b2, c1, c2, step, r, eps, i0, i1) => {
@@ -932,6 +943,33 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         }
       }, (j) => exportOrTwin(j[0])(...(j.slice(1) as number[])));
       if (failed) throw failure;
+    },
+
+    adamRunSets(w, g, sets, h) {
+      // Each set on one thread (a table's touched rows, too few to split, as adamRuns finds),
+      // the sets shared out among the threads: one wake-up for all of them.
+      let elems = 0;
+      for (const s of sets) elems += s.count * s.width;
+      if (pool === null || threads === 1 || sets.length < 2 || elems < PAR_ELEMS / 2
+        || !sets.every((s) => s.count > 0 && adamResident(w, g, s.m, s.v))) {
+        adamRunSetsVia(backend, w, g, sets, h);
+        return;
+      }
+      call(() => {
+        const desc = tempBlock(sets.length * 24), d = i32At(desc, sets.length * 6);
+        for (let i = 0, o = 0; i < sets.length; i++, o += 6) {
+          const s = sets[i]!;
+          d[o] = s.m.byteOffset;
+          d[o + 1] = s.v.byteOffset;
+          d[o + 2] = addrIn(s.wAt, s.count);
+          d[o + 3] = addrIn(s.sAt, s.count);
+          d[o + 4] = s.count;
+          d[o + 5] = s.width;
+        }
+        pool!.runChunks('adamRunSetsChunk32', sets.length, 1, 10,
+          () => [w.byteOffset, g.byteOffset, desc, h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, h.stepSize, h.invSqrtBc2, h.eps, 0, sets.length],
+          exportOrTwin('adamRunSetsChunk32'), threads - 1);
+      });
     },
 
     adamRuns(w, g, m, v, wAt, sAt, count, width, h) {

@@ -80,7 +80,7 @@ export const CHECKED_BY = {
   matmul: 'matmul', matmulChecked: 'matmulChecked', gram: 'gram and dot', dot: 'gram and dot', sumAxis: 'sumAxis and maxAxis', maxAxis: 'sumAxis and maxAxis',
   unary: 'elementwise', binary: 'elementwise', gatherRows: 'gatherRows and scatterAddRows', scatterAddRows: 'gatherRows and scatterAddRows',
   gatherAt: 'gatherAt and scatterAddAt', scatterAddAt: 'gatherAt and scatterAddAt', scatterAt: 'gatherAt and scatterAddAt', mixture: 'mixture', mixtureBackward: 'mixture',
-  adamRuns: 'adamRuns', reluGradColumnSums: 'reluGradColumnSums', biasRelu: 'biasRelu', dropoutMask: 'dropoutMask and mulAdd', mulAdd: 'dropoutMask and mulAdd',
+  adamRuns: 'adamRuns', adamRunSets: 'adamRunSets', reluGradColumnSums: 'reluGradColumnSums', biasRelu: 'biasRelu', dropoutMask: 'dropoutMask and mulAdd', mulAdd: 'dropoutMask and mulAdd',
   zero: 'zero', linearForward: 'linearForward', linearForwardPair: 'linearForwardPair', linearBackward: 'linearBackward', linearReluBackward: 'linearReluBackward',
   linearReluBackwardPair: 'linearReluBackwardPair',
 } as const satisfies Record<KernelName, string>;
@@ -306,6 +306,36 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
         checkClose(`${be.name} adamRuns m`, m1, m2, () => 0);
         checkClose(`${be.name} adamRuns v`, v1, v2, () => 0);
       }), { numRuns: runs });
+  });
+
+  it('adamRunSets: the js twin\'s adamRuns bits set by set, sets of several widths over one w, float32 and float64', () => {
+    const be = make();
+    const sizes = fc.array(fc.tuple(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 37 })), { minLength: 1, maxLength: 4 });
+    fc.assert(fc.property(sizes, dtype, bool, fc.integer(), (shape, dt, resident, seed) => {
+      const rng = new Rng(seed);
+      // Every run of every set in a slot of its own of w / g (slots of the widest width, shuffled).
+      const W = 37, slots = shape.reduce((a, [count]) => a + count, 0) + 2;
+      const order = Array.from({ length: slots }, (_, i) => i);
+      for (let i = slots - 1; i > 0; i--) { const j = rng.int(0, i + 1); [order[i], order[j]] = [order[j]!, order[i]!]; }
+      const w1 = fill(be, dt, slots * W, rng, resident), g = fill(be, dt, slots * W, rng, resident);
+      let next = 0;
+      const sets = shape.map(([count, width]) => {
+        const m = fill(be, dt, (count + 1) * width, rng, resident), v = fill(be, dt, (count + 1) * width, rng, resident);
+        for (let i = 0; i < v.length; i++) v[i] = Math.abs(v[i]!);
+        const wAt = Int32Array.from({ length: count }, () => order[next++]! * W);
+        const sAt = Int32Array.from({ length: count }, (_, r) => (count - r) * width);
+        return { m, v, wAt, sAt, count, width };
+      });
+      const w2 = copyOf(w1), twin = sets.map((x) => ({ ...x, m: copyOf(x.m), v: copyOf(x.v) }));
+      const h = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 2), invSqrtBc2: 1 / Math.sqrt(1 - 0.999 ** 2) };
+      be.adamRunSets(w1, g, sets, h);
+      for (const x of twin) js.adamRuns(w2, g, x.m, x.v, x.wAt, x.sAt, x.count, x.width, h);
+      checkClose(`${be.name} adamRunSets w`, w1, w2, () => 0);
+      sets.forEach((x, i) => {
+        checkClose(`${be.name} adamRunSets set ${i} m`, x.m, twin[i]!.m, () => 0);
+        checkClose(`${be.name} adamRunSets set ${i} v`, x.v, twin[i]!.v, () => 0);
+      });
+    }), { numRuns: runs });
   });
 
   it('reluGradColumnSums: the js twin\'s bits, with and without db, float32 and float64', () => {
