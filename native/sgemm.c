@@ -24,11 +24,15 @@
 
 #define MR MTLKIT_MR
 #define NR MTLKIT_NR
+/* The blocking: k in slabs of at most KC, C's rows in blocks of at most MC (op(A)'s packed
+   block, MC x KC floats, stays in a core's L2). Where measured (docs/speed.md, "Each thread its
+   own op(B)"), 512 x 144 ran the model's calls on two threads faster than 256 x 96 and on one
+   as fast; the bits do not depend on them (a slab boundary stores and reloads the float32 sum). */
 #ifndef KC
-#define KC 256
+#define KC 512
 #endif
 #ifndef MC
-#define MC 96
+#define MC 144
 #endif
 #define MAX_THREADS 64
 
