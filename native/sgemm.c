@@ -2,9 +2,10 @@
  * The GotoBLAS / BLIS scheme on AVX2 + FMA: op(B) is packed into 16-column panels (k split
  * into equal slabs of at most KC), once per call by each thread that takes part, op(A) into
  * 6-row micro-panels one block of rows at a time, and a 6x16 register tile (twelve ymm
- * accumulators, two B loads and one A broadcast per k) runs over the panels. Where the CPU has AVX-512, a 6x32 tile (twelve zmm
- * accumulators) takes two adjacent panels at once: twice the multiply-adds per instruction
- * over the same packed operands; a last odd or partial panel takes the 6x16 tile.
+ * accumulators, two B loads and one A broadcast per k) runs over the panels. Where the CPU has
+ * AVX-512, a 6x32 tile (twelve zmm accumulators) takes two adjacent panels at once: twice the
+ * multiply-adds per instruction over the same packed operands; a last odd or partial panel
+ * takes the 6x16 tile.
  *
  * Determinism: each C element is summed over the slabs in order, and within a slab over k in
  * order, starting from 0 (first slab, no accumulate) or from C. Edge tiles run the same tile
