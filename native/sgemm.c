@@ -364,17 +364,21 @@ typedef struct {
   size_t panels;     /* ceil(n / 16) */
   size_t *bounds;    /* work unit u is rows bounds[u] .. bounds[u + 1] */
   size_t chunks;
-  size_t bfloats;    /* op(B) packed: slab by slab, panel by panel (each part its own) */
-  atomic_int summed; /* whether a part has added op(B)'s column sums to colsum_b */
-  atomic_size_t next_chunk;
+  size_t bfloats;    /* op(B) packed: slab by slab, panel by panel */
+  int own_b;         /* each part packs all of op(B) for itself (else the parts share one packing) */
+  float *bshared;    /* the shared packing (own_b 0) */
+  atomic_int summed; /* whether a part has added op(B)'s column sums to colsum_b (own_b) */
+  atomic_size_t next_pack, packed, next_chunk;
 } job_t;
 
 /* Grow-only buffers, kept between calls (the call lock guards them): each call of a pair its
-   bounds, each part (a thread runs one call's block at a time) its packing of op(A)'s block and
-   of all of op(B). */
+   bounds and shared packing of op(B), each part (a thread runs one call's block at a time) its
+   packing of op(A)'s block and its own of op(B). */
 typedef struct {
   size_t *bounds;
   size_t bounds_cap;
+  float *bpack; /* the shared packing of op(B) */
+  size_t bpack_cap;
 } buffers_t;
 static buffers_t bufs[2];
 static float *apack_buf[MAX_THREADS];
@@ -416,17 +420,52 @@ static AVX2 void pack_all_b(job_t *j, float *bp) {
   }
 }
 
+/* op(B) into j->bshared by every part that takes part, one (slab, panel) at a time (a whole
+   panel, its slabs in order, when B is masked or summed); returns once all of it is packed. */
+static AVX2 void pack_shared_b(job_t *j) {
+  const int by_panel = j->mask_b != NULL || j->colsum_b != NULL;
+  const size_t units = by_panel ? j->panels : j->s.count * j->panels;
+  for (size_t u; by_panel && (u = atomic_fetch_add(&j->next_pack, 1)) < units;) {
+    const size_t col = u * NR, nr = j->n - col < NR ? j->n - col : NR;
+    float sums[NR] = {0};
+    for (size_t si = 0; si < j->s.count; si++) {
+      const size_t p0 = slab_start(&j->s, si), kc = slab_len(&j->s, si);
+      pack_b_sums(j->b, j->mask_b, j->n, p0, kc, col, nr, j->bshared + (p0 * j->panels + u * kc) * NR, sums);
+    }
+    if (j->colsum_b)
+      for (size_t c = 0; c < nr; c++) j->colsum_b[col + c] += sums[c];
+    atomic_fetch_add(&j->packed, 1);
+  }
+  for (size_t u; !by_panel && (u = atomic_fetch_add(&j->next_pack, 1)) < units;) {
+    const size_t si = u / j->panels, jp = u % j->panels;
+    const size_t p0 = slab_start(&j->s, si), kc = slab_len(&j->s, si);
+    const size_t col = jp * NR, nr = j->n - col < NR ? j->n - col : NR;
+    pack_b(j->b, j->tb, j->k, j->n, p0, kc, col, nr, j->bshared + (p0 * j->panels + jp * kc) * NR);
+    atomic_fetch_add(&j->packed, 1);
+  }
+  for (unsigned spins = 0; atomic_load(&j->packed) < units;) mtlkit_pool_relax(&spins);
+}
+
 static AVX2 void run_part(void *arg, int t) {
   job_t *j = arg;
-  /* Each part packs all of op(B) into a buffer of its own, once it has taken a block of rows
-     (a part that finds none left packs nothing). One packing shared by the threads had each
-     read, block after block, lines that another core had just written, and each call's
-     packers take back lines that the other cores held from the call before: where measured,
-     that cost more than packing op(B) once more (docs/speed.md, "Each thread its own op(B)"). */
-  size_t u = atomic_fetch_add(&j->next_chunk, 1);
-  if (u >= j->chunks) return;
-  float *bpack = bpack_buf[t];
-  pack_all_b(j, bpack);
+  /* On two threads each part packs all of op(B) into a buffer of its own, once it has taken a
+     block of rows (a part that finds none left packs nothing). One packing shared by the two
+     had each read, block after block, lines that the other core had just written, and each
+     call's packers take back lines the other core held from the call before: on the machine
+     measured that cost more than packing op(B) once more (docs/speed.md, "Each thread its own
+     op(B)"). On more threads the copies would add up (each thread packs all of op(B) for a
+     share of C), so there the threads share one packing, as before. */
+  size_t u;
+  const float *bpack;
+  if (j->own_b) {
+    if ((u = atomic_fetch_add(&j->next_chunk, 1)) >= j->chunks) return;
+    pack_all_b(j, bpack_buf[t]);
+    bpack = bpack_buf[t];
+  } else {
+    pack_shared_b(j);
+    bpack = j->bshared;
+    u = atomic_fetch_add(&j->next_chunk, 1);
+  }
 
   /* Blocks of rows of C, taken from a shared counter. */
   float *ap = apack_buf[t];
@@ -517,17 +556,17 @@ static int trivial(float *c, const float *b, size_t m, size_t k, size_t n, int a
 
 static const mtlkit_sgemm_opts no_opts;
 
-/* The packing buffers of parts 0 .. parts-1, op(B)'s of at least bfloats; 0 when one could not
-   be allocated. */
+/* The packing buffers of parts 0 .. parts-1, their own of op(B) of at least bfloats (0: none
+   needed); 0 when one could not be allocated. */
 static int buffers_for(int parts, size_t bfloats) {
   for (int t = 0; t < parts; t++) {
     if (!apack_buf[t]) apack_buf[t] = aligned_alloc(64, (size_t)MC * KC * sizeof(float));
-    if (apack_buf[t] == NULL || grow(&bpack_buf[t], &bpack_cap[t], bfloats) == NULL) return 0;
+    if (apack_buf[t] == NULL || (bfloats > 0 && grow(&bpack_buf[t], &bpack_cap[t], bfloats) == NULL)) return 0;
   }
   return 1;
 }
 
-/* Fills j for one call (the pool lock held); returns the parts to run, or -1 when its bounds
+/* Fills j for one call (the pool lock held); returns the parts to run, or -1 when a buffer
    could not be allocated. */
 static int setup(job_t *j, buffers_t *bf, const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
                  int ta, int tb, int acc, const mtlkit_sgemm_opts *o, int threads) {
@@ -565,7 +604,11 @@ static int setup(job_t *j, buffers_t *bf, const float *a, const float *b, float 
   j->chunks = units;
   if ((size_t)threads > j->chunks) threads = (int)j->chunks;
   j->bfloats = k * j->panels * NR;
+  j->own_b = threads <= 2;
+  if (!j->own_b && (j->bshared = grow(&bf->bpack, &bf->bpack_cap, j->bfloats)) == NULL) return -1;
   atomic_init(&j->summed, 0);
+  atomic_init(&j->next_pack, 0);
+  atomic_init(&j->packed, 0);
   atomic_init(&j->next_chunk, 0);
   return threads;
 }
@@ -625,7 +668,7 @@ static int open_pair(pair_t *p, const mtlkit_sgemm_call *first, const mtlkit_sge
   if (p->count == 2 && parts < 2 && threads >= 2 && flops >= PAR_FLOPS) parts = 2;
   size_t bfloats = 0;
   for (int q = 0; q < p->count; q++)
-    if (p->jobs[q].bfloats > bfloats) bfloats = p->jobs[q].bfloats;
+    if (p->jobs[q].own_b && p->jobs[q].bfloats > bfloats) bfloats = p->jobs[q].bfloats;
   if (!buffers_for(parts, bfloats)) {
     mtlkit_pool_unlock();
     return -1;
