@@ -13,8 +13,8 @@
  *    backward of the summed loss), param mode with GradCraft (PyTorch: LibMTL's T backwards with
  *    retain_graph into a T x d buffer), rep mode with MultiBalance (PyTorch: LibMTL's rep_grad),
  *    each + Adam. Steps are INTERLEAVED: one mtlkit step, then one PyTorch step (the child
- *    waits meanwhile), mode after mode, so load from other processes hits both alike; medians
- *    and ranges; ratios within a round only;
+ *    waits meanwhile), mode after mode (forwards, then backwards: bench/torch/order.ts), so
+ *    load from other processes hits both alike; medians and ranges; ratios within a round only;
  * 4. peak resident memory of each side in a fresh process (--no-rss skips this).
  * Without PyTorch it prints how to install it and skips (exit 0).
  * --quick: 3 steps after 1 warm-up. --profile [--shapes] [--top N]: no race; mtlkit's side of
@@ -36,6 +36,7 @@ import { makeBatches, makeMtl, mtlStep, MODES, PLE_LITE, writeExchange, type Mod
 import { defaultPython, probeTorch, TorchPeer } from './torch/peer.ts';
 import { sameWork, TOL, TOL32 } from './torch/same-work.ts';
 import { has, opt } from './flags.ts';
+import { modeOrder } from './torch/order.ts';
 
 // ---------------------------------------------------------------------------------- options
 const quick = has('quick');
@@ -84,12 +85,12 @@ interface Row {
   ratio: number;
 }
 
-/** One round at `n` threads: every mode, mtlkit then PyTorch, step by step. */
+/** One round at `n` threads: every mode, mtlkit then PyTorch, step by step (modes in modeOrder). */
 async function round(mtl: MtlSide, peer: TorchPeer, batches: ReturnType<typeof makeBatches>, n: number): Promise<Row[]> {
   await peer.send({ cmd: 'threads', n });
   const ms = SEL.map(() => ({ mtlkit: [] as number[], torch: [] as number[] }));
   for (let i = 0; i < WARMUP + STEPS; i++) {
-    for (let m = 0; m < SEL.length; m++) {
+    for (const m of modeOrder(i, SEL.length)) {
       const bi = i % batches.length;
       const a = performance.now();
       mtlStep(mtl, SEL[m]!, batches[bi]!);

@@ -12,6 +12,7 @@ import { makeBatches, makeMtl, writeExchange, type MtlSide, type PleLiteShape } 
 import type { TrainBatch } from '../../src/step/balanced-step.ts';
 import { probeTorch, TorchPeer } from '../../bench/torch/peer.ts';
 import { sameWork, TOL, TOL32 } from '../../bench/torch/same-work.ts';
+import { modeOrder, predecessors } from '../../bench/torch/order.ts';
 
 const torch = probeTorch();
 const TINY: PleLiteShape = { tasks: 3, fields: 3, vocab: 50, embDim: 4, expertHidden: [16, 8], towerHidden: [4] };
@@ -23,6 +24,22 @@ describe('compare-torch', () => {
     if (p.ok) return;
     expect(p.message).toMatch(/skipped, PyTorch is not available/);
     expect(p.message).toMatch(/pip install --no-deps .*torch-\*\.whl/);
+  });
+
+  it('the modes run forwards, then backwards: our EW and rep steps follow PyTorch\'s param step equally often', () => {
+    expect(modeOrder(0, 3)).toEqual([0, 1, 2]);
+    expect(modeOrder(1, 3)).toEqual([2, 1, 0]);
+    // [ours][theirs]: how often each of our modes ran right after each PyTorch mode, over 12
+    // steps of ew, param, rep. (In one fixed order our rep followed PyTorch's param every time.)
+    const seen = predecessors(12, 3);
+    expect(seen[0]![1]).toBe(6);
+    expect(seen[2]![1]).toBe(6);
+    // Otherwise each follows its own mode's PyTorch step (the first step's first mode: none).
+    expect([seen[0]![0], seen[0]![2]]).toEqual([5, 0]);
+    expect([seen[2]![2], seen[2]![0]]).toEqual([6, 0]);
+    expect(seen.flat().reduce((a, b) => a + b, 0)).toBe(12 * 3 - 1);
+    // Two modes (--modes ew,rep): each follows the other's PyTorch step and its own alike.
+    expect(predecessors(12, 2)).toEqual([[5, 6], [6, 6]]);
   });
 
   /** A tiny PLE-lite on both sides (batches of B, `n` of them), handed to `fn`; cleaned up after. */
