@@ -5,6 +5,7 @@ import { createWasmBackend, type WasmBackend } from '../../../src/tensor/backend
 import { PoolBusyError } from '../../../src/tensor/wasm/pool.ts';
 import { Rng } from '../../../src/tensor/rng.ts';
 import { whyNoNative } from '../../platform/native-support.ts';
+import { sameBits } from './bits.ts';
 
 /**
  * adamRunAlongside: one dense run's Adam on a kernel thread while the caller's own work runs
@@ -32,9 +33,6 @@ function operands(be: Backend, seed: number): Float32Array[] {
     return x;
   });
 }
-
-const sameBits = (a: Float32Array, b: Float32Array): boolean =>
-  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 const backends: Array<[string, () => Backend]> = [
   ['js', () => createJsBackend()],

@@ -4,6 +4,7 @@ import { adamRunsJs } from '../../../src/tensor/backends/elementwise-js.ts';
 import { createWasmBackend, type WasmBackend } from '../../../src/tensor/backends/wasm.ts';
 import { Rng } from '../../../src/tensor/rng.ts';
 import { whyNoNative } from '../../platform/native-support.ts';
+import { sameBits } from './bits.ts';
 
 /**
  * adamRunSets on the wasm backend where the sets are many enough to share out among the kernel
@@ -17,10 +18,6 @@ afterAll(() => { for (const be of made) be.close(); });
 
 const H: AdamScalars = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 4), invSqrtBc2: 1 / Math.sqrt(1 - 0.999 ** 4) };
 const TABLES = 8, ROWS = 4000, WIDTH = 16, TOUCHED = 2000;
-
-function sameBits(x: Float32Array, y: Float32Array): boolean {
-  return Buffer.compare(Buffer.from(x.buffer, x.byteOffset, x.byteLength), Buffer.from(y.buffer, y.byteOffset, y.byteLength)) === 0;
-}
 
 interface Case {
   w: Float32Array;

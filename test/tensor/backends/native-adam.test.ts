@@ -6,6 +6,7 @@ import { adamRunsJs } from '../../../src/tensor/backends/elementwise-js.ts';
 import { createWasmBackend, type WasmBackend } from '../../../src/tensor/backends/wasm.ts';
 import { Rng } from '../../../src/tensor/rng.ts';
 import { whyNoNative } from '../../platform/native-support.ts';
+import { sameBits } from './bits.ts';
 
 /**
  * The addon's Adam (native/adam.c): the wasm kernels adam32 / adamRunsChunk32 / adamSpan32's
@@ -21,10 +22,6 @@ function make(opts: Parameters<typeof createWasmBackend>[0]): WasmBackend {
   return be;
 }
 afterAll(() => { for (const be of made) be.close(); });
-
-function sameBits(x: Float32Array, y: Float32Array): boolean {
-  return Buffer.compare(Buffer.from(x.buffer, x.byteOffset, x.byteLength), Buffer.from(y.buffer, y.byteOffset, y.byteLength)) === 0;
-}
 
 const H: AdamScalars = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 3), invSqrtBc2: 1 / Math.sqrt(1 - 0.999 ** 3) };
 const scalars = (h: AdamScalars) => [h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, h.stepSize, h.invSqrtBc2, h.eps] as const;

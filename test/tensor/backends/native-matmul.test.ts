@@ -10,6 +10,7 @@ import { Rng } from '../../../src/tensor/rng.ts';
 import { whyNoNative, whyNoWideTile } from '../../platform/native-support.ts';
 import { tinyTrain } from '../../platform/tiny-train.ts';
 import { checkMatmul, parityProperties } from './harness.ts';
+import { sameBits } from './bits.ts';
 
 /**
  * The native AVX2 / FMA matmul (native/, loaded by the Node host; its 6x32 AVX-512 tile where
@@ -64,10 +65,6 @@ function normwiseError(a: Float32Array, b: Float32Array, c0: Float32Array, got: 
     den += mag[i] ** 2;
   }
   return den === 0 ? Math.sqrt(num) : Math.sqrt(num / den);
-}
-
-function sameBits(x: Float32Array, y: Float32Array): boolean {
-  return Buffer.compare(Buffer.from(x.buffer, x.byteOffset, x.byteLength), Buffer.from(y.buffer, y.byteOffset, y.byteLength)) === 0;
 }
 
 const FORMS = [[false, false], [true, false], [false, true], [true, true]] as const;

@@ -5,6 +5,7 @@ import { gatherAtJs, scatterAddAtJs, scatterAtJs } from '../../../src/tensor/bac
 import { createWasmBackend, type WasmBackend } from '../../../src/tensor/backends/wasm.ts';
 import { Rng } from '../../../src/tensor/rng.ts';
 import { whyNoNative } from '../../platform/native-support.ts';
+import { sameBits } from './bits.ts';
 
 /**
  * The addon's row kernels (native/rows.c): an embedding's gather, its gradient's scatter-add
@@ -16,10 +17,6 @@ const noNative = whyNoNative();
 
 const made: WasmBackend[] = [];
 afterAll(() => { for (const be of made) be.close(); });
-
-function sameBits(x: Float32Array, y: Float32Array): boolean {
-  return Buffer.compare(Buffer.from(x.buffer, x.byteOffset, x.byteLength), Buffer.from(y.buffer, y.byteOffset, y.byteLength)) === 0;
-}
 
 function random(n: number, rng: Rng): Float32Array {
   const out = new Float32Array(n);
