@@ -41,6 +41,16 @@ export interface SharedView {
   segments: SharedSegment[];
 }
 
+/**
+ * A source of touched rows that marks them when the store asks (`flushTouches`) rather than
+ * when it reads them: Embedding's forward defers its rows (`deferTouches`) so that a model can
+ * mark them beside kernels that run on other threads.
+ */
+export interface DeferredTouches {
+  /** Marks the rows now (with touchRows); called once per deferTouches. */
+  touchNow(): void;
+}
+
 export interface StoreOptions {
   /** Number of tasks T: groups are 'shared' and 0..T-1. */
   tasks: number;
@@ -73,6 +83,10 @@ export class ParameterStore {
   /** The sparse parameters, by sparseIndex, and their touched-row sets. */
   readonly sparseParams: Parameter[] = [];
   private rowSets: RowSet[] = [];
+  /** Touches deferred to the next flushTouches, in order; and whether zeroGrad's forgetting is. */
+  private readonly owed: DeferredTouches[] = [];
+  private clearOwed = false;
+  private flushing = false;
   private sharedDense = 0;
   private sharedSparse: Parameter[] = [];
   private readonly view: SharedView = { length: 0, denseLength: 0, segments: [] };
@@ -214,16 +228,47 @@ export class ParameterStore {
 
   /** Marks row r of sparse table p as touched this step (idempotent). */
   touchRow(p: Parameter, r: number): void {
-    this.rowSets[p.sparseIndex]!.add(r);
+    this.sets()[p.sparseIndex]!.add(r);
   }
 
   /** touchRow for rows[start], rows[start + stride], ... (n of them), in that order. */
   touchRows(p: Parameter, rows: Int32Array, start: number, stride: number, n: number): void {
-    const set = this.rowSets[p.sparseIndex]!, slot = set.slot;
-    for (let i = 0, at = start; i < n; i++, at += stride) {
-      const r = rows[at]!;
-      if (slot[r] === 0) set.add(r);
+    this.sets()[p.sparseIndex]!.addEach(rows, start, stride, n);
+  }
+
+  /**
+   * `by.touchNow()` runs at the next flushTouches, which every read or write of the touched
+   * rows makes first: the sets end up as if it had touched its rows now. A model flushes where
+   * its main thread would otherwise wait for kernels (the touches are mostly cache misses on
+   * the tables' slot maps).
+   */
+  deferTouches(by: DeferredTouches): void {
+    if (!this.owed.includes(by)) this.owed.push(by);
+  }
+
+  /** Makes the deferred changes, in order: zeroGrad's forgetting of the rows, then deferTouches'. */
+  flushTouches(): void {
+    if (this.flushing || (!this.clearOwed && this.owed.length === 0)) return;
+    this.flushing = true;
+    try {
+      if (this.clearOwed) {
+        this.clearOwed = false;
+        for (const s of this.rowSets) s.clear();
+      }
+      // One at a time off the front: a touch that throws stays owed, with those after it.
+      while (this.owed.length > 0) {
+        this.owed[0]!.touchNow();
+        this.owed.shift();
+      }
+    } finally {
+      this.flushing = false;
     }
+  }
+
+  /** The row sets, every deferred change made. */
+  private sets(): RowSet[] {
+    this.flushTouches();
+    return this.rowSets;
   }
 
   /** Row r of table p's gradient in the flat buffer, a view (touch the row before writing it). */
@@ -235,13 +280,13 @@ export class ParameterStore {
   /** The rows of table p touched this step, in insertion order (a view). */
   touched(p: Parameter): Int32Array {
     if (!p.sparse) throw new Error(`ParameterStore.touched: '${p.name}' is not a sparse table`);
-    return this.rowSets[p.sparseIndex]!.view();
+    return this.sets()[p.sparseIndex]!.view();
   }
 
   /** Number of touched rows over all sparse tables. */
   touchedCount(): number {
     let n = 0;
-    for (const s of this.rowSets) n += s.count;
+    for (const s of this.sets()) n += s.count;
     return n;
   }
 
@@ -252,8 +297,9 @@ export class ParameterStore {
   sharedView(): SharedView {
     this.need();
     let off = this.sharedDense;
+    const sets = this.sets();
     for (const seg of this.view.segments) {
-      seg.rows = this.rowSets[seg.param.sparseIndex]!.view();
+      seg.rows = sets[seg.param.sparseIndex]!.view();
       seg.offset = off;
       off += seg.rows.length * seg.width;
     }
@@ -321,30 +367,36 @@ export class ParameterStore {
     }
     const base = this.range('shared').offset;
     const dense = this.params.filter((p) => p.group === 'shared' && !p.sparse);
+    const sets = this.sets();
     return compactRowResolver(row, dense, base, v.segments.map((s) => {
-      const set = this.rowSets[s.param.sparseIndex]!;
+      const set = sets[s.param.sparseIndex]!;
       return { param: s.param, offset: s.offset, slots: set.slot, version: set.version };
     }));
   }
 
   // ---- whole-store operations, O(dense + touched rows) ---------------------------------------
 
-  /** Zeroes every dense gradient and the touched rows of every table, then forgets the rows. */
+  /**
+   * Zeroes every dense gradient and the touched rows of every table, then forgets the rows, at
+   * the next flushTouches: forgetting writes the slot maps that the next forward's touches
+   * read, so a model that flushes beside its first kernels does both there.
+   */
   zeroGrad(): void {
     this.need();
     const g = this.grads, runs = this.denseRuns;
     const be = getBackend();
     for (let i = 0; i < runs.length; i += 2) be.zero(g, runs[i]!, runs[i + 1]!);
+    const sets = this.sets();
     for (let s = 0; s < this.sparseParams.length; s++) {
-      const p = this.sparseParams[s]!, set = this.rowSets[s]!, rows = set.view(), w = p.width;
+      const p = this.sparseParams[s]!, rows = sets[s]!.view(), w = p.width;
       be.scatterAt(g, this.offsetsOf(p, rows), this.zerosFor(rows.length * w), rows.length, w);
-      set.clear();
     }
+    this.clearOwed = true;
   }
 
   /** Forgets touched rows without zeroing (after an external zeroing). */
   clearTouched(): void {
-    for (const s of this.rowSets) s.clear();
+    for (const s of this.sets()) s.clear();
   }
 
   /**
@@ -370,7 +422,7 @@ export class ParameterStore {
         fn(p.offset, p.offset + p.size);
         continue;
       }
-      const rows = this.rowSets[s]!.view(), w = p.width;
+      const rows = this.sets()[s]!.view(), w = p.width;
       for (let i = 0; i < rows.length; i++) fn(p.offset + rows[i]! * w, p.offset + rows[i]! * w + w);
     }
   }

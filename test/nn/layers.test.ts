@@ -4,6 +4,7 @@ import { Rng } from '../../src/tensor/rng.ts';
 import { sum } from '../../src/autograd/ops/reduce.ts';
 import { add, mul } from '../../src/autograd/ops/arithmetic.ts';
 import { backward } from '../../src/autograd/backward.ts';
+import { noGrad } from '../../src/autograd/mode.ts';
 import { ParameterStore } from '../../src/nn/store.ts';
 import { Linear } from '../../src/nn/layers/linear.ts';
 import { MLP } from '../../src/nn/layers/mlp.ts';
@@ -154,6 +155,26 @@ describe('gradcheck of every layer through the flat buffers (float64)', () => {
     for (let r = 0; r < 50; r++) {
       const expected = r === 7 ? 2 : r === 9 || r === 0 ? 1 : 0;
       expect(Array.from(g.subarray(r * 3, r * 3 + 3))).toEqual([expected, expected, expected]);
+    }
+  });
+
+  it('Embedding defers its touches to the store: rows in batch order per table, a second forward after the first\'s, none outside a graph', () => {
+    for (const layout of ['per-field', 'shared'] as const) {
+      const s = store();
+      const emb = new Embedding(s, 'emb', { vocabSizes: [10, 8], dim: 2, layout });
+      s.allocate(1);
+      const owed = vi.spyOn(emb, 'touchNow');
+      emb.forward(Int32Array.from([7, 3, 2, 3, 7, 5]), 3);
+      expect(owed, layout).not.toHaveBeenCalled();
+      // The second forward reuses the row buffer: the first's rows are marked before it.
+      emb.forward(Int32Array.from([1, 4, 2, 6]), 2);
+      expect(owed, layout).toHaveBeenCalledTimes(1);
+      noGrad(() => emb.forward(Int32Array.from([9, 1]), 1));
+      expect(owed, layout).toHaveBeenCalledTimes(2);
+      const rows = layout === 'shared' ? [[7, 13, 2, 15, 1, 14, 16]] : [[7, 2, 1], [3, 5, 4, 6]];
+      expect(emb.tables.map((p) => Array.from(s.touched(p))), layout).toEqual(rows);
+      expect(owed, layout).toHaveBeenCalledTimes(2);
+      owed.mockRestore();
     }
   });
 

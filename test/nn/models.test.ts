@@ -10,6 +10,7 @@ import { MultiTaskBCE, weightedSum } from '../../src/nn/losses.ts';
 import { createModel } from '../../src/nn/models/presets.ts';
 import { MLP } from '../../src/nn/layers/mlp.ts';
 import { Gate } from '../../src/nn/layers/gate.ts';
+import { Embedding } from '../../src/nn/layers/embedding.ts';
 import { activeBackendName, getBackend, setBackend } from '../../src/tensor/backends/registry.ts';
 import { Adam } from '../../src/nn/optim/index.ts';
 import { flatGradcheck, randomIds, auc } from './helpers.ts';
@@ -99,14 +100,15 @@ describe('models', () => {
       for (const backend of ['wasm', 'js'] as const) {
         setBackend(backend);
         for (const [name, make, calls, gates] of cases) {
-          const run = (ahead: boolean): { loss: number; grads: Float32Array } => {
+          const run = (ahead: boolean): { loss: number; grads: Float32Array; rows: number[][] } => {
             const m = make();
             const off = ahead ? null : vi.spyOn(MLP, 'forwardAhead').mockReturnValue(false);
             try {
               const batch = batchOf(300, 5);
               const loss = lossOf(m, batch);
               backward(loss);
-              return { loss: loss.item(), grads: Float32Array.from(m.store.grads) };
+              const rows = m.store.sparseParams.map((p) => Array.from(m.store.touched(p)));
+              return { loss: loss.item(), grads: Float32Array.from(m.store.grads), rows };
             } finally {
               off?.mockRestore();
             }
@@ -114,12 +116,19 @@ describe('models', () => {
           const plain = run(false);
           const spy = vi.spyOn(getBackend(), 'linearForwardPair');
           const soft = vi.spyOn(Gate.prototype, 'softmaxAhead');
+          const touch = vi.spyOn(Embedding.prototype, 'touchNow');
           const paired = run(true);
           expect(spy, `${backend} ${name}`).toHaveBeenCalledTimes(calls);
           expect(spy.mock.calls.map((c) => typeof c[2]), `${backend} ${name}: the gates' softmax beside the first pair`).toEqual(['function', ...Array<string>(calls - 1).fill('undefined')]);
           expect(soft, `${backend} ${name}`).toHaveBeenCalledTimes(gates);
+          // The embedding's deferred touches ran beside the first pair too (inside its call).
+          const order = spy.mock.invocationCallOrder;
+          expect(touch.mock.invocationCallOrder, `${backend} ${name}: the touches beside the first pair`).toHaveLength(1);
+          expect(touch.mock.invocationCallOrder[0]! > order[0]! && touch.mock.invocationCallOrder[0]! < order[1]!, `${backend} ${name}`).toBe(true);
           spy.mockRestore();
           soft.mockRestore();
+          touch.mockRestore();
+          expect(paired.rows, `${backend} ${name}: touched rows`).toEqual(plain.rows);
           expect(Object.is(paired.loss, plain.loss), `${backend} ${name}: loss`).toBe(true);
           expect(Buffer.from(paired.grads.buffer).equals(Buffer.from(plain.grads.buffer)), `${backend} ${name}: gradients`).toBe(true);
         }

@@ -129,6 +129,45 @@ describe('touched rows', () => {
     expect(Array.from(a.touched(a.get('emb')))).toEqual(Array.from(b.touched(b.get('emb'))));
   });
 
+  it('deferred touches: every use of the touched rows makes them first, in order, once; zeroGrad zeroes their rows', () => {
+    const s = toyStore(2), emb = s.get('emb'), emb2 = s.get('emb2');
+    let runs = 0;
+    const owed = { touchNow: () => { runs++; s.touchRows(emb, Int32Array.of(5, 2, 5, 7), 0, 1, 4); } };
+    const uses: [string, () => unknown][] = [
+      ['touched', () => s.touched(emb)], ['touchedCount', () => s.touchedCount()], ['sharedView', () => s.sharedView()],
+      ['forEachRun', () => s.forEachRun(() => {})], ['touchRow', () => s.touchRow(emb, 9)], ['touchRows', () => s.touchRows(emb2, Int32Array.of(1), 0, 1, 1)],
+      ['sharedInto', () => s.sharedInto(new Float32Array(1000))], ['flushTouches', () => s.flushTouches()],
+    ];
+    for (const [name, use] of uses) {
+      s.zeroGrad();
+      runs = 0;
+      s.deferTouches(owed);
+      s.deferTouches(owed); // once, however often deferred before a flush
+      expect(runs, name).toBe(0);
+      use();
+      expect(runs, name).toBe(1);
+      // The deferred rows come before any touched by the use itself.
+      expect(Array.from(s.touched(emb)).slice(0, 3), name).toEqual([5, 2, 7]);
+      expect(runs, name).toBe(1);
+    }
+    // zeroGrad makes the owed touches before zeroing, so the rows a backward wrote are zeroed.
+    s.zeroGrad();
+    s.deferTouches(owed);
+    emb.grad.fill(3);
+    s.zeroGrad();
+    for (const r of [5, 2, 7]) expect(Array.from(emb.grad.subarray(r * 4, r * 4 + 4))).toEqual([0, 0, 0, 0]);
+    expect(emb.grad[0]).toBe(3); // an untouched row is not the store's to zero
+    expect(s.touchedCount()).toBe(0);
+    // A touch that throws stays owed, with those deferred after it.
+    const later = { touchNow: () => s.touchRow(emb, 11) };
+    let fail = true;
+    s.deferTouches({ touchNow: () => { if (fail) throw new Error('boom'); s.touchRow(emb, 4); } });
+    s.deferTouches(later);
+    expect(() => s.touchedCount()).toThrow(/boom/);
+    fail = false;
+    expect(Array.from(s.touched(emb))).toEqual([4, 11]);
+  });
+
   it('versions each table\'s slot map in sharedInto: a newly touched row or a zeroGrad moves it, a repeat does not', () => {
     const s = toyStore(2);
     const emb = s.get('emb');

@@ -5,7 +5,7 @@ import { record } from '../../autograd/node.ts';
 import { Module, Scratch, paramTensor } from '../module.ts';
 import type { InitSpec } from '../init.ts';
 import type { Group, Parameter } from '../parameter.ts';
-import type { ParameterStore } from '../store.ts';
+import type { DeferredTouches, ParameterStore } from '../store.ts';
 
 export interface EmbeddingOptions {
   /** Rows per field, including the reserved unknown row 0 (ids lie in [0, vocab)). */
@@ -23,9 +23,10 @@ export interface EmbeddingOptions {
  * Backward scatter-adds each (row, field) gradient through the sink (`addRows`, one table per
  * field in turn), so it lands wherever the backward call sends the tables' gradients: the flat
  * buffer's rows by default, or a caller's compact row. Forward marks the rows it reads when a
- * graph is being recorded, so the touched set is final before backward.
+ * graph is being recorded (deferred: the store marks them at its next flushTouches, which any
+ * use of the touched rows makes first), so the touched set is final before backward.
  */
-export class Embedding extends Module {
+export class Embedding extends Module implements DeferredTouches {
   readonly tables: Parameter[];
   readonly fields: number;
   readonly dim: number;
@@ -37,6 +38,8 @@ export class Embedding extends Module {
   /** Per (row, field): element offset of the row in the flat values (forward's gather). */
   private srcAt = new Int32Array(0);
   private readonly out = new Scratch();
+  /** The batch whose rows rowIdx holds and the store has yet to mark (0: none owed). */
+  private owedBatch = 0;
 
   constructor(store: ParameterStore, name: string, opts: EmbeddingOptions) {
     super(store, name);
@@ -68,6 +71,8 @@ export class Embedding extends Module {
   forward(ids: Int32Array, batch: number): Tensor {
     const F = this.fields, k = this.dim, n = batch * F;
     if (ids.length < n) throw new Error(`${this.name}: ids has ${ids.length} entries, need batch * fields = ${batch} * ${F}`);
+    // rowIdx is about to change: the rows of a forward not yet marked are marked first.
+    if (this.owedBatch !== 0) this.store.flushTouches();
     if (this.rowIdx.length < n) {
       this.rowIdx = new Int32Array(n);
       this.srcAt = new Int32Array(n);
@@ -86,7 +91,6 @@ export class Embedding extends Module {
         srcAt[i] = p.offset + row * k;
         if (++f === F) f = 0;
       }
-      if (track) this.store.touchRows(p, rowIdx, 0, 1, n);
     } else {
       // Field by field, so one table's touched-row map stays in cache; each table still sees
       // its rows in batch order (the order its touched rows, and so the compact layouts, take).
@@ -98,9 +102,11 @@ export class Embedding extends Module {
           rowIdx[i] = row;
           srcAt[i] = base + row * k;
         }
-        // The same rows in the same order as one touchRow each, in one loop per table.
-        if (track) this.store.touchRows(p, rowIdx, f, F, batch);
       }
+    }
+    if (track && n > 0) {
+      this.owedBatch = batch;
+      this.store.deferTouches(this);
     }
     // The row copies as one kernel call (the index math above stays per row).
     const be = getBackend();
@@ -108,5 +114,17 @@ export class Embedding extends Module {
     const leaves = this.tables.map(paramTensor);
     const tables = shared ? 1 : F;
     return record('embedding', leaves, new Tensor(y, [batch, F * k]), (g, grads) => grads.addRows(0, rowIdx, g.data, n, k, tables));
+  }
+
+  /**
+   * The store's deferred touch of the last forward's rows: one table at a time (its touched-row
+   * map stays in cache), each table's rows in batch order (the order of its compact layout).
+   */
+  touchNow(): void {
+    const batch = this.owedBatch;
+    this.owedBatch = 0;
+    const rowIdx = this.rowIdx, F = this.fields;
+    if (this.layout === 'shared') this.store.touchRows(this.tables[0]!, rowIdx, 0, 1, batch * F);
+    else for (let f = 0; f < F; f++) this.store.touchRows(this.tables[f]!, rowIdx, f, F, batch);
   }
 }

@@ -173,9 +173,17 @@ export class PLE extends Module implements MultiTaskModel {
     const { x0, e } = this.input(batch);
     const fm = this.fmLayer ? this.fmLayer.forward(e) : null;
     const T = this.tasks, L = this.levels.length;
-    // The first gates' logits run now; their softmax (JavaScript) beside the experts' first pair.
+    // The first gates' logits run now; their softmax (JavaScript) beside the experts' first
+    // pair, and with it the embedding's deferred marking of the rows it read.
     const runAhead = ahead && MLP.runsAhead(this.firstExperts);
-    const computed = runAhead && MLP.forwardAhead(this.firstExperts, x0, Gate.ahead(this.firstGates, x0));
+    let computed = false;
+    if (runAhead) {
+      const gates = Gate.ahead(this.firstGates, x0), store = this.store;
+      computed = MLP.forwardAhead(this.firstExperts, x0, () => {
+        gates();
+        store.flushTouches();
+      });
+    }
     let xt: Tensor[] = [x0], xs = x0;
     for (let l = 0; l < L - 1; l++) {
       const lv = this.levels[l]!;
