@@ -68,12 +68,18 @@ export function timedBackend(prof: Profiler, be: Backend, opts: { matmulShapes?:
   const form = (a: unknown[]): string => `${a[6] ? 'T' : 'N'}${a[7] ? 'T' : 'N'}`;
   // Where a Linear's kernels keep their sizes (rows x in x out), by shape too.
   const linearDims: Partial<Record<KernelName, number>> = { linearForward: 4, linearBackward: 5, linearReluBackward: 8 };
+  // A pair of a Linear's calls by its first call's shape (the pairs the models make are of one shape).
+  const pairCall = (a: unknown[]): string => {
+    const c = a[0] as { rows: number; k: number; n: number };
+    return `${c.rows}x${c.k}x${c.n}`;
+  };
   for (const k of KERNEL_NAMES) {
     const at = linearDims[k];
     wrapMethod(prof, timed, k, k === 'matmul' || k === 'matmulChecked'
       ? opts.matmulShapes ? (a) => `kernel.matmul.${form(a)} ${String(a[3])}x${String(a[4])}x${String(a[5])}` : (a) => `kernel.matmul.${form(a)}`
       : k === 'unary' || k === 'binary' ? (a) => `kernel.${k}.${String(a[0])}`
-        : at !== undefined && opts.matmulShapes ? (a) => `kernel.${k} ${String(a[at])}x${String(a[at + 1])}x${String(a[at + 2])}` : `kernel.${k}`);
+        : at !== undefined && opts.matmulShapes ? (a) => `kernel.${k} ${String(a[at])}x${String(a[at + 1])}x${String(a[at + 2])}`
+          : (k === 'linearForwardPair' || k === 'linearReluBackwardPair') && opts.matmulShapes ? (a) => `kernel.${k} ${pairCall(a)}` : `kernel.${k}`);
   }
   return timed;
 }

@@ -148,6 +148,20 @@ describe('instrumentation', () => {
     expect(be.threads).toBe(1);
   });
 
+  it('with matmulShapes, a Linear\'s kernels and its pairs by rows x in x out (a pair by its first call)', () => {
+    const p = new Profiler();
+    const be = timedBackend(p, createJsBackend(), { matmulShapes: true });
+    p.enable();
+    const x = new Float32Array(3 * 2).fill(1), w = new Float32Array(2 * 4).fill(1), y = new Float32Array(3 * 4), y2 = new Float32Array(3 * 4);
+    be.linearForward(x, w, null, y, 3, 2, 4, false);
+    const call = (out: Float32Array) => ({ x, w, b: null, y: out, rows: 3, k: 2, n: 4, relu: true });
+    be.linearForwardPair(call(y), call(y2));
+    p.step();
+    const calls = Object.fromEntries(p.report().byFamily.map((f) => [f.family, f.calls]));
+    expect(calls).toEqual({ 'kernel.linearForward 3x2x4': 1, 'kernel.linearForwardPair 3x2x4': 1 });
+    expect(Array.from(y2)).toEqual(Array(12).fill(2));
+  });
+
   it('install times the kernels of the backend getBackend() returns, and its undo puts the backend back', () => {
     const plain = setBackend('js');
     const p = new Profiler();

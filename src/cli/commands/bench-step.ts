@@ -34,7 +34,7 @@ export function registerBenchStep(bench: Command): void {
     .option('--l2 <x>', 'L2 coefficient (gradient added after balancing)', '0')
     .option('--dense-tables', 'update every embedding row each step (lazy rows off)')
     .option('--profile', 'also print where a step goes: ms by phase (forward, backward, balancer, optimizer) and by op family (src/profile)')
-    .option('--shapes', 'with --profile: one matmul family per shape (m x k x n)')
+    .option('--shapes', 'with --profile: one matmul family per shape (m x k x n; a Linear\'s kernels and their pairs by rows x in x out)')
     .option('--top <n>', 'with --profile: families listed per phase and overall', '12')
     .option('--json', 'print one JSON object')
     .action(async (o: Record<string, string | boolean | undefined | string[]>) => {
