@@ -20,11 +20,7 @@ export class RowSet {
   add(r: number): number {
     const s = this.slot[r]!;
     if (s !== 0) return s - 1;
-    if (this.count === this.list.length) {
-      const grown = new Int32Array(Math.min(this.rows, this.list.length * 2));
-      grown.set(this.list);
-      this.list = grown;
-    }
+    if (this.count === this.list.length) this.grow();
     this.list[this.count] = r;
     this.slot[r] = ++this.count;
     this.version++;
@@ -38,11 +34,7 @@ export class RowSet {
     for (let i = 0, at = start; i < n; i++, at += stride) {
       const r = rows[at]!;
       if (slot[r] !== 0) continue;
-      if (count === list.length) {
-        const grown = new Int32Array(Math.min(this.rows, list.length * 2));
-        grown.set(list);
-        this.list = list = grown;
-      }
+      if (count === list.length) list = this.grow();
       list[count] = r;
       slot[r] = ++count;
     }
@@ -50,6 +42,13 @@ export class RowSet {
       this.count = count;
       this.version++;
     }
+  }
+
+  /** Doubles the list's capacity (up to every row), keeping its entries; returns the new list. */
+  private grow(): Int32Array {
+    const grown = new Int32Array(Math.min(this.rows, this.list.length * 2));
+    grown.set(this.list);
+    return (this.list = grown);
   }
 
   has(r: number): boolean {
