@@ -393,31 +393,37 @@ static float *grow(float **buf, size_t *cap, size_t floats) {
   return *buf;
 }
 
+/* One unit of op(B)'s packing into bp: slab si of panel jp. */
+static AVX2 void pack_b_unit(const job_t *j, size_t si, size_t jp, float *bp) {
+  const size_t p0 = slab_start(&j->s, si), kc = slab_len(&j->s, si);
+  const size_t col = jp * NR, nr = j->n - col < NR ? j->n - col : NR;
+  pack_b(j->b, j->tb, j->k, j->n, p0, kc, col, nr, bp + (p0 * j->panels + jp * kc) * NR);
+}
+
+/* Panel jp of a masked or summed op(B) into bp, its slabs in order (a column's sum adds its
+   rows in order of k); the sums go into colsum_b when `sum` is set. */
+static AVX2 void pack_b_panel_summed(job_t *j, size_t jp, float *bp, int sum) {
+  const size_t col = jp * NR, nr = j->n - col < NR ? j->n - col : NR;
+  float sums[NR] = {0};
+  for (size_t si = 0; si < j->s.count; si++) {
+    const size_t p0 = slab_start(&j->s, si), kc = slab_len(&j->s, si);
+    pack_b_sums(j->b, j->mask_b, j->n, p0, kc, col, nr, bp + (p0 * j->panels + jp * kc) * NR, sums);
+  }
+  if (sum)
+    for (size_t c = 0; c < nr; c++) j->colsum_b[col + c] += sums[c];
+}
+
 /* op(B) into bp, slab by slab, panel by panel; a whole panel at a time, its slabs in order,
    when B is masked or summed (a column's sum adds its rows in order of k). The sums go into
    colsum_b once, from whichever part packs first. */
 static AVX2 void pack_all_b(job_t *j, float *bp) {
   if (j->mask_b == NULL && j->colsum_b == NULL) {
-    for (size_t si = 0; si < j->s.count; si++) {
-      const size_t p0 = slab_start(&j->s, si), kc = slab_len(&j->s, si);
-      for (size_t jp = 0; jp < j->panels; jp++) {
-        const size_t col = jp * NR, nr = j->n - col < NR ? j->n - col : NR;
-        pack_b(j->b, j->tb, j->k, j->n, p0, kc, col, nr, bp + (p0 * j->panels + jp * kc) * NR);
-      }
-    }
+    for (size_t si = 0; si < j->s.count; si++)
+      for (size_t jp = 0; jp < j->panels; jp++) pack_b_unit(j, si, jp, bp);
     return;
   }
   const int sums_here = j->colsum_b != NULL && atomic_exchange(&j->summed, 1) == 0;
-  for (size_t jp = 0; jp < j->panels; jp++) {
-    const size_t col = jp * NR, nr = j->n - col < NR ? j->n - col : NR;
-    float sums[NR] = {0};
-    for (size_t si = 0; si < j->s.count; si++) {
-      const size_t p0 = slab_start(&j->s, si), kc = slab_len(&j->s, si);
-      pack_b_sums(j->b, j->mask_b, j->n, p0, kc, col, nr, bp + (p0 * j->panels + jp * kc) * NR, sums);
-    }
-    if (sums_here)
-      for (size_t c = 0; c < nr; c++) j->colsum_b[col + c] += sums[c];
-  }
+  for (size_t jp = 0; jp < j->panels; jp++) pack_b_panel_summed(j, jp, bp, sums_here);
 }
 
 /* op(B) into j->bshared by every part that takes part, one (slab, panel) at a time (a whole
@@ -425,22 +431,9 @@ static AVX2 void pack_all_b(job_t *j, float *bp) {
 static AVX2 void pack_shared_b(job_t *j) {
   const int by_panel = j->mask_b != NULL || j->colsum_b != NULL;
   const size_t units = by_panel ? j->panels : j->s.count * j->panels;
-  for (size_t u; by_panel && (u = atomic_fetch_add(&j->next_pack, 1)) < units;) {
-    const size_t col = u * NR, nr = j->n - col < NR ? j->n - col : NR;
-    float sums[NR] = {0};
-    for (size_t si = 0; si < j->s.count; si++) {
-      const size_t p0 = slab_start(&j->s, si), kc = slab_len(&j->s, si);
-      pack_b_sums(j->b, j->mask_b, j->n, p0, kc, col, nr, j->bshared + (p0 * j->panels + u * kc) * NR, sums);
-    }
-    if (j->colsum_b)
-      for (size_t c = 0; c < nr; c++) j->colsum_b[col + c] += sums[c];
-    atomic_fetch_add(&j->packed, 1);
-  }
-  for (size_t u; !by_panel && (u = atomic_fetch_add(&j->next_pack, 1)) < units;) {
-    const size_t si = u / j->panels, jp = u % j->panels;
-    const size_t p0 = slab_start(&j->s, si), kc = slab_len(&j->s, si);
-    const size_t col = jp * NR, nr = j->n - col < NR ? j->n - col : NR;
-    pack_b(j->b, j->tb, j->k, j->n, p0, kc, col, nr, j->bshared + (p0 * j->panels + jp * kc) * NR);
+  for (size_t u; (u = atomic_fetch_add(&j->next_pack, 1)) < units;) {
+    if (by_panel) pack_b_panel_summed(j, u, j->bshared, j->colsum_b != NULL);
+    else pack_b_unit(j, u / j->panels, u % j->panels, j->bshared);
     atomic_fetch_add(&j->packed, 1);
   }
   for (unsigned spins = 0; atomic_load(&j->packed) < units;) mtlkit_pool_relax(&spins);

@@ -948,10 +948,12 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     adamRunSets(w, g, sets, h) {
       // Each set on one thread (a table's touched rows, too few to split, as adamRuns finds),
       // the sets shared out among the threads: one wake-up for all of them.
-      let elems = 0;
-      for (const s of sets) elems += s.count * s.width;
-      if (pool === null || threads === 1 || sets.length < 2 || elems < PAR_ELEMS / 2
-        || !sets.every((s) => s.count > 0 && adamResident(w, g, s.m, s.v))) {
+      let elems = 0, resident = true;
+      for (const s of sets) {
+        elems += s.count * s.width;
+        resident &&= s.count > 0 && adamResident(w, g, s.m, s.v);
+      }
+      if (pool === null || threads === 1 || sets.length < 2 || elems < PAR_ELEMS / 2 || !resident) {
         adamRunSetsVia(backend, w, g, sets, h);
         return;
       }
