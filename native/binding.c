@@ -276,23 +276,29 @@ static size_t spans(const call_t *x, span_t *out) {
   return count;
 }
 
-/* 1 when neither call writes what the other reads or writes (c and colsumB are written), else a
-   RangeError naming both arrays: the two run at once, so an overlap would race. */
-static int disjoint(napi_env env, const call_t *x0, const call_t *x1) {
-  span_t s[2][7];
-  const size_t count[2] = {spans(x0, s[0]), spans(x1, s[1])};
-  static const char *which[2] = {"first", "second"};
-  for (int w = 0; w < 2; w++) {
+/* The calls of sgemmPairBegin by position, as its messages name them. */
+static const char *const call_names[4] = {"first", "second", "first's next", "second's next"};
+
+/* 1 when no call writes what another reads or writes (c and colsumB are written), else a
+   RangeError naming both arrays: the calls run at once, so an overlap would race. */
+static int disjoint(napi_env env, const call_t *x, size_t calls) {
+  span_t s[4][7];
+  size_t count[4];
+  for (size_t w = 0; w < calls; w++) count[w] = spans(&x[w], s[w]);
+  for (size_t w = 0; w < calls; w++) {
     for (size_t i = 0; i < count[w]; i++) {
       if (!s[w][i].written) continue;
-      for (size_t j = 0; j < count[1 - w]; j++) {
-        const span_t a = s[w][i], b = s[1 - w][j];
-        if (a.p < b.p + b.n && b.p < a.p + a.n) {
-          char msg[200];
-          snprintf(msg, sizeof msg, "mtlkit native sgemmPairBegin: the %s call's %s overlaps the %s call's %s (the calls run at once: neither may write what the other reads or writes)",
-                   which[w], a.name, which[1 - w], b.name);
-          napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
-          return 0;
+      for (size_t o = 0; o < calls; o++) {
+        if (o == w) continue;
+        for (size_t j = 0; j < count[o]; j++) {
+          const span_t a = s[w][i], b = s[o][j];
+          if (a.p < b.p + b.n && b.p < a.p + a.n) {
+            char msg[220];
+            snprintf(msg, sizeof msg, "mtlkit native sgemmPairBegin: the %s call's %s overlaps the %s call's %s (the calls run at once: none may write what another reads or writes)",
+                     call_names[w], a.name, call_names[o], b.name);
+            napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+            return 0;
+          }
         }
       }
     }
@@ -305,22 +311,41 @@ static mtlkit_sgemm_call as_call(const call_t *x) {
   return c;
 }
 
-/* sgemmPairBegin([first call's arguments], [second's]): two independent calls as one split call
-   (sgemm.h's mtlkit_sgemm_pair), on the first's thread count; the parts to run (0: both final).
-   A RangeError when one call's output overlaps an array of the other. */
+/* How many calls the open pair has (sgemmPairEnd's answer has a bit for each). */
+static size_t pair_calls = 2;
+
+/* sgemmPairBegin([first call's arguments], [second's], [first's next]?, [second's next]?): two
+   independent calls, or two chains of them, as one split call (sgemm.h's mtlkit_sgemm_chains),
+   on the first's thread count; the parts to run (0: all final). A RangeError when one call's
+   output overlaps an array of another. */
 static napi_value sgemm_pair_begin(napi_env env, napi_callback_info info) {
-  size_t argc, n0, n1;
-  napi_value argv[2], first[16], second[16];
-  call_t x0, x1;
-  if (!arguments(env, info, "sgemmPairBegin", "[first call's arguments], [second call's arguments]", 2, 2, argv, &argc)) return NULL;
-  /* Messages name the call: "sgemmPairBegin's second call: b has ...". */
-  fn_name = "sgemmPairBegin's first call";
-  if (!call_array(env, argv[0], "it", first, &n0) || !parse_call(env, first, n0, &x0)) return NULL;
-  fn_name = "sgemmPairBegin's second call";
-  if (!call_array(env, argv[1], "it", second, &n1) || !parse_call(env, second, n1, &x1)) return NULL;
-  if (!disjoint(env, &x0, &x1)) return NULL;
-  const mtlkit_sgemm_call c0 = as_call(&x0), c1 = as_call(&x1);
-  const int parts = mtlkit_sgemm_begin_pair(&c0, &c1, (int)x0.threads);
+  size_t argc, n;
+  napi_value argv[4], args[16];
+  call_t x[4];
+  char name[64];
+#define PAIR_USAGE "[first call's arguments], [second call's arguments], [first's next]?, [second's next]?"
+  if (!arguments(env, info, "sgemmPairBegin", PAIR_USAGE, 2, 4, argv, &argc)) return NULL;
+  /* napi reports every argument given, though it fills argv with at most four. */
+  if (argc > 4) {
+    napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", "mtlkit native sgemmPairBegin: expects (" PAIR_USAGE "), got more than four calls");
+    return NULL;
+  }
+#undef PAIR_USAGE
+  for (size_t i = 0; i < argc; i++) {
+    /* Messages name the call: "sgemmPairBegin's second call: b has ...". */
+    snprintf(name, sizeof name, "sgemmPairBegin's %s call", call_names[i]);
+    fn_name = name;
+    if (!call_array(env, argv[i], "it", args, &n) || !parse_call(env, args, n, &x[i])) {
+      fn_name = "sgemmPairBegin";
+      return NULL;
+    }
+  }
+  fn_name = "sgemmPairBegin";
+  if (!disjoint(env, x, argc)) return NULL;
+  mtlkit_sgemm_call c[4];
+  for (size_t i = 0; i < argc; i++) c[i] = as_call(&x[i]);
+  pair_calls = argc;
+  const int parts = mtlkit_sgemm_begin_chains(&c[0], &c[1], argc > 2 ? &c[2] : NULL, argc > 3 ? &c[3] : NULL, (int)x[0].threads);
   if (parts < 0) {
     out_of_memory(env);
     return NULL;
@@ -359,11 +384,11 @@ static napi_value sgemm_end(napi_env env, napi_callback_info info) {
   return boolean(env, !mtlkit_sgemm_end());
 }
 
-/* sgemmPairEnd(): closes the open pair (after every part returned): bit 0 set when the first
-   call's C is all finite (or it did not check), bit 1 the same for the second. */
+/* sgemmPairEnd(): closes the open pair (after every part returned): bit i set when the i-th
+   call's C (first, second, first's next, second's next) is all finite or it did not check. */
 static napi_value sgemm_pair_end(napi_env env, napi_callback_info info) {
   (void)info;
-  return num(env, 3 & ~mtlkit_sgemm_end());
+  return num(env, ((1 << pair_calls) - 1) & ~mtlkit_sgemm_end());
 }
 
 /* sgemmNarrow(a, b, c, m, k, n, transA, transB, accumulate, r0, r1): sizes checked, then narrow.h. */

@@ -371,7 +371,7 @@ typedef struct {
   atomic_size_t next_pack, packed, next_chunk;
 } job_t;
 
-/* Grow-only buffers, kept between calls (the call lock guards them): each call of a pair its
+/* Grow-only buffers, kept between calls (the call lock guards them): each call of a chain pair its
    bounds and shared packing of op(B), each part (a thread runs one call's block at a time) its
    packing of op(A)'s block and its own of op(B). */
 typedef struct {
@@ -380,7 +380,7 @@ typedef struct {
   float *bpack; /* the shared packing of op(B) */
   size_t bpack_cap;
 } buffers_t;
-static buffers_t bufs[2];
+static buffers_t bufs[4];
 static float *apack_buf[MAX_THREADS];
 static float *bpack_buf[MAX_THREADS];
 static size_t bpack_cap[MAX_THREADS];
@@ -606,31 +606,32 @@ static int setup(job_t *j, buffers_t *bf, const float *a, const float *b, float 
   return threads;
 }
 
-/* One call, or two independent ones run side by side. */
+/* One call, or two chains of one or two independent calls run side by side. */
 typedef struct {
-  job_t jobs[2];
-  int count, bit[2]; /* the jobs to run; the bit each one's check sets in the verdict */
+  job_t jobs[4];
+  /* the jobs to run, chain by chain in order; the bit each one's check sets in the verdict; the
+     chain (0: first, first_next; 1: second, second_next) it belongs to */
+  int count, bit[4], chain[4];
 } pair_t;
 
-/* Each thread starts on one call of a pair (thread 0 on the first), then helps the other. */
+/* Each thread runs one chain (thread 0 the first), its calls in order, then helps with the
+   other's: a thread's second call reads what its first read, still in its own caches, and no
+   thread waits at a barrier between the two. */
 static void run_pair(void *arg, int t) {
   pair_t *p = arg;
-  if (p->count == 1) {
-    run_part(&p->jobs[0], t);
-    return;
-  }
-  run_part(&p->jobs[t & 1], t);
-  run_part(&p->jobs[(t & 1) ^ 1], t);
+  for (int pass = 0; pass < 2; pass++)
+    for (int q = 0; q < p->count; q++)
+      if ((p->chain[q] == (t & 1)) == (pass == 0)) run_part(&p->jobs[q], t);
 }
 
-/* Finishes the calls with nothing to multiply (their verdicts into *nonfinite, bit 0 for the
-   first, 1 for the second) and prepares the others. Returns the parts to run with the pool lock
-   held, or 0 (nothing left) / -1 (out of memory) without it. */
-static int open_pair(pair_t *p, const mtlkit_sgemm_call *first, const mtlkit_sgemm_call *second, int threads, int *nonfinite) {
-  const mtlkit_sgemm_call *calls[2] = {first, second}, *live[2];
-  int index[2];
+/* Finishes the calls with nothing to multiply (their verdicts into *nonfinite, bit i for
+   calls[i]: first, second, first_next, second_next) and prepares the others. Returns the parts
+   to run with the pool lock held, or 0 (nothing left) / -1 (out of memory) without it. */
+static int open_pair(pair_t *p, const mtlkit_sgemm_call *const calls[4], int threads, int *nonfinite) {
+  const mtlkit_sgemm_call *live[4];
+  int index[4];
   p->count = 0;
-  for (int i = 0; i < 2; i++) {
+  for (int i = 0; i < 4; i++) {
     const mtlkit_sgemm_call *x = calls[i];
     if (x == NULL) continue;
     int bad = 0;
@@ -654,11 +655,12 @@ static int open_pair(pair_t *p, const mtlkit_sgemm_call *first, const mtlkit_sge
       return -1;
     }
     p->bit[q] = 1 << index[q];
+    p->chain[q] = index[q] & 1;
     if (n > parts) parts = n;
   }
-  /* Two calls too small to split run at once, one on each of two threads, when together they
+  /* Calls too small to split run at once, one chain on each of two threads, when together they
      are worth waking a thread. */
-  if (p->count == 2 && parts < 2 && threads >= 2 && flops >= PAR_FLOPS) parts = 2;
+  if (p->count >= 2 && parts < 2 && threads >= 2 && flops >= PAR_FLOPS) parts = 2;
   size_t bfloats = 0;
   for (int q = 0; q < p->count; q++)
     if (p->jobs[q].own_b && p->jobs[q].bfloats > bfloats) bfloats = p->jobs[q].bfloats;
@@ -677,13 +679,19 @@ static int close_pair(pair_t *p, int nonfinite) {
   return nonfinite;
 }
 
-int mtlkit_sgemm_pair(const mtlkit_sgemm_call *first, const mtlkit_sgemm_call *second, int threads) {
+int mtlkit_sgemm_chains(const mtlkit_sgemm_call *first, const mtlkit_sgemm_call *second,
+                        const mtlkit_sgemm_call *first_next, const mtlkit_sgemm_call *second_next, int threads) {
+  const mtlkit_sgemm_call *const calls[4] = {first, second, first_next, second_next};
   pair_t p;
   int nonfinite = 0;
-  const int parts = open_pair(&p, first, second, threads, &nonfinite);
+  const int parts = open_pair(&p, calls, threads, &nonfinite);
   if (parts <= 0) return parts < 0 ? -1 : nonfinite;
   mtlkit_pool_run(run_pair, &p, parts);
   return close_pair(&p, nonfinite);
+}
+
+int mtlkit_sgemm_pair(const mtlkit_sgemm_call *first, const mtlkit_sgemm_call *second, int threads) {
+  return mtlkit_sgemm_chains(first, second, NULL, NULL, threads);
 }
 
 int mtlkit_sgemm(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
@@ -698,11 +706,17 @@ static atomic_int split_parts;
 /* The verdict on calls that begin finished itself. */
 static int split_trivial_nonfinite;
 
-int mtlkit_sgemm_begin_pair(const mtlkit_sgemm_call *first, const mtlkit_sgemm_call *second, int threads) {
+int mtlkit_sgemm_begin_chains(const mtlkit_sgemm_call *first, const mtlkit_sgemm_call *second,
+                              const mtlkit_sgemm_call *first_next, const mtlkit_sgemm_call *second_next, int threads) {
+  const mtlkit_sgemm_call *const calls[4] = {first, second, first_next, second_next};
   split_trivial_nonfinite = 0;
-  const int parts = open_pair(&split, first, second, threads, &split_trivial_nonfinite);
+  const int parts = open_pair(&split, calls, threads, &split_trivial_nonfinite);
   if (parts > 0) atomic_store(&split_parts, parts);
   return parts;
+}
+
+int mtlkit_sgemm_begin_pair(const mtlkit_sgemm_call *first, const mtlkit_sgemm_call *second, int threads) {
+  return mtlkit_sgemm_begin_chains(first, second, NULL, NULL, threads);
 }
 
 int mtlkit_sgemm_begin(const float *a, const float *b, float *c, size_t m, size_t k, size_t n,

@@ -75,6 +75,19 @@ typedef struct {
 int mtlkit_sgemm_pair(const mtlkit_sgemm_call *first, const mtlkit_sgemm_call *second, int threads);
 
 /*
+ * Two chains at once: first then first_next, and second then second_next (any may be NULL). Each
+ * thread runs one chain's calls in order (thread 0 the first), then helps with the other chain,
+ * so a thread's second call finds what it shares with its first (two ReLU layers' backward:
+ * each layer's dW then its dx, both reading its masked output gradient) in that thread's caches,
+ * and no thread waits between the two. Any call may run while any other does, so none may write
+ * what another reads. Returns bit i for the i-th call (first, second, first_next, second_next)
+ * whose check found an element that is not finite, -1 when a buffer could not be allocated.
+ * mtlkit_sgemm_pair is chains with no next calls.
+ */
+int mtlkit_sgemm_chains(const mtlkit_sgemm_call *first, const mtlkit_sgemm_call *second,
+                        const mtlkit_sgemm_call *first_next, const mtlkit_sgemm_call *second_next, int threads);
+
+/*
  * The same call with the caller's own threads: begin prepares it (taking the pool lock) and
  * returns how many parts to run (0: nothing to run, C already final; -1: out of memory, no lock
  * held); part(t) for each t in 0 .. parts-1 runs concurrently on any threads (the wasm backend's
@@ -92,6 +105,9 @@ int mtlkit_sgemm_end(void);
 /* mtlkit_sgemm_pair's split form: begin_pair, then part and end as above (end's answer has
    mtlkit_sgemm_pair's bits). */
 int mtlkit_sgemm_begin_pair(const mtlkit_sgemm_call *first, const mtlkit_sgemm_call *second, int threads);
+/* mtlkit_sgemm_chains' split form (end's answer has mtlkit_sgemm_chains' bits). */
+int mtlkit_sgemm_begin_chains(const mtlkit_sgemm_call *first, const mtlkit_sgemm_call *second,
+                              const mtlkit_sgemm_call *first_next, const mtlkit_sgemm_call *second_next, int threads);
 
 /* For info(): the blocking. */
 int mtlkit_sgemm_kc(void);

@@ -5,7 +5,8 @@
  *   layers split: as the step runs them, expert after expert, every call split across the
  *     threads (a layer's backward as one pair, dW with dx);
  *   experts paired: two experts side by side, each call of a pair started by its own thread
- *     (layer l of experts e and e + 1 forward; their dW, then their dx), the odd expert as above.
+ *     (layer l of experts e and e + 1 forward; in the backward one chain per expert, its dW then
+ *     its dx, as the step's linearReluBackwardPair runs them), the odd expert as above.
  * Experts paired is what the step could gain by running two experts at once instead of
  * splitting each call: the same calls, each C with its own call's bits (checked: every output
  * of one order against the other's). Each expert's input gradient goes to its own buffer here
@@ -90,10 +91,11 @@ static void paired_backward(int threads) {
   if (E % 2) split_backward(E - 1, threads);
   for (int e = E - 1 - E % 2; e > 0; e -= 2)
     for (int l = L - 1; l >= 0; l--) {
-      mtlkit_sgemm_call other = weight_grad(e - 1, l);
-      pair(weight_grad(e, l), &other, threads);
-      other = input_grad(e - 1, l);
-      pair(input_grad(e, l), &other, threads);
+      const mtlkit_sgemm_call w0 = weight_grad(e, l), w1 = weight_grad(e - 1, l), x0 = input_grad(e, l), x1 = input_grad(e - 1, l);
+      if (mtlkit_sgemm_chains(&w0, &w1, &x0, &x1, threads) < 0) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+      }
     }
 }
 

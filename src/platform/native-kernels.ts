@@ -65,8 +65,15 @@ export interface NativeKernels {
    * and dx = g Wᵀ). Neither call may write what the other reads. `sgemmPairEnd` closes it:
    * bit 0 set when the first call's C is all finite (or it did not check), bit 1 for the
    * second. Each C gets the bits of its own sgemm.
+   *
+   * With `firstNext` (and `secondNext`), two chains: a thread runs first then firstNext (another
+   * second then secondNext) and then helps with the other chain, so each thread's second call
+   * finds what it shares with its first in the thread's own caches (two ReLU layers' backward:
+   * each layer's dW then its dx, both reading the layer's masked output gradient) and no thread
+   * waits between them. Every call may run while any other does: none may write what another
+   * reads. `sgemmPairEnd`'s bit i is then the i-th call's (first, second, firstNext, secondNext).
    */
-  sgemmPairBegin(first: SgemmArgs, second: SgemmArgs): number;
+  sgemmPairBegin(first: SgemmArgs, second: SgemmArgs, firstNext?: SgemmArgs, secondNext?: SgemmArgs): number;
   sgemmPairEnd(): number;
   /**
    * Rows [r0, r1) of c[m x n] = op(a) op(b) (+ c when accumulate), n <= 4: the wasm kernel

@@ -353,8 +353,16 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
    * sgemmPairBegin): bit 0 set when the first's C is all finite, bit 1 the second's.
    */
   function nativePair(first: SgemmArgs, second: SgemmArgs, meanwhile?: () => void): number {
+    return nativeChains([first, second], meanwhile);
+  }
+
+  /**
+   * Two chains of native matmuls (first then firstNext, second then secondNext), or a pair, as
+   * one split call on the kernel threads: bit i set when the i-th call's C is all finite.
+   */
+  function nativeChains(calls: readonly [SgemmArgs, SgemmArgs, SgemmArgs?, SgemmArgs?], meanwhile?: () => void): number {
     const nat = native!;
-    const parts = nat.sgemmPairBegin(first, second);
+    const parts = calls.length === 4 ? nat.sgemmPairBegin(calls[0], calls[1], calls[2], calls[3]) : nat.sgemmPairBegin(calls[0], calls[1]);
     let finite = 0;
     try {
       if (parts === 0) meanwhile?.();
@@ -622,15 +630,16 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     },
 
     linearReluBackwardPair(first, second) {
-      // Both dW, then both dx, each pair started by one thread per call (it then helps with the
-      // other): each layer's calls keep to one thread's operands but for the tail.
+      // One chain per layer, dW then dx, each started by its own thread (which then helps with
+      // the other chain): a layer's calls keep to one thread's operands but for the tail, and
+      // no thread waits between its dW and its dx.
       const p = first, q = second;
       if (pairs() && p.dx !== null && q.dx !== null && reluNative(p.x, p.w, p.y, p.g, p.dw, p.dx, p.db, p.rows, p.k, p.n)
         && reluNative(q.x, q.w, q.y, q.g, q.dw, q.dx, q.db, q.rows, q.k, q.n)) {
-        const w = nativePair(reluWeightArgs(p.x, p.g, p.dw!, p.y, p.db, p.rows, p.k, p.n), reluWeightArgs(q.x, q.g, q.dw!, q.y, q.db, q.rows, q.k, q.n));
-        const x = nativePair(reluInputArgs(p.g, p.w, p.dx, p.y, p.rows, p.k, p.n, p.accumulateDx), reluInputArgs(q.g, q.w, q.dx, q.y, q.rows, q.k, q.n, q.accumulateDx));
-        // nativePair's bit 0 / 1 is its first / second call's C all finite.
-        return (w & 1) | ((x & 1) << 1) | ((w & 2) << 1) | ((x & 2) << 2);
+        const f = nativeChains([reluWeightArgs(p.x, p.g, p.dw!, p.y, p.db, p.rows, p.k, p.n), reluWeightArgs(q.x, q.g, q.dw!, q.y, q.db, q.rows, q.k, q.n),
+          reluInputArgs(p.g, p.w, p.dx, p.y, p.rows, p.k, p.n, p.accumulateDx), reluInputArgs(q.g, q.w, q.dx, q.y, q.rows, q.k, q.n, q.accumulateDx)]);
+        // The chains' bits are p's dW, q's dW, p's dx, q's dx; the pair's p's dW, dx, q's dW, dx.
+        return (f & 1) | ((f & 4) >> 1) | ((f & 2) << 1) | (f & 8);
       }
       return linearReluBackwardPairVia(backend, first, second);
     },

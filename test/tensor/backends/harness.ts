@@ -538,14 +538,19 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
     const be = make();
     const shape = fc.tuple(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 70 }), bool, bool, bool, bool);
     type Shape = readonly [k: number, n: number, withDw: boolean, withDx: boolean, withDb: boolean, accDx: boolean];
-    const check = (rows: number, calls: readonly Shape[], dt: DType, resident: boolean, bad: number, seed: number): void => {
+    // Where the value that is not finite goes: one call's g (its dW and dx), x (its dW only) or
+    // w (its dx only), so each of the pair's four flags is seen set alone.
+    type Bad = readonly [value: number, call: 0 | 1, where: 'g' | 'x' | 'w'];
+    const check = (rows: number, calls: readonly Shape[], dt: DType, resident: boolean, [bad, badCall, badWhere]: Bad, seed: number): void => {
       const rng = new Rng(seed);
       const made = calls.map(([k, n, withDw, withDx, withDb, accumulateDx], i) => {
         const x = fill(be, dt, rows * k, rng, resident), w = fill(be, dt, k * n, rng, resident);
         const y = fill(be, dt, rows * n, rng, resident), g = fill(be, dt, rows * n, rng, resident);
         y[Math.floor(rng.next() * rows * n)] = -0;
-        // The second call's gradient is not finite somewhere: its flags, not the first's, say so.
-        if (i === 1) g[Math.floor(rng.next() * rows * n)] = bad;
+        if (i === badCall) {
+          const at = { g, x, w }[badWhere];
+          at[Math.floor(rng.next() * at.length)] = bad;
+        }
         return {
           x, w, y, g, gz: fill(be, dt, rows * n, rng, resident), dw: withDw ? fill(be, dt, k * n, rng, resident) : null,
           dx: withDx ? fill(be, dt, rows * k, rng, resident) : null, db: withDb ? fill(be, dt, n, rng, resident) : null, rows, k, n, accumulateDx,
@@ -567,11 +572,19 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
       });
       expect(got, what).toBe(want[0]!.flags | (want[1]!.flags << 2));
     };
-    fc.assert(fc.property(fc.integer({ min: 1, max: 70 }), shape, shape, dtype, bool, fc.constantFrom(NaN, Infinity, 1), fc.integer(),
+    const bads = fc.tuple(fc.constantFrom(NaN, Infinity, 1), fc.constantFrom(0 as const, 1 as const), fc.constantFrom('g' as const, 'x' as const, 'w' as const));
+    fc.assert(fc.property(fc.integer({ min: 1, max: 70 }), shape, shape, dtype, bool, bads, fc.integer(),
       (rows, a, b, dt, resident, bad, seed) => check(rows, [a, b], dt, resident, bad, seed)), { numRuns: runs });
-    // Big enough to split across threads: two experts' layers, equal and unequal.
-    check(600, [[96, 80, true, true, true, false], [96, 80, true, true, true, true]], 'float32', true, 1, 1);
-    check(600, [[96, 80, true, true, true, false], [40, 130, true, true, false, false]], 'float32', true, NaN, 2);
+    // Big enough to split across threads: two experts' layers, equal and unequal, each flag alone.
+    const layers: readonly (readonly Shape[])[] = [
+      [[96, 80, true, true, true, false], [96, 80, true, true, true, true]],
+      [[96, 80, true, true, true, false], [40, 130, true, true, false, false]],
+    ];
+    let seed = 1;
+    for (const calls of layers) {
+      check(600, calls, 'float32', true, [1, 1, 'g'], seed++);
+      for (const call of [0, 1] as const) for (const where of ['x', 'w'] as const) check(600, calls, 'float32', true, [NaN, call, where], seed++);
+    }
   });
 
   it('zero: exactly [start, end) becomes 0, past the memset threshold too; a range outside throws', () => {

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { host, useHost, type Host } from '../../../src/platform/host.ts';
-import { NativeKernelsUnavailableError, type NativeKernels } from '../../../src/platform/native-kernels.ts';
+import { NativeKernelsUnavailableError, type NativeKernels, type SgemmArgs } from '../../../src/platform/native-kernels.ts';
 import { matmulJs } from '../../../src/tensor/backends/matmul-js.ts';
 import { createJsBackend } from '../../../src/tensor/backends/js.ts';
 import { registerBackend } from '../../../src/tensor/backends/registry.ts';
@@ -310,6 +310,70 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
     expect(() => nat.sgemmPart(0)).toThrow(RangeError);
     expect(() => pair([s, s, s, 8, 8, 8, false, false, false, 2])).toThrow(TypeError);
     expect(() => nat.sgemmPart(0)).toThrow(RangeError);
+  });
+
+  it('two chains (sgemmPairBegin with four calls): each C its own sgemm\'s bits, a flag per call, parts in any order, one part runs all', () => {
+    const nat = addon();
+    // Two ReLU layers' backward, one chain each: dW with db then dx, both reading g through y.
+    const layer = (rows: number, k: number, n: number, seed: number, bad: 'x' | 'w' | null) => {
+      const rng = new Rng(seed);
+      const x = random(rows * k, rng), w = random(k * n, rng), g = random(rows * n, rng), y = random(rows * n, rng);
+      if (bad !== null) ({ x, w })[bad][5 % (bad === 'x' ? x.length : w.length)] = NaN;
+      return { x, w, g, y, dw: random(k * n, rng), db: random(n, rng), dx: random(rows * k, rng), rows, k, n };
+    };
+    type Layer = ReturnType<typeof layer>;
+    const weight = (l: Layer, threads: number): SgemmArgs => [l.x, l.g, l.dw, l.k, l.rows, l.n, true, false, true, threads, null, false, true, null, l.y, l.db];
+    const input = (l: Layer, threads: number): SgemmArgs => [l.g, l.w, l.dx, l.rows, l.n, l.k, false, true, true, threads, null, false, true, l.y];
+    const cases = [
+      [[2048, 256, 128, 'x'], [2048, 256, 128, null]],
+      [[2048, 128, 64, null], [1000, 96, 40, 'w']],
+      [[300, 64, 7, null], [13, 5, 3, 'x']],
+      [[2048, 0, 32, null], [700, 33, 9, 'w']],
+    ] as const;
+    for (const [[r0, k0, n0, b0], [r1, k1, n1, b1]] of cases) {
+      for (const threads of [1, 2, 3]) {
+        for (const order of ['forward', 'reverse'] as const) {
+          const seed = r0 + k0 + n0 + r1;
+          const want = [layer(r0, k0, n0, seed, b0), layer(r1, k1, n1, seed + 1, b1)];
+          const got = [layer(r0, k0, n0, seed, b0), layer(r1, k1, n1, seed + 1, b1)];
+          // Bit i: the i-th call (first's dW, second's dW, first's dx, second's dx) all finite.
+          let flags = 0;
+          want.forEach((l, i) => {
+            if (nat.sgemm(...weight(l, 1)) ?? true) flags |= 1 << i;
+            if (nat.sgemm(...input(l, 1)) ?? true) flags |= 4 << i;
+          });
+          const parts = nat.sgemmPairBegin(weight(got[0]!, threads), weight(got[1]!, threads), input(got[0]!, threads), input(got[1]!, threads));
+          let verdict: number;
+          try {
+            expect(parts).toBeLessThanOrEqual(Math.max(threads, 2));
+            for (let i = 0; i < parts; i++) nat.sgemmPart(order === 'forward' ? i : parts - 1 - i);
+          } finally {
+            verdict = nat.sgemmPairEnd();
+          }
+          const what = `layers ${r0}x${k0}x${n0}, ${r1}x${k1}x${n1}, threads=${threads} ${order}, ${parts} part(s)`;
+          got.forEach((l, i) => {
+            for (const key of ['dw', 'db', 'dx'] as const) if (!sameBits(l[key], want[i]![key])) expect.fail(`${what}: layer ${i} ${key} differs from sgemm`);
+          });
+          expect(verdict, what).toBe(flags);
+        }
+      }
+    }
+    // Every call may run while any other does: the message names both calls by position.
+    const s = new Float32Array(64), g = new Float32Array(64), out = new Float32Array(64);
+    const pair = nat.sgemmPairBegin as (...a: unknown[]) => number;
+    const free = (): unknown[] => [s, s, new Float32Array(64), 8, 8, 8, false, false, false, 2];
+    expect(() => pair(free(), free(), [s, g, out, 8, 8, 8, false, false, false, 2], [s, s, g.subarray(60), 2, 2, 2, false, false, false, 2]))
+      .toThrow(/the second's next call's c overlaps the first's next call's b \(the calls run at once/);
+    expect(() => pair(free(), [s, s, out, 8, 8, 8, false, false, false, 2], free(), [s, out.subarray(4), new Float32Array(4), 2, 2, 2, false, false, false, 2]))
+      .toThrow(/the second call's c overlaps the second's next call's b/);
+    expect(() => pair(free(), free(), [s, s, s, 8, 8, 9, false, false, false, 2]))
+      .toThrow(/sgemmPairBegin's first's next call: b has 64 elements, k\*n = 72 needed/);
+    expect(() => pair(free(), free(), free(), free(), free())).toThrow(TypeError);
+    expect(() => nat.sgemmPart(0)).toThrow(RangeError);
+    // Three calls: the first chain of two, the second of one; all finite: a bit for each.
+    expect(pair(free(), free(), free())).toBe(1);
+    nat.sgemmPart(0);
+    expect(nat.sgemmPairEnd()).toBe(7);
   });
 
   it('throws a TypeError or RangeError naming the argument, and writes nothing', () => {
