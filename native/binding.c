@@ -281,10 +281,10 @@ static const char *const call_names[4] = {"first", "second", "first's next", "se
 
 /* 1 when no call writes what another reads or writes (c and colsumB are written), else a
    RangeError naming both arrays: the calls run at once, so an overlap would race. */
-static int disjoint(napi_env env, const call_t *x, size_t calls) {
+static int disjoint(napi_env env, const call_t *x, const int *present, size_t calls) {
   span_t s[4][7];
   size_t count[4];
-  for (size_t w = 0; w < calls; w++) count[w] = spans(&x[w], s[w]);
+  for (size_t w = 0; w < calls; w++) count[w] = present[w] ? spans(&x[w], s[w]) : 0;
   for (size_t w = 0; w < calls; w++) {
     for (size_t i = 0; i < count[w]; i++) {
       if (!s[w][i].written) continue;
@@ -316,8 +316,8 @@ static size_t pair_calls = 2;
 
 /* sgemmPairBegin([first call's arguments], [second's], [first's next]?, [second's next]?): two
    independent calls, or two chains of them, as one split call (sgemm.h's mtlkit_sgemm_chains),
-   on the first's thread count; the parts to run (0: all final). A RangeError when one call's
-   output overlaps an array of another. */
+   on the first's thread count; the parts to run (0: all final). A next call may be null (none).
+   A RangeError when one call's output overlaps an array of another. */
 static napi_value sgemm_pair_begin(napi_env env, napi_callback_info info) {
   size_t argc, n;
   napi_value argv[4], args[16];
@@ -331,7 +331,14 @@ static napi_value sgemm_pair_begin(napi_env env, napi_callback_info info) {
     return NULL;
   }
 #undef PAIR_USAGE
+  int present[4] = {1, 1, 0, 0};
   for (size_t i = 0; i < argc; i++) {
+    napi_valuetype type;
+    if (i >= 2) {
+      if (napi_typeof(env, argv[i], &type) != napi_ok) return NULL;
+      if (type == napi_null) continue;
+      present[i] = 1;
+    }
     /* Messages name the call: "sgemmPairBegin's second call: b has ...". */
     snprintf(name, sizeof name, "sgemmPairBegin's %s call", call_names[i]);
     fn_name = name;
@@ -341,11 +348,12 @@ static napi_value sgemm_pair_begin(napi_env env, napi_callback_info info) {
     }
   }
   fn_name = "sgemmPairBegin";
-  if (!disjoint(env, x, argc)) return NULL;
+  if (!disjoint(env, x, present, argc)) return NULL;
   mtlkit_sgemm_call c[4];
-  for (size_t i = 0; i < argc; i++) c[i] = as_call(&x[i]);
+  for (size_t i = 0; i < argc; i++)
+    if (present[i]) c[i] = as_call(&x[i]);
   pair_calls = argc;
-  const int parts = mtlkit_sgemm_begin_chains(&c[0], &c[1], argc > 2 ? &c[2] : NULL, argc > 3 ? &c[3] : NULL, (int)x[0].threads);
+  const int parts = mtlkit_sgemm_begin_chains(&c[0], &c[1], present[2] ? &c[2] : NULL, present[3] ? &c[3] : NULL, (int)x[0].threads);
   if (parts < 0) {
     out_of_memory(env);
     return NULL;
@@ -385,7 +393,8 @@ static napi_value sgemm_end(napi_env env, napi_callback_info info) {
 }
 
 /* sgemmPairEnd(): closes the open pair (after every part returned): bit i set when the i-th
-   call's C (first, second, first's next, second's next) is all finite or it did not check. */
+   call's C (first, second, first's next, second's next) is all finite, it did not check, or it
+   was null. */
 static napi_value sgemm_pair_end(napi_env env, napi_callback_info info) {
   (void)info;
   return num(env, ((1 << pair_calls) - 1) & ~mtlkit_sgemm_end());

@@ -109,6 +109,8 @@ function sweep(roots: readonly Tensor[], seeds: readonly Storage[], into: GradRe
     const at = (p: number): Tensor => order[order.length - 1 - p]!;
     for (const step of plan) {
       if (typeof step === 'number') runNode(at(step), pending, sink);
+      else if ('rest' in step) runNode(at(step.rest), pending, sink, { inputs: step.inputs, first: false });
+      else if ('early' in step) runPair(at(step.pair[0]), at(step.pair[1]), pending, sink, other, { inputs: step.early, first: true });
       else runPair(at(step[0]), at(step[1]), pending, sink, other);
     }
   }
@@ -116,47 +118,69 @@ function sweep(roots: readonly Tensor[], seeds: readonly Storage[], into: GradRe
   gradBuffers.endPass();
 }
 
-/** One node's backward on its complete gradient (nothing, when no gradient flowed to it). */
-function runNode(t: Tensor, pending: Map<Tensor, Storage>, sink: Sink): void {
+/**
+ * A part of a node's backward (a split node, see pairPlan): its gradients into `inputs` only;
+ * `first`: the part that runs first (its gradient stays for the other), else the last.
+ */
+interface NodePart {
+  readonly inputs: readonly number[];
+  readonly first: boolean;
+}
+
+/** One node's backward on its complete gradient (nothing, when no gradient flowed to it), or a part of it. */
+function runNode(t: Tensor, pending: Map<Tensor, Storage>, sink: Sink, part: NodePart | null = null): void {
   const g = pending.get(t);
   if (g === undefined) return; // no gradient flowed here from these roots
-  pending.delete(t);
-  if (t.retainsGrad) accumulate(leafGrad(t), g);
+  const first = part === null || part.first, last = part === null || !part.first;
+  if (last) pending.delete(t);
+  if (first && t.retainsGrad) accumulate(leafGrad(t), g);
   const node = t.node as GradNode;
-  sink.begin(node, g);
+  sink.begin(node, g, part?.inputs ?? null);
   node.backward(new Tensor(g, t.shape), sink);
   sink.finish();
   // t's gradient is complete and consumed: its buffer serves the nodes still to run (and the
   // next pass). A backward closure must not keep `g` past its call (see BackwardFn).
-  gradBuffers.give(g);
+  if (last) gradBuffers.give(g);
 }
 
-/** Two nodes with one BackwardPair key as one call (pairPlan chose them), each on its own sink. */
-function runPair(a: Tensor, b: Tensor, pending: Map<Tensor, Storage>, sink: Sink, other: Sink): void {
+/**
+ * Two nodes with one BackwardPair key as one call (pairPlan chose them), each on its own sink;
+ * with `part`, b runs only that part of its backward.
+ */
+function runPair(a: Tensor, b: Tensor, pending: Map<Tensor, Storage>, sink: Sink, other: Sink, part: NodePart | null = null): void {
   const ga = pending.get(a), gb = pending.get(b);
   if (ga === undefined || gb === undefined) {
     runNode(a, pending, sink);
-    runNode(b, pending, sink);
+    runNode(b, pending, sink, part);
     return;
   }
+  const lastOfB = part === null || !part.first;
   pending.delete(a);
-  pending.delete(b);
+  if (lastOfB) pending.delete(b);
   if (a.retainsGrad) accumulate(leafGrad(a), ga);
-  if (b.retainsGrad) accumulate(leafGrad(b), gb);
+  if (b.retainsGrad && (part === null || part.first)) accumulate(leafGrad(b), gb);
   const na = a.node as GradNode, nb = b.node as GradNode, pair = na.pair!;
   sink.begin(na, ga);
   const pa = pair.prepare(new Tensor(ga, a.shape), sink);
-  other.begin(nb, gb);
+  other.begin(nb, gb, part?.inputs ?? null);
   const pb = nb.pair!.prepare(new Tensor(gb, b.shape), other);
   pair.run(pa, pb);
   sink.finish();
   other.finish();
   gradBuffers.give(ga);
-  gradBuffers.give(gb);
+  if (lastOfB) gradBuffers.give(gb);
 }
 
-/** A plan step: one node, or two run as one call; numbers index the sweep's run order. */
-export type PlanStep = number | readonly [number, number];
+/**
+ * A plan step; numbers index the sweep's run order: one node; two run as one call; two as one
+ * call where the second runs only its gradients into its inputs `early` (a split node); or the
+ * rest of a split node, its gradients into `inputs`.
+ */
+export type PlanStep =
+  | number
+  | readonly [number, number]
+  | { readonly pair: readonly [number, number]; readonly early: readonly number[] }
+  | { readonly rest: number; readonly inputs: readonly number[] };
 
 /** Nodes a pairing may pull ahead of its first node, at most (a bound on the search, not a rule). */
 const PULL_MOST = 64;
@@ -170,9 +194,14 @@ const PULL_MOST = 64;
  * sweep. Walking the plain order, a node with a pair key looks for the next node with that key
  * that adds into none of its buffers; when that one can be made ready by running nodes ahead
  * (its not-yet-run prerequisites, none of which waits on the first node), they run, then the
- * two together. Two experts' layers pair so: the next task's tower and mixture run first. An
- * expert's first layer does not pair with another's: both add into the shared input's
- * gradient, with the gate's addition between them.
+ * two together. Two experts' layers pair so: the next task's tower and mixture run first.
+ *
+ * Where the next node adds into one of the first's buffers, it is split: the first runs whole
+ * with the second's gradients into its other inputs (those it shares with no buffer of the
+ * first's, each ready by rule (b)), and the rest of the second runs in its own place. Two
+ * experts' first layers both add into the shared input's gradient, with a gate's addition
+ * between them; so the second layer's weight gradients run beside the first layer, and its
+ * input gradient after the gate, as in the plain sweep.
  */
 export function pairPlan(order: readonly Tensor[]): PlanStep[] | null {
   const N = order.length;
@@ -198,19 +227,21 @@ export function pairPlan(order: readonly Tensor[]): PlanStep[] | null {
     }
   }
   const done = new Uint8Array(N);
-  /** The nodes p waits for: (a) the writers of its gradient, (b) the writer before it of each of its buffers. */
-  const waitsFor = (p: number, out: number[]): void => {
+  /** Split nodes whose first part has run, and the inputs of the rest. */
+  const rests = new Map<number, number[]>();
+  /** The nodes p waits for: (a) the writers of its gradient, (b) the writer before it of each of its buffers (of `inputs` only, when given). */
+  const waitsFor = (p: number, out: number[], inputs: readonly number[] | null = null): void => {
     for (const w of writers.get(order[N - 1 - p]!) ?? []) out.push(w);
-    for (const x of at(p).inputs) {
-      if (!x.requiresGrad) continue;
+    at(p).inputs.forEach((x, j) => {
+      if (!x.requiresGrad || (inputs !== null && !inputs.includes(j))) return;
       const ws = writers.get(x)!, i = ws.indexOf(p);
       if (i > 0) out.push(ws[i - 1]!);
-    }
+    });
   };
-  /** q's prerequisites not yet run, in run order; null when one of them is p or there are too many. */
-  const ahead = (q: number, p: number): number[] | null => {
+  /** q's (or its part's) prerequisites not yet run, in run order; null when one of them is p or there are too many. */
+  const ahead = (q: number, p: number, inputs: readonly number[] | null): number[] | null => {
     const seen = new Set<number>(), stack: number[] = [];
-    waitsFor(q, stack);
+    waitsFor(q, stack, inputs);
     while (stack.length > 0) {
       const r = stack.pop()!;
       if (done[r] || seen.has(r)) continue;
@@ -220,28 +251,41 @@ export function pairPlan(order: readonly Tensor[]): PlanStep[] | null {
     }
     return [...seen].sort((x, y) => x - y);
   };
-  const disjoint = (p: number, q: number): boolean => {
-    for (const x of at(q).inputs) if (x.requiresGrad && at(p).inputs.includes(x)) return false;
-    return true;
+  /** q's inputs that want a gradient, those p also adds into (shared) and the others (own). */
+  const inputsOf = (p: number, q: number): { own: number[]; shared: number[] } => {
+    const own: number[] = [], shared: number[] = [];
+    at(q).inputs.forEach((x, j) => {
+      if (x.requiresGrad) (at(p).inputs.includes(x) ? shared : own).push(j);
+    });
+    return { own, shared };
   };
   const plan: PlanStep[] = [];
+  const run = (r: number): void => {
+    const rest = rests.get(r);
+    plan.push(rest === undefined ? r : { rest: r, inputs: rest });
+    done[r] = 1;
+  };
   for (let p = 0; p < N; p++) {
     if (done[p]) continue;
-    const key = at(p).pair?.key;
+    const key = rests.has(p) ? undefined : at(p).pair?.key;
     let q = -1;
-    if (key !== undefined) for (let r = p + 1; r < N && q < 0; r++) if (!done[r] && at(r).pair?.key === key) q = r;
-    const pulled = q >= 0 && disjoint(p, q) ? ahead(q, p) : null;
+    if (key !== undefined) for (let r = p + 1; r < N && q < 0; r++) if (!done[r] && !rests.has(r) && at(r).pair?.key === key) q = r;
+    const { own, shared } = q >= 0 ? inputsOf(p, q) : { own: [], shared: [] };
+    const split = shared.length > 0;
+    const pulled = q >= 0 && own.length > 0 ? ahead(q, p, split ? own : null) : null;
     if (pulled === null) {
-      plan.push(p);
-      done[p] = 1;
+      run(p);
       continue;
     }
-    for (const r of pulled) {
-      plan.push(r);
-      done[r] = 1;
+    for (const r of pulled) run(r);
+    done[p] = 1;
+    if (split) {
+      plan.push({ pair: [p, q], early: own });
+      rests.set(q, shared);
+    } else {
+      plan.push([p, q]);
+      done[q] = 1;
     }
-    plan.push([p, q]);
-    done[p] = done[q] = 1;
   }
   return plan;
 }
@@ -306,14 +350,17 @@ class Sink implements GradSink {
   /** The node's incoming gradient: already checked where it was written. */
   private incoming: Storage | null = null;
   private touched: [number, Storage][] = [];
+  /** The inputs this call writes (a part of a split node's backward), or null: all. */
+  private only: readonly number[] | null = null;
   /** Inputs whose buffer the writing kernel found finite whole (finiteChecked). */
   private checkedWhole: number[] = [];
 
   constructor(private readonly pending: Map<Tensor, Storage>, private readonly into: GradResolver | null) {}
 
-  begin(node: GradNode, incoming: Storage): void {
+  begin(node: GradNode, incoming: Storage, only: readonly number[] | null = null): void {
     this.node = node;
     this.incoming = incoming;
+    this.only = only;
     this.touched.length = 0;
     this.checkedWhole.length = 0;
   }
@@ -336,7 +383,7 @@ class Sink implements GradSink {
   }
 
   needs(i: number): boolean {
-    return this.input(i).requiresGrad;
+    return this.input(i).requiresGrad && (this.only === null || this.only.includes(i));
   }
 
   buffer(i: number): Storage {
@@ -442,6 +489,9 @@ class Sink implements GradSink {
   private wanting(i: number): Tensor {
     const x = this.input(i);
     if (!x.requiresGrad) throw new Error(`backward of '${this.node!.op}': input ${i} does not require grad; check grads.needs(${i}) first`);
+    if (this.only !== null && !this.only.includes(i)) {
+      throw new Error(`backward of '${this.node!.op}': input ${i}'s gradient runs in another part of this node's backward (the sweep split it); check grads.needs(${i}) first`);
+    }
     return x;
   }
 

@@ -71,9 +71,10 @@ export interface NativeKernels {
    * finds what it shares with its first in the thread's own caches (two ReLU layers' backward:
    * each layer's dW then its dx, both reading the layer's masked output gradient) and no thread
    * waits between them. Every call may run while any other does: none may write what another
-   * reads. `sgemmPairEnd`'s bit i is then the i-th call's (first, second, firstNext, secondNext).
+   * reads. A next call may be null (none). `sgemmPairEnd`'s bit i is then the i-th call's
+   * (first, second, firstNext, secondNext; set for a null one).
    */
-  sgemmPairBegin(first: SgemmArgs, second: SgemmArgs, firstNext?: SgemmArgs, secondNext?: SgemmArgs): number;
+  sgemmPairBegin(first: SgemmArgs, second: SgemmArgs, firstNext?: SgemmArgs | null, secondNext?: SgemmArgs | null): number;
   sgemmPairEnd(): number;
   /**
    * Rows [r0, r1) of c[m x n] = op(a) op(b) (+ c when accumulate), n <= 4: the wasm kernel

@@ -74,51 +74,78 @@ function gradsOf(s: Spec, pairs: boolean): { grads: Float32Array[]; log: string[
   return { grads: leaves.map((l) => (l.grad ? Float32Array.from(l.grad.data) : new Float32Array(0))), log };
 }
 
-/** Checks the plan against its rules by running it. */
-function checkPlan(order: readonly Tensor[], plan: readonly PlanStep[]): void {
+/**
+ * Checks the plan against its rules by running it: a node's part (its additions into some of
+ * its inputs) runs once (a) every writer of its gradient has added into it and (b) for each of
+ * those inputs, the writer before it has added there; two parts of one step never add into one
+ * buffer; every node adds into each of its inputs exactly once. Returns the split nodes.
+ */
+function checkPlan(order: readonly Tensor[], plan: readonly PlanStep[]): number {
   const N = order.length;
   const at = (p: number): GradNode => order[N - 1 - p]!.node as GradNode;
   const writers = new Map<Tensor, number[]>();
   for (let p = 0; p < N; p++) for (const x of at(p).inputs) if (x.requiresGrad) writers.set(x, [...(writers.get(x) ?? []), p]);
-  const done = new Set<number>();
-  const ready = (p: number): void => {
-    for (const w of writers.get(order[N - 1 - p]!) ?? []) expect(done.has(w), `node ${p} runs before ${w}, a writer of its gradient`).toBe(true);
-    for (const x of at(p).inputs) {
-      const ws = writers.get(x) ?? [], i = ws.indexOf(p);
-      if (i > 0) expect(done.has(ws[i - 1]!), `node ${p} adds into a buffer before ${ws[i - 1]} did`).toBe(true);
+  const wanted = (p: number): number[] => at(p).inputs.flatMap((x, j) => (x.requiresGrad ? [j] : []));
+  const added = new Set<string>(); // `${node}:${input}` once the node has added into that input
+  const addedInto = (w: number, x: Tensor): boolean => at(w).inputs.every((y, j) => y !== x || added.has(`${w}:${j}`));
+  let splits = 0;
+  const runPart = (p: number, inputs: readonly number[]): void => {
+    for (const w of writers.get(order[N - 1 - p]!) ?? []) expect(addedInto(w, order[N - 1 - p]!), `node ${p} runs before ${w}, a writer of its gradient`).toBe(true);
+    for (const j of inputs) {
+      const x = at(p).inputs[j]!, ws = writers.get(x)!, i = ws.indexOf(p);
+      expect(added.has(`${p}:${j}`), `node ${p} adds into its input ${j} twice`).toBe(false);
+      if (i > 0) expect(addedInto(ws[i - 1]!, x), `node ${p} adds into a buffer before ${ws[i - 1]} did`).toBe(true);
     }
   };
+  const mark = (p: number, inputs: readonly number[]): void => inputs.forEach((j) => added.add(`${p}:${j}`));
+  const pairOf = (p: number, q: number, early: readonly number[]): void => {
+    expect(at(p).pair!.key).toBe(at(q).pair!.key);
+    for (const j of early) expect(at(p).inputs.includes(at(q).inputs[j]!), 'a pair adding into one buffer').toBe(false);
+    runPart(p, wanted(p));
+    runPart(q, early);
+    mark(p, wanted(p));
+    mark(q, early);
+  };
   for (const step of plan) {
-    const ps = typeof step === 'number' ? [step] : [...step];
-    for (const p of ps) {
-      expect(done.has(p), `node ${p} twice`).toBe(false);
-      ready(p);
+    if (typeof step === 'number') {
+      runPart(step, wanted(step));
+      mark(step, wanted(step));
+    } else if ('rest' in step) {
+      expect(step.inputs.length).toBeGreaterThan(0);
+      runPart(step.rest, step.inputs);
+      mark(step.rest, step.inputs);
+    } else if ('early' in step) {
+      expect(step.early.length).toBeGreaterThan(0);
+      pairOf(step.pair[0], step.pair[1], step.early);
+      splits++;
+    } else {
+      pairOf(step[0], step[1], wanted(step[1]));
     }
-    if (ps.length === 2) {
-      expect(at(ps[0]!).pair!.key).toBe(at(ps[1]!).pair!.key);
-      for (const x of at(ps[1]!).inputs) expect(at(ps[0]!).inputs.includes(x), 'a pair adding into one buffer').toBe(false);
-    }
-    for (const p of ps) done.add(p);
   }
-  expect(done.size).toBe(N);
+  for (let p = 0; p < N; p++) for (const j of wanted(p)) expect(added.has(`${p}:${j}`), `node ${p} never adds into its input ${j}`).toBe(true);
+  return splits;
 }
 
 describe('pairPlan and the paired sweep', () => {
   it('random graphs: a valid plan, and the same bits with and without pairs', () => {
-    let withPairs = 0;
+    let withPairs = 0, withSplits = 0;
     fc.assert(fc.property(spec, (s) => {
       const { root } = build(s, []);
       const order = topoOrder([root]);
       const plan = pairPlan(order);
-      if (plan !== null) checkPlan(order, plan);
+      const splits = plan === null ? 0 : checkPlan(order, plan);
       const plain = gradsOf(s, false), paired = gradsOf(s, true);
       plain.grads.forEach((g, i) => {
         expect(Buffer.from(paired.grads[i]!.buffer).equals(Buffer.from(g.buffer)), `leaf ${i}`).toBe(true);
       });
-      expect(paired.log.filter((x) => x !== 'pair').length).toBe(plain.log.length);
+      // A split node's backward runs twice, each time adding into its part of the inputs.
+      expect(paired.log.filter((x) => x !== 'pair').length).toBe(plain.log.length + splits);
       if (paired.log.includes('pair')) withPairs++;
+      if (splits > 0) withSplits++;
     }), { numRuns: 300 });
-    expect(withPairs).toBeGreaterThan(30); // the property is not met by running no pair
+    // The property is not met by running no pair, or no split one.
+    expect(withPairs).toBeGreaterThan(30);
+    expect(withSplits).toBeGreaterThan(10);
   });
 
   it('two chains pair layer by layer; the next one\'s head runs first; a shared buffer with a writer between does not pair', () => {
@@ -147,6 +174,65 @@ describe('pairPlan and the paired sweep', () => {
     backward(root, new Tensor(new Float32Array(W).fill(1), [W]), { pairs: false });
     expect(log).not.toContain('pair');
     expect(Buffer.from(x.grad!.data.buffer).equals(Buffer.from(withPairs.buffer))).toBe(true);
+  });
+
+  it('two bottoms sharing an input split: the second\'s own gradients beside the first, its shared one in its place', () => {
+    // Two experts' first layers: each adds into x (a gate's addition between them) and into its
+    // own weight; the second's weight gradient runs in the pair, its x gradient after the gate's.
+    const log: string[] = [];
+    const x = new Tensor(Float32Array.from([1, 2, 3, 4]), [W], true);
+    const wa = new Tensor(Float32Array.from([0.5, 0.25, 2, 1]), [W], true), wb = new Tensor(Float32Array.from([3, 0.75, 1.5, 0.125]), [W], true);
+    const chain = (tag: string, w: Tensor): Tensor => comb([comb([x, w], [0.3, 1.7], 'bottom', log, `${tag}0`)], [0.7], 'top', log, `${tag}1`);
+    const a = chain('a', wa), b = chain('b', wb);
+    const ga = comb([x], [0.11], null, log, 'ga');
+    const sa = comb([comb([a], [0.9], null, log, 'ha'), ga], [1, 1], null, log, 'sa');
+    const sb = comb([comb([b], [0.8], null, log, 'hb'), comb([x], [0.13], null, log, 'gb')], [1, 1], null, log, 'sb');
+    const root = comb([sb, sa], [1, 1], null, log, 'root');
+    const order = topoOrder([root]);
+    const plan = pairPlan(order)!;
+    expect(checkPlan(order, plan)).toBe(1);
+    const split = plan.find((s) => typeof s === 'object' && 'early' in s) as { pair: readonly [number, number]; early: readonly number[] };
+    const rest = plan.find((s) => typeof s === 'object' && 'rest' in s) as { rest: number; inputs: readonly number[] };
+    expect(split.early).toEqual([1]); // the weight
+    expect(rest).toEqual({ rest: split.pair[1], inputs: [0] }); // x, in its own place
+    const grads = (pairs: boolean): Float32Array[] => {
+      for (const t of [x, wa, wb]) t.grad = null;
+      log.length = 0;
+      backward(root, new Tensor(new Float32Array(W).fill(1), [W]), { pairs });
+      return [x, wa, wb].map((t) => Float32Array.from(t.grad!.data));
+    };
+    const plain = grads(false), paired = grads(true);
+    const seq = log.join(' ');
+    expect(seq).toContain('pair a0 b0');
+    // b0 runs again for x after gb, the writer of x before it in the plain sweep.
+    expect(seq).toMatch(/pair a0 b0 .*gb b0$/);
+    paired.forEach((g, i) => expect(Buffer.from(g.buffer).equals(Buffer.from(plain[i]!.buffer)), `gradient ${i}`).toBe(true));
+  });
+
+  it('a split node\'s part sees needs() of its own inputs only, and a buffer outside it is refused', () => {
+    const x = new Tensor(Float32Array.from([1, 2, 3, 4]), [W], true);
+    const ws = [0, 1].map((i) => new Tensor(Float32Array.from([1, 2, 3, 4].map((v) => v + i)), [W], true));
+    const seen: string[] = [];
+    // Two nodes with one pair key and input x in common: the plan splits the second.
+    const probe = (w: Tensor, name: string, careless: boolean): Tensor => {
+      const bwd = (_: Tensor, grads: GradSink): void => {
+        seen.push(`${name} ${grads.needs(0)} ${grads.needs(1)}`);
+        if (careless || grads.needs(0)) grads.buffer(0);
+        if (grads.needs(1)) grads.buffer(1);
+      };
+      type Part = { g: Tensor; grads: GradSink; run: typeof bwd };
+      const pair: BackwardPair<Part> = { key: 'probe', prepare: (g, grads) => ({ g, grads, run: bwd }), run: (a, b) => { a.run(a.g, a.grads); b.run(b.g, b.grads); } };
+      return record('probe', [x, w], new Tensor(new Float32Array(W), [W]), bwd, pair);
+    };
+    const run = (careless: boolean): void => {
+      seen.length = 0;
+      const root = comb([probe(ws[0]!, 'p', careless), probe(ws[1]!, 'q', false)], [1, 1], null, [], 'root');
+      backward(root, new Tensor(new Float32Array(W).fill(1), [W]), { pairs: true });
+    };
+    // The sweep meets q first: q whole beside p's weight, then p's x.
+    run(false);
+    expect(seen).toEqual(['q true true', 'p false true', 'p true false']);
+    expect(() => run(true)).toThrow(/backward of 'probe': input 0's gradient runs in another part of this node's backward \(the sweep split it\); check grads\.needs\(0\) first/);
   });
 
   it('no two nodes with one key: no plan (the plain sweep runs)', () => {

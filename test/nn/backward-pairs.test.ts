@@ -39,23 +39,26 @@ describe('paired backward of PLE', () => {
   it('EW: the plain sweep\'s gradients bit for bit, experts\' and towers\' layers paired (wasm and js)', () => {
     for (const name of ['wasm', 'js'] as const) {
       setBackend(name);
-      const run = (pairs: boolean): { grads: Float32Array; calls: number } => {
+      const run = (pairs: boolean): { grads: Float32Array; calls: number; splits: number } => {
         const m = ple(), b = batchOf(300);
         const spy = vi.spyOn(getBackend(), 'linearReluBackwardPair');
         try {
           const logits = m.forward(b, { train: true });
           backward(weightedSum(new MultiTaskBCE(tasks).losses(logits, b.labels, b.size), logits.map((_, t) => t + 1)), undefined, { pairs });
-          return { grads: Float32Array.from(m.store.grads), calls: spy.mock.calls.length };
+          const splits = spy.mock.calls.filter(([first, second]) => first.dx !== null && second.dx === null && second.dw !== null).length;
+          return { grads: Float32Array.from(m.store.grads), calls: spy.mock.calls.length, splits };
         } finally {
           spy.mockRestore();
         }
       };
       const plain = run(false), paired = run(true);
       expect(plain.calls).toBe(0);
-      // The four task experts' second layers in two pairs (their first layers add into the
-      // shared input's gradient, a gate's addition between them), the towers' two layers in two
-      // pairs each.
-      expect(paired.calls, name).toBe(6);
+      // The four task experts' second layers in two pairs; their first layers in two split pairs
+      // (both add into the shared input's gradient, a gate's addition between them: the second
+      // layer's dW and db run beside the first's whole backward, its dx after the gate's, as in
+      // the plain sweep); the towers' two layers in two pairs each.
+      expect(paired.calls, name).toBe(8);
+      expect(paired.splits, name).toBe(2);
       expect(same(paired.grads, plain.grads), `${name}: gradients`).toBe(true);
     }
   });

@@ -1,4 +1,4 @@
-import type { Backend, BinaryOp, DType, LinearForwardCall, Storage, UnaryOp } from '../backend.ts';
+import type { Backend, BinaryOp, DType, LinearForwardCall, LinearReluBackwardCall, Storage, UnaryOp } from '../backend.ts';
 import { createJsBackend } from './js.ts';
 import { adamRunSetsVia, adamRunThen, finiteOn, linearBackwardVia, linearForwardPairVia, linearForwardVia, linearReluBackwardPairVia, linearReluBackwardVia, matmulCheckedVia, zeroRange } from './elementwise-js.ts';
 import { WasmHeap } from '../wasm/heap.ts';
@@ -360,7 +360,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
    * Two chains of native matmuls (first then firstNext, second then secondNext), or a pair, as
    * one split call on the kernel threads: bit i set when the i-th call's C is all finite.
    */
-  function nativeChains(calls: readonly [SgemmArgs, SgemmArgs, SgemmArgs?, SgemmArgs?], meanwhile?: () => void): number {
+  function nativeChains(calls: readonly [SgemmArgs, SgemmArgs, (SgemmArgs | null)?, (SgemmArgs | null)?], meanwhile?: () => void): number {
     const nat = native!;
     const parts = calls.length === 4 ? nat.sgemmPairBegin(calls[0], calls[1], calls[2], calls[3]) : nat.sgemmPairBegin(calls[0], calls[1]);
     let finite = 0;
@@ -626,6 +626,10 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         if (dx !== null && nativeMatmul32(g32, w as Float32Array, dx as Float32Array, rows, n, kk, false, true, accumulateDx, null, false, true, y32)) checked |= 2;
         return checked;
       }
+      // dx alone (the sweep ran this layer's dW and db ahead, beside another layer): the call above.
+      if (dw === null && db === null && dx !== null && nativeFor(g, w, dx, rows, n, kk) && y instanceof Float32Array) {
+        return nativeMatmul32(g as Float32Array, w as Float32Array, dx as Float32Array, rows, n, kk, false, true, accumulateDx, null, false, true, y) ? 2 : 0;
+      }
       return linearReluBackwardVia(backend, x, w, y, g, gz, dw, dx, db, rows, kk, n, accumulateDx);
     },
 
@@ -633,13 +637,16 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       // One chain per layer, dW then dx, each started by its own thread (which then helps with
       // the other chain): a layer's calls keep to one thread's operands but for the tail, and
       // no thread waits between its dW and its dx.
+      // A layer without dx (the sweep runs a layer's dW ahead of its dx) is a chain of one call.
       const p = first, q = second;
-      if (pairs() && p.dx !== null && q.dx !== null && reluNative(p.x, p.w, p.y, p.g, p.dw, p.dx, p.db, p.rows, p.k, p.n)
+      if (pairs() && reluNative(p.x, p.w, p.y, p.g, p.dw, p.dx, p.db, p.rows, p.k, p.n)
         && reluNative(q.x, q.w, q.y, q.g, q.dw, q.dx, q.db, q.rows, q.k, q.n)) {
+        const input = (c: LinearReluBackwardCall): SgemmArgs | null => c.dx === null ? null : reluInputArgs(c.g, c.w, c.dx, c.y, c.rows, c.k, c.n, c.accumulateDx);
         const f = nativeChains([reluWeightArgs(p.x, p.g, p.dw!, p.y, p.db, p.rows, p.k, p.n), reluWeightArgs(q.x, q.g, q.dw!, q.y, q.db, q.rows, q.k, q.n),
-          reluInputArgs(p.g, p.w, p.dx, p.y, p.rows, p.k, p.n, p.accumulateDx), reluInputArgs(q.g, q.w, q.dx, q.y, q.rows, q.k, q.n, q.accumulateDx)]);
-        // The chains' bits are p's dW, q's dW, p's dx, q's dx; the pair's p's dW, dx, q's dW, dx.
-        return (f & 1) | ((f & 4) >> 1) | ((f & 2) << 1) | (f & 8);
+          input(p), input(q)]);
+        // The chains' bits are p's dW, q's dW, p's dx, q's dx; the pair's p's dW, dx, q's dW, dx
+        // (a dx not computed leaves its flag clear, as linearReluBackward does).
+        return (f & 1) | (p.dx === null ? 0 : (f & 4) >> 1) | ((f & 2) << 1) | (q.dx === null ? 0 : f & 8);
       }
       return linearReluBackwardPairVia(backend, first, second);
     },

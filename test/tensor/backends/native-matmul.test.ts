@@ -358,6 +358,21 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
         }
       }
     }
+    // A next call may be null: that chain is its first call alone, and its bit is set.
+    for (const threads of [1, 2]) {
+      const want = layer(600, 64, 32, 7, 'x'), got = [layer(600, 64, 32, 6, null), layer(600, 64, 32, 7, 'x')];
+      const dx0 = Float32Array.from(got[0]!.dx);
+      nat.sgemm(...input(want, 1));
+      const parts = nat.sgemmPairBegin(weight(got[0]!, threads), weight(got[1]!, threads), null, input(got[1]!, threads));
+      try {
+        for (let i = 0; i < parts; i++) nat.sgemmPart(i);
+      } finally {
+        // got[1]'s dW reads the NaN in its x: bit 1 clear; the null call's bit 2 set.
+        expect(nat.sgemmPairEnd()).toBe(1 | 4 | 8);
+      }
+      expect(sameBits(got[0]!.dx, dx0), 'the null call wrote nothing').toBe(true);
+      expect(sameBits(got[1]!.dx, want.dx)).toBe(true);
+    }
     // Every call may run while any other does: the message names both calls by position.
     const s = new Float32Array(64), g = new Float32Array(64), out = new Float32Array(64);
     const pair = nat.sgemmPairBegin as (...a: unknown[]) => number;
