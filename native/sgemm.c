@@ -371,7 +371,7 @@ typedef struct {
   atomic_size_t next_pack, packed, next_chunk;
 } job_t;
 
-/* Grow-only buffers, kept between calls (the call lock guards them): each call of a chain pair its
+/* Grow-only buffers, kept between calls (the call lock guards them): each call of a pair its
    bounds and shared packing of op(B), each part (a thread runs one call's block at a time) its
    packing of op(A)'s block and its own of op(B). */
 typedef struct {

@@ -109,8 +109,8 @@ function sweep(roots: readonly Tensor[], seeds: readonly Storage[], into: GradRe
     const at = (p: number): Tensor => order[order.length - 1 - p]!;
     for (const step of plan) {
       if (typeof step === 'number') runNode(at(step), pending, sink);
-      else if ('rest' in step) runNode(at(step.rest), pending, sink, { inputs: step.inputs, first: false });
-      else if ('early' in step) runPair(at(step.pair[0]), at(step.pair[1]), pending, sink, other, { inputs: step.early, first: true });
+      else if ('rest' in step) runNode(at(step.rest), pending, sink, step.inputs, 'rest');
+      else if ('early' in step) runPair(at(step.pair[0]), at(step.pair[1]), pending, sink, other, step.early);
       else runPair(at(step[0]), at(step[1]), pending, sink, other);
     }
   }
@@ -119,23 +119,23 @@ function sweep(roots: readonly Tensor[], seeds: readonly Storage[], into: GradRe
 }
 
 /**
- * A part of a node's backward (a split node, see pairPlan): its gradients into `inputs` only;
- * `first`: the part that runs first (its gradient stays for the other), else the last.
+ * Which of a node's backward runs (see pairPlan): all of it; of a split node, its gradients
+ * into some inputs first ('early': its incoming gradient stays for the rest), or the rest.
  */
-interface NodePart {
-  readonly inputs: readonly number[];
-  readonly first: boolean;
-}
+type Part = 'whole' | 'early' | 'rest';
 
-/** One node's backward on its complete gradient (nothing, when no gradient flowed to it), or a part of it. */
-function runNode(t: Tensor, pending: Map<Tensor, Storage>, sink: Sink, part: NodePart | null = null): void {
+/**
+ * One node's backward on its complete gradient (nothing, when no gradient flowed to it), or a
+ * part of it: its gradients into the inputs `only`.
+ */
+function runNode(t: Tensor, pending: Map<Tensor, Storage>, sink: Sink, only: readonly number[] | null = null, part: Part = 'whole'): void {
   const g = pending.get(t);
   if (g === undefined) return; // no gradient flowed here from these roots
-  const first = part === null || part.first, last = part === null || !part.first;
+  const last = part !== 'early';
   if (last) pending.delete(t);
-  if (first && t.retainsGrad) accumulate(leafGrad(t), g);
+  if (part !== 'rest' && t.retainsGrad) accumulate(leafGrad(t), g);
   const node = t.node as GradNode;
-  sink.begin(node, g, part?.inputs ?? null);
+  sink.begin(node, g, only);
   node.backward(new Tensor(g, t.shape), sink);
   sink.finish();
   // t's gradient is complete and consumed: its buffer serves the nodes still to run (and the
@@ -145,24 +145,24 @@ function runNode(t: Tensor, pending: Map<Tensor, Storage>, sink: Sink, part: Nod
 
 /**
  * Two nodes with one BackwardPair key as one call (pairPlan chose them), each on its own sink;
- * with `part`, b runs only that part of its backward.
+ * with `early`, b runs only its gradients into those inputs (the early part of a split node).
  */
-function runPair(a: Tensor, b: Tensor, pending: Map<Tensor, Storage>, sink: Sink, other: Sink, part: NodePart | null = null): void {
+function runPair(a: Tensor, b: Tensor, pending: Map<Tensor, Storage>, sink: Sink, other: Sink, early: readonly number[] | null = null): void {
   const ga = pending.get(a), gb = pending.get(b);
   if (ga === undefined || gb === undefined) {
     runNode(a, pending, sink);
-    runNode(b, pending, sink, part);
+    runNode(b, pending, sink, early, early === null ? 'whole' : 'early');
     return;
   }
-  const lastOfB = part === null || !part.first;
+  const lastOfB = early === null;
   pending.delete(a);
   if (lastOfB) pending.delete(b);
   if (a.retainsGrad) accumulate(leafGrad(a), ga);
-  if (b.retainsGrad && (part === null || part.first)) accumulate(leafGrad(b), gb);
+  if (b.retainsGrad) accumulate(leafGrad(b), gb);
   const na = a.node as GradNode, nb = b.node as GradNode, pair = na.pair!;
   sink.begin(na, ga);
   const pa = pair.prepare(new Tensor(ga, a.shape), sink);
-  other.begin(nb, gb, part?.inputs ?? null);
+  other.begin(nb, gb, early);
   const pb = nb.pair!.prepare(new Tensor(gb, b.shape), other);
   pair.run(pa, pb);
   sink.finish();

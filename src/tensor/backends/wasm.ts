@@ -362,7 +362,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
    */
   function nativeChains(calls: readonly [SgemmArgs, SgemmArgs, (SgemmArgs | null)?, (SgemmArgs | null)?], meanwhile?: () => void): number {
     const nat = native!;
-    const parts = calls.length === 4 ? nat.sgemmPairBegin(calls[0], calls[1], calls[2], calls[3]) : nat.sgemmPairBegin(calls[0], calls[1]);
+    const parts = calls.length > 2 ? nat.sgemmPairBegin(calls[0], calls[1], calls[2] ?? null, calls[3] ?? null) : nat.sgemmPairBegin(calls[0], calls[1]);
     let finite = 0;
     try {
       if (parts === 0) meanwhile?.();
