@@ -72,6 +72,18 @@ const EDGES = [1, 2, 3, 5, 7, 15, 16, 17, 31] as const;
 // Past one register tile, one 96-row block, one k slab (256), and the model's widths.
 const LARGE = [[33, 64, 97], [255, 256, 257], [300, 300, 300], [97, 513, 31], [6, 700, 16], [2048, 64, 32], [17, 1, 300]] as const;
 
+/** Runs an open pair's parts on this thread (in `order`), then closes it: sgemmPairEnd's verdict. */
+function runPairParts(nat: NativeKernels, parts: number, threads: number, order: 'forward' | 'reverse'): number {
+  let verdict = 0;
+  try {
+    expect(parts).toBeLessThanOrEqual(Math.max(threads, 2));
+    for (let i = 0; i < parts; i++) nat.sgemmPart(order === 'forward' ? i : parts - 1 - i);
+  } finally {
+    verdict = nat.sgemmPairEnd();
+  }
+  return verdict;
+}
+
 describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNative})` : ''}`, () => {
   it('is built and loads here (a failure names the reason)', () => {
     let why = '';
@@ -265,13 +277,7 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
           const f2 = nat.sgemm(want.g, want.w, want.dx, rows, n, k, false, true, false, 1, null, false, true, want.y) ?? true;
           const parts = nat.sgemmPairBegin([got.x, got.g, got.dw, k, rows, n, true, false, true, threads, null, false, true, null, got.y, got.db],
             [got.g, got.w, got.dx, rows, n, k, false, true, false, threads, null, false, true, got.y]);
-          let flags: number;
-          try {
-            expect(parts).toBeLessThanOrEqual(Math.max(threads, 2));
-            for (let i = 0; i < parts; i++) nat.sgemmPart(order === 'forward' ? i : parts - 1 - i);
-          } finally {
-            flags = nat.sgemmPairEnd();
-          }
+          const flags = runPairParts(nat, parts, threads, order);
           const what = `rows=${rows} k=${k} n=${n} threads=${threads} ${order}`;
           for (const key of ['dw', 'db', 'dx'] as const) if (!sameBits(got[key], want[key])) expect.fail(`${what}: ${key} differs from sgemm`);
           expect(flags, what).toBe((f1 ? 1 : 0) | (f2 ? 2 : 0));
@@ -343,13 +349,7 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
             if (nat.sgemm(...input(l, 1)) ?? true) flags |= 4 << i;
           });
           const parts = nat.sgemmPairBegin(weight(got[0]!, threads), weight(got[1]!, threads), input(got[0]!, threads), input(got[1]!, threads));
-          let verdict: number;
-          try {
-            expect(parts).toBeLessThanOrEqual(Math.max(threads, 2));
-            for (let i = 0; i < parts; i++) nat.sgemmPart(order === 'forward' ? i : parts - 1 - i);
-          } finally {
-            verdict = nat.sgemmPairEnd();
-          }
+          const verdict = runPairParts(nat, parts, threads, order);
           const what = `layers ${r0}x${k0}x${n0}, ${r1}x${k1}x${n1}, threads=${threads} ${order}, ${parts} part(s)`;
           got.forEach((l, i) => {
             for (const key of ['dw', 'db', 'dx'] as const) if (!sameBits(l[key], want[i]![key])) expect.fail(`${what}: layer ${i} ${key} differs from sgemm`);
