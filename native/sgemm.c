@@ -609,9 +609,9 @@ static int setup(job_t *j, buffers_t *bf, const float *a, const float *b, float 
 /* One call, or two chains of one or two independent calls run side by side. */
 typedef struct {
   job_t jobs[4];
-  /* the jobs to run, chain by chain in order; the bit each one's check sets in the verdict; the
-     chain (0: first, first_next; 1: second, second_next) it belongs to */
-  int count, bit[4], chain[4];
+  /* the jobs to run, chain by chain in order, and each one's call: 0 first, 1 second, 2
+     first_next, 3 second_next (its bit in the verdict; its chain is call & 1) */
+  int count, call[4];
 } pair_t;
 
 /* Each thread runs one chain (thread 0 the first), its calls in order, then helps with the
@@ -621,7 +621,7 @@ static void run_pair(void *arg, int t) {
   pair_t *p = arg;
   for (int pass = 0; pass < 2; pass++)
     for (int q = 0; q < p->count; q++)
-      if ((p->chain[q] == (t & 1)) == (pass == 0)) run_part(&p->jobs[q], t);
+      if (((p->call[q] & 1) == (t & 1)) == (pass == 0)) run_part(&p->jobs[q], t);
 }
 
 /* Finishes the calls with nothing to multiply (their verdicts into *nonfinite, bit i for
@@ -629,7 +629,6 @@ static void run_pair(void *arg, int t) {
    to run with the pool lock held, or 0 (nothing left) / -1 (out of memory) without it. */
 static int open_pair(pair_t *p, const mtlkit_sgemm_call *const calls[4], int threads, int *nonfinite) {
   const mtlkit_sgemm_call *live[4];
-  int index[4];
   p->count = 0;
   for (int i = 0; i < 4; i++) {
     const mtlkit_sgemm_call *x = calls[i];
@@ -638,7 +637,7 @@ static int open_pair(pair_t *p, const mtlkit_sgemm_call *const calls[4], int thr
     if (trivial(x->c, x->b, x->m, x->k, x->n, x->acc, &x->opts, &bad)) {
       *nonfinite |= bad << i;
     } else {
-      index[p->count] = i;
+      p->call[p->count] = i;
       live[p->count++] = x;
     }
   }
@@ -654,8 +653,6 @@ static int open_pair(pair_t *p, const mtlkit_sgemm_call *const calls[4], int thr
       mtlkit_pool_unlock();
       return -1;
     }
-    p->bit[q] = 1 << index[q];
-    p->chain[q] = index[q] & 1;
     if (n > parts) parts = n;
   }
   /* Calls too small to split run at once, one chain on each of two threads, when together they
@@ -674,7 +671,7 @@ static int open_pair(pair_t *p, const mtlkit_sgemm_call *const calls[4], int thr
 /* The verdict once every part has returned; releases the pool lock. */
 static int close_pair(pair_t *p, int nonfinite) {
   for (int q = 0; q < p->count; q++)
-    if (p->jobs[q].check && atomic_load(&p->jobs[q].nonfinite)) nonfinite |= p->bit[q];
+    if (p->jobs[q].check && atomic_load(&p->jobs[q].nonfinite)) nonfinite |= 1 << p->call[q];
   mtlkit_pool_unlock();
   return nonfinite;
 }

@@ -58,11 +58,16 @@ static mtlkit_sgemm_call input_grad(int e, int l) {
   return c;
 }
 
-static void pair(mtlkit_sgemm_call a, mtlkit_sgemm_call *b, int threads) {
-  if (mtlkit_sgemm_pair(&a, b, threads) < 0) {
+/* A call's answer: -1 (a buffer could not be allocated) ends the bench. */
+static void allocated(int answer) {
+  if (answer < 0) {
     fprintf(stderr, "out of memory\n");
     exit(1);
   }
+}
+
+static void pair(mtlkit_sgemm_call a, mtlkit_sgemm_call *b, int threads) {
+  allocated(mtlkit_sgemm_pair(&a, b, threads));
 }
 
 static void split_forward(int threads) {
@@ -92,10 +97,7 @@ static void paired_backward(int threads) {
   for (int e = E - 1 - E % 2; e > 0; e -= 2)
     for (int l = L - 1; l >= 0; l--) {
       const mtlkit_sgemm_call w0 = weight_grad(e, l), w1 = weight_grad(e - 1, l), x0 = input_grad(e, l), x1 = input_grad(e - 1, l);
-      if (mtlkit_sgemm_chains(&w0, &w1, &x0, &x1, threads) < 0) {
-        fprintf(stderr, "out of memory\n");
-        exit(1);
-      }
+      allocated(mtlkit_sgemm_chains(&w0, &w1, &x0, &x1, threads));
     }
 }
 
