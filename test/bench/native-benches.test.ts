@@ -61,6 +61,13 @@ describe.skipIf(why !== '')(`bench/native${why ? ` (skipped: ${why})` : ''}`, ()
     expect(run.stdout).toMatch(/^64 KB written on CPU (\d+): read on CPU \1 [0-9.]+ GB\/s, on CPU (\d+) [0-9.]+ GB\/s, on CPU \2 after a 256 MB flush [0-9.]+ GB\/s\n$/);
   });
 
+  it('fma-peak.c: the multiply-add ceiling on one thread and on two, at each width the CPU has', () => {
+    const run = spawnSync(build('bench/native/fma-peak.c'), ['2', '5'], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    const width = (name: string) => `${name}, 1 thread\\(s\\): [0-9.]+ GFLOP/s \\(best of 20 passes, [0-9.]+ us\\)\n${name}, 2 thread\\(s\\): [0-9.]+ GFLOP/s \\(best of 20 passes, [0-9.]+ us\\)\n`;
+    expect(run.stdout).toMatch(new RegExp(`^${width('AVX2 \\(8 lanes\\)')}${wide ? width('AVX-512 \\(16 lanes\\)') : ''}$`));
+  });
+
   it('bandwidth.c: GB/s on one thread and on two', () => {
     const run = spawnSync(build('bench/native/bandwidth.c'), ['2', '2'], { encoding: 'utf8' });
     expect(run.status).toBe(0);
