@@ -5,5 +5,5 @@
  */
 export { benchStep, type StepBenchOptions, type StepBenchResult } from './step.ts';
 export { BalancedBench, benchBalancedStep, type BalancedBenchOptions, type BalancedBenchResult } from './balanced-step.ts';
-export { countPoolUsage, type PoolUsage } from './pool-usage.ts';
+export { countPoolUsage, workersIdleClock, type PoolUsage } from './pool-usage.ts';
 export { ikjMatmul } from './ikj-matmul.ts';

@@ -55,7 +55,7 @@ interface Frame {
 const NO_PHASE = 'other';
 
 export class Profiler {
-  private readonly now: () => number;
+  private now: () => number;
   private on = false;
   private stack: Frame[] = [];
   private self = new Map<string, { phase: string; family: string; ms: number; calls: number }>();
@@ -68,6 +68,16 @@ export class Profiler {
 
   constructor(opts: ProfilerOptions = {}) {
     this.now = opts.now ?? (() => performance.now());
+  }
+
+  /**
+   * Times scopes by another clock (default performance.now): every figure of the report is then
+   * in its units (bench step --idle: the kernel threads' idle time). Only while disabled, so no
+   * scope spans two clocks.
+   */
+  setClock(now?: () => number): void {
+    if (this.on) throw new Error('profiler: setClock() while enabled; call disable() first');
+    this.now = now ?? (() => performance.now());
   }
 
   get enabled(): boolean {
@@ -202,13 +212,13 @@ export class Profiler {
 }
 
 /** Plain-text rendering of a report: phases, then families per phase, then the top families. */
-export function formatReport(r: ProfileReport, opts: { top?: number } = {}): string {
+export function formatReport(r: ProfileReport, opts: { top?: number; clock?: string } = {}): string {
   const top = opts.top ?? 12;
   const pct = (ms: number, of: number): string => (of > 0 ? `${((100 * ms) / of).toFixed(1)}%` : '-');
   const f1 = (x: number): string => x.toFixed(x < 10 ? 2 : 1);
   const total = Number.isNaN(r.wallMs) ? r.phases.reduce((s, p) => s + p.ms, 0) : r.wallMs;
   const lines: string[] = [];
-  lines.push(`profile: ${r.steps} step(s), ${f1(total)} ms/step wall`);
+  lines.push(`profile: ${r.steps} step(s), ${f1(total)} ms/step ${opts.clock ?? 'wall'}`);
   lines.push('  by phase (ms/step, share of the step):');
   for (const p of r.phases) lines.push(`    ${p.phase.padEnd(12)} ${f1(p.ms).padStart(9)}  ${pct(p.ms, total).padStart(6)}`);
   if (!Number.isNaN(r.unattributedMs)) lines.push(`    ${'unattributed'.padEnd(12)} ${f1(r.unattributedMs).padStart(9)}  ${pct(r.unattributedMs, total).padStart(6)}`);

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { benchBalancedStep } from '../../src/bench/balanced-step.ts';
 
@@ -42,5 +43,20 @@ describe('benchBalancedStep: the real balanced step for any balancer and mode', 
     const alone = cli(['--shapes']);
     expect(alone.status).not.toBe(0);
     expect(alone.stderr).toMatch(/--shapes needs --profile/);
+    // --idle: the profile on the kernel threads' idle clock, where there are kernel threads.
+    const idleAlone = cli(['--idle']);
+    expect(idleAlone.status).not.toBe(0);
+    expect(idleAlone.stderr).toMatch(/--idle needs --profile/);
+    const env = (threads: string) => ({ ...process.env, MTLKIT_THREADS: threads, MTLKIT_BACKEND: 'wasm' });
+    const cliOn = (threads: string, args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'bench', 'step', '--model', 'ple-lite', '--batch', '32', '--fields', '3', '--vocab', '50', '--tasks', '3', '--steps', '2', '--warmup', '1', ...args], { encoding: 'utf8', timeout: 120_000, env: env(threads) });
+    const one = cliOn('1', ['--profile', '--idle']);
+    expect(one.status).not.toBe(0);
+    expect(one.stderr).toMatch(/--idle needs kernel threads/);
+    if (availableParallelism() >= 2) {
+      const two = cliOn('2', ['--profile', '--idle']);
+      expect(two.status, two.stderr).toBe(0);
+      expect(two.stdout).toMatch(/the worker in jobs [0-9.]+ ms\/step \(mean\)\n/);
+      expect(two.stdout).toMatch(/profile: 2 step\(s\), -?[0-9.]+ ms\/step worker idle\n/);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { countPoolUsage } from '../../src/bench/pool-usage.ts';
+import { countPoolUsage, workersIdleClock } from '../../src/bench/pool-usage.ts';
 import { createWasmBackend } from '../../src/tensor/backends/wasm.ts';
 import { activeBackendName, registerBackend, setBackend } from '../../src/tensor/backends/registry.ts';
 
@@ -28,7 +28,32 @@ describe('countPoolUsage', () => {
     expect(u!.dispatches_per_step).toBeGreaterThanOrEqual(2);
     expect(u!.wait_ms_per_step).toBeGreaterThanOrEqual(0);
     expect(u!.withdrawn_per_step).toBeGreaterThanOrEqual(0);
+    expect(u!.workers).toBe(1);
+    expect(u!.busy_ms_per_step).toBeGreaterThanOrEqual(0);
     expect(usage(0)).toBeNull();
+  });
+
+  it('workersIdleClock: the wall clock less the workers\' time in jobs, null without kernel threads', () => {
+    registerBackend('wasm-two-threads-usage', () => two);
+    setBackend('wasm-two-threads-usage');
+    const clock = workersIdleClock();
+    if (two.poolStats() === null) {
+      expect(clock).toBeNull();
+      return;
+    }
+    const n = 300 * 300, a = two.alloc('float32', n), c = two.alloc('float32', n);
+    for (let i = 0; i < n; i++) a[i] = (i % 13) / 13;
+    const w0 = performance.now(), b0 = two.poolBusyMs()!, c0 = clock!();
+    for (let i = 0; i < 4; i++) two.matmul(a, a, c, 300, 300, 300, false, false, false);
+    const c1 = clock!(), b1 = two.poolBusyMs()!, w1 = performance.now();
+    // No job runs between a kernel's return and the next one's post, so the busy time read next
+    // to each clock reading is the one it subtracted: the clock's span plus the one worker's
+    // time in jobs is a span of the wall clock inside [w0, w1].
+    expect(b1).toBeGreaterThanOrEqual(b0);
+    expect(c1 - c0 + (b1 - b0)).toBeGreaterThanOrEqual(-1e-6);
+    expect(c1 - c0 + (b1 - b0)).toBeLessThanOrEqual(w1 - w0 + 1e-6);
+    setBackend('js');
+    expect(workersIdleClock()).toBeNull();
   });
 
   it('is null on a backend without kernel threads', () => {

@@ -47,6 +47,26 @@ describe('Profiler bookkeeping', () => {
     expect(formatReport(r)).toContain('kernel.matmul.NN');
   });
 
+  it('setClock times scopes by another clock, only while disabled; formatReport names the clock', () => {
+    const wall = fakeClock(), other = fakeClock();
+    const p = new Profiler({ now: wall.now });
+    p.setClock(other.now);
+    p.enable();
+    expect(() => p.setClock(wall.now)).toThrow(/setClock\(\) while enabled/);
+    p.scope('kernel.a', () => { wall.tick(10); other.tick(3); }, 'forward');
+    p.step();
+    const r = p.report();
+    expect(r.phases).toEqual([{ phase: 'forward', ms: 3 }]);
+    expect(formatReport(r, { clock: 'worker idle' })).toMatch(/^profile: 1 step\(s\), 3\.00 ms\/step worker idle\n/);
+    expect(formatReport(r)).toMatch(/ms\/step wall\n/);
+    p.disable();
+    p.setClock(wall.now);
+    p.enable();
+    p.scope('kernel.a', () => { wall.tick(10); other.tick(3); }, 'forward');
+    p.step();
+    expect(p.report().phases).toEqual([{ phase: 'forward', ms: 10 }]);
+  });
+
   it('a phase argument inside an open phase is ignored (the caller decides the phase)', () => {
     const c = fakeClock();
     const p = new Profiler({ now: c.now });

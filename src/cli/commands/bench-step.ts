@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { benchBalancedStep, benchStep, type BalancedBenchResult, type StepBenchResult } from '../../bench/index.ts';
+import { benchBalancedStep, benchStep, workersIdleClock, type BalancedBenchResult, type StepBenchResult } from '../../bench/index.ts';
 import { balancerIds, createBalancer } from '../../mtl/balancers/index.ts';
 import type { Balancer, GradientMode } from '../../mtl/balancer.ts';
 import { loadPlugins } from '../../train/plugins.ts';
@@ -36,6 +36,7 @@ export function registerBenchStep(bench: Command): void {
     .option('--profile', 'also print where a step goes: ms by phase (forward, backward, balancer, optimizer) and by op family (src/profile)')
     .option('--shapes', 'with --profile: one matmul family per shape (m x k x n; a Linear\'s kernels and their pairs by rows x in x out)')
     .option('--top <n>', 'with --profile: families listed per phase and overall', '12')
+    .option('--idle', 'with --profile: time every phase and op by how long the kernel threads sat idle during it (its wall time less their time in jobs, per worker) instead of the wall clock; a job counts where it ends, so work run beside one shows idle that the op ending it gives back')
     .option('--json', 'print one JSON object')
     .action(async (o: Record<string, string | boolean | undefined | string[]>) => {
       await loadPlugins((o.plugin as string[] | undefined) ?? []).catch((e: Error) => {
@@ -68,8 +69,14 @@ export function registerBenchStep(bench: Command): void {
         throw new CliError(`bench step: ${(e as Error).message}`);
       }
       if (o.shapes && !o.profile) throw new CliError('bench step: --shapes needs --profile');
+      if (o.idle && !o.profile) throw new CliError('bench step: --idle needs --profile');
+      const idle = o.idle ? workersIdleClock() : null;
+      if (o.idle && idle === null) throw new CliError('bench step: --idle needs kernel threads (the wasm backend on two or more threads, e.g. MTLKIT_THREADS=2); this backend has none');
       const undoProfile = o.profile ? installProfiler({ ...(balancer ? { balancer } : {}), matmulShapes: o.shapes === true }) : null;
-      if (undoProfile) profile.enable({ skipSteps: int('warmup') });
+      if (undoProfile) {
+        profile.setClock(idle ?? undefined);
+        profile.enable({ skipSteps: int('warmup') });
+      }
       const common = {
         model, batch: int('batch'), fields: int('fields'), vocab: int('vocab'), tasks: int('tasks'), steps: Math.max(1, int('steps')), warmup: int('warmup'),
         l2: Number(o.l2), lazy: !o.denseTables,
@@ -84,9 +91,11 @@ export function registerBenchStep(bench: Command): void {
       const prof = undoProfile ? profile.report() : null;
       if (undoProfile) {
         profile.disable();
+        profile.setClock();
         undoProfile();
       }
-      if (o.json) printJson(prof ? { ...r, profile: prof } : r);
+      const clock = idle ? 'worker idle' : 'wall';
+      if (o.json) printJson(prof ? { ...r, profile: prof, profile_clock: clock } : r);
       else {
         const bal = 'balancer' in r.phases_ms ? ` / balancer ${r.phases_ms.balancer.toFixed(1)}` : '';
         process.stdout.write(
@@ -96,9 +105,10 @@ export function registerBenchStep(bench: Command): void {
             `peak RSS ${Math.round(r.peak_rss_mb)} MB\n`,
         );
         if (r.pool) {
-          process.stdout.write(`  kernel threads: ${r.pool.dispatches_per_step.toFixed(0)} jobs/step, the main thread waited ${r.pool.wait_ms_per_step.toFixed(2)} ms/step for workers after its own share, ${r.pool.withdrawn_per_step.toFixed(1)} jobs/step taken back from workers not yet awake\n`);
+          process.stdout.write(`  kernel threads: ${r.pool.dispatches_per_step.toFixed(0)} jobs/step, the main thread waited ${r.pool.wait_ms_per_step.toFixed(2)} ms/step for workers after its own share, ${r.pool.withdrawn_per_step.toFixed(1)} jobs/step taken back from workers not yet awake; ` +
+            `${r.pool.workers === 1 ? 'the worker' : `each of ${r.pool.workers} workers`} in jobs ${r.pool.busy_ms_per_step.toFixed(1)} ms/step (mean)\n`);
         }
-        if (prof) process.stdout.write(`${formatReport(prof, { top: int('top') })}\n  (profiled run: the wrappers add one clock read per kernel call and per op; compare times within the profile)\n`);
+        if (prof) process.stdout.write(`${formatReport(prof, { top: int('top'), clock })}\n  (profiled run: the wrappers add one clock read per kernel call and per op; compare times within the profile)\n`);
       }
     });
 }

@@ -56,9 +56,12 @@ export interface WasmBackend extends Backend {
   heapStats(): { heapBytes: number; liveBytes: number; freeBlocks: number };
   /**
    * The kernel threads since the start (null: none): jobs posted, milliseconds this thread
-   * waited for workers after its own share, and jobs it took back from workers not yet awake.
+   * waited for workers after its own share, jobs it took back from workers not yet awake, the
+   * workers, and the milliseconds they spent in jobs (summed over them).
    */
-  poolStats(): { dispatches: number; waitedMs: number; withdrawn: number } | null;
+  poolStats(): { dispatches: number; waitedMs: number; withdrawn: number; workers: number; busyMs: number } | null;
+  /** poolStats()'s busyMs alone, without building the object: cheap enough to read as a clock. */
+  poolBusyMs(): number | null;
   close(): void;
 }
 
@@ -538,7 +541,8 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       threads = Math.max(1, Math.min(maxThreads, Math.floor(n)));
     },
     heapStats: () => heap.stats(),
-    poolStats: () => (pool === null ? null : { ...pool.stats }),
+    poolStats: () => (pool === null ? null : { ...pool.stats, workers: pool.count, busyMs: pool.workersBusyMs() }),
+    poolBusyMs: () => (pool === null ? null : pool.workersBusyMs()),
     close() {
       pool?.close();
       pool = null;

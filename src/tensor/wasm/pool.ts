@@ -71,6 +71,8 @@ export class WorkerPool {
   private busy = false;
   /** Since the start: jobs posted, milliseconds this thread waited for workers after its own share, jobs taken back. */
   readonly stats = { dispatches: 0, waitedMs: 0, withdrawn: 0 };
+  /** Each worker's nanoseconds inside the jobs it claimed, since the start (written by the worker). */
+  private readonly busyNs: BigInt64Array;
 
   /**
    * Starts `count` workers and waits (blocking, at most `timeoutMs`) until each has
@@ -85,11 +87,12 @@ export class WorkerPool {
     this.ctl = new Int32Array(new SharedArrayBuffer((CLAIM + count) * 4));
     this.errorText = new Uint8Array(new SharedArrayBuffer(512));
     this.jobs = new Float64Array(new SharedArrayBuffer(count * SLOT * 8));
+    this.busyNs = new BigInt64Array(new SharedArrayBuffer(count * 8));
     this.index = new Map(names.map((n, i) => [n, i]));
     const start = need('startWorker', 'the wasm kernels run on one thread here');
     const url = new URL('./worker.mjs', import.meta.url);
     for (let id = 0; id < count; id++) {
-      this.workers.push(start(url, { module, memory, control: this.ctl.buffer, jobs: this.jobs.buffer, id, names, slot: SLOT, native: nativeFile, nativeInstance: opts.nativeInstance ?? null, spinMicros, narrowWasmK: opts.narrowWasmK ?? 0, errorText: this.errorText.buffer }, 'wasm-kernels'));
+      this.workers.push(start(url, { module, memory, control: this.ctl.buffer, jobs: this.jobs.buffer, id, names, slot: SLOT, native: nativeFile, nativeInstance: opts.nativeInstance ?? null, spinMicros, narrowWasmK: opts.narrowWasmK ?? 0, errorText: this.errorText.buffer, busy: this.busyNs.buffer }, 'wasm-kernels'));
     }
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -272,6 +275,18 @@ export class WorkerPool {
     const out: number[] = [];
     for (let w = 0; w < this.count; w++) out.push(this.jobs[w * SLOT + 2]);
     return out;
+  }
+
+  /**
+   * Milliseconds the workers have spent inside jobs they claimed since the start, summed over
+   * the workers: from a step's wall time and the worker count, how long they sat idle. A job is
+   * counted when it ends, so one posted before some work of this thread's and ending after it
+   * counts where it ends.
+   */
+  workersBusyMs(): number {
+    let ns = 0n;
+    for (let w = 0; w < this.count; w++) ns += Atomics.load(this.busyNs, w);
+    return Number(ns) / 1e6;
   }
 
   /** What the first failing worker said (the shared text it left). */

@@ -6,8 +6,10 @@
 // module Worker; only where the start data comes from differs (./start-data.mjs).
 import { startData } from './start-data.mjs';
 
-const { module, memory, control, jobs, id, names, slot, native, nativeInstance, spinMicros, narrowWasmK, errorText } = await startData();
+const { module, memory, control, jobs, id, names, slot, native, nativeInstance, spinMicros, narrowWasmK, errorText, busy } = await startData();
 const ctl = new Int32Array(control);
+// This worker's time inside claimed jobs (WorkerPool.workersBusyMs).
+const busyNs = new BigInt64Array(busy);
 const text = new Uint8Array(errorText);
 
 /** Flags a failure; the first thread to fail also leaves its message for the main thread. */
@@ -89,6 +91,7 @@ while (instance) {
   // The main thread may have taken the job back (it finished first): then it counted this
   // worker, which must neither run the job nor count itself.
   if (Atomics.compareExchange(ctl, CLAIM + id, 0, 1) !== 0) continue;
+  const claimed = performance.now();
   const op = job[0];
   if (op === NATIVE_PART) {
     try {
@@ -122,6 +125,7 @@ while (instance) {
       fail(e);
     }
   }
+  Atomics.add(busyNs, id, BigInt(Math.round((performance.now() - claimed) * 1e6)));
   Atomics.add(ctl, DONE, 1);
   Atomics.notify(ctl, DONE);
 }

@@ -74,6 +74,35 @@ describe('WorkerPool', () => {
     expect(taken).toBeGreaterThan(0);
   });
 
+  it('counts each worker\'s time inside the jobs it claimed, and none for a job taken back', () => {
+    const { pool, memory, k } = setup(0);
+    const base = (k.heapBase() + 63) & ~63;
+    const n = 1 << 20;
+    new Float32Array(memory.buffer, base, n).fill(0.5);
+    let sawBusy = false;
+    for (let round = 0; round < 20; round++) {
+      let taken = 0;
+      const here = (job: readonly [string, ...number[]]): number => {
+        taken++;
+        return k.dot32(...(job.slice(1) as [number, number, number]));
+      };
+      const from = pool.workersBusyMs(), t0 = performance.now();
+      // Nothing to do here on even rounds (the sleeping workers' jobs are mostly taken back), a
+      // pause on odd ones (they wake and claim them).
+      pool.run([['dot32', base, base, n], ['dot32', base, base, n]], () => { if (round % 2) pause(20); }, here);
+      const wall = performance.now() - t0, busy = pool.workersBusyMs() - from;
+      if (taken === 2) {
+        expect(busy).toBe(0);
+      } else {
+        expect(busy).toBeGreaterThan(0);
+        sawBusy = true;
+      }
+      // Time in jobs fits in the time the call took, on each of the two workers.
+      expect(busy).toBeLessThanOrEqual(2 * wall);
+    }
+    expect(sawBusy).toBe(true);
+  });
+
   it('chunks of a dynamic job run exactly once whoever takes them, the workers asleep or awake', () => {
     for (const spinMicros of [0, 300]) {
       const { pool, memory, k } = setup(spinMicros);
