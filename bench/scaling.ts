@@ -31,6 +31,7 @@ import { join } from 'node:path';
 import { installProfiler, type ProfileReport } from '../src/profile/index.ts';
 import { profiledSteps } from './profile-steps.ts';
 import { getBackend, setBackend } from '../src/tensor/backends/registry.ts';
+import type { WasmBackend } from '../src/tensor/backends/wasm.ts';
 import { median } from '../src/tensor/timing.ts';
 import { buildNativeBench } from './native/build.ts';
 import { makeBatches, makeMtl, mtlStep, PLE_LITE } from './torch/mtl-side.ts';
@@ -47,22 +48,41 @@ const log = (s: string): void => void (json ? process.stderr.write(s + '\n') : p
 if (!process.env.MTLKIT_BACKEND) setBackend('wasm');
 
 
-/** One profiled run: step time, kernel time and the rest, milliseconds per step. */
+/**
+ * One profiled run: step time, kernel time and the rest, milliseconds per step; on two threads
+ * also the worker's time in jobs (`busy`) and so its time idle, the step less that.
+ */
 interface Split {
   step: number;
   kernels: number;
   rest: number;
+  busy?: number;
+  idle?: number;
 }
 
-function split(r: ProfileReport): Split {
+function split(r: ProfileReport, busy: number | null): Split {
   let kernels = 0;
   for (const f of r.byFamily) if (f.family.startsWith('kernel.')) kernels += f.ms;
-  return { step: r.wallMs, kernels, rest: r.wallMs - kernels };
+  const s: Split = { step: r.wallMs, kernels, rest: r.wallMs - kernels };
+  if (busy !== null) {
+    s.busy = busy;
+    s.idle = r.wallMs - busy;
+  }
+  return s;
 }
 
 async function profiled(threads: number, step: (i: number) => void): Promise<Split> {
-  getBackend().setThreads(threads);
-  return split(await profiledSteps(WARMUP, STEPS, step));
+  const be = getBackend() as Partial<WasmBackend> & ReturnType<typeof getBackend>;
+  be.setThreads(threads);
+  // The worker's time in jobs over the profiled steps (none run between steps, while paused).
+  const busy = (): number | null => (threads === 2 && typeof be.poolBusyMs === 'function' ? be.poolBusyMs() : null);
+  let from: number | null = null, to: number | null = null;
+  const r = await profiledSteps(WARMUP, STEPS, (i) => {
+    if (i === WARMUP) from = busy();
+    step(i);
+    if (i === WARMUP + STEPS - 1) to = busy();
+  });
+  return split(r, from === null || to === null ? null : (to - from) / STEPS);
 }
 
 /** chain-bench built but did not run or print as expected: part 2 is skipped with this message. */
@@ -126,17 +146,23 @@ async function main(): Promise<void> {
         const s = await profiled(t, step);
         n += WARMUP + STEPS;
         into.push(s);
-        log(`  round ${r + 1}, ${t} thread(s): step ${f1(s.step)} ms = kernels ${f1(s.kernels)} + the rest ${f1(s.rest)}`);
+        log(`  round ${r + 1}, ${t} thread(s): step ${f1(s.step)} ms = kernels ${f1(s.kernels)} + the rest ${f1(s.rest)}` +
+          (s.idle === undefined ? '' : `; the worker in jobs ${f1(s.busy!)}, idle ${f1(s.idle)}`));
       }
     }
   } finally {
     undo();
   }
-  const med = (xs: Split[], k: keyof Split): number => median(xs.map((x) => x[k]));
+  const med = (xs: Split[], k: 'step' | 'kernels' | 'rest'): number => median(xs.map((x) => x[k]));
   const T1 = med(one, 'step'), T2 = med(two, 'step'), K1 = med(one, 'kernels'), K2 = med(two, 'kernels');
   const J1 = med(one, 'rest'), J2 = med(two, 'rest');
   log(`medians: one thread ${f1(T1)} ms (kernels ${f1(K1)}, the rest ${f1(J1)}); two ${f1(T2)} ms (kernels ${f1(K2)}, the rest ${f1(J2)})`);
   log(`gain from the second thread: the step ${f2(T1 / T2)}x, its kernels ${f2(K1 / K2)}x, the rest ${f2(J1 / J2)}x`);
+  const I2 = two.every((x) => x.idle !== undefined) ? median(two.map((x) => x.idle!)) : null;
+  if (I2 !== null) {
+    const short = T2 - T1 / 1.8;
+    log(`two threads: the worker idle ${f1(I2)} ms of the ${f1(T2)} ms step (median); ${short > 0 ? `1.8x needs the step ${f1(short)} ms shorter` : 'the step is at 1.8x or better'}`);
+  }
 
   let ceiling: number | null = null, machine: number | null = null, why = '';
   const runs: { threads: number; split: number; paired: number }[] = [];
@@ -189,7 +215,7 @@ async function main(): Promise<void> {
   log(`for comparison, every kernel at a perfect 2.00x, the rest as on two threads: at most ${f2(bound(2))}x`);
   if (json) {
     console.log(JSON.stringify({
-      batch: B, rounds: { one, two }, medians: { T1, T2, K1, K2, J1, J2 }, gain: T1 / T2,
+      batch: B, rounds: { one, two }, medians: { T1, T2, K1, K2, J1, J2, I2 }, gain: T1 / T2,
       chain: ceiling === null || machine === null ? { skipped: why } : { runs, ceiling, processes: pairsOfProcesses, machine },
       bound: ceiling === null ? null : bound(ceiling), boundMachine: machine === null ? null : bound(machine), boundPerfect: bound(2),
     }));

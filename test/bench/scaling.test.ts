@@ -23,6 +23,12 @@ describe.skipIf(availableParallelism() < 2)('bench/scaling.ts', () => {
       expect(s.kernels).toBeGreaterThan(0);
       expect(s.kernels + s.rest).toBeCloseTo(s.step, 9);
     }
+    // On two threads the worker's time in jobs and idle split the step.
+    for (const s of j.rounds.two) {
+      expect(s.busy).toBeGreaterThanOrEqual(0);
+      expect(s.busy + s.idle).toBeCloseTo(s.step, 9);
+    }
+    expect(r.stderr).toMatch(/two threads: the worker idle [0-9.]+ ms of the [0-9.]+ ms step \(median\); (1\.8x needs the step [0-9.]+ ms shorter|the step is at 1\.8x or better)/);
     const { T1, T2, K1, J2 } = j.medians;
     expect(j.gain).toBeCloseTo(T1 / T2, 12);
     expect(j.boundPerfect).toBeCloseTo(T1 / (K1 / 2 + J2), 12);
