@@ -9,18 +9,16 @@
  *   /tmp/bandwidth MB [THREADS]      e.g. /tmp/bandwidth 64 2   (1 .. THREADS threads, default 2)
  */
 #include <immintrin.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "clock.h"
+#include "team.h"
 
 #define PASSES 40
 
 static float *data;
 static size_t count;
 static int team;
-static pthread_barrier_t start, done;
 static volatile float sink;
 
 __attribute__((target("avx2"))) static void sum_share(int t) {
@@ -35,16 +33,6 @@ __attribute__((target("avx2"))) static void sum_share(int t) {
   sink = out[0];
 }
 
-static void *helper(void *arg) {
-  const int t = (int)(long)arg;
-  for (int p = 0; p < PASSES; p++) {
-    pthread_barrier_wait(&start);
-    sum_share(t);
-    pthread_barrier_wait(&done);
-  }
-  return NULL;
-}
-
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: %s MB [THREADS]\n", argv[0]);
@@ -53,30 +41,15 @@ int main(int argc, char **argv) {
   const size_t mb = strtoul(argv[1], 0, 10);
   const int most = argc > 2 ? atoi(argv[2]) : 2;
   count = mb * 1024 * 1024 / sizeof(float) / 16 * 16;
-  if (count == 0 || most < 1 || most > 64) {
-    fprintf(stderr, "MB must be >= 1 and THREADS in 1 .. 64\n");
+  if (count == 0 || most < 1 || most > TEAM_MOST) {
+    fprintf(stderr, "MB must be >= 1 and THREADS in 1 .. %d\n", TEAM_MOST);
     return 2;
   }
   data = aligned_alloc(64, count * sizeof(float));
   if (!data) return 1;
   for (size_t i = 0; i < count; i++) data[i] = 1.0f;
   for (team = 1; team <= most; team++) {
-    pthread_t th[64];
-    pthread_barrier_init(&start, NULL, (unsigned)team);
-    pthread_barrier_init(&done, NULL, (unsigned)team);
-    for (int t = 1; t < team; t++) pthread_create(&th[t], NULL, helper, (void *)(long)t);
-    double best = 1e30;
-    for (int p = 0; p < PASSES; p++) {
-      pthread_barrier_wait(&start);
-      const double t0 = now();
-      sum_share(0);
-      pthread_barrier_wait(&done);
-      const double d = now() - t0;
-      if (d < best) best = d;
-    }
-    for (int t = 1; t < team; t++) pthread_join(th[t], NULL);
-    pthread_barrier_destroy(&start);
-    pthread_barrier_destroy(&done);
+    const double best = best_pass(team, PASSES, sum_share);
     printf("%zu MB, %d thread(s): %.1f GB/s (best of %d passes, %.1f us)\n", mb, team, count * sizeof(float) / best / 1e9, PASSES, best * 1e6);
   }
   return 0;

@@ -11,18 +11,16 @@
  *                                            THOUSANDS of 12-FMA steps a pass, default 1000)
  */
 #include <immintrin.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "clock.h"
+#include "team.h"
 
 #define PASSES 20
 #define CHAINS 12
 
 static long steps;
-static int team, wide;
-static pthread_barrier_t start, done;
+static int wide;
 static volatile float sink;
 
 /* CHAINS accumulators, each a = a * m + c; m and c come from memory so nothing folds. */
@@ -47,26 +45,17 @@ static volatile float mc[2] = {0.999999f, 1e-7f};
 __attribute__((target("avx2,fma"))) static void run_ymm(void) { CHAIN_LOOP(__m256, X256, 8) }
 __attribute__((target("avx512f,fma"))) static void run_zmm(void) { CHAIN_LOOP(__m512, X512, 16) }
 
-static void run(void) {
+static void run(int t) {
+  (void)t;
   if (wide) run_zmm();
   else run_ymm();
-}
-
-static void *helper(void *arg) {
-  (void)arg;
-  for (int p = 0; p < PASSES; p++) {
-    pthread_barrier_wait(&start);
-    run();
-    pthread_barrier_wait(&done);
-  }
-  return NULL;
 }
 
 int main(int argc, char **argv) {
   const int most = argc > 1 ? atoi(argv[1]) : 2;
   const long thousands = argc > 2 ? atol(argv[2]) : 1000;
-  if (most < 1 || most > 64 || thousands < 1) {
-    fprintf(stderr, "usage: %s [THREADS in 1 .. 64] [THOUSANDS >= 1]\n", argv[0]);
+  if (most < 1 || most > TEAM_MOST || thousands < 1) {
+    fprintf(stderr, "usage: %s [THREADS in 1 .. %d] [THOUSANDS >= 1]\n", argv[0], TEAM_MOST);
     return 2;
   }
   __builtin_cpu_init();
@@ -78,23 +67,8 @@ int main(int argc, char **argv) {
   const int widths = __builtin_cpu_supports("avx512f") ? 2 : 1;
   for (wide = 0; wide < widths; wide++) {
     const int lanes = wide ? 16 : 8;
-    for (team = 1; team <= most; team++) {
-      pthread_t th[64];
-      pthread_barrier_init(&start, NULL, (unsigned)team);
-      pthread_barrier_init(&done, NULL, (unsigned)team);
-      for (int t = 1; t < team; t++) pthread_create(&th[t], NULL, helper, NULL);
-      double best = 1e30;
-      for (int p = 0; p < PASSES; p++) {
-        pthread_barrier_wait(&start);
-        const double t0 = now();
-        run();
-        pthread_barrier_wait(&done);
-        const double d = now() - t0;
-        if (d < best) best = d;
-      }
-      for (int t = 1; t < team; t++) pthread_join(th[t], NULL);
-      pthread_barrier_destroy(&start);
-      pthread_barrier_destroy(&done);
+    for (int team = 1; team <= most; team++) {
+      const double best = best_pass(team, PASSES, run);
       const double flops = 2.0 * lanes * CHAINS * (double)steps * team;
       printf("%s, %d thread(s): %.1f GFLOP/s (best of %d passes, %.1f us)\n", wide ? "AVX-512 (16 lanes)" : "AVX2 (8 lanes)", team,
              flops / best / 1e9, PASSES, best * 1e6);
