@@ -53,6 +53,8 @@ interface Frame {
 }
 
 const NO_PHASE = 'other';
+/** The default clock. */
+const wallClock = (): number => performance.now();
 
 export class Profiler {
   private now: () => number;
@@ -67,7 +69,7 @@ export class Profiler {
   private lastMark = NaN;
 
   constructor(opts: ProfilerOptions = {}) {
-    this.now = opts.now ?? (() => performance.now());
+    this.now = opts.now ?? wallClock;
   }
 
   /**
@@ -77,7 +79,7 @@ export class Profiler {
    */
   setClock(now?: () => number): void {
     if (this.on) throw new Error('profiler: setClock() while enabled; call disable() first');
-    this.now = now ?? (() => performance.now());
+    this.now = now ?? wallClock;
   }
 
   get enabled(): boolean {
