@@ -39,13 +39,13 @@ export function countPoolUsage(): (steps: number) => PoolUsage | null {
  * A clock (milliseconds) that runs only while the active backend's kernel threads sit idle: the
  * wall clock less the workers' time inside jobs, per worker. A profiler timed by it shows, for
  * each phase and op, how long the workers waited during it (bench step --profile --idle). Null
- * where the backend has no kernel threads.
+ * where the backend has no kernel threads. `wall`: the clock it subtracts from (injectable for tests).
  */
-export function workersIdleClock(): (() => number) | null {
+export function workersIdleClock(wall: () => number = () => performance.now()): (() => number) | null {
   const be = getBackend() as Partial<WasmBackend>;
   if (typeof be.poolStats !== 'function' || typeof be.poolBusyMs !== 'function') return null;
   const first = be.poolStats();
   if (first === null || first.workers === 0) return null;
   const busy = be.poolBusyMs.bind(be), workers = first.workers;
-  return () => performance.now() - (busy() ?? 0) / workers;
+  return () => wall() - (busy() ?? 0) / workers;
 }

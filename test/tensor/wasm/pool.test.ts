@@ -86,19 +86,17 @@ describe('WorkerPool', () => {
         taken++;
         return k.dot32(...(job.slice(1) as [number, number, number]));
       };
-      const from = pool.workersBusyMs(), t0 = performance.now();
+      const from = pool.workersBusyMs();
       // Nothing to do here on even rounds (the sleeping workers' jobs are mostly taken back), a
       // pause on odd ones (they wake and claim them).
       pool.run([['dot32', base, base, n], ['dot32', base, base, n]], () => { if (round % 2) pause(20); }, here);
-      const wall = performance.now() - t0, busy = pool.workersBusyMs() - from;
+      const busy = pool.workersBusyMs() - from;
       if (taken === 2) {
         expect(busy).toBe(0);
       } else {
         expect(busy).toBeGreaterThan(0);
         sawBusy = true;
       }
-      // Time in jobs fits in the time the call took, on each of the two workers.
-      expect(busy).toBeLessThanOrEqual(2 * wall);
     }
     expect(sawBusy).toBe(true);
   });
