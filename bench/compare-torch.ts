@@ -14,7 +14,9 @@
  *    retain_graph into a T x d buffer), rep mode with MultiBalance (PyTorch: LibMTL's rep_grad),
  *    each + Adam. Steps are INTERLEAVED: one mtlkit step, then one PyTorch step (the child
  *    waits meanwhile), mode after mode (forwards, then backwards: bench/torch/order.ts), so
- *    load from other processes hits both alike; medians and ranges; ratios within a round only;
+ *    load from other processes hits both alike; medians and ranges, ratios within each round, and
+ *    over every round together (step pairs pooled, a bootstrap interval) with issue 15's targets
+ *    judged on those (bench/torch/targets.ts);
  * 4. peak resident memory of each side in a fresh process (--no-rss skips this).
  * Without PyTorch it prints how to install it and skips (exit 0).
  * --quick: 3 steps after 1 warm-up. --profile [--shapes] [--top N]: no race; mtlkit's side of
@@ -37,6 +39,7 @@ import { defaultPython, probeTorch, TorchPeer } from './torch/peer.ts';
 import { sameWork, TOL, TOL32 } from './torch/same-work.ts';
 import { has, opt } from './flags.ts';
 import { modeOrder } from './torch/order.ts';
+import { formatJudged, judge, measure } from './torch/targets.ts';
 
 // ---------------------------------------------------------------------------------- options
 const quick = has('quick');
@@ -83,6 +86,8 @@ interface Row {
   torch: Stat;
   /** mtlkit samples/s over PyTorch's, both medians of this round. */
   ratio: number;
+  /** Each timed step's ms, in order (step i of both sides ran back to back). */
+  steps: { mtlkit: number[]; torch: number[] };
 }
 
 /** One round at `n` threads: every mode, mtlkit then PyTorch, step by step (modes in modeOrder). */
@@ -105,7 +110,7 @@ async function round(mtl: MtlSide, peer: TorchPeer, batches: ReturnType<typeof m
   }
   return SEL.map((mode, m) => {
     const a = stat(ms[m]!.mtlkit), b = stat(ms[m]!.torch);
-    return { mode, mtlkit: a, torch: b, ratio: b.ms / a.ms };
+    return { mode, mtlkit: a, torch: b, ratio: b.ms / a.ms, steps: ms[m]! };
   });
 }
 
@@ -218,10 +223,17 @@ async function main(): Promise<void> {
       }
     }
     const rss = has('no-rss') ? null : { mtlkit: mtlRss(), torch: await torchRss(dir) };
+    // Every round's steps together: per thread count and mode, and issue 15's targets.
+    const across = THREADS.flatMap((n) => SEL.map((mode) => ({ threads: n, mode, ...measure(rounds, { num: { side: 'torch', mode, threads: n }, den: { side: 'mtlkit', mode, threads: n } }) })))
+      .filter((x) => x.interval !== null);
+    const targets = judge(rounds);
     const summary = {
       model: 'ple-lite', batch: B, steps: STEPS, warmup: WARMUP, machine, load_average: { before: loadBefore, after: load() },
       mtlkit_backend: getBackend().describe(), torch: { version, python: probe.python },
-      check: { pass: check.pass, worst: check.worst, float32: check.float32 }, tolerance: { float64: TOL, float32: TOL32 }, rounds, peak_rss_mb: rss,
+      check: { pass: check.pass, worst: check.worst, float32: check.float32 }, tolerance: { float64: TOL, float32: TOL32 }, rounds,
+      across_rounds: across.map((x) => ({ threads: x.threads, mode: x.mode, ratio: x.interval!.ratio, ci95: [x.interval!.lo, x.interval!.hi], steps: x.interval!.n[0] })),
+      targets: targets.map((t) => ({ id: t.id, target: t.text, ratio: t.interval?.ratio ?? null, ci95: t.interval ? [t.interval.lo, t.interval.hi] : null, verdict: t.verdict })),
+      peak_rss_mb: rss,
     };
     if (json) {
       console.log(JSON.stringify(summary));
@@ -246,6 +258,17 @@ async function main(): Promise<void> {
         if (ew && x) parts.push(`${m} / EW time: mtlkit ${(x.mtlkit.ms / ew.mtlkit.ms).toFixed(2)}, PyTorch ${(x.torch.ms / ew.torch.ms).toFixed(2)}`);
       }
       if (parts.length) log(`round ${r.round}, ${r.threads} thread(s) (load ${r.load}): ${parts.join('; ')}`);
+    }
+    if (rounds.length > 0) {
+      log('');
+      log(`across the ${ROUNDS} round(s), PyTorch time / ours (ratio of medians, 95% bootstrap CI of step pairs resampled):`);
+      for (const x of across) {
+        const iv = x.interval!;
+        const ci = iv.lo === null ? 'no interval' : `CI ${iv.lo.toFixed(2)}-${iv.hi!.toFixed(2)}`;
+        log(`  ${x.threads} thread(s), ${name[x.mode]}: ${iv.ratio.toFixed(2)}x (${ci}, ${iv.n[0]} steps)`);
+      }
+      log('issue 15\'s targets over every round (met: the whole interval clears the line; undecided: it straddles):');
+      for (const t of targets) log(formatJudged(t));
     }
     if (rss) log(`peak RSS (a fresh process per side, 1 warm-up + 2 steps of each mode): mtlkit ${fmt(rss.mtlkit)} MB, PyTorch ${fmt(rss.torch)} MB`);
     log(`load average before / after: ${loadBefore} / ${summary.load_average.after}`);

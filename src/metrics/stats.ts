@@ -1,6 +1,7 @@
 /**
  * Small-sample statistics for claims tested over training seeds: mean, sample sd, Student t
- * quantiles, the paired t interval and a seeded paired bootstrap.
+ * quantiles, the paired t interval and seeded bootstraps (of a mean difference, of a ratio of
+ * medians).
  *
  * Student t quantiles are computed, not tabled: the t CDF is the regularised incomplete beta
  * function (Abramowitz and Stegun 26.7.1, evaluated by its continued fraction, Numerical
@@ -218,6 +219,54 @@ export function pairedBootstrap(diffs: readonly number[], opts: { resamples?: nu
   means.sort();
   const sorted = Array.from(means);
   return { n: diffs.length, mean: m, sd: sampleSd(diffs), lo: quantileSorted(sorted, (1 - level) / 2), hi: quantileSorted(sorted, (1 + level) / 2) };
+}
+
+/** A ratio of medians and its bootstrap percentile interval (null bounds for fewer than two values a side). */
+export interface RatioInterval {
+  /** Values on each side (num, den). */
+  n: [number, number];
+  /** median(num) / median(den) of the values themselves. */
+  ratio: number;
+  lo: number | null;
+  hi: number | null;
+}
+
+function medianOf(xs: Float64Array): number {
+  xs.sort();
+  const h = xs.length >> 1;
+  return xs.length % 2 ? xs[h]! : (xs[h - 1]! + xs[h]!) / 2;
+}
+
+/**
+ * median(num) / median(den), with a seeded percentile bootstrap interval at `level` (default
+ * 0.95, 4,000 resamples). `paired`: num[i] and den[i] were measured together (two sides of one
+ * interleaved step), so a resample draws whole pairs and keeps what each pair shares (the
+ * machine's load at that moment); otherwise each side is resampled on its own. Same input and
+ * seed, same interval.
+ */
+export function bootstrapRatioOfMedians(num: readonly number[], den: readonly number[],
+  opts: { paired?: boolean; resamples?: number; seed?: number; level?: number } = {}): RatioInterval {
+  if (num.length === 0 || den.length === 0) throw new StatsError(`bootstrapRatioOfMedians needs values on both sides, got ${num.length} and ${den.length}`);
+  const paired = opts.paired ?? false;
+  if (paired && num.length !== den.length) throw new StatsError(`bootstrapRatioOfMedians: paired sides differ in length (${num.length} against ${den.length})`);
+  const ratio = medianOf(Float64Array.from(num)) / medianOf(Float64Array.from(den));
+  const n: [number, number] = [num.length, den.length];
+  if (num.length < 2 || den.length < 2) return { n, ratio, lo: null, hi: null };
+  const B = opts.resamples ?? 4000, level = opts.level ?? 0.95;
+  const rng = new Rng(opts.seed ?? 5277);
+  const a = new Float64Array(num.length), b = new Float64Array(den.length), ratios = new Float64Array(B);
+  for (let r = 0; r < B; r++) {
+    for (let i = 0; i < a.length; i++) {
+      const k = rng.int(0, num.length);
+      a[i] = num[k]!;
+      if (paired) b[i] = den[k]!;
+    }
+    if (!paired) for (let i = 0; i < b.length; i++) b[i] = den[rng.int(0, den.length)]!;
+    ratios[r] = medianOf(a) / medianOf(b);
+  }
+  ratios.sort();
+  const sorted = Array.from(ratios);
+  return { n, ratio, lo: quantileSorted(sorted, (1 - level) / 2), hi: quantileSorted(sorted, (1 + level) / 2) };
 }
 
 /** Ordinary least-squares slope of y on x (the trend of a per-seed series). */

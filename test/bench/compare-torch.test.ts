@@ -13,6 +13,7 @@ import type { TrainBatch } from '../../src/step/balanced-step.ts';
 import { probeTorch, TorchPeer } from '../../bench/torch/peer.ts';
 import { sameWork, TOL, TOL32 } from '../../bench/torch/same-work.ts';
 import { modeOrder, predecessors } from '../../bench/torch/order.ts';
+import { formatJudged, judge, TARGETS, type RaceRound } from '../../bench/torch/targets.ts';
 
 const torch = probeTorch();
 const TINY: PleLiteShape = { tasks: 3, fields: 3, vocab: 50, embDim: 4, expertHidden: [16, 8], towerHidden: [4] };
@@ -40,6 +41,43 @@ describe('compare-torch', () => {
     expect(seen.flat().reduce((a, b) => a + b, 0)).toBe(12 * 3 - 1);
     // Two modes (--modes ew,rep): each follows the other's PyTorch step and its own alike.
     expect(predecessors(12, 2)).toEqual([[5, 6], [6, 6]]);
+  });
+
+  it('the targets over every round: step pairs pooled, met / missed / undecided by where the interval lies', () => {
+    const load = [1, 1.5, 0.9, 1.3, 1.1, 2, 1, 0.95, 1.2, 1.4];
+    const at = (k: number) => load.map((l) => k * l);
+    const rounds: RaceRound[] = [];
+    for (let r = 0; r < 2; r++) {
+      // One thread: PyTorch 1.2x our EW in every step pair, whatever the load.
+      rounds.push({ threads: 1, rows: [{ mode: 'ew', steps: { mtlkit: at(150 + r), torch: at(1.2 * (150 + r)) } }] });
+      // Two threads: EW 0.9x (PyTorch faster), param 2.2x and 2.8x in turn, no rep.
+      rounds.push({ threads: 2, rows: [
+        { mode: 'ew', steps: { mtlkit: at(80), torch: at(72) } },
+        { mode: 'param', steps: { mtlkit: at(120), torch: at(120).map((x, i) => x * (i % 2 ? 2.8 : 2.2)) } },
+      ] });
+    }
+    const j = judge(rounds);
+    expect(j.map((x) => x.id)).toEqual(TARGETS.map((t) => t.id));
+    const by = Object.fromEntries(j.map((x) => [x.id, x]));
+    expect(by['ew-1t']!.verdict).toBe('met');
+    expect(by['ew-1t']!.paired).toBe(true);
+    expect(by['ew-1t']!.interval!.n).toEqual([20, 20]);
+    expect(by['ew-1t']!.interval!.ratio).toBeCloseTo(1.2, 12);
+    expect(by['ew-2t']!.verdict).toBe('missed');
+    expect(by['param-2t']!.verdict).toBe('undecided');
+    expect(by['param-2t']!.interval!.lo!).toBeLessThan(2.5);
+    expect(by['param-2t']!.interval!.hi!).toBeGreaterThan(2.5);
+    expect(by['rep-2t']!.verdict).toBe('not measured');
+    expect(by['rep-ew-2t']!.verdict).toBe('not measured');
+    // The scaling's sides ran in different rounds: resampled apart, 150.5 / 80 at the medians.
+    expect(by['scaling']!.paired).toBe(false);
+    const s = by['scaling']!.interval!;
+    expect(s.ratio).toBeCloseTo(medianOf([...at(150), ...at(151)]) / medianOf([...at(80), ...at(80)]), 12);
+    expect(by['scaling']!.verdict).toBe(s.lo! >= 1.8 ? 'met' : s.hi! < 1.8 ? 'missed' : 'undecided');
+    expect(formatJudged(by['ew-1t']!)).toMatch(/EW step >= 1\.1x PyTorch on one thread: 1\.20x \(95% CI 1\.20-1\.20, 20 paired steps\): met/);
+    expect(formatJudged(by['rep-2t']!)).toMatch(/not measured/);
+    // The same rounds, the same verdicts and intervals (seeded).
+    expect(judge(rounds)).toEqual(j);
   });
 
   /** A tiny PLE-lite on both sides (batches of B, `n` of them), handed to `fn`; cleaned up after. */
@@ -78,3 +116,8 @@ describe('compare-torch', () => {
       expect(r.worst.sumGrad.rel).toBeGreaterThan(1e-3);
     }));
 });
+
+function medianOf(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b), h = s.length >> 1;
+  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+}

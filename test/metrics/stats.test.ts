@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  lnGamma, mean, normalCdf, normalQuantile, olsSlope, pairedBootstrap, pairedTInterval, quantileSorted, regIncBeta,
+  bootstrapRatioOfMedians, lnGamma, mean, normalCdf, normalQuantile, olsSlope, pairedBootstrap, pairedTInterval, quantileSorted, regIncBeta,
   kendallTau, sampleSd, StatsError, studentTCdf, studentTQuantile, tInterval,
 } from '../../src/metrics/stats.ts';
 
@@ -160,4 +160,36 @@ describe('kendallTau (tau-b)', () => {
     expect(() => kendallTau([1], [1])).toThrow(StatsError);
     expect(() => kendallTau([1, 1], [1, 2])).toThrow(/ties every item/);
   });
+
+  it('ratio of medians: the medians\' ratio itself, a seeded interval around it, pairs kept together where paired', () => {
+    // Each PyTorch step 1.3x the mtlkit step measured beside it, the machine's load moving both.
+    const load = [1, 1.6, 0.9, 2.2, 1.1, 1.4, 0.95, 1.8, 1.2, 1.05];
+    const ours = load.map((l) => 80 * l), theirs = ours.map((x) => 1.3 * x);
+    const paired = bootstrapRatioOfMedians(theirs, ours, { paired: true, seed: 2 });
+    expect(paired.n).toEqual([10, 10]);
+    expect(paired.ratio).toBeCloseTo(1.3, 12);
+    // Every resample keeps each pair's 1.3: a zero-width interval at it.
+    expect(paired.lo).toBeCloseTo(1.3, 12);
+    expect(paired.hi).toBeCloseTo(1.3, 12);
+    // The same steps taken apart: the load's spread widens the interval on both sides of 1.3.
+    const apart = bootstrapRatioOfMedians(theirs, ours, { seed: 2 });
+    expect(apart.ratio).toBeCloseTo(1.3, 12);
+    expect(apart.lo!).toBeLessThan(1.2);
+    expect(apart.hi!).toBeGreaterThan(1.4);
+    expect(bootstrapRatioOfMedians(theirs, ours, { seed: 2 })).toEqual(apart);
+    // Medians, not means: one slow step moves neither the ratio nor (much) the interval.
+    const spiked = [...ours.slice(0, 9), 900];
+    expect(bootstrapRatioOfMedians(theirs, spiked, { paired: true }).ratio).toBeCloseTo(medianRatio(theirs, spiked), 12);
+    expect(bootstrapRatioOfMedians([2, 4], [1]).lo).toBeNull();
+    expect(() => bootstrapRatioOfMedians([1, 2], [1, 2, 3], { paired: true })).toThrow(/paired sides differ in length \(2 against 3\)/);
+    expect(() => bootstrapRatioOfMedians([], [1])).toThrow(StatsError);
+  });
 });
+
+function medianRatio(a: readonly number[], b: readonly number[]): number {
+  const med = (xs: readonly number[]): number => {
+    const s = [...xs].sort((x, y) => x - y), h = s.length >> 1;
+    return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+  };
+  return med(a) / med(b);
+}
