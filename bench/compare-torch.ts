@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- compare-torch [--steps 10] [--warmup 2] [--batch 2048] [--quick]
- *   [--threads 1,2] [--rounds 1] [--modes ew,param,rep] [--python python3] [--no-rss] [--json]`
+ *   [--threads 1,2] [--rounds 1] [--modes ew,param,rep] [--gap 50] [--python python3] [--no-rss] [--json]`
  *
  * mtlkit against PyTorch on the CPU (issue 15), on issue 9's PLE-lite:
  * 1. our own PyTorch version of the model (bench/torch/ple_lite.py) in a child process
@@ -14,7 +14,8 @@
  *    retain_graph into a T x d buffer), rep mode with MultiBalance (PyTorch: LibMTL's rep_grad),
  *    each + Adam. Steps are INTERLEAVED: one mtlkit step, then one PyTorch step (the child
  *    waits meanwhile), mode after mode (forwards, then backwards: bench/torch/order.ts), so
- *    load from other processes hits both alike; medians and ranges, ratios within each round, and
+ *    load from other processes hits both alike; each step after --gap ms of sleep, so the
+ *    other side's threads have gone quiet (bench/torch/quiet.ts, measured and printed first); medians and ranges, ratios within each round, and
  *    over every round together (step pairs pooled, a bootstrap interval) with issue 15's targets
  *    judged on those (bench/torch/targets.ts);
  * 4. peak resident memory of each side in a fresh process (--no-rss skips this).
@@ -40,6 +41,7 @@ import { sameWork, TOL, TOL32 } from './torch/same-work.ts';
 import { has, opt } from './flags.ts';
 import { modeOrder } from './torch/order.ts';
 import { formatJudged, judge, measure } from './torch/targets.ts';
+import { busyAfter, cpuAfter, pause } from './torch/quiet.ts';
 
 // ---------------------------------------------------------------------------------- options
 const quick = has('quick');
@@ -51,6 +53,8 @@ const ROUNDS = Number(opt('rounds', '1'));
 const SEL = opt('modes', MODES.join(',')).split(',').filter(Boolean) as Mode[];
 const PYTHON = opt('python', defaultPython());
 const CHILD = opt('child', '');
+/** Sleep before each step of either side, ms: the other side's threads go quiet (quiet.ts). */
+const GAP = Number(opt('gap', '50'));
 const C = PLE_LITE, NB = 4;
 const json = has('json');
 const log = (s: string): void => void (json ? process.stderr.write(s + '\n') : process.stdout.write(s + '\n'));
@@ -97,10 +101,12 @@ async function round(mtl: MtlSide, peer: TorchPeer, batches: ReturnType<typeof m
   for (let i = 0; i < WARMUP + STEPS; i++) {
     for (const m of modeOrder(i, SEL.length)) {
       const bi = i % batches.length;
+      pause(GAP);
       const a = performance.now();
       mtlStep(mtl, SEL[m]!, batches[bi]!);
       const e = performance.now() - a;
       await tick(); // lets the wasm heap's finalizers recycle blocks, as a trainer's await does
+      pause(GAP);
       const t = (await peer.send({ cmd: 'step', mode: SEL[m], batch: bi })).ms as number;
       if (i >= WARMUP) {
         ms[m]!.mtlkit.push(e);
@@ -208,6 +214,19 @@ async function main(): Promise<void> {
       return;
     }
 
+    // What each side's threads leave running after a step, at the largest thread count: the gap's why.
+    const most = Math.max(...THREADS), slice = 5, span = 100;
+    let quiet: { threads: number; gap_ms: number; mtlkit: ReturnType<typeof busyAfter>; torch: ReturnType<typeof busyAfter> } | null = null;
+    if (setMtlThreads(most)) {
+      await peer.send({ cmd: 'threads', n: most });
+      mtlStep(mtl, 'ew', batches[0]!);
+      const ours = busyAfter(cpuAfter(span, slice), slice);
+      const theirs = busyAfter((await peer.send({ cmd: 'after', mode: 'ew', batch: 0, ms: span, slice })).cpu_ms as number[], slice);
+      quiet = { threads: most, gap_ms: GAP, mtlkit: ours, torch: theirs };
+      const say = (b: ReturnType<typeof busyAfter>): string => `${b.cpuMs.toFixed(1)} ms of CPU, busy until ${b.untilMs} ms`;
+      log(`after a ${most}-thread EW step, in the next ${span} ms (slices of ${slice} ms): mtlkit ${say(ours)}; PyTorch ${say(theirs)}; each step waits --gap ${GAP} ms first`);
+    }
+
     const rounds: { round: number; threads: number; load: string; rows: Row[] }[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       for (const n of THREADS) {
@@ -229,7 +248,7 @@ async function main(): Promise<void> {
     const targets = judge(rounds);
     const summary = {
       model: 'ple-lite', batch: B, steps: STEPS, warmup: WARMUP, machine, load_average: { before: loadBefore, after: load() },
-      mtlkit_backend: getBackend().describe(), torch: { version, python: probe.python },
+      mtlkit_backend: getBackend().describe(), torch: { version, python: probe.python }, quiet,
       check: { pass: check.pass, worst: check.worst, float32: check.float32 }, tolerance: { float64: TOL, float32: TOL32 }, rounds,
       across_rounds: across.map((x) => ({ threads: x.threads, mode: x.mode, ratio: x.interval!.ratio, ci95: [x.interval!.lo, x.interval!.hi], steps: x.interval!.n[0] })),
       targets: targets.map((t) => ({ id: t.id, target: t.text, ratio: t.interval?.ratio ?? null, ci95: t.interval ? [t.interval.lo, t.interval.hi] : null, verdict: t.verdict })),

@@ -7,7 +7,8 @@ store), batch<i>.cat.i32 ([B, F] ids), batch<i>.labels.f32 ([B, T] row-major).
 
 Commands: load {dir, threads}; threads {n}; check {batch, dtype} (writes grad files, answers
 the losses); step {mode, batch} (answers the step's ms, timed here so the pipe is not in it);
-rss; quit.
+after {mode, batch, ms, slice} (one step, then this process's CPU time in each `slice` ms of
+the `ms` that follow, while this thread sleeps: what its thread pool keeps spinning); rss; quit.
 """
 import copy
 import json
@@ -101,6 +102,18 @@ class Side:
         return losses
 
 
+def cpu_after(ms, slice_ms):
+    """This process's CPU ms (every thread's) in each slice of `ms` ms of wall time while this
+    thread sleeps."""
+    out, cpu, end = [], time.process_time(), time.perf_counter() + ms / 1e3
+    while time.perf_counter() < end:
+        time.sleep(slice_ms / 1e3)
+        now = time.process_time()
+        out.append((now - cpu) * 1e3)
+        cpu = now
+    return out
+
+
 def answer(obj):
     sys.stdout.write(json.dumps(obj) + "\n")
     sys.stdout.flush()
@@ -126,6 +139,9 @@ def main():
                 answer({"losses": side.check(int(cmd["batch"]), cmd.get("dtype", "float32"))})
             elif op == "step":
                 answer({"ms": side.step(cmd["mode"], int(cmd["batch"]))})
+            elif op == "after":
+                side.step(cmd["mode"], int(cmd["batch"]))
+                answer({"cpu_ms": cpu_after(float(cmd["ms"]), float(cmd["slice"]))})
             elif op == "rss":
                 answer({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
             elif op == "quit":

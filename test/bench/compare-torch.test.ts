@@ -14,6 +14,7 @@ import { probeTorch, TorchPeer } from '../../bench/torch/peer.ts';
 import { sameWork, TOL, TOL32 } from '../../bench/torch/same-work.ts';
 import { modeOrder, predecessors } from '../../bench/torch/order.ts';
 import { formatJudged, judge, TARGETS, type RaceRound } from '../../bench/torch/targets.ts';
+import { busyAfter, cpuAfter, pause } from '../../bench/torch/quiet.ts';
 
 const torch = probeTorch();
 const TINY: PleLiteShape = { tasks: 3, fields: 3, vocab: 50, embDim: 4, expertHidden: [16, 8], towerHidden: [4] };
@@ -80,6 +81,17 @@ describe('compare-torch', () => {
     expect(judge(rounds)).toEqual(j);
   });
 
+  it('what a side leaves running after its step: the CPU in all, and the end of the last slice that used more than the floor', () => {
+    expect(busyAfter([4.2, 3.9, 0.3, 1.1, 0.2, 0, 0], 5)).toEqual({ cpuMs: 9.7, untilMs: 20 });
+    expect(busyAfter([0.1, 0.4, 0], 5)).toEqual({ cpuMs: 0.5, untilMs: 0 });
+    expect(busyAfter([0.1, 0.4, 0], 5, 0.3).untilMs).toBe(10);
+    // This process asleep: a slice per 5 ms, each a CPU time (nothing here keeps a core busy).
+    const slices = cpuAfter(20, 5);
+    expect(slices).toHaveLength(4);
+    for (const c of slices) expect(c).toBeGreaterThanOrEqual(0);
+    pause(0);
+  });
+
   /** A tiny PLE-lite on both sides (batches of B, `n` of them), handed to `fn`; cleaned up after. */
   async function withPeer(B: number, n: number, fn: (s: MtlSide, peer: TorchPeer, dir: string, batches: TrainBatch[]) => Promise<void>): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'mtlkit-torch-test-'));
@@ -105,6 +117,10 @@ describe('compare-torch', () => {
       expect(r.lines.join('\n')).toMatch(/float64 \(the verdict.*\n[\s\S]*float32, as timed/);
       // The sides then step: both run every mode without error and report a time.
       for (const mode of ['ew', 'param', 'rep']) expect((await peer.send({ cmd: 'step', mode, batch: 1 })).ms).toBeGreaterThan(0);
+      // What PyTorch's threads use after a step: one figure per slice, none negative.
+      const cpu = (await peer.send({ cmd: 'after', mode: 'ew', batch: 0, ms: 20, slice: 5 })).cpu_ms as number[];
+      expect(cpu.length).toBeGreaterThanOrEqual(4);
+      for (const c of cpu) expect(c).toBeGreaterThanOrEqual(0);
     }));
 
   it.skipIf(!torch.ok)('the float64 verdict fails where the two sides do different work (one weight of one tower changed on mtlkit\'s side only)', () =>
