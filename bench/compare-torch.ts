@@ -15,9 +15,9 @@
  *    each + Adam. Steps are INTERLEAVED: one mtlkit step, then one PyTorch step (the child
  *    waits meanwhile), mode after mode (forwards, then backwards: bench/torch/order.ts), so
  *    load from other processes hits both alike; each step after --gap ms of sleep, so the
- *    other side's threads have gone quiet (bench/torch/quiet.ts, measured and printed first); medians and ranges, ratios within each round, and
- *    over every round together (step pairs pooled, a bootstrap interval) with issue 15's targets
- *    judged on those (bench/torch/targets.ts);
+ *    other side's threads have gone quiet (bench/torch/quiet.ts, measured and printed first);
+ *    medians and ranges, ratios within each round, and over every round together (step pairs
+ *    pooled, a bootstrap interval) with issue 15's targets judged on those (torch/targets.ts);
  * 4. peak resident memory of each side in a fresh process (--no-rss skips this).
  * Without PyTorch it prints how to install it and skips (exit 0).
  * --quick: 3 steps after 1 warm-up. --profile [--shapes] [--top N]: no race; mtlkit's side of
@@ -55,6 +55,10 @@ const PYTHON = opt('python', defaultPython());
 const CHILD = opt('child', '');
 /** Sleep before each step of either side, ms: the other side's threads go quiet (quiet.ts). */
 const GAP = Number(opt('gap', '50'));
+if (!(GAP >= 0)) {
+  console.error(`compare-torch: --gap must be a number of milliseconds >= 0, got "${opt('gap', '50')}"`);
+  process.exit(2);
+}
 const C = PLE_LITE, NB = 4;
 const json = has('json');
 const log = (s: string): void => void (json ? process.stderr.write(s + '\n') : process.stdout.write(s + '\n'));

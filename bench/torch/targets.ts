@@ -21,10 +21,17 @@ export interface RaceRound {
   rows: ReadonlyArray<{ mode: Mode; steps: { mtlkit: readonly number[]; torch: readonly number[] } }>;
 }
 
+/** One side's steps of one mode at one thread count. */
+interface Steps {
+  side: 'mtlkit' | 'torch';
+  mode: Mode;
+  threads: number;
+}
+
 /** What a target compares: a ratio of median step times, `num` over `den`. */
 interface Measure {
-  num: { side: 'mtlkit' | 'torch'; mode: Mode; threads: number };
-  den: { side: 'mtlkit' | 'torch'; mode: Mode; threads: number };
+  num: Steps;
+  den: Steps;
 }
 
 export interface Target extends Measure {
@@ -36,8 +43,8 @@ export interface Target extends Measure {
   max?: number;
 }
 
-const mtl = (mode: Mode, threads: number) => ({ side: 'mtlkit' as const, mode, threads });
-const torch = (mode: Mode, threads: number) => ({ side: 'torch' as const, mode, threads });
+const mtl = (mode: Mode, threads: number): Steps => ({ side: 'mtlkit', mode, threads });
+const torch = (mode: Mode, threads: number): Steps => ({ side: 'torch', mode, threads });
 
 /** Issue 15's targets that a race measures (peak memory has its own line). */
 export const TARGETS: readonly Target[] = [
@@ -54,7 +61,6 @@ export type Verdict = 'met' | 'missed' | 'undecided' | 'not measured';
 export interface Judged {
   id: string;
   text: string;
-  line: string;
   /** null where a side has no steps (a thread count or mode not run). */
   interval: RatioInterval | null;
   paired: boolean;
@@ -62,7 +68,7 @@ export interface Judged {
 }
 
 /** Every round's steps of one side, mode and thread count, rounds in order. */
-function pooled(rounds: readonly RaceRound[], s: Measure['num']): number[] {
+function pooled(rounds: readonly RaceRound[], s: Steps): number[] {
   const out: number[] = [];
   for (const r of rounds) {
     if (r.threads !== s.threads) continue;
@@ -83,7 +89,6 @@ export function measure(rounds: readonly RaceRound[], m: Measure, seed?: number)
 export function judge(rounds: readonly RaceRound[], targets: readonly Target[] = TARGETS, seed?: number): Judged[] {
   return targets.map((t) => {
     const { interval, paired } = measure(rounds, t, seed);
-    const line = t.min !== undefined ? `>= ${t.min}` : `<= ${t.max}`;
     let verdict: Verdict = 'not measured';
     if (interval !== null && interval.lo !== null && interval.hi !== null) {
       const { lo, hi } = interval;
@@ -91,7 +96,7 @@ export function judge(rounds: readonly RaceRound[], targets: readonly Target[] =
         ? (lo >= t.min ? 'met' : hi < t.min ? 'missed' : 'undecided')
         : (hi <= t.max! ? 'met' : lo > t.max! ? 'missed' : 'undecided');
     }
-    return { id: t.id, text: t.text, line, interval, paired, verdict };
+    return { id: t.id, text: t.text, interval, paired, verdict };
   });
 }
 

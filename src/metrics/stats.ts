@@ -231,7 +231,8 @@ export interface RatioInterval {
   hi: number | null;
 }
 
-function medianOf(xs: Float64Array): number {
+/** The median of xs, which it sorts in place. */
+function medianInPlace(xs: Float64Array): number {
   xs.sort();
   const h = xs.length >> 1;
   return xs.length % 2 ? xs[h]! : (xs[h - 1]! + xs[h]!) / 2;
@@ -249,7 +250,7 @@ export function bootstrapRatioOfMedians(num: readonly number[], den: readonly nu
   if (num.length === 0 || den.length === 0) throw new StatsError(`bootstrapRatioOfMedians needs values on both sides, got ${num.length} and ${den.length}`);
   const paired = opts.paired ?? false;
   if (paired && num.length !== den.length) throw new StatsError(`bootstrapRatioOfMedians: paired sides differ in length (${num.length} against ${den.length})`);
-  const ratio = medianOf(Float64Array.from(num)) / medianOf(Float64Array.from(den));
+  const ratio = medianInPlace(Float64Array.from(num)) / medianInPlace(Float64Array.from(den));
   const n: [number, number] = [num.length, den.length];
   if (num.length < 2 || den.length < 2) return { n, ratio, lo: null, hi: null };
   const B = opts.resamples ?? 4000, level = opts.level ?? 0.95;
@@ -262,7 +263,7 @@ export function bootstrapRatioOfMedians(num: readonly number[], den: readonly nu
       if (paired) b[i] = den[k]!;
     }
     if (!paired) for (let i = 0; i < b.length; i++) b[i] = den[rng.int(0, den.length)]!;
-    ratios[r] = medianOf(a) / medianOf(b);
+    ratios[r] = medianInPlace(a) / medianInPlace(b);
   }
   ratios.sort();
   const sorted = Array.from(ratios);
