@@ -41,7 +41,7 @@ import { sameWork, TOL, TOL32 } from './torch/same-work.ts';
 import { has, opt } from './flags.ts';
 import { modeOrder } from './torch/order.ts';
 import { formatJudged, judge, measure } from './torch/targets.ts';
-import { busyAfter, cpuAfter, pause } from './torch/quiet.ts';
+import { busyAfter, cpuAfter, pause, type BusyAfter } from './torch/quiet.ts';
 
 // ---------------------------------------------------------------------------------- options
 const quick = has('quick');
@@ -220,14 +220,14 @@ async function main(): Promise<void> {
 
     // What each side's threads leave running after a step, at the largest thread count: the gap's why.
     const most = Math.max(...THREADS), slice = 5, span = 100;
-    let quiet: { threads: number; gap_ms: number; mtlkit: ReturnType<typeof busyAfter>; torch: ReturnType<typeof busyAfter> } | null = null;
+    let quiet: { threads: number; gap_ms: number; mtlkit: BusyAfter; torch: BusyAfter } | null = null;
     if (setMtlThreads(most)) {
       await peer.send({ cmd: 'threads', n: most });
       mtlStep(mtl, 'ew', batches[0]!);
       const ours = busyAfter(cpuAfter(span, slice), slice);
       const theirs = busyAfter((await peer.send({ cmd: 'after', mode: 'ew', batch: 0, ms: span, slice })).cpu_ms as number[], slice);
       quiet = { threads: most, gap_ms: GAP, mtlkit: ours, torch: theirs };
-      const say = (b: ReturnType<typeof busyAfter>): string => `${b.cpuMs.toFixed(1)} ms of CPU, busy until ${b.untilMs} ms`;
+      const say = (b: BusyAfter): string => `${b.cpuMs.toFixed(1)} ms of CPU, busy until ${b.untilMs} ms`;
       log(`after a ${most}-thread EW step, in the next ${span} ms (slices of ${slice} ms): mtlkit ${say(ours)}; PyTorch ${say(theirs)}; each step waits --gap ${GAP} ms first`);
     }
 

@@ -1,8 +1,8 @@
 /**
  * What each side of the race leaves running after its step. PyTorch's CPU build parallelises
  * with OpenMP, whose idle threads keep spinning for a while after each parallel region (GNU
- * OpenMP's default wait policy): measured on the two-core VM, about 10 ms of CPU in the 20 ms
- * after a two-thread step, none with OMP_WAIT_POLICY=PASSIVE. Interleaved step by step, that
+ * OpenMP's default wait policy): on the two-core VM measured, about 9-11 ms of CPU in the
+ * 10 ms after a two-thread step, almost none with OMP_WAIT_POLICY=PASSIVE (docs/speed.md). Interleaved step by step, that
  * spin would run on one of the two cores through the first milliseconds of our next step, and
  * our kernel threads' short poll (300 us) through the start of PyTorch's. So the race waits
  * `--gap` ms (sleeping) before each step of either side, and prints how long each side's
@@ -14,12 +14,18 @@ export function pause(ms: number): void {
   if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+/** What a process's threads used after a step: CPU ms in all, and until when (ms after it) they were busy. */
+export interface BusyAfter {
+  cpuMs: number;
+  untilMs: number;
+}
+
 /**
  * From a process's CPU ms in consecutive slices of `sliceMs` after a step: the CPU used in
  * all, and the end of the last slice that used more than `floorMs` (0: none did), in ms after
  * the step.
  */
-export function busyAfter(cpuMs: readonly number[], sliceMs: number, floorMs = 0.5): { cpuMs: number; untilMs: number } {
+export function busyAfter(cpuMs: readonly number[], sliceMs: number, floorMs = 0.5): BusyAfter {
   let until = 0, cpu = 0;
   cpuMs.forEach((c, i) => {
     cpu += c;

@@ -365,6 +365,8 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
    */
   function nativeChains(calls: readonly [SgemmArgs, SgemmArgs, (SgemmArgs | null)?, (SgemmArgs | null)?], meanwhile?: () => void): number {
     const nat = native!;
+    // A plain pair is begun with two calls: null next calls would add 'finite' bits 2 and 3 to a
+    // verdict that a pair's callers return as is, two bits.
     const parts = calls.length > 2 ? nat.sgemmPairBegin(calls[0], calls[1], calls[2] ?? null, calls[3] ?? null) : nat.sgemmPairBegin(calls[0], calls[1]);
     let finite = 0;
     try {
