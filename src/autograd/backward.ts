@@ -101,7 +101,7 @@ function sweep(roots: readonly Tensor[], seeds: readonly Storage[], into: GradRe
   }
   const order = topoOrder(inner);
   const sink = new Sink(pending, into);
-  const plan = pairs ?? getBackend().threads > 1 ? pairPlan(order) : null;
+  const plan = pairs ?? getBackend().threads > 1 ? plans.get(order) : null;
   if (plan === null) {
     for (let n = order.length - 1; n >= 0; n--) runNode(order[n]!, pending, sink);
   } else {
@@ -291,27 +291,121 @@ export function pairPlan(order: readonly Tensor[]): PlanStep[] | null {
 }
 
 /**
+ * pairPlan's answers by the graph's shape: a training step records the same graph step after
+ * step, and its plan costs more to make than the shape costs to read. The shape is all that
+ * pairPlan reads: per node in sweep order its pair key, and per input whether it wants a
+ * gradient and which tensor it is (a node's place in the order, else its first appearance).
+ */
+export class PlanCache {
+  private readonly known = new Map<number, { shape: Int32Array; plan: PlanStep[] | null }[]>();
+  private entries = 0;
+  private readonly keyIds = new Map<string, number>();
+  private readonly leaves = new Map<Tensor, number>();
+  private scratch = new Int32Array(256);
+
+  constructor(private readonly most: number) {}
+
+  /** pairPlan(order) for topoOrder's latest order (its marks tell this pass's nodes). */
+  get(order: readonly Tensor[]): PlanStep[] | null {
+    const len = this.shapeOf(order), shape = this.scratch;
+    let h = len;
+    for (let i = 0; i < len; i++) h = Math.imul(h ^ shape[i]!, 0x9e3779b1) ^ (h >>> 15);
+    const bucket = this.known.get(h);
+    if (bucket !== undefined) {
+      for (const e of bucket) if (same(e.shape, shape, len)) return e.plan;
+    }
+    const plan = pairPlan(order);
+    // Shapes come and go with batch sizes and modes; past `most`, start over.
+    if (this.entries >= this.most) {
+      this.known.clear();
+      this.entries = 0;
+    }
+    const entry = { shape: shape.slice(0, len), plan };
+    if (bucket !== undefined && this.known.has(h)) bucket.push(entry);
+    else this.known.set(h, [entry]);
+    this.entries++;
+    return plan;
+  }
+
+  /** Writes the shape of topoOrder's latest order into `scratch`; returns its length. */
+  private shapeOf(order: readonly Tensor[]): number {
+    const N = order.length, leaves = this.leaves;
+    const pass = N > 0 ? (order[0]!.node as GradNode).mark : 0;
+    let n = 0;
+    const put = (v: number): void => {
+      if (n === this.scratch.length) {
+        const grown = new Int32Array(n * 2);
+        grown.set(this.scratch);
+        this.scratch = grown;
+      }
+      this.scratch[n++] = v;
+    };
+    put(N);
+    for (let i = 0; i < N; i++) {
+      const node = order[i]!.node as GradNode, key = node.pair?.key;
+      let id = -1;
+      if (key !== undefined) {
+        id = this.keyIds.get(key) ?? -1;
+        if (id < 0) this.keyIds.set(key, (id = this.keyIds.size));
+      }
+      put(id);
+      put(node.inputs.length);
+      for (const x of node.inputs) {
+        if (!x.requiresGrad) {
+          put(-1);
+          continue;
+        }
+        const xn = x.node as GradNode | null;
+        if (xn !== null && xn.mark === pass) {
+          put(xn.at);
+          continue;
+        }
+        // A leaf (parameters live on, so hashing them is cheap): numbered by first appearance.
+        let at = leaves.get(x);
+        if (at === undefined) leaves.set(x, (at = leaves.size));
+        put(N + at);
+      }
+    }
+    leaves.clear();
+    return n;
+  }
+}
+
+function same(a: Int32Array, b: Int32Array, len: number): boolean {
+  if (a.length !== len) return false;
+  for (let i = 0; i < len; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+const plans = new PlanCache(64);
+/** topoOrder's passes so far: each marks the nodes it reaches with its own number. */
+let passes = 0;
+
+/**
  * Non-leaf tensors reachable from the roots that require grad, inputs before outputs (a root
  * that is another root's input comes before it, so its gradient is complete when it runs).
  */
 export function topoOrder(roots: readonly Tensor[]): Tensor[] {
   const order: Tensor[] = [];
-  const seen = new Set<Tensor>();
+  // This pass's mark on a node: reached (GradNode.mark); its place in the order goes to `at`.
+  const pass = ++passes;
+  const reached = (t: Tensor): boolean => (t.node as GradNode).mark === pass;
   for (const root of roots) {
-    if (seen.has(root)) continue;
-    seen.add(root);
+    if (reached(root)) continue;
+    (root.node as GradNode).mark = pass;
     // Iterative DFS (deep graphs must not overflow the call stack): [tensor, next input index].
     const stack: [Tensor, number][] = [[root, 0]];
     while (stack.length > 0) {
       const top = stack[stack.length - 1];
-      const inputs = (top[0].node as GradNode).inputs;
+      const node = top[0].node as GradNode, inputs = node.inputs;
       if (top[1] < inputs.length) {
         const x = inputs[top[1]++];
-        if (x.requiresGrad && x.node !== null && !seen.has(x)) {
-          seen.add(x);
+        if (x.requiresGrad && x.node !== null && !reached(x)) {
+          (x.node as GradNode).mark = pass;
           stack.push([x, 0]);
         }
       } else {
+        node.at = order.length;
         order.push(top[0]);
         stack.pop();
       }

@@ -63,6 +63,13 @@ export interface GradNode extends OpNode {
   readonly backward: BackwardFn;
   /** Set by ops that can run their backward paired (see BackwardPair). */
   readonly pair?: BackwardPair;
+  /**
+   * The sweep's scratch (backward.ts): the pass that last reached this node and its place in
+   * that pass's order. Fields of the node, not a Set or Map of fresh tensors: every step's
+   * graph is new, and hashing new objects is most of what walking it would cost.
+   */
+  mark: number;
+  at: number;
 }
 
 /**
@@ -75,7 +82,7 @@ export function record<P>(op: string, inputs: readonly Tensor[], out: Tensor, ba
   for (const t of inputs) if (t.requiresGrad) any = true;
   if (!any) return out;
   out.requiresGrad = true;
-  const node: GradNode = pair === undefined ? { op, inputs, backward } : { op, inputs, backward, pair: pair as BackwardPair };
+  const node: GradNode = pair === undefined ? { op, inputs, backward, mark: 0, at: 0 } : { op, inputs, backward, pair: pair as BackwardPair, mark: 0, at: 0 };
   out.node = node;
   return out;
 }

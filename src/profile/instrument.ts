@@ -2,6 +2,7 @@ import { KERNEL_NAMES, type Backend, type KernelName } from '../tensor/backend.t
 import { useBackendWrapper } from '../tensor/backends/registry.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { BackwardPair, GradNode, GradSink } from '../autograd/node.ts';
+import { PlanCache } from '../autograd/backward.ts';
 import { Linear } from '../nn/layers/linear.ts';
 import { Embedding } from '../nn/layers/embedding.ts';
 import { Gate } from '../nn/layers/gate.ts';
@@ -198,6 +199,8 @@ export function install(prof: Profiler, opts: InstallOptions = {}): Undo {
   model(SharedBottom.prototype, ['forward', 'bottom', 'head']);
   undos.push(wrapMethod(prof, MultiTaskBCE.prototype, 'losses', 'bce.fwd', 'forward', graph));
   undos.push(wrapMethod(prof, ParameterStore.prototype, 'zeroGrad', 'store.zeroGrad', 'optimizer'));
+  // The sweep's pairing of nodes on two or more threads (a graph's plan is made once, then found).
+  undos.push(wrapMethod(prof, PlanCache.prototype, 'get', 'autograd.plan', 'backward'));
   for (const k of ['gatherShared', 'scatterShared'] as const) {
     undos.push(wrapMethod(prof, ParameterStore.prototype, k, `store.${k}`, 'balancer'));
   }

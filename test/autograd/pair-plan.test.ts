@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { backward, pairPlan, record, type BackwardPair, type GradNode, type GradSink, type PlanStep } from '../../src/autograd/index.ts';
-import { topoOrder } from '../../src/autograd/backward.ts';
+import { PlanCache, topoOrder } from '../../src/autograd/backward.ts';
 import { Tensor } from '../../src/tensor/index.ts';
 
 /**
@@ -146,6 +146,38 @@ describe('pairPlan and the paired sweep', () => {
     // The property is not met by running no pair, or no split one.
     expect(withPairs).toBeGreaterThan(30);
     expect(withSplits).toBeGreaterThan(10);
+  });
+
+  it('the sweep\'s plan cache: a graph of the same shape (new tensors) gets the plan made for the first; any other shape its own', () => {
+    // A small cache over many random graphs: every answer is pairPlan's for that graph, hits
+    // and evictions included, so no shape that pairPlan would plan differently is taken for another.
+    const cache = new PlanCache(4);
+    let hits = 0;
+    const seen: Spec[] = [];
+    fc.assert(fc.property(spec, fc.nat(), (fresh, pick) => {
+      // Half the time a graph seen before, rebuilt from new tensors.
+      const s = seen.length > 0 && pick % 2 === 0 ? seen[pick % seen.length]! : fresh;
+      if (s === fresh) seen.push(fresh);
+      const first = topoOrder([build(s, []).root]);
+      const want = pairPlan(first);
+      const order = topoOrder([build(s, []).root]);
+      const got = cache.get(order);
+      expect(got).toEqual(want);
+      if (cache.get(topoOrder([build(s, []).root])) === got) hits++;
+    }), { numRuns: 300 });
+    expect(hits).toBeGreaterThan(250);
+    // One graph rewired: the same keys and sizes, one input moved, its own plan.
+    const log: string[] = [];
+    const x = new Tensor(new Float32Array(W), [W], true), w = new Tensor(new Float32Array(W), [W], true);
+    const graph = (shareX: boolean): Tensor[] => {
+      const a = comb([x], [1], 'k', log, 'a'), b = comb([shareX ? x : w], [1], 'k', log, 'b');
+      return topoOrder([comb([a, b], [1, 1], null, log, 'root')]);
+    };
+    const own = new PlanCache(8);
+    const apart = own.get(graph(false)), shared = own.get(graph(true));
+    expect(apart).toEqual(pairPlan(graph(false)));
+    expect(shared).toEqual(pairPlan(graph(true)));
+    expect(shared).not.toEqual(apart);
   });
 
   it('two chains pair layer by layer; the next one\'s head runs first; a shared buffer with a writer between does not pair', () => {
