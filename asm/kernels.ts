@@ -1038,13 +1038,16 @@ export function mixture32(w: usize, xs: usize, out: usize, e: i32, bsz: i32, d: 
  * and the i32 at `bad` set to 1 if one is not finite (a pooled chunk only ever writes 1), so the
  * backward sweep need not read dw and dxs again.
  */
-export function mixtureBack32(w: usize, xs: usize, g: usize, dw: usize, dxs: usize, e: i32, bsz: i32, d: i32, b0: i32, b1: i32, bad: usize): void {
+export function mixtureBack32(w: usize, xs: usize, g: usize, dw: usize, dxs: usize, e: i32, bsz: i32, d: i32, b0: i32, b1: i32, bad: usize, written: i32): void {
   // x - x is 0 for a finite x and NaN otherwise; NaN stays in the sum.
   let chk = f32x4.splat(0);
   let chk1: f32 = 0;
+  const setDw = (written & 1) != 0;
   for (let q = 0; q < e; q++) {
     const x = <usize>load<i32>(xs + (<usize>q << 2));
     const dx = <usize>load<i32>(dxs + (<usize>q << 2));
+    // Written (bit q + 1): the product alone, not added to what the buffer held.
+    const setDx = ((written >> (q + 1)) & 1) != 0;
     for (let b = b0; b < b1; b++) {
       const row = <usize>b * <usize>d * 4;
       const wi = w + (<usize>(b * e + q) << 2);
@@ -1060,7 +1063,7 @@ export function mixtureBack32(w: usize, xs: usize, g: usize, dw: usize, dxs: usi
         let s = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
         for (; j < d; j++) s += <f64>load<f32>(gr + (<usize>j << 2)) * <f64>load<f32>(xr + (<usize>j << 2));
         const di = dw + (<usize>(b * e + q) << 2);
-        const v = <f32>(<f64>load<f32>(di) + s);
+        const v = setDw ? <f32>s : <f32>(<f64>load<f32>(di) + s);
         store<f32>(di, v);
         chk1 += v - v;
       }
@@ -1069,17 +1072,32 @@ export function mixtureBack32(w: usize, xs: usize, g: usize, dw: usize, dxs: usi
         const wv = f64x2.splat(we);
         const dr = dx + row;
         let j = 0;
-        for (; j + 2 <= d; j += 2) {
-          const jo = <usize>j << 2;
-          const v = f32x4.demote_f64x2_zero(f64x2.add(ld2(dr + jo), f64x2.mul(wv, ld2(gr + jo))));
-          v128.store64_lane(dr + jo, v, 0);
-          chk = f32x4.add(chk, f32x4.sub(v, v));
-        }
-        for (; j < d; j++) {
-          const jo = <usize>j << 2;
-          const v = <f32>(<f64>load<f32>(dr + jo) + we * <f64>load<f32>(gr + jo));
-          store<f32>(dr + jo, v);
-          chk1 += v - v;
+        if (setDx) {
+          for (; j + 2 <= d; j += 2) {
+            const jo = <usize>j << 2;
+            const v = f32x4.demote_f64x2_zero(f64x2.mul(wv, ld2(gr + jo)));
+            v128.store64_lane(dr + jo, v, 0);
+            chk = f32x4.add(chk, f32x4.sub(v, v));
+          }
+          for (; j < d; j++) {
+            const jo = <usize>j << 2;
+            const v = <f32>(we * <f64>load<f32>(gr + jo));
+            store<f32>(dr + jo, v);
+            chk1 += v - v;
+          }
+        } else {
+          for (; j + 2 <= d; j += 2) {
+            const jo = <usize>j << 2;
+            const v = f32x4.demote_f64x2_zero(f64x2.add(ld2(dr + jo), f64x2.mul(wv, ld2(gr + jo))));
+            v128.store64_lane(dr + jo, v, 0);
+            chk = f32x4.add(chk, f32x4.sub(v, v));
+          }
+          for (; j < d; j++) {
+            const jo = <usize>j << 2;
+            const v = <f32>(<f64>load<f32>(dr + jo) + we * <f64>load<f32>(gr + jo));
+            store<f32>(dr + jo, v);
+            chk1 += v - v;
+          }
         }
       }
     }

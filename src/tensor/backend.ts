@@ -154,13 +154,17 @@ export interface Kernels {
   mixture(w: Storage, xs: readonly Storage[], out: Storage, B: number, d: number): void;
   /**
    * Its backward for gradient g [B, d]: dw[b, e] += <g[b, :], xs[e][b, :]> (when dw is given)
-   * and dxs[e][b, :] += w[b, e] g[b, :] (for each dxs[e] given). dx are the js twin's bits; dw
-   * may differ from it in the rounding of the float64 dot products. Returns true when every
-   * value it stored (dw and each dxs[e] given, whole) was checked finite as it was stored;
-   * false says nothing (not checked, or one is not finite: the caller's own check names it).
+   * and dxs[e][b, :] += w[b, e] g[b, :] (for each dxs[e] given). `written`: bit 0 set, dw is
+   * written (=) instead of added to; bit e + 1, dxs[e] likewise: a buffer whose first
+   * gradient this is needs no zeroing pass first (written, a -0 stays -0 where 0 + -0 gives
+   * +0). dx are the js twin's bits; dw may differ from it in the rounding of the float64 dot
+   * products. Returns true when every value it stored (dw and each dxs[e] given, whole) was
+   * checked finite as it was stored; false says nothing (not checked, or one is not finite:
+   * the caller's own check names it).
    */
   mixtureBackward(
     w: Storage, xs: readonly Storage[], g: Storage, dw: Storage | null, dxs: readonly (Storage | null)[], B: number, d: number,
+    written: number,
   ): boolean;
 
   /**

@@ -70,10 +70,20 @@ export function mixture(w: Tensor, xs: readonly Tensor[], scratch: Scratch): Ten
   const y: Storage = scratch.get(B * d, w.dtype);
   be.mixture(w.data, xd, y, B, d);
   return record('mixture', [w, ...xs], new Tensor(y, [B, d]), (g, grads) => {
-    const dw = grads.needs(0) ? grads.buffer(0) : null;
-    const dxs = xs.map((_, e) => (grads.needs(e + 1) ? grads.buffer(e + 1) : null));
+    // An input's first gradient is written whole (a task's own experts and gate get theirs
+    // from this mixture alone), the rest added: no zeroing pass over a fresh buffer first.
+    let written = 0;
+    const take = (i: number): Storage | null => {
+      if (!grads.needs(i)) return null;
+      // (The mask has 31 bits: experts past them are added to a zeroed buffer.)
+      const fresh = i < 31 ? grads.freshBuffer(i) : null;
+      if (fresh !== null) written |= 1 << i;
+      return fresh ?? grads.buffer(i);
+    };
+    const dw = take(0);
+    const dxs = xs.map((_, e) => take(e + 1));
     // The kernel's check of what it stored spares the sweep its pass over dw and the dxs.
-    if (be.mixtureBackward(w.data, xd, g.data, dw, dxs, B, d)) {
+    if (be.mixtureBackward(w.data, xd, g.data, dw, dxs, B, d, written)) {
       if (dw) grads.finiteChecked(0, B * E);
       for (let e = 0; e < E; e++) if (dxs[e]) grads.finiteChecked(e + 1, B * d);
     }

@@ -258,25 +258,30 @@ export function mixtureJs(w: Storage, xs: readonly Storage[], out: Storage, B: n
 /** See Kernels.mixtureBackward. Checks nothing (returns false): the sweep's check reads the outputs. */
 export function mixtureBackwardJs(
   w: Storage, xs: readonly Storage[], g: Storage, dw: Storage | null, dxs: readonly (Storage | null)[], B: number, d: number,
+  written: number,
 ): boolean {
   const E = xs.length;
   if (dw) {
+    const set = (written & 1) !== 0;
     for (let e = 0; e < E; e++) {
       const xd = xs[e]!;
       for (let b = 0; b < B; b++) {
         let s = 0;
         const o = b * d;
         for (let j = 0; j < d; j++) s += g[o + j]! * xd[o + j]!;
-        dw[b * E + e] += s;
+        if (set) dw[b * E + e] = s;
+        else dw[b * E + e] += s;
       }
     }
   }
   for (let e = 0; e < E; e++) {
     const dx = dxs[e];
     if (!dx) continue;
+    const set = ((written >> (e + 1)) & 1) !== 0;
     for (let b = 0; b < B; b++) {
       const we = w[b * E + e]!, o = b * d;
-      for (let j = 0; j < d; j++) dx[o + j] += we * g[o + j]!;
+      if (set) for (let j = 0; j < d; j++) dx[o + j] = we * g[o + j]!;
+      else for (let j = 0; j < d; j++) dx[o + j] += we * g[o + j]!;
     }
   }
   return false;

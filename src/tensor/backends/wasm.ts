@@ -90,7 +90,7 @@ interface Exports {
   scatterAddAt32(dst: number, at: number, src: number, count: number, width: number, c0: number, c1: number): void;
   scatterAt32(dst: number, at: number, src: number, count: number, width: number): void;
   mixture32(w: number, xs: number, out: number, e: number, b: number, d: number, b0: number, b1: number): void;
-  mixtureBack32(w: number, xs: number, g: number, dw: number, dxs: number, e: number, b: number, d: number, b0: number, b1: number, bad: number): void;
+  mixtureBack32(w: number, xs: number, g: number, dw: number, dxs: number, e: number, b: number, d: number, b0: number, b1: number, bad: number, written: number): void;
   reluGradColSums32(y: number, g: number, gz: number, db: number, acc: number, rows: number, n: number): void;
   biasRelu32(y: number, b: number, n: number, relu: number, r0: number, r1: number): void;
   adamRunsChunk32(w: number, g: number, m: number, v: number, wAt: number, sAt: number, width: number,
@@ -859,12 +859,12 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       });
     },
 
-    mixtureBackward(w, xs, g, dw, dxs, B, d) {
+    mixtureBackward(w, xs, g, dw, dxs, B, d, written) {
       const E = xs.length;
       if (B * d < 256 || E === 0 || !(w instanceof Float32Array) || !(g instanceof Float32Array)
         || (dw !== null && !(dw instanceof Float32Array))
         || !xs.every((x) => x instanceof Float32Array) || !dxs.every((x) => x === null || x instanceof Float32Array)) {
-        return js.mixtureBackward(w, xs, g, dw, dxs, B, d);
+        return js.mixtureBackward(w, xs, g, dw, dxs, B, d, written);
       }
       return call(() => {
         const pw = addrIn(w, B * E), pg = addrIn(g, B * d), pdw = dw ? addrOut(dw, B * E, true) : 0;
@@ -874,9 +874,9 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         flag[0] = 0;
         // Rows are independent: split by rows, each element's sums in the same order.
         if (!pooled(B * d * (E + 1), B)) {
-          k.mixtureBack32(pw, px, pg, pdw, pdx, E, B, d, 0, B, bad);
+          k.mixtureBack32(pw, px, pg, pdw, pdx, E, B, d, 0, B, bad, written);
         } else {
-          pool!.runChunks('mixtureBack32', B, rowChunk(B), 8, () => [pw, px, pg, pdw, pdx, E, B, d, 0, B, bad], k.mixtureBack32 as (...a: number[]) => unknown, threads - 1);
+          pool!.runChunks('mixtureBack32', B, rowChunk(B), 8, () => [pw, px, pg, pdw, pdx, E, B, d, 0, B, bad, written], k.mixtureBack32 as (...a: number[]) => unknown, threads - 1);
         }
         return flag[0] === 0;
       });

@@ -132,8 +132,8 @@ describe('wasm threads', () => {
     }
   });
 
-  it('the gated mixture and its backward split over row chunks give the single-threaded bits', () => {
-    for (const [B, d, E] of [[2048, 64, 2], [1500, 129, 3]] as const) {
+  it('the gated mixture and its backward split over row chunks give the single-threaded bits, added or written', () => {
+    for (const [B, d, E, written] of [[2048, 64, 2, 0], [1500, 129, 3, 0], [2048, 64, 2, 3], [1500, 129, 3, 9]] as const) {
       const rng = new Rng(B + d + E);
       const w = fill(wasm, 'float32', B * E, rng, true), g = fill(wasm, 'float32', B * d, rng, true);
       const xs = Array.from({ length: E }, () => fill(wasm, 'float32', B * d, rng, true));
@@ -143,7 +143,7 @@ describe('wasm threads', () => {
         wasm.mixture(w, xs, out, B, d);
         const dw = new Float32Array(B * E).fill(0.5);
         const dxs = xs.map((_, e) => (e === 1 ? null : new Float32Array(B * d).fill(0.25)));
-        wasm.mixtureBackward(w, xs, g, dw, dxs, B, d);
+        wasm.mixtureBackward(w, xs, g, dw, dxs, B, d, written);
         return [out, dw, ...dxs.flatMap((x) => (x ? [x] : []))].map((x) => Array.from(x));
       });
       expect(runs[1]).toEqual(runs[0]);
@@ -159,7 +159,7 @@ describe('wasm threads', () => {
       wasm.setThreads(threads);
       const fresh = () => ({ dw: wasm.alloc('float32', B * E) as Float32Array, dxs: xs.map(() => wasm.alloc('float32', B * d) as Float32Array) });
       const ok = fresh();
-      expect(wasm.mixtureBackward(w, xs, g, ok.dw, ok.dxs, B, d)).toBe(true);
+      expect(wasm.mixtureBackward(w, xs, g, ok.dw, ok.dxs, B, d, 0)).toBe(true);
       // A non-finite value in the last row (the last chunk), in the middle, in dw only, in one dx
       // only, and in the odd column a width of 63 leaves to the scalar tail.
       for (const [where, poison] of [
@@ -169,16 +169,16 @@ describe('wasm threads', () => {
       ] as const) {
         const undo = poison();
         const bad = fresh();
-        expect(wasm.mixtureBackward(w, xs, g, bad.dw, bad.dxs, B, d), `${where}, ${threads} thread(s)`).toBe(false);
+        expect(wasm.mixtureBackward(w, xs, g, bad.dw, bad.dxs, B, d, 0), `${where}, ${threads} thread(s)`).toBe(false);
         undo();
       }
       const dOdd = 63, gOdd = fill(wasm, 'float32', B * dOdd, rng, true), xOdd = [fill(wasm, 'float32', B * dOdd, rng, true)];
       const wOne = fill(wasm, 'float32', B, rng, true);
       const dxOdd = wasm.alloc('float32', B * dOdd) as Float32Array;
       dxOdd[5 * dOdd + 62] = Infinity;
-      expect(wasm.mixtureBackward(wOne, xOdd, gOdd, null, [dxOdd], B, dOdd)).toBe(false);
+      expect(wasm.mixtureBackward(wOne, xOdd, gOdd, null, [dxOdd], B, dOdd, 0)).toBe(false);
       dxOdd[5 * dOdd + 62] = 0;
-      expect(wasm.mixtureBackward(wOne, xOdd, gOdd, null, [dxOdd], B, dOdd)).toBe(true);
+      expect(wasm.mixtureBackward(wOne, xOdd, gOdd, null, [dxOdd], B, dOdd, 0)).toBe(true);
     }
   });
 
