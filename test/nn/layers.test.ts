@@ -291,6 +291,31 @@ describe('expert stacks forward two at a time (MLP.forwardAhead, Linear.forwardP
     });
   }
 
+  it('stacks with inputs of their own (the towers, one per task): the bits of one at a time; an input per stack or an error', () => {
+    onBackends(['js', 'wasm'], (name) => {
+      const rng = new Rng(13);
+      const data = [0, 1, 2].map(() => Float32Array.from({ length: 300 * 96 }, () => rng.normal()));
+      const run = (ahead: boolean): { out: Buffer[]; grads: Buffer; xg: Buffer[] } => {
+        const { s, mlps } = stacks();
+        const xs = data.map((d) => Tensor.fromStorage(Float32Array.from(d), [300, 96], { requiresGrad: true }));
+        if (ahead) expect(MLP.forwardAhead(mlps, xs)).toBe(true);
+        const ys = mlps.map((m, i) => m.forward(xs[i]!, ahead));
+        backward(sum(add(add(ys[0]!, ys[1]!), ys[2]!)));
+        return { out: ys.map((y) => Buffer.from(bits(y.data))), grads: Buffer.from(bits(s.grads)), xg: xs.map((x) => Buffer.from(bits(x.grad!.data))) };
+      };
+      const plain = run(false), paired = run(true);
+      paired.out.forEach((o, i) => expect(o.equals(plain.out[i]!), `${name}: stack ${i}'s output`).toBe(true));
+      expect(paired.grads.equals(plain.grads), `${name}: weight gradients`).toBe(true);
+      paired.xg.forEach((g, i) => expect(g.equals(plain.xg[i]!), `${name}: input ${i}'s gradient`).toBe(true));
+      // Stack 1 recording on stack 0's input: the output computed ahead was for another.
+      const { mlps } = stacks();
+      const xs = data.map((d) => Tensor.fromStorage(d, [300, 96]));
+      MLP.forwardAhead(mlps, xs);
+      expect(() => mlps[1]!.forward(xs[0]!, true)).toThrow(/computed ahead/);
+      expect(() => MLP.forwardAhead(mlps, xs.slice(1))).toThrow(/2 inputs for 3 MLPs/);
+    });
+  });
+
   it('not where dropout acts (its masks are drawn in forward order); in eval it passes the input through, so it runs', () => {
     const { mlps } = stacks(0.3);
     const x = Tensor.fromStorage(new Float32Array(8 * 96).fill(0.5), [8, 96]);

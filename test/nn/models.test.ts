@@ -88,13 +88,14 @@ describe('models', () => {
     });
   }
 
-  it('forward (and the rep cut with expertsAhead) runs the first level\'s experts two at a time, their gates\' softmax beside them: the bits of one at a time in values and gradients (1 and 2 levels, MMoE, wasm and js)', () => {
+  it('forward (and the rep cut with expertsAhead) runs the first level\'s experts two at a time, their gates\' softmax beside them, and forward the towers two tasks at a time: the bits of one at a time in values and gradients (1 and 2 levels, MMoE, wasm and js)', () => {
     const before = activeBackendName();
     const cases: [string, () => MultiTaskModel, number, number][] = [
-      // [name, model, linearForwardPair calls: pairs of first-level experts x their two layers, first-level gates]
-      ['PLE 1 level, 2 shared experts', () => tinyPLE({ sharedExperts: 2, dtype: 'float32', expertHidden: [40, 24], embDim: 8 }), 4, 2],
-      ['PLE 2 levels', () => tinyPLE({ levels: 2, sharedExperts: 2, specificExperts: 1, dtype: 'float32', expertHidden: [40, 24], embDim: 8 }), 4, 3],
-      ['MMoE, 3 experts', () => new MMoE({ tasks: 2, vocabSizes: vocab, embDim: 8, experts: 3, expertHidden: [40, 24], towerHidden: [3], fm: false, dropout: 0, gateBias: false, weightInit: 'he_normal', embInit: 'he_normal', dtype: 'float32' }), 2, 2],
+      // [name, model, linearForwardPair calls: pairs of first-level experts x their two layers,
+      // then the two tasks' one-layer towers as one pair; first-level gates]
+      ['PLE 1 level, 2 shared experts', () => tinyPLE({ sharedExperts: 2, dtype: 'float32', expertHidden: [40, 24], embDim: 8 }), 4 + 1, 2],
+      ['PLE 2 levels', () => tinyPLE({ levels: 2, sharedExperts: 2, specificExperts: 1, dtype: 'float32', expertHidden: [40, 24], embDim: 8 }), 4 + 1, 3],
+      ['MMoE, 3 experts', () => new MMoE({ tasks: 2, vocabSizes: vocab, embDim: 8, experts: 3, expertHidden: [40, 24], towerHidden: [3], fm: false, dropout: 0, gateBias: false, weightInit: 'he_normal', embInit: 'he_normal', dtype: 'float32' }), 2 + 1, 2],
     ];
     try {
       for (const backend of ['wasm', 'js'] as const) {

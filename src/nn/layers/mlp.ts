@@ -1,4 +1,4 @@
-import type { Tensor } from '../../tensor/tensor.ts';
+import { Tensor } from '../../tensor/tensor.ts';
 import type { Rng } from '../../tensor/rng.ts';
 import { Module, type LayerOptions } from '../module.ts';
 import type { InitSpec } from '../init.ts';
@@ -51,17 +51,19 @@ export class MLP extends Module {
   }
 
   /**
-   * Runs the forward kernels of MLPs that read the same input, two stacks at a time, layer by
-   * layer (Linear.forwardPair): each thread keeps one expert's operands from layer to layer,
-   * where one stack at a time splits every call across the threads. Each MLP's `forward(x,
-   * true)` then records its ops, in the order and with the values forward alone gives. Only
-   * where runsAhead (dropout's masks are drawn in forward order); returns whether it ran.
+   * Runs the forward kernels of MLPs, two stacks at a time, layer by layer (Linear.forwardPair):
+   * each thread keeps one stack's operands from layer to layer, where one stack at a time
+   * splits every call across the threads. `x`: the input all of them read (a level's experts),
+   * or each one's own (the towers, one per task). Each MLP's `forward(x, true)` on its input
+   * then records its ops, in any order, with the values forward alone gives. Only where
+   * runsAhead (dropout's masks are drawn in forward order); returns whether it ran.
    * `meanwhile` runs on this thread beside the first pair's kernels (linearForwardPair's
    * terms: no operand of theirs, no kernel that splits), once, and only where this runs.
    */
-  static forwardAhead(mlps: readonly MLP[], x: Tensor, meanwhile?: () => void): boolean {
+  static forwardAhead(mlps: readonly MLP[], x: Tensor | readonly Tensor[], meanwhile?: () => void): boolean {
     if (!MLP.runsAhead(mlps)) return false;
-    const h: Tensor[] = mlps.map(() => x);
+    if (!(x instanceof Tensor) && x.length !== mlps.length) throw new Error(`MLP.forwardAhead: ${x.length} inputs for ${mlps.length} MLPs`);
+    const h: Tensor[] = mlps.map((_, i) => (x instanceof Tensor ? x : x[i]!));
     let beside = meanwhile;
     for (let l = 0; l < mlps[0]!.layers.length; l++) {
       for (let i = 0; i < mlps.length; i += 2) {

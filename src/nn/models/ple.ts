@@ -200,19 +200,32 @@ export class PLE extends Module implements MultiTaskModel {
 
   /** `computed`: the task's experts already ran their kernels on x (parts' `ahead`). */
   private headFromParts(t: number, x: Tensor, fm: Tensor | null, shared: Tensor[], computed = false): Tensor {
+    return this.headOutput(t, this.towerInput(t, x, fm, shared, computed));
+  }
+
+  /** Task t's tower input: its experts and the shared ones mixed by its gate, [FM |] mixture. */
+  private towerInput(t: number, x: Tensor, fm: Tensor | null, shared: Tensor[], computed: boolean): Tensor {
     const lv = this.levels[this.levels.length - 1]!;
     const own = lv.specific[t]!.map((m) => m.forward(x, computed));
     const w = lv.taskGates[t]!.forward(x, computed);
     const mixed = mixture(w, [...own, ...shared], lv.mixT[t]!);
-    let h = fm ? concat([fm, mixed], 1) : mixed;
-    if (this.towers.length) h = this.towers[t]!.forward(h);
+    return fm ? concat([fm, mixed], 1) : mixed;
+  }
+
+  /** Task t's logits [batch] from its tower input. `towerComputed`: MLP.forwardAhead ran its tower on h. */
+  private headOutput(t: number, h: Tensor, towerComputed = false): Tensor {
+    if (this.towers.length) h = this.towers[t]!.forward(h, towerComputed);
     const z = this.logits[t]!.forward(h);
     return reshape(z, [z.shape[0]!]);
   }
 
   forward(batch: ModelBatch, opts: RunOptions = {}): Tensor[] {
     const { xs, fm, shared, computed } = this.parts(batch, opts, true);
-    return Array.from({ length: this.tasks }, (_, t) => this.headFromParts(t, xs.length === 1 ? xs[0]! : xs[t]!, fm, shared, computed));
+    const hs = Array.from({ length: this.tasks }, (_, t) => this.towerInput(t, xs.length === 1 ? xs[0]! : xs[t]!, fm, shared, computed));
+    // Every task's tower input first, then the towers' kernels two tasks at a time (a thread
+    // each), then each tower records: the graph, and so the backward, of one task at a time.
+    const towersAhead = MLP.forwardAhead(this.towers, hs);
+    return hs.map((h, t) => this.headOutput(t, h, towersAhead));
   }
 
   bottom(batch: ModelBatch, opts: RunOptions = {}): Tensor {
