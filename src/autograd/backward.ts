@@ -511,7 +511,11 @@ class Sink implements GradSink {
   add(i: number, g: Tensor): void {
     if (!this.needs(i)) return;
     const x = this.input(i);
-    reduceInto(g.data, g.shape, this.buffer(i), x.shape);
+    // The first gradient an input receives, at its own size, is copied in: no zeroing first.
+    const n = x.size;
+    const fresh = g.size === n ? this.freshBuffer(i) : null;
+    if (fresh !== null) fresh.set(g.data.length === n ? g.data : g.data.subarray(0, n));
+    else reduceInto(g.data, g.shape, this.buffer(i), x.shape);
   }
 
   addRows(i: number, idx: Int32Array, src: Storage, rows: number, width: number, tables = 1): void {

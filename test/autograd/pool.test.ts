@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { backward } from '../../src/autograd/backward.ts';
 import { allFinite } from '../../src/tensor/finite.ts';
 import { GradBufferPool, gradBuffers } from '../../src/autograd/pool.ts';
@@ -6,6 +6,9 @@ import { log, relu, tanh } from '../../src/autograd/ops/unary.ts';
 import { add, mul } from '../../src/autograd/ops/arithmetic.ts';
 import { matmul } from '../../src/autograd/ops/matmul.ts';
 import { sum } from '../../src/autograd/ops/reduce.ts';
+import { bceWithLogits } from '../../src/autograd/ops/loss.ts';
+import { reshape } from '../../src/autograd/ops/layout.ts';
+import { softmax } from '../../src/autograd/ops/softmax.ts';
 import { getBackend, setBackend } from '../../src/tensor/backends/registry.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
@@ -76,6 +79,33 @@ describe('gradient buffer pool', () => {
     w2.zeroGrad();
     backward(loss(x, w1, w2));
     expect(Float32Array.from(w1.grad!.data)).toEqual(grads[0]![0]);
+  });
+
+  it('an intermediate\'s first gradient is written into a recycled buffer that is not zeroed first; a second one is added', () => {
+    // mul -> softmax -> reshape -> BCE: each intermediate takes its first gradient from one
+    // op's backward (softmax's, the sweep's add for reshape, BCE's), written whole.
+    const rng = new Rng(5);
+    const x = randn([6, 3], rng, true), y = Tensor.empty([18], 'float32');
+    for (let i = 0; i < 18; i++) y.data[i] = rng.int(0, 2);
+    const run = (): Float32Array => {
+      x.zeroGrad();
+      backward(bceWithLogits(reshape(softmax(mul(x, 2), -1), [18]), y));
+      return Float32Array.from(x.grad!.data);
+    };
+    const first = run();
+    const be = getBackend(), zero = vi.spyOn(be, 'zero');
+    // Recycled buffers left NaN: a backward that read one instead of writing it would show it.
+    for (let i = 0; i < 3; i++) gradBuffers.give(gradBuffers.take('float32', 18, false).fill(NaN));
+    const again = run();
+    const zeroed = zero.mock.calls.filter(([, s, e]) => e - s > 1);
+    zero.mockRestore();
+    expect(zeroed, 'no pass zeroes a buffer that is then written whole').toEqual([]);
+    expect(Buffer.from(again.buffer).equals(Buffer.from(first.buffer))).toBe(true);
+    // An input with two consumers: the first writes, the second adds (h + h's gradient is 2 g).
+    const h = mul(x, 1.5);
+    x.zeroGrad();
+    backward(sum(add(h, h)));
+    expect(Array.from(x.grad!.data)).toEqual(Array.from({ length: 18 }, () => 3));
   });
 
   it('a retained gradient is a copy, not a recycled buffer', () => {

@@ -29,11 +29,13 @@ export function bceWithLogits(x: Tensor, y: Tensor): Tensor {
   return record('bceWithLogits', [x, y], out, (g, grads) => {
     const gs = g.data[0] / n;
     if (grads.needs(0)) {
-      const dx = grads.buffer(0);
+      // The logits' first gradient is written, not added to a zeroed buffer.
+      const fresh = grads.freshBuffer(0), dx = fresh ?? grads.buffer(0);
       for (let i = 0; i < n; i++) {
         const v = x.data[i];
         const sig = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
-        dx[i] += gs * (sig - y.data[i]);
+        const d = gs * (sig - y.data[i]);
+        dx[i] = fresh !== null ? d : dx[i] + d;
       }
     }
     if (grads.needs(1)) {

@@ -47,7 +47,8 @@ export function softmax(x: Tensor, axis = -1, computed?: Tensor): Tensor {
   const y = computed ?? softmaxValues(x, ax);
   return record('softmax', [x], y, (g, grads) => {
     const [outer, len, inner] = splitAt(x.shape, ax);
-    const dx = grads.buffer(0), gd = g.data, yd = y.data;
+    // x's first gradient is written, not added to a zeroed buffer.
+    const fresh = grads.freshBuffer(0), dx = fresh ?? grads.buffer(0), gd = g.data, yd = y.data;
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
         const base = o * len * inner + i;
@@ -55,7 +56,8 @@ export function softmax(x: Tensor, axis = -1, computed?: Tensor): Tensor {
         for (let l = 0; l < len; l++) s += gd[base + l * inner] * yd[base + l * inner];
         for (let l = 0; l < len; l++) {
           const k = base + l * inner;
-          dx[k] += yd[k] * (gd[k] - s);
+          const d = yd[k] * (gd[k] - s);
+          dx[k] = fresh !== null ? d : dx[k] + d;
         }
       }
     }
