@@ -331,16 +331,13 @@ export class PlanCache {
   private shapeOf(order: readonly Tensor[]): number {
     const N = order.length, leaves = this.leaves;
     const pass = N > 0 ? (order[0]!.node as GradNode).mark : 0;
+    // Its length: N, then per node its key, its input count and one entry per input.
+    let len = 1;
+    for (let i = 0; i < N; i++) len += 2 + (order[i]!.node as GradNode).inputs.length;
+    if (this.scratch.length < len) this.scratch = new Int32Array(Math.max(len, 2 * this.scratch.length));
+    const shape = this.scratch;
     let n = 0;
-    const put = (v: number): void => {
-      if (n === this.scratch.length) {
-        const grown = new Int32Array(n * 2);
-        grown.set(this.scratch);
-        this.scratch = grown;
-      }
-      this.scratch[n++] = v;
-    };
-    put(N);
+    shape[n++] = N;
     for (let i = 0; i < N; i++) {
       const node = order[i]!.node as GradNode, key = node.pair?.key;
       let id = -1;
@@ -348,22 +345,18 @@ export class PlanCache {
         id = this.keyIds.get(key) ?? -1;
         if (id < 0) this.keyIds.set(key, (id = this.keyIds.size));
       }
-      put(id);
-      put(node.inputs.length);
+      shape[n++] = id;
+      shape[n++] = node.inputs.length;
       for (const x of node.inputs) {
-        if (!x.requiresGrad) {
-          put(-1);
-          continue;
-        }
         const xn = x.node as GradNode | null;
-        if (xn !== null && xn.mark === pass) {
-          put(xn.at);
-          continue;
+        if (!x.requiresGrad) shape[n++] = -1;
+        else if (xn !== null && xn.mark === pass) shape[n++] = xn.at;
+        else {
+          // A leaf (parameters live on, so hashing them is cheap): numbered by first appearance.
+          let at = leaves.get(x);
+          if (at === undefined) leaves.set(x, (at = leaves.size));
+          shape[n++] = N + at;
         }
-        // A leaf (parameters live on, so hashing them is cheap): numbered by first appearance.
-        let at = leaves.get(x);
-        if (at === undefined) leaves.set(x, (at = leaves.size));
-        put(N + at);
       }
     }
     leaves.clear();
