@@ -1005,28 +1005,43 @@ export function biasRelu32(y: usize, b: usize, n: i32, relu: i32, r0: i32, r1: i
  * rows b in [b0, b1) of the bsz (rows are independent: the pool splits them).
  */
 export function mixture32(w: usize, xs: usize, out: usize, e: i32, bsz: i32, d: i32, b0: i32, b1: i32): void {
+  // Expert by expert over the row: the running sum is rounded to float32 after each term
+  // anyway, so it can live in the output row. The first term, 0 + w x in float64 rounded
+  // once, is float32's w x + 0 (the product of two float32s is exact in float64; + 0 turns a
+  // -0 into +0 in both), four lanes at a time.
+  if (e <= 0) {
+    memory.fill(out + <usize>b0 * <usize>d * 4, 0, <usize>(b1 - b0) * <usize>d * 4);
+    return;
+  }
+  const d4 = d & ~3;
   for (let b = b0; b < b1; b++) {
     const row = <usize>b * <usize>d * 4;
     const o = out + row;
+    const x0 = <usize>load<i32>(xs) + row;
+    const w0 = load<f32>(w + (<usize>(b * e) << 2));
+    const wv0 = f32x4.splat(w0), zero = f32x4.splat(0);
     let j = 0;
-    for (; j + 2 <= d; j += 2) {
+    for (; j < d4; j += 4) {
       const jo = <usize>j << 2;
-      let acc = f64x2.splat(0);
-      for (let q = 0; q < e; q++) {
-        const we = f64x2.splat(<f64>load<f32>(w + (<usize>(b * e + q) << 2)));
-        const x = ld2(<usize>load<i32>(xs + (<usize>q << 2)) + row + jo);
-        acc = f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.add(acc, f64x2.mul(we, x))));
-      }
-      st2(o + jo, acc);
+      v128.store(o + jo, f32x4.add(f32x4.mul(wv0, v128.load(x0 + jo)), zero));
     }
     for (; j < d; j++) {
       const jo = <usize>j << 2;
-      let acc: f32 = 0;
-      for (let q = 0; q < e; q++) {
-        const we = <f64>load<f32>(w + (<usize>(b * e + q) << 2));
-        acc = <f32>(<f64>acc + we * <f64>load<f32>(<usize>load<i32>(xs + (<usize>q << 2)) + row + jo));
+      store<f32>(o + jo, <f32>(<f64>0 + <f64>w0 * <f64>load<f32>(x0 + jo)));
+    }
+    for (let q = 1; q < e; q++) {
+      const we = <f64>load<f32>(w + (<usize>(b * e + q) << 2));
+      const wv = f64x2.splat(we);
+      const x = <usize>load<i32>(xs + (<usize>q << 2)) + row;
+      j = 0;
+      for (; j + 2 <= d; j += 2) {
+        const jo = <usize>j << 2;
+        st2(o + jo, f64x2.add(ld2(o + jo), f64x2.mul(wv, ld2(x + jo))));
       }
-      store<f32>(o + jo, acc);
+      for (; j < d; j++) {
+        const jo = <usize>j << 2;
+        store<f32>(o + jo, <f32>(<f64>load<f32>(o + jo) + we * <f64>load<f32>(x + jo)));
+      }
     }
   }
 }
