@@ -629,7 +629,7 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
     it('the Gram runs the addon\'s gramRange on every thread: the wasm kernel\'s bits, 1 and 2 threads, resident or not', () => {
       const wasm = make({ native: false, threads: 1 });
       const rng = new Rng(37);
-      for (const [t, d] of [[6, 786432], [6, 1000], [3, 200001]] as const) {
+      for (const [t, d] of [[6, 786432], [6, 1000], [3, 200001], [9, 20000]] as const) {
         const g = native.alloc('float32', t * d) as Float32Array;
         random(t * d, rng, g);
         const want = new Float64Array(t * t);
