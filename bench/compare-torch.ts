@@ -41,7 +41,7 @@ import { sameWork, TOL, TOL32 } from './torch/same-work.ts';
 import { has, opt } from './flags.ts';
 import { modeOrder } from './torch/order.ts';
 import { formatJudged, judge, measure } from './torch/targets.ts';
-import { busyAfter, cpuAfter, pause, type BusyAfter } from './torch/quiet.ts';
+import { busyAfter, cpuAfter, pause, tick, type BusyAfter } from './torch/quiet.ts';
 
 // ---------------------------------------------------------------------------------- options
 const quick = has('quick');
@@ -75,7 +75,6 @@ function setMtlThreads(n: number): boolean {
 }
 
 // ---------------------------------------------------------------------------------- timing
-const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 interface Stat {
   ms: number;

@@ -11,7 +11,7 @@ import { getBackend } from '../../src/tensor/backends/registry.ts';
 import { median } from '../../src/tensor/timing.ts';
 import { makeBatches, makeMtl, mtlStep, type Mode, type PleLiteShape } from './mtl-side.ts';
 import { modeOrder } from './order.ts';
-import { pause } from './quiet.ts';
+import { pause, tick } from './quiet.ts';
 
 /** What runs before a step's sleep: nothing, a write over a large buffer, PyTorch matmuls on two threads. */
 export const CONDITIONS = ['plain', 'flush', 'burst'] as const;
@@ -82,8 +82,6 @@ class Burst {
     this.child.kill();
   }
 }
-
-const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** Runs the schedule; throws when a thread count exceeds what the backend has. */
 export async function runAlone(o: AloneOptions): Promise<AloneResult> {

@@ -14,6 +14,11 @@ export function pause(ms: number): void {
   if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+/** Yields to the event loop once: the wasm heap's finalizers recycle blocks there, as a trainer's await lets them. */
+export function tick(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
 /** What a process's threads used after a step: CPU ms in all, and until when (ms after it) they were busy. */
 export interface BusyAfter {
   cpuMs: number;
