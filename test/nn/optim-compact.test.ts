@@ -67,6 +67,21 @@ describe('compact row state of lazy optimizers', () => {
     });
   }
 
+  it('before any loadState a new row\'s state starts from its buffers\' fills, its flat row unread', () => {
+    for (const [name, make] of makers) {
+      const s = store(), o = make(s, true);
+      const flat = o.state().buffers, p = s.get('e1');
+      // Garbage in the table's flat rows (never loaded): a slot that read them would carry it.
+      for (const v of Object.values(flat)) v.fill(NaN, p.offset, p.offset + 1000 * 4);
+      randomStep(s, new Rng(3));
+      o.step();
+      const after = o.state().buffers;
+      for (const r of s.touched(p)) {
+        for (const [k, v] of Object.entries(after)) expect(Number.isNaN(v[p.offset + r * 4]!), `${name}: ${k} of row ${r}`).toBe(false);
+      }
+    }
+  });
+
   it('untouched rows of the flat state are never written between checkpoints', () => {
     const s = store();
     const o = new Adam(s, { lr: 0.01 });

@@ -27,8 +27,7 @@ export class Adagrad extends Optimizer {
     super(store, { lr: opts.lr ?? 1e-2, lazy: opts.lazy, compactRows: opts.compactRows });
     this.eps = opts.eps ?? 1e-10;
     this.initialAccumulator = opts.initialAccumulator ?? 0;
-    this.acc = this.buffer();
-    if (this.initialAccumulator !== 0) this.acc.fill(this.initialAccumulator);
+    this.acc = this.buffer(this.initialAccumulator);
   }
 
   protected update(a: number, b: number, state: readonly Storage[], so: number): void {

@@ -18,7 +18,8 @@ export interface OptimizerState {
  * row of every table (the textbook dense rule, O(table size) per step).
  *
  * Lazy table rows keep their state in a compact per-table arena (a row gets a slot the first
- * time it is touched, filled from the flat buffer), not at the row's place in the flat buffer:
+ * time it is touched, filled from the flat buffer, or from the buffer's fill while no state has
+ * been loaded), not at the row's place in the flat buffer:
  * rows of a 1M-row table are spread over the whole buffer, one 4 KiB page per 64 rows, and
  * the first write to each page faulted in a zeroed page (about 2/3 of a cold step's optimizer
  * time at 1M rows per field). The arena grows contiguously, so untouched pages of the flat
@@ -36,6 +37,14 @@ export abstract class Optimizer {
   readonly compactRows: boolean;
   private rowState: RowState[] | null = null;
   private flatState: Storage[] | null = null;
+  /** Each state buffer's fill as `buffer` made it (buffers made otherwise have none). */
+  private readonly fills = new Map<Storage, number>();
+  /**
+   * Whether the tables' rows that have no slot still hold their buffers' fills in the flat state
+   * (nothing loaded since construction; write-backs write slotted rows only): a new slot then
+   * takes the fills and never reads the flat row, whose page a big table has not yet mapped.
+   */
+  private flatFilled = true;
 
   constructor(readonly store: ParameterStore, opts: { lr: number; lazy?: boolean; compactRows?: boolean }) {
     if (!store.isAllocated) throw new Error('Optimizer: allocate the ParameterStore before creating its optimizer');
@@ -45,8 +54,12 @@ export abstract class Optimizer {
     this.compactRows = this.lazy && (opts.compactRows ?? true);
   }
 
-  protected buffer(): Storage {
-    return allocStorage(this.store.dtype, this.store.size);
+  /** A state buffer of the store's layout, every element `fill`. */
+  protected buffer(fill = 0): Storage {
+    const b = allocStorage(this.store.dtype, this.store.size);
+    if (fill !== 0) b.fill(fill);
+    this.fills.set(b, fill);
+    return b;
   }
 
   /**
@@ -106,7 +119,7 @@ export abstract class Optimizer {
         this.wAt[s] = new Int32Array(n * 2);
         this.sAt[s] = new Int32Array(n * 2);
       }
-      rs[s]!.places(rows, n, p.offset, flat, this.wAt[s]!, this.sAt[s]!);
+      rs[s]!.places(rows, n, p.offset, flat, this.flatFilled, this.wAt[s]!, this.sAt[s]!);
     }
   };
 
@@ -152,8 +165,9 @@ export abstract class Optimizer {
 
   private rows(): RowState[] {
     if (this.rowState === null) {
-      const k = this.flatState!.length, dtype = this.store.dtype;
-      this.rowState = this.store.sparseParams.map((p) => new RowState(p.rows, p.width, k, dtype));
+      const flat = this.flatState!, dtype = this.store.dtype;
+      const fills = flat.every((b) => this.fills.has(b)) ? flat.map((b) => this.fills.get(b)!) : null;
+      this.rowState = this.store.sparseParams.map((p) => new RowState(p.rows, p.width, flat.length, dtype, fills));
     }
     return this.rowState;
   }
@@ -177,6 +191,7 @@ export abstract class Optimizer {
     }
     // Compact rows re-read their state from the flat buffers when next touched.
     for (const st of this.rowState ?? []) st.reset();
+    this.flatFilled = false;
     this.t = s.step;
     if (typeof s.options.lr === 'number') this.lr = s.options.lr;
   }
@@ -200,13 +215,18 @@ class RowState {
   private count = 0;
   arenas: Storage[];
 
-  constructor(readonly rowCount: number, readonly width: number, readonly k: number, readonly dtype: 'float32' | 'float64') {
+  /** `fills`: each state buffer's initial value, where the optimizer made them all (else null). */
+  constructor(readonly rowCount: number, readonly width: number, readonly k: number, readonly dtype: 'float32' | 'float64',
+    private readonly fills: readonly number[] | null) {
     this.slotOf = new Int32Array(rowCount);
     this.arenas = Array.from({ length: k }, () => this.make(64));
   }
 
-  /** The row's slot; a new one starts from the row's values in the flat buffers (at `at`). */
-  slot(row: number, flat: readonly Storage[], at: number): number {
+  /**
+   * The row's slot; a new one starts from the row's values in the flat buffers (at `at`), or
+   * from the fills where `filled` says the flat row still holds them.
+   */
+  slot(row: number, flat: readonly Storage[], filled: boolean, at: number): number {
     const s = this.slotOf[row]!;
     if (s !== 0) return s - 1;
     const slot = this.count++, w = this.width;
@@ -220,10 +240,16 @@ class RowState {
     this.slotOf[row] = slot + 1;
     // An element loop, not set(subarray): thousands of new rows a step, and a subarray of
     // backend storage is an object allocation each.
-    const to = slot * w;
+    const to = slot * w, fills = filled ? this.fills : null;
     for (let j = 0; j < this.k; j++) {
-      const src = flat[j]!, dst = this.arenas[j]!;
-      for (let e = 0; e < w; e++) dst[to + e] = src[at + e]!;
+      const dst = this.arenas[j]!;
+      if (fills !== null) {
+        const f = fills[j]!;
+        for (let e = 0; e < w; e++) dst[to + e] = f;
+      } else {
+        const src = flat[j]!;
+        for (let e = 0; e < w; e++) dst[to + e] = src[at + e]!;
+      }
     }
     return slot;
   }
@@ -233,12 +259,12 @@ class RowState {
    * arenas (sAt: slot * width), taking a slot for a row not seen before. One loop over the
    * table's touched rows, most of which already have a slot.
    */
-  places(rows: Int32Array, n: number, offset: number, flat: readonly Storage[], wAt: Int32Array, sAt: Int32Array): void {
+  places(rows: Int32Array, n: number, offset: number, flat: readonly Storage[], filled: boolean, wAt: Int32Array, sAt: Int32Array): void {
     const w = this.width;
     for (let i = 0; i < n; i++) {
       const row = rows[i]!, a = offset + row * w, s = this.slotOf[row]!;
       wAt[i] = a;
-      sAt[i] = (s !== 0 ? s - 1 : this.slot(row, flat, a)) * w;
+      sAt[i] = (s !== 0 ? s - 1 : this.slot(row, flat, filled, a)) * w;
     }
   }
 

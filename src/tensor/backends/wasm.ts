@@ -798,6 +798,10 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     // The table side must be resident (copying a whole table in for a few rows would cost more
     // than the loop); the rows side and the offsets are copied in when they are not.
     gatherAt(src, at, out, count, width) {
+      if (rowsOnHost(src, out, count * width)) {
+        native!.gatherAt(src as Float32Array, at, out as Float32Array, width, 0, count);
+        return;
+      }
       if (count * width < 256 || !(src instanceof Float32Array) || !(out instanceof Float32Array) || !heap.owns(src)) {
         js.gatherAt(src, at, out, count, width);
         return;
@@ -814,6 +818,10 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     },
 
     scatterAddAt(dst, at, src, count, width) {
+      if (rowsOnHost(dst, src, count * width)) {
+        native!.scatterAddAt(dst as Float32Array, at, src as Float32Array, count, width, 0, width);
+        return;
+      }
       if (count * width < 256 || !(dst instanceof Float32Array) || !(src instanceof Float32Array) || !heap.owns(dst)) {
         js.scatterAddAt(dst, at, src, count, width);
         return;
@@ -833,6 +841,10 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     },
 
     scatterAt(dst, at, src, count, width) {
+      if (rowsOnHost(dst, src, count * width)) {
+        native!.scatterAt(dst as Float32Array, at, src as Float32Array, count, width);
+        return;
+      }
       if (count * width < 256 || !(dst instanceof Float32Array) || !(src instanceof Float32Array) || !heap.owns(dst)) {
         js.scatterAt(dst, at, src, count, width);
         return;
@@ -1000,7 +1012,12 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       // The parameters and moments must be resident: copying the store in and out would cost
       // more than the update. Only the offsets are copied.
       if (count * width < 64 || !adamResident(w, g, m, v)) {
-        js.adamRuns(w, g, m, v, wAt, sAt, count, width, h);
+        // A store in the host's own memory (too large for the heap: see rowsOnHost) still gets
+        // the addon's update, in place on this thread.
+        if (count * width >= 64 && native !== null && w instanceof Float32Array && g instanceof Float32Array
+          && m instanceof Float32Array && v instanceof Float32Array) {
+          native.adamRuns(w, g, m, v, wAt, sAt, width, h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, h.stepSize, h.invSqrtBc2, h.eps, 0, count);
+        } else js.adamRuns(w, g, m, v, wAt, sAt, count, width, h);
         return;
       }
       const b1 = h.beta1, b2 = h.beta2, c1 = 1 - h.beta1, c2 = 1 - h.beta2, step = h.stepSize, r = h.invSqrtBc2, eps = h.eps;
@@ -1032,6 +1049,16 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       });
     },
   };
+
+  /**
+   * Whether a row kernel's table lies in the host's own memory (a store too large for the heap,
+   * nn/alloc.ts: an embedding of a million rows per field) and the addon runs it there in place,
+   * on this thread: the js twin takes each row's cache and TLB misses one at a time, the addon
+   * prefetches rows ahead. Its results are the wasm kernel's, the js twin's bits.
+   */
+  function rowsOnHost(table: Storage, rows: Storage, elems: number): boolean {
+    return native !== null && elems >= 256 && table instanceof Float32Array && rows instanceof Float32Array && !heap.owns(table);
+  }
 
   function addrOutInt(arr: Int32Array, n: number): number {
     if (heap.owns(arr)) return arr.byteOffset;
