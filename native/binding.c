@@ -22,6 +22,8 @@
  *   gatherAt(src, at, out, width, r0, r1), scatterAddAt(dst, at, src, count, width, c0, c1),
  *     scatterAt(dst, at, src, count, width): rows at Int32Array offsets, the wasm kernels
  *     gatherAt32 / scatterAddAt32 / scatterAt32's results (rows.h)
+ *   claimSlots(slot, order, count, rows, start, stride, n, out): the rows not yet in a slot map
+ *     appended to order, their slots claimed; returns the new count (rows.h); out may be null
  *   instance(): a number unique to this loaded copy of the addon
  *   wide([on]): whether calls take the 6x32 AVX-512 tile (the same bits as the 6x16 AVX2 one);
  *     with a boolean, turns it on (where the CPU has AVX-512F) or off first (sgemm.h)
@@ -614,6 +616,46 @@ static napi_value scatter_at(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* claimSlots(slot, order, count, rows, start, stride, n, out): rows.h's mtlkit_claim_slots, every
+   index checked first (each row inside slot, order's room for n more, out's for n). */
+static napi_value claim_slots(napi_env env, napi_callback_info info) {
+  size_t argc, lslot, lorder, lrows, lout = 0, count, start, stride, n;
+  napi_value argv[8];
+  int32_t *slot, *order, *rows, *out = NULL;
+  char msg[192];
+  napi_valuetype t;
+  if (!arguments(env, info, "claimSlots", "slot, order, count, rows, start, stride, n, out", 8, 8, argv, &argc)) return NULL;
+  if (!i32_arg(env, argv[0], "slot", &slot, &lslot) || !i32_arg(env, argv[1], "order", &order, &lorder)
+      || !size_arg(env, argv[2], "count", 0, &count) || !i32_arg(env, argv[3], "rows", &rows, &lrows)
+      || !size_arg(env, argv[4], "start", 0, &start) || !size_arg(env, argv[5], "stride", 0, &stride) || !size_arg(env, argv[6], "n", 0, &n))
+    return NULL;
+  CHECK(napi_typeof(env, argv[7], &t));
+  if (t != napi_null && !i32_arg(env, argv[7], "out", &out, &lout)) return NULL;
+  if (n > 0 && (start >= lrows || stride == 0 || (n - 1) > (lrows - 1 - start) / stride)) {
+    snprintf(msg, sizeof msg, "mtlkit native claimSlots: rows (%zu) hold no %zu rows from %zu by %zu", lrows, n, start, stride);
+    napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+    return NULL;
+  }
+  if (count > lorder || n > lorder - count || count >= (size_t)INT32_MAX - n) {
+    snprintf(msg, sizeof msg, "mtlkit native claimSlots: order (%zu) has no room for %zu rows after %zu (it needs count + n)", lorder, n, count);
+    napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+    return NULL;
+  }
+  if (out && lout < n) {
+    snprintf(msg, sizeof msg, "mtlkit native claimSlots: out (%zu) is shorter than n (%zu)", lout, n);
+    napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+    return NULL;
+  }
+  for (size_t i = 0, at = start; i < n; i++, at += stride) {
+    if (rows[at] < 0 || (size_t)rows[at] >= lslot) {
+      snprintf(msg, sizeof msg, "mtlkit native claimSlots: row %zu (%lld) is outside the slot map (%zu rows)", i, (long long)rows[at], lslot);
+      napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+      return NULL;
+    }
+  }
+  return num(env, (double)mtlkit_claim_slots(slot, order, count, rows, start, stride, n, out));
+}
+
 /* wide([on]): whether calls take the 6x32 tile, after turning it on or off when given. */
 static napi_value wide(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -670,7 +712,7 @@ static const struct {
   {"sgemm", sgemm},        {"sgemmBegin", sgemm_begin}, {"sgemmPart", sgemm_part}, {"sgemmEnd", sgemm_end},
   {"sgemmPairBegin", sgemm_pair_begin}, {"sgemmPairEnd", sgemm_pair_end},
   {"sgemmNarrow", sgemm_narrow}, {"gramRange", gram_range}, {"adamRuns", adam_runs}, {"adamSpan", adam_span},
-  {"gatherAt", gather_at}, {"scatterAddAt", scatter_add_at}, {"scatterAt", scatter_at},
+  {"gatherAt", gather_at}, {"scatterAddAt", scatter_add_at}, {"scatterAt", scatter_at}, {"claimSlots", claim_slots},
   {"instance", instance}, {"wide", wide}, {"info", info},
 };
 

@@ -30,6 +30,21 @@ void mtlkit_scatter_add_rows32(float *dst, const int32_t *at, const float *src, 
   }
 }
 
+size_t mtlkit_claim_slots(int32_t *slot, int32_t *order, size_t count, const int32_t *rows, size_t start, size_t stride, size_t n,
+                          int32_t *out) {
+  for (size_t i = 0, at = start; i < n; i++, at += stride) {
+    if (i + AHEAD < n) __builtin_prefetch(slot + rows[at + AHEAD * stride], 1);
+    const int32_t r = rows[at];
+    int32_t s = slot[r];
+    if (s == 0) {
+      order[count] = r;
+      s = slot[r] = (int32_t)++count;
+    }
+    if (out) out[i] = s - 1;
+  }
+  return count;
+}
+
 void mtlkit_scatter_rows32(float *dst, const int32_t *at, const float *src, size_t count, size_t width) {
   for (size_t r = 0; r < count; r++) {
     if (r + AHEAD < count) prefetch_row(dst + at[r + AHEAD], width, 1);

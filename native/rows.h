@@ -20,4 +20,11 @@ void mtlkit_scatter_add_rows32(float *dst, const int32_t *at, const float *src, 
 /* dst[at[r] .. + width] = src[r, :] for r < count in order (a repeated offset keeps its last row). */
 void mtlkit_scatter_rows32(float *dst, const int32_t *at, const float *src, size_t count, size_t width);
 
+/* For i < n, row r = rows[start + i * stride]: a row whose slot[r] is 0 is appended to order
+   (order[count] = r) and gets slot[r] = ++count; with out, out[i] = slot[r] - 1. Returns the new
+   count (the js twin's claimSlots; integers only, so the same result). The slot map is read at
+   random places: the rows AHEAD ahead are prefetched. */
+size_t mtlkit_claim_slots(int32_t *slot, int32_t *order, size_t count, const int32_t *rows, size_t start, size_t stride, size_t n,
+                          int32_t *out);
+
 #endif

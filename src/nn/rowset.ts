@@ -1,3 +1,5 @@
+import { getBackend } from '../tensor/backends/registry.ts';
+
 /**
  * The set of rows of one sparse table that the current step touched, with O(1) insert and
  * O(count) clear. `slot[row]` holds (position in `list`) + 1, so 0 means "absent" and the
@@ -27,26 +29,26 @@ export class RowSet {
     return this.count - 1;
   }
 
-  /** add(rows[start]), add(rows[start + stride]), ... (n of them), in that order, in one loop. */
+  /**
+   * add(rows[start]), add(rows[start + stride]), ... (n of them), in that order: the backend's
+   * claimSlots (a table of a million rows has a slot map of megabytes, read at random places).
+   */
   addEach(rows: Int32Array, start: number, stride: number, n: number): void {
-    const slot = this.slot;
-    let list = this.list, count = this.count;
-    for (let i = 0, at = start; i < n; i++, at += stride) {
-      const r = rows[at]!;
-      if (slot[r] !== 0) continue;
-      if (count === list.length) list = this.grow();
-      list[count] = r;
-      slot[r] = ++count;
-    }
+    if (n <= 0) return;
+    if (this.count + n > this.list.length) this.grow(this.count + n);
+    const count = getBackend().claimSlots(this.slot, this.list, this.count, rows, start, stride, n, null);
     if (count !== this.count) {
       this.count = count;
       this.version++;
     }
   }
 
-  /** Doubles the list's capacity (up to every row), keeping its entries; returns the new list. */
-  private grow(): Int32Array {
-    const grown = new Int32Array(Math.min(this.rows, this.list.length * 2));
+  /**
+   * The list with room for `need` rows (claimSlots wants room for every row it is given, repeats
+   * included), at least doubled up to every row; its entries kept. Returns the new list.
+   */
+  private grow(need = this.count + 1): Int32Array {
+    const grown = new Int32Array(Math.max(need, Math.min(this.rows, this.list.length * 2)));
     grown.set(this.list);
     return (this.list = grown);
   }

@@ -114,6 +114,13 @@ export interface NativeKernels {
   scatterAddAt(dst: Float32Array, at: Int32Array, src: Float32Array, count: number, width: number, c0: number, c1: number): void;
   scatterAt(dst: Float32Array, at: Int32Array, src: Float32Array, count: number, width: number): void;
   /**
+   * Kernels.claimSlots with the slot map's entries a few rows ahead prefetched (native/rows.h):
+   * integers only, the js twin's result. Every row, order's room and out's length are checked
+   * first (a RangeError names the first that does not fit).
+   */
+  claimSlots(slot: Int32Array, order: Int32Array, count: number, rows: Int32Array, start: number, stride: number, n: number,
+    out: Int32Array | null): number;
+  /**
    * A number unique to this loaded copy of the addon. A worker that loads the file gets the
    * same copy, and so the open call, unless the file was replaced on disk in between: then the
    * numbers differ and the worker must not run parts.

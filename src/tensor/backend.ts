@@ -80,6 +80,15 @@ export interface Kernels {
   scatterAddAt(dst: Storage, at: Int32Array, src: Storage, count: number, width: number): void;
   /** gatherAt's inverse: dst[at[r] .. + width] = src[r, :], in order of r (a repeated offset keeps its last row). */
   scatterAt(dst: Storage, at: Int32Array, src: Storage, count: number, width: number): void;
+  /**
+   * A slot map's claims (the store's touched rows, the optimizer's compact rows): for i < n in
+   * order, row r = rows[start + i * stride]; where slot[r] is 0, r is appended to order
+   * (order[count] = r) and slot[r] = ++count; with out, out[i] = slot[r] - 1. Returns the new
+   * count. order has room for n more rows; every row is inside slot. A table of a million rows
+   * has a slot map of megabytes read at random places: a kernel may fetch the rows ahead.
+   */
+  claimSlots(slot: Int32Array, order: Int32Array, count: number, rows: Int32Array, start: number, stride: number, n: number,
+    out: Int32Array | null): number;
 
   /**
    * ReLU's backward fused with the bias gradient (the Linear layer's, one pass over rows x n):
@@ -203,7 +212,7 @@ export interface Kernels {
  */
 const KERNEL_SET = {
   matmul: true, matmulChecked: true, sumAxis: true, maxAxis: true, gram: true, dot: true, unary: true, binary: true,
-  gatherRows: true, scatterAddRows: true, gatherAt: true, scatterAddAt: true, scatterAt: true, reluGradColumnSums: true, biasRelu: true, linearForward: true, linearForwardPair: true, linearBackward: true, linearReluBackward: true, linearReluBackwardPair: true,
+  gatherRows: true, scatterAddRows: true, gatherAt: true, scatterAddAt: true, scatterAt: true, claimSlots: true, reluGradColumnSums: true, biasRelu: true, linearForward: true, linearForwardPair: true, linearBackward: true, linearReluBackward: true, linearReluBackwardPair: true,
   mixture: true, mixtureBackward: true, dropoutMask: true, mulAdd: true, zero: true, adamRuns: true, adamRunSets: true,
 } as const satisfies Record<keyof Kernels, true>;
 export type KernelName = keyof typeof KERNEL_SET;

@@ -1,5 +1,6 @@
 import type { Storage } from '../../tensor/backend.ts';
 import { allocStorage } from '../alloc.ts';
+import { getBackend } from '../../tensor/backends/registry.ts';
 import type { ParameterStore } from '../store.ts';
 
 /** What save/load needs of an optimizer: its options, its step count and its flat buffers. */
@@ -223,48 +224,39 @@ class RowState {
   }
 
   /**
-   * The row's slot; a new one starts from the row's values in the flat buffers (at `at`), or
-   * from the fills where `filled` says the flat row still holds them.
+   * For rows[0 .. n): each row's place in the flat buffers (wAt: offset + row * width) and in the
+   * arenas (sAt: slot * width). A row not seen before takes the next slot (the backend's
+   * claimSlots over the slot map, which a million-row table reads at random places), and its
+   * state starts from the row's values in the flat buffers, or from the fills where `filled`
+   * says the flat rows without a slot still hold them.
    */
-  slot(row: number, flat: readonly Storage[], filled: boolean, at: number): number {
-    const s = this.slotOf[row]!;
-    if (s !== 0) return s - 1;
-    const slot = this.count++, w = this.width;
-    if (slot * w + w > this.arenas[0]!.length) this.grow();
-    if (slot >= this.rowsOf.length) {
-      const r = new Int32Array(this.rowsOf.length * 2);
+  places(rows: Int32Array, n: number, offset: number, flat: readonly Storage[], filled: boolean, wAt: Int32Array, sAt: Int32Array): void {
+    const w = this.width, before = this.count;
+    if (before + n > this.rowsOf.length) {
+      const r = new Int32Array(Math.max(before + n, this.rowsOf.length * 2));
       r.set(this.rowsOf);
       this.rowsOf = r;
     }
-    this.rowsOf[slot] = row;
-    this.slotOf[row] = slot + 1;
-    // An element loop, not set(subarray): thousands of new rows a step, and a subarray of
-    // backend storage is an object allocation each.
-    const to = slot * w, fills = filled ? this.fills : null;
+    const count = (this.count = getBackend().claimSlots(this.slotOf, this.rowsOf, before, rows, 0, 1, n, sAt));
+    while (count * w > this.arenas[0]!.length) this.grow();
+    // The new slots, in order: one stretch of each arena.
+    const fills = filled ? this.fills : null;
     for (let j = 0; j < this.k; j++) {
       const dst = this.arenas[j]!;
       if (fills !== null) {
-        const f = fills[j]!;
-        for (let e = 0; e < w; e++) dst[to + e] = f;
-      } else {
-        const src = flat[j]!;
+        dst.fill(fills[j]!, before * w, count * w);
+        continue;
+      }
+      // An element loop, not set(subarray): a subarray of backend storage is an object each.
+      const src = flat[j]!;
+      for (let s = before; s < count; s++) {
+        const at = offset + this.rowsOf[s]! * w, to = s * w;
         for (let e = 0; e < w; e++) dst[to + e] = src[at + e]!;
       }
     }
-    return slot;
-  }
-
-  /**
-   * For rows[0 .. n): each row's place in the flat buffers (wAt: offset + row * width) and in the
-   * arenas (sAt: slot * width), taking a slot for a row not seen before. One loop over the
-   * table's touched rows, most of which already have a slot.
-   */
-  places(rows: Int32Array, n: number, offset: number, flat: readonly Storage[], filled: boolean, wAt: Int32Array, sAt: Int32Array): void {
-    const w = this.width;
     for (let i = 0; i < n; i++) {
-      const row = rows[i]!, a = offset + row * w, s = this.slotOf[row]!;
-      wAt[i] = a;
-      sAt[i] = (s !== 0 ? s - 1 : this.slot(row, flat, filled, a)) * w;
+      wAt[i] = offset + rows[i]! * w;
+      sAt[i] *= w;
     }
   }
 

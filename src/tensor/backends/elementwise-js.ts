@@ -242,6 +242,21 @@ export function scatterAtJs(dst: Storage, at: Int32Array, src: Storage, count: n
   }
 }
 
+/** See Kernels.claimSlots. */
+export function claimSlotsJs(slot: Int32Array, order: Int32Array, count: number, rows: Int32Array, start: number, stride: number, n: number,
+  out: Int32Array | null): number {
+  for (let i = 0, at = start; i < n; i++, at += stride) {
+    const r = rows[at]!;
+    let s = slot[r]!;
+    if (s === 0) {
+      order[count] = r;
+      s = slot[r] = ++count;
+    }
+    if (out !== null) out[i] = s - 1;
+  }
+  return count;
+}
+
 /** See Kernels.mixture. */
 export function mixtureJs(w: Storage, xs: readonly Storage[], out: Storage, B: number, d: number): void {
   const E = xs.length;

@@ -1,6 +1,6 @@
 import type { Backend, DType, Storage } from '../backend.ts';
 import {
-  adamRunSetsVia, adamRunsJs, adamRunThen, biasReluJs, binaryJs, dropoutMaskJs, gatherAtJs, mixtureBackwardJs, linearBackwardVia, linearForwardPairVia, linearForwardVia, linearReluBackwardPairVia, linearReluBackwardVia, matmulCheckedVia, mixtureJs, mulAddJs, reluGradColumnSumsJs, scatterAddAtJs, scatterAtJs, unaryJs, zeroJs,
+  adamRunSetsVia, adamRunsJs, adamRunThen, biasReluJs, claimSlotsJs, binaryJs, dropoutMaskJs, gatherAtJs, mixtureBackwardJs, linearBackwardVia, linearForwardPairVia, linearForwardVia, linearReluBackwardPairVia, linearReluBackwardVia, matmulCheckedVia, mixtureJs, mulAddJs, reluGradColumnSumsJs, scatterAddAtJs, scatterAtJs, unaryJs, zeroJs,
 } from './elementwise-js.ts';
 import { matmulJs } from './matmul-js.ts';
 import { dotJs, gatherRowsJs, gramJs, maxAxisJs, scatterAddRowsJs, sumAxisJs } from './reduce-js.ts';
@@ -45,6 +45,7 @@ export function createJsBackend(): Backend {
     gatherAt: gatherAtJs,
     scatterAddAt: scatterAddAtJs,
     scatterAt: scatterAtJs,
+    claimSlots: claimSlotsJs,
     reluGradColumnSums: reluGradColumnSumsJs,
     biasRelu: biasReluJs,
     linearForward: own.linearForward,

@@ -853,6 +853,13 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       call(() => exportOrTwin('scatterAt32')(dst.byteOffset, addrIn(at, count), addrIn(src, count * width), count, width));
     },
 
+    claimSlots(slot, order, count, rows, start, stride, n, out) {
+      // Integers, no wasm memory: the addon's loop fetches the slot map's entries ahead (a
+      // million-row table's map is megabytes), on this thread; a short list is not worth the call.
+      if (native === null || n < 64) return js.claimSlots(slot, order, count, rows, start, stride, n, out);
+      return native.claimSlots(slot, order, count, rows, start, stride, n, out);
+    },
+
     mixture(w, xs, out, B, d) {
       const E = xs.length;
       if (B * d < 256 || E === 0 || !(w instanceof Float32Array) || !(out instanceof Float32Array)

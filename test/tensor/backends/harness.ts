@@ -79,7 +79,7 @@ export function checkClose(name: string, got: ArrayLike<number>, want: ArrayLike
 export const CHECKED_BY = {
   matmul: 'matmul', matmulChecked: 'matmulChecked', gram: 'gram and dot', dot: 'gram and dot', sumAxis: 'sumAxis and maxAxis', maxAxis: 'sumAxis and maxAxis',
   unary: 'elementwise', binary: 'elementwise', gatherRows: 'gatherRows and scatterAddRows', scatterAddRows: 'gatherRows and scatterAddRows',
-  gatherAt: 'gatherAt and scatterAddAt', scatterAddAt: 'gatherAt and scatterAddAt', scatterAt: 'gatherAt and scatterAddAt', mixture: 'mixture', mixtureBackward: 'mixture',
+  gatherAt: 'gatherAt and scatterAddAt', scatterAddAt: 'gatherAt and scatterAddAt', scatterAt: 'gatherAt and scatterAddAt', claimSlots: 'claimSlots', mixture: 'mixture', mixtureBackward: 'mixture',
   adamRuns: 'adamRuns', adamRunSets: 'adamRunSets', reluGradColumnSums: 'reluGradColumnSums', biasRelu: 'biasRelu', dropoutMask: 'dropoutMask and mulAdd', mulAdd: 'dropoutMask and mulAdd',
   zero: 'zero', linearForward: 'linearForward', linearForwardPair: 'linearForwardPair', linearBackward: 'linearBackward', linearReluBackward: 'linearReluBackward',
   linearReluBackwardPair: 'linearReluBackwardPair',
@@ -249,6 +249,32 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
         for (let i = 0; i < len; i++) {
           if (!Object.is(s1[i], s2[i]) || !Object.is(s3[i], s2[i])) expect.fail(`${be.name} scatterAt: [${i}] = ${s1[i]} / ${s3[i]} (resident), js twin ${s2[i]}`);
         }
+      }), { numRuns: runs });
+  });
+
+  it('claimSlots: the js twin\'s slot map, order, count and positions, over strided rows with repeats and claimed rows', () => {
+    const be = make();
+    fc.assert(fc.property(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 0, max: 700 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 3 }),
+      bool, fc.integer(), (rows, n, stride, start, withOut, seed) => {
+        const rng = new Rng(seed);
+        // Some rows claimed before (a second batch into the same map), and repeats within.
+        const slot = new Int32Array(rows), prior = Math.min(rows, rng.int(0, 20));
+        const order = new Int32Array(prior + n + 3).fill(-7);
+        let count = 0;
+        for (let i = 0; i < prior; i++) {
+          const r = rng.int(0, rows);
+          if (slot[r] === 0) { order[count] = r; slot[r] = ++count; }
+        }
+        const ids = new Int32Array(start + n * stride).fill(-1);
+        for (let i = 0; i < n; i++) ids[start + i * stride] = i > 0 && rng.next() < 0.3 ? ids[start + rng.int(0, i) * stride]! : rng.int(0, rows);
+        const slot2 = slot.slice(), order2 = order.slice();
+        const out = withOut ? new Int32Array(n).fill(-9) : null, out2 = out ? out.slice() : null;
+        const c1 = be.claimSlots(slot, order, count, ids, start, stride, n, out);
+        const c2 = js.claimSlots(slot2, order2, count, ids, start, stride, n, out2);
+        expect(c1).toBe(c2);
+        expect(order).toEqual(order2);
+        expect(slot).toEqual(slot2);
+        expect(out).toEqual(out2);
       }), { numRuns: runs });
   });
 

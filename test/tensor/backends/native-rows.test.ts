@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { host } from '../../../src/platform/host.ts';
 import type { NativeKernels } from '../../../src/platform/native-kernels.ts';
-import { gatherAtJs, scatterAddAtJs, scatterAtJs } from '../../../src/tensor/backends/elementwise-js.ts';
+import { claimSlotsJs, gatherAtJs, scatterAddAtJs, scatterAtJs } from '../../../src/tensor/backends/elementwise-js.ts';
 import { createWasmBackend, type WasmBackend } from '../../../src/tensor/backends/wasm.ts';
 import { Rng } from '../../../src/tensor/rng.ts';
 import { whyNoNative } from '../../platform/native-support.ts';
@@ -71,6 +71,38 @@ describe.skipIf(noNative !== '')(`native row kernels${noNative ? ` (skipped: ${n
     expect(call('scatterAt', table, Int32Array.of(0), src, 1, 40)).toThrow(/scatterAt: src has 32 elements, count\*width = 40 needed/);
     expect(call('scatterAt', table, Float32Array.of(0), src, 1, 8)).toThrow(/scatterAt: at must be an Int32Array/);
     expect(call('gatherAt', table)).toThrow(/expects \(src, at, out, width, r0, r1\)/);
+  });
+
+  it('claimSlots gives the js twin\'s map, order, count and positions, over a slot map of a million rows', () => {
+    const rng = new Rng(63);
+    for (const [rows, n, stride, start] of [[1, 5, 1, 0], [1_000_000, 40960, 20, 7], [300, 2048, 1, 0], [50, 100, 3, 2]] as const) {
+      const ids = new Int32Array(start + n * stride);
+      for (let i = 0; i < ids.length; i++) ids[i] = i % 7 === 3 ? 0 : rng.int(0, rows);
+      const slot = new Int32Array(rows), order = new Int32Array(2 * n + 4), out = new Int32Array(n);
+      const slot2 = new Int32Array(rows), order2 = new Int32Array(2 * n + 4), out2 = new Int32Array(n);
+      const same = (a: Int32Array, b: Int32Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+      // A first claim with positions, then a second over the same ids (every row already in).
+      let count = 0;
+      for (const withOut of [true, false]) {
+        const got = nat().claimSlots(slot, order, count, ids, start, stride, n, withOut ? out : null);
+        const want = claimSlotsJs(slot2, order2, count, ids, start, stride, n, withOut ? out2 : null);
+        expect(got).toBe(want);
+        if (!same(slot, slot2) || !same(order, order2) || !same(out, out2)) expect.fail(`claimSlots rows=${rows} n=${n}: differs from the js twin`);
+        count = got;
+      }
+    }
+  });
+
+  it('claimSlots checks every row, order\'s room and out\'s length before writing, and names what does not fit', () => {
+    const slot = new Int32Array(10), order = new Int32Array(4);
+    const call = (...args: unknown[]) => () => (nat().claimSlots as (...x: unknown[]) => number)(...args);
+    expect(call(slot, order, 0, Int32Array.of(1, 10), 0, 1, 2, null)).toThrow(/claimSlots: row 1 \(10\) is outside the slot map \(10 rows\)/);
+    expect(call(slot, order, 0, Int32Array.of(1, -1), 0, 1, 2, null)).toThrow(/row 1 \(-1\) is outside/);
+    expect(call(slot, order, 3, Int32Array.of(1, 2), 0, 1, 2, null)).toThrow(/order \(4\) has no room for 2 rows after 3 \(it needs count \+ n\)/);
+    expect(call(slot, order, 0, Int32Array.of(1, 2), 0, 1, 2, new Int32Array(1))).toThrow(/out \(1\) is shorter than n \(2\)/);
+    expect(call(slot, order, 0, Int32Array.of(1, 2, 3), 1, 2, 2, null)).toThrow(/rows \(3\) hold no 2 rows from 1 by 2/);
+    expect(call(slot, order, 0, Int32Array.of(1), 0, 1, 1)).toThrow(/expects \(slot, order, count, rows, start, stride, n, out\)/);
+    expect(slot.every((x) => x === 0) && order.every((x) => x === 0)).toBe(true);
   });
 
   it('the wasm backend runs them on every thread: the wasm kernels\' bits, 1 and 2 threads', () => {
