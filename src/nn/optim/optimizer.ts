@@ -238,7 +238,7 @@ class RowState {
       this.rowsOf = r;
     }
     const count = (this.count = getBackend().claimSlots(this.slotOf, this.rowsOf, before, rows, 0, 1, n, sAt));
-    while (count * w > this.arenas[0]!.length) this.grow();
+    if (count * w > this.arenas[0]!.length) this.grow(count);
     // The new slots, in order: one stretch of each arena.
     const fills = filled ? this.fills : null;
     for (let j = 0; j < this.k; j++) {
@@ -274,10 +274,11 @@ class RowState {
     this.count = 0;
   }
 
-  private grow(): void {
+  /** Arenas for at least `slots` rows, at least twice the rows they had; their rows kept. */
+  private grow(slots: number): void {
     this.arenas = this.arenas.map((a) => {
-      // Twice the rows (make takes rows: `a.length * 2` grew them by 2 x width).
-      const b = this.make((a.length / this.width) * 2);
+      // make takes rows, not elements.
+      const b = this.make(Math.max(slots, (a.length / this.width) * 2));
       b.set(a);
       return b;
     });

@@ -1016,18 +1016,20 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     },
 
     adamRuns(w, g, m, v, wAt, sAt, count, width, h) {
-      // The parameters and moments must be resident: copying the store in and out would cost
-      // more than the update. Only the offsets are copied.
-      if (count * width < 64 || !adamResident(w, g, m, v)) {
-        // A store in the host's own memory (too large for the heap: see rowsOnHost) still gets
-        // the addon's update, in place on this thread.
-        if (count * width >= 64 && native !== null && w instanceof Float32Array && g instanceof Float32Array
-          && m instanceof Float32Array && v instanceof Float32Array) {
-          native.adamRuns(w, g, m, v, wAt, sAt, width, h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, h.stepSize, h.invSqrtBc2, h.eps, 0, count);
-        } else js.adamRuns(w, g, m, v, wAt, sAt, count, width, h);
+      if (count * width < 64) {
+        js.adamRuns(w, g, m, v, wAt, sAt, count, width, h);
         return;
       }
       const b1 = h.beta1, b2 = h.beta2, c1 = 1 - h.beta1, c2 = 1 - h.beta2, step = h.stepSize, r = h.invSqrtBc2, eps = h.eps;
+      // The kernels want the parameters and moments resident: copying the store in and out
+      // would cost more than the update (only the offsets are copied). A store in the host's own
+      // memory (too large for the heap: see rowsOnHost) gets the addon's update in place, here.
+      if (!adamResident(w, g, m, v)) {
+        if (native !== null && w instanceof Float32Array && g instanceof Float32Array && m instanceof Float32Array && v instanceof Float32Array) {
+          native.adamRuns(w, g, m, v, wAt, sAt, width, b1, b2, c1, c2, step, r, eps, 0, count);
+        } else js.adamRuns(w, g, m, v, wAt, sAt, count, width, h);
+        return;
+      }
       call(() => {
         const pw = addrIn(wAt, count), ps = addrIn(sAt, count);
         // Each element's update is independent of the others, so the threads split it anywhere
