@@ -363,6 +363,103 @@ static napi_value sgemm_pair_begin(napi_env env, napi_callback_info info) {
   return num(env, parts);
 }
 
+/* One stack's calls from a JS array of call arrays into x (its `which` names it in messages),
+   checked to be a stack; 0 with the error thrown. */
+static int parse_stack(napi_env env, napi_value v, const char *which, call_t *x, uint32_t *layers) {
+  char name[80], msg[260];
+  bool is_array = false;
+  if (napi_is_array(env, v, &is_array) != napi_ok || !is_array || napi_get_array_length(env, v, layers) != napi_ok
+      || *layers < 1 || *layers > MTLKIT_STACK_MAX) {
+    snprintf(msg, sizeof msg, "mtlkit native sgemmStackBegin: the %s stack must be an array of 1 to %d layers, each an array of sgemm's arguments", which, MTLKIT_STACK_MAX);
+    napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+    return 0;
+  }
+  for (uint32_t l = 0; l < *layers; l++) {
+    napi_value e, args[16];
+    size_t n;
+    if (napi_get_element(env, v, l, &e) != napi_ok) return 0;
+    snprintf(name, sizeof name, "sgemmStackBegin's %s stack's layer %u", which, l);
+    fn_name = name;
+    if (!call_array(env, e, "it", args, &n) || !parse_call(env, args, n, &x[l])) {
+      fn_name = "sgemmStackBegin";
+      return 0;
+    }
+    fn_name = "sgemmStackBegin";
+    const call_t *y = &x[l];
+    const char *why = y->m == 0 || y->k == 0 || y->n == 0 ? "has an empty dimension"
+      : y->ta || y->tb ? "is transposed" : y->acc ? "accumulates" : y->o.mask_b || y->o.colsum_b ? "has maskB or colsumB"
+      : l > 0 && y->m != x[l - 1].m ? "has another m than layer 0"
+      : l > 0 && (y->a != x[l - 1].c || y->k != x[l - 1].n) ? "does not read the layer before's c as its a (k its n)" : NULL;
+    if (why) {
+      snprintf(msg, sizeof msg, "mtlkit native sgemmStackBegin: the %s stack's layer %u %s (a stack's layers are untransposed forwards, each reading the last one's output)", which, l, why);
+      napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* sgemmStackBegin([[layer 0's call arguments], [layer 1's], ...], second stack?): one stack of
+   Linear forwards, or two run side by side, as one split call (sgemm.h's
+   mtlkit_sgemm_stacks_begin), on the first call's thread count; the parts to run. A TypeError
+   when a stack is not one, a RangeError when a layer's output overlaps an array of another
+   layer (of either stack) other than the next layer's input. */
+static napi_value sgemm_stack_begin(napi_env env, napi_callback_info info) {
+  size_t argc;
+  napi_value argv[2];
+  call_t x[2][MTLKIT_STACK_MAX];
+  uint32_t layers[2] = {0, 0};
+  char msg[260];
+  static const char *const which[2] = {"first", "second"};
+  if (!arguments(env, info, "sgemmStackBegin", "[layer calls], [layer calls]?", 1, 2, argv, &argc)) return NULL;
+  size_t count = 1;
+  if (argc > 1) {
+    napi_valuetype type;
+    if (napi_typeof(env, argv[1], &type) != napi_ok) return NULL;
+    if (type != napi_null && type != napi_undefined) count = 2;
+  }
+  for (size_t q = 0; q < count; q++)
+    if (!parse_stack(env, argv[q], which[q], x[q], &layers[q])) return NULL;
+  /* A layer writes c; only the next layer of its stack may read it, as its a. */
+  span_t sp[2][MTLKIT_STACK_MAX][7];
+  size_t spn[2][MTLKIT_STACK_MAX];
+  for (size_t q = 0; q < count; q++)
+    for (uint32_t l = 0; l < layers[q]; l++) spn[q][l] = spans(&x[q][l], sp[q][l]);
+  for (size_t qw = 0; qw < count; qw++)
+    for (uint32_t w = 0; w < layers[qw]; w++)
+      for (size_t i = 0; i < spn[qw][w]; i++) {
+        if (!sp[qw][w][i].written) continue;
+        for (size_t qo = 0; qo < count; qo++)
+          for (uint32_t o = 0; o < layers[qo]; o++) {
+            if (qo == qw && o == w) continue;
+            for (size_t j = 0; j < spn[qo][o]; j++) {
+              const span_t a = sp[qw][w][i], b = sp[qo][o][j];
+              if (qo == qw && o == w + 1 && strcmp(b.name, "a") == 0) continue;
+              if (a.p < b.p + b.n && b.p < a.p + a.n) {
+                snprintf(msg, sizeof msg, "mtlkit native sgemmStackBegin: the %s stack's layer %u's %s overlaps the %s stack's layer %u's %s (only the next layer may read a layer's output, as its a)",
+                         which[qw], w, a.name, which[qo], o, b.name);
+                napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+                return NULL;
+              }
+            }
+          }
+      }
+  mtlkit_sgemm_call c[2][MTLKIT_STACK_MAX];
+  for (size_t q = 0; q < count; q++)
+    for (uint32_t l = 0; l < layers[q]; l++) c[q][l] = as_call(&x[q][l]);
+  pair_calls = layers[0] + layers[1];
+  const int parts = mtlkit_sgemm_stacks_begin(c[0], (int)layers[0], count > 1 ? c[1] : NULL, (int)layers[1], (int)x[0][0].threads);
+  if (parts == -2) {
+    napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", "mtlkit native sgemmStackBegin: the calls are not a stack");
+    return NULL;
+  }
+  if (parts < 0) {
+    out_of_memory(env);
+    return NULL;
+  }
+  return num(env, parts);
+}
+
 /* sgemmPart(t): runs part t of the open call; any thread that loaded the addon may call it. */
 static napi_value sgemm_part(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -711,6 +808,7 @@ static const struct {
 } EXPORTS[] = {
   {"sgemm", sgemm},        {"sgemmBegin", sgemm_begin}, {"sgemmPart", sgemm_part}, {"sgemmEnd", sgemm_end},
   {"sgemmPairBegin", sgemm_pair_begin}, {"sgemmPairEnd", sgemm_pair_end},
+  {"sgemmStackBegin", sgemm_stack_begin}, {"sgemmStackEnd", sgemm_pair_end},
   {"sgemmNarrow", sgemm_narrow}, {"gramRange", gram_range}, {"adamRuns", adam_runs}, {"adamSpan", adam_span},
   {"gatherAt", gather_at}, {"scatterAddAt", scatter_add_at}, {"scatterAt", scatter_at}, {"claimSlots", claim_slots},
   {"instance", instance}, {"wide", wide}, {"info", info},

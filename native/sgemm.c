@@ -439,6 +439,52 @@ static AVX2 void pack_shared_b(job_t *j) {
   for (unsigned spins = 0; atomic_load(&j->packed) < units;) mtlkit_pool_relax(&spins);
 }
 
+/* Block u of rows of one call: op(A)'s rows packed slab by slab, each slab's tiles against
+   op(B) packed in bpack; *bad set where a checked tile holds a value that is not finite. */
+static AVX2 void run_block(const job_t *j, size_t u, const float *bpack, float *ap, int *bad) {
+  const size_t i0 = j->bounds[u], i1 = j->bounds[u + 1];
+  for (size_t si = 0; si < j->s.count; si++) {
+    const size_t p0 = slab_start(&j->s, si), kc = slab_len(&j->s, si);
+    const int load = si > 0 || j->acc;
+    const int last = si + 1 == j->s.count;
+    const int relu = last && j->relu;
+    const int chk = last && j->check;
+    for (size_t i = i0; i < i1; i += MR) {
+      const size_t mr = i1 - i < MR ? i1 - i : MR;
+      pack_a(j->a, j->mask_a, j->ta, j->m, j->k, i, mr, p0, kc, ap + (i - i0) * kc);
+    }
+    const float *bs = bpack + p0 * j->panels * NR;
+    for (size_t jp = 0; jp < j->panels;) {
+      const size_t col = jp * NR, nr = j->n - col < NR ? j->n - col : NR;
+      const float *bp = bs + jp * kc * NR;
+      const float *bias = last && j->bias ? j->bias + col : NULL;
+      if (j->wide && j->n - col >= 2 * NR) {
+        /* Two full panels: the 6x32 tile (a partial row block takes the edge tile per panel). */
+        for (size_t i = i0; i < i1; i += MR) {
+          const size_t mr = i1 - i < MR ? i1 - i : MR;
+          float *c = j->c + i * j->n + col;
+          const float *a6 = ap + (i - i0) * kc;
+          if (mr == MR) {
+            tile32(kc, a6, bp, bp + kc * NR, c, j->n, load, bias, relu, chk ? bad : NULL);
+          } else {
+            edge_tile(kc, a6, bp, c, j->n, load, mr, NR, bias, relu, chk ? bad : NULL);
+            edge_tile(kc, a6, bp + kc * NR, c + NR, j->n, load, mr, NR, bias ? bias + NR : NULL, relu, chk ? bad : NULL);
+          }
+        }
+        jp += 2;
+        continue;
+      }
+      for (size_t i = i0; i < i1; i += MR) {
+        const size_t mr = i1 - i < MR ? i1 - i : MR;
+        float *c = j->c + i * j->n + col;
+        if (mr == MR && nr == NR) tile(kc, ap + (i - i0) * kc, bp, c, j->n, load, bias, relu, chk ? bad : NULL);
+        else edge_tile(kc, ap + (i - i0) * kc, bp, c, j->n, load, mr, nr, bias, relu, chk ? bad : NULL);
+      }
+      jp++;
+    }
+  }
+}
+
 static AVX2 void run_part(void *arg, int t) {
   job_t *j = arg;
   /* On two threads each part packs all of op(B) into a buffer of its own, once it has taken a
@@ -463,49 +509,7 @@ static AVX2 void run_part(void *arg, int t) {
   /* Blocks of rows of C, taken from a shared counter. */
   float *ap = apack_buf[t];
   int bad = 0;
-  for (; u < j->chunks; u = atomic_fetch_add(&j->next_chunk, 1)) {
-    const size_t i0 = j->bounds[u], i1 = j->bounds[u + 1];
-    for (size_t si = 0; si < j->s.count; si++) {
-      const size_t p0 = slab_start(&j->s, si), kc = slab_len(&j->s, si);
-      const int load = si > 0 || j->acc;
-      const int last = si + 1 == j->s.count;
-      const int relu = last && j->relu;
-      const int chk = last && j->check;
-      for (size_t i = i0; i < i1; i += MR) {
-        const size_t mr = i1 - i < MR ? i1 - i : MR;
-        pack_a(j->a, j->mask_a, j->ta, j->m, j->k, i, mr, p0, kc, ap + (i - i0) * kc);
-      }
-      const float *bs = bpack + p0 * j->panels * NR;
-      for (size_t jp = 0; jp < j->panels;) {
-        const size_t col = jp * NR, nr = j->n - col < NR ? j->n - col : NR;
-        const float *bp = bs + jp * kc * NR;
-        const float *bias = last && j->bias ? j->bias + col : NULL;
-        if (j->wide && j->n - col >= 2 * NR) {
-          /* Two full panels: the 6x32 tile (a partial row block takes the edge tile per panel). */
-          for (size_t i = i0; i < i1; i += MR) {
-            const size_t mr = i1 - i < MR ? i1 - i : MR;
-            float *c = j->c + i * j->n + col;
-            const float *a6 = ap + (i - i0) * kc;
-            if (mr == MR) {
-              tile32(kc, a6, bp, bp + kc * NR, c, j->n, load, bias, relu, chk ? &bad : NULL);
-            } else {
-              edge_tile(kc, a6, bp, c, j->n, load, mr, NR, bias, relu, chk ? &bad : NULL);
-              edge_tile(kc, a6, bp + kc * NR, c + NR, j->n, load, mr, NR, bias ? bias + NR : NULL, relu, chk ? &bad : NULL);
-            }
-          }
-          jp += 2;
-          continue;
-        }
-        for (size_t i = i0; i < i1; i += MR) {
-          const size_t mr = i1 - i < MR ? i1 - i : MR;
-          float *c = j->c + i * j->n + col;
-          if (mr == MR && nr == NR) tile(kc, ap + (i - i0) * kc, bp, c, j->n, load, bias, relu, chk ? &bad : NULL);
-          else edge_tile(kc, ap + (i - i0) * kc, bp, c, j->n, load, mr, nr, bias, relu, chk ? &bad : NULL);
-        }
-        jp++;
-      }
-    }
-  }
+  for (; u < j->chunks; u = atomic_fetch_add(&j->next_chunk, 1)) run_block(j, u, bpack, ap, &bad);
   if (j->check && bad) atomic_store(&j->nonfinite, 1);
 }
 
@@ -722,13 +726,118 @@ int mtlkit_sgemm_begin(const float *a, const float *b, float *c, size_t m, size_
   return mtlkit_sgemm_begin_pair(&one, NULL, threads);
 }
 
+/* ---- a stack: calls each reading the one before's C, row block by row block */
+
+/* Its layers, each a call's job sharing the first's blocks of rows; where each layer's op(B)
+   sits in a part's packing buffer. */
+typedef struct {
+  job_t jobs[MTLKIT_STACK_MAX];
+  int layers;
+  size_t boff[MTLKIT_STACK_MAX];
+} stack_t;
+/* One or two stacks open as the split call; whether the open split call is them (else the pair). */
+static stack_t stacks[2];
+static int stack_count, split_stack;
+
+/* A part packs every layer's op(B), then takes blocks of rows and runs each through all the
+   layers: a block's rows of one layer's C are op(A) of the next while they are still in this
+   core's caches, where whole calls one after another read them back from memory. A part that
+   finds no block left packs nothing. */
+static AVX2 void run_stack(stack_t *s, int t) {
+  const job_t *j0 = &s->jobs[0];
+  size_t u = atomic_fetch_add(&s->jobs[0].next_chunk, 1);
+  if (u >= j0->chunks) return;
+  float *bp = bpack_buf[t], *ap = apack_buf[t];
+  for (int l = 0; l < s->layers; l++) pack_all_b(&s->jobs[l], bp + s->boff[l]);
+  int bad[MTLKIT_STACK_MAX] = {0};
+  for (; u < j0->chunks; u = atomic_fetch_add(&s->jobs[0].next_chunk, 1))
+    for (int l = 0; l < s->layers; l++) run_block(&s->jobs[l], u, bp + s->boff[l], ap, &bad[l]);
+  for (int l = 0; l < s->layers; l++)
+    if (s->jobs[l].check && bad[l]) atomic_store(&s->jobs[l].nonfinite, 1);
+}
+
+/* Two stacks as chains: each thread starts on one (thread 0 the first), then helps the other. */
+static void run_stacks(void *arg, int t) {
+  stack_t *s = arg;
+  for (int pass = 0; pass < 2; pass++)
+    for (int q = 0; q < stack_count; q++)
+      if (((q & 1) == (t & 1)) == (pass == 0)) run_stack(&s[q], t);
+}
+
+/* Whether calls[0 .. layers) are a stack (sgemm.h). */
+static int is_stack(const mtlkit_sgemm_call *calls, int layers) {
+  if (layers < 1 || layers > MTLKIT_STACK_MAX) return 0;
+  for (int l = 0; l < layers; l++) {
+    const mtlkit_sgemm_call *x = &calls[l];
+    if (x->m != calls[0].m || x->m == 0 || x->k == 0 || x->n == 0 || x->ta || x->tb || x->acc || x->opts.mask_b || x->opts.colsum_b
+        || (l > 0 && (x->a != calls[l - 1].c || x->k != calls[l - 1].n)))
+      return 0;
+  }
+  return 1;
+}
+
+int mtlkit_sgemm_stacks_begin(const mtlkit_sgemm_call *first, int first_layers, const mtlkit_sgemm_call *second, int second_layers,
+                              int threads) {
+  const int count = second == NULL ? 1 : 2;
+  const mtlkit_sgemm_call *calls[2] = {first, second};
+  const int layers[2] = {first_layers, second_layers};
+  double flops = 0;
+  for (int q = 0; q < count; q++) {
+    if (!is_stack(calls[q], layers[q])) return -2;
+    for (int l = 0; l < layers[q]; l++) flops += 2.0 * calls[q][l].m * calls[q][l].k * calls[q][l].n;
+  }
+  if (flops < PAR_FLOPS || (count == 1 && first->m < 2 * MR)) threads = 1;
+  mtlkit_pool_lock();
+  size_t bfloats = 0;
+  int parts = count == 2 && threads >= 2 ? 2 : 1;
+  for (int q = 0; q < count; q++) {
+    stack_t *s = &stacks[q];
+    /* Each layer's job, then the first's again: its blocks of rows (in the stack's bounds
+       buffer) are every layer's. */
+    for (int l = layers[q] - 1; l >= 0; l--) {
+      const mtlkit_sgemm_call *x = &calls[q][l];
+      if (setup(&s->jobs[l], &bufs[q], x->a, x->b, x->c, x->m, x->k, x->n, 0, 0, 0, &x->opts, threads) <= 0) {
+        mtlkit_pool_unlock();
+        return -1;
+      }
+    }
+    for (int l = 0; l < layers[q]; l++) {
+      s->jobs[l].chunks = s->jobs[0].chunks;
+      s->boff[l] = bfloats;
+      bfloats += s->jobs[l].bfloats;
+    }
+    s->layers = layers[q];
+    const int p = threads < (int)s->jobs[0].chunks ? threads : (int)s->jobs[0].chunks;
+    if (p > parts) parts = p;
+  }
+  if (!buffers_for(parts, bfloats)) {
+    mtlkit_pool_unlock();
+    return -1;
+  }
+  stack_count = count;
+  split_trivial_nonfinite = 0;
+  split_stack = 1;
+  atomic_store(&split_parts, parts);
+  return parts;
+}
+
 int mtlkit_sgemm_part(int t) {
   if (t < 0 || t >= atomic_load(&split_parts)) return -1;
-  run_pair(&split, t);
+  if (split_stack) run_stacks(stacks, t);
+  else run_pair(&split, t);
   return 0;
 }
 
 int mtlkit_sgemm_end(void) {
   if (atomic_exchange(&split_parts, 0) == 0) return split_trivial_nonfinite;
+  if (split_stack) {
+    split_stack = 0;
+    int nonfinite = 0;
+    for (int q = 0, bit = 0; q < stack_count; q++)
+      for (int l = 0; l < stacks[q].layers; l++, bit++)
+        if (stacks[q].jobs[l].check && atomic_load(&stacks[q].jobs[l].nonfinite)) nonfinite |= 1 << bit;
+    mtlkit_pool_unlock();
+    return nonfinite;
+  }
   return close_pair(&split, split_trivial_nonfinite);
 }

@@ -109,6 +109,23 @@ int mtlkit_sgemm_begin_pair(const mtlkit_sgemm_call *first, const mtlkit_sgemm_c
 int mtlkit_sgemm_begin_chains(const mtlkit_sgemm_call *first, const mtlkit_sgemm_call *second,
                               const mtlkit_sgemm_call *first_next, const mtlkit_sgemm_call *second_next, int threads);
 
+/*
+ * Stacks of Linear forwards in split form. In a stack, calls[l] reads calls[l - 1]'s C as its A
+ * (a the same pointer, k its n), all m rows, none transposed or accumulating, no mask or column
+ * sums on B (bias, relu, check and mask_a as any call). Each part takes blocks of rows and runs
+ * each through every layer, so a layer's output rows feed the next while still in that core's
+ * caches. A second stack (NULL: none) runs beside the first as chains do: each thread starts on
+ * one (thread 0 the first), then helps with the other; no layer may write what a layer of the
+ * other stack reads. Every C gets the bits of its own mtlkit_sgemm call. Returns the parts to
+ * run (then part and end as above; end's answer: bit i set when the i-th layer, the first
+ * stack's then the second's, had its check find an element that is not finite), -1 when a
+ * buffer could not be allocated, -2 (no lock taken) when the calls are not such stacks or a
+ * stack has not 1 .. MTLKIT_STACK_MAX layers.
+ */
+#define MTLKIT_STACK_MAX 8
+int mtlkit_sgemm_stacks_begin(const mtlkit_sgemm_call *first, int first_layers, const mtlkit_sgemm_call *second, int second_layers,
+                              int threads);
+
 /* For info(): the blocking. */
 int mtlkit_sgemm_kc(void);
 int mtlkit_sgemm_mc(void);

@@ -77,6 +77,19 @@ export interface NativeKernels {
   sgemmPairBegin(first: SgemmArgs, second: SgemmArgs, firstNext?: SgemmArgs | null, secondNext?: SgemmArgs | null): number;
   sgemmPairEnd(): number;
   /**
+   * A stack of Linear forwards (each layer an array of sgemm's arguments, the first's `threads`
+   * counts; layer l reads layer l - 1's c as its a, all with the same m, none transposed or
+   * accumulating, no maskB or colsumB) opened as one split call, run with `sgemmPart`: each part
+   * takes blocks of rows and runs each through every layer, so a layer's output rows are the
+   * next layer's input while still in that core's caches. `sgemmStackEnd` closes it: bit l set
+   * when layer l's C is all finite (or it did not check). Each C gets the bits of its own sgemm.
+   * A TypeError when the calls are not such a stack, a RangeError when one layer's output
+   * overlaps another's arrays (the next layer's a apart); 1 to 8 layers. With `second`, two
+   * stacks side by side, as sgemmPairBegin's chains (bits: the first's layers, then the second's).
+   */
+  sgemmStackBegin(first: readonly SgemmArgs[], second?: readonly SgemmArgs[] | null): number;
+  sgemmStackEnd(): number;
+  /**
    * Rows [r0, r1) of c[m x n] = op(a) op(b) (+ c when accumulate), n <= 4: the wasm kernel
    * `sgemmSmall`'s arithmetic (a dot product in sixteen float32 lanes per element, or, with a
    * transposed, the products added in order), so its bits (native/narrow.h). Throws a

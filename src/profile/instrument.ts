@@ -62,7 +62,7 @@ export function wrapMethod<O extends object>(
  * through to it. Kernel families: matmul split by transpose form (TN, NT, NN; `matmulChecked`
  * counts as matmul; a Linear's own are `linearForward`, `linearBackward` and
  * `linearReluBackward`) and, with `matmulShapes`, by m x k x n (a Linear's kernels by rows x in
- * x out); unary and binary by op.
+ * x out, a stack by rows x in > each layer's out); unary and binary by op.
  */
 export function timedBackend(prof: Profiler, be: Backend, opts: { matmulShapes?: boolean } = {}): Backend {
   const timed = Object.create(be) as Backend;
@@ -74,13 +74,19 @@ export function timedBackend(prof: Profiler, be: Backend, opts: { matmulShapes?:
     const c = a[0] as { rows: number; k: number; n: number };
     return `${c.rows}x${c.k}x${c.n}`;
   };
+  // A stack by its first stack's layers: rows x in, then each layer's out.
+  const stackCall = (a: unknown[]): string => {
+    const layers = a[0] as ReadonlyArray<{ rows: number; k: number; n: number }>;
+    return layers.length === 0 ? 'empty' : `${layers[0]!.rows}x${layers[0]!.k}${layers.map((c) => `>${c.n}`).join('')}`;
+  };
   for (const k of KERNEL_NAMES) {
     const at = linearDims[k];
     wrapMethod(prof, timed, k, k === 'matmul' || k === 'matmulChecked'
       ? opts.matmulShapes ? (a) => `kernel.matmul.${form(a)} ${String(a[3])}x${String(a[4])}x${String(a[5])}` : (a) => `kernel.matmul.${form(a)}`
       : k === 'unary' || k === 'binary' ? (a) => `kernel.${k}.${String(a[0])}`
         : at !== undefined && opts.matmulShapes ? (a) => `kernel.${k} ${String(a[at])}x${String(a[at + 1])}x${String(a[at + 2])}`
-          : (k === 'linearForwardPair' || k === 'linearReluBackwardPair') && opts.matmulShapes ? (a) => `kernel.${k} ${pairCall(a)}` : `kernel.${k}`);
+          : (k === 'linearForwardPair' || k === 'linearReluBackwardPair') && opts.matmulShapes ? (a) => `kernel.${k} ${pairCall(a)}`
+            : k === 'linearStackForward' && opts.matmulShapes ? (a) => `kernel.${k} ${stackCall(a)}` : `kernel.${k}`);
   }
   return timed;
 }

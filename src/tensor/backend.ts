@@ -122,6 +122,16 @@ export interface Kernels {
    * with PoolBusyError); the pair is complete when this returns or throws its error.
    */
   linearForwardPair(first: LinearForwardCall, second: LinearForwardCall, meanwhile?: () => void): void;
+  /**
+   * Stacks of Linear forwards (an MLP's layers): in each, layer l's x is layer l - 1's y, all
+   * with the same rows; every layer gets linearForward's bits. `second` (null: none) is a stack
+   * independent of the first (neither writes what the other reads), as linearForwardPair's
+   * second call. A backend may run a stack block of rows by block of rows, each block through
+   * every layer while its rows are in a core's caches (where layer after layer reads each
+   * output back from memory), and two stacks at once, each started by its own thread.
+   * `meanwhile` as linearForwardPair's. Throws when a layer's x is not the layer before's y.
+   */
+  linearStackForward(first: readonly LinearForwardCall[], second: readonly LinearForwardCall[] | null, meanwhile?: () => void): void;
 
   /**
    * A Linear's two backward matmuls (no ReLU; x rows x k, W k x n, g rows x n): dw += xᵀ g and
@@ -212,7 +222,7 @@ export interface Kernels {
  */
 const KERNEL_SET = {
   matmul: true, matmulChecked: true, sumAxis: true, maxAxis: true, gram: true, dot: true, unary: true, binary: true,
-  gatherRows: true, scatterAddRows: true, gatherAt: true, scatterAddAt: true, scatterAt: true, claimSlots: true, reluGradColumnSums: true, biasRelu: true, linearForward: true, linearForwardPair: true, linearBackward: true, linearReluBackward: true, linearReluBackwardPair: true,
+  gatherRows: true, scatterAddRows: true, gatherAt: true, scatterAddAt: true, scatterAt: true, claimSlots: true, reluGradColumnSums: true, biasRelu: true, linearForward: true, linearForwardPair: true, linearStackForward: true, linearBackward: true, linearReluBackward: true, linearReluBackwardPair: true,
   mixture: true, mixtureBackward: true, dropoutMask: true, mulAdd: true, zero: true, adamRuns: true, adamRunSets: true,
 } as const satisfies Record<keyof Kernels, true>;
 export type KernelName = keyof typeof KERNEL_SET;

@@ -250,7 +250,7 @@ describe('gradcheck of every layer through the flat buffers (float64)', () => {
 });
 
 
-describe('expert stacks forward two at a time (MLP.forwardAhead, Linear.forwardPair)', () => {
+describe('expert stacks forward two at a time (MLP.forwardAhead, Linear.forwardStacks)', () => {
   /** Three float32 MLPs of the same shape reading one input (as a PLE level's experts do). */
   function stacks(dropout = 0): { s: ParameterStore; mlps: MLP[] } {
     const s = new ParameterStore({ tasks: 1, dtype: 'float32' });
@@ -262,7 +262,7 @@ describe('expert stacks forward two at a time (MLP.forwardAhead, Linear.forwardP
   const bits = (x: Float32Array | Float64Array): Buffer => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
 
   for (const name of ['js', 'wasm'] as const) {
-    it(`${name}: the values, graph and gradients of one stack at a time, bit for bit; the kernels ran in pairs`, () => {
+    it(`${name}: the values, graph and gradients of one stack at a time, bit for bit; the kernels ran as stacks, two at a time`, () => {
       const before = activeBackendName();
       setBackend(name);
       try {
@@ -277,10 +277,11 @@ describe('expert stacks forward two at a time (MLP.forwardAhead, Linear.forwardP
           return { out: ys.map((y) => Buffer.from(bits(y.data))), grads: Buffer.from(bits(s.grads)), xg: Buffer.from(bits(x.grad!.data)) };
         };
         const plain = run(false);
-        const spy = vi.spyOn(getBackend(), 'linearForwardPair');
+        const spy = vi.spyOn(getBackend(), 'linearStackForward');
         const paired = run(true);
-        // Two layers: stacks 0 and 1 as a pair, stack 2 alone, each time.
+        // Stacks 0 and 1 as a pair, stack 2 alone, each call through both layers.
         expect(spy).toHaveBeenCalledTimes(2);
+        expect(spy.mock.calls.map((c) => [c[0].length, c[1]?.length ?? 0])).toEqual([[2, 2], [2, 0]]);
         spy.mockRestore();
         paired.out.forEach((o, i) => expect(o.equals(plain.out[i]!), `stack ${i}'s output`).toBe(true));
         expect(paired.grads.equals(plain.grads)).toBe(true);

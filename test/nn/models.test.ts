@@ -91,10 +91,10 @@ describe('models', () => {
   it('forward (and the rep cut with expertsAhead) runs the first level\'s experts two at a time, their gates\' softmax beside them, and forward the towers two tasks at a time: the bits of one at a time in values and gradients (1 and 2 levels, MMoE, wasm and js)', () => {
     const before = activeBackendName();
     const cases: [string, () => MultiTaskModel, number, number][] = [
-      // [name, model, linearForwardPair calls: pairs of first-level experts x their two layers,
-      // then the two tasks' one-layer towers as one pair; first-level gates]
-      ['PLE 1 level, 2 shared experts', () => tinyPLE({ sharedExperts: 2, dtype: 'float32', expertHidden: [40, 24], embDim: 8 }), 4 + 1, 2],
-      ['PLE 2 levels', () => tinyPLE({ levels: 2, sharedExperts: 2, specificExperts: 1, dtype: 'float32', expertHidden: [40, 24], embDim: 8 }), 4 + 1, 3],
+      // [name, model, linearStackForward calls: pairs of first-level expert stacks (their two
+      // layers in one call), then the two tasks' one-layer towers as one pair; first-level gates]
+      ['PLE 1 level, 2 shared experts', () => tinyPLE({ sharedExperts: 2, dtype: 'float32', expertHidden: [40, 24], embDim: 8 }), 2 + 1, 2],
+      ['PLE 2 levels', () => tinyPLE({ levels: 2, sharedExperts: 2, specificExperts: 1, dtype: 'float32', expertHidden: [40, 24], embDim: 8 }), 2 + 1, 3],
       ['MMoE, 3 experts', () => new MMoE({ tasks: 2, vocabSizes: vocab, embDim: 8, experts: 3, expertHidden: [40, 24], towerHidden: [3], fm: false, dropout: 0, gateBias: false, weightInit: 'he_normal', embInit: 'he_normal', dtype: 'float32' }), 2 + 1, 2],
     ];
     try {
@@ -115,7 +115,7 @@ describe('models', () => {
             }
           };
           const plain = run(false);
-          const spy = vi.spyOn(getBackend(), 'linearForwardPair');
+          const spy = vi.spyOn(getBackend(), 'linearStackForward');
           const soft = vi.spyOn(Gate.prototype, 'softmaxAhead');
           const touch = vi.spyOn(Embedding.prototype, 'touchNow');
           const paired = run(true);
@@ -137,7 +137,7 @@ describe('models', () => {
         // expertsAhead on both calls: the task experts ran with the shared ones.
         const viaSegments = (ahead: boolean): { loss: number; grads: Float32Array; pairs: number } => {
           const m = tinyPLE({ dtype: 'float32', expertHidden: [40, 24], embDim: 8 });
-          const spy = vi.spyOn(getBackend(), 'linearForwardPair');
+          const spy = vi.spyOn(getBackend(), 'linearStackForward');
           try {
             const batch = batchOf(300, 6), run = { train: true, expertsAhead: ahead };
             const segs = m.bottomSegments(batch, run);

@@ -168,7 +168,7 @@ describe('instrumentation', () => {
     expect(be.threads).toBe(1);
   });
 
-  it('with matmulShapes, a Linear\'s kernels and its pairs by rows x in x out (a pair by its first call)', () => {
+  it('with matmulShapes, a Linear\'s kernels and its pairs by rows x in x out (a pair by its first call), a stack by rows x in > outs', () => {
     const p = new Profiler();
     const be = timedBackend(p, createJsBackend(), { matmulShapes: true });
     p.enable();
@@ -176,10 +176,14 @@ describe('instrumentation', () => {
     be.linearForward(x, w, null, y, 3, 2, 4, false);
     const call = (out: Float32Array) => ({ x, w, b: null, y: out, rows: 3, k: 2, n: 4, relu: true });
     be.linearForwardPair(call(y), call(y2));
+    // A stack by its first stack: rows x in, then each layer's out.
+    const y3 = new Float32Array(3 * 4), w2 = new Float32Array(4 * 5).fill(1), y4 = new Float32Array(3 * 5);
+    be.linearStackForward([call(y3), { x: y3, w: w2, b: null, y: y4, rows: 3, k: 4, n: 5, relu: false }], null);
     p.step();
     const calls = Object.fromEntries(p.report().byFamily.map((f) => [f.family, f.calls]));
-    expect(calls).toEqual({ 'kernel.linearForward 3x2x4': 1, 'kernel.linearForwardPair 3x2x4': 1 });
+    expect(calls).toEqual({ 'kernel.linearForward 3x2x4': 1, 'kernel.linearForwardPair 3x2x4': 1, 'kernel.linearStackForward 3x2>4>5': 1 });
     expect(Array.from(y2)).toEqual(Array(12).fill(2));
+    expect(Array.from(y4)).toEqual(Array(15).fill(8));
   });
 
   it('install times the kernels of the backend getBackend() returns, and its undo puts the backend back', () => {

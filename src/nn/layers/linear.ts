@@ -80,6 +80,30 @@ export class Linear extends Module {
     a.aheadOf = xa.data;
   }
 
+  /**
+   * Runs the kernels of a stack of layers on xa (the backend's linearStackForward: each layer
+   * reads the one before's output), and of a second stack on xb at once (null: none), leaving
+   * each output in its layer's buffer as forwardPair does for one layer; each layer's
+   * `forward(h, true)` then records its op. `meanwhile` as forwardPair's.
+   */
+  static forwardStacks(a: readonly Linear[], xa: Tensor, b: readonly Linear[] | null, xb: Tensor | null, meanwhile?: () => void): void {
+    const calls = (layers: readonly Linear[], x: Tensor): LinearForwardCall[] => {
+      const out: LinearForwardCall[] = [];
+      let h = x;
+      for (const layer of layers) {
+        layer.check(h);
+        const c = layer.call(h);
+        out.push(c);
+        h = new Tensor(c.y, [c.rows, c.n]);
+      }
+      return out;
+    };
+    const first = calls(a, xa), second = b !== null && xb !== null ? calls(b, xb) : null;
+    getBackend().linearStackForward(first, second, meanwhile);
+    a.forEach((layer, l) => { layer.aheadOf = first[l]!.x; });
+    if (b !== null && second !== null) b.forEach((layer, l) => { layer.aheadOf = second[l]!.x; });
+  }
+
   /** The output computed ahead (see forwardPair), as the tensor forward returns. */
   aheadOutput(x: Tensor): Tensor {
     if (this.aheadOf !== x.data) throw new Error(`${this.name}: no output was computed ahead for this input (Linear.forwardPair ran on another input, or not since the last forward)`);

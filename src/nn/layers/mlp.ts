@@ -51,28 +51,26 @@ export class MLP extends Module {
   }
 
   /**
-   * Runs the forward kernels of MLPs, two stacks at a time, layer by layer (Linear.forwardPair):
-   * each thread keeps one stack's operands from layer to layer, where one stack at a time
-   * splits every call across the threads. `x`: the input all of them read (a level's experts),
-   * or each one's own (the towers, one per task). Each MLP's `forward(x, true)` on its input
-   * then records its ops, in any order, with the values forward alone gives. Only where
-   * runsAhead (dropout's masks are drawn in forward order); returns whether it ran.
-   * `meanwhile` runs on this thread beside the first pair's kernels (linearForwardPair's
-   * terms: no operand of theirs, no kernel that splits), once, and only where this runs.
+   * Runs the forward kernels of MLPs, two stacks at a time (Linear.forwardStacks: each thread
+   * starts on one stack and takes its rows block by block through every layer, so a layer's
+   * output rows feed the next while still in that core's caches, where layer after layer, or
+   * every call split across the threads, reads them back from memory). `x`: the input all of
+   * them read (a level's experts), or each one's own (the towers, one per task). Each MLP's
+   * `forward(x, true)` on its input then records its ops, in any order, with the values forward
+   * alone gives. Only where runsAhead (dropout's masks are drawn in forward order); returns
+   * whether it ran. `meanwhile` runs on this thread beside the first stacks' kernels
+   * (linearStackForward's terms: no operand of theirs, no kernel that splits), once, and only
+   * where this runs.
    */
   static forwardAhead(mlps: readonly MLP[], x: Tensor | readonly Tensor[], meanwhile?: () => void): boolean {
     if (!MLP.runsAhead(mlps)) return false;
     if (!(x instanceof Tensor) && x.length !== mlps.length) throw new Error(`MLP.forwardAhead: ${x.length} inputs for ${mlps.length} MLPs`);
     const h: Tensor[] = mlps.map((_, i) => (x instanceof Tensor ? x : x[i]!));
     let beside = meanwhile;
-    for (let l = 0; l < mlps[0]!.layers.length; l++) {
-      for (let i = 0; i < mlps.length; i += 2) {
-        const a = mlps[i]!.layers[l]!, b = i + 1 < mlps.length ? mlps[i + 1]!.layers[l]! : null;
-        Linear.forwardPair(a, h[i]!, b, b ? h[i + 1]! : null, beside);
-        beside = undefined;
-        h[i] = a.aheadOutput(h[i]!);
-        if (b) h[i + 1] = b.aheadOutput(h[i + 1]!);
-      }
+    for (let i = 0; i < mlps.length; i += 2) {
+      const b = i + 1 < mlps.length ? mlps[i + 1]! : null;
+      Linear.forwardStacks(mlps[i]!.layers, h[i]!, b ? b.layers : null, b ? h[i + 1]! : null, beside);
+      beside = undefined;
     }
     return true;
   }

@@ -165,6 +165,7 @@ export function createAutoBackend(): AutoBackend {
     linearReluBackward: (x, w, y, g, gz, dw, dx, db, rows, k, n, acc) => be('matmul', rows * k * n).linearReluBackward(x, w, y, g, gz, dw, dx, db, rows, k, n, acc),
     linearForward: (x, w, b, y, rows, k, n, relu) => be('matmul', rows * k * n).linearForward(x, w, b, y, rows, k, n, relu),
     linearForwardPair: (p, q, meanwhile) => be('matmul', p.rows * p.k * p.n + q.rows * q.k * q.n).linearForwardPair(p, q, meanwhile),
+    linearStackForward: (p, q, meanwhile) => be('matmul', [...p, ...(q ?? [])].reduce((s, c) => s + c.rows * c.k * c.n, 0)).linearStackForward(p, q, meanwhile),
     linearReluBackwardPair: (p, q) => be('matmul', p.rows * p.k * p.n + q.rows * q.k * q.n).linearReluBackwardPair(p, q),
     gram: (g, out, t, d) => be('gram', t * t * d).gram(g, out, t, d),
     sumAxis: (x, out, outer, len, inner) => be('sumAxis', outer * len * inner).sumAxis(x, out, outer, len, inner),

@@ -123,6 +123,51 @@ export function linearForwardPairVia(be: Pick<Kernels, 'linearForward'>, first: 
   }
 }
 
+/** Why `layers` is not a stack (linearStackForward's terms), or null. */
+export function stackFault(layers: readonly LinearForwardCall[]): string | null {
+  if (layers.length === 0) return 'no layers';
+  for (let l = 1; l < layers.length; l++) {
+    const p = layers[l - 1]!, c = layers[l]!;
+    if (c.x !== p.y) return `layer ${l}'s x is not layer ${l - 1}'s y`;
+    if (c.rows !== p.rows || c.k !== p.n) return `layer ${l} is ${c.rows} x ${c.k}, layer ${l - 1}'s output ${p.rows} x ${p.n}`;
+  }
+  return null;
+}
+
+/**
+ * linearStackForward layer by layer, layer l of both stacks as one linearForwardPair (the
+ * backend's own: at once where it can), after `meanwhile` (with the first layers); every layer
+ * runs even when it throws, and its error comes after them, as where it runs beside them.
+ */
+export function linearStackForwardVia(be: Pick<Kernels, 'linearForward' | 'linearForwardPair'>, first: readonly LinearForwardCall[],
+  second: readonly LinearForwardCall[] | null, meanwhile?: () => void): void {
+  for (const [which, layers] of [['first', first], ['second', second]] as const) {
+    const fault = layers === null ? null : stackFault(layers);
+    if (fault !== null) throw new Error(`linearStackForward: the ${which} stack: ${fault}`);
+  }
+  let failed = false, failure: unknown = null;
+  const layers = Math.max(first.length, second?.length ?? 0);
+  for (let l = 0; l < layers; l++) {
+    const p = first[l], q = second?.[l], beside = l === 0 ? meanwhile : undefined;
+    try {
+      if (p !== undefined && q !== undefined) {
+        be.linearForwardPair(p, q, beside);
+      } else {
+        const c = (p ?? q)!;
+        try {
+          beside?.();
+        } finally {
+          be.linearForward(c.x, c.w, c.b, c.y, c.rows, c.k, c.n, c.relu);
+        }
+      }
+    } catch (e) {
+      if (!failed) failure = e;
+      failed = true;
+    }
+  }
+  if (failed) throw failure;
+}
+
 /** Below this many elements a plain loop is as fast as a kernel call. */
 const FAST_CHECK_MIN = 4096;
 

@@ -1,6 +1,6 @@
 import type { Backend, Storage } from '../backend.ts';
 import { createJsBackend } from './js.ts';
-import { linearBackwardVia, linearForwardPairVia, linearForwardVia, linearReluBackwardPairVia, linearReluBackwardVia, matmulCheckedVia } from './elementwise-js.ts';
+import { linearBackwardVia, linearForwardPairVia, linearForwardVia, linearStackForwardVia, linearReluBackwardPairVia, linearReluBackwardVia, matmulCheckedVia } from './elementwise-js.ts';
 import { GpuBridge } from '../gpu/bridge.ts';
 import { describeGpuJsKernel } from '../gpu/device.ts';
 import { host, need } from '../../platform/host.ts';
@@ -210,6 +210,7 @@ export function createGpuBackend(opts: GpuBackendOptions = {}): GpuBackend {
     // This backend's matmul, then the twin's bias and ReLU.
     linearForward: (x, w, b, y, rows, k, n, relu) => linearForwardVia(backend, x, w, b, y, rows, k, n, relu),
     linearForwardPair: (first, second, meanwhile) => linearForwardPairVia(backend, first, second, meanwhile),
+    linearStackForward: (first, second, meanwhile) => linearStackForwardVia(backend, first, second, meanwhile),
     matmulChecked: (a, b, c, m, k, n, ta, tb, acc) => matmulCheckedVia(backend, a, b, c, m, k, n, ta, tb, acc),
     linearBackward: (x, w, g, dw, dx, rows, k, n, acc) => linearBackwardVia(backend, x, w, g, dw, dx, rows, k, n, acc),
     linearReluBackward: (x, w, y, g, gz, dw, dx, db, rows, k, n, acc) => linearReluBackwardVia(backend, x, w, y, g, gz, dw, dx, db, rows, k, n, acc),

@@ -1,6 +1,6 @@
 import type { Backend, DType, Storage } from '../backend.ts';
 import {
-  adamRunSetsVia, adamRunsJs, adamRunThen, biasReluJs, claimSlotsJs, binaryJs, dropoutMaskJs, gatherAtJs, mixtureBackwardJs, linearBackwardVia, linearForwardPairVia, linearForwardVia, linearReluBackwardPairVia, linearReluBackwardVia, matmulCheckedVia, mixtureJs, mulAddJs, reluGradColumnSumsJs, scatterAddAtJs, scatterAtJs, unaryJs, zeroJs,
+  adamRunSetsVia, adamRunsJs, adamRunThen, biasReluJs, claimSlotsJs, binaryJs, dropoutMaskJs, gatherAtJs, mixtureBackwardJs, linearBackwardVia, linearForwardPairVia, linearForwardVia, linearStackForwardVia, linearReluBackwardPairVia, linearReluBackwardVia, matmulCheckedVia, mixtureJs, mulAddJs, reluGradColumnSumsJs, scatterAddAtJs, scatterAtJs, unaryJs, zeroJs,
 } from './elementwise-js.ts';
 import { matmulJs } from './matmul-js.ts';
 import { dotJs, gatherRowsJs, gramJs, maxAxisJs, scatterAddRowsJs, sumAxisJs } from './reduce-js.ts';
@@ -50,6 +50,7 @@ export function createJsBackend(): Backend {
     biasRelu: biasReluJs,
     linearForward: own.linearForward,
     linearForwardPair: (first, second, meanwhile) => linearForwardPairVia(own, first, second, meanwhile),
+    linearStackForward: (first, second, meanwhile) => linearStackForwardVia({ linearForward: own.linearForward, linearForwardPair: (p, q, m) => linearForwardPairVia(own, p, q, m) }, first, second, meanwhile),
     linearBackward: (x, w, g, dw, dx, rows, k, n, acc) => linearBackwardVia(twin, x, w, g, dw, dx, rows, k, n, acc),
     linearReluBackward: own.linearReluBackward,
     linearReluBackwardPair: (first, second) => linearReluBackwardPairVia(own, first, second),

@@ -1,6 +1,6 @@
 import type { Backend, BinaryOp, DType, LinearForwardCall, LinearReluBackwardCall, Storage, UnaryOp } from '../backend.ts';
 import { createJsBackend } from './js.ts';
-import { adamRunSetsVia, adamRunThen, finiteOn, linearBackwardVia, linearForwardPairVia, linearForwardVia, linearReluBackwardPairVia, linearReluBackwardVia, matmulCheckedVia, zeroRange } from './elementwise-js.ts';
+import { adamRunSetsVia, adamRunThen, finiteOn, linearBackwardVia, linearForwardPairVia, linearForwardVia, linearStackForwardVia, stackFault, linearReluBackwardPairVia, linearReluBackwardVia, matmulCheckedVia, zeroRange } from './elementwise-js.ts';
 import { WasmHeap } from '../wasm/heap.ts';
 import { loadKernelBytes } from '../wasm/load.ts';
 import { relaxedSimdSupported, sharedMemorySupported, simdSupported } from '../../platform/wasm-features.ts';
@@ -152,6 +152,8 @@ function nativeMatmul(wanted: boolean): NativeKernels | string {
 
 /** How long the kernel threads poll between kernels by default, in microseconds. */
 export const DEFAULT_SPIN_US = 300;
+/** The most layers the addon's stack call takes (native/sgemm.h's MTLKIT_STACK_MAX). */
+const STACK_MAX = 8;
 
 export function threadsFromEnv(): number | undefined {
   const v = host().env('MTLKIT_THREADS');
@@ -405,9 +407,9 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     return nativeFor(c.x, c.w, c.y, c.rows, c.k, c.n) && (c.b === null || c.b instanceof Float32Array);
   }
 
-  /** A native linearForward call's arguments for the pair (forwardNative holds). */
-  function forwardArgs(c: LinearForwardCall): SgemmArgs {
-    return [c.x as Float32Array, c.w as Float32Array, c.y as Float32Array, c.rows, c.k, c.n, false, false, false, threads, c.b as Float32Array | null, c.relu, false];
+  /** A native linearForward call's arguments for the pair or a stack (forwardNative holds), on `parts` threads. */
+  function forwardArgs(c: LinearForwardCall, parts = threads): SgemmArgs {
+    return [c.x as Float32Array, c.w as Float32Array, c.y as Float32Array, c.rows, c.k, c.n, false, false, false, parts, c.b as Float32Array | null, c.relu, false];
   }
 
   /**
@@ -581,6 +583,37 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         return;
       }
       linearForwardPairVia(backend, first, second, meanwhile);
+    },
+
+    linearStackForward(first, second, meanwhile) {
+      // The leading layers the native matmul runs (both stacks', at most STACK_MAX) as one
+      // blocked call; the rest layer by layer.
+      let cut = 0;
+      while (native !== null && cut < STACK_MAX && cut < first.length && forwardNative(first[cut]!)
+        && (second === null || (cut < second.length && forwardNative(second[cut]!)))) cut++;
+      if (cut === 0 || stackFault(first) !== null || (second !== null && stackFault(second) !== null)) {
+        linearStackForwardVia(backend, first, second, meanwhile);
+        return;
+      }
+      const nat = native!;
+      // Without kernel threads that run the addon's parts, the stacks run on this thread.
+      const own = pairs() ? threads : 1;
+      const args = (c: LinearForwardCall): SgemmArgs => forwardArgs(c, own);
+      const parts = nat.sgemmStackBegin(first.slice(0, cut).map(args), second?.slice(0, cut).map(args) ?? null);
+      // meanwhile's error comes after every layer has run, as where the layers run after it.
+      let failed = false, failure: unknown = null;
+      try {
+        runParts(parts, meanwhile);
+      } catch (e) {
+        failed = true;
+        failure = e;
+      } finally {
+        nat.sgemmStackEnd();
+      }
+      const restFirst = first.slice(cut), restSecond = second?.slice(cut) ?? [];
+      if (restFirst.length > 0) linearStackForwardVia(backend, restFirst, restSecond.length > 0 ? restSecond : null);
+      else if (restSecond.length > 0) linearStackForwardVia(backend, restSecond, null);
+      if (failed) throw failure;
     },
 
     matmulChecked(a, b, c, m, kk, n, transA, transB, accumulate) {

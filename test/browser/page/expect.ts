@@ -15,14 +15,16 @@ export function expect(actual: unknown, message = '') {
     toBe(want: unknown) { if (!Object.is(actual, want)) fail(`${show(actual)} is not ${show(want)}`); },
     toEqual(want: unknown) { if (show(actual) !== show(want)) fail(`${show(actual)} does not equal ${show(want)}`); },
     toBeLessThanOrEqual(bound: number) { if (!((actual as number) <= bound)) fail(`${show(actual)} > ${bound}`); },
-    toThrow(type: new (...args: never[]) => Error) {
+    toThrow(want: (new (...args: never[]) => Error) | RegExp) {
+      const what = want instanceof RegExp ? `an error matching ${String(want)}` : `a ${want.name}`;
       try {
         (actual as () => unknown)();
       } catch (e) {
-        if (!(e instanceof type)) fail(`threw ${String(e)}, not a ${type.name}`);
+        const ok = want instanceof RegExp ? want.test(e instanceof Error ? e.message : String(e)) : e instanceof want;
+        if (!ok) fail(`threw ${String(e)}, not ${what}`);
         return;
       }
-      fail(`did not throw (a ${type.name} expected)`);
+      fail(`did not throw (${what} expected)`);
     },
   };
 }

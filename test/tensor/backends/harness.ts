@@ -81,7 +81,7 @@ export const CHECKED_BY = {
   unary: 'elementwise', binary: 'elementwise', gatherRows: 'gatherRows and scatterAddRows', scatterAddRows: 'gatherRows and scatterAddRows',
   gatherAt: 'gatherAt and scatterAddAt', scatterAddAt: 'gatherAt and scatterAddAt', scatterAt: 'gatherAt and scatterAddAt', claimSlots: 'claimSlots', mixture: 'mixture', mixtureBackward: 'mixture',
   adamRuns: 'adamRuns', adamRunSets: 'adamRunSets', reluGradColumnSums: 'reluGradColumnSums', biasRelu: 'biasRelu', dropoutMask: 'dropoutMask and mulAdd', mulAdd: 'dropoutMask and mulAdd',
-  zero: 'zero', linearForward: 'linearForward', linearForwardPair: 'linearForwardPair', linearBackward: 'linearBackward', linearReluBackward: 'linearReluBackward',
+  zero: 'zero', linearForward: 'linearForward', linearForwardPair: 'linearForwardPair', linearStackForward: 'linearStackForward', linearBackward: 'linearBackward', linearReluBackward: 'linearReluBackward',
   linearReluBackwardPair: 'linearReluBackwardPair',
 } as const satisfies Record<KernelName, string>;
 
@@ -506,6 +506,71 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
       check(600, [[96, 80, true, true], [96, 80, true, true]], 'float32', true, true, 1, beside);
       check(600, [[96, 80, true, true], [40, 130, false, false]], 'float32', true, false, 2, beside);
     }
+  });
+
+  it('linearStackForward: each layer linearForward\'s bits, one stack or two, widths that take the blocked call and narrow ones that do not, sizes that split; work run beside it once, its error after the layers; a layer not reading the last one\'s output refused', () => {
+    const be = make();
+    const layer = fc.tuple(fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 5, max: 70 })), bool, bool);
+    const besides = fc.constantFrom('none', 'work', 'throws');
+    type Spec = readonly (readonly [number, boolean, boolean])[];
+    const check = (rows: number, k0: number, stacks: readonly Spec[], dt: DType, resident: boolean, seed: number, beside: 'none' | 'work' | 'throws' = 'none'): void => {
+      const rng = new Rng(seed);
+      const made = stacks.map((spec, q) => {
+        let x = fill(be, dt, rows * k0, rng, resident), k = k0;
+        // A value that is not finite in the second stack's input goes through every layer.
+        if (q === 1) x[rows * k0 - 1] = NaN;
+        return spec.map(([n, withBias, relu]) => {
+          const b = withBias ? fill(be, dt, n, rng, resident) : null;
+          if (b !== null && n > 1) b[1] = -0;
+          const c = { x, w: fill(be, dt, k * n, rng, resident), b, y: fill(be, dt, rows * n, rng, resident), rows, k, n, relu };
+          x = c.y;
+          k = n;
+          return c;
+        });
+      });
+      // The bits: each stack's layers one linearForward after the other, on copies.
+      const want = made.map((calls) => {
+        let x: Storage | null = null;
+        return calls.map((c) => {
+          const y = copyOf(c.y);
+          be.linearForward(x ?? c.x, c.w, c.b, y, c.rows, c.k, c.n, c.relu);
+          x = y;
+          return y;
+        });
+      });
+      let ran = 0;
+      const oops = new Error('beside');
+      const meanwhile = beside === 'none' ? undefined : (): void => {
+        ran++;
+        if (beside === 'throws') throw oops;
+      };
+      let caught: unknown = null;
+      try {
+        be.linearStackForward(made[0]!, made[1] ?? null, meanwhile);
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught, `${be.name} linearStackForward beside=${beside}`).toBe(beside === 'throws' ? oops : null);
+      expect(ran).toBe(beside === 'none' ? 0 : 1);
+      made.forEach((calls, q) => calls.forEach((c, l) => {
+        for (let i = 0; i < rows * c.n; i++) {
+          if (!Object.is(c.y[i], want[q]![l]![i])) expect.fail(`${be.name} linearStackForward stack ${q} layer ${l} rows=${rows} k=${c.k} n=${c.n} ${dt}: [${i}] = ${c.y[i]}, linearForward ${want[q]![l]![i]}`);
+        }
+      }));
+    };
+    const spec = fc.array(layer, { minLength: 1, maxLength: 4 });
+    fc.assert(fc.property(fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 70 }), spec, fc.option(spec, { nil: undefined }), dtype, bool, fc.integer(), besides,
+      (rows, k0, a, b, dt, resident, seed, beside) => check(rows, k0, b === undefined ? [a] : [a, b], dt, resident, seed, beside)), { numRuns: runs });
+    // Big enough to split across threads: two expert stacks, one alone, and one whose last layer is narrow.
+    for (const beside of ['none', 'work', 'throws'] as const) {
+      check(600, 96, [[[80, true, true], [40, true, true], [24, true, true]], [[80, true, true], [40, true, true], [24, false, false]]], 'float32', true, 3, beside);
+      check(600, 96, [[[80, true, true], [40, true, true]]], 'float32', true, 4, beside);
+      check(600, 64, [[[32, true, true], [16, true, true], [1, true, false]], [[32, true, true], [16, true, true], [1, true, false]]], 'float32', true, 5, beside);
+    }
+    // A layer that does not read the layer before's output.
+    const x = fill(be, 'float32', 12, new Rng(1), true), w = fill(be, 'float32', 12, new Rng(2), true);
+    const first = { x, w, b: null, y: fill(be, 'float32', 12, new Rng(3), true), rows: 4, k: 3, n: 3, relu: false };
+    expect(() => be.linearStackForward([first, { ...first, y: fill(be, 'float32', 12, new Rng(4), true) }], null)).toThrow(/layer 1's x is not layer 0's y/);
   });
 
   it('linearBackward: this backend\'s matmulChecked for dw then dx, bit for bit and flag for flag', () => {

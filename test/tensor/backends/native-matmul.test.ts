@@ -318,6 +318,83 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
     expect(() => nat.sgemmPart(0)).toThrow(RangeError);
   });
 
+  it('stacks (sgemmStackBegin / sgemmPart / sgemmStackEnd): each layer its own sgemm\'s bits and check, one stack or two, parts in any order; not a stack, or an overlap, refused by name with nothing run', () => {
+    const nat = addon();
+    // Linear forwards, layer l reading layer l - 1's output; a bias on every other layer, ReLU
+    // on all but the last (a NaN in the last layer's weights stays NaN there).
+    const stack = (rows: number, dims: readonly number[], seed: number, bad: number | null) => {
+      const rng = new Rng(seed);
+      const x = random(rows * dims[0]!, rng);
+      const layers = dims.slice(1).map((n, l) => {
+        const k = dims[l]!, w = random(k * n, rng);
+        if (bad === l) w[2] = NaN;
+        return { w, b: l % 2 === 0 ? random(n, rng) : null, y: random(rows * n, rng), k, n, relu: l + 2 < dims.length };
+      });
+      return { x, layers, rows };
+    };
+    type Stack = ReturnType<typeof stack>;
+    const input = (s: Stack, l: number): Float32Array => (l === 0 ? s.x : s.layers[l - 1]!.y);
+    const args = (s: Stack, threads: number): SgemmArgs[] =>
+      s.layers.map((c, l) => [input(s, l), c.w, c.y, s.rows, c.k, c.n, false, false, false, threads, c.b, c.relu, true]);
+    const finite = (s: Stack): number => s.layers.reduce((f, c, l) =>
+      f | ((nat.sgemm(input(s, l), c.w, c.y, s.rows, c.k, c.n, false, false, false, 1, c.b, c.relu, true) ?? true) ? 1 << l : 0), 0);
+    const cases: readonly (readonly [number, readonly number[], number | null])[] = [[2048, [320, 256, 128, 64], null], [600, [96, 80, 40], 1], [13, [5, 7, 3], null], [1, [4, 6], 0]];
+    for (const [rows, dims, bad] of cases) {
+      for (const two of [false, true]) {
+        for (const threads of [1, 2, 3]) {
+          for (const order of ['forward', 'reverse'] as const) {
+            const want = [stack(rows, dims, 1, bad), stack(rows, dims, 2, null)], got = [stack(rows, dims, 1, bad), stack(rows, dims, 2, null)];
+            const flags = finite(want[0]!) | (two ? finite(want[1]!) << (dims.length - 1) : 0);
+            const parts = nat.sgemmStackBegin(args(got[0]!, threads), two ? args(got[1]!, threads) : null);
+            let verdict = 0;
+            try {
+              expect(parts).toBeLessThanOrEqual(Math.max(threads, 2));
+              for (let i = 0; i < parts; i++) nat.sgemmPart(order === 'forward' ? i : parts - 1 - i);
+            } finally {
+              verdict = nat.sgemmStackEnd();
+            }
+            const what = `rows=${rows} dims=${dims.join('-')} two=${two} threads=${threads} ${order}`;
+            for (const q of two ? [0, 1] : [0]) {
+              got[q]!.layers.forEach((c, l) => { if (!sameBits(c.y, want[q]!.layers[l]!.y)) expect.fail(`${what}: stack ${q} layer ${l} differs from sgemm`); });
+            }
+            expect(verdict, what).toBe(flags);
+          }
+        }
+      }
+    }
+    // Two stacks worth splitting take a thread each; one part runs both.
+    const [p, q] = [stack(600, [96, 80, 40], 3, null), stack(600, [96, 80, 40], 4, null)];
+    const [pw, qw] = [stack(600, [96, 80, 40], 3, null), stack(600, [96, 80, 40], 4, null)];
+    finite(pw);
+    finite(qw);
+    expect(nat.sgemmStackBegin(args(p, 2), args(q, 2))).toBe(2);
+    nat.sgemmPart(0);
+    expect(nat.sgemmStackEnd()).toBe(15);
+    for (const [g, w] of [[p, pw], [q, qw]] as const) g.layers.forEach((c, l) => expect(sameBits(c.y, w.layers[l]!.y), `layer ${l}`).toBe(true));
+    // Refused before anything runs: no call left open, no output written.
+    const s = stack(8, [4, 4, 4], 5, null), t = stack(8, [4, 4], 6, null);
+    const [y0, y1] = [Float32Array.from(s.layers[0]!.y), Float32Array.from(s.layers[1]!.y)];
+    const a = args(s, 2), other = args(t, 2);
+    const begin = nat.sgemmStackBegin as (...x: unknown[]) => number;
+    const big = new Float32Array(64);
+    const refused: readonly (readonly [unknown[], RegExp])[] = [
+      [[[a[0], [t.x, ...a[1]!.slice(1)]]], /the first stack's layer 1 does not read the layer before's c as its a/],
+      [[[[...a[0]!.slice(0, 6), true, ...a[0]!.slice(7)]]], /the first stack's layer 0 is transposed/],
+      [[[a[0], [...a[1]!.slice(0, 8), true, ...a[1]!.slice(9)]]], /the first stack's layer 1 accumulates/],
+      [[[[a[0]![0], big.subarray(0, 16), ...a[0]!.slice(2)], [a[1]![0], a[1]![1], big.subarray(8, 40), ...a[1]!.slice(3)]]],
+        /the first stack's layer 1's c overlaps the first stack's layer 0's b/],
+      [[a, [[s.layers[0]!.y, ...other[0]!.slice(1)]]], /the first stack's layer 0's c overlaps the second stack's layer 0's a/],
+      [[[]], /the first stack must be an array of 1 to 8 layers/],
+      [[Array(9).fill(a[0])], /1 to 8 layers/],
+      [[[a[0]!.slice(0, 5)]], /layer 0: it must be an array of 10 to 16 arguments/],
+    ];
+    for (const [x, why] of refused) {
+      expect(() => begin(...x)).toThrow(why);
+      expect(() => nat.sgemmPart(0)).toThrow(RangeError);
+    }
+    expect(sameBits(s.layers[0]!.y, y0) && sameBits(s.layers[1]!.y, y1)).toBe(true);
+  });
+
   it('two chains (sgemmPairBegin with four calls): each C its own sgemm\'s bits, a flag per call, parts in any order, one part runs all', () => {
     const nat = addon();
     // Two ReLU layers' backward, one chain each: dW with db then dx, both reading g through y.
