@@ -73,6 +73,27 @@ export function checkClose(name: string, got: ArrayLike<number>, want: ArrayLike
 }
 
 /**
+ * Runs `call` with work beside it: none, work that runs, or work that throws; expects the work
+ * run once (when given) and its error, and only it, out of the call.
+ */
+function expectBeside(beside: 'none' | 'work' | 'throws', what: string, call: (meanwhile: (() => void) | undefined) => void): void {
+  let ran = 0;
+  const oops = new Error('beside');
+  const meanwhile = beside === 'none' ? undefined : (): void => {
+    ran++;
+    if (beside === 'throws') throw oops;
+  };
+  let caught: unknown = null;
+  try {
+    call(meanwhile);
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught, `${what} beside=${beside}`).toBe(beside === 'throws' ? oops : null);
+  expect(ran, `${what} beside=${beside}`).toBe(beside === 'none' ? 0 : 1);
+}
+
+/**
  * Which property below checks each kernel. A kernel added to the contract (KERNEL_NAMES) must
  * be named here, or this file does not compile: no kernel goes untested against its twin.
  */
@@ -479,20 +500,7 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
         be.linearForward(c.x, c.w, c.b, y, c.rows, c.k, c.n, c.relu);
         return y;
       });
-      let ran = 0;
-      const oops = new Error('beside');
-      const meanwhile = beside === 'none' ? undefined : (): void => {
-        ran++;
-        if (beside === 'throws') throw oops;
-      };
-      let caught: unknown = null;
-      try {
-        be.linearForwardPair(made[0]!, made[1]!, meanwhile);
-      } catch (e) {
-        caught = e;
-      }
-      expect(caught, `${be.name} linearForwardPair beside=${beside}`).toBe(beside === 'throws' ? oops : null);
-      expect(ran).toBe(beside === 'none' ? 0 : 1);
+      expectBeside(beside, `${be.name} linearForwardPair`, (meanwhile) => be.linearForwardPair(made[0]!, made[1]!, meanwhile));
       made.forEach((c, j) => {
         for (let i = 0; i < rows * c.n; i++) {
           if (!Object.is(c.y[i], want[j]![i])) expect.fail(`${be.name} linearForwardPair call ${j} rows=${rows} k=${c.k} n=${c.n} ${dt}: [${i}] = ${c.y[i]}, linearForward ${want[j]![i]}`);
@@ -538,20 +546,7 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
           return y;
         });
       });
-      let ran = 0;
-      const oops = new Error('beside');
-      const meanwhile = beside === 'none' ? undefined : (): void => {
-        ran++;
-        if (beside === 'throws') throw oops;
-      };
-      let caught: unknown = null;
-      try {
-        be.linearStackForward(made[0]!, made[1] ?? null, meanwhile);
-      } catch (e) {
-        caught = e;
-      }
-      expect(caught, `${be.name} linearStackForward beside=${beside}`).toBe(beside === 'throws' ? oops : null);
-      expect(ran).toBe(beside === 'none' ? 0 : 1);
+      expectBeside(beside, `${be.name} linearStackForward`, (meanwhile) => be.linearStackForward(made[0]!, made[1] ?? null, meanwhile));
       made.forEach((calls, q) => calls.forEach((c, l) => {
         for (let i = 0; i < rows * c.n; i++) {
           if (!Object.is(c.y[i], want[q]![l]![i])) expect.fail(`${be.name} linearStackForward stack ${q} layer ${l} rows=${rows} k=${c.k} n=${c.n} ${dt}: [${i}] = ${c.y[i]}, linearForward ${want[q]![l]![i]}`);

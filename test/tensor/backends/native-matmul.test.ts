@@ -72,14 +72,14 @@ const EDGES = [1, 2, 3, 5, 7, 15, 16, 17, 31] as const;
 // Past one register tile, one 96-row block, one k slab (256), and the model's widths.
 const LARGE = [[33, 64, 97], [255, 256, 257], [300, 300, 300], [97, 513, 31], [6, 700, 16], [2048, 64, 32], [17, 1, 300]] as const;
 
-/** Runs an open pair's parts on this thread (in `order`), then closes it: sgemmPairEnd's verdict. */
-function runPairParts(nat: NativeKernels, parts: number, threads: number, order: 'forward' | 'reverse'): number {
+/** Runs an open split call's parts on this thread (in `order`), then closes it: `end`'s verdict (a pair's by default). */
+function runPairParts(nat: NativeKernels, parts: number, threads: number, order: 'forward' | 'reverse', end = (): number => nat.sgemmPairEnd()): number {
   let verdict = 0;
   try {
     expect(parts).toBeLessThanOrEqual(Math.max(threads, 2));
     for (let i = 0; i < parts; i++) nat.sgemmPart(order === 'forward' ? i : parts - 1 - i);
   } finally {
-    verdict = nat.sgemmPairEnd();
+    verdict = end();
   }
   return verdict;
 }
@@ -346,13 +346,7 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
             const want = [stack(rows, dims, 1, bad), stack(rows, dims, 2, null)], got = [stack(rows, dims, 1, bad), stack(rows, dims, 2, null)];
             const flags = finite(want[0]!) | (two ? finite(want[1]!) << (dims.length - 1) : 0);
             const parts = nat.sgemmStackBegin(args(got[0]!, threads), two ? args(got[1]!, threads) : null);
-            let verdict = 0;
-            try {
-              expect(parts).toBeLessThanOrEqual(Math.max(threads, 2));
-              for (let i = 0; i < parts; i++) nat.sgemmPart(order === 'forward' ? i : parts - 1 - i);
-            } finally {
-              verdict = nat.sgemmStackEnd();
-            }
+            const verdict = runPairParts(nat, parts, threads, order, () => nat.sgemmStackEnd());
             const what = `rows=${rows} dims=${dims.join('-')} two=${two} threads=${threads} ${order}`;
             for (const q of two ? [0, 1] : [0]) {
               got[q]!.layers.forEach((c, l) => { if (!sameBits(c.y, want[q]!.layers[l]!.y)) expect.fail(`${what}: stack ${q} layer ${l} differs from sgemm`); });
