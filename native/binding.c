@@ -281,12 +281,17 @@ static size_t spans(const call_t *x, span_t *out) {
 /* The calls of sgemmPairBegin by position, as its messages name them. */
 static const char *const call_names[4] = {"first", "second", "first's next", "second's next"};
 
-/* 1 when no call writes what another reads or writes (c and colsumB are written), else a
-   RangeError naming both arrays: the calls run at once, so an overlap would race. */
-static int disjoint(napi_env env, const call_t *x, const int *present, size_t calls) {
-  span_t s[4][7];
-  size_t count[4];
-  for (size_t w = 0; w < calls; w++) count[w] = present[w] ? spans(&x[w], s[w]) : 0;
+/* The most calls one split call checks against each other: two stacks of MTLKIT_STACK_MAX. */
+#define MOST_CALLS (2 * MTLKIT_STACK_MAX)
+
+/* 1 when no call writes what another reads or writes (c and colsumB are written), call
+   reads[w]'s a reading call w's c apart (reads[w] < 0: none may; reads NULL: none for any), else
+   a RangeError from `fn` naming both arrays by their calls' `names`, and `why`. */
+static int disjoint(napi_env env, const char *fn, const call_t *const *x, const char *const *names, const int *reads, size_t calls,
+                    const char *why) {
+  span_t s[MOST_CALLS][7];
+  size_t count[MOST_CALLS];
+  for (size_t w = 0; w < calls; w++) count[w] = spans(x[w], s[w]);
   for (size_t w = 0; w < calls; w++) {
     for (size_t i = 0; i < count[w]; i++) {
       if (!s[w][i].written) continue;
@@ -294,10 +299,10 @@ static int disjoint(napi_env env, const call_t *x, const int *present, size_t ca
         if (o == w) continue;
         for (size_t j = 0; j < count[o]; j++) {
           const span_t a = s[w][i], b = s[o][j];
+          if (reads && reads[w] == (int)o && strcmp(b.name, "a") == 0) continue;
           if (a.p < b.p + b.n && b.p < a.p + a.n) {
-            char msg[220];
-            snprintf(msg, sizeof msg, "mtlkit native sgemmPairBegin: the %s call's %s overlaps the %s call's %s (the calls run at once: none may write what another reads or writes)",
-                     call_names[w], a.name, call_names[o], b.name);
+            char msg[300];
+            snprintf(msg, sizeof msg, "mtlkit native %s: the %s's %s overlaps the %s's %s (%s)", fn, names[w], a.name, names[o], b.name, why);
             napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
             return 0;
           }
@@ -350,7 +355,18 @@ static napi_value sgemm_pair_begin(napi_env env, napi_callback_info info) {
     }
   }
   fn_name = "sgemmPairBegin";
-  if (!disjoint(env, x, present, argc)) return NULL;
+  const call_t *live[4];
+  char names[4][24];
+  const char *named[4];
+  size_t count = 0;
+  for (size_t i = 0; i < argc; i++) {
+    if (!present[i]) continue;
+    snprintf(names[count], sizeof names[count], "%s call", call_names[i]);
+    named[count] = names[count];
+    live[count++] = &x[i];
+  }
+  if (!disjoint(env, "sgemmPairBegin", live, named, NULL, count, "the calls run at once: none may write what another reads or writes"))
+    return NULL;
   mtlkit_sgemm_call c[4];
   for (size_t i = 0; i < argc; i++)
     if (present[i]) c[i] = as_call(&x[i]);
@@ -364,9 +380,9 @@ static napi_value sgemm_pair_begin(napi_env env, napi_callback_info info) {
 }
 
 /* One stack's calls from a JS array of call arrays into x (its `which` names it in messages),
-   checked to be a stack; 0 with the error thrown. */
-static int parse_stack(napi_env env, napi_value v, const char *which, call_t *x, uint32_t *layers) {
-  char name[80], msg[260];
+   checked to be a stack (sgemm.h's mtlkit_sgemm_stack_fault); 0 with the error thrown. */
+static int parse_stack(napi_env env, napi_value v, const char *which, call_t *x, mtlkit_sgemm_call *c, uint32_t *layers) {
+  char name[80], msg[300];
   bool is_array = false;
   if (napi_is_array(env, v, &is_array) != napi_ok || !is_array || napi_get_array_length(env, v, layers) != napi_ok
       || *layers < 1 || *layers > MTLKIT_STACK_MAX) {
@@ -380,21 +396,17 @@ static int parse_stack(napi_env env, napi_value v, const char *which, call_t *x,
     if (napi_get_element(env, v, l, &e) != napi_ok) return 0;
     snprintf(name, sizeof name, "sgemmStackBegin's %s stack's layer %u", which, l);
     fn_name = name;
-    if (!call_array(env, e, "it", args, &n) || !parse_call(env, args, n, &x[l])) {
-      fn_name = "sgemmStackBegin";
-      return 0;
-    }
+    const int ok = call_array(env, e, "it", args, &n) && parse_call(env, args, n, &x[l]);
     fn_name = "sgemmStackBegin";
-    const call_t *y = &x[l];
-    const char *why = y->m == 0 || y->k == 0 || y->n == 0 ? "has an empty dimension"
-      : y->ta || y->tb ? "is transposed" : y->acc ? "accumulates" : y->o.mask_b || y->o.colsum_b ? "has maskB or colsumB"
-      : l > 0 && y->m != x[l - 1].m ? "has another m than layer 0"
-      : l > 0 && (y->a != x[l - 1].c || y->k != x[l - 1].n) ? "does not read the layer before's c as its a (k its n)" : NULL;
-    if (why) {
-      snprintf(msg, sizeof msg, "mtlkit native sgemmStackBegin: the %s stack's layer %u %s (a stack's layers are untransposed forwards, each reading the last one's output)", which, l, why);
-      napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
-      return 0;
-    }
+    if (!ok) return 0;
+    c[l] = as_call(&x[l]);
+  }
+  int at = 0;
+  const char *why = mtlkit_sgemm_stack_fault(c, (int)*layers, &at);
+  if (why) {
+    snprintf(msg, sizeof msg, "mtlkit native sgemmStackBegin: the %s stack's layer %d %s (a stack's layers are untransposed forwards, each reading the last one's output)", which, at, why);
+    napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+    return 0;
   }
   return 1;
 }
@@ -408,8 +420,8 @@ static napi_value sgemm_stack_begin(napi_env env, napi_callback_info info) {
   size_t argc;
   napi_value argv[2];
   call_t x[2][MTLKIT_STACK_MAX];
+  mtlkit_sgemm_call c[2][MTLKIT_STACK_MAX];
   uint32_t layers[2] = {0, 0};
-  char msg[260];
   static const char *const which[2] = {"first", "second"};
   if (!arguments(env, info, "sgemmStackBegin", "[layer calls], [layer calls]?", 1, 2, argv, &argc)) return NULL;
   size_t count = 1;
@@ -418,41 +430,24 @@ static napi_value sgemm_stack_begin(napi_env env, napi_callback_info info) {
     if (napi_typeof(env, argv[1], &type) != napi_ok) return NULL;
     if (type != napi_null && type != napi_undefined) count = 2;
   }
-  for (size_t q = 0; q < count; q++)
-    if (!parse_stack(env, argv[q], which[q], x[q], &layers[q])) return NULL;
-  /* A layer writes c; only the next layer of its stack may read it, as its a. */
-  span_t sp[2][MTLKIT_STACK_MAX][7];
-  size_t spn[2][MTLKIT_STACK_MAX];
-  for (size_t q = 0; q < count; q++)
-    for (uint32_t l = 0; l < layers[q]; l++) spn[q][l] = spans(&x[q][l], sp[q][l]);
-  for (size_t qw = 0; qw < count; qw++)
-    for (uint32_t w = 0; w < layers[qw]; w++)
-      for (size_t i = 0; i < spn[qw][w]; i++) {
-        if (!sp[qw][w][i].written) continue;
-        for (size_t qo = 0; qo < count; qo++)
-          for (uint32_t o = 0; o < layers[qo]; o++) {
-            if (qo == qw && o == w) continue;
-            for (size_t j = 0; j < spn[qo][o]; j++) {
-              const span_t a = sp[qw][w][i], b = sp[qo][o][j];
-              if (qo == qw && o == w + 1 && strcmp(b.name, "a") == 0) continue;
-              if (a.p < b.p + b.n && b.p < a.p + a.n) {
-                snprintf(msg, sizeof msg, "mtlkit native sgemmStackBegin: the %s stack's layer %u's %s overlaps the %s stack's layer %u's %s (only the next layer may read a layer's output, as its a)",
-                         which[qw], w, a.name, which[qo], o, b.name);
-                napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
-                return NULL;
-              }
-            }
-          }
-      }
-  mtlkit_sgemm_call c[2][MTLKIT_STACK_MAX];
-  for (size_t q = 0; q < count; q++)
-    for (uint32_t l = 0; l < layers[q]; l++) c[q][l] = as_call(&x[q][l]);
+  /* Every layer of both stacks, each named, and which one may read its output (the next). */
+  const call_t *all[MOST_CALLS];
+  char names[MOST_CALLS][32];
+  const char *named[MOST_CALLS];
+  int reads[MOST_CALLS];
+  size_t calls = 0;
+  for (size_t q = 0; q < count; q++) {
+    if (!parse_stack(env, argv[q], which[q], x[q], c[q], &layers[q])) return NULL;
+    for (uint32_t l = 0; l < layers[q]; l++, calls++) {
+      snprintf(names[calls], sizeof names[calls], "%s stack's layer %u", which[q], l);
+      named[calls] = names[calls];
+      all[calls] = &x[q][l];
+      reads[calls] = l + 1 < layers[q] ? (int)calls + 1 : -1;
+    }
+  }
+  if (!disjoint(env, "sgemmStackBegin", all, named, reads, calls, "only the next layer may read a layer's output, as its a")) return NULL;
   pair_calls = layers[0] + layers[1];
   const int parts = mtlkit_sgemm_stacks_begin(c[0], (int)layers[0], count > 1 ? c[1] : NULL, (int)layers[1], (int)x[0][0].threads);
-  if (parts == -2) {
-    napi_throw_type_error(env, "ERR_MTLKIT_NATIVE_ARG", "mtlkit native sgemmStackBegin: the calls are not a stack");
-    return NULL;
-  }
   if (parts < 0) {
     out_of_memory(env);
     return NULL;

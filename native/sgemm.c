@@ -764,16 +764,20 @@ static void run_stacks(void *arg, int t) {
       if (((q & 1) == (t & 1)) == (pass == 0)) run_stack(&s[q], t);
 }
 
-/* Whether calls[0 .. layers) are a stack (sgemm.h). */
-static int is_stack(const mtlkit_sgemm_call *calls, int layers) {
-  if (layers < 1 || layers > MTLKIT_STACK_MAX) return 0;
+const char *mtlkit_sgemm_stack_fault(const mtlkit_sgemm_call *calls, int layers, int *layer) {
+  *layer = 0;
+  if (layers < 1 || layers > MTLKIT_STACK_MAX) return "is outside 1 .. MTLKIT_STACK_MAX layers";
   for (int l = 0; l < layers; l++) {
     const mtlkit_sgemm_call *x = &calls[l];
-    if (x->m != calls[0].m || x->m == 0 || x->k == 0 || x->n == 0 || x->ta || x->tb || x->acc || x->opts.mask_b || x->opts.colsum_b
-        || (l > 0 && (x->a != calls[l - 1].c || x->k != calls[l - 1].n)))
-      return 0;
+    *layer = l;
+    if (x->m == 0 || x->k == 0 || x->n == 0) return "has an empty dimension";
+    if (x->ta || x->tb) return "is transposed";
+    if (x->acc) return "accumulates";
+    if (x->opts.mask_b || x->opts.colsum_b) return "has maskB or colsumB";
+    if (l > 0 && x->m != calls[0].m) return "has another m than layer 0";
+    if (l > 0 && (x->a != calls[l - 1].c || x->k != calls[l - 1].n)) return "does not read the layer before's c as its a (k its n)";
   }
-  return 1;
+  return NULL;
 }
 
 int mtlkit_sgemm_stacks_begin(const mtlkit_sgemm_call *first, int first_layers, const mtlkit_sgemm_call *second, int second_layers,
@@ -783,7 +787,8 @@ int mtlkit_sgemm_stacks_begin(const mtlkit_sgemm_call *first, int first_layers, 
   const int layers[2] = {first_layers, second_layers};
   double flops = 0;
   for (int q = 0; q < count; q++) {
-    if (!is_stack(calls[q], layers[q])) return -2;
+    int at;
+    if (mtlkit_sgemm_stack_fault(calls[q], layers[q], &at)) return -2;
     for (int l = 0; l < layers[q]; l++) flops += 2.0 * calls[q][l].m * calls[q][l].k * calls[q][l].n;
   }
   if (flops < PAR_FLOPS || (count == 1 && first->m < 2 * MR)) threads = 1;

@@ -123,6 +123,8 @@ int mtlkit_sgemm_begin_chains(const mtlkit_sgemm_call *first, const mtlkit_sgemm
  * stack has not 1 .. MTLKIT_STACK_MAX layers.
  */
 #define MTLKIT_STACK_MAX 8
+/* Why calls[0 .. layers) are not such a stack (the layer at fault in *layer), or NULL. */
+const char *mtlkit_sgemm_stack_fault(const mtlkit_sgemm_call *calls, int layers, int *layer);
 int mtlkit_sgemm_stacks_begin(const mtlkit_sgemm_call *first, int first_layers, const mtlkit_sgemm_call *second, int second_layers,
                               int threads);
 
