@@ -348,7 +348,7 @@ static AVX2 void pack_a(const float *a, const float *mask, int ta, size_t m, siz
 
 /* ---- one call, shared by its threads */
 
-typedef struct {
+typedef struct job_s {
   const float *a, *b;
   float *c;
   size_t m, k, n;
@@ -369,6 +369,11 @@ typedef struct {
   float *bshared;    /* the shared packing (own_b 0) */
   atomic_int summed; /* whether a part has added op(B)'s column sums to colsum_b (own_b) */
   atomic_size_t next_pack, packed, next_chunk;
+  /* Another call of the same split call whose masked op(B) is this call's masked op(A) (a ReLU
+     layer's dW, whose op(B) is g through y's mask, for its dx, whose op(A) is the same): a part
+     that has just packed that op(B) whole reads this call's op(A) from its packing, already
+     masked and in its cache, instead of g and y again (NULL: none). */
+  const struct job_s *a_from;
 } job_t;
 
 /* Grow-only buffers, kept between calls (the call lock guards them): each call of a pair its
@@ -384,6 +389,11 @@ static buffers_t bufs[4];
 static float *apack_buf[MAX_THREADS];
 static float *bpack_buf[MAX_THREADS];
 static size_t bpack_cap[MAX_THREADS];
+/* The call whose whole op(B) bpack_buf[t] holds (NULL: none, or not known); reset when a call
+   opens. A call reading its op(A) from that packing (a_from) packs its own op(B) here instead. */
+static const job_t *held[MAX_THREADS];
+static float *bpack2_buf[MAX_THREADS];
+static size_t bpack2_cap[MAX_THREADS];
 
 static float *grow(float **buf, size_t *cap, size_t floats) {
   if (floats <= *cap) return *buf;
@@ -391,6 +401,45 @@ static float *grow(float **buf, size_t *cap, size_t floats) {
   *buf = aligned_alloc(64, (floats * sizeof(float) + 63) & ~(size_t)63);
   *cap = *buf ? floats : 0;
   return *buf;
+}
+
+/* Where row r of src's op(B) starts in its whole packing bp (as pack_all_b lays it out: slab by
+   slab, panel by panel, each panel kc rows of NR), and the distance from one panel to the next. */
+static const float *packed_row(const job_t *src, const float *bp, size_t r, size_t *panel_stride) {
+  const slabs_t *s = &src->s;
+  const size_t long_rows = s->extra * (s->base + 1);
+  const size_t si = r < long_rows ? r / (s->base + 1) : s->extra + (r - long_rows) / s->base;
+  const size_t p0 = slab_start(s, si), kc = slab_len(s, si);
+  *panel_stride = kc * NR;
+  return bp + (p0 * src->panels) * NR + (r - p0) * NR;
+}
+
+/* pack_a of a call whose op(A) is src's masked op(B) (a_from), from src's whole packing bp:
+   rows i .. i+mr of op(A) are rows of op(B), k its columns, each value the one pack_b_sums
+   stored (the same masked float32), so C gets the bits of pack_a from A and its mask. */
+static AVX2 void pack_a_from(const job_t *src, const float *bp, size_t i, size_t mr, size_t p0, size_t kc,
+                             float *restrict out) {
+  const float *row[MR];
+  size_t stride[MR];
+  for (size_t r = 0; r < mr; r++) row[r] = packed_row(src, bp, i + r, &stride[r]);
+#define AT(r, q) (row[r][((q) / NR) * stride[r] + (q) % NR])
+  size_t p = 0;
+  if (mr == MR && p0 % 8 == 0) {
+    /* Eight k at a time, as pack_a: eight aligned floats of each row's panel, transposed. */
+    for (; p + 8 < kc; p += 8, out += 8 * MR) {
+      const size_t q = p0 + p, off = (q / NR), half = q % NR;
+      const __m256 z = _mm256_setzero_ps();
+      transpose6x8(_mm256_load_ps(row[0] + off * stride[0] + half), _mm256_load_ps(row[1] + off * stride[1] + half),
+                   _mm256_load_ps(row[2] + off * stride[2] + half), _mm256_load_ps(row[3] + off * stride[3] + half),
+                   _mm256_load_ps(row[4] + off * stride[4] + half), _mm256_load_ps(row[5] + off * stride[5] + half), z, out);
+    }
+  }
+  for (; p < kc; p++, out += MR) {
+    size_t r = 0;
+    for (; r < mr; r++) out[r] = AT(r, p0 + p);
+    for (; r < MR; r++) out[r] = 0.0f;
+  }
+#undef AT
 }
 
 /* One unit of op(B)'s packing into bp: slab si of panel jp. */
@@ -439,9 +488,10 @@ static AVX2 void pack_shared_b(job_t *j) {
   for (unsigned spins = 0; atomic_load(&j->packed) < units;) mtlkit_pool_relax(&spins);
 }
 
-/* Block u of rows of one call: op(A)'s rows packed slab by slab, each slab's tiles against
-   op(B) packed in bpack; *bad set where a checked tile holds a value that is not finite. */
-static AVX2 void run_block(const job_t *j, size_t u, const float *bpack, float *ap, int *bad) {
+/* Block u of rows of one call: op(A)'s rows packed slab by slab (from a_from's packing `from`
+   where given), each slab's tiles against op(B) packed in bpack; *bad set where a checked tile
+   holds a value that is not finite. */
+static AVX2 void run_block(const job_t *j, size_t u, const float *bpack, const float *from, float *ap, int *bad) {
   const size_t i0 = j->bounds[u], i1 = j->bounds[u + 1];
   for (size_t si = 0; si < j->s.count; si++) {
     const size_t p0 = slab_start(&j->s, si), kc = slab_len(&j->s, si);
@@ -451,7 +501,8 @@ static AVX2 void run_block(const job_t *j, size_t u, const float *bpack, float *
     const int chk = last && j->check;
     for (size_t i = i0; i < i1; i += MR) {
       const size_t mr = i1 - i < MR ? i1 - i : MR;
-      pack_a(j->a, j->mask_a, j->ta, j->m, j->k, i, mr, p0, kc, ap + (i - i0) * kc);
+      if (from) pack_a_from(j->a_from, from, i, mr, p0, kc, ap + (i - i0) * kc);
+      else pack_a(j->a, j->mask_a, j->ta, j->m, j->k, i, mr, p0, kc, ap + (i - i0) * kc);
     }
     const float *bs = bpack + p0 * j->panels * NR;
     for (size_t jp = 0; jp < j->panels;) {
@@ -495,11 +546,19 @@ static AVX2 void run_part(void *arg, int t) {
      op(B)"). On more threads the copies would add up (each thread packs all of op(B) for a
      share of C), so there the threads share one packing, as before. */
   size_t u;
-  const float *bpack;
+  const float *bpack, *from = NULL;
   if (j->own_b) {
     if ((u = atomic_fetch_add(&j->next_chunk, 1)) >= j->chunks) return;
-    pack_all_b(j, bpack_buf[t]);
-    bpack = bpack_buf[t];
+    if (j->a_from != NULL && held[t] == j->a_from) {
+      /* This part packed a_from's op(B) whole: op(A) comes from there, op(B) goes beside it. */
+      from = bpack_buf[t];
+      pack_all_b(j, bpack2_buf[t]);
+      bpack = bpack2_buf[t];
+    } else {
+      pack_all_b(j, bpack_buf[t]);
+      bpack = bpack_buf[t];
+      held[t] = j;
+    }
   } else {
     pack_shared_b(j);
     bpack = j->bshared;
@@ -509,7 +568,7 @@ static AVX2 void run_part(void *arg, int t) {
   /* Blocks of rows of C, taken from a shared counter. */
   float *ap = apack_buf[t];
   int bad = 0;
-  for (; u < j->chunks; u = atomic_fetch_add(&j->next_chunk, 1)) run_block(j, u, bpack, ap, &bad);
+  for (; u < j->chunks; u = atomic_fetch_add(&j->next_chunk, 1)) run_block(j, u, bpack, from, ap, &bad);
   if (j->check && bad) atomic_store(&j->nonfinite, 1);
 }
 
@@ -554,11 +613,14 @@ static int trivial(float *c, const float *b, size_t m, size_t k, size_t n, int a
 static const mtlkit_sgemm_opts no_opts;
 
 /* The packing buffers of parts 0 .. parts-1, their own of op(B) of at least bfloats (0: none
-   needed); 0 when one could not be allocated. */
-static int buffers_for(int parts, size_t bfloats) {
+   needed) and the one beside it of at least b2floats (a_from's calls); 0 when one could not be
+   allocated. Every part's held packing is forgotten: a call opens. */
+static int buffers_for(int parts, size_t bfloats, size_t b2floats) {
+  for (int t = 0; t < MAX_THREADS; t++) held[t] = NULL;
   for (int t = 0; t < parts; t++) {
     if (!apack_buf[t]) apack_buf[t] = aligned_alloc(64, (size_t)MC * KC * sizeof(float));
     if (apack_buf[t] == NULL || (bfloats > 0 && grow(&bpack_buf[t], &bpack_cap[t], bfloats) == NULL)) return 0;
+    if (b2floats > 0 && grow(&bpack2_buf[t], &bpack2_cap[t], b2floats) == NULL) return 0;
   }
   return 1;
 }
@@ -573,6 +635,7 @@ static int setup(job_t *j, buffers_t *bf, const float *a, const float *b, float 
   j->a = a; j->b = b; j->c = c; j->m = m; j->k = k; j->n = n; j->ta = ta; j->tb = tb; j->acc = acc;
   j->bias = o->bias; j->relu = o->relu; j->check = o->check;
   j->mask_a = o->mask_a; j->mask_b = o->mask_b; j->colsum_b = o->colsum_b;
+  j->a_from = NULL;
   j->wide = wide_on();
   atomic_init(&j->nonfinite, 0);
   j->s = slabs_of(k);
@@ -665,7 +728,20 @@ static int open_pair(pair_t *p, const mtlkit_sgemm_call *const calls[4], int thr
   size_t bfloats = 0;
   for (int q = 0; q < p->count; q++)
     if (p->jobs[q].own_b && p->jobs[q].bfloats > bfloats) bfloats = p->jobs[q].bfloats;
-  if (!buffers_for(parts, bfloats)) {
+  /* A call whose masked op(A) another call packs as its masked op(B) reads it from there. */
+  size_t b2floats = 0;
+  for (int q = 0; q < p->count; q++) {
+    job_t *x = &p->jobs[q];
+    for (int r = 0; r < p->count && x->mask_a != NULL && !x->ta && x->own_b; r++) {
+      const job_t *s = &p->jobs[r];
+      if (r != q && s->own_b && !s->tb && s->b == x->a && s->mask_b == x->mask_a && s->k == x->m && s->n == x->k) {
+        x->a_from = s;
+        if (x->bfloats > b2floats) b2floats = x->bfloats;
+        break;
+      }
+    }
+  }
+  if (!buffers_for(parts, bfloats, b2floats)) {
     mtlkit_pool_unlock();
     return -1;
   }
@@ -751,7 +827,7 @@ static AVX2 void run_stack(stack_t *s, int t) {
   for (int l = 0; l < s->layers; l++) pack_all_b(&s->jobs[l], bp + s->boff[l]);
   int bad[MTLKIT_STACK_MAX] = {0};
   for (; u < j0->chunks; u = atomic_fetch_add(&s->jobs[0].next_chunk, 1))
-    for (int l = 0; l < s->layers; l++) run_block(&s->jobs[l], u, bp + s->boff[l], ap, &bad[l]);
+    for (int l = 0; l < s->layers; l++) run_block(&s->jobs[l], u, bp + s->boff[l], NULL, ap, &bad[l]);
   for (int l = 0; l < s->layers; l++)
     if (s->jobs[l].check && bad[l]) atomic_store(&s->jobs[l].nonfinite, 1);
 }
@@ -815,7 +891,7 @@ int mtlkit_sgemm_stacks_begin(const mtlkit_sgemm_call *first, int first_layers, 
     const int p = threads < (int)s->jobs[0].chunks ? threads : (int)s->jobs[0].chunks;
     if (p > parts) parts = p;
   }
-  if (!buffers_for(parts, bfloats)) {
+  if (!buffers_for(parts, bfloats, 0)) {
     mtlkit_pool_unlock();
     return -1;
   }

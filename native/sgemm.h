@@ -79,7 +79,9 @@ int mtlkit_sgemm_pair(const mtlkit_sgemm_call *first, const mtlkit_sgemm_call *s
  * thread runs one chain's calls in order (thread 0 the first), then helps with the other chain,
  * so a thread's second call finds what it shares with its first (two ReLU layers' backward:
  * each layer's dW then its dx, both reading its masked output gradient) in that thread's caches,
- * and no thread waits between the two. Any call may run while any other does, so none may write
+ * and no thread waits between the two: where a call's masked A is another call's masked B (the
+ * same array, mask and shape: a layer's dx and dW), a thread that has packed that B whole reads
+ * the A from its packing. Any call may run while any other does, so none may write
  * what another reads. Returns bit i for the i-th call (first, second, first_next, second_next)
  * whose check found an element that is not finite, -1 when a buffer could not be allocated.
  * mtlkit_sgemm_pair is chains with no next calls.

@@ -656,14 +656,13 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       // The native matmuls read g through y's mask as they pack it (dW's packing also sums db's
       // columns), so gz is never written; any other path runs the kernels one after another.
       if (reluNative(x, w, y, g, dw, dx, db, rows, kk, n)) {
-        // On the kernel threads the two matmuls run as one pair: each thread starts on one and
+        // The two matmuls run as one pair: on the kernel threads each thread starts on one and
         // then helps with the other, where split one after the other both would wait at each
-        // one's end, and each would read what the other thread packed.
-        if (dx !== null && pairs()) return nativePair(reluWeightArgs(x, g, dw!, y, db, rows, kk, n), reluInputArgs(g, w, dx, y, rows, kk, n, accumulateDx));
-        const g32 = g as Float32Array, y32 = y as Float32Array;
-        let checked = nativeMatmul32(x as Float32Array, g32, dw as Float32Array, kk, rows, n, true, false, true, null, false, true, null, y32, db as Float32Array | null) ? 1 : 0;
-        if (dx !== null && nativeMatmul32(g32, w as Float32Array, dx as Float32Array, rows, n, kk, false, true, accumulateDx, null, false, true, y32)) checked |= 2;
-        return checked;
+        // one's end, and each would read what the other thread packed; on any thread count, a
+        // thread that has packed dW's masked g reads dx's from that packing (native/sgemm.c).
+        if (dx !== null) return nativePair(reluWeightArgs(x, g, dw!, y, db, rows, kk, n), reluInputArgs(g, w, dx, y, rows, kk, n, accumulateDx));
+        return nativeMatmul32(x as Float32Array, g as Float32Array, dw as Float32Array, kk, rows, n, true, false, true, null, false, true, null,
+          y as Float32Array, db as Float32Array | null) ? 1 : 0;
       }
       // dx alone (the sweep ran this layer's dW and db ahead, beside another layer): the call above.
       if (dw === null && db === null && dx !== null && nativeFor(g, w, dx, rows, n, kk) && y instanceof Float32Array) {

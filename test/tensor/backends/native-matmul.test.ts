@@ -401,11 +401,15 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
     type Layer = ReturnType<typeof layer>;
     const weight = (l: Layer, threads: number): SgemmArgs => [l.x, l.g, l.dw, l.k, l.rows, l.n, true, false, true, threads, null, false, true, null, l.y, l.db];
     const input = (l: Layer, threads: number): SgemmArgs => [l.g, l.w, l.dx, l.rows, l.n, l.k, false, true, true, threads, null, false, true, l.y];
+    // A thread that has packed a layer's dW packs its dx's masked g from that packing
+    // (native/sgemm.c, a_from): rows in slabs of 512, of 500 (a register tile's six rows across
+    // a slab's end), of 385 and 384 (unequal), dx's k in two slabs of 300 (not a multiple of 8).
     const cases = [
       [[2048, 256, 128, 'x'], [2048, 256, 128, null]],
       [[2048, 128, 64, null], [1000, 96, 40, 'w']],
       [[300, 64, 7, null], [13, 5, 3, 'x']],
       [[2048, 0, 32, null], [700, 33, 9, 'w']],
+      [[1537, 33, 600, null], [1003, 20, 37, null]],
     ] as const;
     for (const [[r0, k0, n0, b0], [r1, k1, n1, b1]] of cases) {
       for (const threads of [1, 2, 3]) {
@@ -427,6 +431,18 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
           });
           expect(verdict, what).toBe(flags);
         }
+      }
+    }
+    // One layer's dW and dx as a plain pair (the wasm backend's linearReluBackward): on one
+    // thread dW, then dx from its packing; on two each starts on one, then helps.
+    for (const [rows, k, n] of [[1537, 33, 40], [2048, 64, 600], [1000, 7, 19]] as const) {
+      for (const threads of [1, 2, 3]) {
+        const want = layer(rows, k, n, rows + n, null), got = layer(rows, k, n, rows + n, null);
+        nat.sgemm(...weight(want, 1));
+        nat.sgemm(...input(want, 1));
+        const parts = nat.sgemmPairBegin(weight(got, threads), input(got, threads));
+        runPairParts(nat, parts, threads, 'forward');
+        for (const key of ['dw', 'db', 'dx'] as const) if (!sameBits(got[key], want[key])) expect.fail(`pair ${rows}x${k}x${n} threads=${threads}: ${key} differs from sgemm`);
       }
     }
     // A next call may be null: that chain is its first call alone, and its bit is set.
