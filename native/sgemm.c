@@ -372,7 +372,7 @@ typedef struct job_s {
   /* Another call of the same split call whose masked op(B) is this call's masked op(A) (a ReLU
      layer's dW, whose op(B) is g through y's mask, for its dx, whose op(A) is the same): a part
      that has just packed that op(B) whole reads this call's op(A) from its packing, already
-     masked and in its cache, instead of g and y again (NULL: none). */
+     masked and written by that thread, instead of g and y again (NULL: none). */
   const struct job_s *a_from;
 } job_t;
 
