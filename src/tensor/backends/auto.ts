@@ -1,4 +1,4 @@
-import type { Backend, Storage } from '../backend.ts';
+import type { Backend, LinearForwardCall, Storage } from '../backend.ts';
 import { loadCandidates } from './accelerated.ts';
 import { timeMs } from '../timing.ts';
 import { host } from '../../platform/host.ts';
@@ -130,6 +130,13 @@ export interface AutoBackend extends Backend {
   pick(op: Op, work: number): string;
 }
 
+/** A stack's multiply-adds (its layers' rows x in x out), the size auto routes it by. */
+function stackWork(layers: readonly LinearForwardCall[]): number {
+  let w = 0;
+  for (const c of layers) w += c.rows * c.k * c.n;
+  return w;
+}
+
 export function createAutoBackend(): AutoBackend {
   const { loaded, failed } = loadCandidates();
   for (const [name, reason] of Object.entries(failed)) {
@@ -165,7 +172,7 @@ export function createAutoBackend(): AutoBackend {
     linearReluBackward: (x, w, y, g, gz, dw, dx, db, rows, k, n, acc) => be('matmul', rows * k * n).linearReluBackward(x, w, y, g, gz, dw, dx, db, rows, k, n, acc),
     linearForward: (x, w, b, y, rows, k, n, relu) => be('matmul', rows * k * n).linearForward(x, w, b, y, rows, k, n, relu),
     linearForwardPair: (p, q, meanwhile) => be('matmul', p.rows * p.k * p.n + q.rows * q.k * q.n).linearForwardPair(p, q, meanwhile),
-    linearStackForward: (p, q, meanwhile) => be('matmul', [...p, ...(q ?? [])].reduce((s, c) => s + c.rows * c.k * c.n, 0)).linearStackForward(p, q, meanwhile),
+    linearStackForward: (p, q, meanwhile) => be('matmul', stackWork(p) + (q === null ? 0 : stackWork(q))).linearStackForward(p, q, meanwhile),
     linearReluBackwardPair: (p, q) => be('matmul', p.rows * p.k * p.n + q.rows * q.k * q.n).linearReluBackwardPair(p, q),
     gram: (g, out, t, d) => be('gram', t * t * d).gram(g, out, t, d),
     sumAxis: (x, out, outer, len, inner) => be('sumAxis', outer * len * inner).sumAxis(x, out, outer, len, inner),

@@ -16,8 +16,9 @@ export function createJsBackend(): Backend {
     matmulChecked: (a: Storage, b: Storage, c: Storage, m: number, k: number, n: number, ta: boolean, tb: boolean, acc: boolean) =>
       matmulCheckedVia(twin, a, b, c, m, k, n, ta, tb, acc),
   };
-  const own: Pick<Backend, 'linearForward' | 'linearReluBackward'> = {
+  const own: Pick<Backend, 'linearForward' | 'linearForwardPair' | 'linearReluBackward'> = {
     linearForward: (x, w, b, y, rows, k, n, relu) => linearForwardVia(twin, x, w, b, y, rows, k, n, relu),
+    linearForwardPair: (first, second, meanwhile) => linearForwardPairVia(own, first, second, meanwhile),
     linearReluBackward: (x, w, y, g, gz, dw, dx, db, rows, k, n, acc) => linearReluBackwardVia(twin, x, w, y, g, gz, dw, dx, db, rows, k, n, acc),
   };
   return {
@@ -49,8 +50,8 @@ export function createJsBackend(): Backend {
     reluGradColumnSums: reluGradColumnSumsJs,
     biasRelu: biasReluJs,
     linearForward: own.linearForward,
-    linearForwardPair: (first, second, meanwhile) => linearForwardPairVia(own, first, second, meanwhile),
-    linearStackForward: (first, second, meanwhile) => linearStackForwardVia({ linearForward: own.linearForward, linearForwardPair: (p, q, m) => linearForwardPairVia(own, p, q, m) }, first, second, meanwhile),
+    linearForwardPair: own.linearForwardPair,
+    linearStackForward: (first, second, meanwhile) => linearStackForwardVia(own, first, second, meanwhile),
     linearBackward: (x, w, g, dw, dx, rows, k, n, acc) => linearBackwardVia(twin, x, w, g, dw, dx, rows, k, n, acc),
     linearReluBackward: own.linearReluBackward,
     linearReluBackwardPair: (first, second) => linearReluBackwardPairVia(own, first, second),
