@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- compare-torch [--steps 10] [--warmup 2] [--batch 2048] [--quick]
+ * `npm run bench -- compare-torch [--steps 10] [--warmup 2] [--settle 25] [--batch 2048] [--quick]
  *   [--threads 1,2] [--rounds 1] [--modes ew,param,rep] [--gap 50] [--python python3] [--no-rss] [--json]`
  *
  * mtlkit against PyTorch on the CPU (issue 15), on issue 9's PLE-lite:
@@ -9,7 +9,9 @@
  * 2. the same-work check first (bench/torch/same-work.ts): losses, summed-loss gradients,
  *    per-task shared gradients, and the full gradient after GradCraft's and MultiBalance's
  *    combines, within a stated float32 tolerance; timing stops if it fails (--force times anyway);
- * 3. per thread count (mtlkit's wasm setThreads, torch.set_num_threads), per round: EW (one
+ * 3. first --settle untimed steps of every mode on both sides at each thread count (V8 compiles
+ *    a fresh process's step over its first hundred or so steps: `npm run bench -- warmup`);
+ *    then per thread count (mtlkit's wasm setThreads, torch.set_num_threads), per round: EW (one
  *    backward of the summed loss), param mode with GradCraft (PyTorch: LibMTL's T backwards with
  *    retain_graph into a T x d buffer), rep mode with MultiBalance (PyTorch: LibMTL's rep_grad),
  *    each + Adam. Steps are INTERLEAVED: one mtlkit step, then one PyTorch step (the child
@@ -59,6 +61,17 @@ if (!(GAP >= 0)) {
   console.error(`compare-torch: --gap must be a number of milliseconds >= 0, got "${opt('gap', '50')}"`);
   process.exit(2);
 }
+/**
+ * Untimed steps of every mode on both sides at each thread count before the first round: V8
+ * compiles the step's functions over a fresh process's first hundred or so steps, on threads of
+ * its own that share the CPUs with ours (`npm run bench -- warmup` shows it), where PyTorch
+ * runs compiled code from its first step. The race times the steady step a training run has.
+ */
+const SETTLE = Number(opt('settle', quick ? '0' : '25'));
+if (!(Number.isInteger(SETTLE) && SETTLE >= 0)) {
+  console.error(`compare-torch: --settle must be a whole number of steps >= 0, got "${opt('settle', '')}"`);
+  process.exit(2);
+}
 const C = PLE_LITE, NB = 4;
 const json = has('json');
 const log = (s: string): void => void (json ? process.stderr.write(s + '\n') : process.stdout.write(s + '\n'));
@@ -97,11 +110,14 @@ interface Row {
   steps: { mtlkit: number[]; torch: number[] };
 }
 
-/** One round at `n` threads: every mode, mtlkit then PyTorch, step by step (modes in modeOrder). */
-async function round(mtl: MtlSide, peer: TorchPeer, batches: ReturnType<typeof makeBatches>, n: number): Promise<Row[]> {
+/**
+ * `steps` steps of every mode at `n` threads, mtlkit then PyTorch, step by step (modes in
+ * modeOrder); each pair's times go to `took(m, i, ours, theirs)`.
+ */
+async function interleave(mtl: MtlSide, peer: TorchPeer, batches: ReturnType<typeof makeBatches>, n: number, steps: number,
+  took: (m: number, i: number, ours: number, theirs: number) => void): Promise<void> {
   await peer.send({ cmd: 'threads', n });
-  const ms = SEL.map(() => ({ mtlkit: [] as number[], torch: [] as number[] }));
-  for (let i = 0; i < WARMUP + STEPS; i++) {
+  for (let i = 0; i < steps; i++) {
     for (const m of modeOrder(i, SEL.length)) {
       const bi = i % batches.length;
       pause(GAP);
@@ -111,12 +127,19 @@ async function round(mtl: MtlSide, peer: TorchPeer, batches: ReturnType<typeof m
       await tick(); // lets the wasm heap's finalizers recycle blocks, as a trainer's await does
       pause(GAP);
       const t = (await peer.send({ cmd: 'step', mode: SEL[m], batch: bi })).ms as number;
-      if (i >= WARMUP) {
-        ms[m]!.mtlkit.push(e);
-        ms[m]!.torch.push(t);
-      }
+      took(m, i, e, t);
     }
   }
+}
+
+/** One round at `n` threads: WARMUP untimed steps of every mode, then STEPS timed ones. */
+async function round(mtl: MtlSide, peer: TorchPeer, batches: ReturnType<typeof makeBatches>, n: number): Promise<Row[]> {
+  const ms = SEL.map(() => ({ mtlkit: [] as number[], torch: [] as number[] }));
+  await interleave(mtl, peer, batches, n, WARMUP + STEPS, (m, i, e, t) => {
+    if (i < WARMUP) return;
+    ms[m]!.mtlkit.push(e);
+    ms[m]!.torch.push(t);
+  });
   return SEL.map((mode, m) => {
     const a = stat(ms[m]!.mtlkit), b = stat(ms[m]!.torch);
     return { mode, mtlkit: a, torch: b, ratio: b.ms / a.ms, steps: ms[m]! };
@@ -206,7 +229,7 @@ async function main(): Promise<void> {
     log(`compare-torch: PLE-lite, batch ${B}, ${C.tasks} tasks, ${C.fields} fields x ${C.vocab} ids, ${mtl.model.store.size.toLocaleString('en')} params; ${machine}; load average ${loadBefore}`);
     log(`  mtlkit: ${getBackend().describe()}; param mode GradCraft, rep mode MultiBalance; Adam lr 1e-3`);
     log(`  PyTorch ${version} (${probe.python}), CPU; the same model written in torch (bench/torch/ple_lite.py), torch.optim.Adam`);
-    log(`  threads ${THREADS.join(', ')}; ${ROUNDS} round(s) of ${STEPS} timed steps after ${WARMUP} warm-up each; the sides interleaved step by step`);
+    log(`  threads ${THREADS.join(', ')}; ${ROUNDS} round(s) of ${STEPS} timed steps after ${WARMUP} warm-up each, after ${SETTLE} settling steps; the sides interleaved step by step`);
 
     const check = await sameWork(mtl, peer, dir, batches);
     log(`same-work check (batch 0, before any update): ${check.pass ? 'PASS' : 'FAIL'}`);
@@ -230,6 +253,12 @@ async function main(): Promise<void> {
       log(`after a ${most}-thread EW step, in the next ${span} ms (slices of ${slice} ms): mtlkit ${say(ours)}; PyTorch ${say(theirs)}; each step waits --gap ${GAP} ms first`);
     }
 
+    if (SETTLE > 0) {
+      const t0 = performance.now();
+      for (const n of THREADS) if (setMtlThreads(n)) await interleave(mtl, peer, batches, n, SETTLE, () => {});
+      log(`settled: ${SETTLE} untimed steps of each mode on both sides at ${THREADS.join(' and ')} thread(s) (${((performance.now() - t0) / 1000).toFixed(0)} s; --settle 0 times a fresh process)`);
+    }
+
     const rounds: { round: number; threads: number; load: string; rows: Row[] }[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       for (const n of THREADS) {
@@ -250,7 +279,7 @@ async function main(): Promise<void> {
       .filter((x) => x.interval !== null);
     const targets = judge(rounds);
     const summary = {
-      model: 'ple-lite', batch: B, steps: STEPS, warmup: WARMUP, machine, load_average: { before: loadBefore, after: load() },
+      model: 'ple-lite', batch: B, steps: STEPS, warmup: WARMUP, settle: SETTLE, machine, load_average: { before: loadBefore, after: load() },
       mtlkit_backend: getBackend().describe(), torch: { version, python: probe.python }, quiet,
       check: { pass: check.pass, worst: check.worst, float32: check.float32 }, tolerance: { float64: TOL, float32: TOL32 }, rounds,
       across_rounds: across.map((x) => ({ threads: x.threads, mode: x.mode, ratio: x.interval!.ratio, ci95: [x.interval!.lo, x.interval!.hi], steps: x.interval!.n[0] })),

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- scaling [--rounds 3] [--steps 20] [--warmup 3] [--batch 2048]
+ * `npm run bench -- scaling [--rounds 3] [--steps 20] [--warmup 3] [--settle 50] [--batch 2048]
  *   [--chain-seconds 3] [--no-chain] [--json]`
  *
  * How far the EW step on PLE-lite can gain from a second kernel thread on this machine (issue
@@ -40,6 +40,12 @@ import { has, opt } from './flags.ts';
 const ROUNDS = Number(opt('rounds', '3'));
 const STEPS = Number(opt('steps', '20'));
 const WARMUP = Number(opt('warmup', '3'));
+/** Untimed steps on one thread and on two before the first round: V8 compiles a fresh process's step meanwhile (bench/warmup.ts). */
+const SETTLE = Number(opt('settle', '50'));
+if (!(Number.isInteger(SETTLE) && SETTLE >= 0)) {
+  console.error(`scaling: --settle must be a whole number of steps >= 0, got "${opt('settle', '')}"`);
+  process.exit(2);
+}
 const B = Number(opt('batch', '2048'));
 const CHAIN_S = Number(opt('chain-seconds', '3'));
 const json = has('json');
@@ -136,11 +142,16 @@ async function main(): Promise<void> {
   const batches = makeBatches(PLE_LITE, B, 4);
   const mtl = makeMtl(PLE_LITE, B);
   const undo = installProfiler({ markSteps: false });
-  log(`scaling: PLE-lite EW step, batch ${B}; ${be.describe()}; ${ROUNDS} round(s) of ${STEPS} profiled steps after ${WARMUP} warm-up, one thread then two`);
+  log(`scaling: PLE-lite EW step, batch ${B}; ${be.describe()}; ${ROUNDS} round(s) of ${STEPS} profiled steps after ${WARMUP} warm-up, one thread then two, after ${SETTLE} settling steps on each`);
   const one: Split[] = [], two: Split[] = [];
   let n = 0;
   const step = (i: number): void => mtlStep(mtl, 'ew', batches[(n + i) % batches.length]!);
   try {
+    for (const t of [1, 2]) {
+      be.setThreads(t);
+      for (let i = 0; i < SETTLE; i++) step(i);
+      n += SETTLE;
+    }
     for (let r = 0; r < ROUNDS; r++) {
       for (const [t, into] of [[1, one], [2, two]] as const) {
         const s = await profiled(t, step);

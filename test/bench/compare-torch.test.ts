@@ -4,6 +4,7 @@
  * naming the install command (so this file never passes without checking something).
  * `npm run bench -- compare-torch --python no-such-python` shows that message end to end.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,12 @@ describe('compare-torch', () => {
     if (p.ok) return;
     expect(p.message).toMatch(/skipped, PyTorch is not available/);
     expect(p.message).toMatch(/pip install --no-deps .*torch-\*\.whl/);
+  });
+
+  it('refuses a settling step count that is not a whole number (before anything runs)', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'compare-torch', '--settle', '2.5'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/compare-torch: --settle must be a whole number of steps >= 0, got "2\.5"/);
   });
 
   it('the modes run forwards, then backwards: our EW and rep steps follow PyTorch\'s param step equally often', () => {

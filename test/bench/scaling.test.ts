@@ -12,9 +12,10 @@ const why = whyNoNative();
 
 describe.skipIf(availableParallelism() < 2)('bench/scaling.ts', () => {
   it('prints the split, the ceilings and the bounds they give', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'scaling', '--rounds', '1', '--steps', '2', '--warmup', '1', '--batch', '64', '--chain-seconds', '0', '--json'],
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'scaling', '--rounds', '1', '--steps', '2', '--warmup', '1', '--settle', '2', '--batch', '64', '--chain-seconds', '0', '--json'],
       { encoding: 'utf8', timeout: 300_000, env: { ...process.env, MTLKIT_THREADS: '' } });
     expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/after 2 settling steps on each/);
     expect(r.stderr).toMatch(/round 1, 1 thread\(s\): step [0-9.]+ ms = kernels [0-9.]+ \+ the rest/);
     expect(r.stderr).toMatch(/gain from the second thread: the step [0-9.]+x, its kernels [0-9.]+x, the rest [0-9.]+x/);
     const j = JSON.parse(r.stdout.trim().split('\n').pop()!);

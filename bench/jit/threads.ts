@@ -1,0 +1,56 @@
+/**
+ * CPU time per OS thread of this process (Linux: /proc/self/task/<tid>/schedstat, nanoseconds
+ * on a CPU), grouped as the warm-up bench reports it: the main thread, the kernel threads (the
+ * threads the backend started: known by which threads appeared while it started), and the rest
+ * (Node's and V8's own: the optimizing compiler, the collector's helpers, libuv).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Nanoseconds on a CPU per thread id, or null where /proc does not give them (not Linux). */
+export function threadCpuNs(): Map<number, number> | null {
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return null;
+  }
+  const out = new Map<number, number>();
+  for (const t of tids) {
+    try {
+      const ns = Number(readFileSync(`/proc/self/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+      if (Number.isFinite(ns)) out.set(Number(t), ns);
+    } catch {
+      // A thread that ended between the listing and the read has no time left to count.
+    }
+  }
+  return out.size > 0 ? out : null;
+}
+
+/** Milliseconds of CPU per group between two readings. */
+export interface CpuSplit {
+  main: number;
+  kernel: number;
+  other: number;
+}
+
+/**
+ * The CPU that each group used from `from` to `to` (threads that started in between count from
+ * zero). `main`: the process's own id; `kernel`: the ids in `kernelTids`; the rest is `other`.
+ */
+export function splitCpu(from: Map<number, number>, to: Map<number, number>, mainTid: number, kernelTids: ReadonlySet<number>): CpuSplit {
+  const s: CpuSplit = { main: 0, kernel: 0, other: 0 };
+  for (const [tid, ns] of to) {
+    const ms = (ns - (from.get(tid) ?? 0)) / 1e6;
+    if (tid === mainTid) s.main += ms;
+    else if (kernelTids.has(tid)) s.kernel += ms;
+    else s.other += ms;
+  }
+  return s;
+}
+
+/** The ids present in `after` and not in `before`: the threads started in between. */
+export function newThreads(before: Map<number, number>, after: Map<number, number>): Set<number> {
+  const s = new Set<number>();
+  for (const tid of after.keys()) if (!before.has(tid)) s.add(tid);
+  return s;
+}
