@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- scaling [--rounds 3] [--steps 20] [--warmup 3] [--settle 50] [--batch 2048]
- *   [--chain-seconds 3] [--no-chain] [--json]`
+ *   [--chain-seconds 3] [--no-chain] [--no-placement] [--json]`
  *
  * How far the EW step on PLE-lite can gain from a second kernel thread on this machine (issue
  * 15's scaling target), measured, then bounded:
@@ -21,6 +21,9 @@
  *    far less, so it is generous) and the rest took what it took on two threads:
  *    T2 >= K1 / ceiling + J2, so the gain T1 / T2 is at most T1 / (K1 / ceiling + J2); for the
  *    matmuls' ceiling, the machine's, and a perfect 2.0x.
+ * Around each two-thread run, bench/native/cross-core.c probes where the host has put the two
+ * vCPUs (bench/native/placement.ts): sharing a cache, or on different core complexes, where each
+ * thread reads what the other wrote at the rate of memory; the rounds are summed up by placement.
  * Without a C compiler or an x86-64 CPU with AVX2 / FMA, part 2 is skipped and says why; so is
  * part 3 (but for the 2.0x line).
  */
@@ -35,6 +38,7 @@ import type { WasmBackend } from '../src/tensor/backends/wasm.ts';
 import { median } from '../src/tensor/timing.ts';
 import { buildNativeBench } from './native/build.ts';
 import { makeBatches, makeMtl, mtlStep, PLE_LITE } from './torch/mtl-side.ts';
+import { probeCrossCore, SHARED_AT, sharedCache, type CrossCore } from './native/placement.ts';
 import { has, opt } from './flags.ts';
 
 const ROUNDS = Number(opt('rounds', '3'));
@@ -144,6 +148,19 @@ async function main(): Promise<void> {
   const undo = installProfiler({ markSteps: false });
   log(`scaling: PLE-lite EW step, batch ${B}; ${be.describe()}; ${ROUNDS} round(s) of ${STEPS} profiled steps after ${WARMUP} warm-up, one thread then two, after ${SETTLE} settling steps on each`);
   const one: Split[] = [], two: Split[] = [];
+  // The vCPUs' placement around each two-thread run (bench/native/placement.ts), where the
+  // cross-core probe builds.
+  const probeDir = mkdtempSync(join(tmpdir(), 'mtlkit-placement-'));
+  let probeExe: string | null = null, probeWhy = '';
+  if (has('no-placement')) probeWhy = '--no-placement';
+  else if (process.arch !== 'x64') probeWhy = `the CPU is ${process.arch}, not x86-64`;
+  else {
+    const b = buildNativeBench('bench/native/cross-core.c', probeDir);
+    if (b.why !== undefined) probeWhy = b.why;
+    else probeExe = b.exe;
+  }
+  const placements: CrossCore[][] = [];
+  const gbs = (p: CrossCore): string => `${f1(p.other)} of ${f1(p.own)} GB/s`;
   let n = 0;
   const step = (i: number): void => mtlStep(mtl, 'ew', batches[(n + i) % batches.length]!);
   try {
@@ -154,15 +171,20 @@ async function main(): Promise<void> {
     }
     for (let r = 0; r < ROUNDS; r++) {
       for (const [t, into] of [[1, one], [2, two]] as const) {
+        const before = t === 2 && probeExe ? probeCrossCore(probeExe) : null;
         const s = await profiled(t, step);
+        const after = t === 2 && probeExe ? probeCrossCore(probeExe) : null;
         n += WARMUP + STEPS;
         into.push(s);
+        if (before && after) placements.push([before, after]);
         log(`  round ${r + 1}, ${t} thread(s): step ${f1(s.step)} ms = kernels ${f1(s.kernels)} + the rest ${f1(s.rest)}` +
-          (s.idle === undefined ? '' : `; the worker in jobs ${f1(s.busy!)}, idle ${f1(s.idle)}`));
+          (s.idle === undefined ? '' : `; the worker in jobs ${f1(s.busy!)}, idle ${f1(s.idle)}`) +
+          (before && after ? `; the other vCPU read the writer's buffer at ${gbs(before)} before, ${gbs(after)} after` : ''));
       }
     }
   } finally {
     undo();
+    rmSync(probeDir, { recursive: true, force: true });
   }
   const med = (xs: Split[], k: 'step' | 'kernels' | 'rest'): number => median(xs.map((x) => x[k]));
   const T1 = med(one, 'step'), T2 = med(two, 'step'), K1 = med(one, 'kernels'), K2 = med(two, 'kernels');
@@ -173,6 +195,22 @@ async function main(): Promise<void> {
   if (I2 !== null) {
     const short = T2 - T1 / 1.8;
     log(`two threads: the worker idle ${f1(I2)} ms of the ${f1(T2)} ms step (median); ${short > 0 ? `1.8x needs the step ${f1(short)} ms shorter` : 'the step is at 1.8x or better'}`);
+  }
+
+  // The rounds by placement: both probes found the vCPUs sharing a cache, or not.
+  let byPlacement: { shared: { rounds: number; T2: number; gain: number } | null; apart: { rounds: number; T2: number; gain: number } | null } | null = null;
+  if (probeExe !== null && placements.length === ROUNDS) {
+    const group = (want: boolean) => {
+      const rs = placements.map((p, r) => (sharedCache(p) === want ? r : -1)).filter((r) => r >= 0);
+      if (rs.length === 0) return null;
+      const t1 = median(rs.map((r) => one[r]!.step)), t2 = median(rs.map((r) => two[r]!.step));
+      return { rounds: rs.length, T2: t2, gain: t1 / t2 };
+    };
+    byPlacement = { shared: group(true), apart: group(false) };
+    const say = (g: { rounds: number; T2: number; gain: number } | null): string => (g === null ? 'none' : `${g.rounds} round(s), two threads ${f1(g.T2)} ms, gain ${f2(g.gain)}x`);
+    log(`by the vCPUs' placement (the other vCPU reading a 1 MB buffer at >= ${SHARED_AT} of the writer's rate before and after: a shared cache): shared ${say(byPlacement.shared)}; apart ${say(byPlacement.apart)}`);
+  } else {
+    log(`placement probe skipped: ${probeWhy}`);
   }
 
   let ceiling: number | null = null, machine: number | null = null, why = '';
@@ -227,6 +265,7 @@ async function main(): Promise<void> {
   if (json) {
     console.log(JSON.stringify({
       batch: B, rounds: { one, two }, medians: { T1, T2, K1, K2, J1, J2, I2 }, gain: T1 / T2,
+      placement: probeExe === null ? { skipped: probeWhy } : { probes: placements, byPlacement },
       chain: ceiling === null || machine === null ? { skipped: why } : { runs, ceiling, processes: pairsOfProcesses, machine },
       bound: ceiling === null ? null : bound(ceiling), boundMachine: machine === null ? null : bound(machine), boundPerfect: bound(2),
     }));

@@ -35,8 +35,15 @@ describe.skipIf(availableParallelism() < 2)('bench/scaling.ts', () => {
     expect(j.boundPerfect).toBeCloseTo(T1 / (K1 / 2 + J2), 12);
     if (why !== '') {
       expect(j.chain.skipped).toBeTruthy();
+      expect(j.placement.skipped).toBeTruthy();
       return;
     }
+    // The placement probe around the one two-thread run: two readings, the round in one group.
+    expect(j.placement.probes).toHaveLength(1);
+    for (const p of j.placement.probes[0]) for (const k of ['own', 'other', 'flushed']) expect(p[k]).toBeGreaterThan(0);
+    const { shared, apart } = j.placement.byPlacement;
+    expect((shared?.rounds ?? 0) + (apart?.rounds ?? 0)).toBe(1);
+    expect(r.stderr).toMatch(/by the vCPUs' placement .*: shared (none|1 round\(s\), two threads [0-9.]+ ms, gain [0-9.]+x); apart (none|1 round)/);
     expect(j.chain.runs).toHaveLength(4);
     expect(j.chain.processes).toHaveLength(2);
     expect(j.bound).toBeCloseTo(T1 / (K1 / j.chain.ceiling + J2), 12);

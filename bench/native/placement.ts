@@ -1,0 +1,37 @@
+/**
+ * Where a VM's two vCPUs sit, as bench/native/cross-core.c sees it: the rate at which one CPU
+ * reads a buffer the other just wrote, against the writer's own rate. Where the two share a
+ * last-level cache the two rates are close; where the host has put them on different core
+ * complexes the reader gets the buffer at near the rate of memory. A host may move them while a
+ * bench runs, so the scaling bench probes around each two-thread run.
+ */
+import { spawnSync } from 'node:child_process';
+
+/** One probe's rates, GB/s: read on the writer's CPU, on the other CPU, and on it from memory. */
+export interface CrossCore {
+  own: number;
+  other: number;
+  flushed: number;
+}
+
+/** The other CPU reads at this share of the writer's rate or more: they share a cache. */
+export const SHARED_AT = 0.75;
+
+/** A probe's line, or null where it says something else. */
+export function parseCrossCore(stdout: string): CrossCore | null {
+  const m = /read on CPU \d+ ([0-9.]+) GB\/s, on CPU \d+ ([0-9.]+) GB\/s, on CPU \d+ after a \d+ MB flush ([0-9.]+) GB\/s/.exec(stdout);
+  return m ? { own: Number(m[1]), other: Number(m[2]), flushed: Number(m[3]) } : null;
+}
+
+/** Whether every probe found the two CPUs sharing a cache (the other CPU at >= SHARED_AT of the writer's rate). */
+export function sharedCache(probes: readonly CrossCore[]): boolean {
+  return probes.length > 0 && probes.every((p) => p.other >= SHARED_AT * p.own);
+}
+
+/** Runs the built cross-core bench on a 1 MB buffer; throws with its output where it fails. */
+export function probeCrossCore(exe: string): CrossCore {
+  const r = spawnSync(exe, ['1024'], { encoding: 'utf8' });
+  const p = r.status === 0 ? parseCrossCore(r.stdout) : null;
+  if (p === null) throw new Error(`cross-core 1024 failed or printed what this bench does not read: ${(r.stderr || r.stdout || `exit ${r.status}`).trim()}`);
+  return p;
+}
