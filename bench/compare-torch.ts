@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- compare-torch [--steps 10] [--warmup 2] [--settle 25] [--batch 2048] [--quick]
+ * `npm run bench -- compare-torch [--steps 10] [--warmup 2] [--settle 25] [--batch 2048] [--quick] [--no-placement]
  *   [--threads 1,2] [--rounds 1] [--modes ew,param,rep] [--gap 50] [--python python3] [--no-rss] [--json]`
  *
  * mtlkit against PyTorch on the CPU (issue 15), on issue 9's PLE-lite:
@@ -20,7 +20,10 @@
  *    other side's threads have gone quiet (bench/torch/quiet.ts, measured and printed first);
  *    medians and ranges, ratios within each round, and over every round together (step pairs
  *    pooled, a bootstrap interval) with issue 15's targets judged on those (torch/targets.ts);
- * 4. peak resident memory of each side in a fresh process (--no-rss skips this).
+ * 4. peak resident memory of each side in a fresh process (--no-rss skips this);
+ * 5. around each round on two threads, where the host has put the two vCPUs (the cross-core
+ *    probe, bench/native/placement.ts), and our EW step's gain from one thread to two in the
+ *    rounds with a shared cache and in the others (informational; --no-placement skips it).
  * Without PyTorch it prints how to install it and skips (exit 0).
  * --quick: 3 steps after 1 warm-up. --profile [--shapes] [--top N]: no race; mtlkit's side of
  * each mode under the step profiler (src/profile).
@@ -42,8 +45,10 @@ import { defaultPython, probeTorch, TorchPeer } from './torch/peer.ts';
 import { sameWork, TOL, TOL32 } from './torch/same-work.ts';
 import { has, opt } from './flags.ts';
 import { modeOrder } from './torch/order.ts';
-import { formatJudged, judge, measure } from './torch/targets.ts';
+import { formatJudged, judge, measure, scalingByPlacement } from './torch/targets.ts';
 import { busyAfter, cpuAfter, pause, tick, type BusyAfter } from './torch/quiet.ts';
+import { buildNativeBench } from './native/build.ts';
+import { probeCrossCore, SHARED_AT, type CrossCore } from './native/placement.ts';
 
 // ---------------------------------------------------------------------------------- options
 const quick = has('quick');
@@ -259,15 +264,20 @@ async function main(): Promise<void> {
       log(`settled: ${SETTLE} untimed steps of each mode on both sides at ${THREADS.join(' and ')} thread(s) (${((performance.now() - t0) / 1000).toFixed(0)} s; --settle 0 times a fresh process)`);
     }
 
-    const rounds: { round: number; threads: number; load: string; rows: Row[] }[] = [];
+    // Where the host has put the two vCPUs, probed around each round on two threads (bench/native/placement.ts).
+    const probe2 = THREADS.includes(2) && process.arch === 'x64' && !has('no-placement') ? buildNativeBench('bench/native/cross-core.c', dir) : null;
+    const probeExe = probe2?.exe ?? null;
+    const rounds: { round: number; threads: number; load: string; rows: Row[]; placement: CrossCore[] | null }[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       for (const n of THREADS) {
         if (!setMtlThreads(n)) {
           log(`  ${n} thread(s): skipped, mtlkit's backend runs at most ${getBackend().maxThreads} (MTLKIT_THREADS)`);
           continue;
         }
+        const before = n === 2 && probeExe ? probeCrossCore(probeExe) : null;
         const rows = await round(mtl, peer, batches, n);
-        rounds.push({ round: r + 1, threads: n, load: load(), rows });
+        const after = n === 2 && probeExe ? probeCrossCore(probeExe) : null;
+        rounds.push({ round: r + 1, threads: n, load: load(), rows, placement: before && after ? [before, after] : null });
         for (const x of rows) {
           process.stderr.write(`  round ${r + 1}, ${n} thread(s), ${x.mode.padEnd(5)} mtlkit ${x.mtlkit.ms.toFixed(1)} ms, torch ${x.torch.ms.toFixed(1)} ms, ${x.ratio.toFixed(2)}x\n`);
         }
@@ -278,6 +288,8 @@ async function main(): Promise<void> {
     const across = THREADS.flatMap((n) => SEL.map((mode) => ({ threads: n, mode, ...measure(rounds, { num: { side: 'torch', mode, threads: n }, den: { side: 'mtlkit', mode, threads: n } }) })))
       .filter((x) => x.interval !== null);
     const targets = judge(rounds);
+    // Informational: the targets are judged over every round.
+    const byPlacement = probeExe !== null && SEL.includes('ew') && THREADS.includes(1) ? scalingByPlacement(rounds) : null;
     const summary = {
       model: 'ple-lite', batch: B, steps: STEPS, warmup: WARMUP, settle: SETTLE, machine, load_average: { before: loadBefore, after: load() },
       mtlkit_backend: getBackend().describe(), torch: { version, python: probe.python }, quiet,
@@ -285,6 +297,7 @@ async function main(): Promise<void> {
       across_rounds: across.map((x) => ({ threads: x.threads, mode: x.mode, ratio: x.interval!.ratio, ci95: [x.interval!.lo, x.interval!.hi], steps: x.interval!.n[0] })),
       targets: targets.map((t) => ({ id: t.id, target: t.text, ratio: t.interval?.ratio ?? null, ci95: t.interval ? [t.interval.lo, t.interval.hi] : null, verdict: t.verdict })),
       peak_rss_mb: rss,
+      scaling_by_placement: byPlacement ?? { skipped: probe2?.why ?? 'no round on two threads, or --no-placement' },
     };
     if (json) {
       console.log(JSON.stringify(summary));
@@ -320,6 +333,10 @@ async function main(): Promise<void> {
       }
       log('issue 15\'s targets over every round (met: the whole interval clears the line; undecided: it straddles):');
       for (const t of targets) log(formatJudged(t));
+      if (byPlacement) {
+        const say = (g: { rounds: number; gain: number } | null): string => (g === null ? 'no round' : `${g.gain.toFixed(2)}x (${g.rounds} round(s))`);
+        log(`our EW step from one thread to two by where the host put the vCPUs (the other vCPU reading a 1 MB buffer at >= ${SHARED_AT} of the writer's rate before and after the round: a shared cache): shared ${say(byPlacement.shared)}, apart ${say(byPlacement.apart)}; the target is judged over every round`);
+      } else if (probe2?.why) log(`placement probe skipped: ${probe2.why}`);
     }
     if (rss) log(`peak RSS (a fresh process per side, 1 warm-up + 2 steps of each mode): mtlkit ${fmt(rss.mtlkit)} MB, PyTorch ${fmt(rss.torch)} MB`);
     log(`load average before / after: ${loadBefore} / ${summary.load_average.after}`);

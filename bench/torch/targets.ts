@@ -13,6 +13,8 @@
  * on its own.
  */
 import { bootstrapRatioOfMedians, type RatioInterval } from '../../src/metrics/stats.ts';
+import { median } from '../../src/tensor/timing.ts';
+import { sharedCache, type CrossCore } from '../native/placement.ts';
 import type { Mode } from './mtl-side.ts';
 
 /** One round at one thread count: each mode's per-step times (ms), the timed steps in order. */
@@ -107,4 +109,26 @@ export function formatJudged(j: Judged): string {
   const ci = iv.lo === null ? 'no interval (fewer than two steps a side)' : `95% CI ${iv.lo.toFixed(2)}-${iv.hi!.toFixed(2)}`;
   const n = j.paired ? `${iv.n[0]} paired steps` : `${iv.n[0]} and ${iv.n[1]} steps`;
   return `  ${j.text}: ${iv.ratio.toFixed(2)}x (${ci}, ${n}): ${j.verdict}`;
+}
+
+/** A round with where the host had the vCPUs around it (bench/native/placement.ts; null: not probed). */
+export interface PlacedRound extends RaceRound {
+  round: number;
+  placement: readonly CrossCore[] | null;
+}
+
+/**
+ * Our EW step's gain from one thread to two (median over median of the steps pooled) in the
+ * rounds whose two-thread probes all found the vCPUs sharing a cache (`shared`) and in the
+ * rounds where one did not (`apart`); null where no round falls there. Informational: the
+ * scaling target is judged over every round.
+ */
+export function scalingByPlacement(rounds: readonly PlacedRound[]): Record<'shared' | 'apart', { rounds: number; gain: number } | null> {
+  const where = (shared: boolean): { rounds: number; gain: number } | null => {
+    const at = new Set(rounds.filter((x) => x.threads === 2 && x.placement !== null && sharedCache(x.placement) === shared).map((x) => x.round));
+    const ew = (n: number): number[] => rounds.filter((x) => x.threads === n && at.has(x.round)).flatMap((x) => x.rows.find((y) => y.mode === 'ew')?.steps.mtlkit ?? []);
+    const one = ew(1), two = ew(2);
+    return one.length > 0 && two.length > 0 ? { rounds: at.size, gain: median(one) / median(two) } : null;
+  };
+  return { shared: where(true), apart: where(false) };
 }

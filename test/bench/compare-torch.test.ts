@@ -14,7 +14,7 @@ import type { TrainBatch } from '../../src/step/balanced-step.ts';
 import { probeTorch, TorchPeer } from '../../bench/torch/peer.ts';
 import { sameWork, TOL, TOL32 } from '../../bench/torch/same-work.ts';
 import { modeOrder, predecessors } from '../../bench/torch/order.ts';
-import { formatJudged, judge, TARGETS, type RaceRound } from '../../bench/torch/targets.ts';
+import { formatJudged, judge, scalingByPlacement, TARGETS, type PlacedRound, type RaceRound } from '../../bench/torch/targets.ts';
 import { busyAfter, cpuAfter, pause } from '../../bench/torch/quiet.ts';
 
 const torch = probeTorch();
@@ -33,6 +33,27 @@ describe('compare-torch', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'compare-torch', '--settle', '2.5'], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/compare-torch: --settle must be a whole number of steps >= 0, got "2\.5"/);
+  });
+
+  it('the scaling by placement: rounds whose two-thread probes all found a shared cache against the others, EW steps pooled', () => {
+    const near = { own: 76, other: 74, flushed: 30 }, far = { own: 76, other: 28, flushed: 21 };
+    const ew = (ms: number[]) => [{ mode: 'ew' as const, steps: { mtlkit: ms, torch: ms } }];
+    const rounds: PlacedRound[] = [
+      { round: 1, threads: 1, rows: ew([120, 124]), placement: null },
+      { round: 1, threads: 2, rows: ew([60, 62]), placement: [near, near] },
+      { round: 2, threads: 1, rows: ew([122]), placement: null },
+      { round: 2, threads: 2, rows: ew([75]), placement: [near, far] },
+      { round: 3, threads: 1, rows: ew([126]), placement: null },
+      { round: 3, threads: 2, rows: ew([78, 80]), placement: [far, far] },
+      // Not probed: in neither group.
+      { round: 4, threads: 1, rows: ew([1]), placement: null },
+      { round: 4, threads: 2, rows: ew([1]), placement: null },
+    ];
+    const g = scalingByPlacement(rounds);
+    expect(g.shared).toEqual({ rounds: 1, gain: 122 / 61 });
+    // Rounds 2 and 3: one-thread steps 122, 126 (median 124) over 75, 78, 80 (median 78).
+    expect(g.apart).toEqual({ rounds: 2, gain: 124 / 78 });
+    expect(scalingByPlacement(rounds.slice(0, 2)).apart).toBeNull();
   });
 
   it('the modes run forwards, then backwards: our EW and rep steps follow PyTorch\'s param step equally often', () => {
