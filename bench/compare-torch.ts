@@ -48,7 +48,7 @@ import { modeOrder } from './torch/order.ts';
 import { formatJudged, judge, measure, scalingByPlacement } from './torch/targets.ts';
 import { busyAfter, cpuAfter, pause, tick, type BusyAfter } from './torch/quiet.ts';
 import { buildNativeBench } from './native/build.ts';
-import { probeCrossCore, SHARED_AT, type CrossCore } from './native/placement.ts';
+import { probeCrossCore, SHARED_AT, sharedCache, type CrossCore } from './native/placement.ts';
 
 // ---------------------------------------------------------------------------------- options
 const quick = has('quick');
@@ -320,6 +320,10 @@ async function main(): Promise<void> {
       for (const m of ['param', 'rep'] as const) {
         const x = get(m);
         if (ew && x) parts.push(`${m} / EW time: mtlkit ${(x.mtlkit.ms / ew.mtlkit.ms).toFixed(2)}, PyTorch ${(x.torch.ms / ew.torch.ms).toFixed(2)}`);
+      }
+      if (r.placement) {
+        const gbs = (p: CrossCore): string => `${p.other.toFixed(1)} of ${p.own.toFixed(1)} GB/s`;
+        parts.push(`vCPUs ${sharedCache(r.placement) ? 'sharing a cache' : 'apart'} (the other read the writer's buffer at ${gbs(r.placement[0]!)} before, ${gbs(r.placement[1]!)} after)`);
       }
       if (parts.length) log(`round ${r.round}, ${r.threads} thread(s) (load ${r.load}): ${parts.join('; ')}`);
     }

@@ -198,16 +198,17 @@ async function main(): Promise<void> {
   }
 
   // The rounds by placement: both probes found the vCPUs sharing a cache, or not.
-  let byPlacement: { shared: { rounds: number; T2: number; gain: number } | null; apart: { rounds: number; T2: number; gain: number } | null } | null = null;
+  type Group = { rounds: number; T2: number; gain: number } | null;
+  let byPlacement: { shared: Group; apart: Group } | null = null;
   if (probeExe !== null && placements.length === ROUNDS) {
-    const group = (want: boolean) => {
+    const group = (want: boolean): Group => {
       const rs = placements.map((p, r) => (sharedCache(p) === want ? r : -1)).filter((r) => r >= 0);
       if (rs.length === 0) return null;
       const t1 = median(rs.map((r) => one[r]!.step)), t2 = median(rs.map((r) => two[r]!.step));
       return { rounds: rs.length, T2: t2, gain: t1 / t2 };
     };
     byPlacement = { shared: group(true), apart: group(false) };
-    const say = (g: { rounds: number; T2: number; gain: number } | null): string => (g === null ? 'none' : `${g.rounds} round(s), two threads ${f1(g.T2)} ms, gain ${f2(g.gain)}x`);
+    const say = (g: Group): string => (g === null ? 'none' : `${g.rounds} round(s), two threads ${f1(g.T2)} ms, gain ${f2(g.gain)}x`);
     log(`by the vCPUs' placement (the other vCPU reading a 1 MB buffer at >= ${SHARED_AT} of the writer's rate before and after: a shared cache): shared ${say(byPlacement.shared)}; apart ${say(byPlacement.apart)}`);
   } else {
     log(`placement probe skipped: ${probeWhy}`);
