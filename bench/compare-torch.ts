@@ -48,7 +48,7 @@ import { modeOrder } from './torch/order.ts';
 import { formatJudged, judge, measure, scalingByPlacement } from './torch/targets.ts';
 import { busyAfter, cpuAfter, pause, tick, type BusyAfter } from './torch/quiet.ts';
 import { buildNativeBench } from './native/build.ts';
-import { probeCrossCore, SHARED_AT, sharedCache, type CrossCore } from './native/placement.ts';
+import { PlacementProbe, SHARED_AT, sharedCache, type CrossCore } from './native/placement.ts';
 
 // ---------------------------------------------------------------------------------- options
 const quick = has('quick');
@@ -265,8 +265,8 @@ async function main(): Promise<void> {
     }
 
     // Where the host has put the two vCPUs, probed around each round on two threads (bench/native/placement.ts).
-    const probe2 = THREADS.includes(2) && process.arch === 'x64' && !has('no-placement') ? buildNativeBench('bench/native/cross-core.c', dir) : null;
-    const probeExe = probe2?.exe ?? null;
+    const built = THREADS.includes(2) && process.arch === 'x64' && !has('no-placement') ? buildNativeBench('bench/native/cross-core.c', dir) : null;
+    const placement = new PlacementProbe(built?.exe ?? null, built?.why ?? (has('no-placement') ? '--no-placement' : 'no round on two threads, or not an x86-64 CPU'));
     const rounds: { round: number; threads: number; load: string; rows: Row[]; placement: CrossCore[] | null }[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       for (const n of THREADS) {
@@ -274,9 +274,9 @@ async function main(): Promise<void> {
           log(`  ${n} thread(s): skipped, mtlkit's backend runs at most ${getBackend().maxThreads} (MTLKIT_THREADS)`);
           continue;
         }
-        const before = n === 2 && probeExe ? probeCrossCore(probeExe) : null;
+        const before = n === 2 ? placement.probe() : null;
         const rows = await round(mtl, peer, batches, n);
-        const after = n === 2 && probeExe ? probeCrossCore(probeExe) : null;
+        const after = n === 2 ? placement.probe() : null;
         rounds.push({ round: r + 1, threads: n, load: load(), rows, placement: before && after ? [before, after] : null });
         for (const x of rows) {
           process.stderr.write(`  round ${r + 1}, ${n} thread(s), ${x.mode.padEnd(5)} mtlkit ${x.mtlkit.ms.toFixed(1)} ms, torch ${x.torch.ms.toFixed(1)} ms, ${x.ratio.toFixed(2)}x\n`);
@@ -289,7 +289,8 @@ async function main(): Promise<void> {
       .filter((x) => x.interval !== null);
     const targets = judge(rounds);
     // Informational: the targets are judged over every round.
-    const byPlacement = probeExe !== null && SEL.includes('ew') && THREADS.includes(1) ? scalingByPlacement(rounds) : null;
+    const probed = rounds.some((x) => x.placement !== null);
+    const byPlacement = probed && SEL.includes('ew') && THREADS.includes(1) ? scalingByPlacement(rounds) : null;
     const summary = {
       model: 'ple-lite', batch: B, steps: STEPS, warmup: WARMUP, settle: SETTLE, machine, load_average: { before: loadBefore, after: load() },
       mtlkit_backend: getBackend().describe(), torch: { version, python: probe.python }, quiet,
@@ -297,7 +298,7 @@ async function main(): Promise<void> {
       across_rounds: across.map((x) => ({ threads: x.threads, mode: x.mode, ratio: x.interval!.ratio, ci95: [x.interval!.lo, x.interval!.hi], steps: x.interval!.n[0] })),
       targets: targets.map((t) => ({ id: t.id, target: t.text, ratio: t.interval?.ratio ?? null, ci95: t.interval ? [t.interval.lo, t.interval.hi] : null, verdict: t.verdict })),
       peak_rss_mb: rss,
-      scaling_by_placement: byPlacement ?? { skipped: probe2?.why ?? 'no round on two threads, or --no-placement' },
+      scaling_by_placement: byPlacement ?? { skipped: placement.why || 'no EW step on one and on two threads' },
     };
     if (json) {
       console.log(JSON.stringify(summary));
@@ -340,7 +341,7 @@ async function main(): Promise<void> {
       if (byPlacement) {
         const say = (g: { rounds: number; gain: number } | null): string => (g === null ? 'no round' : `${g.gain.toFixed(2)}x (${g.rounds} round(s))`);
         log(`our EW step from one thread to two by where the host put the vCPUs (the other vCPU reading a 1 MB buffer at >= ${SHARED_AT} of the writer's rate before and after the round: a shared cache): shared ${say(byPlacement.shared)}, apart ${say(byPlacement.apart)}; the target is judged over every round`);
-      } else if (probe2?.why) log(`placement probe skipped: ${probe2.why}`);
+      } else if (placement.why) log(`placement probe skipped: ${placement.why}`);
     }
     if (rss) log(`peak RSS (a fresh process per side, 1 warm-up + 2 steps of each mode): mtlkit ${fmt(rss.mtlkit)} MB, PyTorch ${fmt(rss.torch)} MB`);
     log(`load average before / after: ${loadBefore} / ${summary.load_average.after}`);

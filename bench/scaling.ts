@@ -38,7 +38,7 @@ import type { WasmBackend } from '../src/tensor/backends/wasm.ts';
 import { median } from '../src/tensor/timing.ts';
 import { buildNativeBench } from './native/build.ts';
 import { makeBatches, makeMtl, mtlStep, PLE_LITE } from './torch/mtl-side.ts';
-import { probeCrossCore, SHARED_AT, sharedCache, type CrossCore } from './native/placement.ts';
+import { PlacementProbe, SHARED_AT, sharedCache, type CrossCore } from './native/placement.ts';
 import { has, opt } from './flags.ts';
 
 const ROUNDS = Number(opt('rounds', '3'));
@@ -151,14 +151,8 @@ async function main(): Promise<void> {
   // The vCPUs' placement around each two-thread run (bench/native/placement.ts), where the
   // cross-core probe builds.
   const probeDir = mkdtempSync(join(tmpdir(), 'mtlkit-placement-'));
-  let probeExe: string | null = null, probeWhy = '';
-  if (has('no-placement')) probeWhy = '--no-placement';
-  else if (process.arch !== 'x64') probeWhy = `the CPU is ${process.arch}, not x86-64`;
-  else {
-    const b = buildNativeBench('bench/native/cross-core.c', probeDir);
-    if (b.why !== undefined) probeWhy = b.why;
-    else probeExe = b.exe;
-  }
+  const built = has('no-placement') || process.arch !== 'x64' ? null : buildNativeBench('bench/native/cross-core.c', probeDir);
+  const placement = new PlacementProbe(built?.exe ?? null, has('no-placement') ? '--no-placement' : built?.why ?? `the CPU is ${process.arch}, not x86-64`);
   const placements: CrossCore[][] = [];
   const gbs = (p: CrossCore): string => `${f1(p.other)} of ${f1(p.own)} GB/s`;
   let n = 0;
@@ -171,9 +165,9 @@ async function main(): Promise<void> {
     }
     for (let r = 0; r < ROUNDS; r++) {
       for (const [t, into] of [[1, one], [2, two]] as const) {
-        const before = t === 2 && probeExe ? probeCrossCore(probeExe) : null;
+        const before = t === 2 ? placement.probe() : null;
         const s = await profiled(t, step);
-        const after = t === 2 && probeExe ? probeCrossCore(probeExe) : null;
+        const after = t === 2 ? placement.probe() : null;
         n += WARMUP + STEPS;
         into.push(s);
         if (before && after) placements.push([before, after]);
@@ -200,7 +194,7 @@ async function main(): Promise<void> {
   // The rounds by placement: both probes found the vCPUs sharing a cache, or not.
   type Group = { rounds: number; T2: number; gain: number } | null;
   let byPlacement: { shared: Group; apart: Group } | null = null;
-  if (probeExe !== null && placements.length === ROUNDS) {
+  if (placements.length === ROUNDS) {
     const group = (want: boolean): Group => {
       const rs = placements.map((p, r) => (sharedCache(p) === want ? r : -1)).filter((r) => r >= 0);
       if (rs.length === 0) return null;
@@ -211,7 +205,7 @@ async function main(): Promise<void> {
     const say = (g: Group): string => (g === null ? 'none' : `${g.rounds} round(s), two threads ${f1(g.T2)} ms, gain ${f2(g.gain)}x`);
     log(`by the vCPUs' placement (the other vCPU reading a 1 MB buffer at >= ${SHARED_AT} of the writer's rate before and after: a shared cache): shared ${say(byPlacement.shared)}; apart ${say(byPlacement.apart)}`);
   } else {
-    log(`placement probe skipped: ${probeWhy}`);
+    log(`placement probe skipped: ${placement.why}`);
   }
 
   let ceiling: number | null = null, machine: number | null = null, why = '';
@@ -266,7 +260,7 @@ async function main(): Promise<void> {
   if (json) {
     console.log(JSON.stringify({
       batch: B, rounds: { one, two }, medians: { T1, T2, K1, K2, J1, J2, I2 }, gain: T1 / T2,
-      placement: probeExe === null ? { skipped: probeWhy } : { probes: placements, byPlacement },
+      placement: byPlacement === null ? { skipped: placement.why } : { probes: placements, byPlacement },
       chain: ceiling === null || machine === null ? { skipped: why } : { runs, ceiling, processes: pairsOfProcesses, machine },
       bound: ceiling === null ? null : bound(ceiling), boundMachine: machine === null ? null : bound(machine), boundPerfect: bound(2),
     }));

@@ -35,3 +35,29 @@ export function probeCrossCore(exe: string): CrossCore {
   if (p === null) throw new Error(`cross-core 1024 failed or printed what this bench does not read: ${(r.stderr || r.stdout || `exit ${r.status}`).trim()}`);
   return p;
 }
+
+/**
+ * The probe a bench runs around its two-thread runs, or why it has none: `probe()` gives null
+ * once the probe is missing or has failed (a CPU without AVX2, one CPU to run on), with `why`
+ * saying so; a probe that failed is not run again.
+ */
+export class PlacementProbe {
+  private exe: string | null;
+  why: string;
+
+  constructor(exe: string | null, why: string) {
+    this.exe = exe;
+    this.why = exe === null ? why : '';
+  }
+
+  probe(): CrossCore | null {
+    if (this.exe === null) return null;
+    try {
+      return probeCrossCore(this.exe);
+    } catch (e) {
+      this.exe = null;
+      this.why = (e as Error).message;
+      return null;
+    }
+  }
+}
