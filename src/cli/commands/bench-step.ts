@@ -30,7 +30,7 @@ export function registerBenchStep(bench: Command): void {
     .option('--opt <key=value>', 'a balancer option (repeatable), e.g. --opt tau=0.1', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--plugin <module>', 'a module to import first, e.g. one that calls registerBalancer (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--steps <n>', 'timed steps (median reported)', '10')
-    .option('--warmup <n>', 'untimed warm-up steps', '2')
+    .option('--warmup <n>', 'untimed warm-up steps (V8 keeps compiling a fresh process\'s step for its first 150 or so; more settles it)', '2')
     .option('--l2 <x>', 'L2 coefficient (gradient added after balancing)', '0')
     .option('--dense-tables', 'update every embedding row each step (lazy rows off)')
     .option('--profile', 'also print where a step goes: ms by phase (forward, backward, balancer, optimizer) and by op family (src/profile)')
