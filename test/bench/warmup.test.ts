@@ -22,7 +22,7 @@ describe('bench warmup: CPU per thread', () => {
     expect([...newThreads(before, after)].sort()).toEqual([7, 9]);
   });
 
-  it.runIf(process.platform === 'linux')('reads this process\'s threads from /proc, and the main thread\'s time grows with its work', () => {
+  it.runIf(process.platform === 'linux')('reads this process\'s threads from /proc, and their time grows with the work of this one', () => {
     const a = threadCpuNs();
     expect(a).not.toBeNull();
     expect(a!.has(process.pid)).toBe(true);
@@ -31,8 +31,9 @@ describe('bench warmup: CPU per thread', () => {
     while (performance.now() - t0 < 30) x += Math.sqrt(x + 1);
     expect(x).toBeGreaterThan(0);
     const b = threadCpuNs()!;
+    // (The test may run on the process's main thread or a worker thread: count them all.)
     const s = splitCpu(a!, b, process.pid, new Set());
-    expect(s.main).toBeGreaterThan(10);
+    expect(s.main + s.other).toBeGreaterThan(10);
   });
 
   const bench = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'warmup', ...args],
