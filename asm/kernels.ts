@@ -1178,25 +1178,26 @@ export function mulAdd32(dst: usize, a: usize, b: usize, n: i32): void {
  * arenas sit apart from the flat buffers). Computed in f64 lanes with the js twin's operations
  * in its order (m and v rounded to float32 only when stored, as the twin's typed-array
  * stores do), so the results are the twin's bits: IEEE f64 add, mul, div and sqrt are exact
- * roundings on every engine, and wasm never fuses a multiply-add.
+ * roundings on every engine, and wasm never fuses a multiply-add. zero = 1: each g element is
+ * set to 0 once read (the optimizer's step with zeroGrad).
  */
 export function adam32(
   w: usize, g: usize, m: usize, v: usize, wAt: usize, sAt: usize, count: i32, width: i32,
-  b1: f64, b2: f64, c1: f64, c2: f64, step: f64, r: f64, eps: f64,
+  b1: f64, b2: f64, c1: f64, c2: f64, step: f64, r: f64, eps: f64, zero: i32,
 ): void {
   for (let q = 0; q < count; q++) {
     const wo = <usize>load<i32>(wAt + (<usize>q << 2)) << 2;
     const so = <usize>load<i32>(sAt + (<usize>q << 2)) << 2;
-    adamRun(w + wo, g + wo, m + so, v + so, width, b1, b2, c1, c2, step, r, eps);
+    adamRun(w + wo, g + wo, m + so, v + so, width, b1, b2, c1, c2, step, r, eps, zero);
   }
 }
 
 /** adam32 over runs [q0, q1) of the run lists: a chunk of one call, for the pool's threads. */
 export function adamRunsChunk32(
   w: usize, g: usize, m: usize, v: usize, wAt: usize, sAt: usize, width: i32,
-  b1: f64, b2: f64, c1: f64, c2: f64, step: f64, r: f64, eps: f64, q0: i32, q1: i32,
+  b1: f64, b2: f64, c1: f64, c2: f64, step: f64, r: f64, eps: f64, q0: i32, q1: i32, zero: i32,
 ): void {
-  adam32(w, g, m, v, wAt + (<usize>q0 << 2), sAt + (<usize>q0 << 2), q1 - q0, width, b1, b2, c1, c2, step, r, eps);
+  adam32(w, g, m, v, wAt + (<usize>q0 << 2), sAt + (<usize>q0 << 2), q1 - q0, width, b1, b2, c1, c2, step, r, eps, zero);
 }
 
 /**
@@ -1205,12 +1206,12 @@ export function adamRunsChunk32(
  */
 export function adamRunSetsChunk32(
   w: usize, g: usize, desc: usize,
-  b1: f64, b2: f64, c1: f64, c2: f64, step: f64, r: f64, eps: f64, s0: i32, s1: i32,
+  b1: f64, b2: f64, c1: f64, c2: f64, step: f64, r: f64, eps: f64, s0: i32, s1: i32, zero: i32,
 ): void {
   for (let s = s0; s < s1; s++) {
     const d = desc + <usize>s * 24;
     adam32(w, g, <usize>load<i32>(d), <usize>load<i32>(d, 4), <usize>load<i32>(d, 8), <usize>load<i32>(d, 12),
-      load<i32>(d, 16), load<i32>(d, 20), b1, b2, c1, c2, step, r, eps);
+      load<i32>(d, 16), load<i32>(d, 20), b1, b2, c1, c2, step, r, eps, zero);
   }
 }
 
@@ -1222,16 +1223,16 @@ export function adamRunSetsChunk32(
  */
 export function adamSpan32(
   w: usize, g: usize, m: usize, v: usize,
-  b1: f64, b2: f64, c1: f64, c2: f64, step: f64, r: f64, eps: f64, i0: i32, i1: i32,
+  b1: f64, b2: f64, c1: f64, c2: f64, step: f64, r: f64, eps: f64, i0: i32, i1: i32, zero: i32,
 ): void {
   const o = <usize>i0 << 2;
-  adamRun(w + o, g + o, m + o, v + o, i1 - i0, b1, b2, c1, c2, step, r, eps);
+  adamRun(w + o, g + o, m + o, v + o, i1 - i0, b1, b2, c1, c2, step, r, eps, zero);
 }
 
 @inline
 function adamRun(
   wp: usize, gp: usize, mp: usize, vp: usize, width: i32,
-  b1: f64, b2: f64, c1: f64, c2: f64, step: f64, r: f64, eps: f64,
+  b1: f64, b2: f64, c1: f64, c2: f64, step: f64, r: f64, eps: f64, zero: i32,
 ): void {
   const B1 = f64x2.splat(b1), B2 = f64x2.splat(b2), C1 = f64x2.splat(c1), C2 = f64x2.splat(c2);
   const S = f64x2.splat(step), R = f64x2.splat(r), E = f64x2.splat(eps);
@@ -1246,6 +1247,7 @@ function adamRun(
     const u = f64x2.div(f64x2.mul(S, mi), f64x2.add(f64x2.mul(f64x2.sqrt(vi), R), E));
     const wi = f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(wp + o)), u);
     v128.store64_lane(wp + o, f32x4.demote_f64x2_zero(wi), 0);
+    if (zero) store<u64>(gp + o, 0);
   }
   for (; i < width; i++) {
     const o = <usize>i << 2;
@@ -1255,6 +1257,7 @@ function adamRun(
     store<f32>(mp + o, <f32>mi);
     store<f32>(vp + o, <f32>vi);
     store<f32>(wp + o, <f32>(<f64>load<f32>(wp + o) - (step * mi) / (Math.sqrt(vi) * r + eps)));
+    if (zero) store<f32>(gp + o, 0);
   }
 }
 

@@ -17,7 +17,7 @@ const arg = (name: string, def: string): string => {
 const rounds = Number(arg('rounds', '15'));
 const threadCounts = arg('threads', '1,2').split(',').map(Number);
 const DENSE = 880_000, TABLES = 20, VOCAB = 10_000, ROWS = 1_860, WIDTH = 16;
-const h = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3, invSqrtBc2: 1.2 };
+const h = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3, invSqrtBc2: 1.2, zeroGrad: false };
 
 interface Side { label: string; be: WasmBackend; w: Float32Array; g: Float32Array; m: Float32Array; v: Float32Array; dense: number[]; tables: number[] }
 

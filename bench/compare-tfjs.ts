@@ -93,6 +93,8 @@ interface MtlSide {
   rep: BalancedStep;
   rng: Rng;
   step: number;
+  /** The gradients are zero and the touched rows forgotten: the optimizer's last step zeroed them (mtlStep). */
+  gradsZeroed: boolean;
 }
 
 function makeMtl(): MtlSide {
@@ -103,7 +105,7 @@ function makeMtl(): MtlSide {
   model.store.grads.fill(0);
   const ew = (): ReturnType<typeof createBalancer> => createBalancer('ew', { reduction: 'sum' });
   return {
-    model, opt, bce: new MultiTaskBCE(T), rng: new Rng(7), step: 0,
+    model, opt, bce: new MultiTaskBCE(T), rng: new Rng(7), step: 0, gradsZeroed: false,
     param: new BalancedStep(model, ew(), { mode: 'param', perTaskAlways: true, maxBatch: B }),
     rep: new BalancedStep(model, ew(), { mode: 'rep', perTaskAlways: true, maxBatch: B }),
   };
@@ -115,13 +117,17 @@ function mtlStep(s: MtlSide, mode: Mode, b: TrainBatch): void {
     if (!Number.isFinite(z[0]!.data[0]!)) throw new Error('mtlkit forward: not finite');
     return;
   }
+  // The optimizer zeroes the gradients as it reads them, as the trainer's does.
+  const gradsZeroed = s.gradsZeroed;
+  s.gradsZeroed = false;
   if (mode === 'ew') {
-    s.model.store.zeroGrad();
+    if (!gradsZeroed) s.model.store.zeroGrad();
     backward(weightedSum(s.bce.losses(s.model.forward(b, { train: true }), b.labels, B)));
   } else {
-    (mode === 'param' ? s.param : s.rep).run(b, { step: s.step, rng: s.rng });
+    (mode === 'param' ? s.param : s.rep).run(b, { step: s.step, rng: s.rng, gradsZeroed });
   }
-  s.opt.step();
+  s.opt.step({ zeroGrad: true });
+  s.gradsZeroed = true;
   s.step++;
 }
 
@@ -269,6 +275,8 @@ function checkRows(mtl: MtlSide, b: TrainBatch, tfModel: TfPleLite): CheckRows {
 function check(mtl: MtlSide, tfs: TfSide, rows: CheckRows, perTask: boolean): { pass: boolean; lines: string[]; worst: Record<string, Diff> } {
   const st = mtl.model.store, lines: string[] = [];
   const b = rows.batch, n = b.size;
+  // Its gradients are not the zeros a next mtlStep would otherwise take them for.
+  mtl.gradsZeroed = false;
   // Losses and the summed-loss gradient.
   st.zeroGrad();
   const lossT = mtl.bce.losses(mtl.model.forward(b, { train: true }), b.labels, n);

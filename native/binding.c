@@ -15,10 +15,11 @@
  *     wasm kernel sgemmSmall's bits, n <= 4 (narrow.h)
  *   gramRange(g, out, t, d, c0, c1): out (a Float64Array of t*t) = the Gram matrix of g's t rows
  *     of d floats over columns c0 .. c1, the wasm kernel gramRange's bits (gram.h)
- *   adamRuns(w, g, m, v, wAt, sAt, width, b1, b2, c1, c2, step, r, eps, q0, q1): Adam over runs
- *     q0 .. q1 (wAt, sAt: Int32Arrays of element offsets into w / g and m / v), the wasm kernel
- *     adamRunsChunk32's bits; adamSpan(w, g, m, v, b1, b2, c1, c2, step, r, eps, i0, i1): elements
- *     i0 .. i1 of one run, adamSpan32's (adam.h)
+ *   adamRuns(w, g, m, v, wAt, sAt, width, b1, b2, c1, c2, step, r, eps, q0, q1, zero): Adam over
+ *     runs q0 .. q1 (wAt, sAt: Int32Arrays of element offsets into w / g and m / v), the wasm
+ *     kernel adamRunsChunk32's bits, g's elements set to 0 after where zero is 1; adamSpan(w, g, m,
+ *     v, b1, b2, c1, c2, step, r, eps, i0, i1, zero): elements i0 .. i1 of one run, adamSpan32's
+ *     (adam.h)
  *   gatherAt(src, at, out, width, r0, r1), scatterAddAt(dst, at, src, count, width, c0, c1),
  *     scatterAt(dst, at, src, count, width): rows at Int32Array offsets, the wasm kernels
  *     gatherAt32 / scatterAddAt32 / scatterAt32's results (rows.h)
@@ -549,8 +550,9 @@ static napi_value gram_range(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* Adam's seven scalars (b1, b2, c1, c2, step, r, eps) from argv, each a number. */
-static int adam_scalars(napi_env env, napi_value *argv, mtlkit_adam_h *h) {
+/* Adam's seven scalars (b1, b2, c1, c2, step, r, eps) from argv, each a number, and `zero`
+   (0 or 1) from zv. */
+static int adam_scalars(napi_env env, napi_value *argv, napi_value zv, mtlkit_adam_h *h) {
   static const char *names[7] = {"b1", "b2", "c1", "c2", "step", "r", "eps"};
   double *at[7] = {&h->b1, &h->b2, &h->c1, &h->c2, &h->step, &h->r, &h->eps};
   char msg[128];
@@ -564,23 +566,31 @@ static int adam_scalars(napi_env env, napi_value *argv, mtlkit_adam_h *h) {
     }
     if (napi_get_value_double(env, argv[i], at[i]) != napi_ok) return 0;
   }
+  size_t zero;
+  if (!size_arg(env, zv, "zero", 0, &zero)) return 0;
+  if (zero > 1) {
+    snprintf(msg, sizeof msg, "mtlkit native %s: zero must be 0 or 1, got %zu", fn_name, zero);
+    napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
+    return 0;
+  }
+  h->zero = (int)zero;
   return 1;
 }
 
-/* adamRuns(w, g, m, v, wAt, sAt, width, b1, b2, c1, c2, step, r, eps, q0, q1): every run's
+/* adamRuns(w, g, m, v, wAt, sAt, width, b1, b2, c1, c2, step, r, eps, q0, q1, zero): every run's
    offsets checked against the arrays first, then adam.h's update (the wasm kernel
    adamRunsChunk32's arguments, with arrays for addresses). */
 static napi_value adam_runs(napi_env env, napi_callback_info info) {
   size_t argc, lw, lg, lm, lv, lwa, lsa, width, q0, q1;
-  napi_value argv[16];
+  napi_value argv[17];
   float *w, *g, *m, *v;
   int32_t *wAt, *sAt;
   mtlkit_adam_h h;
   char msg[192];
-  if (!arguments(env, info, "adamRuns", "w, g, m, v, wAt, sAt, width, b1, b2, c1, c2, step, r, eps, q0, q1", 16, 16, argv, &argc)) return NULL;
+  if (!arguments(env, info, "adamRuns", "w, g, m, v, wAt, sAt, width, b1, b2, c1, c2, step, r, eps, q0, q1, zero", 17, 17, argv, &argc)) return NULL;
   if (!f32_arg(env, argv[0], "w", &w, &lw) || !f32_arg(env, argv[1], "g", &g, &lg) || !f32_arg(env, argv[2], "m", &m, &lm)
       || !f32_arg(env, argv[3], "v", &v, &lv) || !i32_arg(env, argv[4], "wAt", &wAt, &lwa) || !i32_arg(env, argv[5], "sAt", &sAt, &lsa)
-      || !size_arg(env, argv[6], "width", 0, &width) || !adam_scalars(env, argv + 7, &h) || !size_arg(env, argv[14], "q0", 0, &q0)
+      || !size_arg(env, argv[6], "width", 0, &width) || !adam_scalars(env, argv + 7, argv[16], &h) || !size_arg(env, argv[14], "q0", 0, &q0)
       || !size_arg(env, argv[15], "q1", 0, &q1))
     return NULL;
   if (q0 > q1 || q1 > lwa || q1 > lsa) {
@@ -602,17 +612,17 @@ static napi_value adam_runs(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* adamSpan(w, g, m, v, b1, b2, c1, c2, step, r, eps, i0, i1): elements i0 .. i1 of one run (the
-   wasm kernel adamSpan32's). */
+/* adamSpan(w, g, m, v, b1, b2, c1, c2, step, r, eps, i0, i1, zero): elements i0 .. i1 of one run
+   (the wasm kernel adamSpan32's). */
 static napi_value adam_span(napi_env env, napi_callback_info info) {
   size_t argc, lw, lg, lm, lv, i0, i1;
-  napi_value argv[13];
+  napi_value argv[14];
   float *w, *g, *m, *v;
   mtlkit_adam_h h;
   char msg[160];
-  if (!arguments(env, info, "adamSpan", "w, g, m, v, b1, b2, c1, c2, step, r, eps, i0, i1", 13, 13, argv, &argc)) return NULL;
+  if (!arguments(env, info, "adamSpan", "w, g, m, v, b1, b2, c1, c2, step, r, eps, i0, i1, zero", 14, 14, argv, &argc)) return NULL;
   if (!f32_arg(env, argv[0], "w", &w, &lw) || !f32_arg(env, argv[1], "g", &g, &lg) || !f32_arg(env, argv[2], "m", &m, &lm)
-      || !f32_arg(env, argv[3], "v", &v, &lv) || !adam_scalars(env, argv + 4, &h) || !size_arg(env, argv[11], "i0", 0, &i0)
+      || !f32_arg(env, argv[3], "v", &v, &lv) || !adam_scalars(env, argv + 4, argv[13], &h) || !size_arg(env, argv[11], "i0", 0, &i0)
       || !size_arg(env, argv[12], "i1", 0, &i1))
     return NULL;
   if (i0 > i1 || i1 > lw || i1 > lg || i1 > lm || i1 > lv) {

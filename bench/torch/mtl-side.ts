@@ -67,6 +67,8 @@ export interface MtlSide {
   rep: BalancedStep;
   rng: Rng;
   step: number;
+  /** The gradients are zero and the touched rows forgotten: the optimizer's last step zeroed them. */
+  gradsZeroed: boolean;
 }
 
 export function makeMtl(c: PleLiteShape, B: number, dtype: DType = 'float32'): MtlSide {
@@ -75,25 +77,32 @@ export function makeMtl(c: PleLiteShape, B: number, dtype: DType = 'float32'): M
   // Steady state, as `mtlkit bench step` does: page in the gradient buffer.
   model.store.grads.fill(0);
   return {
-    shape: c, model, opt, bce: new MultiTaskBCE(c.tasks), rng: new Rng(7), step: 0,
+    shape: c, model, opt, bce: new MultiTaskBCE(c.tasks), rng: new Rng(7), step: 0, gradsZeroed: false,
     param: new BalancedStep(model, createBalancer('gradcraft'), { mode: 'param', maxBatch: B }),
     rep: new BalancedStep(model, createBalancer('multibalance'), { mode: 'rep', maxBatch: B }),
   };
 }
 
-/** The gradient of one step into the store's gradient buffer (no optimizer step). */
+/**
+ * The gradient of one step into the store's gradient buffer (no optimizer step); it zeroes the
+ * gradients first unless the last optimizer step did (mtlStep's).
+ */
 export function mtlGrads(s: MtlSide, mode: Mode, b: TrainBatch): void {
+  const gradsZeroed = s.gradsZeroed;
+  s.gradsZeroed = false;
   if (mode === 'ew') {
-    s.model.store.zeroGrad();
+    if (!gradsZeroed) s.model.store.zeroGrad();
     backward(weightedSum(s.bce.losses(s.model.forward(b, { train: true }), b.labels, b.size)));
   } else {
-    (mode === 'param' ? s.param : s.rep).run(b, { step: s.step, rng: s.rng });
+    (mode === 'param' ? s.param : s.rep).run(b, { step: s.step, rng: s.rng, gradsZeroed });
   }
 }
 
+/** One training step, as the trainer's: the optimizer zeroes the gradients as it reads them. */
 export function mtlStep(s: MtlSide, mode: Mode, b: TrainBatch): void {
   mtlGrads(s, mode, b);
-  s.opt.step();
+  s.opt.step({ zeroGrad: true });
+  s.gradsZeroed = true;
   s.step++;
 }
 

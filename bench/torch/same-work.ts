@@ -80,7 +80,8 @@ async function compare(s: MtlSide, peer: TorchPeer, dir: string, b: TrainBatch, 
   const st = s.model.store, T = s.model.tasks, wide = st.dtype === 'float64';
   const theirLosses = (await peer.send({ cmd: 'check', batch: bi, dtype: st.dtype })).losses as number[];
   const read = (name: string): Float32Array | Float64Array => readFloats(dir, name, wide);
-
+  // The gradients below are written here too, not only by mtlGrads: none is taken for zeros.
+  s.gradsZeroed = false;
   st.zeroGrad();
   const ours = s.bce.losses(s.model.forward(b, { train: true }), b.labels, b.size).map((l) => l.item());
   mtlGrads(s, 'ew', b);

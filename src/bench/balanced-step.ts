@@ -115,10 +115,11 @@ export class BalancedBench {
     this.fwd.ms = 0;
     this.bal.ms = 0;
     const a = performance.now();
-    const res = this.stepper.run(b, { step: this.i, epoch: 0, rng: this.rng });
+    // Every step after the first finds the gradients zeroed by the optimizer (step's zeroGrad).
+    const res = this.stepper.run(b, { step: this.i, epoch: 0, rng: this.rng, gradsZeroed: this.i > 0 });
     const g = performance.now();
     addL2Grad(this.model.store, this.o.l2 ?? 0);
-    this.opt.step();
+    this.opt.step({ zeroGrad: true });
     const e = performance.now();
     this.i++;
     this.lastPath = res.path;

@@ -80,7 +80,9 @@ export function benchStep(o: StepBenchOptions): StepBenchResult {
     if (i === warmup) usage = countPoolUsage();
     const b = batches[i % batches.length]!;
     const a = performance.now();
-    model.store.zeroGrad();
+    // The optimizer zeroes the gradients as it reads them (step's zeroGrad), as the trainer's
+    // does: only the first step zeroes them itself.
+    if (i === 0) model.store.zeroGrad();
     const losses = bce.losses(model.forward(b, { train: true }), b.labels, B);
     const loss = weightedSum(losses);
     const f = performance.now();
@@ -88,7 +90,7 @@ export function benchStep(o: StepBenchOptions): StepBenchResult {
     const g = performance.now();
     touched = model.store.touchedCount();
     addL2Grad(model.store, o.l2 ?? 0);
-    opt.step();
+    opt.step({ zeroGrad: true });
     const e = performance.now();
     if (i >= warmup) {
       total.push(e - a);

@@ -394,6 +394,16 @@ export class ParameterStore {
     this.clearOwed = true;
   }
 
+  /**
+   * zeroGrad where every gradient it would zero is zero already (the optimizer zeroed each as it
+   * read it: Optimizer.step's zeroGrad): the touched rows are forgotten, at the next flushTouches.
+   */
+  gradsZeroed(): void {
+    this.need();
+    this.sets();
+    this.clearOwed = true;
+  }
+
   /** Forgets touched rows without zeroing (after an external zeroing). */
   clearTouched(): void {
     for (const s of this.sets()) s.clear();

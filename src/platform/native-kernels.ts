@@ -108,14 +108,15 @@ export interface NativeKernels {
    * Adam over runs [q0, q1): run q is w[wAt[q] .. + width] (and g at the same offsets) with its
    * moments at m[sAt[q] .. + width], v likewise: the wasm kernel `adamRunsChunk32`'s arithmetic
    * (float64, m and v rounded to float32 when stored, no fused multiply-add), so its bits, with
-   * the rows a few runs ahead prefetched (native/adam.h). Throws a TypeError / RangeError naming
-   * the argument, or the first run that lies outside its arrays (nothing is written then).
+   * the rows a few runs ahead prefetched (native/adam.h); zero = 1 sets each g element to 0 once
+   * read (0: g untouched). Throws a TypeError / RangeError naming the argument, or the first run
+   * that lies outside its arrays (nothing is written then).
    */
   adamRuns(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, wAt: Int32Array, sAt: Int32Array, width: number,
-    b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number, q0: number, q1: number): void;
-  /** Elements [i0, i1) of one run (w, g, m, v start at its first element): `adamSpan32`'s bits. */
+    b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number, q0: number, q1: number, zero: number): void;
+  /** Elements [i0, i1) of one run (w, g, m, v start at its first element): `adamSpan32`'s bits, zero as adamRuns'. */
   adamSpan(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
-    b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number, i0: number, i1: number): void;
+    b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number, i0: number, i1: number, zero: number): void;
   /**
    * Rows at offsets, the rows ahead prefetched (native/rows.h), with the wasm kernels' results:
    * gatherAt: out[r, :] = src[at[r] .. + width] for r in [r0, r1) (`gatherAt32`); scatterAddAt:

@@ -91,11 +91,12 @@ export class BalancedStep {
   }
 
   /**
-   * zeroGrad, forward in training mode, per-task BCE, gradients by the balancer, written back.
-   * After it, `store.grads` holds the step's gradient: add L2 and step the optimizer.
+   * zeroGrad (unless `ctx.gradsZeroed`), forward in training mode, per-task BCE, gradients by
+   * the balancer, written back. After it, `store.grads` holds the step's gradient: add L2 and
+   * step the optimizer (with `zeroGrad`, the next run takes `gradsZeroed`).
    */
   run(batch: TrainBatch, ctx: StepContext): StepOutcome {
-    this.model.store.zeroGrad();
+    if (ctx.gradsZeroed !== true) this.model.store.zeroGrad();
     this.layout?.touchAll();
     const every = this.settings.diagnosticsEvery;
     const diagnoseNow = every > 0 && ctx.step % every === 0;

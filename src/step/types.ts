@@ -38,6 +38,12 @@ export interface StepContext {
   epoch?: number;
   /** The run's generator; balancers fork from it and never advance it. */
   rng: Rng;
+  /**
+   * The store's gradients are zero already and its touched rows forgotten: the optimizer's last
+   * step ran with `zeroGrad` and nothing has written a gradient since. The step then skips its
+   * own zeroGrad. Default false.
+   */
+  gradsZeroed?: boolean;
 }
 
 export interface StepOutcome {

@@ -265,6 +265,8 @@ export interface AdamScalars {
   stepSize: number;
   /** 1 / sqrt(1 - beta2^t). */
   invSqrtBc2: number;
+  /** Whether each gradient element is set to 0 once the update has read it (Optimizer.step's zeroGrad). */
+  zeroGrad: boolean;
 }
 
 /** One set of adamRunSets: `count` runs of `width` elements, run r at w[wAt[r] ..] and m, v[sAt[r] ..]. */

@@ -122,6 +122,9 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainResult> {
   }
   progress.start({ label: o.label ?? cfg.method, epochs: cfg.epochs, stepsPerEpoch: batcher.batchesPerEpoch, startEpoch: pos.epochDone, tasks });
   const lossSum = new Float64Array(T);
+  // Whether the optimizer's last step left the gradients zero (its zeroGrad): the next step
+  // then need not zero them. Not so at the start, nor after a resume.
+  let gradsZeroed = false;
   try {
     for (let epoch = pos.epochDone + 1; epoch <= cfg.epochs && !early.stopped; epoch++) {
       const e0 = now();
@@ -136,9 +139,11 @@ export async function trainModel(o: TrainModelOptions): Promise<TrainResult> {
         let res;
         const s0 = now();
         try {
-          res = step.run(batch, { step: pos.step, epoch: epoch - 1, rng });
+          res = step.run(batch, { step: pos.step, epoch: epoch - 1, rng, gradsZeroed });
+          gradsZeroed = false;
           addL2Grad(store, cfg.l2);
-          optimizer.step();
+          optimizer.step({ zeroGrad: true });
+          gradsZeroed = true;
           if (!res.diagnostics) timer.plainStep(s0, batch.size);
         } catch (err) {
           if (err instanceof NonFiniteError) {

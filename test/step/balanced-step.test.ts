@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { backward } from '../../src/autograd/backward.ts';
 import { BalancedStep, NonFiniteError, type TrainBatch } from '../../src/step/balanced-step.ts';
 import { createBalancer } from '../../src/mtl/balancers/index.ts';
@@ -12,6 +12,7 @@ import { log, sum } from '../../src/autograd/index.ts';
 import { NonFiniteGradientError } from '../../src/autograd/errors.ts';
 import { BalancerInputError } from '../../src/mtl/balancer.ts';
 import { backwardInto, guardBalancer } from '../../src/step/errors.ts';
+import { Adam } from '../../src/nn/optim/index.ts';
 
 const vocab = [7, 5, 9];
 
@@ -357,4 +358,26 @@ describe('BalancedStep, guards and diagnostics', () => {
     }
     expect(seen).toEqual([true, false, true, false]);
   });
+});
+
+describe('BalancedStep.run with gradsZeroed (after the optimizer\'s step with zeroGrad)', () => {
+  for (const [mode, method] of [['param', 'gradcraft'], ['rep', 'multibalance'], ['param', 'ew']] as const) {
+    it(`${mode} mode, ${method}: the values of run + step() + its own zeroGrad, step after step, and no zeroGrad of its own`, () => {
+      const ma = tiny(), mb = tiny();
+      const sa = new BalancedStep(ma, createBalancer(method), { mode }), sb = new BalancedStep(mb, createBalancer(method), { mode });
+      const oa = new Adam(ma.store, { lr: 0.05 }), ob = new Adam(mb.store, { lr: 0.05 });
+      const zeroGrad = vi.spyOn(mb.store, 'zeroGrad');
+      for (let i = 0; i < 5; i++) {
+        const b = batchOf(6, 3, 10 + i);
+        sa.run(b, ctx(i));
+        oa.step();
+        zeroGrad.mockClear();
+        sb.run(b, { ...ctx(i), gradsZeroed: i > 0 });
+        expect(zeroGrad).toHaveBeenCalledTimes(i > 0 ? 0 : 1);
+        ob.step({ zeroGrad: true });
+        expect(Array.from(mb.store.values)).toEqual(Array.from(ma.store.values));
+      }
+      zeroGrad.mockRestore();
+    });
+  }
 });

@@ -45,12 +45,15 @@ export class Adam extends Optimizer {
     }
     this.m = this.buffer();
     this.v = this.buffer();
-    this.h = { beta1: this.beta1, beta2: this.beta2, eps: this.eps, stepSize: 0, invSqrtBc2: 1 };
+    this.h = { beta1: this.beta1, beta2: this.beta2, eps: this.eps, stepSize: 0, invSqrtBc2: 1, zeroGrad: false };
   }
 
-  protected override prepare(): void {
+  // Every kernel reads each gradient element once: zeroGrad rides on that read.
+  protected override prepare(zeroGrad: boolean): boolean {
     this.h.stepSize = this.lr / (1 - Math.pow(this.beta1, this.t));
     this.h.invSqrtBc2 = 1 / Math.sqrt(1 - Math.pow(this.beta2, this.t));
+    this.h.zeroGrad = zeroGrad;
+    return zeroGrad;
   }
 
   // The arithmetic is the backend's `adamRuns` (its js twin is the reference loop; the wasm

@@ -1,4 +1,4 @@
-export { Optimizer, type OptimizerState } from './optimizer.ts';
+export { Optimizer, type OptimizerState, type StepOptions } from './optimizer.ts';
 export { SGD, type SGDOptions } from './sgd.ts';
 export { Adam, type AdamOptions } from './adam.ts';
 export { Adagrad, type AdagradOptions } from './adagrad.ts';

@@ -3,6 +3,17 @@ import { allocStorage } from '../alloc.ts';
 import { getBackend } from '../../tensor/backends/registry.ts';
 import type { ParameterStore } from '../store.ts';
 
+export interface StepOptions {
+  /**
+   * Also leave every gradient at zero and the step's touched rows forgotten: the store as
+   * `store.zeroGrad()` right after the step leaves it, so the next step need not zero (a caller
+   * that always zeroes first, BalancedStep.run, takes `gradsZeroed`). An optimizer whose kernels
+   * read each gradient once (Adam) stores the zero there, while the gradient's lines are in that
+   * thread's cache; the others run zeroGrad after the update. Default false: the gradients stay.
+   */
+  zeroGrad?: boolean;
+}
+
 /** What save/load needs of an optimizer: its options, its step count and its flat buffers. */
 export interface OptimizerState {
   name: string;
@@ -71,8 +82,15 @@ export abstract class Optimizer {
   protected abstract update(start: number, end: number, state: readonly Storage[], s: number): void;
   protected abstract options(): Record<string, number | boolean>;
   protected abstract buffers(): Record<string, Storage>;
-  /** Per-step scalars (bias corrections) computed once before the runs. */
-  protected prepare(): void {}
+  /**
+   * Per-step scalars (bias corrections) computed once before the runs. `zeroGrad`: the step's
+   * StepOptions.zeroGrad; returns whether this step's updates zero each gradient they read
+   * (else step zeroes after them).
+   */
+  protected prepare(zeroGrad: boolean): boolean {
+    void zeroGrad;
+    return false;
+  }
 
   /**
    * `update` over `count` runs of `width` elements: run r starts at wAt[r] in the flat buffers
@@ -124,9 +142,17 @@ export abstract class Optimizer {
     }
   };
 
-  step(): void {
+  step(opts: StepOptions = {}): void {
     this.t++;
-    this.prepare();
+    const zeroGrad = opts.zeroGrad === true;
+    const zeroed = this.prepare(zeroGrad);
+    this.updateAll();
+    // The updates ran over every dense run and every touched row: what zeroGrad zeroes.
+    if (zeroed) this.store.gradsZeroed();
+    else if (zeroGrad) this.store.zeroGrad();
+  }
+
+  private updateAll(): void {
     this.flatState ??= Object.values(this.buffers());
     const flat = this.flatState;
     if (!this.compactRows || flat.length === 0) {

@@ -249,7 +249,7 @@ export function adamRunsJs(
   count: number, width: number, h: AdamScalars,
 ): void {
   const b1 = h.beta1, b2 = h.beta2, c1 = 1 - b1, c2 = 1 - b2;
-  const step = h.stepSize, r = h.invSqrtBc2, eps = h.eps;
+  const step = h.stepSize, r = h.invSqrtBc2, eps = h.eps, zero = h.zeroGrad;
   for (let q = 0; q < count; q++) {
     const a = wAt[q]!, d = sAt[q]! - a;
     for (let i = a; i < a + width; i++) {
@@ -259,6 +259,7 @@ export function adamRunsJs(
       m[i + d] = mi;
       v[i + d] = vi;
       w[i] -= (step * mi) / (Math.sqrt(vi) * r + eps);
+      if (zero) g[i] = 0;
     }
   }
 }

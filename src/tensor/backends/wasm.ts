@@ -85,7 +85,7 @@ interface Exports {
   unary32(op: number, x: number, out: number, n: number): void;
   scatterAddRows32(table: number, idx: number, src: number, rows: number, width: number): void;
   adam32(w: number, g: number, m: number, v: number, wAt: number, sAt: number, count: number, width: number,
-    b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number): void;
+    b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number, zero: number): void;
   gatherAt32(src: number, at: number, out: number, width: number, r0: number, r1: number): void;
   scatterAddAt32(dst: number, at: number, src: number, count: number, width: number, c0: number, c1: number): void;
   scatterAt32(dst: number, at: number, src: number, count: number, width: number): void;
@@ -94,11 +94,11 @@ interface Exports {
   reluGradColSums32(y: number, g: number, gz: number, db: number, acc: number, rows: number, n: number): void;
   biasRelu32(y: number, b: number, n: number, relu: number, r0: number, r1: number): void;
   adamRunsChunk32(w: number, g: number, m: number, v: number, wAt: number, sAt: number, width: number,
-    b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number, q0: number, q1: number): void;
+    b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number, q0: number, q1: number, zero: number): void;
   adamRunSetsChunk32(w: number, g: number, desc: number,
-    b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number, s0: number, s1: number): void;
+    b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number, s0: number, s1: number, zero: number): void;
   adamSpan32(w: number, g: number, m: number, v: number,
-    b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number, i0: number, i1: number): void;
+    b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number, i0: number, i1: number, zero: number): void;
   dropoutMask32(bits: number, x: number, y: number, m: number, n: number, thr: number, scale: number): void;
   mulAdd32(dst: number, a: number, b: number, n: number): void;
   zeroBytes(p: number, bytes: number): void;
@@ -467,25 +467,25 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       return 0;
     },
     // Adam: the arrays from each address to the end of memory (the offsets index into them).
-    adam32: (w, g, m, v, pw, ps, count, width, b1, b2, c1, c2, step, r, eps) => {
-      native.adamRuns(f32At(w), f32At(g), f32At(m), f32At(v), i32At(pw, count), i32At(ps, count), width, b1, b2, c1, c2, step, r, eps, 0, count);
+    adam32: (w, g, m, v, pw, ps, count, width, b1, b2, c1, c2, step, r, eps, zero) => {
+      native.adamRuns(f32At(w), f32At(g), f32At(m), f32At(v), i32At(pw, count), i32At(ps, count), width, b1, b2, c1, c2, step, r, eps, 0, count, zero);
       return 0;
     },
-    adamRunsChunk32: (w, g, m, v, pw, ps, width, b1, b2, c1, c2, step, r, eps, q0, q1) => {
-      native.adamRuns(f32At(w), f32At(g), f32At(m), f32At(v), i32At(pw, q1), i32At(ps, q1), width, b1, b2, c1, c2, step, r, eps, q0, q1);
+    adamRunsChunk32: (w, g, m, v, pw, ps, width, b1, b2, c1, c2, step, r, eps, q0, q1, zero) => {
+      native.adamRuns(f32At(w), f32At(g), f32At(m), f32At(v), i32At(pw, q1), i32At(ps, q1), width, b1, b2, c1, c2, step, r, eps, q0, q1, zero);
       return 0;
     },
-    adamRunSetsChunk32: (w, g, desc, b1, b2, c1, c2, step, r, eps, s0, s1) => {
+    adamRunSetsChunk32: (w, g, desc, b1, b2, c1, c2, step, r, eps, s0, s1, zero) => {
       const d = i32At(desc, s1 * 6);
       for (let s = s0, o = s0 * 6; s < s1; s++, o += 6) {
         const count = d[o + 4]!;
         native.adamRuns(f32At(w), f32At(g), f32At(d[o]!), f32At(d[o + 1]!), i32At(d[o + 2]!, count), i32At(d[o + 3]!, count), d[o + 5]!,
-          b1, b2, c1, c2, step, r, eps, 0, count);
+          b1, b2, c1, c2, step, r, eps, 0, count, zero);
       }
       return 0;
     },
-    adamSpan32: (w, g, m, v, b1, b2, c1, c2, step, r, eps, i0, i1) => {
-      native.adamSpan(f32At(w), f32At(g), f32At(m), f32At(v), b1, b2, c1, c2, step, r, eps, i0, i1);
+    adamSpan32: (w, g, m, v, b1, b2, c1, c2, step, r, eps, i0, i1, zero) => {
+      native.adamSpan(f32At(w), f32At(g), f32At(m), f32At(v), b1, b2, c1, c2, step, r, eps, i0, i1, zero);
       return 0;
     },
     gatherAt32: (src, pa, po, width, r0, r1) => {
@@ -1003,7 +1003,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         return;
       }
       const job = ['adamSpan32', w.byteOffset + at * 4, g.byteOffset + at * 4, m.byteOffset + sAt * 4, v.byteOffset + sAt * 4,
-        h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, h.stepSize, h.invSqrtBc2, h.eps, 0, width] as const;
+        h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, h.stepSize, h.invSqrtBc2, h.eps, 0, width, h.zeroGrad ? 1 : 0] as const;
       // The run completes even when `meanwhile` throws (as where it runs first): its error is
       // held until the run is done.
       let failed = false, failure: unknown = null;
@@ -1042,7 +1042,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
           d[o + 5] = s.width;
         }
         pool!.runChunks('adamRunSetsChunk32', sets.length, 1, 10,
-          () => [w.byteOffset, g.byteOffset, desc, h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, h.stepSize, h.invSqrtBc2, h.eps, 0, sets.length],
+          () => [w.byteOffset, g.byteOffset, desc, h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, h.stepSize, h.invSqrtBc2, h.eps, 0, sets.length, h.zeroGrad ? 1 : 0],
           exportOrTwin('adamRunSetsChunk32'), threads - 1);
       });
     },
@@ -1053,12 +1053,13 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         return;
       }
       const b1 = h.beta1, b2 = h.beta2, c1 = 1 - h.beta1, c2 = 1 - h.beta2, step = h.stepSize, r = h.invSqrtBc2, eps = h.eps;
+      const zero = h.zeroGrad ? 1 : 0;
       // The kernels want the parameters and moments resident: copying the store in and out
       // would cost more than the update (only the offsets are copied). A store in the host's own
       // memory (too large for the heap: see rowsOnHost) gets the addon's update in place, here.
       if (!adamResident(w, g, m, v)) {
         if (native !== null && w instanceof Float32Array && g instanceof Float32Array && m instanceof Float32Array && v instanceof Float32Array) {
-          native.adamRuns(w, g, m, v, wAt, sAt, width, b1, b2, c1, c2, step, r, eps, 0, count);
+          native.adamRuns(w, g, m, v, wAt, sAt, width, b1, b2, c1, c2, step, r, eps, 0, count, zero);
         } else js.adamRuns(w, g, m, v, wAt, sAt, count, width, h);
         return;
       }
@@ -1071,7 +1072,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         // on one thread unless there are many (docs/speed.md).
         const alone = native !== null && count > 1 ? PAR_ELEMS : PAR_ELEMS / 32;
         if (pool === null || threads === 1 || count * width < alone) {
-          exportOrTwin('adam32')(w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, pw, ps, count, width, b1, b2, c1, c2, step, r, eps);
+          exportOrTwin('adam32')(w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, pw, ps, count, width, b1, b2, c1, c2, step, r, eps, zero);
           return;
         }
         if (count === 1) {
@@ -1079,13 +1080,13 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
           const wo = wAt[0]! * 4, so = sAt[0]! * 4;
           const chunk = Math.max(2048, Math.ceil(width / (threads * 4) / 2) * 2);
           pool.runChunks('adamSpan32', width, chunk, 11,
-            () => [w.byteOffset + wo, g.byteOffset + wo, m.byteOffset + so, v.byteOffset + so, b1, b2, c1, c2, step, r, eps, 0, width],
+            () => [w.byteOffset + wo, g.byteOffset + wo, m.byteOffset + so, v.byteOffset + so, b1, b2, c1, c2, step, r, eps, 0, width, zero],
             exportOrTwin('adamSpan32'), threads - 1);
           return;
         }
         const chunk = Math.max(16, Math.ceil(count / (threads * 4)));
         pool.runChunks('adamRunsChunk32', count, chunk, 14,
-          () => [w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, pw, ps, width, b1, b2, c1, c2, step, r, eps, 0, count],
+          () => [w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, pw, ps, width, b1, b2, c1, c2, step, r, eps, 0, count, zero],
           exportOrTwin('adamRunsChunk32'), threads - 1);
       });
     },

@@ -56,17 +56,17 @@ const twins = addon === null ? {} : {
     if (f64) return instance.exports.gramRange(pg, po, t, d, c0, c1, f64);
     return addon.gramRange(f32(pg, t * d), new Float64Array(memory.buffer, po, t * t), t, d, c0, c1);
   },
-  adamRunsChunk32: (w, g, m, v, pw, ps, width, b1, b2, c1, c2, step, r, eps, q0, q1) => addon.adamRuns(
-    f32(w), f32(g), f32(m), f32(v), i32(pw, q1), i32(ps, q1), width, b1, b2, c1, c2, step, r, eps, q0, q1),
-  adamRunSetsChunk32: (w, g, desc, b1, b2, c1, c2, step, r, eps, s0, s1) => {
+  adamRunsChunk32: (w, g, m, v, pw, ps, width, b1, b2, c1, c2, step, r, eps, q0, q1, zero) => addon.adamRuns(
+    f32(w), f32(g), f32(m), f32(v), i32(pw, q1), i32(ps, q1), width, b1, b2, c1, c2, step, r, eps, q0, q1, zero),
+  adamRunSetsChunk32: (w, g, desc, b1, b2, c1, c2, step, r, eps, s0, s1, zero) => {
     const d = i32(desc, s1 * 6);
     for (let s = s0, o = s0 * 6; s < s1; s++, o += 6) {
       const count = d[o + 4];
       addon.adamRuns(f32(w), f32(g), f32(d[o]), f32(d[o + 1]), i32(d[o + 2], count), i32(d[o + 3], count), d[o + 5],
-        b1, b2, c1, c2, step, r, eps, 0, count);
+        b1, b2, c1, c2, step, r, eps, 0, count, zero);
     }
   },
-  adamSpan32: (w, g, m, v, b1, b2, c1, c2, step, r, eps, i0, i1) => addon.adamSpan(f32(w), f32(g), f32(m), f32(v), b1, b2, c1, c2, step, r, eps, i0, i1),
+  adamSpan32: (w, g, m, v, b1, b2, c1, c2, step, r, eps, i0, i1, zero) => addon.adamSpan(f32(w), f32(g), f32(m), f32(v), b1, b2, c1, c2, step, r, eps, i0, i1, zero),
   gatherAt32: (src, pa, po, width, r0, r1) => addon.gatherAt(f32(src), i32(pa, r1), f32(po, r1 * width), width, r0, r1),
   // (scatterAddAt32 has a twin too, but with the addon the backend runs it on its own thread.)
 };

@@ -20,7 +20,7 @@ function wasm(native: boolean, threads: number): WasmBackend {
   return be;
 }
 
-const H: AdamScalars = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 4), invSqrtBc2: 1 / Math.sqrt(1 - 0.999 ** 4) };
+const H: AdamScalars = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 4), invSqrtBc2: 1 / Math.sqrt(1 - 0.999 ** 4), zeroGrad: false };
 const N = 400_000;
 
 /** w, g, m, v in the backend's storage, with a NaN and an Inf among the gradients. */
@@ -43,16 +43,17 @@ const backends: Array<[string, () => Backend]> = [
 
 describe('adamRunAlongside', () => {
   for (const [label, make] of backends) {
-    it(`${label}: adamRuns' bits for the run (long and short), meanwhile once, its writes kept`, () => {
+    it(`${label}: adamRuns' bits for the run (long and short), meanwhile once, its writes kept; zeroGrad zeroes the run's gradients only`, () => {
       const be = make();
-      for (const [at, sAt, width] of [[7, 11, 300_001], [3, 5, 100]] as const) {
+      for (const [at, sAt, width, zeroGrad] of [[7, 11, 300_001, false], [3, 5, 100, false], [7, 11, 300_001, true], [3, 5, 100, true]] as const) {
+        const h = { ...H, zeroGrad };
         const [w, g, m, v] = operands(be, 9);
         const [w2, g2, m2, v2] = operands(be, 9);
-        be.adamRuns(w2!, g2!, m2!, v2!, Int32Array.of(at), Int32Array.of(sAt), 1, width, H);
+        be.adamRuns(w2!, g2!, m2!, v2!, Int32Array.of(at), Int32Array.of(sAt), 1, width, h);
         const mine = new Float32Array(64);
         let calls = 0;
         const posted = (be as Partial<WasmBackend>).poolStats?.()?.dispatches ?? 0;
-        be.adamRunAlongside(w!, g!, m!, v!, at, sAt, width, H, () => {
+        be.adamRunAlongside(w!, g!, m!, v!, at, sAt, width, h, () => {
           calls++;
           // Elements outside the run: written while the run updates.
           for (let i = 0; i < 64; i++) mine[i] = i;
@@ -64,8 +65,13 @@ describe('adamRunAlongside', () => {
         const after = (be as Partial<WasmBackend>).poolStats?.()?.dispatches ?? 0;
         expect(after - posted).toBe(label.includes('2 threads') && width > 1000 ? 1 : 0);
         expect(mine[63]).toBe(63);
-        for (const [x, y, name] of [[w, w2, 'w'], [m, m2, 'm'], [v, v2, 'v']] as const) {
-          if (!sameBits(x!, y!)) expect.fail(`${label}, width ${width}: ${name} differs from adamRuns`);
+        for (const [x, y, name] of [[w, w2, 'w'], [m, m2, 'm'], [v, v2, 'v'], [g, g2, 'g']] as const) {
+          if (!sameBits(x!, y!)) expect.fail(`${label}, width ${width}, zeroGrad ${zeroGrad}: ${name} differs from adamRuns`);
+        }
+        const [, g0] = operands(be, 9);
+        for (let i = 0; i < N; i++) {
+          const want = zeroGrad && i >= at && i < at + width ? 0 : g0![i]!;
+          if (!Object.is(g![i], want)) expect.fail(`${label}, width ${width}, zeroGrad ${zeroGrad}: g[${i}] is ${g![i]}, expected ${want}`);
         }
       }
     });

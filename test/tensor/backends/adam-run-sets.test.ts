@@ -16,7 +16,7 @@ const noNative = whyNoNative();
 const made: WasmBackend[] = [];
 afterAll(() => { for (const be of made) be.close(); });
 
-const H: AdamScalars = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 4), invSqrtBc2: 1 / Math.sqrt(1 - 0.999 ** 4) };
+const H: AdamScalars = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 4), invSqrtBc2: 1 / Math.sqrt(1 - 0.999 ** 4), zeroGrad: true };
 const TABLES = 8, ROWS = 4000, WIDTH = 16, TOUCHED = 2000;
 
 interface Case {
@@ -51,6 +51,11 @@ function tables(alloc: (n: number) => Float32Array, seed: number): Case {
 describe('adamRunSets on the kernel threads', () => {
   const want = tables((n) => new Float32Array(n), 7);
   for (const x of want.sets) adamRunsJs(want.w, want.g, x.m, x.v, x.wAt, x.sAt, x.count, x.width, H);
+  it('the twin zeroed the touched rows\' gradients (zeroGrad) and kept the rest', () => {
+    const before = tables((n) => new Float32Array(n), 7), touched = new Uint8Array(before.g.length);
+    for (const x of before.sets) for (const a of x.wAt) touched.fill(1, a, a + WIDTH);
+    for (let i = 0; i < touched.length; i++) if (want.g[i] !== (touched[i] ? 0 : before.g[i])) expect.fail(`g[${i}] is ${want.g[i]}`);
+  });
 
   const kinds = noNative === '' ? [false, true] : [false];
   for (const native of kinds) {
@@ -64,6 +69,8 @@ describe('adamRunSets on the kernel threads', () => {
         // Two threads: the sets went out to the pool in one dispatch.
         expect((be.poolStats()?.dispatches ?? 0) - before).toBe(threads === 2 ? 1 : 0);
         if (!sameBits(got.w, want.w)) expect.fail('w differs from the js twin');
+        // zeroGrad: every touched row's gradient zero, the rest kept, as the twin leaves them.
+        if (!sameBits(got.g, want.g)) expect.fail('g differs from the js twin');
         got.sets.forEach((x, t) => {
           if (!sameBits(x.m as Float32Array, want.sets[t]!.m as Float32Array)) expect.fail(`table ${t}: m differs`);
           if (!sameBits(x.v as Float32Array, want.sets[t]!.v as Float32Array)) expect.fail(`table ${t}: v differs`);

@@ -334,10 +334,10 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
       }), { numRuns: runs });
   });
 
-  it('adamRuns: the js twin\'s bits over scattered runs, float32 and float64', () => {
+  it('adamRuns: the js twin\'s bits over scattered runs, float32 and float64; with zeroGrad the runs\' gradients zeroed, the rest kept', () => {
     const be = make();
-    fc.assert(fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 37 }), dtype, bool, fc.integer(),
-      (count, width, dt, resident, seed) => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 37 }), dtype, bool, bool, fc.integer(),
+      (count, width, dt, resident, zeroGrad, seed) => {
         const rng = new Rng(seed);
         // Runs at shuffled, non-overlapping places of w / g and of the moments.
         const slots = count + 3, n = slots * width;
@@ -353,20 +353,27 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
         const m1 = fill(be, dt, n, rng, resident), v1 = fill(be, dt, n, rng, resident);
         for (let i = 0; i < n; i++) v1[i] = Math.abs(v1[i]!);
         if (n > 2) g[2] = 0;
-        const w2 = copyOf(w1), m2 = copyOf(m1), v2 = copyOf(v1);
-        const h = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 3), invSqrtBc2: 1 / Math.sqrt(1 - 0.999 ** 3) };
+        const w2 = copyOf(w1), m2 = copyOf(m1), v2 = copyOf(v1), g2 = copyOf(g), g0 = copyOf(g);
+        const h = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 3), invSqrtBc2: 1 / Math.sqrt(1 - 0.999 ** 3), zeroGrad };
         be.adamRuns(w1, g, m1, v1, wAt, sAt, count, width, h);
-        js.adamRuns(w2, g, m2, v2, wAt, sAt, count, width, h);
+        js.adamRuns(w2, g2, m2, v2, wAt, sAt, count, width, h);
         checkClose(`${be.name} adamRuns w`, w1, w2, () => 0);
         checkClose(`${be.name} adamRuns m`, m1, m2, () => 0);
         checkClose(`${be.name} adamRuns v`, v1, v2, () => 0);
+        checkClose(`${be.name} adamRuns g (zeroGrad ${zeroGrad})`, g, g2, () => 0);
+        const inRun = new Uint8Array(n);
+        for (const a of wAt) inRun.fill(1, a, a + width);
+        for (let i = 0; i < n; i++) {
+          const want = zeroGrad && inRun[i] ? 0 : g0[i]!;
+          if (!Object.is(g2[i], want)) expect.fail(`js twin adamRuns (zeroGrad ${zeroGrad}): g[${i}] is ${g2[i]}, expected ${want}`);
+        }
       }), { numRuns: runs });
   });
 
-  it('adamRunSets: the js twin\'s adamRuns bits set by set, sets of several widths over one w, float32 and float64', () => {
+  it('adamRunSets: the js twin\'s adamRuns bits set by set, sets of several widths over one w, float32 and float64, with and without zeroGrad', () => {
     const be = make();
     const sizes = fc.array(fc.tuple(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 37 })), { minLength: 1, maxLength: 4 });
-    fc.assert(fc.property(sizes, dtype, bool, fc.integer(), (shape, dt, resident, seed) => {
+    fc.assert(fc.property(sizes, dtype, bool, bool, fc.integer(), (shape, dt, resident, zeroGrad, seed) => {
       const rng = new Rng(seed);
       // Every run of every set in a slot of its own of w / g (slots of the widest width, shuffled).
       const W = 37, slots = shape.reduce((a, [count]) => a + count, 0) + 2;
@@ -381,11 +388,12 @@ export function parityProperties(make: () => Backend, it: (name: string, fn: () 
         const sAt = Int32Array.from({ length: count }, (_, r) => (count - r) * width);
         return { m, v, wAt, sAt, count, width };
       });
-      const w2 = copyOf(w1), twin = sets.map((x) => ({ ...x, m: copyOf(x.m), v: copyOf(x.v) }));
-      const h = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 2), invSqrtBc2: 1 / Math.sqrt(1 - 0.999 ** 2) };
+      const w2 = copyOf(w1), g2 = copyOf(g), twin = sets.map((x) => ({ ...x, m: copyOf(x.m), v: copyOf(x.v) }));
+      const h = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 2), invSqrtBc2: 1 / Math.sqrt(1 - 0.999 ** 2), zeroGrad };
       be.adamRunSets(w1, g, sets, h);
-      for (const x of twin) js.adamRuns(w2, g, x.m, x.v, x.wAt, x.sAt, x.count, x.width, h);
+      for (const x of twin) js.adamRuns(w2, g2, x.m, x.v, x.wAt, x.sAt, x.count, x.width, h);
       checkClose(`${be.name} adamRunSets w`, w1, w2, () => 0);
+      checkClose(`${be.name} adamRunSets g (zeroGrad ${zeroGrad})`, g, g2, () => 0);
       sets.forEach((x, i) => {
         checkClose(`${be.name} adamRunSets set ${i} m`, x.m, twin[i]!.m, () => 0);
         checkClose(`${be.name} adamRunSets set ${i} v`, x.v, twin[i]!.v, () => 0);

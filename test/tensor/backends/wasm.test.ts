@@ -2,6 +2,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { AdamScalars } from '../../../src/tensor/backend.ts';
 import { createWasmBackend, type WasmBackend } from '../../../src/tensor/backends/wasm.ts';
 import { Rng } from '../../../src/tensor/rng.ts';
 import { relaxedSimdSupported } from '../../../src/platform/wasm-features.ts';
@@ -218,8 +219,11 @@ describe('wasm threads', () => {
     }
   });
 
-  it('Adam split over threads (one long run by elements, many rows by runs) gives the js twin\'s bits', () => {
-    const h = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 3), invSqrtBc2: 1 / Math.sqrt(1 - 0.999 ** 3) };
+  it('Adam split over threads (one long run by elements, many rows by runs) gives the js twin\'s bits, zeroGrad or not', () => {
+    for (const zeroGrad of [false, true]) adamSplit({ beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 3), invSqrtBc2: 1 / Math.sqrt(1 - 0.999 ** 3), zeroGrad });
+  });
+
+  function adamSplit(h: AdamScalars): void {
     const cases = [
       { count: 1, width: 300_001, runs: (wAt: Int32Array, sAt: Int32Array) => { wAt[0] = 5; sAt[0] = 5; } },
       { count: 9_001, width: 16, runs: (wAt: Int32Array, sAt: Int32Array) => { for (let q = 0; q < 9_001; q++) { wAt[q] = 16 * ((q * 7919) % 9_001); sAt[q] = 16 * q; } } },
@@ -231,15 +235,17 @@ describe('wasm threads', () => {
       const w1 = fill(wasm, 'float32', size, rng, true), g = fill(wasm, 'float32', size, rng, true);
       const m1 = fill(wasm, 'float32', size, rng, true), v1 = fill(wasm, 'float32', size, rng, true);
       for (let i = 0; i < size; i++) v1[i] = Math.abs(v1[i]!);
-      const w2 = Float32Array.from(w1), m2 = Float32Array.from(m1), v2 = Float32Array.from(v1);
+      const w2 = Float32Array.from(w1), m2 = Float32Array.from(m1), v2 = Float32Array.from(v1), g2 = Float32Array.from(g);
       wasm.setThreads(2);
       wasm.adamRuns(w1, g, m1, v1, wAt, sAt, count, width, h);
-      js.adamRuns(w2, g, m2, v2, wAt, sAt, count, width, h);
+      js.adamRuns(w2, g2, m2, v2, wAt, sAt, count, width, h);
       expect(Array.from(w1)).toEqual(Array.from(w2));
       expect(Array.from(m1)).toEqual(Array.from(m2));
       expect(Array.from(v1)).toEqual(Array.from(v2));
+      expect(Array.from(g)).toEqual(Array.from(g2));
+      if (h.zeroGrad) expect(g.subarray(wAt[0]!, wAt[0]! + width).every((x) => x === 0)).toBe(true);
     }
-  });
+  }
 
   it('a large Gram is split the same way on any thread count: 1, 2 and 3 threads give the same bits, within float32 error of the js twin', () => {
     const t = 6, d = 200_003;
