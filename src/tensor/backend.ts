@@ -302,8 +302,8 @@ export interface Capabilities {
   rowSumByMatmul(work: number): boolean;
   /**
    * `adamRuns` over one run (w[at .. at + width) and its gradient, moments at m, v[sAt ..
-   * sAt + width)) on a thread of its own while `meanwhile` runs on the calling thread; returns
-   * once both are done, with adamRuns' bits. A backend without a second thread runs the update
+   * sAt + width)) on the other threads while `meanwhile` runs on the calling thread, which then
+   * helps with what is left; returns once both are done, with adamRuns' bits. A backend without a second thread runs the update
    * and then `meanwhile`. `meanwhile` must not touch the run's elements of w, g, m, v, nor call a
    * kernel that splits across threads (the wasm backend refuses one with PoolBusyError). The
    * optimizer runs its largest dense update so while it places the tables' touched rows.

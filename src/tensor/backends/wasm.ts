@@ -117,6 +117,8 @@ const NARROW_WASM_K = 16;
 /** Below these sizes a call is not worth waking the workers (less work than the wake-up costs). */
 const PAR_FLOPS = 4e6;
 const PAR_ELEMS = 1 << 18;
+/** Elements per chunk of adamRunAlongside's run: 64 KB of each of w, g, m and v. */
+const ALONGSIDE_CHUNK = 1 << 14;
 /** Below this many elements the host's fill costs less than the call into wasm. */
 const ZERO_MIN = 256;
 /**
@@ -995,27 +997,17 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     },
 
     adamRunAlongside(w, g, m, v, at, sAt, width, h, meanwhile) {
-      // A worker takes the whole run (memory-bound: a second thread on it gains little here),
-      // so this thread is free for `meanwhile`; a worker not yet awake when that is done leaves
-      // the run to this thread.
+      // The workers take the run chunk by chunk while this thread runs `meanwhile`, then this
+      // thread takes the chunks left (a worker not yet awake leaves them all to it). The run
+      // completes even when `meanwhile` throws: its error is held until the run is done.
       if (pool === null || threads === 1 || width < PAR_ELEMS / 2 || !adamResident(w, g, m, v)) {
         adamRunThen(backend, w, g, m, v, at, sAt, width, h, meanwhile);
         return;
       }
-      const job = ['adamSpan32', w.byteOffset + at * 4, g.byteOffset + at * 4, m.byteOffset + sAt * 4, v.byteOffset + sAt * 4,
-        h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, h.stepSize, h.invSqrtBc2, h.eps, 0, width, h.zeroGrad ? 1 : 0] as const;
-      // The run completes even when `meanwhile` throws (as where it runs first): its error is
-      // held until the run is done.
-      let failed = false, failure: unknown = null;
-      pool.run([job], () => {
-        try {
-          meanwhile();
-        } catch (e) {
-          failed = true;
-          failure = e;
-        }
-      }, (j) => exportOrTwin(j[0])(...(j.slice(1) as number[])));
-      if (failed) throw failure;
+      const args = [w.byteOffset + at * 4, g.byteOffset + at * 4, m.byteOffset + sAt * 4, v.byteOffset + sAt * 4,
+        h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, h.stepSize, h.invSqrtBc2, h.eps, 0, width, h.zeroGrad ? 1 : 0];
+      // Small chunks (even, for adam32's f64 pairs): the run's tail splits between the threads.
+      pool.runChunks('adamSpan32', width, ALONGSIDE_CHUNK, 11, () => args.slice(), exportOrTwin('adamSpan32'), threads - 1, meanwhile);
     },
 
     adamRunSets(w, g, sets, h) {

@@ -148,18 +148,23 @@ export class WorkerPool {
   /**
    * Runs export `name` over [0, total) in chunks of `chunk` on every thread: `args(t)` gives
    * thread t's arguments (t = 0 is this thread), whose positions `at` and `at + 1` receive
-   * each chunk's bounds. Only the first `workers` workers take part.
+   * each chunk's bounds. Only the first `workers` workers take part. `before`: this thread's
+   * own work, run first while the workers take chunks (it touches no element of the call and
+   * calls no kernel that splits); this thread then takes what chunks are left. Its error comes
+   * after every chunk has run.
    */
-  runChunks(name: string, total: number, chunk: number, at: number, args: (t: number) => number[], fn: (...a: number[]) => unknown, workers = this.count): void {
+  runChunks(name: string, total: number, chunk: number, at: number, args: (t: number) => number[], fn: (...a: number[]) => unknown,
+    workers = this.count, before?: () => void): void {
     this.enter();
     try {
-      this.postChunks(name, total, chunk, at, args, fn, workers);
+      this.postChunks(name, total, chunk, at, args, fn, workers, before);
     } finally {
       this.busy = false;
     }
   }
 
-  private postChunks(name: string, total: number, chunk: number, at: number, args: (t: number) => number[], fn: (...a: number[]) => unknown, workers: number): void {
+  private postChunks(name: string, total: number, chunk: number, at: number, args: (t: number) => number[], fn: (...a: number[]) => unknown,
+    workers: number, before?: () => void): void {
     const op = this.index.get(name);
     if (op === undefined) throw new Error(`wasm pool: unknown kernel ${name}`);
     for (let w = 0; w < this.count; w++) {
@@ -177,6 +182,15 @@ export class WorkerPool {
     const mine = args(0);
     // Withdrawn chunk jobs need no replacement: this thread took every chunk left.
     this.dispatch(() => {
+      let failed = false, failure: unknown = null;
+      if (before !== undefined) {
+        try {
+          before();
+        } catch (e) {
+          failed = true;
+          failure = e;
+        }
+      }
       for (;;) {
         const r0 = Atomics.add(this.ctl, NEXT, 1) * chunk;
         if (r0 >= total) break;
@@ -184,6 +198,7 @@ export class WorkerPool {
         mine[at + 1] = Math.min(total, r0 + chunk);
         fn(...mine);
       }
+      if (failed) throw failure;
     }, true);
   }
 

@@ -121,6 +121,34 @@ describe('WorkerPool', () => {
     }
   });
 
+  it('a dynamic job\'s `before` runs here once, first, while the workers take chunks; then this thread takes the rest; its error after every chunk', () => {
+    const { pool, memory, k } = setup(300);
+    const base = (k.heapBase() + 63) & ~63;
+    const rows = 257, n = 8;
+    const y = new Float32Array(memory.buffer, base, rows * n).fill(0);
+    const b = new Float32Array(memory.buffer, base + rows * n * 4, n).fill(1);
+    const here: number[] = [];
+    let calls = 0, seenBefore = -1;
+    const fn = (...a: number[]): void => {
+      if (calls > 0) here.push(a[4]!);
+      k.biasRelu32(...a);
+    };
+    pool.runChunks('biasRelu32', rows, 16, 4, () => [base, b.byteOffset, n, 0, 0, rows], fn, undefined, () => {
+      calls++;
+      // This thread has taken no chunk yet; it waits (bounded) until a worker has run one.
+      seenBefore = here.length;
+      for (let waited = 0; waited < 5000 && !y.some((x) => x === 1); waited++) pause(1);
+    });
+    expect(calls).toBe(1);
+    expect(seenBefore).toBe(0);
+    for (let i = 0; i < y.length; i++) if (y[i] !== 1) expect.fail(`y[${i}] = ${y[i]}`);
+    // A worker took chunks while `before` ran: this thread took the rest, fewer than all.
+    expect(here.length).toBeLessThan(Math.ceil(rows / 16));
+    const boom = new Error('before failed');
+    expect(() => pool.runChunks('biasRelu32', rows, 16, 4, () => [base, b.byteOffset, n, 0, 0, rows], k.biasRelu32, undefined, () => { throw boom; })).toThrow(boom);
+    for (let i = 0; i < y.length; i++) if (y[i] !== 2) expect.fail(`after the error: y[${i}] = ${y[i]}`);
+  });
+
   it('a job posted from the work run beside another is refused before it writes a slot; the first job and the pool go on', () => {
     const { pool, memory, k } = setup(0);
     const base = (k.heapBase() + 63) & ~63;
