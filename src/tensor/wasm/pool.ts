@@ -71,7 +71,11 @@ export class WorkerPool {
   private busy = false;
   /** Since the start: jobs posted, milliseconds this thread waited for workers after its own share, jobs taken back. */
   readonly stats = { dispatches: 0, waitedMs: 0, withdrawn: 0 };
-  /** Each worker's nanoseconds inside the jobs it claimed, since the start (written by the worker). */
+  /**
+   * Each worker's nanoseconds inside the jobs it claimed, since the start (written by the
+   * worker), less the time (ns on this thread's clock) its job in progress began: negative
+   * while in a job, so one word tells both and a reader adds its own clock's now.
+   */
   private readonly busyNs: BigInt64Array;
 
   /**
@@ -92,7 +96,7 @@ export class WorkerPool {
     const start = need('startWorker', 'the wasm kernels run on one thread here');
     const url = new URL('./worker.mjs', import.meta.url);
     for (let id = 0; id < count; id++) {
-      this.workers.push(start(url, { module, memory, control: this.ctl.buffer, jobs: this.jobs.buffer, id, names, slot: SLOT, native: nativeFile, nativeInstance: opts.nativeInstance ?? null, spinMicros, narrowWasmK: opts.narrowWasmK ?? 0, errorText: this.errorText.buffer, busy: this.busyNs.buffer }, 'wasm-kernels'));
+      this.workers.push(start(url, { module, memory, control: this.ctl.buffer, jobs: this.jobs.buffer, id, names, slot: SLOT, native: nativeFile, nativeInstance: opts.nativeInstance ?? null, spinMicros, narrowWasmK: opts.narrowWasmK ?? 0, errorText: this.errorText.buffer, busy: this.busyNs.buffer, origin: performance.timeOrigin }, 'wasm-kernels'));
     }
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -299,8 +303,12 @@ export class WorkerPool {
    * counts where it ends.
    */
   workersBusyMs(): number {
+    const now = BigInt(Math.round(performance.now() * 1e6));
     let ns = 0n;
-    for (let w = 0; w < this.count; w++) ns += Atomics.load(this.busyNs, w);
+    for (let w = 0; w < this.count; w++) {
+      const v = Atomics.load(this.busyNs, w);
+      ns += v < 0n ? v + now : v;
+    }
     return Number(ns) / 1e6;
   }
 

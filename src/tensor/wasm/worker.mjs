@@ -6,10 +6,13 @@
 // module Worker; only where the start data comes from differs (./start-data.mjs).
 import { startData } from './start-data.mjs';
 
-const { module, memory, control, jobs, id, names, slot, native, nativeInstance, spinMicros, narrowWasmK, errorText, busy } = await startData();
+const { module, memory, control, jobs, id, names, slot, native, nativeInstance, spinMicros, narrowWasmK, errorText, busy, origin } = await startData();
 const ctl = new Int32Array(control);
 // This worker's time inside claimed jobs (WorkerPool.workersBusyMs).
 const busyNs = new BigInt64Array(busy);
+/** Nanoseconds on the pool's clock (its thread's performance.now()) at this thread's `ms`. */
+const shift = performance.timeOrigin - origin;
+const poolNs = (ms) => BigInt(Math.round((shift + ms) * 1e6));
 const text = new Uint8Array(errorText);
 
 /** Flags a failure; the first thread to fail also leaves its message for the main thread. */
@@ -92,6 +95,8 @@ while (instance) {
   // worker, which must neither run the job nor count itself.
   if (Atomics.compareExchange(ctl, CLAIM + id, 0, 1) !== 0) continue;
   const claimed = performance.now();
+  // In a job: the word holds busy - start, which a reader turns into busy + (now - start).
+  Atomics.sub(busyNs, id, poolNs(claimed));
   const op = job[0];
   if (op === NATIVE_PART) {
     try {
@@ -125,7 +130,7 @@ while (instance) {
       fail(e);
     }
   }
-  Atomics.add(busyNs, id, BigInt(Math.round((performance.now() - claimed) * 1e6)));
+  Atomics.add(busyNs, id, poolNs(performance.now()));
   Atomics.add(ctl, DONE, 1);
   Atomics.notify(ctl, DONE);
 }

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadKernelBytes } from '../../../src/tensor/wasm/load.ts';
 import { PoolBusyError, WorkerPool } from '../../../src/tensor/wasm/pool.ts';
 
-const SEQ = 0, DONE = 1;
+const SEQ = 0, DONE = 1, NEXT = 5, CLAIM = 8;
 const pools: WorkerPool[] = [];
 afterAll(() => { for (const p of pools) p.close(); });
 
@@ -99,6 +99,47 @@ describe('WorkerPool', () => {
       }
     }
     expect(sawBusy).toBe(true);
+  });
+
+  it('counts the time of a job still in progress: a reader sees the worker busy while it runs one (the profiler reads it beside open calls)', () => {
+    // One worker: with this thread, as many threads as a two-core machine has cores.
+    const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true });
+    const module = new WebAssembly.Module(loadKernelBytes('shared'));
+    const pool = new WorkerPool(module, memory, ['biasRelu32'], 1, { spinMicros: 0 });
+    pools.push(pool);
+    const ctl = (pool as unknown as { ctl: Int32Array }).ctl;
+    const k = new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error('abort'); } } }).exports as unknown as Exports;
+    memory.grow(1024);
+    const base = (k.heapBase() + 63) & ~63;
+    const rows = 1 << 16, n = 256;
+    new Float32Array(memory.buffer, base, rows * n).fill(0);
+    const b = new Float32Array(memory.buffer, base + rows * n * 4, n).fill(1);
+    let conclusive = 0;
+    for (let round = 0; round < 10 && conclusive < 3; round++) {
+      let inside = -1, wall = 0;
+      pool.runChunks('biasRelu32', rows, 64, 4, () => [base, b.byteOffset, n, 0, 0, rows], k.biasRelu32, undefined, () => {
+        // Once the worker has claimed the job: two readings, and whether it was in the job
+        // throughout (no chunk asked for past the end, so it has not left).
+        while (Atomics.load(ctl, CLAIM) === 0) { /* the claim comes within microseconds */ }
+        const t0 = performance.now(), b0 = pool.workersBusyMs();
+        pause(0.5);
+        const b1 = pool.workersBusyMs(), t1 = performance.now();
+        if (Atomics.load(ctl, NEXT) * 64 < rows) {
+          inside = b1 - b0;
+          wall = t1 - t0;
+        }
+      });
+      if (inside < 0) continue;
+      conclusive++;
+      // The worker's time between the readings: more than none, at most the wall time.
+      expect(inside).toBeGreaterThan(0);
+      expect(inside).toBeLessThanOrEqual(wall + 1e-5);
+    }
+    expect(conclusive).toBeGreaterThan(0);
+    // Done, the job's whole time is counted and stays put.
+    const done = pool.workersBusyMs();
+    pause(2);
+    expect(pool.workersBusyMs()).toBe(done);
   });
 
   it('chunks of a dynamic job run exactly once whoever takes them, the workers asleep or awake', () => {
