@@ -117,9 +117,10 @@ export interface Kernels {
    * operands, where splitting every call reads half of them from the other core.
    * `meanwhile`, when given, runs once on the calling thread after the other threads have
    * started on the pair, and this thread then joins them (a backend without them runs it
-   * first): JavaScript work that would otherwise leave them idle. It must not touch either
-   * call's operands nor call a kernel that splits across threads (the wasm backend refuses one
-   * with PoolBusyError); the pair is complete when this returns or throws its error.
+   * first): work that would otherwise leave them idle. It must not touch either call's
+   * operands; the kernels it calls run on the calling thread alone (where the backend would
+   * split them), and a matmul of the pair's kind (the wasm backend's native one) is refused
+   * with PoolBusyError. The pair is complete when this returns or throws its error.
    */
   linearForwardPair(first: LinearForwardCall, second: LinearForwardCall, meanwhile?: () => void): void;
   /**
@@ -137,7 +138,8 @@ export interface Kernels {
    * A Linear's two backward matmuls (no ReLU; x rows x k, W k x n, g rows x n): dw += xᵀ g and
    * dx = g Wᵀ (dx += when `accumulateDx`), each when given. Returns matmulChecked's flags: bit 1
    * dw, bit 2 dx checked all finite. matmulChecked's bits, one matmul after the other or both at
-   * once (the wasm backend runs a gate's narrow dW on a kernel thread while this one runs dx).
+   * once (the wasm backend runs a gate's narrow dW on this thread while the kernel threads
+   * start on dx, then joins them).
    */
   linearBackward(
     x: Storage, w: Storage, g: Storage, dw: Storage | null, dx: Storage | null,
@@ -303,10 +305,11 @@ export interface Capabilities {
   /**
    * `adamRuns` over one run (w[at .. at + width) and its gradient, moments at m, v[sAt ..
    * sAt + width)) on the other threads while `meanwhile` runs on the calling thread, which then
-   * helps with what is left; returns once both are done, with adamRuns' bits. A backend without a second thread runs the update
-   * and then `meanwhile`. `meanwhile` must not touch the run's elements of w, g, m, v, nor call a
-   * kernel that splits across threads (the wasm backend refuses one with PoolBusyError). The
-   * optimizer runs its largest dense update so while it places the tables' touched rows.
+   * helps with what is left; returns once both are done, with adamRuns' bits. A backend without
+   * a second thread runs the update and then `meanwhile`. `meanwhile` must not touch the run's
+   * elements of w, g, m, v; its kernels run on the calling thread alone, and a native matmul
+   * from it is refused with PoolBusyError, as linearForwardPair's. The optimizer runs its
+   * largest dense update so while it places the tables' touched rows.
    */
   adamRunAlongside(
     w: Storage, g: Storage, m: Storage, v: Storage, at: number, sAt: number, width: number, h: AdamScalars,

@@ -10,6 +10,7 @@ import { MultiTaskBCE, weightedSum } from '../../src/nn/losses.ts';
 import { createModel } from '../../src/nn/models/presets.ts';
 import { MLP } from '../../src/nn/layers/mlp.ts';
 import { Gate } from '../../src/nn/layers/gate.ts';
+import { Linear } from '../../src/nn/layers/linear.ts';
 import { Embedding } from '../../src/nn/layers/embedding.ts';
 import { activeBackendName, getBackend, setBackend } from '../../src/tensor/backends/registry.ts';
 import { Adam } from '../../src/nn/optim/index.ts';
@@ -118,6 +119,7 @@ describe('models', () => {
           const spy = vi.spyOn(getBackend(), 'linearStackForward');
           const soft = vi.spyOn(Gate.prototype, 'softmaxAhead');
           const touch = vi.spyOn(Embedding.prototype, 'touchNow');
+          const logits = vi.spyOn(Linear, 'forwardPair');
           const paired = run(true);
           expect(spy, `${backend} ${name}`).toHaveBeenCalledTimes(calls);
           expect(spy.mock.calls.map((c) => typeof c[2]), `${backend} ${name}: the gates' softmax beside the first pair`).toEqual(['function', ...Array<string>(calls - 1).fill('undefined')]);
@@ -126,6 +128,9 @@ describe('models', () => {
           const order = spy.mock.invocationCallOrder;
           expect(touch.mock.invocationCallOrder, `${backend} ${name}: the touches beside the first pair`).toHaveLength(1);
           expect(touch.mock.invocationCallOrder[0]! > order[0]! && touch.mock.invocationCallOrder[0]! < order[1]!, `${backend} ${name}`).toBe(true);
+          // So did the gates' logits: one narrow matmul each, no other kernel.
+          expect(logits.mock.invocationCallOrder.map((o) => o > order[0]! && o < order[1]!), `${backend} ${name}: the gates' logits beside the first pair`).toEqual(Array<boolean>(gates).fill(true));
+          logits.mockRestore();
           spy.mockRestore();
           soft.mockRestore();
           touch.mockRestore();

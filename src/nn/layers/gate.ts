@@ -25,14 +25,15 @@ export class Gate extends Module {
   private aheadOf: Storage | null = null;
 
   /**
-   * Gates that read one input x, run ahead of their records: their logits' kernels now (which
-   * may split across the kernel threads), and the returned work, their softmax in JavaScript,
-   * for the caller to run beside other kernels (the experts' first matmuls, MLP.forwardAhead).
-   * Each gate's forward(x, true) then records its ops, with the values forward alone gives.
+   * Gates that read one input x, run ahead of their records: the returned work computes their
+   * logits (narrow matmuls that one thread streams about as fast as two) and softmax, for the
+   * caller to run beside other kernels (the experts' first matmuls, MLP.forwardAhead), where
+   * the other threads would wait for them. Each gate's forward(x, true) then records its ops,
+   * with the values forward alone gives.
    */
   static ahead(gates: readonly Gate[], x: Tensor): () => void {
-    for (const g of gates) Linear.forwardPair(g.linear, x, null, null);
     return () => {
+      for (const g of gates) Linear.forwardPair(g.linear, x, null, null);
       for (const g of gates) g.softmaxAhead(x);
     };
   }

@@ -173,8 +173,8 @@ export class PLE extends Module implements MultiTaskModel {
     const { x0, e } = this.input(batch);
     const fm = this.fmLayer ? this.fmLayer.forward(e) : null;
     const T = this.tasks, L = this.levels.length;
-    // The first gates' logits run now; their softmax (JavaScript) beside the experts' first
-    // pair, and with it the embedding's deferred marking of the rows it read.
+    // The first gates' logits and softmax run beside the experts' first pair, and with them
+    // the embedding's deferred marking of the rows it read.
     const runAhead = ahead && MLP.runsAhead(this.firstExperts);
     let computed = false;
     if (runAhead) {

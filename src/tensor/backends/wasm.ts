@@ -4,7 +4,7 @@ import { adamRunSetsVia, adamRunThen, finiteOn, linearBackwardVia, linearForward
 import { WasmHeap } from '../wasm/heap.ts';
 import { loadKernelBytes } from '../wasm/load.ts';
 import { relaxedSimdSupported, sharedMemorySupported, simdSupported } from '../../platform/wasm-features.ts';
-import { WorkerPool } from '../wasm/pool.ts';
+import { PoolBusyError, WorkerPool } from '../wasm/pool.ts';
 import { WasmBinary, WasmUnary } from '../wasm/op-codes.ts';
 import { host } from '../../platform/host.ts';
 import type { NativeKernels, SgemmArgs } from '../../platform/native-kernels.ts';
@@ -316,18 +316,26 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
    */
   function nativeMatmul32(a: Float32Array, b: Float32Array, c: Float32Array, m: number, kk: number, n: number,
     transA: boolean, transB: boolean, accumulate: boolean, bias: Float32Array | null, relu: boolean, check: boolean,
-    maskA: Float32Array | null = null, maskB: Float32Array | null = null, colsumB: Float32Array | null = null): boolean {
+    maskA: Float32Array | null = null, maskB: Float32Array | null = null, colsumB: Float32Array | null = null, meanwhile?: () => void): boolean {
     const nat = native!;
+    nativeFree('a native matmul');
     // The addon reads the arrays in place, resident in wasm memory or not.
     if (pool === null || threads === 1 || pool.nativeFile === null) {
-      return nat.sgemm(a, b, c, m, kk, n, transA, transB, accumulate, threads, bias, relu, check, maskA, maskB, colsumB) ?? true;
+      // meanwhile first, its error after the matmul has run, as where it runs beside the parts.
+      let finite = true;
+      try {
+        if (meanwhile !== undefined) beside(meanwhile);
+      } finally {
+        finite = nat.sgemm(a, b, c, m, kk, n, transA, transB, accumulate, threads, bias, relu, check, maskA, maskB, colsumB) ?? true;
+      }
+      return finite;
     }
     // Its parts run on this backend's kernel threads: one set of threads for every kernel.
     const parts = nat.sgemmBegin(a, b, c, m, kk, n, transA, transB, accumulate, threads, bias, relu, check, maskA, maskB, colsumB);
-    if (parts === 0) return nat.sgemmEnd();
     let finite = true;
     try {
-      runParts(parts);
+      if (parts > 0) runParts(parts, meanwhile);
+      else if (meanwhile !== undefined) beside(meanwhile);
     } finally {
       finite = nat.sgemmEnd();
     }
@@ -341,13 +349,42 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     // threw: its part still runs, so the call completes before the error goes on).
     const mine = meanwhile === undefined ? () => nat.sgemmPart(0) : () => {
       try {
-        meanwhile();
+        beside(meanwhile);
       } finally {
         nat.sgemmPart(0);
       }
     };
     if (parts === 1) mine();
     else pool!.runNative(parts - 1, mine);
+  }
+
+  /** Whether work runs beside a kernel (`beside`). */
+  let besideOpen = false;
+
+  /**
+   * Runs `work` beside a kernel that the kernel threads run (the `meanwhile` of a pair, of
+   * stacks, of adamRunAlongside): every kernel it calls on this thread alone, where it would
+   * otherwise post a job to threads that are busy; a native matmul refused with PoolBusyError
+   * (beside an open one it would wait for the lock that call holds), on any thread count.
+   */
+  function beside(work: () => void): void {
+    const before = threads;
+    threads = 1;
+    besideOpen = true;
+    try {
+      work();
+    } finally {
+      threads = before;
+      besideOpen = false;
+    }
+  }
+
+  /** Refuses a native matmul from the work run beside a kernel (`beside`). */
+  function nativeFree(what: string): void {
+    if (besideOpen) {
+      throw new PoolBusyError(`wasm backend: ${what} was called from the work run beside another kernel; ` +
+        'run it before or after the call that runs that work');
+    }
   }
 
   /** Whether native matmuls split over the kernel threads, so two of them can run as one pair. */
@@ -369,13 +406,14 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
    */
   function nativeChains(calls: readonly [SgemmArgs, SgemmArgs, (SgemmArgs | null)?, (SgemmArgs | null)?], meanwhile?: () => void): number {
     const nat = native!;
+    nativeFree('a pair of native matmuls');
     // A plain pair is begun with two calls: null next calls would add 'finite' bits 2 and 3 to a
     // verdict that a pair's callers return as is, two bits.
     const parts = calls.length > 2 ? nat.sgemmPairBegin(calls[0], calls[1], calls[2] ?? null, calls[3] ?? null) : nat.sgemmPairBegin(calls[0], calls[1]);
     let finite = 0;
     try {
-      if (parts === 0) meanwhile?.();
-      else runParts(parts, meanwhile);
+      if (parts > 0) runParts(parts, meanwhile);
+      else if (meanwhile !== undefined) beside(meanwhile);
     } finally {
       finite = nat.sgemmPairEnd();
     }
@@ -598,6 +636,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         return;
       }
       const nat = native!;
+      nativeFree('linearStackForward');
       // Without kernel threads that run the addon's parts, the stacks run on this thread.
       const own = pairs() ? threads : 1;
       const args = (c: LinearForwardCall): SgemmArgs => forwardArgs(c, own);
@@ -627,21 +666,17 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     },
 
     linearBackward(x, w, g, dw, dx, rows, kk, n, accumulateDx) {
-      // A gate's dW (n <= 4: the narrow kernel, one thread, as matmul runs it at this size) on a
-      // kernel thread while this one runs dx on the native matmul alone: two matmuls at once
-      // instead of one after the other, each with the bits it has either way.
+      // A gate's dW (n <= 4: the narrow kernel, one thread, as matmul runs it at this size) on
+      // this thread while the kernel threads start on dx (native parts), which this thread then
+      // joins: two matmuls at once instead of one after the other, and neither thread waits for
+      // the other's matmul to end. Each has the bits it has either way.
       if (pool !== null && threads > 1 && dw !== null && dx !== null && x instanceof Float32Array && g instanceof Float32Array
-        && dw instanceof Float32Array && narrow(n, rows, false) && narrowAlone(kk, rows, n, true)
-        && nativeFor(g, w, dx, rows, n, kk)) {
-        let dxFinite = true;
-        call(() => {
+        && dw instanceof Float32Array && w instanceof Float32Array && dx instanceof Float32Array && narrow(n, rows, false)
+        && narrowAlone(kk, rows, n, true) && nativeFor(g, w, dx, rows, n, kk)) {
+        const dxFinite = call(() => {
           const px = addrIn(x, rows * kk), pg = addrIn(g, rows * n), pdw = addrOut(dw, kk * n, true);
-          const job = ['sgemmSmall', px, pg, pdw, kk, rows, n, 1, 0, 1, 0, kk, scratch[1]!] as const;
-          const jobs: Array<readonly [string, ...number[]] | null> = [job];
-          for (let t = 1; t < pool!.count; t++) jobs.push(null);
-          pool!.run(jobs, () => {
-            dxFinite = native!.sgemm(g, w as Float32Array, dx as Float32Array, rows, n, kk, false, true, accumulateDx, 1, null, false, true) ?? true;
-          }, ([, ...args]) => exportOrTwin('sgemmSmall')(...args));
+          return nativeMatmul32(g, w, dx, rows, n, kk, false, true, accumulateDx, null, false, true, null, null, null,
+            () => { exportOrTwin('sgemmSmall')(px, pg, pdw, kk, rows, n, 1, 0, 1, 0, kk, scratch[0]!); });
         });
         return (finiteOn(backend, dw, kk * n) ? 1 : 0) | (dxFinite ? 2 : 0);
       }
@@ -1000,14 +1035,15 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       // The workers take the run chunk by chunk while this thread runs `meanwhile`, then this
       // thread takes the chunks left (a worker not yet awake leaves them all to it). The run
       // completes even when `meanwhile` throws: its error is held until the run is done.
+      const aside = (): void => beside(meanwhile);
       if (pool === null || threads === 1 || width < PAR_ELEMS / 2 || !adamResident(w, g, m, v)) {
-        adamRunThen(backend, w, g, m, v, at, sAt, width, h, meanwhile);
+        adamRunThen(backend, w, g, m, v, at, sAt, width, h, aside);
         return;
       }
       const args = [w.byteOffset + at * 4, g.byteOffset + at * 4, m.byteOffset + sAt * 4, v.byteOffset + sAt * 4,
         h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, h.stepSize, h.invSqrtBc2, h.eps, 0, width, h.zeroGrad ? 1 : 0];
       // Small chunks (even, for adam32's f64 pairs): the run's tail splits between the threads.
-      pool.runChunks('adamSpan32', width, ALONGSIDE_CHUNK, 11, () => args.slice(), exportOrTwin('adamSpan32'), threads - 1, meanwhile);
+      pool.runChunks('adamSpan32', width, ALONGSIDE_CHUNK, 11, () => args.slice(), exportOrTwin('adamSpan32'), threads - 1, aside);
     },
 
     adamRunSets(w, g, sets, h) {

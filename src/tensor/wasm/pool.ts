@@ -235,7 +235,7 @@ export class WorkerPool {
   private enter(): void {
     if (this.busy) {
       throw new PoolBusyError('wasm pool: a kernel was called while the kernel threads run another job; ' +
-        'work run beside a kernel (adamRunAlongside\'s meanwhile) must not call kernels that split across threads');
+        'work run beside a job must post none (the wasm backend runs the kernels of such work on its own thread)');
     }
     this.busy = true;
   }

@@ -10,7 +10,8 @@ import { sameBits } from './bits.ts';
 /**
  * adamRunAlongside: one dense run's Adam on a kernel thread while the caller's own work runs
  * here (the optimizer places its tables' rows meanwhile). adamRuns' bits, `meanwhile` run once
- * and in full, a kernel that would split across the busy threads refused with PoolBusyError.
+ * and in full, its kernels on its own thread alone, a native matmul from it refused with
+ * PoolBusyError.
  */
 const made: WasmBackend[] = [];
 afterAll(() => { for (const be of made) be.close(); });
@@ -77,16 +78,30 @@ describe('adamRunAlongside', () => {
     });
   }
 
-  it('a kernel that splits across the threads, called from meanwhile, is refused; the backend works after', () => {
+  it('a kernel called from meanwhile runs on this thread alone (it would split across the threads alone); a native matmul is refused; the backend works after', () => {
     const be = wasm(false, 2);
     const [w, g, m, v] = operands(be, 3);
     const x = be.alloc('float32', N) as Float32Array;
     x.fill(1);
-    expect(() => be.adamRunAlongside(w!, g!, m!, v!, 0, 0, 300_000, H, () => { be.dot(x, x, N); })).toThrow(PoolBusyError);
+    let dot = 0;
+    const dispatches = be.poolStats()!.dispatches;
+    be.adamRunAlongside(w!, g!, m!, v!, 0, 0, 300_000, H, () => { dot = be.dot(x, x, N); });
+    expect(dot).toBe(N);
+    // One job posted: the run's; the dot's none.
+    expect(be.poolStats()!.dispatches).toBe(dispatches + 1);
     expect(be.dot(x, x, N)).toBe(N);
     // The run itself still happened: a second one from the same start continues from it.
     const [w2, g2, m2, v2] = operands(be, 3);
     be.adamRuns(w2!, g2!, m2!, v2!, Int32Array.of(0), Int32Array.of(0), 1, 300_000, H);
     expect(sameBits(m!, m2!)).toBe(true);
+    if (!whyNoNative()) {
+      const nat = wasm(true, 2);
+      const [nw, ng, nm, nv] = operands(nat, 3);
+      const a = new Float32Array(512 * 320).fill(0.5), c = new Float32Array(512 * 256);
+      expect(() => nat.adamRunAlongside(nw!, ng!, nm!, nv!, 0, 0, 300_000, H, () => { nat.matmul(a, a, c, 512, 320, 256, false, true, false); }))
+        .toThrow(PoolBusyError);
+      nat.matmul(a, a, c, 512, 320, 256, false, true, false);
+      expect(c[0]).toBe(80);
+    }
   });
 });

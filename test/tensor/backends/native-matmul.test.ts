@@ -7,6 +7,7 @@ import { createJsBackend } from '../../../src/tensor/backends/js.ts';
 import { registerBackend } from '../../../src/tensor/backends/registry.ts';
 import { createWasmBackend, type WasmBackend } from '../../../src/tensor/backends/wasm.ts';
 import { Rng } from '../../../src/tensor/rng.ts';
+import { PoolBusyError } from '../../../src/tensor/wasm/pool.ts';
 import { whyNoNative, whyNoWideTile } from '../../platform/native-support.ts';
 import { tinyTrain } from '../../platform/tiny-train.ts';
 import { checkMatmul, parityProperties } from './harness.ts';
@@ -751,7 +752,8 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
 
     parityProperties(() => native, it, 15);
 
-    it('a gate\'s backward runs its narrow dW on a kernel thread beside dx: matmulChecked\'s bits and flags, workers asleep or awake', () => {
+    it('a gate\'s backward runs its narrow dW here while the kernel threads start on dx, then joins them: matmulChecked\'s bits and flags, workers asleep or awake', () => {
+      const begins = vi.spyOn(addon(), 'sgemmBegin');
       for (const be of [native, make({ native: true, spinMicros: 0 })]) {
         for (const [rows, k, n] of [[2048, 320, 2], [300, 64, 1], [1000, 9, 4]] as const) {
           for (const where of ['none', 'g', 'w'] as const) {
@@ -768,6 +770,50 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
           }
         }
       }
+      // dx opened as a split call (2048 x 320 only: the others are too small to split), twice per
+      // backend: once by linearBackward, once by matmulChecked.
+      expect(begins.mock.calls.filter((c) => c[3] === 2048 && c[4] === 2 && c[5] === 320)).toHaveLength(2 * 2 * 3);
+      begins.mockRestore();
+    });
+
+    it('work beside an open native call runs its kernels on this thread alone, with their bits; a native matmul from it is refused with PoolBusyError, not a deadlock', () => {
+      const rng = new Rng(77);
+      const [rows, k] = [2048, 320];
+      const x = random(rows * k, rng, native.alloc('float32', rows * k) as Float32Array);
+      const layer = (n: number, from: Float32Array, kk: number) => ({ x: from, w: random(kk * n, rng), b: random(n, rng), y: new Float32Array(rows * n), rows, k: kk, n, relu: true });
+      const stack = () => { const a = layer(256, x, k); return [a, layer(128, a.y, 256)]; };
+      const first = stack(), second = stack();
+      // Beside: a gate's logits (narrow, split over the threads when called alone) and a native matmul.
+      const wg = random(k * 2, rng);
+      const alone = new Float32Array(rows * 2);
+      native.matmul(x, wg, alone, rows, k, 2, false, false, false);
+      const wantY = [...first, ...second].map((c) => Float32Array.from(c.y.fill(0)));
+      native.linearStackForward(first, second);
+      [...first, ...second].forEach((c, i) => wantY[i]!.set(c.y));
+      const dispatches = native.poolStats()!.dispatches;
+      for (const c of [...first, ...second]) c.y.fill(0);
+      const beside = new Float32Array(rows * 2);
+      let refused: unknown = null, during = -1;
+      native.linearStackForward(first, second, () => {
+        during = native.poolStats()!.dispatches;
+        native.matmul(x, wg, beside, rows, k, 2, false, false, false);
+        try {
+          native.matmul(x, random(k * 64, rng), new Float32Array(rows * 64), rows, k, 64, false, false, false);
+        } catch (e) {
+          refused = e;
+        }
+        expect(native.poolStats()!.dispatches, 'no job posted beside').toBe(during);
+      });
+      expect(sameBits(beside, alone)).toBe(true);
+      expect(refused).toBeInstanceOf(PoolBusyError);
+      expect(String((refused as Error).message)).toMatch(/a native matmul was called from the work run beside another kernel/);
+      [...first, ...second].forEach((c, i) => { if (!sameBits(c.y, wantY[i]!)) expect.fail(`layer ${i}: differs from the stacks run without work beside`); });
+      expect(native.poolStats()!.dispatches).toBeGreaterThan(dispatches);
+      // The threads are back: the same matmul splits again, with its bits.
+      const after = new Float32Array(rows * 2);
+      native.matmul(x, wg, after, rows, k, 2, false, false, false);
+      expect(sameBits(after, alone)).toBe(true);
+      expect(native.threads).toBe(2);
     });
 
     it('a layer\'s backward (ReLU or plain) runs dW and dx as one pair on the kernel threads: the bits and flags of the kernels one by one', () => {
