@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bceWithLogits, dropout, mse } from '../../src/autograd/index.ts';
+import { backward, bceWithLogits, dropout, mse } from '../../src/autograd/index.ts';
 import { Rng, ones, tensor } from '../../src/tensor/index.ts';
 import { checkOp, inputs, propGrad, shapeArb } from './helpers.ts';
 import { gradcheck } from '../../src/autograd/index.ts';
@@ -32,6 +32,21 @@ describe('losses', () => {
       fn: (x, y) => bceWithLogits(x, y),
       ref: (x, y) => x.reduce((s, v, i) => s - (y[i] * Math.log(1 / (1 + Math.exp(-v))) + (1 - y[i]) * Math.log(1 - 1 / (1 + Math.exp(-v)))), 0) / 5,
     });
+  });
+
+  it('bceWithLogits\' gradient is the stable sigmoid bit for bit: e^-x / e^x on either side of 0, -0, huge, float32 and float64', () => {
+    const vs = [0, -0, 1e-30, -1e-30, 0.5, -0.5, 3.25, -3.25, 40, -40, 700, -700, 1e5, -1e5];
+    for (const dtype of ['float32', 'float64'] as const) {
+      const x = tensor(vs, { dtype, requiresGrad: true }), y = tensor(vs.map((_, i) => (i % 3) / 2), { dtype });
+      backward(bceWithLogits(x, y));
+      const n = vs.length, out = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = x.data[i]!;
+        const sig = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+        out[i] = (1 / n) * (sig - y.data[i]!);
+      }
+      for (let i = 0; i < n; i++) expect(Object.is(x.grad!.data[i], out[i]), `${dtype} x = ${vs[i]}: ${x.grad!.data[i]} vs ${out[i]}`).toBe(true);
+    }
   });
 
   it('mse: hand values', () => {

@@ -19,10 +19,14 @@ function sameShape(op: string, a: Tensor, b: Tensor): void {
 export function bceWithLogits(x: Tensor, y: Tensor): Tensor {
   sameShape('bceWithLogits', x, y);
   const n = x.size;
+  // e^-|x|, which the sigmoid of the backward reads too: e^-x where x >= 0, e^x below.
+  const e = new Float64Array(n);
   let s = 0;
   for (let i = 0; i < n; i++) {
     const v = x.data[i];
-    s += Math.max(v, 0) - v * y.data[i] + Math.log1p(Math.exp(-Math.abs(v)));
+    const ev = Math.exp(-Math.abs(v));
+    e[i] = ev;
+    s += Math.max(v, 0) - v * y.data[i] + Math.log1p(ev);
   }
   const out = Tensor.empty([], x.dtype);
   out.data[0] = n === 0 ? 0 : s / n;
@@ -32,8 +36,8 @@ export function bceWithLogits(x: Tensor, y: Tensor): Tensor {
       // The logits' first gradient is written, not added to a zeroed buffer.
       const fresh = grads.freshBuffer(0), dx = fresh ?? grads.buffer(0);
       for (let i = 0; i < n; i++) {
-        const v = x.data[i];
-        const sig = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+        const v = x.data[i], ev = e[i]!;
+        const sig = v >= 0 ? 1 / (1 + ev) : ev / (1 + ev);
         const d = gs * (sig - y.data[i]);
         dx[i] = fresh !== null ? d : dx[i] + d;
       }
