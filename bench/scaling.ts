@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- scaling [--rounds 3] [--steps 20] [--warmup 3] [--settle 50] [--batch 2048]
- *   [--chain-seconds 3] [--no-chain] [--no-placement] [--json]`
+ *   [--chain-seconds 3] [--no-chain] [--no-placement] [--by-op 12] [--json]`
  *
  * How far the EW step on PLE-lite can gain from a second kernel thread on this machine (issue
  * 15's scaling target), measured, then bounded:
@@ -23,7 +23,9 @@
  *    matmuls' ceiling, the machine's, and a perfect 2.0x.
  * Around each two-thread run, bench/native/cross-core.c probes where the host has put the two
  * vCPUs (bench/native/placement.ts): sharing a cache, or on different core complexes, where each
- * thread reads what the other wrote at the rate of memory; the rounds are summed up by placement.
+ * thread reads what the other wrote at the rate of memory; the rounds are summed up by placement,
+ * and with `--by-op N` the N op families whose two-thread time grows most from the rounds
+ * sharing a cache to those apart (the profile's families, mean milliseconds a step in each).
  * Without a C compiler or an x86-64 CPU with AVX2 / FMA, part 2 is skipped and says why; so is
  * part 3 (but for the 2.0x line).
  */
@@ -38,7 +40,7 @@ import type { WasmBackend } from '../src/tensor/backends/wasm.ts';
 import { median } from '../src/tensor/timing.ts';
 import { buildNativeBench } from './native/build.ts';
 import { makeBatches, makeMtl, mtlStep, PLE_LITE } from './torch/mtl-side.ts';
-import { PlacementProbe, SHARED_AT, sharedCache, type CrossCore } from './native/placement.ts';
+import { familiesByPlacement, PlacementProbe, SHARED_AT, sharedCache, type CrossCore, type FamilyByPlacement } from './native/placement.ts';
 import { has, opt } from './flags.ts';
 
 const ROUNDS = Number(opt('rounds', '3'));
@@ -53,6 +55,11 @@ if (!(Number.isInteger(SETTLE) && SETTLE >= 0)) {
 const B = Number(opt('batch', '2048'));
 const CHAIN_S = Number(opt('chain-seconds', '3'));
 const json = has('json');
+const BY_OP = has('by-op') ? Number(opt('by-op', '12')) : 0;
+if (!(Number.isInteger(BY_OP) && BY_OP >= 0)) {
+  console.error(`scaling: --by-op takes a whole number of op families, got "${opt('by-op', '')}"`);
+  process.exit(2);
+}
 const log = (s: string): void => void (json ? process.stderr.write(s + '\n') : process.stdout.write(s + '\n'));
 
 if (!process.env.MTLKIT_BACKEND) setBackend('wasm');
@@ -68,12 +75,14 @@ interface Split {
   rest: number;
   busy?: number;
   idle?: number;
+  /** Each op family's self time, ms a step (the profile's byFamily). */
+  families: Map<string, number>;
 }
 
 function split(r: ProfileReport, busy: number | null): Split {
   let kernels = 0;
   for (const f of r.byFamily) if (f.family.startsWith('kernel.')) kernels += f.ms;
-  const s: Split = { step: r.wallMs, kernels, rest: r.wallMs - kernels };
+  const s: Split = { step: r.wallMs, kernels, rest: r.wallMs - kernels, families: new Map(r.byFamily.map((f) => [f.family, f.ms])) };
   if (busy !== null) {
     s.busy = busy;
     s.idle = r.wallMs - busy;
@@ -194,6 +203,7 @@ async function main(): Promise<void> {
   // The rounds by placement: both probes found the vCPUs sharing a cache, or not.
   type Group = { rounds: number; T2: number; gain: number } | null;
   let byPlacement: { shared: Group; apart: Group } | null = null;
+  let byOp: FamilyByPlacement[] | null = null;
   if (placements.length === ROUNDS) {
     const group = (want: boolean): Group => {
       const rs = placements.map((p, r) => (sharedCache(p) === want ? r : -1)).filter((r) => r >= 0);
@@ -204,6 +214,14 @@ async function main(): Promise<void> {
     byPlacement = { shared: group(true), apart: group(false) };
     const say = (g: Group): string => (g === null ? 'none' : `${g.rounds} round(s), two threads ${f1(g.T2)} ms, gain ${f2(g.gain)}x`);
     log(`by the vCPUs' placement (the other vCPU reading a 1 MB buffer at >= ${SHARED_AT} of the writer's rate before and after: a shared cache): shared ${say(byPlacement.shared)}; apart ${say(byPlacement.apart)}`);
+    if (BY_OP > 0) {
+      byOp = familiesByPlacement(two.map((x) => x.families), placements.map((p) => sharedCache(p)));
+      if (byOp === null) log('by op: every round had one placement; nothing to compare');
+      else {
+        log(`by op, two threads (mean ms a step, the ${Math.min(BY_OP, byOp.length)} families that grow most from shared to apart):`);
+        for (const f of byOp.slice(0, BY_OP)) log(`  ${f.family.padEnd(40)} shared ${f2(f.shared)}  apart ${f2(f.apart)}  ${f.apart >= f.shared ? '+' : ''}${f2(f.apart - f.shared)}`);
+      }
+    }
   } else {
     log(`placement probe skipped: ${placement.why}`);
   }
@@ -258,9 +276,11 @@ async function main(): Promise<void> {
   }
   log(`for comparison, every kernel at a perfect 2.00x, the rest as on two threads: at most ${f2(bound(2))}x`);
   if (json) {
+    const plain = (x: Split): Omit<Split, 'families'> & { families: Record<string, number> } => ({ ...x, families: Object.fromEntries(x.families) });
     console.log(JSON.stringify({
-      batch: B, rounds: { one, two }, medians: { T1, T2, K1, K2, J1, J2, I2 }, gain: T1 / T2,
-      placement: byPlacement === null ? { skipped: placement.why } : { probes: placements, byPlacement },
+      batch: B, medians: { T1, T2, K1, K2, J1, J2, I2 }, gain: T1 / T2,
+      rounds: { one: one.map(plain), two: two.map(plain) },
+      placement: byPlacement === null ? { skipped: placement.why } : { probes: placements, byPlacement, ...(BY_OP > 0 ? { byOp } : {}) },
       chain: ceiling === null || machine === null ? { skipped: why } : { runs, ceiling, processes: pairsOfProcesses, machine },
       bound: ceiling === null ? null : bound(ceiling), boundMachine: machine === null ? null : bound(machine), boundPerfect: bound(2),
     }));

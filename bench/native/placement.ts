@@ -28,6 +28,34 @@ export function sharedCache(probes: readonly CrossCore[]): boolean {
   return probes.length > 0 && probes.every((p) => p.other >= SHARED_AT * p.own);
 }
 
+/** One op family's mean milliseconds a step over the rounds sharing a cache and those apart. */
+export interface FamilyByPlacement {
+  family: string;
+  shared: number;
+  apart: number;
+}
+
+/**
+ * Where the rounds apart lose: each op family's mean time a step (a family absent from a round
+ * counts 0 there) over the rounds whose probes found a shared cache and over the others, the
+ * families in order of the time apart less the time shared, largest first. `rounds[r]`: round
+ * r's family times; `shared[r]`: its placement. Null unless both groups have a round.
+ */
+export function familiesByPlacement(rounds: readonly ReadonlyMap<string, number>[], shared: readonly boolean[]): FamilyByPlacement[] | null {
+  if (rounds.length !== shared.length) throw new Error(`familiesByPlacement: ${rounds.length} rounds but ${shared.length} placements`);
+  const n = shared.filter((s) => s).length;
+  if (n === 0 || n === shared.length) return null;
+  const families = new Set<string>();
+  for (const r of rounds) for (const f of r.keys()) families.add(f);
+  const mean = (f: string, want: boolean): number => {
+    let sum = 0;
+    rounds.forEach((r, i) => { if (shared[i] === want) sum += r.get(f) ?? 0; });
+    return sum / (want ? n : shared.length - n);
+  };
+  return [...families].map((family) => ({ family, shared: mean(family, true), apart: mean(family, false) }))
+    .sort((a, b) => (b.apart - b.shared) - (a.apart - a.shared) || a.family.localeCompare(b.family));
+}
+
 /** Runs the built cross-core bench on a 1 MB buffer; throws with its output where it fails. */
 export function probeCrossCore(exe: string): CrossCore {
   const r = spawnSync(exe, ['1024'], { encoding: 'utf8' });

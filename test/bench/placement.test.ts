@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCrossCore, PlacementProbe, SHARED_AT, sharedCache } from '../../bench/native/placement.ts';
+import { familiesByPlacement, parseCrossCore, PlacementProbe, SHARED_AT, sharedCache } from '../../bench/native/placement.ts';
 
 describe('bench placement probe', () => {
   it('reads the three rates of a cross-core line', () => {
@@ -23,6 +23,23 @@ describe('bench placement probe', () => {
     expect(sharedCache([edge])).toBe(true);
     expect(sharedCache([{ ...edge, other: edge.other - 0.01 }])).toBe(false);
     expect(sharedCache([])).toBe(false);
+  });
+
+  it('each op family\'s mean over the rounds sharing a cache and those apart, the largest growth first; null without both', () => {
+    const r = (o: Record<string, number>): Map<string, number> => new Map(Object.entries(o));
+    const rounds = [r({ gather: 0.3, pair: 28, bce: 0.5 }), r({ gather: 1.5, pair: 30, bce: 0.5 }), r({ gather: 0.2, pair: 29 }), r({ gather: 1.3, pair: 31, bce: 0.4, zero: 0.1 })];
+    const got = familiesByPlacement(rounds, [true, false, true, false])!;
+    expect(got.map((f) => f.family)).toEqual(['pair', 'gather', 'bce', 'zero']);
+    expect(got[0]!.shared).toBeCloseTo(28.5, 12);
+    expect(got[0]!.apart).toBeCloseTo(30.5, 12);
+    expect(got[1]!.apart - got[1]!.shared).toBeCloseTo(1.15, 12);
+    // A family missing from a round counts 0 there.
+    expect(got[2]!.shared).toBeCloseTo(0.25, 12);
+    expect(got[2]!.apart).toBeCloseTo(0.45, 12);
+    expect(got[3]).toEqual({ family: 'zero', shared: 0, apart: 0.05 });
+    expect(familiesByPlacement(rounds, [true, true, true, true])).toBeNull();
+    expect(familiesByPlacement(rounds, [false, false, false, false])).toBeNull();
+    expect(() => familiesByPlacement(rounds, [true, false])).toThrow(/4 rounds but 2 placements/);
   });
 
   it.runIf(process.platform !== 'win32')('a probe that fails says why and is not run again; one that reads gives the rates', () => {

@@ -12,7 +12,7 @@ const why = whyNoNative();
 
 describe.skipIf(availableParallelism() < 2)('bench/scaling.ts', () => {
   it('prints the split, the ceilings and the bounds they give', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'scaling', '--rounds', '1', '--steps', '2', '--warmup', '1', '--settle', '2', '--batch', '64', '--chain-seconds', '0', '--json'],
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'scaling', '--rounds', '1', '--steps', '2', '--warmup', '1', '--settle', '2', '--batch', '64', '--chain-seconds', '0', '--by-op', '5', '--json'],
       { encoding: 'utf8', timeout: 300_000, env: { ...process.env, MTLKIT_THREADS: '' } });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/after 2 settling steps on each/);
@@ -23,6 +23,9 @@ describe.skipIf(availableParallelism() < 2)('bench/scaling.ts', () => {
       expect(s.step).toBeGreaterThan(0);
       expect(s.kernels).toBeGreaterThan(0);
       expect(s.kernels + s.rest).toBeCloseTo(s.step, 9);
+      // The op families' times, the kernels' among them.
+      const kernels = Object.entries(s.families as Record<string, number>).filter(([f]) => f.startsWith('kernel.')).reduce((a, [, ms]) => a + ms, 0);
+      expect(kernels).toBeCloseTo(s.kernels, 9);
     }
     // On two threads the worker's time in jobs and idle split the step.
     for (const s of j.rounds.two) {
@@ -44,6 +47,9 @@ describe.skipIf(availableParallelism() < 2)('bench/scaling.ts', () => {
     const { shared, apart } = j.placement.byPlacement;
     expect((shared?.rounds ?? 0) + (apart?.rounds ?? 0)).toBe(1);
     expect(r.stderr).toMatch(/by the vCPUs' placement .*: shared (none|1 round\(s\), two threads [0-9.]+ ms, gain [0-9.]+x); apart (none|1 round)/);
+    // One round has one placement: --by-op has nothing to compare, and says so.
+    expect(r.stderr).toMatch(/by op: every round had one placement; nothing to compare/);
+    expect(j.placement.byOp).toBeNull();
     expect(j.chain.runs).toHaveLength(4);
     expect(j.chain.processes).toHaveLength(2);
     expect(j.bound).toBeCloseTo(T1 / (K1 / j.chain.ceiling + J2), 12);
