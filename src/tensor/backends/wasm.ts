@@ -368,14 +368,14 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
    * (beside an open one it would wait for the lock that call holds), on any thread count.
    */
   function beside(work: () => void): void {
-    const before = threads;
+    const before = threads, open = besideOpen;
     threads = 1;
     besideOpen = true;
     try {
       work();
     } finally {
       threads = before;
-      besideOpen = false;
+      besideOpen = open;
     }
   }
 

@@ -100,8 +100,15 @@ describe('adamRunAlongside', () => {
       const a = new Float32Array(512 * 320).fill(0.5), c = new Float32Array(512 * 256);
       expect(() => nat.adamRunAlongside(nw!, ng!, nm!, nv!, 0, 0, 300_000, H, () => { nat.matmul(a, a, c, 512, 320, 256, false, true, false); }))
         .toThrow(PoolBusyError);
+      // Still refused after work nested in the work beside (a second run beside the first) has ended.
+      const [w2, g2, m2, v2] = operands(nat, 4);
+      expect(() => nat.adamRunAlongside(nw!, ng!, nm!, nv!, 0, 0, 300_000, H, () => {
+        nat.adamRunAlongside(w2!, g2!, m2!, v2!, 0, 0, 1000, H, () => {});
+        nat.matmul(a, a, c, 512, 320, 256, false, true, false);
+      })).toThrow(PoolBusyError);
       nat.matmul(a, a, c, 512, 320, 256, false, true, false);
       expect(c[0]).toBe(80);
+      expect(nat.threads).toBe(2);
     }
   });
 });
