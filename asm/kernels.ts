@@ -903,16 +903,19 @@ export function gatherAt32(src: usize, at: usize, out: usize, width: i32, r0: i3
 
 /**
  * dst[at[r] + c] += src[r, c] for r < count, in order (repeated offsets accumulate), over the
- * columns c in [c0, c1) of the width. Rows can collide, columns cannot: the pool splits the
- * columns, and each element still takes its additions in row order (the bits of one call).
+ * elements lo <= at[r] + c < hi of dst only. Rows can collide, elements of disjoint ranges
+ * cannot: the pool gives each thread its own range of dst, and each element still takes its
+ * additions in row order (the bits of one call over every element).
  */
-export function scatterAddAt32(dst: usize, at: usize, src: usize, count: i32, width: i32, c0: i32, c1: i32): void {
+export function scatterAddAt32(dst: usize, at: usize, src: usize, count: i32, width: i32, lo: i32, hi: i32): void {
   const rowBytes = <usize>width << 2;
-  const j0 = <usize>c0 << 2, j1 = <usize>c1 << 2;
   for (let r = 0; r < count; r++) {
-    const d = dst + (<usize>load<i32>(at + (<usize>r << 2)) << 2);
+    const a = load<i32>(at + (<usize>r << 2));
+    if (a >= hi || a + width <= lo) continue;
+    const d = dst + (<usize>a << 2);
     const s = src + <usize>r * rowBytes;
-    let j = j0;
+    const j1 = <usize>(a + width > hi ? hi - a : width) << 2;
+    let j = <usize>(a < lo ? lo - a : 0) << 2;
     for (; j + 16 <= j1; j += 16) v128.store(d + j, f32x4.add(v128.load(d + j), v128.load(s + j)));
     for (; j < j1; j += 4) store<f32>(d + j, load<f32>(d + j) + load<f32>(s + j));
   }

@@ -20,7 +20,7 @@
  *     kernel adamRunsChunk32's bits, g's elements set to 0 after where zero is 1; adamSpan(w, g, m,
  *     v, b1, b2, c1, c2, step, r, eps, i0, i1, zero): elements i0 .. i1 of one run, adamSpan32's
  *     (adam.h)
- *   gatherAt(src, at, out, width, r0, r1), scatterAddAt(dst, at, src, count, width, c0, c1),
+ *   gatherAt(src, at, out, width, r0, r1), scatterAddAt(dst, at, src, count, width, lo, hi),
  *     scatterAt(dst, at, src, count, width): rows at Int32Array offsets, the wasm kernels
  *     gatherAt32 / scatterAddAt32 / scatterAt32's results (rows.h)
  *   claimSlots(slot, order, count, rows, start, stride, n, out): the rows not yet in a slot map
@@ -686,23 +686,23 @@ static int scatter_args(napi_env env, napi_value *argv, float **dst, int32_t **a
   return fits(env, "src", lsrc, *count, *width, "count*width") && rows_inside(env, *at, 0, *count, *width, ldst, "dst");
 }
 
-/* scatterAddAt(dst, at, src, count, width, c0, c1): the wasm kernel scatterAddAt32's sums (rows.h). */
+/* scatterAddAt(dst, at, src, count, width, lo, hi): the wasm kernel scatterAddAt32's sums over dst's elements [lo, hi) (rows.h). */
 static napi_value scatter_add_at(napi_env env, napi_callback_info info) {
-  size_t argc, count, width, c0, c1;
+  size_t argc, count, width, lo, hi;
   napi_value argv[7];
   float *dst, *src;
   int32_t *at;
-  if (!arguments(env, info, "scatterAddAt", "dst, at, src, count, width, c0, c1", 7, 7, argv, &argc)) return NULL;
-  if (!scatter_args(env, argv, &dst, &at, &src, &count, &width) || !size_arg(env, argv[5], "c0", 0, &c0)
-      || !size_arg(env, argv[6], "c1", 0, &c1))
+  if (!arguments(env, info, "scatterAddAt", "dst, at, src, count, width, lo, hi", 7, 7, argv, &argc)) return NULL;
+  if (!scatter_args(env, argv, &dst, &at, &src, &count, &width) || !size_arg(env, argv[5], "lo", 0, &lo)
+      || !size_arg(env, argv[6], "hi", 0, &hi))
     return NULL;
-  if (c0 > c1 || c1 > width) {
+  if (lo > hi) {
     char msg[128];
-    snprintf(msg, sizeof msg, "mtlkit native scatterAddAt: needs c0 <= c1 <= width (%zu, %zu, %zu)", c0, c1, width);
+    snprintf(msg, sizeof msg, "mtlkit native scatterAddAt: needs lo <= hi (%zu, %zu)", lo, hi);
     napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", msg);
     return NULL;
   }
-  mtlkit_scatter_add_rows32(dst, at, src, count, width, c0, c1);
+  mtlkit_scatter_add_rows32(dst, at, src, count, width, lo, hi);
   return NULL;
 }
 

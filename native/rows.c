@@ -21,10 +21,17 @@ void mtlkit_gather_rows32(const float *src, const int32_t *at, float *out, size_
   }
 }
 
-void mtlkit_scatter_add_rows32(float *dst, const int32_t *at, const float *src, size_t count, size_t width, size_t c0, size_t c1) {
+void mtlkit_scatter_add_rows32(float *dst, const int32_t *at, const float *src, size_t count, size_t width, size_t lo, size_t hi) {
   for (size_t r = 0; r < count; r++) {
-    if (r + AHEAD < count) prefetch_row(dst + at[r + AHEAD] + c0, c1 - c0, 1);
-    float *d = dst + at[r];
+    if (r + AHEAD < count) {
+      /* Only rows this range holds: a line another thread adds into stays in its cache. */
+      const size_t ahead = (size_t)at[r + AHEAD];
+      if (ahead >= lo && ahead < hi) prefetch_row(dst + ahead, width, 1);
+    }
+    const size_t a = (size_t)at[r];
+    if (a >= hi || a + width <= lo) continue;
+    const size_t c0 = a < lo ? lo - a : 0, c1 = a + width > hi ? hi - a : width;
+    float *d = dst + a;
     const float *s = src + r * width;
     for (size_t c = c0; c < c1; c++) d[c] += s[c];
   }

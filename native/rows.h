@@ -14,8 +14,10 @@
 /* out[r, :] = src[at[r] .. + width] for rows r0 <= r < r1 (out row-major, width columns). */
 void mtlkit_gather_rows32(const float *src, const int32_t *at, float *out, size_t width, size_t r0, size_t r1);
 
-/* dst[at[r] + c] += src[r, c] for r < count in order, over the columns c0 <= c < c1. */
-void mtlkit_scatter_add_rows32(float *dst, const int32_t *at, const float *src, size_t count, size_t width, size_t c0, size_t c1);
+/* dst[at[r] + c] += src[r, c] for r < count in order, the elements lo <= at[r] + c < hi only: threads
+   that take disjoint ranges of dst add each element's rows in order, and share no line where the
+   ranges meet on a line boundary. */
+void mtlkit_scatter_add_rows32(float *dst, const int32_t *at, const float *src, size_t count, size_t width, size_t lo, size_t hi);
 
 /* dst[at[r] .. + width] = src[r, :] for r < count in order (a repeated offset keeps its last row). */
 void mtlkit_scatter_rows32(float *dst, const int32_t *at, const float *src, size_t count, size_t width);

@@ -120,12 +120,12 @@ export interface NativeKernels {
   /**
    * Rows at offsets, the rows ahead prefetched (native/rows.h), with the wasm kernels' results:
    * gatherAt: out[r, :] = src[at[r] .. + width] for r in [r0, r1) (`gatherAt32`); scatterAddAt:
-   * dst[at[r] + c] += src[r, c] for every r in order, columns [c0, c1) (`scatterAddAt32`'s float32
-   * sums); scatterAt: dst[at[r] .. + width] = src[r, :] in order (`scatterAt32`). Each row's
+   * dst[at[r] + c] += src[r, c] for every r in order, of dst's elements [lo, hi) only
+   * (`scatterAddAt32`'s float32 sums); scatterAt: dst[at[r] .. + width] = src[r, :] in order (`scatterAt32`). Each row's
    * offset is checked first: a TypeError / RangeError names the argument or the first row outside.
    */
   gatherAt(src: Float32Array, at: Int32Array, out: Float32Array, width: number, r0: number, r1: number): void;
-  scatterAddAt(dst: Float32Array, at: Int32Array, src: Float32Array, count: number, width: number, c0: number, c1: number): void;
+  scatterAddAt(dst: Float32Array, at: Int32Array, src: Float32Array, count: number, width: number, lo: number, hi: number): void;
   scatterAt(dst: Float32Array, at: Int32Array, src: Float32Array, count: number, width: number): void;
   /**
    * Kernels.claimSlots with the slot map's entries a few rows ahead prefetched (native/rows.h):

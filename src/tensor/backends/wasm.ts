@@ -1,5 +1,6 @@
 import type { Backend, BinaryOp, DType, LinearForwardCall, LinearReluBackwardCall, Storage, UnaryOp } from '../backend.ts';
 import { createJsBackend } from './js.ts';
+import { destRanges } from './dest-ranges.ts';
 import { adamRunSetsVia, adamRunThen, finiteOn, linearBackwardVia, linearForwardPairVia, linearForwardVia, linearStackForwardVia, stackFault, linearReluBackwardPairVia, linearReluBackwardVia, matmulCheckedVia, zeroRange } from './elementwise-js.ts';
 import { WasmHeap } from '../wasm/heap.ts';
 import { loadKernelBytes } from '../wasm/load.ts';
@@ -87,7 +88,7 @@ interface Exports {
   adam32(w: number, g: number, m: number, v: number, wAt: number, sAt: number, count: number, width: number,
     b1: number, b2: number, c1: number, c2: number, step: number, r: number, eps: number, zero: number): void;
   gatherAt32(src: number, at: number, out: number, width: number, r0: number, r1: number): void;
-  scatterAddAt32(dst: number, at: number, src: number, count: number, width: number, c0: number, c1: number): void;
+  scatterAddAt32(dst: number, at: number, src: number, count: number, width: number, lo: number, hi: number): void;
   scatterAt32(dst: number, at: number, src: number, count: number, width: number): void;
   mixture32(w: number, xs: number, out: number, e: number, b: number, d: number, b0: number, b1: number): void;
   mixtureBack32(w: number, xs: number, g: number, dw: number, dxs: number, e: number, b: number, d: number, b0: number, b1: number, bad: number, written: number): void;
@@ -283,10 +284,6 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   /** Rows per chunk: about 4 chunks per thread, to rebalance when a core is busy. */
   function rowChunk(rows: number): number {
     return Math.max(4, Math.ceil(rows / (threads * 4)));
-  }
-  /** Columns per chunk: one share per thread, in whole SIMD vectors of 4. */
-  function colChunk(cols: number): number {
-    return Math.max(4, Math.ceil(cols / threads / 4) * 4);
   }
 
   /** A scratch block for this call only (released by finish). */
@@ -532,8 +529,8 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       native.gatherAt(f32At(src), i32At(pa, r1), f32At(po, r1 * width), width, r0, r1);
       return 0;
     },
-    scatterAddAt32: (dst, pa, ps, count, width, c0, c1) => {
-      native.scatterAddAt(f32At(dst), i32At(pa, count), f32At(ps, count * width), count, width, c0, c1);
+    scatterAddAt32: (dst, pa, ps, count, width, lo, hi) => {
+      native.scatterAddAt(f32At(dst), i32At(pa, count), f32At(ps, count * width), count, width, lo, hi);
       return 0;
     },
     scatterAt32: (dst, pa, ps, count, width) => {
@@ -888,7 +885,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
 
     scatterAddAt(dst, at, src, count, width) {
       if (rowsOnHost(dst, src, count * width)) {
-        native!.scatterAddAt(dst as Float32Array, at, src as Float32Array, count, width, 0, width);
+        native!.scatterAddAt(dst as Float32Array, at, src as Float32Array, count, width, 0, dst.length);
         return;
       }
       if (count * width < 256 || !(dst instanceof Float32Array) || !(src instanceof Float32Array) || !heap.owns(dst)) {
@@ -897,15 +894,13 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       }
       call(() => {
         const pa = addrIn(at, count), ps = addrIn(src, count * width);
-        // Rows may share a destination; columns never do, so the columns are split. Split
-        // columns share each row's cache lines between the cores: with the native twin
-        // (rows prefetched) one thread was the faster (docs/speed.md).
-        if (native !== null || !pooled(count * width, width)) {
-          exportOrTwin('scatterAddAt32')(dst.byteOffset, pa, ps, count, width, 0, width);
+        if (!pooled(count * width, count)) {
+          exportOrTwin('scatterAddAt32')(dst.byteOffset, pa, ps, count, width, 0, dst.length);
           return;
         }
-        pool!.runChunks('scatterAddAt32', width, colChunk(width), 5, () => [dst.byteOffset, pa, ps, count, width, 0, width],
-          exportOrTwin('scatterAddAt32'), threads - 1);
+        // Rows may share a destination element: each thread takes a range of dst's elements.
+        parallel(destRanges(at, count, dst.length, threads, dst.byteOffset >> 2),
+          ([lo, hi]) => ['scatterAddAt32', dst.byteOffset, pa, ps, count, width, lo, hi]);
       });
     },
 

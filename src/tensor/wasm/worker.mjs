@@ -71,7 +71,7 @@ const twins = addon === null ? {} : {
   },
   adamSpan32: (w, g, m, v, b1, b2, c1, c2, step, r, eps, i0, i1, zero) => addon.adamSpan(f32(w), f32(g), f32(m), f32(v), b1, b2, c1, c2, step, r, eps, i0, i1, zero),
   gatherAt32: (src, pa, po, width, r0, r1) => addon.gatherAt(f32(src), i32(pa, r1), f32(po, r1 * width), width, r0, r1),
-  // (scatterAddAt32 has a twin too, but with the addon the backend runs it on its own thread.)
+  scatterAddAt32: (dst, pa, ps, count, width, lo, hi) => addon.scatterAddAt(f32(dst), i32(pa, count), f32(ps, count * width), count, width, lo, hi),
 };
 const fns = instance ? names.map((n) => twins[n] ?? instance.exports[n]) : [];
 Atomics.add(ctl, READY, 1);

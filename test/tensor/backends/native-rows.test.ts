@@ -33,7 +33,7 @@ function offsets(count: number, rows: number, width: number, rng: Rng): Int32Arr
 describe.skipIf(noNative !== '')(`native row kernels${noNative ? ` (skipped: ${noNative})` : ''}`, () => {
   const nat = (): NativeKernels => host().nativeKernels!();
 
-  it('gatherAt, scatterAddAt and scatterAt give the js twins\' bits: widths 1-33, repeated rows, row and column ranges', () => {
+  it('gatherAt, scatterAddAt and scatterAt give the js twins\' bits: widths 1-33, repeated rows, row and element ranges', () => {
     const rng = new Rng(61);
     for (const [count, rows, width] of [[1, 1, 1], [40, 7, 3], [2048, 10000, 16], [300, 50, 17], [65, 1000, 33]] as const) {
       const table = random(rows * width, rng), at = offsets(count, rows, width, rng), src = random(count * width, rng);
@@ -46,9 +46,9 @@ describe.skipIf(noNative !== '')(`native row kernels${noNative ? ` (skipped: ${n
 
       const sum = Float32Array.from(table), sumWant = Float32Array.from(table);
       scatterAddAtJs(sumWant, at, src, count, width);
-      const cut = width >> 1;
-      nat().scatterAddAt(sum, at, src, count, width, 0, cut);
-      nat().scatterAddAt(sum, at, src, count, width, cut, width);
+      // Ranges of dst's elements cut inside rows: every element still takes its rows in order.
+      const cuts = [0, Math.floor(sum.length / 3) + 1, Math.floor((2 * sum.length) / 3) + 5, sum.length];
+      for (let i = 0; i + 1 < cuts.length; i++) nat().scatterAddAt(sum, at, src, count, width, Math.min(cuts[i]!, sum.length), Math.min(cuts[i + 1]!, sum.length));
       if (!sameBits(sum, sumWant)) expect.fail(`scatterAddAt count=${count} width=${width}`);
 
       const put = Float32Array.from(table), putWant = Float32Array.from(table);
@@ -66,7 +66,7 @@ describe.skipIf(noNative !== '')(`native row kernels${noNative ? ` (skipped: ${n
     expect(call('gatherAt', table, Int32Array.of(0, 8, 16, 24, 32), out, 8, 0, 5)).toThrow(/gatherAt: out has 32 elements, r1\*width = 40 needed/);
     expect(call('scatterAddAt', table, Int32Array.of(8, -8), src, 2, 8, 0, 8)).toThrow(/scatterAddAt: row 1 \(at -8, width 8\) is outside dst/);
     expect(table.every((x) => x === 0)).toBe(true);
-    expect(call('scatterAddAt', table, Int32Array.of(0), src, 1, 8, 4, 9)).toThrow(/c0 <= c1 <= width/);
+    expect(call('scatterAddAt', table, Int32Array.of(0), src, 1, 8, 9, 4)).toThrow(/needs lo <= hi \(9, 4\)/);
     expect(call('scatterAddAt', table, Int32Array.of(0), src, 2, 8, 0, 8)).toThrow(/count 2 is over at's length 1/);
     expect(call('scatterAt', table, Int32Array.of(0), src, 1, 40)).toThrow(/scatterAt: src has 32 elements, count\*width = 40 needed/);
     expect(call('scatterAt', table, Float32Array.of(0), src, 1, 8)).toThrow(/scatterAt: at must be an Int32Array/);
@@ -105,12 +105,14 @@ describe.skipIf(noNative !== '')(`native row kernels${noNative ? ` (skipped: ${n
     expect(slot.every((x) => x === 0) && order.every((x) => x === 0)).toBe(true);
   });
 
-  it('the wasm backend runs them on every thread: the wasm kernels\' bits, 1 and 2 threads', () => {
+  it('the wasm backend runs them on every thread: the wasm kernels\' bits, 1 and 2 threads, with and without the addon', () => {
     const plain = createWasmBackend({ native: false, threads: 1 });
     made.push(plain);
     const rng = new Rng(62);
     const [count, rows, width] = [40960, 10000, 16];
     const table = random(rows * width, rng), at = offsets(count, rows, width, rng), src = random(count * width, rng);
+    // Rows at any element offset overlap their neighbours, so a range's cut falls inside rows.
+    const loose = Int32Array.from({ length: count }, (_, i) => (i % 7 === 3 ? 5 : rng.int(0, (rows - 1) * width)));
     const result = (be: WasmBackend): Float32Array[] => {
       const t = be.alloc('float32', rows * width) as Float32Array;
       t.set(table);
@@ -118,15 +120,19 @@ describe.skipIf(noNative !== '')(`native row kernels${noNative ? ` (skipped: ${n
       be.gatherAt(t, at, gathered, count, width);
       be.scatterAddAt(t, at, src, count, width);
       const summed = Float32Array.from(t);
+      be.scatterAddAt(t, loose, src, count, width);
+      const overlapped = Float32Array.from(t);
       be.scatterAt(t, at.subarray(0, 500), src, 500, width);
-      return [Float32Array.from(gathered), summed, Float32Array.from(t)];
+      return [Float32Array.from(gathered), summed, overlapped, Float32Array.from(t)];
     };
     const want = result(plain);
-    for (const threads of [1, 2]) {
-      const be = createWasmBackend({ native: true, threads });
+    for (const [native, threads] of [[true, 1], [true, 2], [false, 2]] as const) {
+      const be = createWasmBackend({ native, threads });
       made.push(be);
-      expect(be.matmulKernel).toBe('native');
-      result(be).forEach((x, i) => { if (!sameBits(x, want[i]!)) expect.fail(`threads=${threads}: ${['gatherAt', 'scatterAddAt', 'scatterAt'][i]} differs`); });
+      expect(be.matmulKernel).toBe(native ? 'native' : 'wasm');
+      result(be).forEach((x, i) => {
+        if (!sameBits(x, want[i]!)) expect.fail(`native=${native} threads=${threads}: ${['gatherAt', 'scatterAddAt', 'scatterAddAt (overlapping rows)', 'scatterAt'][i]} differs`);
+      });
     }
   });
 });
