@@ -25,7 +25,9 @@
  * vCPUs (bench/native/placement.ts): sharing a cache, or on different core complexes, where each
  * thread reads what the other wrote at the rate of memory; the rounds are summed up by placement,
  * and with `--by-op N` the N op families whose two-thread time grows most from the rounds
- * sharing a cache to those apart (the profile's families, mean milliseconds a step in each).
+ * sharing a cache to those apart (the profile's families, mean milliseconds a step in each), and
+ * first the N that lose most from one thread to two: their two-thread time less half their
+ * one-thread time (bench/thread-loss.ts; a pair's time counted to its kernel).
  * Without a C compiler or an x86-64 CPU with AVX2 / FMA, part 2 is skipped and says why; so is
  * part 3 (but for the 2.0x line).
  */
@@ -42,6 +44,7 @@ import { buildNativeBench } from './native/build.ts';
 import { makeBatches, makeMtl, mtlStep, PLE_LITE } from './torch/mtl-side.ts';
 import { familiesByPlacement, PlacementProbe, SHARED_AT, sharedCache, type CrossCore, type FamilyByPlacement } from './native/placement.ts';
 import { has, opt } from './flags.ts';
+import { familiesByThreads, type FamilyLoss } from './thread-loss.ts';
 
 const ROUNDS = Number(opt('rounds', '3'));
 const STEPS = Number(opt('steps', '20'));
@@ -200,6 +203,13 @@ async function main(): Promise<void> {
     log(`two threads: the worker idle ${f1(I2)} ms of the ${f1(T2)} ms step (median); ${short > 0 ? `1.8x needs the step ${f1(short)} ms shorter` : 'the step is at 1.8x or better'}`);
   }
 
+  let byThreads: FamilyLoss[] | null = null;
+  if (BY_OP > 0) {
+    byThreads = familiesByThreads(one.map((x) => x.families), two.map((x) => x.families));
+    log(`by op, one thread against two (mean ms a step; a pair counted to its kernel; lost: two less half of one), the ${Math.min(BY_OP, byThreads.length)} that lose most:`);
+    for (const f of byThreads.slice(0, BY_OP)) log(`  ${f.family.padEnd(40)} one ${f2(f.one)}  two ${f2(f.two)}  lost ${f2(f.lost)}`);
+  }
+
   // The rounds by placement: both probes found the vCPUs sharing a cache, or not.
   type Group = { rounds: number; T2: number; gain: number } | null;
   let byPlacement: { shared: Group; apart: Group } | null = null;
@@ -279,7 +289,7 @@ async function main(): Promise<void> {
     const plain = (x: Split): Omit<Split, 'families'> & { families: Record<string, number> } => ({ ...x, families: Object.fromEntries(x.families) });
     console.log(JSON.stringify({
       batch: B, medians: { T1, T2, K1, K2, J1, J2, I2 }, gain: T1 / T2,
-      rounds: { one: one.map(plain), two: two.map(plain) },
+      rounds: { one: one.map(plain), two: two.map(plain) }, ...(byThreads === null ? {} : { byThreads }),
       placement: byPlacement === null ? { skipped: placement.why } : { probes: placements, byPlacement, ...(BY_OP > 0 ? { byOp } : {}) },
       chain: ceiling === null || machine === null ? { skipped: why } : { runs, ceiling, processes: pairsOfProcesses, machine },
       bound: ceiling === null ? null : bound(ceiling), boundMachine: machine === null ? null : bound(machine), boundPerfect: bound(2),

@@ -33,6 +33,16 @@ describe.skipIf(availableParallelism() < 2)('bench/scaling.ts', () => {
       expect(s.busy + s.idle).toBeCloseTo(s.step, 9);
     }
     expect(r.stderr).toMatch(/two threads: the worker idle [0-9.]+ ms of the [0-9.]+ ms step \(median\); (1\.8x needs the step [0-9.]+ ms shorter|the step is at 1\.8x or better)/);
+    // --by-op: every family by its loss from one thread to two, each the means of the rounds' families.
+    expect(r.stderr).toMatch(/by op, one thread against two .*the [0-9]+ that lose most:\n {2}\S.* one [0-9.]+ {2}two [0-9.]+ {2}lost -?[0-9.]+/);
+    const fam = (rounds: { families: Record<string, number> }[], f: string): number => rounds.reduce((a, x) => a + (x.families[f] ?? 0), 0) / rounds.length;
+    expect(j.byThreads.length).toBeGreaterThan(0);
+    for (const f of j.byThreads) {
+      expect(f.lost).toBeCloseTo(f.two - f.one / 2, 12);
+      // One thread forms no pairs: a family's one-thread time is its own.
+      expect(f.one).toBeCloseTo(fam(j.rounds.one, f.family), 9);
+    }
+    for (let i = 1; i < j.byThreads.length; i++) expect(j.byThreads[i].lost).toBeLessThanOrEqual(j.byThreads[i - 1].lost);
     const { T1, T2, K1, J2 } = j.medians;
     expect(j.gain).toBeCloseTo(T1 / T2, 12);
     expect(j.boundPerfect).toBeCloseTo(T1 / (K1 / 2 + J2), 12);
