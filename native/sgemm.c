@@ -15,6 +15,7 @@
  * instead of one of a ymm), and the same epilogue, so it gives the 6x16 tile's bits too.
  */
 #include "sgemm.h"
+#include "narrow.h"
 #include "pool.h"
 
 #include <immintrin.h>
@@ -810,6 +811,8 @@ typedef struct {
   job_t jobs[MTLKIT_STACK_MAX];
   int layers;
   size_t boff[MTLKIT_STACK_MAX];
+  /* A layer of at most MTLKIT_STACK_NARROW columns (a head's logit) takes the narrow kernel. */
+  int narrow[MTLKIT_STACK_MAX];
 } stack_t;
 /* One or two stacks open as the split call; whether the open split call is them (else the pair). */
 static stack_t stacks[2];
@@ -819,15 +822,36 @@ static int stack_count, split_stack;
    layers: a block's rows of one layer's C are op(A) of the next while they are still in this
    core's caches, where whole calls one after another read them back from memory. A part that
    finds no block left packs nothing. */
+/* A narrow layer's rows [i0, i1): the narrow kernel (sgemmSmall's bits), then the epilogue with
+   biasRelu's float32 operations, as the call alone would run them (linearForward's narrow path). */
+static void run_narrow_rows(const job_t *j, size_t i0, size_t i1, int *bad) {
+  mtlkit_sgemm_narrow(j->a, j->b, j->c, j->m, j->k, j->n, 0, 0, 0, i0, i1);
+  if (!j->bias && !j->relu && !j->check) return;
+  for (size_t i = i0; i < i1; i++) {
+    float *c = j->c + i * j->n;
+    for (size_t jj = 0; jj < j->n; jj++) {
+      float v = c[jj];
+      if (j->bias) v = v + j->bias[jj];
+      if (j->relu) v = v > 0 ? v : 0.0f;
+      c[jj] = v;
+      if (j->check && v - v != 0.0f) *bad = 1;
+    }
+  }
+}
+
 static AVX2 void run_stack(stack_t *s, int t) {
   const job_t *j0 = &s->jobs[0];
   size_t u = atomic_fetch_add(&s->jobs[0].next_chunk, 1);
   if (u >= j0->chunks) return;
   float *bp = bpack_buf[t], *ap = apack_buf[t];
-  for (int l = 0; l < s->layers; l++) pack_all_b(&s->jobs[l], bp + s->boff[l]);
+  for (int l = 0; l < s->layers; l++)
+    if (!s->narrow[l]) pack_all_b(&s->jobs[l], bp + s->boff[l]);
   int bad[MTLKIT_STACK_MAX] = {0};
   for (; u < j0->chunks; u = atomic_fetch_add(&s->jobs[0].next_chunk, 1))
-    for (int l = 0; l < s->layers; l++) run_block(&s->jobs[l], u, bp + s->boff[l], NULL, ap, &bad[l]);
+    for (int l = 0; l < s->layers; l++) {
+      if (s->narrow[l]) run_narrow_rows(&s->jobs[l], j0->bounds[u], j0->bounds[u + 1], &bad[l]);
+      else run_block(&s->jobs[l], u, bp + s->boff[l], NULL, ap, &bad[l]);
+    }
   for (int l = 0; l < s->layers; l++)
     if (s->jobs[l].check && bad[l]) atomic_store(&s->jobs[l].nonfinite, 1);
 }
@@ -850,6 +874,7 @@ const char *mtlkit_sgemm_stack_fault(const mtlkit_sgemm_call *calls, int layers,
     if (x->ta || x->tb) return "is transposed";
     if (x->acc) return "accumulates";
     if (x->opts.mask_b || x->opts.colsum_b) return "has maskB or colsumB";
+    if (x->n <= MTLKIT_STACK_NARROW && x->opts.mask_a) return "is narrow (the narrow kernel) and has maskA";
     if (l > 0 && x->m != calls[0].m) return "has another m than layer 0";
     if (l > 0 && (x->a != calls[l - 1].c || x->k != calls[l - 1].n)) return "does not read the layer before's c as its a (k its n)";
   }
@@ -884,8 +909,9 @@ int mtlkit_sgemm_stacks_begin(const mtlkit_sgemm_call *first, int first_layers, 
     }
     for (int l = 0; l < layers[q]; l++) {
       s->jobs[l].chunks = s->jobs[0].chunks;
+      s->narrow[l] = calls[q][l].n <= MTLKIT_STACK_NARROW;
       s->boff[l] = bfloats;
-      bfloats += s->jobs[l].bfloats;
+      if (!s->narrow[l]) bfloats += s->jobs[l].bfloats;
     }
     s->layers = layers[q];
     const int p = threads < (int)s->jobs[0].chunks ? threads : (int)s->jobs[0].chunks;

@@ -118,13 +118,17 @@ int mtlkit_sgemm_begin_chains(const mtlkit_sgemm_call *first, const mtlkit_sgemm
  * each through every layer, so a layer's output rows feed the next while still in that core's
  * caches. A second stack (NULL: none) runs beside the first as chains do: each thread starts on
  * one (thread 0 the first), then helps with the other; no layer may write what a layer of the
- * other stack reads. Every C gets the bits of its own mtlkit_sgemm call. Returns the parts to
+ * other stack reads. Every C gets the bits of its own mtlkit_sgemm call (a narrow layer's: below). Returns the parts to
  * run (then part and end as above; end's answer: bit i set when the i-th layer, the first
  * stack's then the second's, had its check find an element that is not finite), -1 when a
  * buffer could not be allocated, -2 (no lock taken) when the calls are not such stacks or a
- * stack has not 1 .. MTLKIT_STACK_MAX layers.
+ * stack has not 1 .. MTLKIT_STACK_MAX layers. A layer of at most MTLKIT_STACK_NARROW columns (no
+ * mask_a) runs the narrow kernel on each block's rows (narrow.h: sgemmSmall's bits, not the
+ * mtlkit_sgemm call's), then its bias and relu with biasRelu's float32 operations: the bits of
+ * the wasm backend's narrow linearForward, which takes such layers.
  */
 #define MTLKIT_STACK_MAX 8
+#define MTLKIT_STACK_NARROW 4
 /* Why calls[0 .. layers) are not such a stack (the layer at fault in *layer), or NULL. */
 const char *mtlkit_sgemm_stack_fault(const mtlkit_sgemm_call *calls, int layers, int *layer);
 int mtlkit_sgemm_stacks_begin(const mtlkit_sgemm_call *first, int first_layers, const mtlkit_sgemm_call *second, int second_layers,

@@ -12,7 +12,7 @@
  * of one order against the other's). Each expert's input gradient goes to its own buffer here
  * (in the step the seven add into one, which a pair cannot share).
  *
- *   cc -O3 -pthread -std=c11 -D_GNU_SOURCE -Inative native/sgemm.c native/pool.c bench/native/chain-bench.c -lm -o /tmp/chain-bench
+ *   cc -O3 -pthread -std=c11 -D_GNU_SOURCE -Inative native/sgemm.c native/narrow.c native/pool.c bench/native/chain-bench.c -lm -o /tmp/chain-bench
  *   /tmp/chain-bench THREADS [SECONDS]      e.g. /tmp/chain-bench 2 6
  */
 #include "sgemm.h"

@@ -7,7 +7,7 @@
  * seven side by side (x [W_1 .. W_7]: 1792 columns, the same flops), the "one wide matmul for the
  * readers of the embeddings" of issue 15. Prints each part's mean ms.
  *
- *   cc -O3 -pthread -std=c11 -D_GNU_SOURCE -Inative native/sgemm.c native/pool.c bench/native/experts-bench.c -lm -o /tmp/experts-bench
+ *   cc -O3 -pthread -std=c11 -D_GNU_SOURCE -Inative native/sgemm.c native/narrow.c native/pool.c bench/native/experts-bench.c -lm -o /tmp/experts-bench
  *   /tmp/experts-bench THREADS [SECONDS]      e.g. /tmp/experts-bench 2 6
  */
 #include "sgemm.h"

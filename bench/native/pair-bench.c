@@ -6,7 +6,7 @@
  * operands out of cache as the step does (each layer reads activations written long before).
  * Prints the mean of each way and their ratio, and whether the pair gave the two calls' bits.
  *
- *   cc -O3 -pthread -std=c11 -D_GNU_SOURCE -Inative native/sgemm.c native/pool.c bench/native/pair-bench.c -o /tmp/pair-bench
+ *   cc -O3 -pthread -std=c11 -D_GNU_SOURCE -Inative native/sgemm.c native/narrow.c native/pool.c bench/native/pair-bench.c -o /tmp/pair-bench
  *   /tmp/pair-bench THREADS ROWS IN OUT [SECONDS]      e.g. /tmp/pair-bench 2 2048 320 256
  */
 #include "sgemm.h"

@@ -6,7 +6,7 @@
  * shared machine gave. WIDE (default 1) 0 runs the 6x16 AVX2 tile only; 1 the 6x32 AVX-512
  * tile where the CPU has it (the line says which ran).
  *
- *   cc -O3 -pthread -std=c11 -D_GNU_SOURCE -Inative native/sgemm.c native/pool.c bench/native/sgemm-bench.c -lm -o /tmp/sgemm-bench
+ *   cc -O3 -pthread -std=c11 -D_GNU_SOURCE -Inative native/sgemm.c native/narrow.c native/pool.c bench/native/sgemm-bench.c -lm -o /tmp/sgemm-bench
  *   /tmp/sgemm-bench M K N TRANSA TRANSB THREADS [WIDE]      e.g. /tmp/sgemm-bench 2048 320 256 0 0 1 0
  */
 #include "sgemm.h"

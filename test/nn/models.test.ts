@@ -89,7 +89,7 @@ describe('models', () => {
     });
   }
 
-  it('forward (and the rep cut with expertsAhead) runs the first level\'s experts two at a time, their gates\' softmax beside them, and forward the towers two tasks at a time: the bits of one at a time in values and gradients (1 and 2 levels, MMoE, wasm and js)', () => {
+  it('forward (and the rep cut with expertsAhead) runs the first level\'s experts two at a time, their gates\' softmax beside them, and forward the towers with their logits two tasks at a time: the bits of one at a time in values and gradients (1 and 2 levels, MMoE, wasm and js)', () => {
     const before = activeBackendName();
     const cases: [string, () => MultiTaskModel, number, number][] = [
       // [name, model, linearStackForward calls: pairs of first-level expert stacks (their two
@@ -122,6 +122,10 @@ describe('models', () => {
           const logits = vi.spyOn(Linear, 'forwardPair');
           const paired = run(true);
           expect(spy, `${backend} ${name}`).toHaveBeenCalledTimes(calls);
+          // The towers' pair carries each task's logit layer last (one column): the heads too run
+          // on the kernel threads' blocks of rows, with the bits of the narrow forward alone.
+          const towers = spy.mock.calls[calls - 1]!;
+          expect([towers[0].at(-1)!.n, towers[1]?.at(-1)?.n], `${backend} ${name}: the logits in the towers' stacks`).toEqual([1, 1]);
           expect(spy.mock.calls.map((c) => typeof c[2]), `${backend} ${name}: the gates' softmax beside the first pair`).toEqual(['function', ...Array<string>(calls - 1).fill('undefined')]);
           expect(soft, `${backend} ${name}`).toHaveBeenCalledTimes(gates);
           // The embedding's deferred touches ran beside the first pair too (inside its call).

@@ -60,16 +60,20 @@ export class MLP extends Module {
    * alone gives. Only where runsAhead (dropout's masks are drawn in forward order); returns
    * whether it ran. `meanwhile` runs on this thread beside the first stacks' kernels
    * (linearStackForward's terms: no operand of theirs, no kernel that splits), once, and only
-   * where this runs.
+   * where this runs. `tails`: one Linear per MLP run last in its stack (a task's head after its
+   * tower: its narrow logit then runs on the kernel threads' blocks of rows too); its
+   * `forward(y, true)` on the MLP's output then records it.
    */
-  static forwardAhead(mlps: readonly MLP[], x: Tensor | readonly Tensor[], meanwhile?: () => void): boolean {
+  static forwardAhead(mlps: readonly MLP[], x: Tensor | readonly Tensor[], meanwhile?: () => void, tails?: readonly Linear[]): boolean {
     if (!MLP.runsAhead(mlps)) return false;
     if (!(x instanceof Tensor) && x.length !== mlps.length) throw new Error(`MLP.forwardAhead: ${x.length} inputs for ${mlps.length} MLPs`);
+    if (tails !== undefined && tails.length !== mlps.length) throw new Error(`MLP.forwardAhead: ${tails.length} tails for ${mlps.length} MLPs`);
     const h: Tensor[] = mlps.map((_, i) => (x instanceof Tensor ? x : x[i]!));
+    const layers = (i: number): readonly Linear[] => (tails === undefined ? mlps[i]!.layers : [...mlps[i]!.layers, tails[i]!]);
     let beside = meanwhile;
     for (let i = 0; i < mlps.length; i += 2) {
-      const b = i + 1 < mlps.length ? mlps[i + 1]! : null;
-      Linear.forwardStacks(mlps[i]!.layers, h[i]!, b ? b.layers : null, b ? h[i + 1]! : null, beside);
+      const b = i + 1 < mlps.length;
+      Linear.forwardStacks(layers(i), h[i]!, b ? layers(i + 1) : null, b ? h[i + 1]! : null, beside);
       beside = undefined;
     }
     return true;

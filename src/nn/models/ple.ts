@@ -212,19 +212,19 @@ export class PLE extends Module implements MultiTaskModel {
     return fm ? concat([fm, mixed], 1) : mixed;
   }
 
-  /** Task t's logits [batch] from its tower input. `towerComputed`: MLP.forwardAhead ran its tower on h. */
+  /** Task t's logits [batch] from its tower input. `towerComputed`: MLP.forwardAhead ran its tower, and its logit layer after it, on h. */
   private headOutput(t: number, h: Tensor, towerComputed = false): Tensor {
     if (this.towers.length) h = this.towers[t]!.forward(h, towerComputed);
-    const z = this.logits[t]!.forward(h);
+    const z = this.logits[t]!.forward(h, towerComputed);
     return reshape(z, [z.shape[0]!]);
   }
 
   forward(batch: ModelBatch, opts: RunOptions = {}): Tensor[] {
     const { xs, fm, shared, computed } = this.parts(batch, opts, true);
     const hs = Array.from({ length: this.tasks }, (_, t) => this.towerInput(t, xs.length === 1 ? xs[0]! : xs[t]!, fm, shared, computed));
-    // Every task's tower input first, then the towers' kernels two tasks at a time (a thread
-    // each), then each tower records: the graph, and so the backward, of one task at a time.
-    const towersAhead = MLP.forwardAhead(this.towers, hs);
+    // Every task's tower input first, then the towers' kernels, each with its logit layer, two
+    // tasks at a time (a thread each), then each tower records: the graph, and so the backward, of one task at a time.
+    const towersAhead = MLP.forwardAhead(this.towers, hs, undefined, this.logits);
     return hs.map((h, t) => this.headOutput(t, h, towersAhead));
   }
 

@@ -157,6 +157,8 @@ function nativeMatmul(wanted: boolean): NativeKernels | string {
 export const DEFAULT_SPIN_US = 300;
 /** The most layers the addon's stack call takes (native/sgemm.h's MTLKIT_STACK_MAX). */
 const STACK_MAX = 8;
+/** A stack layer of at most this many columns takes the addon's narrow kernel (native/sgemm.h's MTLKIT_STACK_NARROW). */
+const STACK_NARROW = 4;
 
 export function threadsFromEnv(): number | undefined {
   const v = host().env('MTLKIT_THREADS');
@@ -444,6 +446,17 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     return nativeFor(c.x, c.w, c.y, c.rows, c.k, c.n) && (c.b === null || c.b instanceof Float32Array);
   }
 
+  /**
+   * Whether the addon's stack runs a layer as linearForward would: on the native matmul, or, of
+   * at most STACK_NARROW columns, on the narrow kernel (sgemmSmall's bits) where linearForward
+   * takes that (a head's logit after its tower); the addon tells the two by the width alone.
+   */
+  function stackable(c: LinearForwardCall): boolean {
+    if (c.n > STACK_NARROW) return forwardNative(c);
+    return c.rows > 0 && c.n > 0 && c.x instanceof Float32Array && c.w instanceof Float32Array && c.y instanceof Float32Array && narrow(c.n, c.k, false)
+      && (c.b === null || c.b instanceof Float32Array);
+  }
+
   /** A native linearForward call's arguments for the pair or a stack (forwardNative holds), on `parts` threads. */
   function forwardArgs(c: LinearForwardCall, parts = threads): SgemmArgs {
     return [c.x as Float32Array, c.w as Float32Array, c.y as Float32Array, c.rows, c.k, c.n, false, false, false, parts, c.b as Float32Array | null, c.relu, false];
@@ -626,8 +639,8 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       // The leading layers the native matmul runs (both stacks', at most STACK_MAX) as one
       // blocked call; the rest layer by layer.
       let cut = 0;
-      while (native !== null && cut < STACK_MAX && cut < first.length && forwardNative(first[cut]!)
-        && (second === null || (cut < second.length && forwardNative(second[cut]!)))) cut++;
+      while (native !== null && cut < STACK_MAX && cut < first.length && stackable(first[cut]!)
+        && (second === null || (cut < second.length && stackable(second[cut]!)))) cut++;
       if (cut === 0 || stackFault(first) !== null || (second !== null && stackFault(second) !== null)) {
         linearStackForwardVia(backend, first, second, meanwhile);
         return;

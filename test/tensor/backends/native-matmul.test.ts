@@ -4,6 +4,7 @@ import { host, useHost, type Host } from '../../../src/platform/host.ts';
 import { NativeKernelsUnavailableError, type NativeKernels, type SgemmArgs } from '../../../src/platform/native-kernels.ts';
 import { matmulJs } from '../../../src/tensor/backends/matmul-js.ts';
 import { createJsBackend } from '../../../src/tensor/backends/js.ts';
+import { biasReluJs } from '../../../src/tensor/backends/elementwise-js.ts';
 import { registerBackend } from '../../../src/tensor/backends/registry.ts';
 import { createWasmBackend, type WasmBackend } from '../../../src/tensor/backends/wasm.ts';
 import { Rng } from '../../../src/tensor/rng.ts';
@@ -319,7 +320,7 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
     expect(() => nat.sgemmPart(0)).toThrow(RangeError);
   });
 
-  it('stacks (sgemmStackBegin / sgemmPart / sgemmStackEnd): each layer its own sgemm\'s bits and check, one stack or two, parts in any order; not a stack, or an overlap, refused by name with nothing run', () => {
+  it('stacks (sgemmStackBegin / sgemmPart / sgemmStackEnd): each layer the bits and check it has alone (sgemm, or the narrow kernel at n <= 4), one stack or two, parts in any order; not a stack, or an overlap, refused by name with nothing run', () => {
     const nat = addon();
     // Linear forwards, layer l reading layer l - 1's output; a bias on every other layer, ReLU
     // on all but the last (a NaN in the last layer's weights stays NaN there).
@@ -337,9 +338,21 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
     const input = (s: Stack, l: number): Float32Array => (l === 0 ? s.x : s.layers[l - 1]!.y);
     const args = (s: Stack, threads: number): SgemmArgs[] =>
       s.layers.map((c, l) => [input(s, l), c.w, c.y, s.rows, c.k, c.n, false, false, false, threads, c.b, c.relu, true]);
-    const finite = (s: Stack): number => s.layers.reduce((f, c, l) =>
-      f | ((nat.sgemm(input(s, l), c.w, c.y, s.rows, c.k, c.n, false, false, false, 1, c.b, c.relu, true) ?? true) ? 1 << l : 0), 0);
-    const cases: readonly (readonly [number, readonly number[], number | null])[] = [[2048, [320, 256, 128, 64], null], [600, [96, 80, 40], 1], [13, [5, 7, 3], null], [1, [4, 6], 0]];
+    // Each layer alone as linearForward runs it: sgemm with its epilogue, or, of at most four
+    // columns, the narrow kernel then biasRelu (the stack takes such a layer, a head's logit, so).
+    const alone = (s: Stack, l: number): boolean => {
+      const c = s.layers[l]!;
+      if (c.n > 4) return nat.sgemm(input(s, l), c.w, c.y, s.rows, c.k, c.n, false, false, false, 1, c.b, c.relu, true) ?? true;
+      nat.sgemmNarrow(input(s, l), c.w, c.y, s.rows, c.k, c.n, false, false, false, 0, s.rows);
+      biasReluJs(c.y, c.b, s.rows, c.n, c.relu);
+      return c.y.every((v) => Number.isFinite(v));
+    };
+    const finite = (s: Stack): number => s.layers.reduce((f, _, l) => f | (alone(s, l) ? 1 << l : 0), 0);
+    const cases: readonly (readonly [number, readonly number[], number | null])[] = [
+      [2048, [320, 256, 128, 64], null], [600, [96, 80, 40], 1], [13, [5, 7, 3], null], [1, [4, 6], 0],
+      // A tower with its logit: the narrow last layer on every block's rows; a NaN there stays.
+      [2048, [64, 32, 16, 1], 2], [700, [40, 4, 24, 2], null],
+    ];
     for (const [rows, dims, bad] of cases) {
       for (const two of [false, true]) {
         for (const threads of [1, 2, 3]) {
@@ -350,7 +363,7 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
             const verdict = runPairParts(nat, parts, threads, order, () => nat.sgemmStackEnd());
             const what = `rows=${rows} dims=${dims.join('-')} two=${two} threads=${threads} ${order}`;
             for (const q of two ? [0, 1] : [0]) {
-              got[q]!.layers.forEach((c, l) => { if (!sameBits(c.y, want[q]!.layers[l]!.y)) expect.fail(`${what}: stack ${q} layer ${l} differs from sgemm`); });
+              got[q]!.layers.forEach((c, l) => { if (!sameBits(c.y, want[q]!.layers[l]!.y)) expect.fail(`${what}: stack ${q} layer ${l} differs from the layer alone`); });
             }
             expect(verdict, what).toBe(flags);
           }
@@ -382,6 +395,7 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
       [[[]], /the first stack must be an array of 1 to 8 layers/],
       [[Array(9).fill(a[0])], /1 to 8 layers/],
       [[[a[0]!.slice(0, 5)]], /layer 0: it must be an array of 10 to 16 arguments/],
+      [[[a[0], [...a[1]!, big.subarray(0, 32)]]], /the first stack's layer 1 is narrow \(the narrow kernel\) and has maskA/],
     ];
     for (const [x, why] of refused) {
       expect(() => begin(...x)).toThrow(why);
