@@ -825,6 +825,7 @@ static int stack_count, split_stack;
 /* A narrow layer's rows [i0, i1): the narrow kernel (sgemmSmall's bits), then the epilogue with
    biasRelu's float32 operations, as the call alone would run them (linearForward's narrow path). */
 static void run_narrow_rows(const job_t *j, size_t i0, size_t i1, int *bad) {
+  /* k*n <= MTLKIT_STACK_NARROW_KN (the stack's fault check): nothing to allocate, nothing to fail. */
   mtlkit_sgemm_narrow(j->a, j->b, j->c, j->m, j->k, j->n, 0, 0, 0, i0, i1);
   if (!j->bias && !j->relu && !j->check) return;
   for (size_t i = i0; i < i1; i++) {
@@ -875,6 +876,7 @@ const char *mtlkit_sgemm_stack_fault(const mtlkit_sgemm_call *calls, int layers,
     if (x->acc) return "accumulates";
     if (x->opts.mask_b || x->opts.colsum_b) return "has maskB or colsumB";
     if (x->n <= MTLKIT_STACK_NARROW && x->opts.mask_a) return "is narrow (the narrow kernel) and has maskA";
+    if (x->n <= MTLKIT_STACK_NARROW && x->k * x->n > MTLKIT_STACK_NARROW_KN) return "is narrow (the narrow kernel) with k*n over 4096";
     if (l > 0 && x->m != calls[0].m) return "has another m than layer 0";
     if (l > 0 && (x->a != calls[l - 1].c || x->k != calls[l - 1].n)) return "does not read the layer before's c as its a (k its n)";
   }

@@ -129,6 +129,9 @@ int mtlkit_sgemm_begin_chains(const mtlkit_sgemm_call *first, const mtlkit_sgemm
  */
 #define MTLKIT_STACK_MAX 8
 #define MTLKIT_STACK_NARROW 4
+/* A narrow stack layer's k x n at most: the narrow kernel then transposes op(B) on the stack and
+   allocates nothing while a part runs (a larger one is refused as a stack layer). */
+#define MTLKIT_STACK_NARROW_KN 4096
 /* Why calls[0 .. layers) are not such a stack (the layer at fault in *layer), or NULL. */
 const char *mtlkit_sgemm_stack_fault(const mtlkit_sgemm_call *calls, int layers, int *layer);
 int mtlkit_sgemm_stacks_begin(const mtlkit_sgemm_call *first, int first_layers, const mtlkit_sgemm_call *second, int second_layers,

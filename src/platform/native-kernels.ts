@@ -86,7 +86,7 @@ export interface NativeKernels {
    * A TypeError when the calls are not such a stack, a RangeError when one layer's output
    * overlaps another's arrays (the next layer's a apart); 1 to 8 layers. With `second`, two
    * stacks side by side, as sgemmPairBegin's chains (bits: the first's layers, then the second's).
-   * A layer of at most 4 columns (no maskA; a head's logit after its tower) runs `sgemmNarrow`'s
+   * A layer of at most 4 columns (no maskA, k x n at most 4096; a head's logit after its tower) runs `sgemmNarrow`'s
    * arithmetic on each block's rows, then its bias and ReLU with biasRelu's float32 operations:
    * the bits of the wasm backend's narrow linearForward, not sgemm's.
    */

@@ -157,8 +157,10 @@ function nativeMatmul(wanted: boolean): NativeKernels | string {
 export const DEFAULT_SPIN_US = 300;
 /** The most layers the addon's stack call takes (native/sgemm.h's MTLKIT_STACK_MAX). */
 const STACK_MAX = 8;
-/** A stack layer of at most this many columns takes the addon's narrow kernel (native/sgemm.h's MTLKIT_STACK_NARROW). */
+/** A stack layer of at most this many columns takes the addon's narrow kernel (native/sgemm.h's MTLKIT_STACK_NARROW), */
 const STACK_NARROW = 4;
+/** with k x n at most this (MTLKIT_STACK_NARROW_KN: the kernel allocates nothing there). */
+const STACK_NARROW_KN = 4096;
 
 export function threadsFromEnv(): number | undefined {
   const v = host().env('MTLKIT_THREADS');
@@ -453,7 +455,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
    */
   function stackable(c: LinearForwardCall): boolean {
     if (c.n > STACK_NARROW) return forwardNative(c);
-    return c.rows > 0 && c.n > 0 && c.x instanceof Float32Array && c.w instanceof Float32Array && c.y instanceof Float32Array && narrow(c.n, c.k, false)
+    return c.rows > 0 && c.n > 0 && c.k * c.n <= STACK_NARROW_KN && c.x instanceof Float32Array && c.w instanceof Float32Array && c.y instanceof Float32Array && narrow(c.n, c.k, false)
       && (c.b === null || c.b instanceof Float32Array);
   }
 

@@ -396,6 +396,7 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
       [[Array(9).fill(a[0])], /1 to 8 layers/],
       [[[a[0]!.slice(0, 5)]], /layer 0: it must be an array of 10 to 16 arguments/],
       [[[a[0], [...a[1]!, big.subarray(0, 32)]]], /the first stack's layer 1 is narrow \(the narrow kernel\) and has maskA/],
+      [[[[new Float32Array(2 * 4100), new Float32Array(4100), new Float32Array(2), 2, 4100, 1, false, false, false, 2]]], /the first stack's layer 0 is narrow \(the narrow kernel\) with k\*n over 4096/],
     ];
     for (const [x, why] of refused) {
       expect(() => begin(...x)).toThrow(why);
@@ -787,6 +788,28 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
       // dx opened as a split call (2048 x 320 only: the others are too small to split), twice per
       // backend: once by linearBackward, once by matmulChecked.
       expect(begins.mock.calls.filter((c) => c[3] === 2048 && c[4] === 2 && c[5] === 320)).toHaveLength(2 * 2 * 3);
+      begins.mockRestore();
+    });
+
+    it('a stack\'s narrow last layer (a head\'s logit) runs in the addon\'s stack where k x n <= 4096, after it above: linearForward\'s bits either way', () => {
+      const begins = vi.spyOn(addon(), 'sgemmStackBegin');
+      for (const [hidden, n] of [[16, 1], [64, 4], [2100, 2]] as const) {
+        const rng = new Rng(hidden + n), rows = 2048;
+        const x = random(rows * 32, rng, native.alloc('float32', rows * 32) as Float32Array);
+        const tower = () => {
+          const a = { x, w: random(32 * hidden, rng), b: random(hidden, rng), y: native.alloc('float32', rows * hidden) as Float32Array, rows, k: 32, n: hidden, relu: true };
+          return [a, { x: a.y, w: random(hidden * n, rng), b: random(n, rng), y: native.alloc('float32', rows * n) as Float32Array, rows, k: hidden, n, relu: false }];
+        };
+        const first = tower(), second = tower();
+        begins.mockClear();
+        native.linearStackForward(first, second);
+        expect(begins.mock.calls[0]![0].length, `hidden=${hidden} n=${n}: layers in the addon's stack`).toBe(hidden * n <= 4096 ? 2 : 1);
+        for (const c of [...first, ...second]) {
+          const y = new Float32Array(rows * c.n);
+          native.linearForward(c.x, c.w, c.b, y, rows, c.k, c.n, c.relu);
+          if (!sameBits(c.y, y)) expect.fail(`hidden=${hidden} n=${n}: a layer of ${c.n} columns differs from linearForward`);
+        }
+      }
       begins.mockRestore();
     });
 
