@@ -28,6 +28,14 @@ function setup(spinMicros: number, workers = 2): { pool: WorkerPool; ctl: Int32A
   return { pool, ctl: (pool as unknown as { ctl: Int32Array }).ctl, memory, k };
 }
 
+/** biasRelu32's operands in the kernels' heap: y (rows x n, zeros) at a 64-byte line, then b (n ones). */
+function biasRows(memory: WebAssembly.Memory, k: Exports, rows: number, n: number): { base: number; y: Float32Array; b: Float32Array } {
+  const base = (k.heapBase() + 63) & ~63;
+  const y = new Float32Array(memory.buffer, base, rows * n).fill(0);
+  const b = new Float32Array(memory.buffer, base + rows * n * 4, n).fill(1);
+  return { base, y, b };
+}
+
 describe('WorkerPool', () => {
   for (const spinMicros of [0, 300]) {
     it(`a notify that comes after the job is done wakes no second run (spinMicros ${spinMicros})`, () => {
@@ -105,10 +113,8 @@ describe('WorkerPool', () => {
     // One worker: with this thread, as many threads as a two-core machine has cores.
     const { pool, ctl, memory, k } = setup(0, 1);
     memory.grow(1024);
-    const base = (k.heapBase() + 63) & ~63;
     const rows = 1 << 16, n = 256;
-    new Float32Array(memory.buffer, base, rows * n).fill(0);
-    const b = new Float32Array(memory.buffer, base + rows * n * 4, n).fill(1);
+    const { base, b } = biasRows(memory, k, rows, n);
     let conclusive = 0;
     for (let round = 0; round < 10 && conclusive < 3; round++) {
       let inside = -1, wall = 0;
@@ -143,10 +149,8 @@ describe('WorkerPool', () => {
   it('chunks of a dynamic job run exactly once whoever takes them, the workers asleep or awake', () => {
     for (const spinMicros of [0, 300]) {
       const { pool, memory, k } = setup(spinMicros);
-      const base = (k.heapBase() + 63) & ~63;
       const rows = 257, n = 8;
-      const y = new Float32Array(memory.buffer, base, rows * n).fill(0);
-      const b = new Float32Array(memory.buffer, base + rows * n * 4, n).fill(1);
+      const { base, y, b } = biasRows(memory, k, rows, n);
       for (let round = 0; round < 10; round++) {
         // A slow chunk here lets the workers wake and take chunks too; a fast one lets this thread take them all.
         const slow = round % 2 === 0;
@@ -162,10 +166,8 @@ describe('WorkerPool', () => {
 
   it('a dynamic job\'s `before` runs here once, first, while the workers take chunks; then this thread takes the rest; its error after every chunk', () => {
     const { pool, memory, k } = setup(300);
-    const base = (k.heapBase() + 63) & ~63;
     const rows = 257, n = 8;
-    const y = new Float32Array(memory.buffer, base, rows * n).fill(0);
-    const b = new Float32Array(memory.buffer, base + rows * n * 4, n).fill(1);
+    const { base, y, b } = biasRows(memory, k, rows, n);
     const here: number[] = [];
     let calls = 0, seenBefore = -1;
     // Every chunk this thread takes, whenever: any taken before `before` shows in seenBefore.
@@ -191,10 +193,8 @@ describe('WorkerPool', () => {
 
   it('a job posted from the work run beside another is refused before it writes a slot; the first job and the pool go on', () => {
     const { pool, memory, k } = setup(0);
-    const base = (k.heapBase() + 63) & ~63;
     const rows = 64, n = 8;
-    const y = new Float32Array(memory.buffer, base, rows * n).fill(0);
-    const b = new Float32Array(memory.buffer, base + rows * n * 4, n).fill(1);
+    const { base, y, b } = biasRows(memory, k, rows, n);
     const job = ['biasRelu32', base, b.byteOffset, n, 0, 0, rows] as const;
     const nested: unknown[] = [];
     const results = pool.run([job, null], () => {
