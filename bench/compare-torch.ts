@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- compare-torch [--steps 10] [--warmup 2] [--settle 25] [--batch 2048] [--quick] [--no-placement]
- *   [--threads 1,2] [--rounds 1] [--modes ew,param,rep] [--gap 50] [--python python3] [--no-rss] [--json]`
+ *   [--threads 1,2] [--rounds 1] [--modes ew,param,rep] [--gap 50] [--python python3] [--no-rss] [--by-op 12] [--json]`
  *
  * mtlkit against PyTorch on the CPU (issue 15), on issue 9's PLE-lite:
  * 1. our own PyTorch version of the model (bench/torch/ple_lite.py) in a child process
@@ -24,6 +24,10 @@
  * 5. around each round on two threads, where the host has put the two vCPUs (the cross-core
  *    probe, bench/native/placement.ts), and our EW step's gain from one thread to two in the
  *    rounds with a shared cache and in the others (informational; --no-placement skips it).
+ * 6. with `--by-op N`, the N op families of our EW step that lose most from one thread to two in
+ *    the race's own steps (bench/torch/by-op.ts: the step profiler around those steps only; its
+ *    clock reads are then in every timed EW step of ours, so judge the targets from a race
+ *    without it).
  * Without PyTorch it prints how to install it and skips (exit 0).
  * --quick: 3 steps after 1 warm-up. --profile [--shapes] [--top N]: no race; mtlkit's side of
  * each mode under the step profiler (src/profile).
@@ -48,6 +52,8 @@ import { modeOrder } from './torch/order.ts';
 import { formatJudged, judge, measure, scalingByPlacement } from './torch/targets.ts';
 import { busyAfter, cpuAfter, pause, tick, type BusyAfter } from './torch/quiet.ts';
 import { buildNativeBench } from './native/build.ts';
+import { RoundProfile } from './torch/by-op.ts';
+import { familiesByThreads } from './thread-loss.ts';
 import { PlacementProbe, SHARED_AT, sharedCache, type CrossCore } from './native/placement.ts';
 
 // ---------------------------------------------------------------------------------- options
@@ -75,6 +81,11 @@ if (!(GAP >= 0)) {
 const SETTLE = Number(opt('settle', quick ? '0' : '25'));
 if (!(Number.isInteger(SETTLE) && SETTLE >= 0)) {
   console.error(`compare-torch: --settle must be a whole number of steps >= 0, got "${opt('settle', '')}"`);
+  process.exit(2);
+}
+const BY_OP = has('by-op') ? Number(opt('by-op', '12')) : 0;
+if (!(Number.isInteger(BY_OP) && BY_OP >= 0)) {
+  console.error(`compare-torch: --by-op takes a whole number of op families, got "${opt('by-op', '')}"`);
   process.exit(2);
 }
 const C = PLE_LITE, NB = 4;
@@ -120,14 +131,15 @@ interface Row {
  * modeOrder); each pair's times go to `took(m, i, ours, theirs)`.
  */
 async function interleave(mtl: MtlSide, peer: TorchPeer, batches: ReturnType<typeof makeBatches>, n: number, steps: number,
-  took: (m: number, i: number, ours: number, theirs: number) => void): Promise<void> {
+  took: (m: number, i: number, ours: number, theirs: number) => void, prof: RoundProfile | null = null): Promise<void> {
   await peer.send({ cmd: 'threads', n });
   for (let i = 0; i < steps; i++) {
     for (const m of modeOrder(i, SEL.length)) {
       const bi = i % batches.length;
       pause(GAP);
       const a = performance.now();
-      mtlStep(mtl, SEL[m]!, batches[bi]!);
+      if (prof !== null && SEL[m] === 'ew') prof.step(() => mtlStep(mtl, 'ew', batches[bi]!));
+      else mtlStep(mtl, SEL[m]!, batches[bi]!);
       const e = performance.now() - a;
       await tick(); // lets the wasm heap's finalizers recycle blocks, as a trainer's await does
       pause(GAP);
@@ -137,18 +149,29 @@ async function interleave(mtl: MtlSide, peer: TorchPeer, batches: ReturnType<typ
   }
 }
 
-/** One round at `n` threads: WARMUP untimed steps of every mode, then STEPS timed ones. */
-async function round(mtl: MtlSide, peer: TorchPeer, batches: ReturnType<typeof makeBatches>, n: number): Promise<Row[]> {
+/**
+ * One round at `n` threads: WARMUP untimed steps of every mode, then STEPS timed ones; with
+ * `prof`, our EW steps' op families (ms a step over the timed ones), else null.
+ */
+async function round(mtl: MtlSide, peer: TorchPeer, batches: ReturnType<typeof makeBatches>, n: number, prof: RoundProfile | null):
+  Promise<{ rows: Row[]; families: Map<string, number> | null }> {
   const ms = SEL.map(() => ({ mtlkit: [] as number[], torch: [] as number[] }));
-  await interleave(mtl, peer, batches, n, WARMUP + STEPS, (m, i, e, t) => {
-    if (i < WARMUP) return;
-    ms[m]!.mtlkit.push(e);
-    ms[m]!.torch.push(t);
-  });
-  return SEL.map((mode, m) => {
+  prof?.begin(WARMUP);
+  let families: Map<string, number> | null = null;
+  try {
+    await interleave(mtl, peer, batches, n, WARMUP + STEPS, (m, i, e, t) => {
+      if (i < WARMUP) return;
+      ms[m]!.mtlkit.push(e);
+      ms[m]!.torch.push(t);
+    }, prof);
+  } finally {
+    if (prof !== null) families = prof.end();
+  }
+  const rows = SEL.map((mode, m) => {
     const a = stat(ms[m]!.mtlkit), b = stat(ms[m]!.torch);
     return { mode, mtlkit: a, torch: b, ratio: b.ms / a.ms, steps: ms[m]! };
   });
+  return { rows, families };
 }
 
 // ---------------------------------------------------------------------------------- RSS
@@ -224,6 +247,13 @@ async function main(): Promise<void> {
   }
   const batches = makeBatches(C, B, NB);
   const mtl = makeMtl(C, B);
+  // --by-op: where our EW step loses from one thread to two in these very steps.
+  const byOp = BY_OP > 0 && SEL.includes('ew') && THREADS.includes(1) && THREADS.includes(2) ? new RoundProfile() : null;
+  let undoProfiler = byOp !== null ? installProfiler({ markSteps: false }) : null;
+  const uninstall = (): void => {
+    undoProfiler?.();
+    undoProfiler = null;
+  };
   const dir = mkdtempSync(join(tmpdir(), 'mtlkit-compare-torch-'));
   const { peer, version } = await TorchPeer.start(PYTHON);
   try {
@@ -268,6 +298,7 @@ async function main(): Promise<void> {
     const built = THREADS.includes(2) && process.arch === 'x64' && !has('no-placement') ? buildNativeBench('bench/native/cross-core.c', dir) : null;
     const placement = new PlacementProbe(built?.exe ?? null, built?.why ?? (has('no-placement') ? '--no-placement' : 'no round on two threads, or not an x86-64 CPU'));
     const rounds: { round: number; threads: number; load: string; rows: Row[]; placement: CrossCore[] | null }[] = [];
+    const familiesOne: Map<string, number>[] = [], familiesTwo: Map<string, number>[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       for (const n of THREADS) {
         if (!setMtlThreads(n)) {
@@ -275,7 +306,8 @@ async function main(): Promise<void> {
           continue;
         }
         const before = n === 2 ? placement.probe() : null;
-        const rows = await round(mtl, peer, batches, n);
+        const { rows, families } = await round(mtl, peer, batches, n, byOp);
+        if (families !== null) (n === 1 ? familiesOne : n === 2 ? familiesTwo : []).push(families);
         const after = n === 2 ? placement.probe() : null;
         rounds.push({ round: r + 1, threads: n, load: load(), rows, placement: before && after ? [before, after] : null });
         for (const x of rows) {
@@ -283,6 +315,8 @@ async function main(): Promise<void> {
         }
       }
     }
+    uninstall();
+    const byThreads = byOp !== null && familiesOne.length > 0 && familiesTwo.length > 0 ? familiesByThreads(familiesOne, familiesTwo) : null;
     const rss = has('no-rss') ? null : { mtlkit: mtlRss(), torch: await torchRss(dir) };
     // Every round's steps together: per thread count and mode, and issue 15's targets.
     const across = THREADS.flatMap((n) => SEL.map((mode) => ({ threads: n, mode, ...measure(rounds, { num: { side: 'torch', mode, threads: n }, den: { side: 'mtlkit', mode, threads: n } }) })))
@@ -299,6 +333,7 @@ async function main(): Promise<void> {
       targets: targets.map((t) => ({ id: t.id, target: t.text, ratio: t.interval?.ratio ?? null, ci95: t.interval ? [t.interval.lo, t.interval.hi] : null, verdict: t.verdict })),
       peak_rss_mb: rss,
       scaling_by_placement: byPlacement ?? { skipped: placement.why || 'no EW step on one and on two threads' },
+      ...(BY_OP > 0 ? { by_threads: byThreads ?? { skipped: 'needs the EW step on one thread and on two (--modes, --threads)' } } : {}),
     };
     if (json) {
       console.log(JSON.stringify(summary));
@@ -343,9 +378,18 @@ async function main(): Promise<void> {
         log(`our EW step from one thread to two by where the host put the vCPUs (the other vCPU reading a 1 MB buffer at >= ${SHARED_AT} of the writer's rate before and after the round: a shared cache): shared ${say(byPlacement.shared)}, apart ${say(byPlacement.apart)}; the target is judged over every round`);
       } else if (placement.why) log(`placement probe skipped: ${placement.why}`);
     }
+    if (BY_OP > 0) {
+      if (byThreads === null) log('by op: skipped, it needs the EW step on one thread and on two (--modes, --threads)');
+      else {
+        const f2 = (x: number): string => x.toFixed(2);
+        log(`by op, our EW step in these rounds (the profiler's clock reads in each), one thread against two (mean ms a step; a pair counted to its kernel; lost: two less half of one), the ${Math.min(BY_OP, byThreads.length)} that lose most:`);
+        for (const f of byThreads.slice(0, BY_OP)) log(`  ${f.family.padEnd(40)} one ${f2(f.one)}  two ${f2(f.two)}  lost ${f2(f.lost)}`);
+      }
+    }
     if (rss) log(`peak RSS (a fresh process per side, 1 warm-up + 2 steps of each mode): mtlkit ${fmt(rss.mtlkit)} MB, PyTorch ${fmt(rss.torch)} MB`);
     log(`load average before / after: ${loadBefore} / ${summary.load_average.after}`);
   } finally {
+    uninstall();
     await peer.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -35,6 +35,12 @@ describe('compare-torch', () => {
     expect(r.stderr).toMatch(/compare-torch: --settle must be a whole number of steps >= 0, got "2\.5"/);
   });
 
+  it('refuses an op-family count that is not a whole number (before anything runs)', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', 'compare-torch', '--by-op', '-3'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/compare-torch: --by-op takes a whole number of op families, got "-3"/);
+  });
+
   it('the scaling by placement: rounds whose two-thread probes all found a shared cache against the others, EW steps pooled', () => {
     const near = { own: 76, other: 74, flushed: 30 }, far = { own: 76, other: 28, flushed: 21 };
     const ew = (ms: number[]) => [{ mode: 'ew' as const, steps: { mtlkit: ms, torch: ms } }];
