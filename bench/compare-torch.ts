@@ -27,7 +27,8 @@
  * 6. with `--by-op N`, the N op families of our EW step that lose most from one thread to two in
  *    the race's own steps (bench/torch/by-op.ts: the step profiler around those steps only; its
  *    clock reads are then in every timed EW step of ours, so judge the targets from a race
- *    without it).
+ *    without it), and the N whose two-thread time grows most from the rounds whose vCPUs share
+ *    a cache to those apart.
  * Without PyTorch it prints how to install it and skips (exit 0).
  * --quick: 3 steps after 1 warm-up. --profile [--shapes] [--top N]: no race; mtlkit's side of
  * each mode under the step profiler (src/profile).
@@ -54,7 +55,7 @@ import { busyAfter, cpuAfter, pause, tick, type BusyAfter } from './torch/quiet.
 import { buildNativeBench } from './native/build.ts';
 import { RoundProfile } from './torch/by-op.ts';
 import { familiesByThreads } from './thread-loss.ts';
-import { PlacementProbe, SHARED_AT, sharedCache, type CrossCore } from './native/placement.ts';
+import { familiesByPlacement, PlacementProbe, SHARED_AT, sharedCache, type CrossCore } from './native/placement.ts';
 
 // ---------------------------------------------------------------------------------- options
 const quick = has('quick');
@@ -299,6 +300,8 @@ async function main(): Promise<void> {
     const placement = new PlacementProbe(built?.exe ?? null, built?.why ?? (has('no-placement') ? '--no-placement' : 'no round on two threads, or not an x86-64 CPU'));
     const rounds: { round: number; threads: number; load: string; rows: Row[]; placement: CrossCore[] | null }[] = [];
     const familiesOne: Map<string, number>[] = [], familiesTwo: Map<string, number>[] = [];
+    /** The two-thread rounds' families, where both probes around the round answered, with whether they found a shared cache. */
+    const placedTwo: { families: Map<string, number>; shared: boolean }[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       for (const n of THREADS) {
         if (!setMtlThreads(n)) {
@@ -307,9 +310,11 @@ async function main(): Promise<void> {
         }
         const before = n === 2 ? placement.probe() : null;
         const { rows, families } = await round(mtl, peer, batches, n, byOp);
-        if (families !== null) (n === 1 ? familiesOne : n === 2 ? familiesTwo : []).push(families);
+        if (families !== null && n === 1) familiesOne.push(families);
+        if (families !== null && n === 2) familiesTwo.push(families);
         const after = n === 2 ? placement.probe() : null;
         rounds.push({ round: r + 1, threads: n, load: load(), rows, placement: before && after ? [before, after] : null });
+        if (families !== null && n === 2 && before && after) placedTwo.push({ families, shared: sharedCache([before, after]) });
         for (const x of rows) {
           process.stderr.write(`  round ${r + 1}, ${n} thread(s), ${x.mode.padEnd(5)} mtlkit ${x.mtlkit.ms.toFixed(1)} ms, torch ${x.torch.ms.toFixed(1)} ms, ${x.ratio.toFixed(2)}x\n`);
         }
@@ -317,6 +322,7 @@ async function main(): Promise<void> {
     }
     uninstall();
     const byThreads = byOp !== null && familiesOne.length > 0 && familiesTwo.length > 0 ? familiesByThreads(familiesOne, familiesTwo) : null;
+    const opsByPlacement = byThreads !== null ? familiesByPlacement(placedTwo.map((x) => x.families), placedTwo.map((x) => x.shared)) : null;
     const rss = has('no-rss') ? null : { mtlkit: mtlRss(), torch: await torchRss(dir) };
     // Every round's steps together: per thread count and mode, and issue 15's targets.
     const across = THREADS.flatMap((n) => SEL.map((mode) => ({ threads: n, mode, ...measure(rounds, { num: { side: 'torch', mode, threads: n }, den: { side: 'mtlkit', mode, threads: n } }) })))
@@ -333,7 +339,10 @@ async function main(): Promise<void> {
       targets: targets.map((t) => ({ id: t.id, target: t.text, ratio: t.interval?.ratio ?? null, ci95: t.interval ? [t.interval.lo, t.interval.hi] : null, verdict: t.verdict })),
       peak_rss_mb: rss,
       scaling_by_placement: byPlacement ?? { skipped: placement.why || 'no EW step on one and on two threads' },
-      ...(BY_OP > 0 ? { by_threads: byThreads ?? { skipped: 'needs the EW step on one thread and on two (--modes, --threads)' } } : {}),
+      ...(BY_OP > 0 ? {
+        by_threads: byThreads ?? { skipped: 'needs the EW step on one thread and on two (--modes, --threads)' },
+        by_placement_ops: opsByPlacement ?? { skipped: 'needs two-thread rounds with the vCPUs sharing a cache and others apart' },
+      } : {}),
     };
     if (json) {
       console.log(JSON.stringify(summary));
@@ -384,6 +393,11 @@ async function main(): Promise<void> {
         const f2 = (x: number): string => x.toFixed(2);
         log(`by op, our EW step in these rounds (the profiler's clock reads in each), one thread against two (mean ms a step; a pair counted to its kernel; lost: two less half of one), the ${Math.min(BY_OP, byThreads.length)} that lose most:`);
         for (const f of byThreads.slice(0, BY_OP)) log(`  ${f.family.padEnd(40)} one ${f2(f.one)}  two ${f2(f.two)}  lost ${f2(f.lost)}`);
+        if (opsByPlacement === null) log('by op and placement: no two-thread rounds both sharing a cache and apart; nothing to compare');
+        else {
+          log(`by op, two threads, the ${Math.min(BY_OP, opsByPlacement.length)} families that grow most from the rounds sharing a cache to those apart (mean ms a step):`);
+          for (const f of opsByPlacement.slice(0, BY_OP)) log(`  ${f.family.padEnd(40)} shared ${f2(f.shared)}  apart ${f2(f.apart)}  ${f.apart >= f.shared ? '+' : ''}${f2(f.apart - f.shared)}`);
+        }
       }
     }
     if (rss) log(`peak RSS (a fresh process per side, 1 warm-up + 2 steps of each mode): mtlkit ${fmt(rss.mtlkit)} MB, PyTorch ${fmt(rss.torch)} MB`);
