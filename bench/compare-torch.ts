@@ -299,9 +299,8 @@ async function main(): Promise<void> {
     const built = THREADS.includes(2) && process.arch === 'x64' && !has('no-placement') ? buildNativeBench('bench/native/cross-core.c', dir) : null;
     const placement = new PlacementProbe(built?.exe ?? null, built?.why ?? (has('no-placement') ? '--no-placement' : 'no round on two threads, or not an x86-64 CPU'));
     const rounds: { round: number; threads: number; load: string; rows: Row[]; placement: CrossCore[] | null }[] = [];
-    const familiesOne: Map<string, number>[] = [], familiesTwo: Map<string, number>[] = [];
-    /** The two-thread rounds' families, where both probes around the round answered, with whether they found a shared cache. */
-    const placedTwo: { families: Map<string, number>; shared: boolean }[] = [];
+    /** --by-op: each round's op families (rounds[i]'s), else null. */
+    const familiesOf: (Map<string, number> | null)[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       for (const n of THREADS) {
         if (!setMtlThreads(n)) {
@@ -310,19 +309,21 @@ async function main(): Promise<void> {
         }
         const before = n === 2 ? placement.probe() : null;
         const { rows, families } = await round(mtl, peer, batches, n, byOp);
-        if (families !== null && n === 1) familiesOne.push(families);
-        if (families !== null && n === 2) familiesTwo.push(families);
         const after = n === 2 ? placement.probe() : null;
         rounds.push({ round: r + 1, threads: n, load: load(), rows, placement: before && after ? [before, after] : null });
-        if (families !== null && n === 2 && before && after) placedTwo.push({ families, shared: sharedCache([before, after]) });
+        familiesOf.push(families);
         for (const x of rows) {
           process.stderr.write(`  round ${r + 1}, ${n} thread(s), ${x.mode.padEnd(5)} mtlkit ${x.mtlkit.ms.toFixed(1)} ms, torch ${x.torch.ms.toFixed(1)} ms, ${x.ratio.toFixed(2)}x\n`);
         }
       }
     }
     uninstall();
-    const byThreads = byOp !== null && familiesOne.length > 0 && familiesTwo.length > 0 ? familiesByThreads(familiesOne, familiesTwo) : null;
-    const opsByPlacement = byThreads !== null ? familiesByPlacement(placedTwo.map((x) => x.families), placedTwo.map((x) => x.shared)) : null;
+    const profiled = rounds.flatMap((x, i) => (familiesOf[i] ? [{ ...x, families: familiesOf[i]! }] : []));
+    const at = (n: number) => profiled.filter((x) => x.threads === n);
+    const byThreads = at(1).length > 0 && at(2).length > 0 ? familiesByThreads(at(1).map((x) => x.families), at(2).map((x) => x.families)) : null;
+    // The two-thread rounds whose probes both answered, by whether they found a shared cache.
+    const placed = at(2).filter((x) => x.placement !== null);
+    const opsByPlacement = byThreads !== null ? familiesByPlacement(placed.map((x) => x.families), placed.map((x) => sharedCache(x.placement!))) : null;
     const rss = has('no-rss') ? null : { mtlkit: mtlRss(), torch: await torchRss(dir) };
     // Every round's steps together: per thread count and mode, and issue 15's targets.
     const across = THREADS.flatMap((n) => SEL.map((mode) => ({ threads: n, mode, ...measure(rounds, { num: { side: 'torch', mode, threads: n }, den: { side: 'mtlkit', mode, threads: n } }) })))
