@@ -29,6 +29,10 @@
  *    clock reads are then in every timed EW step of ours, so judge the targets from a race
  *    without it), and the N whose two-thread time grows most from the rounds whose vCPUs share
  *    a cache to those apart.
+ * 7. during each of our timed steps (Linux, /proc's schedstat: bench/torch/interference.ts),
+ *    PyTorch's process's CPU (the sides take turns: nothing, unless its threads linger), our
+ *    Node and V8 threads' CPU (the optimizing compiler, the collector's helpers) and how long our
+ *    main and kernel threads waited for a CPU: per round and over every round, for the EW step.
  * Without PyTorch it prints how to install it and skips (exit 0).
  * --quick: 3 steps after 1 warm-up. --profile [--shapes] [--top N]: no race; mtlkit's side of
  * each mode under the step profiler (src/profile).
@@ -56,6 +60,8 @@ import { buildNativeBench } from './native/build.ts';
 import { RoundProfile } from './torch/by-op.ts';
 import { familiesByThreads } from './thread-loss.ts';
 import { familiesByPlacement, PlacementProbe, SHARED_AT, sharedCache, type CrossCore } from './native/placement.ts';
+import { newThreads, threadSched } from './jit/threads.ts';
+import { formatInterference, InterferenceProbe, medianInterference, type StepInterference } from './torch/interference.ts';
 
 // ---------------------------------------------------------------------------------- options
 const quick = has('quick');
@@ -93,7 +99,13 @@ const C = PLE_LITE, NB = 4;
 const json = has('json');
 const log = (s: string): void => void (json ? process.stderr.write(s + '\n') : process.stdout.write(s + '\n'));
 
+// The threads that appear while the backend starts are its kernel threads (bench/jit/threads.ts).
+const threadsBefore = threadSched();
 if (!process.env.MTLKIT_BACKEND) setBackend('wasm');
+getBackend();
+const threadsStarted = threadSched();
+/** Our main and kernel threads: those whose run-queue waits the race reports (interference.ts). */
+const WORK = new Set([process.pid, ...(threadsBefore && threadsStarted ? newThreads(threadsBefore, threadsStarted) : [])]);
 
 // ---------------------------------------------------------------------------------- threads
 /** Sets mtlkit's kernel threads; false when this backend cannot run `n`. */
@@ -125,6 +137,8 @@ interface Row {
   ratio: number;
   /** Each timed step's ms, in order (step i of both sides ran back to back). */
   steps: { mtlkit: number[]; torch: number[] };
+  /** What else ran during each of our timed steps (in order; empty where /proc gives nothing). */
+  interference: StepInterference[];
 }
 
 /**
@@ -132,20 +146,23 @@ interface Row {
  * modeOrder); each pair's times go to `took(m, i, ours, theirs)`.
  */
 async function interleave(mtl: MtlSide, peer: TorchPeer, batches: ReturnType<typeof makeBatches>, n: number, steps: number,
-  took: (m: number, i: number, ours: number, theirs: number) => void, prof: RoundProfile | null = null): Promise<void> {
+  took: (m: number, i: number, ours: number, theirs: number, around: StepInterference | null) => void, prof: RoundProfile | null = null): Promise<void> {
   await peer.send({ cmd: 'threads', n });
+  const pid = peer.pid, probe = pid === null ? null : new InterferenceProbe(pid, WORK);
   for (let i = 0; i < steps; i++) {
     for (const m of modeOrder(i, SEL.length)) {
       const bi = i % batches.length;
       pause(GAP);
+      probe?.begin();
       const a = performance.now();
       if (prof !== null && SEL[m] === 'ew') prof.step(() => mtlStep(mtl, 'ew', batches[bi]!));
       else mtlStep(mtl, SEL[m]!, batches[bi]!);
       const e = performance.now() - a;
+      const around = probe?.end() ?? null;
       await tick(); // lets the wasm heap's finalizers recycle blocks, as a trainer's await does
       pause(GAP);
       const t = (await peer.send({ cmd: 'step', mode: SEL[m], batch: bi })).ms as number;
-      took(m, i, e, t);
+      took(m, i, e, t, around);
     }
   }
 }
@@ -157,20 +174,22 @@ async function interleave(mtl: MtlSide, peer: TorchPeer, batches: ReturnType<typ
 async function round(mtl: MtlSide, peer: TorchPeer, batches: ReturnType<typeof makeBatches>, n: number, prof: RoundProfile | null):
   Promise<{ rows: Row[]; families: Map<string, number> | null }> {
   const ms = SEL.map(() => ({ mtlkit: [] as number[], torch: [] as number[] }));
+  const around = SEL.map((): StepInterference[] => []);
   prof?.begin(WARMUP);
   let families: Map<string, number> | null = null;
   try {
-    await interleave(mtl, peer, batches, n, WARMUP + STEPS, (m, i, e, t) => {
+    await interleave(mtl, peer, batches, n, WARMUP + STEPS, (m, i, e, t, s) => {
       if (i < WARMUP) return;
       ms[m]!.mtlkit.push(e);
       ms[m]!.torch.push(t);
+      if (s !== null) around[m]!.push(s);
     }, prof);
   } finally {
     if (prof !== null) families = prof.end();
   }
   const rows = SEL.map((mode, m) => {
     const a = stat(ms[m]!.mtlkit), b = stat(ms[m]!.torch);
-    return { mode, mtlkit: a, torch: b, ratio: b.ms / a.ms, steps: ms[m]! };
+    return { mode, mtlkit: a, torch: b, ratio: b.ms / a.ms, steps: ms[m]!, interference: around[m]! };
   });
   return { rows, families };
 }
@@ -329,6 +348,11 @@ async function main(): Promise<void> {
     const across = THREADS.flatMap((n) => SEL.map((mode) => ({ threads: n, mode, ...measure(rounds, { num: { side: 'torch', mode, threads: n }, den: { side: 'mtlkit', mode, threads: n } }) })))
       .filter((x) => x.interval !== null);
     const targets = judge(rounds);
+    // What else ran during our timed EW steps, every round's steps together, per thread count.
+    const interferenceEw = Object.fromEntries(THREADS.flatMap((n) => {
+      const m = medianInterference(rounds.filter((x) => x.threads === n).flatMap((x) => x.rows.find((y) => y.mode === 'ew')?.interference ?? []));
+      return m === null ? [] : [[String(n), m]];
+    }));
     // Informational: the targets are judged over every round.
     const probed = rounds.some((x) => x.placement !== null);
     const byPlacement = probed && SEL.includes('ew') && THREADS.includes(1) ? scalingByPlacement(rounds) : null;
@@ -340,6 +364,8 @@ async function main(): Promise<void> {
       targets: targets.map((t) => ({ id: t.id, target: t.text, ratio: t.interval?.ratio ?? null, ci95: t.interval ? [t.interval.lo, t.interval.hi] : null, verdict: t.verdict })),
       peak_rss_mb: rss,
       scaling_by_placement: byPlacement ?? { skipped: placement.why || 'no EW step on one and on two threads' },
+      // Medians per step, ms, by thread count (empty where /proc gives nothing).
+      interference_ew: interferenceEw,
       ...(BY_OP > 0 ? {
         by_threads: byThreads ?? { skipped: 'needs the EW step on one thread and on two (--modes, --threads)' },
         by_placement_ops: opsByPlacement ?? { skipped: 'needs two-thread rounds with the vCPUs sharing a cache and others apart' },
@@ -367,6 +393,8 @@ async function main(): Promise<void> {
         const x = get(m);
         if (ew && x) parts.push(`${m} / EW time: mtlkit ${(x.mtlkit.ms / ew.mtlkit.ms).toFixed(2)}, PyTorch ${(x.torch.ms / ew.torch.ms).toFixed(2)}`);
       }
+      const ewAround = ew ? medianInterference(ew.interference) : null;
+      if (ewAround) parts.push(`during our EW steps (medians): ${formatInterference(ewAround)}`);
       if (r.placement) {
         const gbs = (p: CrossCore): string => `${p.other.toFixed(1)} of ${p.own.toFixed(1)} GB/s`;
         parts.push(`vCPUs ${sharedCache(r.placement) ? 'sharing a cache' : 'apart'} (the other read the writer's buffer at ${gbs(r.placement[0]!)} before, ${gbs(r.placement[1]!)} after)`);
@@ -383,6 +411,9 @@ async function main(): Promise<void> {
       }
       log('issue 15\'s targets over every round (met: the whole interval clears the line; undecided: it straddles):');
       for (const t of targets) log(formatJudged(t));
+      for (const [n, m] of Object.entries(interferenceEw)) {
+        log(`during our timed EW steps on ${n} thread(s), every round's together (medians a step): ${formatInterference(m)}`);
+      }
       if (byPlacement) {
         const say = (g: { rounds: number; gain: number } | null): string => (g === null ? 'no round' : `${g.gain.toFixed(2)}x (${g.rounds} round(s))`);
         log(`our EW step from one thread to two by where the host put the vCPUs (the other vCPU reading a 1 MB buffer at >= ${SHARED_AT} of the writer's rate before and after the round: a shared cache): shared ${say(byPlacement.shared)}, apart ${say(byPlacement.apart)}; the target is judged over every round`);

@@ -1,29 +1,46 @@
 /**
- * CPU time per OS thread of this process (Linux: /proc/self/task/<tid>/schedstat, nanoseconds
- * on a CPU), grouped as the warm-up bench reports it: the main thread, the kernel threads (the
+ * CPU time per OS thread of a process (Linux: /proc/<pid>/task/<tid>/schedstat, nanoseconds
+ * on a CPU and waiting for one), grouped as the warm-up bench reports it: the main thread, the kernel threads (the
  * threads the backend started: known by which threads appeared while it started), and the rest
  * (Node's and V8's own: the optimizing compiler, the collector's helpers, libuv).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** Nanoseconds on a CPU per thread id, or null where /proc does not give them (not Linux). */
-export function threadCpuNs(): Map<number, number> | null {
+/** A thread's schedstat: nanoseconds on a CPU, and waiting on a run queue for one. */
+export interface Sched {
+  cpu: number;
+  wait: number;
+}
+
+/**
+ * Per thread id of process `pid` (this one by default), its schedstat (Linux:
+ * /proc/<pid>/task/<tid>/schedstat), or null where /proc does not give it (not Linux, or the
+ * process has ended).
+ */
+export function threadSched(pid: number | 'self' = 'self'): Map<number, Sched> | null {
   let tids: string[];
   try {
-    tids = readdirSync('/proc/self/task');
+    tids = readdirSync(`/proc/${pid}/task`);
   } catch {
     return null;
   }
-  const out = new Map<number, number>();
+  const out = new Map<number, Sched>();
   for (const t of tids) {
     try {
-      const ns = Number(readFileSync(`/proc/self/task/${t}/schedstat`, 'utf8').split(' ')[0]);
-      if (Number.isFinite(ns)) out.set(Number(t), ns);
+      const f = readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ');
+      const cpu = Number(f[0]), wait = Number(f[1]);
+      if (Number.isFinite(cpu) && Number.isFinite(wait)) out.set(Number(t), { cpu, wait });
     } catch {
       // A thread that ended between the listing and the read has no time left to count.
     }
   }
   return out.size > 0 ? out : null;
+}
+
+/** Nanoseconds on a CPU per thread id of this process, or null where /proc does not give them (not Linux). */
+export function threadCpuNs(): Map<number, number> | null {
+  const s = threadSched();
+  return s === null ? null : new Map([...s].map(([tid, x]) => [tid, x.cpu]));
 }
 
 /** Milliseconds of CPU per group between two readings. */
@@ -49,7 +66,7 @@ export function splitCpu(from: Map<number, number>, to: Map<number, number>, mai
 }
 
 /** The ids present in `after` and not in `before`: the threads started in between. */
-export function newThreads(before: Map<number, number>, after: Map<number, number>): Set<number> {
+export function newThreads(before: ReadonlyMap<number, unknown>, after: ReadonlyMap<number, unknown>): Set<number> {
   const s = new Set<number>();
   for (const tid of after.keys()) if (!before.has(tid)) s.add(tid);
   return s;

@@ -94,6 +94,11 @@ export class TorchPeer {
   }
 
   /** Sends one command and returns its answer; an answer with `error` throws. */
+  /** The serving process's id (for /proc readings of what it runs while we step), or null once it has none. */
+  get pid(): number | null {
+    return this.child.pid ?? null;
+  }
+
   async send(cmd: Record<string, unknown>): Promise<Answer> {
     this.child.stdin.write(JSON.stringify(cmd) + '\n');
     const a = await this.next();

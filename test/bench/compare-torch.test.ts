@@ -15,6 +15,8 @@ import { probeTorch, TorchPeer } from '../../bench/torch/peer.ts';
 import { sameWork, TOL, TOL32 } from '../../bench/torch/same-work.ts';
 import { modeOrder, predecessors } from '../../bench/torch/order.ts';
 import { formatJudged, judge, scalingByPlacement, TARGETS, type PlacedRound, type RaceRound } from '../../bench/torch/targets.ts';
+import { InterferenceProbe } from '../../bench/torch/interference.ts';
+import { threadSched } from '../../bench/jit/threads.ts';
 import { busyAfter, cpuAfter, pause } from '../../bench/torch/quiet.ts';
 
 const torch = probeTorch();
@@ -155,6 +157,23 @@ describe('compare-torch', () => {
       const cpu = (await peer.send({ cmd: 'after', mode: 'ew', batch: 0, ms: 20, slice: 5 })).cpu_ms as number[];
       expect(cpu.length).toBeGreaterThanOrEqual(4);
       for (const c of cpu) expect(c).toBeGreaterThanOrEqual(0);
+      // The race's reading of what else ran reads PyTorch's own process: around its step, its CPU.
+      if (process.platform === 'linux') {
+        const probe = new InterferenceProbe(peer.pid!, new Set([process.pid]));
+        probe.begin();
+        await peer.send({ cmd: 'step', mode: 'ew', batch: 0 });
+        expect(probe.end()!.theirCpu).toBeGreaterThan(0);
+        // And not ours: around our own work, PyTorch idle, it reads far less than that work took.
+        const mine = (): number => threadSched()!.get(process.pid)!.cpu / 1e6;
+        probe.begin();
+        const start = mine();
+        let x = 0, round = 0;
+        do for (let i = 0; i < 1e5; i++) x += Math.sqrt(i);
+        while (++round < 5000 && mine() - start < 20);
+        const used = mine() - start, r = probe.end()!;
+        expect(x).toBeGreaterThan(0);
+        expect(r.theirCpu).toBeLessThan(used / 2);
+      }
     }));
 
   it.skipIf(!torch.ok)('the float64 verdict fails where the two sides do different work (one weight of one tower changed on mtlkit\'s side only)', () =>
