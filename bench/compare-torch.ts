@@ -143,7 +143,8 @@ interface Row {
 
 /**
  * `steps` steps of every mode at `n` threads, mtlkit then PyTorch, step by step (modes in
- * modeOrder); each pair's times go to `took(m, i, ours, theirs)`.
+ * modeOrder); each pair's times go to `took(m, i, ours, theirs, around)`, `around` what else ran
+ * during our step (null where /proc gives nothing).
  */
 async function interleave(mtl: MtlSide, peer: TorchPeer, batches: ReturnType<typeof makeBatches>, n: number, steps: number,
   took: (m: number, i: number, ours: number, theirs: number, around: StepInterference | null) => void, prof: RoundProfile | null = null): Promise<void> {

@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "adam.h"
+#include "affinity.h"
 #include "gram.h"
 #include "narrow.h"
 #include "pool.h"
@@ -759,6 +760,26 @@ static napi_value claim_slots(napi_env env, napi_callback_info info) {
 }
 
 /* wide([on]): whether calls take the 6x32 tile, after turning it on or off when given. */
+/* pinSelf(index) / pinPoster(index): the calling thread to the index-th allowed CPU; the CPU, or -1. */
+static napi_value pin_with(napi_env env, napi_callback_info info, const char *fn, int (*pin)(int)) {
+  napi_value argv[1];
+  size_t argc, index;
+  if (!arguments(env, info, fn, "index", 1, 1, argv, &argc) || !size_arg(env, argv[0], "index", 0, &index)) return NULL;
+  return num(env, pin(index > 1 << 20 ? 1 << 20 : (int)index));
+}
+static napi_value pin_self(napi_env env, napi_callback_info info) { return pin_with(env, info, "pinSelf", mtlkit_pin_self); }
+static napi_value pin_poster(napi_env env, napi_callback_info info) { return pin_with(env, info, "pinPoster", mtlkit_pin_poster); }
+
+/* unpinPoster(): 0, or -1 where no posting thread was pinned. allowedCpus(): the process's CPUs (0: not known). */
+static napi_value unpin_poster(napi_env env, napi_callback_info info) {
+  (void)info;
+  return num(env, mtlkit_unpin_poster());
+}
+static napi_value allowed_cpus(napi_env env, napi_callback_info info) {
+  (void)info;
+  return num(env, mtlkit_allowed_cpus());
+}
+
 static napi_value wide(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -817,6 +838,7 @@ static const struct {
   {"sgemmNarrow", sgemm_narrow}, {"gramRange", gram_range}, {"adamRuns", adam_runs}, {"adamSpan", adam_span},
   {"gatherAt", gather_at}, {"scatterAddAt", scatter_add_at}, {"scatterAt", scatter_at}, {"claimSlots", claim_slots},
   {"instance", instance}, {"wide", wide}, {"info", info},
+  {"pinSelf", pin_self}, {"pinPoster", pin_poster}, {"unpinPoster", unpin_poster}, {"allowedCpus", allowed_cpus},
 };
 
 NAPI_MODULE_INIT() {

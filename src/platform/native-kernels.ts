@@ -150,6 +150,17 @@ export interface NativeKernels {
    * boolean, turns it on (where the CPU has it) or off first; returns whether it is on now.
    */
   wide(on?: boolean): boolean;
+  /**
+   * Thread placement (native/affinity.h; Linux, elsewhere -1 or 0): `pinSelf(i)` keeps the
+   * calling thread to the i-th CPU of the process's allowed set (mod its size), `pinPoster(i)`
+   * the thread that posts kernels, its own set kept, which `unpinPoster()` gives back from any
+   * thread; each returns the CPU, 0, or -1 where it could not. `allowedCpus()`: the set's size
+   * (0: not known).
+   */
+  pinSelf(index: number): number;
+  pinPoster(index: number): number;
+  unpinPoster(): number;
+  allowedCpus(): number;
   info(): NativeKernelsInfo;
   /** The addon's file, for worker threads to load the same module (its state is per process). */
   readonly file: string;

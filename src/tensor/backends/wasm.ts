@@ -36,6 +36,13 @@ export interface WasmBackendOptions {
   native?: boolean;
   /** How long the kernel threads poll before sleeping, in microseconds (pool.ts). Default: MTLKIT_POOL_SPIN_US, else DEFAULT_SPIN_US. */
   spinMicros?: number;
+  /**
+   * Kernel threads on CPUs of their own, and the thread that posts kernels on another while
+   * they run (pool.ts, native/affinity.h; Linux with the native addon). 'auto': where the
+   * threads are as many as the CPUs the process may use, so that no other process's threads
+   * are crowded onto ours. Default: MTLKIT_PIN_THREADS (0 / 1 / auto), else 'auto'.
+   */
+  pinThreads?: boolean | 'auto';
 }
 
 /** Which kernel runs float32 matmuls: the native AVX2 / FMA addon or the wasm SIMD one. */
@@ -170,6 +177,15 @@ export function threadsFromEnv(): number | undefined {
   return n;
 }
 
+/** MTLKIT_PIN_THREADS: 'auto' (unset, empty or auto), else a flag (0 / false / off / no: off). */
+export function pinFromEnv(): boolean | 'auto' {
+  const v = host().env('MTLKIT_PIN_THREADS');
+  if (v === undefined || v === '' || v.toLowerCase() === 'auto') return 'auto';
+  const off = ['0', 'false', 'off', 'no'].includes(v.toLowerCase()), on = ['1', 'true', 'on', 'yes'].includes(v.toLowerCase());
+  if (!off && !on) throw new Error(`MTLKIT_PIN_THREADS must be 0, 1 or auto, got "${v}"`);
+  return on;
+}
+
 /** MTLKIT_POOL_SPIN_US: how long the kernel threads poll before sleeping (pool.ts). */
 export function spinFromEnv(): number {
   const v = host().env('MTLKIT_POOL_SPIN_US');
@@ -215,7 +231,10 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   if (wanted > 1 && shared) {
     const spinMicros = opts.spinMicros ?? spinFromEnv();
     try {
-      pool = new WorkerPool(module, memory, POOLED_EXPORTS, wanted - 1, { nativeFile: native?.file ?? null, nativeInstance: native?.instance(), spinMicros, narrowWasmK: NARROW_WASM_K });
+      const pinMode = opts.pinThreads ?? pinFromEnv();
+      const pin = native !== null && (pinMode === true || (pinMode === 'auto' && native.allowedCpus() === wanted))
+        ? { pinPoster: () => native.pinPoster(0), unpinPoster: () => native.unpinPoster() } : null;
+      pool = new WorkerPool(module, memory, POOLED_EXPORTS, wanted - 1, { nativeFile: native?.file ?? null, nativeInstance: native?.instance(), spinMicros, narrowWasmK: NARROW_WASM_K, pin });
     } catch (e) {
       poolError = e instanceof Error ? e.message : String(e);
     }
@@ -616,7 +635,8 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       const storage = heap.resident ? 'storage in shared wasm memory' : 'storage in ordinary arrays (copied in)';
       const why = poolError ? ` (threads unavailable: ${poolError})` : !shared ? ' (no SharedArrayBuffer)' : '';
       const matmul = native ? `matmul: native ${native.wide() ? 'AVX-512' : 'AVX2'}/FMA, ${threads} thread(s)` : `matmul: wasm (native unavailable: ${nativeReason})`;
-      return `wasm: SIMD kernels${fma ? ' (relaxed-SIMD FMA)' : ''}, ${threads}/${maxThreads} thread(s)${why}, ${storage}; ${matmul}`;
+      const pinned = pool?.pinned ? ', each on a CPU of its own' : '';
+      return `wasm: SIMD kernels${fma ? ' (relaxed-SIMD FMA)' : ''}, ${threads}/${maxThreads} thread(s)${pinned}${why}, ${storage}; ${matmul}`;
     },
 
     linearForward(x, w, b, y, rows, kk, n, relu) {

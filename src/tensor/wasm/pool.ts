@@ -27,7 +27,7 @@ import { need, type HostWorker } from '../../platform/host.ts';
  * never did, and a static job the main thread runs itself (`run`'s `here`). A withdrawn worker
  * goes back to waiting without counting itself done.
  */
-const SEQ = 0, DONE = 1, STOP = 2, READY = 3, ERROR = 4, NEXT = 5, CLAIM = 8;
+const SEQ = 0, DONE = 1, STOP = 2, READY = 3, ERROR = 4, NEXT = 5, PINNED = 6, CLAIM = 8;
 /** Job slot: [op, argc, result, dynamic arg index or -1, total, chunk, ...args]. */
 const ARGS = 6;
 const SLOT = 24;
@@ -51,6 +51,14 @@ export interface PoolOptions {
    * exportOrTwin): up to this many rows of a transposed A, a narrow matmul stays wasm.
    */
   narrowWasmK?: number;
+  /**
+   * Threads on CPUs of their own (the addon's native/affinity.h; needs `nativeFile`): each
+   * worker keeps to its CPU (the (id + 1)-th of the process's set) for good, and this thread,
+   * while jobs come, to the first: `pinPoster` pins it as a job is posted, and a worker that
+   * has seen no job for 20 ms (worker.mjs, PIN_RELEASE_MS: longer than any gap within a
+   * training step) gives it back its own set (`unpinPoster`). null: none.
+   */
+  pin?: { pinPoster(): number; unpinPoster(): number } | null;
 }
 
 /** A kernel posted while the threads run another job (from the work run beside it). */
@@ -67,6 +75,13 @@ export class WorkerPool {
 
   readonly nativeFile: string | null;
   readonly spinMicros: number;
+  /** PoolOptions.pin, where the workers run the addon. */
+  private readonly pin: { pinPoster(): number; unpinPoster(): number } | null;
+
+  /** Whether the threads keep to CPUs of their own (PoolOptions.pin). */
+  get pinned(): boolean {
+    return this.pin !== null;
+  }
   /** Whether a job is posted (its `mine` running or its workers awaited): a second one then refuses. */
   private busy = false;
   /** Since the start: jobs posted, milliseconds this thread waited for workers after its own share, jobs taken back. */
@@ -88,6 +103,7 @@ export class WorkerPool {
     const timeoutMs = opts.timeoutMs ?? 15000;
     const nativeFile = (this.nativeFile = opts.nativeFile ?? null);
     const spinMicros = (this.spinMicros = opts.spinMicros ?? 0);
+    this.pin = nativeFile !== null ? opts.pin ?? null : null;
     this.ctl = new Int32Array(new SharedArrayBuffer((CLAIM + count) * 4));
     this.errorText = new Uint8Array(new SharedArrayBuffer(512));
     this.jobs = new Float64Array(new SharedArrayBuffer(count * SLOT * 8));
@@ -96,7 +112,7 @@ export class WorkerPool {
     const start = need('startWorker', 'the wasm kernels run on one thread here');
     const url = new URL('./worker.mjs', import.meta.url);
     for (let id = 0; id < count; id++) {
-      this.workers.push(start(url, { module, memory, control: this.ctl.buffer, jobs: this.jobs.buffer, id, names, slot: SLOT, native: nativeFile, nativeInstance: opts.nativeInstance ?? null, spinMicros, narrowWasmK: opts.narrowWasmK ?? 0, errorText: this.errorText.buffer, busy: this.busyNs.buffer, origin: performance.timeOrigin }, 'wasm-kernels'));
+      this.workers.push(start(url, { module, memory, control: this.ctl.buffer, jobs: this.jobs.buffer, id, names, slot: SLOT, native: nativeFile, nativeInstance: opts.nativeInstance ?? null, spinMicros, pin: this.pin !== null, narrowWasmK: opts.narrowWasmK ?? 0, errorText: this.errorText.buffer, busy: this.busyNs.buffer, origin: performance.timeOrigin }, 'wasm-kernels'));
     }
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -246,6 +262,8 @@ export class WorkerPool {
    */
   private dispatch(mine: () => void, withdraw: boolean, instead?: (w: number) => void): number[] {
     const ctl = this.ctl;
+    // A burst of jobs starts: this thread to its CPU, until a worker finds the pool idle.
+    if (this.pin !== null && Atomics.load(ctl, PINNED) === 0 && this.pin.pinPoster() >= 0) Atomics.store(ctl, PINNED, 1);
     Atomics.store(ctl, DONE, 0);
     for (let w = 0; w < this.count; w++) Atomics.store(ctl, CLAIM + w, 0);
     Atomics.add(ctl, SEQ, 1);
@@ -320,6 +338,7 @@ export class WorkerPool {
   }
 
   close(): void {
+    if (this.pin !== null && Atomics.exchange(this.ctl, PINNED, 0) === 1) this.pin.unpinPoster();
     Atomics.store(this.ctl, STOP, 1);
     Atomics.add(this.ctl, SEQ, 1);
     Atomics.notify(this.ctl, SEQ);

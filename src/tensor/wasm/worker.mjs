@@ -6,7 +6,7 @@
 // module Worker; only where the start data comes from differs (./start-data.mjs).
 import { startData } from './start-data.mjs';
 
-const { module, memory, control, jobs, id, names, slot, native, nativeInstance, spinMicros, narrowWasmK, errorText, busy, origin } = await startData();
+const { module, memory, control, jobs, id, names, slot, native, nativeInstance, spinMicros, pin, narrowWasmK, errorText, busy, origin } = await startData();
 const ctl = new Int32Array(control);
 // This worker's time inside claimed jobs (WorkerPool.workersBusyMs).
 const busyNs = new BigInt64Array(busy);
@@ -24,8 +24,10 @@ function fail(e) {
   }
 }
 const job = new Float64Array(jobs, id * slot * 8, slot);
-const SEQ = 0, DONE = 1, STOP = 2, READY = 3, ERROR = 4, NEXT = 5, CLAIM = 8;
+const SEQ = 0, DONE = 1, STOP = 2, READY = 3, ERROR = 4, NEXT = 5, PINNED = 6, CLAIM = 8;
 const ARGS = 6;
+/** How long the pool stays idle before the posting thread is unpinned (PoolOptions.pin). */
+const PIN_RELEASE_MS = 20;
 const NATIVE_PART = -2;
 
 let instance, addon = null;
@@ -40,6 +42,8 @@ try {
     if (nativeInstance !== null && addon.instance() !== nativeInstance) {
       throw new Error(`${native} loaded here is another copy than the main thread's (the file changed since)`);
     }
+    // Worker id keeps to the (id + 1)-th CPU; the posting thread takes the first while jobs come.
+    if (pin) addon.pinSelf(id + 1);
   }
 } catch (e) {
   // Said through the control words (the constructor throws with it), not thrown here: an
@@ -84,6 +88,10 @@ while (instance) {
     const until = performance.now() + spinMicros / 1000;
     for (let i = 1; Atomics.load(ctl, SEQ) === seen; i++) if ((i & 63) === 0 && performance.now() > until) break;
   }
+  // The posting thread keeps its CPU through a step's gaps between kernels, and gets its own
+  // CPUs back once no job has come for PIN_RELEASE_MS: between steps (pool.ts, pin).
+  if (pin && addon && Atomics.load(ctl, PINNED) === 1 && Atomics.wait(ctl, SEQ, seen, PIN_RELEASE_MS) === 'timed-out'
+    && Atomics.compareExchange(ctl, PINNED, 1, 0) === 1) addon.unpinPoster();
   Atomics.wait(ctl, SEQ, seen);
   const now = Atomics.load(ctl, SEQ);
   // A polling worker can see a new job and finish it before the main thread gets to its
