@@ -49,9 +49,18 @@ static atomic_int poster_tid;
 static pid_t saved_tid;
 static cpu_set_t poster_own;
 
+/* A child process forked from a pinned posting thread (Node's spawn) gets that thread's own
+   set back before it runs anything: it must not inherit the pin. */
+static void child_unpinned(void) {
+  if (atomic_load(&poster_tid) != 0) sched_setaffinity(0, sizeof poster_own, &poster_own);
+}
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static void register_atfork(void) { pthread_atfork(NULL, NULL, child_unpinned); }
+
 int mtlkit_pin_poster(int index) {
   const int cpu = nth_allowed(index);
   if (cpu < 0) return -1;
+  pthread_once(&atfork_once, register_atfork);
   const pid_t tid = (pid_t)syscall(SYS_gettid);
   if (saved_tid != tid) {
     if (atomic_load(&poster_tid) != 0 || sched_getaffinity(0, sizeof poster_own, &poster_own) != 0) return -1;

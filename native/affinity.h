@@ -17,7 +17,8 @@ int mtlkit_allowed_cpus(void);
 int mtlkit_pin_self(int index);
 
 /* The calling thread (the one that posts kernels) to the index-th CPU, its own set kept to give
-   back; returns the CPU, or -1. */
+   back; returns the CPU, or -1. A process forked meanwhile (Node's spawn forks) gets that set
+   back in its first instructions: no child inherits the pin. */
 int mtlkit_pin_poster(int index);
 
 /* Gives the posting thread pinned last its own set back, from any thread; 0, or -1 where none

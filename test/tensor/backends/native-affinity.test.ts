@@ -3,6 +3,7 @@
  * pinned while kernels come and given its own CPUs back once the pool is idle, each kernel
  * thread on a CPU of its own, MTLKIT_PIN_THREADS read as documented, and no number changed.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { NativeKernels } from '../../../src/platform/native-kernels.ts';
@@ -44,7 +45,7 @@ describe.skipIf(noNative !== '')(`native thread placement${noNative ? ` (skipped
   const made: WasmBackend[] = [];
   afterAll(() => { for (const be of made) be.close(); });
 
-  it('pins the posting thread to the first allowed CPU and gives its own set back once; the set\'s size', () => {
+  it('pins the posting thread to the first allowed CPU and gives its own set back once; no child inherits the pin; the set\'s size', () => {
     const own = mine();
     expect(nat().allowedCpus()).toBeGreaterThanOrEqual(1);
     const cpu = nat().pinPoster(0);
@@ -52,6 +53,9 @@ describe.skipIf(noNative !== '')(`native thread placement${noNative ? ` (skipped
     expect(mine()).toBe(String(cpu));
     // Pinned again: still that CPU, its own set still the one to give back.
     expect(nat().pinPoster(0)).toBe(cpu);
+    // A child process started meanwhile does not inherit the pin (the addon's fork handler).
+    const child = spawnSync('grep', ['Cpus_allowed_list', '/proc/self/status'], { encoding: 'utf8' });
+    expect(child.stdout).toMatch(new RegExp(`Cpus_allowed_list:\\s*${own}\\s*$`));
     expect(nat().unpinPoster()).toBe(0);
     expect(mine()).toBe(own);
     expect(nat().unpinPoster()).toBe(-1);
