@@ -26,6 +26,10 @@ import { need, type HostWorker } from '../../platform/host.ts';
  * needs no more hands once the main thread found nothing left to take, a job with nothing to do
  * never did, and a static job the main thread runs itself (`run`'s `here`). A withdrawn worker
  * goes back to waiting without counting itself done.
+ *
+ * Pinning (`PoolOptions.pin`): PINNED is 1 while the main thread keeps to its CPU; the main
+ * thread sets it as it pins itself to post a job, and the first worker to wait 20 ms for a job
+ * clears it (0 -> 1 -> 0, a compare-exchange) and gives the main thread its CPUs back.
  */
 const SEQ = 0, DONE = 1, STOP = 2, READY = 3, ERROR = 4, NEXT = 5, PINNED = 6, CLAIM = 8;
 /** Job slot: [op, argc, result, dynamic arg index or -1, total, chunk, ...args]. */
@@ -58,7 +62,13 @@ export interface PoolOptions {
    * has seen no job for 20 ms (worker.mjs, PIN_RELEASE_MS: longer than any gap within a
    * training step) gives it back its own set (`unpinPoster`). null: none.
    */
-  pin?: { pinPoster(): number; unpinPoster(): number } | null;
+  pin?: PosterPin | null;
+}
+
+/** How the pool pins and unpins the thread that posts its jobs (the addon's, bound to a CPU index). */
+export interface PosterPin {
+  pinPoster(): number;
+  unpinPoster(): number;
 }
 
 /** A kernel posted while the threads run another job (from the work run beside it). */
@@ -76,7 +86,7 @@ export class WorkerPool {
   readonly nativeFile: string | null;
   readonly spinMicros: number;
   /** PoolOptions.pin, where the workers run the addon. */
-  private readonly pin: { pinPoster(): number; unpinPoster(): number } | null;
+  private readonly pin: PosterPin | null;
 
   /** Whether the threads keep to CPUs of their own (PoolOptions.pin). */
   get pinned(): boolean {
