@@ -60,7 +60,7 @@ import { buildNativeBench } from './native/build.ts';
 import { RoundProfile } from './torch/by-op.ts';
 import { familiesByThreads } from './thread-loss.ts';
 import { familiesByPlacement, PlacementProbe, SHARED_AT, sharedCache, type CrossCore } from './native/placement.ts';
-import { newThreads, threadSched } from './jit/threads.ts';
+import { threadsStartedBy } from './jit/threads.ts';
 import { formatInterference, InterferenceProbe, medianInterference, type StepInterference } from './torch/interference.ts';
 
 // ---------------------------------------------------------------------------------- options
@@ -100,12 +100,12 @@ const json = has('json');
 const log = (s: string): void => void (json ? process.stderr.write(s + '\n') : process.stdout.write(s + '\n'));
 
 // The threads that appear while the backend starts are its kernel threads (bench/jit/threads.ts).
-const threadsBefore = threadSched();
-if (!process.env.MTLKIT_BACKEND) setBackend('wasm');
-getBackend();
-const threadsStarted = threadSched();
+const kernelThreads = threadsStartedBy(() => {
+  if (!process.env.MTLKIT_BACKEND) setBackend('wasm');
+  getBackend();
+});
 /** Our main and kernel threads: those whose run-queue waits the race reports (interference.ts). */
-const WORK = new Set([process.pid, ...(threadsBefore && threadsStarted ? newThreads(threadsBefore, threadsStarted) : [])]);
+const WORK = new Set([process.pid, ...kernelThreads]);
 
 // ---------------------------------------------------------------------------------- threads
 /** Sets mtlkit's kernel threads; false when this backend cannot run `n`. */

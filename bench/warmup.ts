@@ -16,7 +16,7 @@ import { getBackend, setBackend } from '../src/tensor/backends/registry.ts';
 import { median } from '../src/tensor/timing.ts';
 import { makeBatches, makeMtl, mtlStep, MODES, PLE_LITE, type Mode } from './torch/mtl-side.ts';
 import { has, opt } from './flags.ts';
-import { newThreads, splitCpu, threadCpuNs, type CpuSplit } from './jit/threads.ts';
+import { splitCpu, threadCpuNs, threadsStartedBy, type CpuSplit } from './jit/threads.ts';
 
 const STEPS = Number(opt('steps', '300'));
 const BLOCK = Number(opt('block', '50'));
@@ -56,13 +56,13 @@ interface ChildResult {
 
 /** The child: a fresh process at MTLKIT_THREADS, its blocks as one JSON line. */
 function child(): void {
-  const before = threadCpuNs();
-  if (!process.env.MTLKIT_BACKEND) setBackend('wasm');
+  // The threads that appear while the backend starts are its kernel threads.
+  const kernel = threadsStartedBy(() => {
+    if (!process.env.MTLKIT_BACKEND) setBackend('wasm');
+    getBackend();
+  });
   const be = getBackend();
   const backend = be.describe();
-  const started = threadCpuNs();
-  // The threads that appeared while the backend started are its kernel threads.
-  const kernel = before && started ? newThreads(before, started) : new Set<number>();
   const batches = makeBatches(PLE_LITE, B, 4);
   const mtl = makeMtl(PLE_LITE, B);
   const blocks: Block[] = [];

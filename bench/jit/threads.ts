@@ -71,3 +71,14 @@ export function newThreads(before: ReadonlyMap<number, unknown>, after: Readonly
   for (const tid of after.keys()) if (!before.has(tid)) s.add(tid);
   return s;
 }
+
+/**
+ * The threads that `start` (a backend starting) made appear: its kernel threads. Empty where
+ * /proc gives nothing.
+ */
+export function threadsStartedBy(start: () => void): Set<number> {
+  const before = threadSched();
+  start();
+  const after = threadSched();
+  return before && after ? newThreads(before, after) : new Set<number>();
+}

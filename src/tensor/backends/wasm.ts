@@ -142,9 +142,12 @@ type OnlyOps<E, Op extends string> = [Exclude<keyof E, Op>] extends [never] ? E 
 const UNARY: { readonly [op in UnaryOp]?: WasmUnary } = WasmUnary satisfies OnlyOps<typeof WasmUnary, UnaryOp>;
 const BINARY: { readonly [op in BinaryOp]?: WasmBinary } = WasmBinary satisfies OnlyOps<typeof WasmBinary, BinaryOp>;
 
+/** The words that turn an environment flag off, and (where a flag refuses anything else) on. */
+const OFF_WORDS = ['0', 'false', 'off', 'no'], ON_WORDS = ['1', 'true', 'on', 'yes'];
+
 function flagFromEnv(name: string): boolean {
   const v = host().env(name);
-  return v === undefined || v === '' || !['0', 'false', 'off', 'no'].includes(v.toLowerCase());
+  return v === undefined || v === '' || !OFF_WORDS.includes(v.toLowerCase());
 }
 
 /** The host's native matmul, or the reason it is not used. */
@@ -181,7 +184,7 @@ export function threadsFromEnv(): number | undefined {
 export function pinFromEnv(): boolean | 'auto' {
   const v = host().env('MTLKIT_PIN_THREADS');
   if (v === undefined || v === '' || v.toLowerCase() === 'auto') return 'auto';
-  const off = ['0', 'false', 'off', 'no'].includes(v.toLowerCase()), on = ['1', 'true', 'on', 'yes'].includes(v.toLowerCase());
+  const off = OFF_WORDS.includes(v.toLowerCase()), on = ON_WORDS.includes(v.toLowerCase());
   if (!off && !on) throw new Error(`MTLKIT_PIN_THREADS must be 0, 1 or auto, got "${v}"`);
   return on;
 }
