@@ -13,6 +13,8 @@
  *     finite, else true   (the split form, sgemm.h; end also after begin returned 0)
  *   sgemmNarrow(a, b, c, m, k, n, transA, transB, accumulate, r0, r1): rows r0 .. r1 of C with the
  *     wasm kernel sgemmSmall's bits, n <= 4 (narrow.h)
+ *   sgemmBounds(m, threads, twoEnded): the blocks of rows a call of m rows is split into (their
+ *     starts, then m), claimed from both ends (twoEnded: a call alone on two threads) or not
  *   gramRange(g, out, t, d, c0, c1): out (a Float64Array of t*t) = the Gram matrix of g's t rows
  *     of d floats over columns c0 .. c1, the wasm kernel gramRange's bits (gram.h)
  *   adamRuns(w, g, m, v, wAt, sAt, width, b1, b2, c1, c2, step, r, eps, q0, q1, zero): Adam over
@@ -35,6 +37,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "adam.h"
@@ -780,6 +783,31 @@ static napi_value allowed_cpus(napi_env env, napi_callback_info info) {
   return num(env, mtlkit_allowed_cpus());
 }
 
+/* sgemmBounds(m, threads, twoEnded): the blocks of rows a call of m rows is split into (its
+   starts, then m), as a call on that many threads lays them out (sgemm.h mtlkit_sgemm_bounds). */
+static napi_value sgemm_bounds(napi_env env, napi_callback_info info) {
+  napi_value argv[3], arr;
+  size_t argc, m, threads;
+  int two = 0;
+  if (!arguments(env, info, "sgemmBounds", "m, threads, twoEnded", 3, 3, argv, &argc) || !size_arg(env, argv[0], "m", 0, &m)
+      || !size_arg(env, argv[1], "threads", 1, &threads) || !bool_arg(env, argv[2], &two))
+    return NULL;
+  if (m > ((size_t)1 << 30)) {
+    napi_throw_range_error(env, "ERR_MTLKIT_NATIVE_ARG", "mtlkit native sgemmBounds: m must be at most 2^30");
+    return NULL;
+  }
+  size_t *out = malloc(((m + MTLKIT_MR - 1) / MTLKIT_MR + 1) * sizeof(size_t));
+  if (out == NULL) {
+    napi_throw_error(env, "ERR_MTLKIT_NATIVE_MEMORY", "mtlkit native sgemmBounds: out of memory");
+    return NULL;
+  }
+  const size_t units = mtlkit_sgemm_bounds(m, threads > 64 ? 64 : (int)threads, two, out);
+  napi_status st = napi_create_array_with_length(env, units + 1, &arr);
+  for (size_t u = 0; st == napi_ok && u <= units; u++) st = napi_set_element(env, arr, (uint32_t)u, num(env, (double)out[u]));
+  free(out);
+  return st == napi_ok ? arr : NULL;
+}
+
 static napi_value wide(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -835,7 +863,7 @@ static const struct {
   {"sgemm", sgemm},        {"sgemmBegin", sgemm_begin}, {"sgemmPart", sgemm_part}, {"sgemmEnd", sgemm_end},
   {"sgemmPairBegin", sgemm_pair_begin}, {"sgemmPairEnd", sgemm_pair_end},
   {"sgemmStackBegin", sgemm_stack_begin}, {"sgemmStackEnd", sgemm_pair_end},
-  {"sgemmNarrow", sgemm_narrow}, {"gramRange", gram_range}, {"adamRuns", adam_runs}, {"adamSpan", adam_span},
+  {"sgemmNarrow", sgemm_narrow}, {"sgemmBounds", sgemm_bounds}, {"gramRange", gram_range}, {"adamRuns", adam_runs}, {"adamSpan", adam_span},
   {"gatherAt", gather_at}, {"scatterAddAt", scatter_add_at}, {"scatterAt", scatter_at}, {"claimSlots", claim_slots},
   {"instance", instance}, {"wide", wide}, {"info", info},
   {"pinSelf", pin_self}, {"pinPoster", pin_poster}, {"unpinPoster", unpin_poster}, {"allowedCpus", allowed_cpus},

@@ -370,6 +370,8 @@ typedef struct job_s {
   float *bshared;    /* the shared packing (own_b 0) */
   atomic_int summed; /* whether a part has added op(B)'s column sums to colsum_b (own_b) */
   atomic_size_t next_pack, packed, next_chunk;
+  int two_ended;     /* blocks claimed from both ends (two threads; see claim) */
+  _Atomic uint64_t ends; /* two_ended's claims: from the front (low half), from the back (high) */
   /* Another call of the same split call whose masked op(B) is this call's masked op(A) (a ReLU
      layer's dW, whose op(B) is g through y's mask, for its dx, whose op(A) is the same): a part
      that has just packed that op(B) whole reads this call's op(A) from its packing, already
@@ -537,6 +539,23 @@ static AVX2 void run_block(const job_t *j, size_t u, const float *bpack, const f
   }
 }
 
+/* The next block of rows for part t, or j->chunks when none is left. A call alone on two
+   threads (two_ended) has part 0 take blocks from the front and part 1 from the back until they
+   meet, so each thread keeps to about the same half of C's rows call after call: the calls that
+   add into the model input's gradient (the task experts' first layers' and the gates'), or a
+   lone expert's layers one after another, read and write their half where the last call left
+   it, in this core's caches. Where the host puts the two vCPUs on different core complexes a
+   row the other thread wrote comes across at about the rate of memory (docs/speed.md, "Row
+   blocks from both ends"). A call beside another, or a stack, keeps one counter: there each
+   thread starts on its own call and the blocks it helps with are the other's last and smallest. */
+static size_t claim(job_t *j, int t) {
+  if (!j->two_ended) return atomic_fetch_add(&j->next_chunk, 1);
+  const uint64_t prev = atomic_fetch_add(&j->ends, (t & 1) ? (uint64_t)1 << 32 : 1);
+  const size_t front = (size_t)(prev & 0xffffffffu), back = (size_t)(prev >> 32);
+  if (front + back >= j->chunks) return j->chunks;
+  return (t & 1) ? j->chunks - 1 - back : front;
+}
+
 static AVX2 void run_part(void *arg, int t) {
   job_t *j = arg;
   /* On two threads each part packs all of op(B) into a buffer of its own, once it has taken a
@@ -549,7 +568,7 @@ static AVX2 void run_part(void *arg, int t) {
   size_t u;
   const float *bpack, *from = NULL;
   if (j->own_b) {
-    if ((u = atomic_fetch_add(&j->next_chunk, 1)) >= j->chunks) return;
+    if ((u = claim(j, t)) >= j->chunks) return;
     if (j->a_from != NULL && held[t] == j->a_from) {
       /* This part packed a_from's op(B) whole: op(A) comes from there, op(B) goes beside it. */
       from = bpack_buf[t];
@@ -569,7 +588,7 @@ static AVX2 void run_part(void *arg, int t) {
   /* Blocks of rows of C, taken from a shared counter. */
   float *ap = apack_buf[t];
   int bad = 0;
-  for (; u < j->chunks; u = atomic_fetch_add(&j->next_chunk, 1)) run_block(j, u, bpack, from, ap, &bad);
+  for (; u < j->chunks; u = claim(j, t)) run_block(j, u, bpack, from, ap, &bad);
   if (j->check && bad) atomic_store(&j->nonfinite, 1);
 }
 
@@ -626,10 +645,62 @@ static int buffers_for(int parts, size_t bfloats, size_t b2floats) {
   return 1;
 }
 
+/* C's blocks of rows for a call of m rows on `threads` threads (two_ended: claimed from both
+   ends, two threads): their starts into out[0 .. units), then m; returns units (at most
+   ceil(m / MR)). Blocks are at most MC rows, whole tiles but for the last one before the point
+   they shrink towards: the end of C, or with two_ended the middle (the front half's blocks
+   shrink towards it from row 0, the back half's from row m). */
+static size_t block_bounds(size_t m, int threads, int two_ended, size_t *out) {
+  size_t units = 0;
+  if (two_ended) {
+    size_t h = (m / 2 + MR - 1) / MR * MR;
+    if (h > m) h = m;
+    for (size_t i = 0; i < h;) {
+      size_t rows = ((h - i + 1) / 2 + MR - 1) / MR * MR;
+      if (rows > MC) rows = MC;
+      if (rows > h - i) rows = h - i;
+      out[units++] = i;
+      i += rows;
+    }
+    /* The back half from its end, then its starts put in ascending order. */
+    size_t back = 0;
+    for (size_t e = m; e > h; back++) {
+      size_t rows = ((e - h + 1) / 2 + MR - 1) / MR * MR;
+      if (rows > MC) rows = MC;
+      if (rows > e - h) rows = e - h;
+      e -= rows;
+      out[units + back] = e;
+    }
+    for (size_t q = 0; q < back / 2; q++) {
+      const size_t x = out[units + q];
+      out[units + q] = out[units + back - 1 - q];
+      out[units + back - 1 - q] = x;
+    }
+    units += back;
+  } else {
+    for (size_t i = 0; i < m;) {
+      size_t rows = threads == 1 ? MC : (m - i + 2 * (size_t)threads - 1) / (2 * (size_t)threads);
+      rows = (rows + MR - 1) / MR * MR;
+      if (rows > MC) rows = MC;
+      if (rows > m - i) rows = m - i;
+      out[units++] = i;
+      i += rows;
+    }
+  }
+  out[units] = m;
+  return units;
+}
+
+size_t mtlkit_sgemm_bounds(size_t m, int threads, int two_ended, size_t *out) {
+  if (threads < 1) threads = 1;
+  return block_bounds(m, threads, two_ended && threads == 2, out);
+}
+
 /* Fills j for one call (the pool lock held); returns the parts to run, or -1 when a buffer
-   could not be allocated. */
+   could not be allocated. `ends`: the call runs alone (not beside another call or as a stack's
+   layer), so on two threads its blocks are claimed from both ends (claim). */
 static int setup(job_t *j, buffers_t *bf, const float *a, const float *b, float *c, size_t m, size_t k, size_t n,
-                 int ta, int tb, int acc, const mtlkit_sgemm_opts *o, int threads) {
+                 int ta, int tb, int acc, const mtlkit_sgemm_opts *o, int threads, int ends) {
   if (threads < 1) threads = 1;
   if (threads > MAX_THREADS) threads = MAX_THREADS;
   if ((2.0 * m * n * k < PAR_FLOPS && (double)m * n < PAR_C) || m < 2 * MR) threads = 1;
@@ -643,7 +714,8 @@ static int setup(job_t *j, buffers_t *bf, const float *a, const float *b, float 
   j->panels = (n + NR - 1) / NR;
   /* Blocks of rows, at most MC. On several threads they shrink towards the end (each a share
      of what is left), so the threads finish close together: a thread that takes the last
-     block while the others wait holds them for one small block, not a big one. */
+     block while the others wait holds them for one small block, not a big one. Claimed from
+     both ends, they shrink towards the middle instead, where the two threads meet. */
   const size_t most = (m + MR - 1) / MR + 1;
   if (bf->bounds_cap < most) {
     free(bf->bounds);
@@ -652,16 +724,8 @@ static int setup(job_t *j, buffers_t *bf, const float *a, const float *b, float 
     if (bf->bounds == NULL) return -1;
   }
   size_t *bounds_buf = j->bounds = bf->bounds;
-  size_t units = 0;
-  for (size_t i = 0; i < m;) {
-    size_t rows = threads == 1 ? MC : (m - i + 2 * (size_t)threads - 1) / (2 * (size_t)threads);
-    rows = (rows + MR - 1) / MR * MR;
-    if (rows > MC) rows = MC;
-    if (rows > m - i) rows = m - i;
-    bounds_buf[units++] = i;
-    i += rows;
-  }
-  bounds_buf[units] = m;
+  j->two_ended = ends && threads == 2 && m < ((size_t)1 << 32); /* claim counts in 32 bits */
+  const size_t units = block_bounds(m, threads, j->two_ended, bounds_buf);
   j->chunks = units;
   if ((size_t)threads > j->chunks) threads = (int)j->chunks;
   j->bfloats = k * j->panels * NR;
@@ -671,6 +735,7 @@ static int setup(job_t *j, buffers_t *bf, const float *a, const float *b, float 
   atomic_init(&j->next_pack, 0);
   atomic_init(&j->packed, 0);
   atomic_init(&j->next_chunk, 0);
+  atomic_init(&j->ends, 0);
   return threads;
 }
 
@@ -716,7 +781,7 @@ static int open_pair(pair_t *p, const mtlkit_sgemm_call *const calls[4], int thr
   for (int q = 0; q < p->count; q++) {
     const mtlkit_sgemm_call *x = live[q];
     flops += 2.0 * x->m * x->k * x->n;
-    const int n = setup(&p->jobs[q], &bufs[q], x->a, x->b, x->c, x->m, x->k, x->n, x->ta, x->tb, x->acc, &x->opts, threads);
+    const int n = setup(&p->jobs[q], &bufs[q], x->a, x->b, x->c, x->m, x->k, x->n, x->ta, x->tb, x->acc, &x->opts, threads, p->count == 1);
     if (n <= 0) {
       mtlkit_pool_unlock();
       return -1;
@@ -842,13 +907,13 @@ static void run_narrow_rows(const job_t *j, size_t i0, size_t i1, int *bad) {
 
 static AVX2 void run_stack(stack_t *s, int t) {
   const job_t *j0 = &s->jobs[0];
-  size_t u = atomic_fetch_add(&s->jobs[0].next_chunk, 1);
+  size_t u = claim(&s->jobs[0], t);
   if (u >= j0->chunks) return;
   float *bp = bpack_buf[t], *ap = apack_buf[t];
   for (int l = 0; l < s->layers; l++)
     if (!s->narrow[l]) pack_all_b(&s->jobs[l], bp + s->boff[l]);
   int bad[MTLKIT_STACK_MAX] = {0};
-  for (; u < j0->chunks; u = atomic_fetch_add(&s->jobs[0].next_chunk, 1))
+  for (; u < j0->chunks; u = claim(&s->jobs[0], t))
     for (int l = 0; l < s->layers; l++) {
       if (s->narrow[l]) run_narrow_rows(&s->jobs[l], j0->bounds[u], j0->bounds[u + 1], &bad[l]);
       else run_block(&s->jobs[l], u, bp + s->boff[l], NULL, ap, &bad[l]);
@@ -904,7 +969,7 @@ int mtlkit_sgemm_stacks_begin(const mtlkit_sgemm_call *first, int first_layers, 
        buffer) are every layer's. */
     for (int l = layers[q] - 1; l >= 0; l--) {
       const mtlkit_sgemm_call *x = &calls[q][l];
-      if (setup(&s->jobs[l], &bufs[q], x->a, x->b, x->c, x->m, x->k, x->n, 0, 0, 0, &x->opts, threads) <= 0) {
+      if (setup(&s->jobs[l], &bufs[q], x->a, x->b, x->c, x->m, x->k, x->n, 0, 0, 0, &x->opts, threads, 0) <= 0) {
         mtlkit_pool_unlock();
         return -1;
       }

@@ -137,6 +137,11 @@ const char *mtlkit_sgemm_stack_fault(const mtlkit_sgemm_call *calls, int layers,
 int mtlkit_sgemm_stacks_begin(const mtlkit_sgemm_call *first, int first_layers, const mtlkit_sgemm_call *second, int second_layers,
                               int threads);
 
+/* The blocks of rows a call of m rows is split into on `threads` threads, claimed from both
+   ends (two_ended on two threads: a call alone) or from the front: their starts into out[0 ..
+   units), then m into out[units]; returns units. out holds ceil(m / MTLKIT_MR) + 1. */
+size_t mtlkit_sgemm_bounds(size_t m, int threads, int two_ended, size_t *out);
+
 /* For info(): the blocking. */
 int mtlkit_sgemm_kc(void);
 int mtlkit_sgemm_mc(void);

@@ -144,6 +144,13 @@ export interface NativeKernels {
    */
   instance(): number;
   /**
+   * The blocks of rows a call of m rows is split into on `threads` threads: their starts, then
+   * m. `twoEnded` (a call alone on two threads): the two threads claim blocks from either end,
+   * each keeping to about the same half of C's rows call after call, the blocks shrinking
+   * towards the middle; else from the front, shrinking towards the end (native/sgemm.c).
+   */
+  sgemmBounds(m: number, threads: number, twoEnded: boolean): number[];
+  /**
    * Whether calls take the 6x32 AVX-512 tile over pairs of 16-column panels: on by default
    * where the CPU has AVX-512F (MTLKIT_NATIVE_WIDE=0 turns it off). It does each element's
    * multiply-adds in the 6x16 AVX2 tile's order, so the bits are the same either way. Given a

@@ -640,6 +640,42 @@ describe.skipIf(noNative !== '')(`native matmul${noNative ? ` (skipped: ${noNati
     expect(call(false, false, false, 1, null, false, false, null, null, new Float32Array(1))).toThrow(/colsumB has 1 elements, n = 2 needed/);
   });
 
+  it('the blocks of rows: cover C once in order, at most MC rows; a call alone on two threads splits at the middle, blocks shrinking towards it from both ends', () => {
+    const { mc } = addon().info(), MR = 6;
+    for (const m of [0, 1, 5, 11, 12, 13, 100, 143, 144, 145, 300, 1000, 2048, 2049, 4097]) {
+      for (const threads of [1, 2, 3]) {
+        for (const twoEnded of [false, true]) {
+          const b = addon().sgemmBounds(m, threads, twoEnded), at = `m ${m}, ${threads} thread(s), twoEnded ${twoEnded}`;
+          const sizes = b.slice(1).map((e, u) => e - b[u]!);
+          expect(b[0], at).toBe(0);
+          expect(b[b.length - 1], at).toBe(m);
+          expect(sizes.length, at).toBeLessThanOrEqual(Math.ceil(m / MR));
+          for (const s of sizes) {
+            expect(s, at).toBeGreaterThan(0);
+            expect(s, at).toBeLessThanOrEqual(mc);
+          }
+          expect(sizes.filter((s) => s % MR !== 0).length, at).toBeLessThanOrEqual(1);
+          if (twoEnded && threads === 2 && m >= 2 * MR) {
+            // Two halves at the middle (in whole tiles), each shrinking towards it.
+            const h = Math.min(m, Math.ceil(Math.floor(m / 2) / MR) * MR), mid = b.indexOf(h);
+            expect(mid, at).toBeGreaterThan(0);
+            const front = sizes.slice(0, mid), back = sizes.slice(mid);
+            front.forEach((s, u) => { if (u > 0) expect(s, at).toBeLessThanOrEqual(front[u - 1]!); });
+            back.forEach((s, u) => { if (u > 0) expect(s, at).toBeGreaterThanOrEqual(back[u - 1]!); });
+            expect(front.at(-1), at).toBeLessThanOrEqual(2 * MR);
+            expect(back[0], at).toBeLessThanOrEqual(2 * MR);
+          } else {
+            // From the front, shrinking towards the end (one thread: MC rows a block).
+            sizes.forEach((s, u) => { if (u > 0) expect(s, at).toBeLessThanOrEqual(sizes[u - 1]!); });
+            if (threads === 1) sizes.slice(0, -1).forEach((s) => expect(s, at).toBe(mc));
+          }
+        }
+      }
+    }
+    expect(() => addon().sgemmBounds(-1, 2, true)).toThrow(/sgemmBounds: m must be an integer >= 0/);
+    expect(() => addon().sgemmBounds(10, 0, true)).toThrow(/sgemmBounds: threads must be an integer >= 1/);
+  });
+
   it('sgemmNarrow: the wasm kernel sgemmSmall\'s bits (n <= 4, every form, accumulate, k tails, row ranges); arguments named', () => {
     const nat = addon();
     const wasm = make({ native: false, threads: 1 });
