@@ -645,6 +645,14 @@ static int buffers_for(int parts, size_t bfloats, size_t b2floats) {
   return 1;
 }
 
+/* A block's rows with `left` rows to go towards the point blocks shrink to: a 1 / parts share,
+   in whole tiles, at most MC and at most what is left. */
+static size_t block_rows(size_t left, size_t parts) {
+  size_t rows = ((left + parts - 1) / parts + MR - 1) / MR * MR;
+  if (rows > MC) rows = MC;
+  return rows > left ? left : rows;
+}
+
 /* C's blocks of rows for a call of m rows on `threads` threads (two_ended: claimed from both
    ends, two threads): their starts into out[0 .. units), then m; returns units (at most
    ceil(m / MR)). Blocks are at most MC rows, whole tiles but for the last one before the point
@@ -655,20 +663,11 @@ static size_t block_bounds(size_t m, int threads, int two_ended, size_t *out) {
   if (two_ended) {
     size_t h = (m / 2 + MR - 1) / MR * MR;
     if (h > m) h = m;
-    for (size_t i = 0; i < h;) {
-      size_t rows = ((h - i + 1) / 2 + MR - 1) / MR * MR;
-      if (rows > MC) rows = MC;
-      if (rows > h - i) rows = h - i;
-      out[units++] = i;
-      i += rows;
-    }
+    for (size_t i = 0; i < h; i += block_rows(h - i, 2)) out[units++] = i;
     /* The back half from its end, then its starts put in ascending order. */
     size_t back = 0;
     for (size_t e = m; e > h; back++) {
-      size_t rows = ((e - h + 1) / 2 + MR - 1) / MR * MR;
-      if (rows > MC) rows = MC;
-      if (rows > e - h) rows = e - h;
-      e -= rows;
+      e -= block_rows(e - h, 2);
       out[units + back] = e;
     }
     for (size_t q = 0; q < back / 2; q++) {
@@ -678,14 +677,9 @@ static size_t block_bounds(size_t m, int threads, int two_ended, size_t *out) {
     }
     units += back;
   } else {
-    for (size_t i = 0; i < m;) {
-      size_t rows = threads == 1 ? MC : (m - i + 2 * (size_t)threads - 1) / (2 * (size_t)threads);
-      rows = (rows + MR - 1) / MR * MR;
-      if (rows > MC) rows = MC;
-      if (rows > m - i) rows = m - i;
-      out[units++] = i;
-      i += rows;
-    }
+    /* One thread: blocks of MC; several: each a share of what is left. */
+    const size_t parts = threads == 1 ? 1 : 2 * (size_t)threads;
+    for (size_t i = 0; i < m; i += block_rows(m - i, parts)) out[units++] = i;
   }
   out[units] = m;
   return units;
