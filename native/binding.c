@@ -35,6 +35,7 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -801,7 +802,7 @@ static napi_value sgemm_bounds(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "ERR_MTLKIT_NATIVE_MEMORY", "mtlkit native sgemmBounds: out of memory");
     return NULL;
   }
-  const size_t units = mtlkit_sgemm_bounds(m, threads > 64 ? 64 : (int)threads, two, out);
+  const size_t units = mtlkit_sgemm_bounds(m, threads > INT_MAX ? INT_MAX : (int)threads, two, out);
   napi_status st = napi_create_array_with_length(env, units + 1, &arr);
   for (size_t u = 0; st == napi_ok && u <= units; u++) st = napi_set_element(env, arr, (uint32_t)u, num(env, (double)out[u]));
   free(out);

@@ -687,6 +687,7 @@ static size_t block_bounds(size_t m, int threads, int two_ended, size_t *out) {
 
 size_t mtlkit_sgemm_bounds(size_t m, int threads, int two_ended, size_t *out) {
   if (threads < 1) threads = 1;
+  if (threads > MAX_THREADS) threads = MAX_THREADS;
   return block_bounds(m, threads, two_ended && threads == 2, out);
 }
 
