@@ -853,6 +853,7 @@ static napi_value info(napi_env env, napi_callback_info cbinfo) {
   CHECK(napi_set_named_property(env, o, "threads", str(env, mtlkit_threads_impl())));
   CHECK(napi_set_named_property(env, o, "kc", num(env, mtlkit_sgemm_kc())));
   CHECK(napi_set_named_property(env, o, "mc", num(env, mtlkit_sgemm_mc())));
+  CHECK(napi_set_named_property(env, o, "mr", num(env, MTLKIT_MR)));
   return o;
 }
 

@@ -15,9 +15,10 @@ export interface NativeKernelsInfo {
   readonly microKernel: string;
   /** What runs the threads, e.g. "the caller's threads in the split form, else pthreads (sleeping workers)". */
   readonly threads: string;
-  /** Blocking: the longest k slab and the most rows of A packed at once. */
+  /** Blocking: the longest k slab and the most rows of A packed at once; the register tile's rows (a block's rows are whole tiles of them). */
   readonly kc: number;
   readonly mc: number;
+  readonly mr: number;
 }
 
 /** sgemm's arguments, in its order: a, b, c, m, k, n, transA, transB, accumulate, threads, then the options. */
